@@ -1,0 +1,3 @@
+from npscli.cli.main import main
+
+main()
