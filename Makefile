@@ -1,0 +1,38 @@
+# npscli — the two entry points: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := demo
+export NPSCLI_TIMEZONE := America/Chicago
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The weekly job on the synthetic sample exports, with the embedded SQLite store in ./demo/.
+demo: $(STAMP)
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 NPSCLI_USER=demo $(BIN)/npscli import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --rejects $(DEMO)/rejects
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --by location --since last-week --compare previous
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --period month
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli detractors --since 7d --comments-only
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli tickets stats --by location
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench sample_data
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""`npscli detractors`: every unhappy patient, newest first, with the ticket that follows them up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from npscli.cli import context
+from npscli.cli.options import AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, ProviderOpt, SinceOpt, UntilOpt
+from npscli.cli.output import Col, OutputFormat, emit
+from npscli.core import tickets as rules
+from npscli.core.errors import UsageError
+
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--status", help="Only tickets in this status (repeatable): new, assigned, contacted, ..., open, closed, all."),
+]
+
+
+def parse_statuses(values: list[str] | None, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or []:
+        for part in value.split(","):
+            part = part.strip().lower().replace("-", "_")
+            if not part:
+                continue
+            if part == "all":
+                return ()
+            if part == "open":
+                out += rules.OPEN_STATUSES
+            elif part == "closed":
+                out += rules.CLOSED_STATUSES
+            elif part in rules.STATUSES:
+                out.append(part)
+            else:
+                raise UsageError(
+                    f"unknown status {part!r}", hint=f"use one of: {', '.join(rules.STATUSES)}, open, closed, all"
+                )
+    return tuple(dict.fromkeys(out)) or default
+
+
+def detractors_command(
+    db: DbOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_of: AsOfOpt = None,
+    location: LocationOpt = None,
+    department: DepartmentOpt = None,
+    provider: ProviderOpt = None,
+    status: StatusOpt = None,
+    comments_only: Annotated[bool, typer.Option("--comments-only", help="Only detractors who left a comment.")] = False,
+    show_contact: Annotated[
+        bool, typer.Option("--show-contact", help="Include the patient's name, email and phone.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Detractors (0-6), newest first: comment, ticket, status, assignee, age and OVERDUE past the deadline."""
+    from npscli.core.periods import parse_window
+    from npscli.reports.views import age, detractor_row, local_short
+    from npscli.store.responses import list_detractors
+
+    s = context.settings(database=db)
+    now = context.now(as_of, s)
+    start, end = parse_window(since, until, now)
+    store = context.open_db(s)
+    rows = list_detractors(
+        store,
+        max_score=6,
+        since=start,
+        until=end,
+        filters={"location": tuple(location or ()), "department": tuple(department or ()), "provider": tuple(provider or ())},
+        statuses=parse_statuses(status),
+        comments_only=comments_only,
+    )
+    out = [detractor_row(r, now=now, tz=s.timezone, show_contact=show_contact) for r in rows]
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        emit(out, fmt, [])
+        return
+    for shown, raw in zip(out, rows, strict=True):
+        shown["when"] = local_short(raw["submitted_at"], s.timezone)
+        shown["age"] = age(raw["submitted_at"], now)
+        shown["flag"] = "OVERDUE" if shown["overdue"] else ""
+    cols = [
+        Col("when", "received"),
+        Col("score", justify="right"),
+        Col("location"),
+        Col("department"),
+        Col("provider"),
+        Col("comment", wrap=True, min_width=30),
+        Col("ticket_id", "ticket"),
+        Col("status"),
+        Col("assignee"),
+        Col("age", justify="right"),
+        Col("flag", ""),
+    ]
+    if show_contact:
+        cols[6:6] = [Col("patient_name", "patient"), Col("email"), Col("phone")]
+    emit(out, fmt, cols, title=f"{len(out)} detractor(s)", empty="no detractors in this window")

@@ -1,0 +1,213 @@
+"""`npscli import` and `npscli imports`: survey exports into the store, and the batch history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from npscli.cli import context
+from npscli.cli.errors import report_error
+from npscli.cli.options import DbOpt, FilesArg, FormatOpt, TimezoneOpt
+from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.core.errors import NpsError, RowError, UsageError
+
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."),
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option("--source", help="Source name: deduplication scope and the saved [sources.NAME] mapping."),
+]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based index.")]
+DayFirstOpt = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),
+]
+ScaleCheckOpt = Annotated[
+    bool, typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale.")
+]
+
+IMPORT_COLS = [
+    Col("file", "file"),
+    Col("rows_read", "rows", justify="right"),
+    Col("imported", "imported", justify="right"),
+    Col("duplicates", "duplicates", justify="right"),
+    Col("skipped", "skipped", justify="right"),
+    Col("excluded", "excluded", justify="right"),
+    Col("rejected", "rejected", justify="right"),
+    Col("tickets_opened", "tickets", justify="right"),
+    Col("rejects_file", "rejects file"),
+]
+
+
+def parse_map(items: list[str] | None) -> dict[str, str]:
+    from npscli.io.exports import CANONICAL_FIELDS
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        field, sep, column = item.partition("=")
+        field = field.strip().lower()
+        if not sep or not column.strip():
+            raise UsageError(f"--map {item!r} is not FIELD=COLUMN", hint="for example: --map score=Q1")
+        if field not in CANONICAL_FIELDS:
+            raise UsageError(f"--map: unknown field {field!r}", hint=f"fields: {', '.join(CANONICAL_FIELDS)}")
+        out[field] = column.strip()
+    return out
+
+
+def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check):
+    """ReadOptions for one file: --map over the saved source mapping; flags over config."""
+    from npscli.io.exports import ReadOptions
+
+    saved = s.source_for(source, file.name)
+    mapping = dict(saved.map) if saved else {}
+    mapping.update(overrides)
+    return ReadOptions(
+        overrides=mapping,
+        sheet=sheet,
+        dayfirst=dayfirst if dayfirst is not None else (saved.dayfirst if saved else None),
+        default_dayfirst=s.dayfirst,
+        timezone=saved.timezone if saved and saved.timezone and s.origins.get("timezone") != "--timezone" else s.timezone,
+        scale_check=scale_check,
+    ), (saved.name if saved else None)
+
+
+def describe_mapping(parsed) -> str:
+    parts = []
+    for field, column in parsed.mapping.items():
+        how = parsed.mapping_source.get(field, "")
+        tag = " (--map)" if how == "--map" else (" (question text)" if how == "question text" else "")
+        shown = column if len(column) <= 48 else column[:45] + "..."
+        parts.append(f"{field} <- {shown!r}{tag}")
+    return f"{parsed.path.name}: {parsed.layout} layout; " + ", ".join(parts)
+
+
+def describe_issues(parsed) -> list[str]:
+    by_reason: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for issue in parsed.issues:
+        by_reason[(issue.outcome, issue.reason)].append(issue.row)
+    lines = []
+    for (outcome, reason), rows in sorted(by_reason.items()):
+        shown = ", ".join(str(r) for r in rows[:8]) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+        lines.append(f"  {outcome}: {len(rows)} ({reason}: row{'s' if len(rows) > 1 else ''} {shown})")
+    return lines
+
+
+def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
+    if many or rejects.is_dir():
+        rejects.mkdir(parents=True, exist_ok=True)
+        return rejects / f"{file.stem}.rejects.csv"
+    return rejects
+
+
+def strict_failure(parsed) -> RowError:
+    first = next(i for i in parsed.issues if i.outcome == "rejected")
+    n = sum(1 for i in parsed.issues if i.outcome == "rejected")
+    column = f", column {first.column!r}" if first.column else ""
+    return RowError(
+        f"{parsed.path}: row {first.row}{column}: {first.reason}; --strict: {n} rejected row(s), nothing imported",
+        hint="fix the rows (see --rejects rejects.csv for all of them) or import without --strict",
+    )
+
+
+def import_command(
+    files: FilesArg,
+    db: DbOpt = None,
+    map_: MapOpt = None,
+    source: SourceOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    timezone: TimezoneOpt = None,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Write rejected rows (row number, reason, values) to this CSV.")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
+    scale_check: ScaleCheckOpt = True,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Import survey exports into the store: every row imported, duplicate, skipped, excluded or rejected."""
+    from npscli.io.exports import read_export, write_rejects
+    from npscli.store.responses import dry_run_result, import_parsed
+
+    s = context.settings(database=db, timezone=timezone)
+    overrides = parse_map(map_)
+    store = None
+    results = []
+    failures: list[NpsError] = []
+    suggest = _cause_suggester(s)
+    for file in files:
+        try:
+            options, saved_name = read_options(
+                s, file, source=source, overrides=overrides, sheet=sheet, dayfirst=dayfirst, scale_check=scale_check
+            )
+            parsed = read_export(file, options)
+            message(describe_mapping(parsed))
+            for line in describe_issues(parsed):
+                message(line)
+            if strict and any(i.outcome == "rejected" for i in parsed.issues):
+                raise strict_failure(parsed)
+            if store is None:
+                store = context.open_db(s)
+            name = source or saved_name or parsed.layout
+            if dry_run:
+                result = dry_run_result(store, parsed, source=name)
+            else:
+                result = import_parsed(store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest)
+            if rejects is not None and result.rejected:
+                path = _rejects_path(rejects, file, len(files) > 1)
+                write_rejects(parsed, path)
+                result.rejects_file = str(path)
+            results.append(result)
+        except NpsError as exc:
+            if len(files) == 1:
+                raise
+            report_error(exc)
+            failures.append(exc)
+    rows = [r.as_dict() for r in results]
+    if rows or fmt is not OutputFormat.table:
+        title = "dry run: nothing was written" if dry_run else None
+        emit(rows, fmt, IMPORT_COLS, title=title)
+    if failures:
+        raise typer.Exit(int(max(f.exit_code for f in failures)))
+
+
+def _cause_suggester(s):
+    """A function comment -> root-cause code from the theme taxonomy, or None if themes are unavailable."""
+    try:
+        from npscli.io.taxonomy import load_configured_taxonomy
+    except ImportError:
+        return None
+    taxonomy = load_configured_taxonomy(s)
+    return taxonomy.suggest_root_cause
+
+
+def imports_command(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many batches, newest first.")] = 50,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List the import batches: file, sha256, counts, when and by whom."""
+    from npscli.store.responses import list_batches
+
+    s = context.settings(database=db)
+    rows = list_batches(context.open_db(s), limit=limit)
+    cols = [
+        Col("batch", justify="right"),
+        Col("imported_at", "imported at (UTC)"),
+        Col("source"),
+        Col("file"),
+        Col("sha256"),
+        Col("rows_read", "rows", justify="right"),
+        Col("imported", justify="right"),
+        Col("duplicates", justify="right"),
+        Col("skipped", justify="right"),
+        Col("excluded", justify="right"),
+        Col("rejected", justify="right"),
+        Col("tickets_opened", "tickets", justify="right"),
+    ]
+    emit(rows, fmt, cols, empty="no imports yet: run `npscli import FILE`")

@@ -1,0 +1,54 @@
+"""The `npscli` command: wires every command group into one Typer app.
+
+Command modules import only Typer and the standard library at import time; pandas, SQLAlchemy and
+openpyxl are imported inside the commands, so `npscli --help` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from npscli import __version__
+from npscli.cli import config_cmd, detractors, importing, scoring, tickets
+from npscli.cli.app import make_app
+from npscli.cli.errors import set_debug
+from npscli.cli.output import set_quiet
+
+app = make_app(
+    help="Close the loop on patient feedback: import NPS exports, score them, follow up on every detractor.",
+    epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 store, 5 not found, 6 conflict, "
+    "7 delivery failed, 8 configuration.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"npscli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also NPSCLI_DEBUG=1).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    set_debug(debug)
+    set_quiet(quiet)
+
+
+app.command("import")(importing.import_command)
+app.command("imports")(importing.imports_command)
+app.command("score")(scoring.score_command)
+app.command("detractors")(detractors.detractors_command)
+app.add_typer(tickets.app, name="tickets")
+app.command("init")(config_cmd.init_command)
+app.add_typer(config_cmd.app, name="config")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,45 @@
+"""Options shared by several commands, defined once as Annotated aliases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from npscli.cli.output import OutputFormat
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config)."),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date."),
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="End (exclusive), same forms as --since; a date includes that day.")
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="A fixed 'now' (date or date-time) for reproducible runs (else NPSCLI_NOW)."),
+]
+LocationOpt = Annotated[list[str] | None, typer.Option("--location", help="Only this location (repeatable).")]
+DepartmentOpt = Annotated[
+    list[str] | None, typer.Option("--department", help="Only this department (repeatable).")
+]
+ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="Only this provider (repeatable).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Group by location, department and/or provider, comma-separated."),
+]
+ActorOpt = Annotated[
+    str | None, typer.Option("--by", help="Who is acting (else config `user`, else the OS user).")
+]
+TimezoneOpt = Annotated[
+    str | None, typer.Option("--timezone", help="The clinic's IANA time zone for naive times (else config).")
+]
+FilesArg = Annotated[list[Path], typer.Argument(help="Survey export files (CSV, TSV or XLSX).")]

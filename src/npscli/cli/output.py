@@ -1,0 +1,214 @@
+"""The one output module: data to stdout as table, csv, json or markdown; messages to stderr.
+
+- ``table``: a rich table on a terminal; plain text (no colour, no box-drawing escapes) elsewhere,
+  so cron mail stays readable. ``NO_COLOR`` is honoured.
+- ``csv``: RFC 4180, one header row, cells that Excel would run as formulas neutralised.
+- ``json``: a list of objects with stable keys (a contract; documented in the README).
+- ``markdown``: a pipe table for chat and mail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from npscli.core.textsafe import neutralize_formula
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+@dataclass
+class Col:
+    """A table column: the row key, its heading, and how to show a value in a table."""
+
+    key: str
+    header: str | None = None
+    fmt: Callable[[Any], str] | None = None
+    justify: str = "left"
+    wrap: bool = False  # long text: wrapped, never cut
+    min_width: int | None = None
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def color_allowed(stream=None) -> bool:
+    stream = stream or sys.stdout
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return str(value)
+
+
+def to_json(rows: Any) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow([neutralize_formula(_plain(row.get(k))) for k in keys])
+    return buf.getvalue()
+
+
+def _md_cell(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+
+
+def to_markdown(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> str:
+    headers = [c.header or c.key for c in cols]
+    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |"]
+    lines.append("| " + " | ".join("---:" if c.justify == "right" else "---" for c in cols) + " |")
+    for row in rows:
+        cells = [_md_cell(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def make_console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    width = None if tty else int(os.environ.get("COLUMNS", "160"))
+    return Console(
+        file=stream,
+        no_color=not color_allowed(stream),
+        force_terminal=False if not tty else None,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+
+
+def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = console or make_console()
+    tty = console.is_terminal
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD if tty else box.ASCII2,
+        show_lines=any(c.wrap for c in cols),
+        header_style="bold" if tty and console.color_system else "",
+        title_style="bold" if tty and console.color_system else "",
+    )
+    for c in cols:
+        table.add_column(
+            c.header or c.key,
+            justify=c.justify,  # type: ignore[arg-type]
+            overflow="fold",
+            no_wrap=not c.wrap,
+            min_width=c.min_width,
+            ratio=3 if c.wrap else None,
+        )
+    for row in rows:
+        table.add_row(*[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
+    console.print(table)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: OutputFormat | str,
+    cols: Sequence[Col],
+    *,
+    title: str | None = None,
+    empty: str | None = None,
+    json_rows: Any = None,
+) -> None:
+    """Write ``rows`` to stdout in ``fmt``. JSON and CSV carry every key of the rows (the contract);
+    table and markdown show ``cols``."""
+    fmt = OutputFormat(fmt)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(to_json(list(rows) if json_rows is None else json_rows) + "\n")
+        return
+    if fmt is OutputFormat.csv:
+        keys = list(rows[0].keys()) if rows else [c.key for c in cols]
+        sys.stdout.write(to_csv(rows, keys))
+        return
+    if not rows and empty:
+        message(empty)
+        return
+    if fmt is OutputFormat.markdown:
+        if title:
+            sys.stdout.write(f"**{title}**\n\n")
+        sys.stdout.write(to_markdown(rows, cols))
+        return
+    to_table(rows, cols, title=title)
+
+
+_quiet = {"on": False}
+
+
+def set_quiet(value: bool) -> None:
+    _quiet["on"] = bool(value)
+
+
+def message(text: str) -> None:
+    """An informational line on stderr (suppressed by --quiet)."""
+    if not _quiet["on"]:
+        print(text, file=sys.stderr)
+
+
+def warn(text: str) -> None:
+    print(f"npscli: warning: {text}", file=sys.stderr)
+
+
+# ---- value formatters shared by commands
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def fmt_signed(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.1f}"
+
+
+def fmt_p(value: Any) -> str:
+    if value is None:
+        return "-"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"

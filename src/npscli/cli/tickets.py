@@ -1,0 +1,359 @@
+"""`npscli tickets ...`: one ticket per detractor, from assignment to resolution."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from npscli.cli import context
+from npscli.cli.app import make_app
+from npscli.cli.detractors import parse_statuses
+from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, SinceOpt, UntilOpt
+from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.core import tickets as rules
+from npscli.core.errors import UsageError
+
+app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
+
+TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. T-000123 (or 123).")]
+ChannelOpt = Annotated[
+    str | None, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")
+]
+
+
+def _ctx(db: str | None, by: str | None, as_of: str | None):
+    s = context.settings(database=db, user=by)
+    return s, context.open_db(s), context.now(as_of, s)
+
+
+def _done(ticket: dict, what: str, fmt: OutputFormat, s, now) -> None:
+    from npscli.reports.views import ticket_row
+
+    row = ticket_row(ticket, now=now, tz=s.timezone)
+    if fmt is OutputFormat.table:
+        message(f"{row['ticket_id']} {what} (status {row['status']}, assignee {row['assignee'] or '-'})")
+    else:
+        emit([row], fmt, [])
+
+
+LIST_COLS = [
+    Col("ticket_id", "ticket"),
+    Col("status"),
+    Col("priority"),
+    Col("assignee"),
+    Col("score", justify="right"),
+    Col("received"),
+    Col("location"),
+    Col("department"),
+    Col("due", "due"),
+    Col("flag", ""),
+    Col("root_causes", "root cause"),
+]
+
+
+@app.command("list")
+def list_command(
+    db: DbOpt = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Status filter (repeatable; default open): new, assigned, ..., open, closed, all."),
+    ] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee", help="Only this assignee's tickets.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
+    location: LocationOpt = None,
+    department: DepartmentOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_of: AsOfOpt = None,
+    show_contact: Annotated[bool, typer.Option("--show-contact", help="Include patient contact details.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
+    from npscli.core.periods import parse_window
+    from npscli.reports.views import local_short, ticket_row
+    from npscli.store.tickets import TicketFilter, list_tickets
+
+    s, store, now = _ctx(db, None, as_of)
+    start, end = parse_window(since, until, now) if (since or until) else (None, None)
+    f = TicketFilter(
+        statuses=parse_statuses(status, default=rules.OPEN_STATUSES),
+        assignee=assignee,
+        location=tuple(location or ()),
+        department=tuple(department or ()),
+        overdue_at=now if overdue else None,
+        since=start,
+        until=end,
+    )
+    raw = list_tickets(store, f)
+    rows = [ticket_row(r, now=now, tz=s.timezone, show_contact=show_contact) for r in raw]
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        emit(rows, fmt, [])
+        return
+    for shown, r in zip(rows, raw, strict=True):
+        shown["received"] = local_short(r["submitted_at"], s.timezone)
+        shown["due"] = local_short(r["due_at"], s.timezone)
+        shown["flag"] = "OVERDUE" if shown["overdue"] else ""
+    emit(rows, fmt, LIST_COLS, title=f"{len(rows)} ticket(s)", empty="no tickets match")
+
+
+@app.command("show")
+def show_command(
+    ticket: TicketArg,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    show_contact: Annotated[bool, typer.Option("--show-contact", help="Include patient contact details.")] = True,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """One ticket: the response, the full comment and the whole history."""
+    from npscli.reports.views import local_iso, local_short, ticket_row
+    from npscli.store.tickets import show_ticket
+
+    s, store, now = _ctx(db, None, as_of)
+    t, events = show_ticket(store, rules.parse_ticket_id(ticket))
+    row = ticket_row(t, now=now, tz=s.timezone, show_contact=show_contact)
+    history = [
+        {
+            "at": local_iso(e["at"], s.timezone),
+            "actor": e["actor"],
+            "kind": e["kind"],
+            "channel": e["channel"],
+            "from_status": e["from_status"],
+            "to_status": e["to_status"],
+            "text": e["text"],
+        }
+        for e in events
+    ]
+    if fmt is OutputFormat.json:
+        emit([], fmt, [], json_rows={**row, "history": history})
+        return
+    if fmt is OutputFormat.csv:
+        emit(history, fmt, [])
+        return
+    out = sys.stdout
+    out.write(f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}")
+    out.write("  OVERDUE\n" if row["overdue"] else "\n")
+    out.write(f"score {row['score']} at {row['location'] or '-'} / {row['department'] or '-'} / {row['provider'] or '-'}\n")
+    out.write(f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n")
+    if show_contact:
+        out.write(f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n")
+    if row["suggested_cause"]:
+        out.write(f"suggested root cause: {row['suggested_cause']}\n")
+    if row["root_causes"]:
+        out.write(f"root cause: {row['root_causes']}\n")
+    out.write("comment:\n")
+    for line in (row["comment"] or "(no comment)").splitlines() or [""]:
+        out.write(f"  {line}\n")
+    out.write("\n")
+    cols = [Col("at"), Col("actor"), Col("kind"), Col("to_status", "status"), Col("text", wrap=True)]
+    for h in history:
+        h["at"] = h["at"][:16].replace("T", " ")
+    emit(history, fmt, cols, title="history")
+
+
+@app.command("assign")
+def assign_command(
+    ticket: Annotated[str | None, typer.Argument(help="Ticket id (or use --location for many).")] = None,
+    to: Annotated[str, typer.Option("--to", help="Who owns the follow-up.")] = "",
+    location: LocationOpt = None,
+    department: DepartmentOpt = None,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Assign a ticket, or every open ticket of a location/department, to someone."""
+    from npscli.store.tickets import TicketFilter, apply_action, assign_many
+
+    if not to.strip():
+        raise UsageError("say who to assign to", hint="npscli tickets assign T-000123 --to 'Maria Lopez'")
+    s, store, now = _ctx(db, by, as_of)
+    if ticket:
+        t = apply_action(store, rules.parse_ticket_id(ticket), "assign", actor=s.user, now=now, assignee=to.strip())
+        _done(t, f"assigned to {to.strip()}", fmt, s, now)
+        return
+    if not location and not department:
+        raise UsageError("give a ticket id, or --location/--department to assign in bulk")
+    changed = assign_many(
+        store,
+        TicketFilter(location=tuple(location or ()), department=tuple(department or ())),
+        to.strip(),
+        actor=s.user,
+        now=now,
+    )
+    rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
+    if fmt is OutputFormat.table:
+        message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
+    else:
+        emit(rows, fmt, [])
+
+
+@app.command("note")
+def note_command(
+    ticket: TicketArg,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    channel: ChannelOpt = None,
+    reply: Annotated[bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")] = False,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Add a note to the history (with --channel when it records a contact, --reply when the patient answered)."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of)
+    t = apply_action(
+        store, rules.parse_ticket_id(ticket), "note", actor=s.user, now=now, channel=channel, text=text, reply=reply
+    )
+    _done(t, "note added", fmt, s, now)
+
+
+@app.command("contacted")
+def contacted_command(
+    ticket: TicketArg,
+    channel: Annotated[str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")],
+    note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Record that someone reached out (so colleagues know), starting the no-response clock."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of)
+    t = apply_action(store, rules.parse_ticket_id(ticket), "contacted", actor=s.user, now=now, channel=channel, text=note)
+    _done(t, f"contacted by {channel}", fmt, s, now)
+
+
+@app.command("resolve")
+def resolve_command(
+    ticket: TicketArg,
+    code: Annotated[list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")],
+    note: Annotated[str | None, typer.Option("--note", help="What was learned / done.")] = None,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Close a ticket with its root cause(s) and what was learned."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of)
+    codes = rules.validate_root_causes(code, s.tickets.root_causes)
+    if not codes:
+        raise UsageError("--code is required to resolve", hint=f"one of: {', '.join(s.tickets.root_causes)}")
+    t = apply_action(store, rules.parse_ticket_id(ticket), "resolve", actor=s.user, now=now, codes=codes, text=note)
+    _done(t, "resolved", fmt, s, now)
+
+
+@app.command("no-response")
+def no_response_command(
+    ticket: TicketArg,
+    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Close a contacted ticket whose patient did not answer: they are not chased again."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of)
+    t = apply_action(store, rules.parse_ticket_id(ticket), "no_response", actor=s.user, now=now, text=note)
+    _done(t, "closed as no response", fmt, s, now)
+
+
+@app.command("escalate")
+def escalate_command(
+    ticket: TicketArg,
+    to: Annotated[str, typer.Option("--to", help="The named person who takes over.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (an at-risk patient, a complaint, ...).")],
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Escalate an open ticket to a named person, with a reason."""
+    from npscli.store.tickets import apply_action
+
+    if not to.strip() or not reason.strip():
+        raise UsageError("escalation needs --to NAME and --reason TEXT")
+    s, store, now = _ctx(db, by, as_of)
+    t = apply_action(
+        store, rules.parse_ticket_id(ticket), "escalate", actor=s.user, now=now, assignee=to.strip(), text=reason.strip()
+    )
+    _done(t, f"escalated to {to.strip()}", fmt, s, now)
+
+
+@app.command("reopen")
+def reopen_command(
+    ticket: TicketArg,
+    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Reopen a resolved or no-response ticket."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of)
+    t = apply_action(store, rules.parse_ticket_id(ticket), "reopen", actor=s.user, now=now, text=note)
+    _done(t, "reopened", fmt, s, now)
+
+
+@app.command("sweep")
+def sweep_command(
+    days: Annotated[int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be closed.")] = False,
+    db: DbOpt = None,
+    by: ActorOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Close as no_response the tickets contacted N days ago with no reply logged."""
+    from npscli.store.tickets import sweep
+
+    s, store, now = _ctx(db, by, as_of)
+    n_days = s.tickets.sweep_days if days is None else days
+    if n_days < 0:
+        raise UsageError("--days must be 0 or more")
+    closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
+    rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
+    if fmt is OutputFormat.table:
+        verb = "would close" if dry_run else "closed"
+        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}")
+    else:
+        emit(rows, fmt, [])
+
+
+@app.command("stats")
+def stats_command(
+    db: DbOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_of: AsOfOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="location, department or assignee.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Opened, closed, time to first contact, share within the SLA, overdue, root causes, recovered patients."""
+    from npscli.core.periods import parse_window
+    from npscli.store.tickets import ticket_stats
+
+    s, store, now = _ctx(db, None, as_of)
+    start, end = parse_window(since, until, now) if (since or until) else (None, None)
+    rows = ticket_stats(store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold)
+    cols = ([Col(by)] if by else []) + [
+        Col("opened", justify="right"),
+        Col("closed", justify="right"),
+        Col("open", justify="right"),
+        Col("median_hours_to_contact", "median h to contact", justify="right", fmt=lambda v: "-" if v is None else f"{v:.1f}"),
+        Col("contacted_within_sla", "% within SLA", justify="right", fmt=lambda v: "-" if v is None else f"{v:.1f}"),
+        Col("overdue_open", "overdue", justify="right"),
+        Col("root_causes", "root causes", wrap=True),
+        Col("recovered", justify="right"),
+    ]
+    emit(rows, fmt, cols, title="ticket stats", empty="no tickets in this window")

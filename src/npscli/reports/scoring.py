@@ -1,0 +1,226 @@
+"""NPS by group and period, from the store (SQL aggregation) or from parsed files (pandas).
+
+Both paths produce the same counts per (group..., period) key; ``finish`` turns counts into rows with
+the estimate, its interval, the low-n flag and, with ``compare``, the change against the previous
+period (or the previous window of equal length) and its significance, Holm-adjusted across the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from npscli.core import nps as npsmath
+from npscli.core.errors import UsageError
+from npscli.core.periods import PERIODS, period_bounds, previous_period, previous_window
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from npscli.store.engine import Store
+
+GROUP_FIELDS = ("location", "department", "provider")
+Key = tuple[Any, ...]
+
+
+@dataclass
+class ScoreRequest:
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    start: datetime | None = None  # aware
+    end: datetime | None = None  # aware, exclusive
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    method: str = "adjusted-wald"
+    min_n: int = 30
+    compare: bool = False
+    promoter_min: int = 9
+    detractor_max: int = 6
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        for name in self.by:
+            if name not in GROUP_FIELDS:
+                raise UsageError(f"cannot group by {name!r}", hint="use --by location,department,provider")
+        if self.period is not None and self.period not in PERIODS:
+            raise UsageError(f"unknown period {self.period!r}", hint="use --period week, month, quarter or year")
+        if self.method not in npsmath.CI_METHODS:
+            raise UsageError(f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango")
+        if self.compare and not self.period and self.start is None:
+            raise UsageError(
+                "--compare previous needs a period or a window to compare against",
+                hint="add --period week (each week against the one before) or --since 4w",
+            )
+
+
+def parse_by(text: str | None) -> tuple[str, ...]:
+    parts = tuple(p.strip().lower() for p in (text or "").split(",") if p.strip())
+    for p in parts:
+        if p not in GROUP_FIELDS:
+            raise UsageError(f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)")
+    return parts
+
+
+def _naive_utc(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def _query_start(req: ScoreRequest) -> datetime | None:
+    """The start to query from: with compare, far enough back to hold the previous period/window."""
+    if not req.compare or req.start is None:
+        return req.start
+    if req.period:
+        from zoneinfo import ZoneInfo
+
+        from npscli.core.periods import period_key
+
+        local = req.start.astimezone(ZoneInfo(req.timezone)).date()
+        first_prev = period_bounds(previous_period(period_key(local, req.period)))[0]
+        return datetime(first_prev.year, first_prev.month, first_prev.day, tzinfo=ZoneInfo(req.timezone))
+    return req.start
+
+
+# ------------------------------------------------------------------ counting
+
+
+def counts_from_store(store: Store, req: ScoreRequest, start: datetime | None, end: datetime | None) -> dict[Key, npsmath.Counts]:
+    from sqlalchemy import case, func, select
+
+    from npscli.store.schema import responses as R
+
+    group_cols = [R.c[name] for name in req.by]
+    if req.period:
+        group_cols.append(R.c[f"period_{req.period}"])
+    det = func.sum(case((R.c.score <= req.detractor_max, 1), else_=0))
+    pro = func.sum(case((R.c.score >= req.promoter_min, 1), else_=0))
+    total = func.count()
+    q = select(*group_cols, det, pro, total)
+    conds = []
+    if start is not None:
+        conds.append(R.c.submitted_at >= _naive_utc(start))
+    if end is not None:
+        conds.append(R.c.submitted_at < _naive_utc(end))
+    for name, values in req.filters.items():
+        if values:
+            conds.append(R.c[name].in_(values))
+    if conds:
+        q = q.where(*conds)
+    if group_cols:
+        q = q.group_by(*group_cols)
+    out: dict[Key, npsmath.Counts] = {}
+    with store.read() as conn:
+        for row in conn.execute(q):
+            *key, d, p, n = row
+            d, p, n = int(d or 0), int(p or 0), int(n or 0)
+            if n == 0 and group_cols:
+                continue
+            out[tuple(key)] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
+    return out
+
+
+def counts_from_frame(frame: pd.DataFrame, req: ScoreRequest, start: datetime | None, end: datetime | None) -> dict[Key, npsmath.Counts]:
+    import pandas as pd
+
+    from npscli.io.frames import add_period_keys
+
+    df = frame
+    if start is not None:
+        df = df[df["submitted_at"] >= pd.Timestamp(_naive_utc(start))]
+    if end is not None:
+        df = df[df["submitted_at"] < pd.Timestamp(_naive_utc(end))]
+    for name, values in req.filters.items():
+        if values:
+            df = df[df[name].isin(values)]
+    keys = list(req.by)
+    if req.period:
+        df = add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
+        keys.append(f"period_{req.period}")
+    work = pd.DataFrame(
+        {
+            "d": (df["score"] <= req.detractor_max).astype(int),
+            "p": (df["score"] >= req.promoter_min).astype(int),
+            "n": 1,
+        },
+        index=df.index,
+    )
+    if not keys:
+        d, p, n = int(work["d"].sum()), int(work["p"].sum()), int(len(work))
+        return {(): npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)}
+    for k in keys:
+        work[k] = df[k].astype(object).where(df[k].notna(), None)
+    grouped = work.groupby(keys, dropna=False, sort=False)[["d", "p", "n"]].sum()
+    out: dict[Key, npsmath.Counts] = {}
+    for key, row in grouped.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        key = tuple(None if (isinstance(v, float) and v != v) else v for v in key)
+        d, p, n = int(row["d"]), int(row["p"]), int(row["n"])
+        out[key] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
+    return out
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _sort_key(key: Key) -> tuple:
+    return tuple((v is None, str(v)) for v in key)
+
+
+def finish(
+    counts: dict[Key, npsmath.Counts],
+    req: ScoreRequest,
+    previous: dict[Key, npsmath.Counts] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows for the output contract. ``previous`` holds the counts of the previous window (no period)."""
+    rows: list[dict[str, Any]] = []
+    if not req.by and not req.period and not counts:
+        counts = {(): npsmath.Counts()}
+    start_key = None
+    if req.period and req.start is not None and req.compare:
+        from zoneinfo import ZoneInfo
+
+        from npscli.core.periods import period_key
+
+        start_key = period_key(req.start.astimezone(ZoneInfo(req.timezone)).date(), req.period)
+    for key in sorted(counts, key=_sort_key):
+        c = counts[key]
+        if req.period and start_key is not None and key[-1] < start_key:
+            continue  # fetched only to compare against
+        row: dict[str, Any] = {name: key[i] for i, name in enumerate(req.by)}
+        if req.period:
+            row["period"] = key[-1]
+        row.update(npsmath.summarize(c, method=req.method, min_n=req.min_n).as_dict())
+        if req.compare:
+            if req.period:
+                prev = counts.get((*key[:-1], previous_period(key[-1])))
+            else:
+                prev = (previous or {}).get(key)
+            cmp = npsmath.compare(c, prev) if prev is not None else None
+            prev_nps = npsmath.nps(prev) if prev is not None else None
+            row["previous_nps"] = round(prev_nps, 1) if prev_nps is not None else None
+            row["change"] = round(cmp.change, 1) if cmp else None
+            row["p_value"] = cmp.p_value if cmp else None
+            row["p_adjusted"] = None
+            row["significant"] = False
+        rows.append(row)
+    if req.compare:
+        tested = [r for r in rows if r["p_value"] is not None]
+        adjusted = npsmath.holm([r["p_value"] for r in tested])
+        for r, adj in zip(tested, adjusted, strict=True):
+            r["p_value"] = round(r["p_value"], 4)
+            r["p_adjusted"] = round(adj, 4)
+            r["significant"] = adj < 0.05
+    return rows
+
+
+def score(source: Store | pd.DataFrame, req: ScoreRequest) -> list[dict[str, Any]]:
+    counter = counts_from_frame if _is_frame(source) else counts_from_store
+    if req.compare and not req.period:
+        if req.end is None:
+            raise UsageError("--compare previous needs an end to the window", hint="add --until")
+        p_start, p_end = previous_window(req.start, req.end)
+        return finish(counter(source, req, req.start, req.end), req, counter(source, req, p_start, p_end))
+    return finish(counter(source, req, _query_start(req), req.end), req)
+
+
+def _is_frame(source: Any) -> bool:
+    return hasattr(source, "columns") and hasattr(source, "iloc")

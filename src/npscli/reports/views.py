@@ -1,0 +1,100 @@
+"""Shaping store rows into the rows commands print (and the JSON contracts they promise)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from npscli.core import tickets as rules
+
+CONTACT_FIELDS = ("patient_name", "email", "phone")
+
+
+def local_iso(dt: datetime | None, tz: str) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with the clinic's offset."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
+
+
+def local_short(dt: datetime | None, tz: str) -> str:
+    if dt is None:
+        return ""
+    return dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return ""
+    seconds = (now.astimezone(UTC).replace(tzinfo=None) - since).total_seconds()
+    if seconds < 0:
+        return "future"
+    hours = int(seconds // 3600)
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d {hours % 24}h"
+
+
+def ticket_label(number: int | None) -> str | None:
+    return rules.format_ticket_id(number) if number else None
+
+
+def overdue(row: dict[str, Any], now: datetime) -> bool:
+    if not row.get("ticket") and not row.get("id"):
+        return False
+    if row.get("due_at") is None or row.get("status") is None:
+        return False
+    return rules.is_overdue(row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None))
+
+
+def detractor_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: bool) -> dict[str, Any]:
+    """The `npscli detractors` JSON contract (plus contact fields with --show-contact)."""
+    out = {
+        "response_id": row.get("response_id"),
+        "submitted_at": local_iso(row["submitted_at"], tz),
+        "score": row["score"],
+        "location": row.get("location"),
+        "department": row.get("department"),
+        "provider": row.get("provider"),
+        "comment": row.get("comment"),
+        "ticket_id": ticket_label(row.get("ticket")),
+        "status": row.get("status"),
+        "assignee": row.get("assignee"),
+        "due_at": local_iso(row.get("due_at"), tz),
+        "overdue": overdue(row, now),
+    }
+    if show_contact:
+        for name in CONTACT_FIELDS:
+            out[name] = row.get(name)
+    return out
+
+
+def ticket_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: bool = False) -> dict[str, Any]:
+    """One ticket as `tickets list` prints it; ISO dates, one row per ticket (CRM/EHR friendly)."""
+    out = {
+        "ticket_id": rules.format_ticket_id(row["id"]),
+        "status": row["status"],
+        "priority": row["priority"],
+        "assignee": row.get("assignee"),
+        "score": row["score"],
+        "submitted_at": local_iso(row["submitted_at"], tz),
+        "due_at": local_iso(row["due_at"], tz),
+        "overdue": rules.is_overdue(
+            row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None)
+        ),
+        "first_contact_at": local_iso(row.get("first_contact_at"), tz),
+        "closed_at": local_iso(row.get("closed_at"), tz),
+        "location": row.get("location"),
+        "department": row.get("department"),
+        "provider": row.get("provider"),
+        "root_causes": row.get("root_causes") or None,
+        "suggested_cause": row.get("suggested_cause"),
+        "escalated_to": row.get("escalated_to"),
+        "response_id": row.get("response_id"),
+        "comment": row.get("comment"),
+    }
+    if show_contact:
+        for name in CONTACT_FIELDS:
+            out[name] = row.get(name)
+    return out

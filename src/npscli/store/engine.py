@@ -1,0 +1,181 @@
+"""Opening the store: a SQLite file by default, or any SQLAlchemy URL (PostgreSQL for teams).
+
+SQLite is opened in WAL mode with a generous busy timeout, and every write transaction starts with
+``BEGIN IMMEDIATE`` so that two processes (a cron import and a person updating tickets) queue for the
+write lock instead of failing half-way with "database is locked". Read transactions stay deferred and
+never wait for a writer (WAL readers see the last committed state).
+A new SQLite file is created readable and writable by its owner only (it holds patient data).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from npscli.core.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def to_url(target: str) -> str:
+    """A --db value (a path or a SQLAlchemy URL) as a SQLAlchemy URL."""
+    if "://" in target:
+        if target.startswith("postgresql://") or target.startswith("postgres://"):
+            # psycopg 3 is the driver we ship
+            return "postgresql+psycopg://" + target.split("://", 1)[1]
+        return target
+    return "sqlite:///" + str(Path(target).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    return None
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for messages and `config show`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise StoreError(f"{path} is a directory, not a database file", hint="pass a file path to --db")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store at {path}: {exc.strerror}",
+            hint="choose a writable location with --db PATH or NPSCLI_DB",
+        ) from None
+
+
+def create_engine_for(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    path = sqlite_path(url)
+    if path is not None:
+        _prepare_sqlite_file(path)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - exercised by every test
+            if conn.get_execution_options().get("npscli_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # bad URL, missing driver
+        raise StoreError(f"cannot use database URL {redact_url(url)}: {exc}") from None
+
+
+@dataclass
+class Store:
+    """An open store. Use ``write()`` and ``read()`` for transactions."""
+
+    url: str
+    engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: all or nothing, serialised against other writers."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(npscli_write=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise _store_error(self, exc) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise _store_error(self, exc) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _store_error(store: Store, exc: Exception) -> StoreError:
+    text = str(getattr(exc, "orig", exc)).splitlines()[0]
+    if "locked" in text:
+        return StoreError(
+            f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
+            hint="another npscli process is writing a very large import; try again when it has finished",
+        )
+    return StoreError(f"database error on {redact_url(store.url)}: {text}")
+
+
+def open_store(target: str, *, migrate: bool = True) -> Store:
+    """Open (creating if needed) the store at ``target`` and bring its schema up to date."""
+    url = to_url(target)
+    engine = create_engine_for(url)
+    store = Store(url=url, engine=engine)
+    if migrate:
+        from npscli.store.migrations import upgrade
+
+        try:
+            upgrade(store)
+        except StoreError:
+            engine.dispose()
+            raise
+        except Exception as exc:
+            engine.dispose()
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                text = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                raise StoreError(
+                    f"cannot open the store {redact_url(url)}: {text}",
+                    hint="check the path or URL given by --db / NPSCLI_DB / `database` in npscli.toml",
+                ) from None
+            raise
+    return store

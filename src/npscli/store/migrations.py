@@ -1,0 +1,77 @@
+"""Versioned schema migrations.
+
+Each migration is applied once, in its own transaction, and recorded in ``npscli_schema``.
+A migration only ever adds: new tables, new columns, new indexes; data is never dropped.
+A store written by a newer npscli (a higher version than this code knows) is refused, not touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection
+
+from npscli.core.errors import StoreError
+from npscli.store import schema
+from npscli.store.engine import Store, redact_url
+
+
+def _create(*tables):
+    def apply(conn: Connection) -> None:
+        for table in tables:
+            table.create(conn, checkfirst=True)
+
+    return apply
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "responses and import batches", _create(schema.import_batches, schema.responses)),
+    (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
+    (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table(schema.schema_versions.name):
+        return 0
+    versions = conn.execute(select(schema.schema_versions.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def upgrade(store: Store, target: int | None = None) -> list[int]:
+    """Apply the pending migrations up to ``target`` (default: all). Returns the versions applied."""
+    target = LATEST if target is None else target
+    applied: list[int] = []
+    with store.write() as conn:
+        schema.schema_versions.create(conn, checkfirst=True)
+        version = current_version(conn)
+    if version > LATEST:
+        raise StoreError(
+            f"the store {redact_url(store.url)} has schema version {version}, newer than this npscli "
+            f"understands ({LATEST})",
+            hint="upgrade npscli (pip install -U npscli) before using this store",
+        )
+    for number, description, apply in MIGRATIONS:
+        if number <= version or number > target:
+            continue
+        with store.write() as conn:
+            # Another process may have applied it while we waited for the write lock.
+            if current_version(conn) >= number:
+                continue
+            apply(conn)
+            conn.execute(
+                schema.schema_versions.insert().values(
+                    version=number, description=description, applied_at=datetime.now(UTC).replace(tzinfo=None)
+                )
+            )
+        applied.append(number)
+    return applied
+
+
+def status(store: Store) -> dict:
+    with store.read() as conn:
+        version = current_version(conn)
+    return {"version": version, "latest": LATEST, "pending": [n for n, _, _ in MIGRATIONS if n > version]}

@@ -1,0 +1,28 @@
+"""PostgreSQL fast paths (psycopg 3): bulk import with COPY into a temporary table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def copy_insert_responses(conn, columns: Sequence[str], rows: list[tuple]) -> None:
+    """COPY the rows into a temporary table, then insert the ones whose key is new.
+
+    ``conn`` is a SQLAlchemy Connection inside the import's transaction; the temporary table is
+    dropped at commit, so an interrupted import leaves nothing behind.
+    """
+    cols = ", ".join(columns)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS responses_incoming ON COMMIT DROP AS "
+        f"SELECT {cols} FROM responses WITH NO DATA"
+    )
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY responses_incoming ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    conn.exec_driver_sql(
+        f"INSERT INTO responses ({cols}) SELECT {cols} FROM responses_incoming "
+        "ON CONFLICT (source, response_key) DO NOTHING"
+    )
+    conn.exec_driver_sql("TRUNCATE responses_incoming")

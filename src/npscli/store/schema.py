@@ -1,0 +1,145 @@
+"""The store's tables (SQLAlchemy Core). Times are UTC, stored without a zone.
+
+``responses.local_date`` and the ``period_*`` keys are computed at import in the clinic's time zone,
+so grouping by week or month is an indexed column read, not a per-row time-zone conversion.
+Which migration creates which table is in ``npscli.store.migrations``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_versions = Table(
+    "npscli_schema",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("layout", String(40), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("excluded", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("tickets_opened", Integer, nullable=False, default=0),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("response_key", String(200), nullable=False),
+    Column("response_id", String(200)),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("period_week", String(8), nullable=False),
+    Column("period_month", String(7), nullable=False),
+    Column("period_quarter", String(7), nullable=False),
+    Column("period_year", String(4), nullable=False),
+    Column("score", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("location", String(200)),
+    Column("department", String(200)),
+    Column("provider", String(200)),
+    Column("patient_name", String(300)),
+    Column("email", String(300)),
+    Column("phone", String(100)),
+    Column("patient_id", String(200)),
+    UniqueConstraint("source", "response_key", name="uq_responses_source_key"),
+    Index("ix_responses_submitted_at", "submitted_at"),
+    Index("ix_responses_location_department", "location", "department"),
+    Index("ix_responses_provider", "provider"),
+    Index("ix_responses_period_week", "period_week"),
+    Index("ix_responses_period_month", "period_month"),
+    Index("ix_responses_score_submitted", "score", "submitted_at"),
+    Index("ix_responses_patient_id", "patient_id"),
+    Index("ix_responses_email", "email"),
+    Index("ix_responses_batch", "batch_id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("assignee", String(100)),
+    Column("priority", String(10), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("first_contact_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("root_causes", String(300)),
+    Column("suggested_cause", String(40)),
+    Column("escalated_to", String(100)),
+    Column("resolution", Text),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_tickets_status", "status"),
+    Index("ix_tickets_assignee", "assignee"),
+    Index("ix_tickets_due", "due_at"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("channel", String(20)),
+    Column("from_status", String(20)),
+    Column("to_status", String(20)),
+    Column("text", Text),
+    Index("ix_ticket_events_ticket", "ticket_id", "at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False),
+    Column("recipient", String(300), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # pending | sent
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
+    Index("ix_alert_status", "status"),
+)
+
+# Keep a float column type imported for later migrations that need it.
+_unused = Float

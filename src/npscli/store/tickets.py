@@ -1,0 +1,407 @@
+"""Tickets in the store: opening them at import, the activity log, transitions, listing, stats.
+
+Every change is one write transaction that reads the ticket, checks the transition, updates it and
+appends to ``ticket_events``; events are never updated or deleted (an append-only history).
+On PostgreSQL the ticket row is locked (SELECT ... FOR UPDATE) so two coordinators acting on one
+ticket at the same moment are applied one after the other, never lost.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from npscli.config import TicketSettings
+from npscli.core import tickets as rules
+from npscli.core.errors import NotFoundError, UsageError
+from npscli.store import schema
+from npscli.store.engine import Store
+
+T = schema.tickets
+E = schema.ticket_events
+R = schema.responses
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def open_tickets_for_batch(
+    conn,
+    batch_id: int,
+    settings: TicketSettings,
+    *,
+    actor: str,
+    now: datetime,
+    suggest_cause: Callable[[str | None], str | None] | None = None,
+) -> int:
+    """Open one ticket for every response of this batch at or below the threshold. Returns the count.
+
+    Only responses first stored by this batch carry its batch_id, so a re-imported response never
+    opens a second ticket; the unique key on tickets.response_pk guarantees it besides.
+    """
+    rows = conn.execute(
+        select(R.c.id, R.c.score, R.c.location, R.c.submitted_at, R.c.comment)
+        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold)
+        .order_by(R.c.submitted_at, R.c.id)
+    ).all()
+    if not rows:
+        return 0
+    now = _naive_utc(now)
+    ticket_rows = []
+    for rid, score, location, submitted, comment in rows:
+        ticket_rows.append(
+            {
+                "response_pk": rid,
+                "status": rules.NEW,
+                "priority": rules.priority_for(score, settings.high_priority_max),
+                "opened_at": now,
+                "due_at": rules.due_at(submitted, settings.sla_for(location)),
+                "suggested_cause": suggest_cause(comment) if suggest_cause else None,
+                "updated_at": now,
+            }
+        )
+    conn.execute(T.insert(), ticket_rows)
+    ids = conn.execute(
+        select(T.c.id).where(T.c.response_pk.in_(select(R.c.id).where(R.c.batch_id == batch_id)))
+    ).scalars()
+    conn.execute(
+        E.insert(),
+        [
+            {"ticket_id": tid, "at": now, "actor": actor, "kind": "opened", "to_status": rules.NEW, "text": None}
+            for tid in ids
+        ],
+    )
+    return len(ticket_rows)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _ticket_query():
+    return select(
+        T.c.id,
+        T.c.status,
+        T.c.assignee,
+        T.c.priority,
+        T.c.opened_at,
+        T.c.due_at,
+        T.c.first_contact_at,
+        T.c.closed_at,
+        T.c.root_causes,
+        T.c.suggested_cause,
+        T.c.escalated_to,
+        T.c.resolution,
+        T.c.updated_at,
+        R.c.id.label("response_pk"),
+        R.c.response_id,
+        R.c.source,
+        R.c.submitted_at,
+        R.c.score,
+        R.c.comment,
+        R.c.location,
+        R.c.department,
+        R.c.provider,
+        R.c.patient_name,
+        R.c.email,
+        R.c.phone,
+        R.c.patient_id,
+    ).select_from(T.join(R, T.c.response_pk == R.c.id))
+
+
+@dataclass
+class TicketFilter:
+    statuses: tuple[str, ...] = ()
+    assignee: str | None = None
+    location: tuple[str, ...] = ()
+    department: tuple[str, ...] = ()
+    provider: tuple[str, ...] = ()
+    overdue_at: datetime | None = None  # only tickets overdue at this moment
+    since: datetime | None = None  # responses submitted at or after
+    until: datetime | None = None  # responses submitted before
+    ids: tuple[int, ...] = ()
+
+
+def _apply_filter(q, f: TicketFilter):
+    conds = []
+    if f.statuses:
+        conds.append(T.c.status.in_(f.statuses))
+    if f.assignee:
+        conds.append(func.lower(T.c.assignee) == f.assignee.lower())
+    if f.location:
+        conds.append(R.c.location.in_(f.location))
+    if f.department:
+        conds.append(R.c.department.in_(f.department))
+    if f.provider:
+        conds.append(R.c.provider.in_(f.provider))
+    if f.overdue_at is not None:
+        now = _naive_utc(f.overdue_at)
+        conds.append(
+            and_(T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now)
+        )
+    if f.since is not None:
+        conds.append(R.c.submitted_at >= _naive_utc(f.since))
+    if f.until is not None:
+        conds.append(R.c.submitted_at < _naive_utc(f.until))
+    if f.ids:
+        conds.append(T.c.id.in_(f.ids))
+    return q.where(*conds) if conds else q
+
+
+def list_tickets(store: Store, f: TicketFilter, *, newest_first: bool = True) -> list[dict[str, Any]]:
+    q = _apply_filter(_ticket_query(), f)
+    order = (R.c.submitted_at.desc(), T.c.id.desc()) if newest_first else (T.c.id,)
+    with store.read() as conn:
+        return [dict(r) for r in conn.execute(q.order_by(*order)).mappings()]
+
+
+def get_ticket(conn, number: int, *, for_update: bool = False) -> dict[str, Any]:
+    q = _ticket_query().where(T.c.id == number)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update(of=T)
+    row = conn.execute(q).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"no ticket {rules.format_ticket_id(number)} in this store",
+            hint="see `npscli tickets list --status all` for the ticket ids",
+        )
+    return dict(row)
+
+
+def show_ticket(store: Store, number: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    with store.read() as conn:
+        ticket = get_ticket(conn, number)
+        events = [
+            dict(r)
+            for r in conn.execute(select(E).where(E.c.ticket_id == number).order_by(E.c.at, E.c.id)).mappings()
+        ]
+    return ticket, events
+
+
+def events_for(store: Store, numbers: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    numbers = list(numbers)
+    out: dict[int, list[dict[str, Any]]] = {n: [] for n in numbers}
+    with store.read() as conn:
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            for r in conn.execute(select(E).where(E.c.ticket_id.in_(chunk)).order_by(E.c.at, E.c.id)).mappings():
+                out[r["ticket_id"]].append(dict(r))
+    return out
+
+
+# ---------------------------------------------------------------- changing
+
+
+def _event(conn, number: int, now: datetime, actor: str, kind: str, **fields: Any) -> None:
+    conn.execute(E.insert().values(ticket_id=number, at=now, actor=actor, kind=kind, **fields))
+
+
+def apply_action(
+    store: Store,
+    number: int,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    channel: str | None = None,
+    text: str | None = None,
+    assignee: str | None = None,
+    codes: list[str] | None = None,
+    reply: bool = False,
+) -> dict[str, Any]:
+    """Apply one action to one ticket atomically. Returns the ticket as it is afterwards."""
+    now = _naive_utc(now)
+    if channel is not None and channel not in rules.CHANNELS:
+        raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(rules.CHANNELS)}")
+    with store.write() as conn:
+        ticket = get_ticket(conn, number, for_update=True)
+        label = rules.format_ticket_id(number)
+        current = ticket["status"]
+        new_status = rules.next_status(action, current, label)
+        values: dict[str, Any] = {"updated_at": now}
+        if action == "assign":
+            values["assignee"] = assignee
+            _event(conn, number, now, actor, "assigned", from_status=current, to_status=new_status, text=assignee)
+        elif action == "note":
+            kind = "reply" if reply else (channel or "note")
+            _event(conn, number, now, actor, kind, channel=channel, text=text)
+            if channel and not reply and ticket["first_contact_at"] is None and channel in rules.CONTACT_CHANNELS:
+                values["first_contact_at"] = now
+        elif action == "contacted":
+            _event(
+                conn, number, now, actor, channel or "contact", channel=channel, from_status=current,
+                to_status=new_status, text=text,
+            )
+            if ticket["first_contact_at"] is None:
+                values["first_contact_at"] = now
+        elif action == "resolve":
+            values["root_causes"] = ",".join(codes or [])
+            values["resolution"] = text
+            values["closed_at"] = now
+            _event(
+                conn, number, now, actor, "resolved", from_status=current, to_status=new_status,
+                text=_join(f"root cause: {', '.join(codes or [])}", text),
+            )
+        elif action == "no_response":
+            values["closed_at"] = now
+            _event(conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text)
+        elif action == "escalate":
+            values["escalated_to"] = assignee
+            _event(
+                conn, number, now, actor, "escalated", from_status=current, to_status=new_status,
+                text=_join(f"to {assignee}", text),
+            )
+        elif action == "reopen":
+            values["closed_at"] = None
+            _event(conn, number, now, actor, "reopened", from_status=current, to_status=new_status, text=text)
+        if new_status != current:
+            values["status"] = new_status
+        conn.execute(T.update().where(T.c.id == number).values(**values))
+        return get_ticket(conn, number)
+
+
+def _join(*parts: str | None) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def log_event(store: Store, number: int, kind: str, *, actor: str, now: datetime, text: str | None = None) -> None:
+    """Append a non-transition event (e.g. "outreach_drafted", "alerted") to a ticket's history."""
+    with store.write() as conn:
+        get_ticket(conn, number)
+        _event(conn, number, _naive_utc(now), actor, kind, text=text)
+
+
+def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime) -> list[int]:
+    """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed."""
+    now = _naive_utc(now)
+    f = TicketFilter(**{**f.__dict__, "statuses": f.statuses or rules.OPEN_STATUSES})
+    changed: list[int] = []
+    with store.write() as conn:
+        q = _apply_filter(select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f)
+        for number, status, current_assignee in conn.execute(q.order_by(T.c.id)).all():
+            if current_assignee == assignee:
+                continue
+            new_status = rules.next_status("assign", status, rules.format_ticket_id(number))
+            conn.execute(T.update().where(T.c.id == number).values(assignee=assignee, status=new_status, updated_at=now))
+            _event(conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee)
+            changed.append(number)
+    return changed
+
+
+def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool = False) -> list[int]:
+    """Close as no_response the contacted tickets whose last contact is ``days`` old with no reply since."""
+    now = _naive_utc(now)
+    cutoff = now - timedelta(days=days)
+    contact_kinds = (*rules.CHANNELS, "contact")
+    closed: list[int] = []
+    with store.write() as conn:
+        candidates = conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
+        for number in candidates:
+            events = conn.execute(
+                select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.at, E.c.id)
+            ).all()
+            last_contact = max((at for kind, at in events if kind in contact_kinds), default=None)
+            if last_contact is None or last_contact > cutoff:
+                continue
+            if any(kind == "reply" and at >= last_contact for kind, at in events):
+                continue
+            closed.append(number)
+            if not dry_run:
+                conn.execute(
+                    T.update().where(T.c.id == number).values(status=rules.NO_RESPONSE, closed_at=now, updated_at=now)
+                )
+                _event(
+                    conn, number, now, actor, "no_response", from_status=rules.CONTACTED,
+                    to_status=rules.NO_RESPONSE, text=f"no reply {days} days after the last contact (sweep)",
+                )
+    return closed
+
+
+# ---------------------------------------------------------------- stats
+
+
+def ticket_stats(
+    store: Store,
+    *,
+    by: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    threshold: int,
+) -> list[dict[str, Any]]:
+    """Per group (or overall): opened, closed, median hours to first contact, share contacted within
+    the SLA, overdue open tickets, root causes, and recovered patients (a later response >= 7)."""
+    now_n = _naive_utc(now)
+    f = TicketFilter(since=since, until=until)
+    rows = list_tickets(store, f, newest_first=False)
+    group_col = {"location": "location", "department": "department", "assignee": "assignee"}.get(by or "")
+    if by and not group_col:
+        raise UsageError(f"cannot group ticket stats by {by!r}", hint="use --by location, department or assignee")
+    recovered = _recovered_response_pks(store, rows, threshold)
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (r[group_col] or "(none)") if group_col else None
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key in sorted(groups, key=lambda k: (k is None, str(k))):
+        items = groups[key]
+        contact_hours = [
+            (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600 for r in items if r["first_contact_at"]
+        ]
+        within = sum(1 for r in items if r["first_contact_at"] and r["first_contact_at"] <= r["due_at"])
+        causes = Counter(c for r in items for c in (r["root_causes"] or "").split(",") if c)
+        row: dict[str, Any] = {}
+        if group_col:
+            row[by] = key
+        row.update(
+            {
+                "opened": len(items),
+                "closed": sum(1 for r in items if r["status"] in rules.CLOSED_STATUSES),
+                "resolved": sum(1 for r in items if r["status"] == rules.RESOLVED),
+                "no_response": sum(1 for r in items if r["status"] == rules.NO_RESPONSE),
+                "open": sum(1 for r in items if r["status"] in rules.OPEN_STATUSES),
+                "median_hours_to_contact": round(statistics.median(contact_hours), 1) if contact_hours else None,
+                "contacted_within_sla": round(100 * within / len(items), 1) if items else None,
+                "overdue_open": sum(
+                    1 for r in items if rules.is_overdue(r["status"], r["due_at"], r["first_contact_at"], now_n)
+                ),
+                "root_causes": ", ".join(f"{c} {n}" for c, n in causes.most_common()),
+                "recovered": sum(1 for r in items if r["response_pk"] in recovered),
+            }
+        )
+        out.append(row)
+    return out
+
+
+def _recovered_response_pks(store: Store, rows: list[dict[str, Any]], threshold: int) -> set[int]:
+    """Ticketed responses whose same patient (patient id, else email) answered 7 or more later."""
+    by_patient: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["patient_id"]:
+            by_patient.setdefault(("patient_id", r["patient_id"]), []).append(r)
+        elif r["email"]:
+            by_patient.setdefault(("email", r["email"].lower()), []).append(r)
+    if not by_patient:
+        return set()
+    recovered: set[int] = set()
+    with store.read() as conn:
+        keys = list(by_patient)
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            ids = [v for k, v in chunk if k == "patient_id"]
+            emails = [v for k, v in chunk if k == "email"]
+            q = select(R.c.patient_id, R.c.email, R.c.submitted_at, R.c.score).where(
+                R.c.score >= 7, or_(R.c.patient_id.in_(ids), func.lower(R.c.email).in_(emails))
+            )
+            for pid, email, submitted, _score in conn.execute(q):
+                for key in (("patient_id", pid), ("email", (email or "").lower())):
+                    for r in by_patient.get(key, []):
+                        if submitted > r["submitted_at"]:
+                            recovered.add(r["response_pk"])
+    return recovered

@@ -1,0 +1,42 @@
+"""CLI test fixtures: an isolated environment, a real SQLite store file, and a runner."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from npscli.cli.main import app
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """No user config, no real data dir, a fixed clinic time zone, cwd in a temp folder."""
+    for var in ("NPSCLI_CONFIG", "NPSCLI_DB", "NPSCLI_NOW", "NPSCLI_USER", "NPSCLI_DEBUG", "NPSCLI_TEMPLATES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NPSCLI_TIMEZONE", "America/Chicago")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return str(tmp_path / "store.db")
+
+
+class Cli:
+    def __init__(self, db: str) -> None:
+        self.runner = CliRunner()
+        self.db = db
+
+    def __call__(self, *args: str, env: dict | None = None, db: bool = True):
+        argv = [str(a) for a in args]
+        environment = {"NPSCLI_DB": self.db} if db else {}
+        environment.update(env or {})
+        return self.runner.invoke(app, argv, env=environment)
+
+
+@pytest.fixture
+def cli(db) -> Cli:
+    return Cli(db)

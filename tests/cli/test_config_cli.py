@@ -1,0 +1,39 @@
+"""`npscli init` and `npscli config show`."""
+
+import json
+
+
+def test_init_writes_a_starter_that_loads(cli, isolated):
+    result = cli("init", db=False)
+    assert result.exit_code == 0, result.output
+    assert (isolated / "npscli.toml").is_file()
+    shown = cli("config", "show", "--format", "json", db=False)
+    assert shown.exit_code == 0, shown.output
+    rows = {r["setting"]: r for r in json.loads(shown.stdout)}
+    assert rows["timezone"]["value"] == "America/Chicago"  # env beats the file
+    assert rows["timezone"]["from"] == "NPSCLI_TIMEZONE"
+    assert rows["tickets.sla_hours"]["value"] == 48.0
+    assert rows["config file"]["value"].endswith("npscli.toml")
+
+
+def test_init_refuses_to_overwrite(cli, isolated):
+    (isolated / "npscli.toml").write_text("# mine\n")
+    result = cli("init", db=False)
+    assert result.exit_code == 8
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert (isolated / "npscli.toml").read_text() == "# mine\n"
+
+
+def test_config_show_hides_passwords(cli, monkeypatch):
+    monkeypatch.setenv("NPSCLI_SMTP_PASSWORD", "s3cret-pw")
+    result = cli("config", "show", "--db", "postgresql://ana:hunter2@db.example.org/nps", db=False)
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and "s3cret-pw" not in result.output
+    assert "set (hidden)" in result.stdout
+
+
+def test_broken_config_is_one_line_exit_8(cli, isolated):
+    (isolated / "npscli.toml").write_text("timezone = \n")
+    result = cli("config", "show", db=False)
+    assert result.exit_code == 8
+    assert "npscli.toml" in result.stderr and "Traceback" not in result.output

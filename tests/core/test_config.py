@@ -1,0 +1,101 @@
+"""Settings precedence and config-file errors."""
+
+from pathlib import Path
+
+import pytest
+
+from npscli.config import load_settings
+from npscli.core.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path, monkeypatch):
+    for var in ("NPSCLI_CONFIG", "NPSCLI_DB", "NPSCLI_TIMEZONE", "NPSCLI_USER", "NPSCLI_TEMPLATES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path):
+    s = load_settings()
+    assert s.config_path is None
+    assert s.tickets.sla_hours == 48 and s.tickets.threshold == 6
+    assert s.origins["min_n"] == "default"
+    assert s.database_url().endswith("npscli.db")
+
+
+def test_file_then_env_then_flag(tmp_path, monkeypatch):
+    write(tmp_path / "npscli.toml", 'timezone = "Europe/Madrid"\ndatabase = "file.db"\nuser = "ana"\n')
+    s = load_settings()
+    assert (s.timezone, s.database, s.user) == ("Europe/Madrid", "file.db", "ana")
+    assert s.origins["timezone"] == str(tmp_path / "npscli.toml")
+    monkeypatch.setenv("NPSCLI_TIMEZONE", "America/Chicago")
+    monkeypatch.setenv("NPSCLI_DB", "env.db")
+    s = load_settings()
+    assert (s.timezone, s.database) == ("America/Chicago", "env.db")
+    assert s.origins["database"] == "NPSCLI_DB"
+    s = load_settings(database="flag.db", timezone=None)
+    assert s.database == "flag.db" and s.origins["database"] == "--database"
+    assert s.timezone == "America/Chicago"
+
+
+def test_user_config_dir_is_used_when_no_local_file(tmp_path):
+    user = tmp_path / "xdg" / "npscli"
+    user.mkdir(parents=True)
+    write(user / "npscli.toml", "min_n = 50\n")
+    assert load_settings().min_n == 50
+
+
+def test_tickets_and_sources_sections(tmp_path):
+    write(
+        tmp_path / "npscli.toml",
+        """
+[tickets]
+threshold = 8
+sla_hours = 24
+[tickets.sla_hours_by_location]
+Downtown = 12
+[sources.weekly]
+match = "qualtrics_*.csv"
+map = { score = "Q1" }
+""",
+    )
+    s = load_settings()
+    assert s.tickets.threshold == 8
+    assert s.tickets.sla_for("Downtown") == 12 and s.tickets.sla_for("Eastgate") == 24
+    assert s.source_for(None, "/x/qualtrics_2025.csv").map == {"score": "Q1"}
+    assert s.source_for(None, "other.csv") is None
+    assert s.source_for("weekly", "anything.csv").name == "weekly"
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("timezone = \n", "not valid TOML"),
+        ("min_n = 'many'\n", "`min_n` must be a int"),
+        ("colour = 'blue'\n", "unknown setting `colour`"),
+        ("[tickets]\nsla = 3\n", "tickets.sla"),
+        ("[tickets]\nthreshold = 11\n", "between 0 and 10"),
+        ("timezone = 'Mars/Olympus'\n", "unknown time zone"),
+        ("[sources.x]\nmap = 3\n", "sources.x.map"),
+    ],
+)
+def test_broken_config_names_file_and_problem(tmp_path, text, needle):
+    path = write(tmp_path / "npscli.toml", text)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert needle in str(err.value)
+    if "TOML" in needle:
+        assert str(path) in str(err.value) and "line 1" in str(err.value)
+
+
+def test_missing_explicit_config_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("NPSCLI_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "nope.toml" in str(err.value)
