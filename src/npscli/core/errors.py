@@ -104,3 +104,9 @@ class ConfigError(NpsError, ValueError):
     """A configuration file or setting that cannot be used."""
 
     exit_code = ExitStatus.CONFIG
+
+
+class TemplateError(NpsError, ValueError):
+    """A template that cannot be found or rendered (a missing variable, a syntax error, a sandbox breach)."""
+
+    exit_code = ExitStatus.CONFIG

@@ -179,7 +179,7 @@ def show_ticket(store: Store, number: int) -> tuple[dict[str, Any], list[dict[st
         ticket = get_ticket(conn, number)
         events = [
             dict(r)
-            for r in conn.execute(select(E).where(E.c.ticket_id == number).order_by(E.c.at, E.c.id)).mappings()
+            for r in conn.execute(select(E).where(E.c.ticket_id == number).order_by(E.c.id)).mappings()
         ]
     return ticket, events
 
@@ -190,7 +190,7 @@ def events_for(store: Store, numbers: Iterable[int]) -> dict[int, list[dict[str,
     with store.read() as conn:
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
-            for r in conn.execute(select(E).where(E.c.ticket_id.in_(chunk)).order_by(E.c.at, E.c.id)).mappings():
+            for r in conn.execute(select(E).where(E.c.ticket_id.in_(chunk)).order_by(E.c.id)).mappings():
                 out[r["ticket_id"]].append(dict(r))
     return out
 
@@ -304,7 +304,7 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
         candidates = conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
         for number in candidates:
             events = conn.execute(
-                select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.at, E.c.id)
+                select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.id)
             ).all()
             last_contact = max((at for kind, at in events if kind in contact_kinds), default=None)
             if last_contact is None or last_contact > cutoff:

@@ -1,0 +1,136 @@
+"""Tickets in a real SQLite store: exactly once, transitions, the SLA clock, the sweep, stats."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from npscli.config import TicketSettings
+from npscli.core.errors import ConflictError, NotFoundError
+from npscli.store import schema
+from npscli.store.engine import open_store
+from npscli.store.tickets import TicketFilter, apply_action, list_tickets, show_ticket, sweep, ticket_stats
+from tests.storefill import fill
+
+T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+
+
+def rows(n_det=3, n_pro=2, prefix="r"):
+    out = []
+    for i in range(n_det):
+        out.append({"response_id": f"{prefix}d{i}", "submitted_at": T0 + timedelta(hours=i), "score": i * 2,
+                    "location": "Downtown" if i % 2 == 0 else "Eastgate", "comment": f"comment {i}",
+                    "patient_id": f"P{i}", "email": f"p{i}@example.org"})
+    for i in range(n_pro):
+        out.append({"response_id": f"{prefix}p{i}", "submitted_at": T0 + timedelta(hours=10 + i), "score": 9 + i % 2,
+                    "location": "Downtown"})
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(str(tmp_path / "t.db"))
+    yield s
+    s.dispose()
+
+
+def count(store, table):
+    with store.read() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_one_ticket_per_detractor_exactly_once_under_reimport(store):
+    first = fill(store, rows())
+    assert (first.imported, first.duplicates, first.tickets_opened) == (5, 0, 3)
+    again = fill(store, rows())
+    assert (again.imported, again.duplicates, again.tickets_opened) == (0, 5, 0)
+    overlap = fill(store, rows() + rows(n_det=1, n_pro=0, prefix="new"))
+    assert (overlap.imported, overlap.tickets_opened) == (1, 1)
+    assert count(store, schema.tickets) == 4
+    assert count(store, schema.responses) == 6
+
+
+def test_threshold_includes_passives_when_configured(store):
+    data = rows(n_det=0, n_pro=0) + [{"response_id": "x", "submitted_at": T0, "score": 8}]
+    assert fill(store, data, tickets=TicketSettings(threshold=8)).tickets_opened == 1
+
+
+def test_priority_and_sla_per_location(store):
+    fill(store, rows(), tickets=TicketSettings(sla_hours=48, sla_hours_by_location={"Eastgate": 24}))
+    tickets = {t["response_id"]: t for t in list_tickets(store, TicketFilter())}
+    assert tickets["rd0"]["priority"] == "high" and tickets["rd2"]["priority"] == "normal"
+    assert tickets["rd0"]["due_at"] - tickets["rd0"]["submitted_at"] == timedelta(hours=48)
+    assert tickets["rd1"]["due_at"] - tickets["rd1"]["submitted_at"] == timedelta(hours=24)
+
+
+def test_full_life_cycle_and_history(store):
+    fill(store, rows())
+    now = T0 + timedelta(hours=5)
+    t = apply_action(store, 1, "assign", actor="lead", now=now, assignee="Maria")
+    assert (t["status"], t["assignee"]) == ("assigned", "Maria")
+    t = apply_action(store, 1, "contacted", actor="maria", now=now + timedelta(hours=1), channel="call", text="left details")
+    assert t["status"] == "contacted" and t["first_contact_at"] is not None
+    t = apply_action(store, 1, "resolve", actor="maria", now=now + timedelta(hours=2), codes=["billing"], text="refund")
+    assert (t["status"], t["root_causes"]) == ("resolved", "billing")
+    with pytest.raises(ConflictError):
+        apply_action(store, 1, "resolve", actor="maria", now=now, codes=["billing"])
+    t = apply_action(store, 1, "reopen", actor="lead", now=now + timedelta(hours=3))
+    assert t["status"] == "reopened" and t["closed_at"] is None
+    _, events = show_ticket(store, 1)
+    assert [e["kind"] for e in events] == ["opened", "assigned", "call", "resolved", "reopened"]
+    assert [e["actor"] for e in events] == ["tester", "lead", "maria", "maria", "lead"]
+
+
+def test_invalid_transition_changes_nothing(store):
+    fill(store, rows())
+    before = show_ticket(store, 2)
+    with pytest.raises(ConflictError):
+        apply_action(store, 2, "no_response", actor="x", now=T0)
+    assert show_ticket(store, 2) == before
+
+
+def test_unknown_ticket(store):
+    fill(store, rows())
+    with pytest.raises(NotFoundError):
+        apply_action(store, 999, "assign", actor="x", now=T0, assignee="y")
+
+
+def test_overdue_follows_the_sla_clock(store):
+    fill(store, rows())
+    due = list_tickets(store, TicketFilter(ids=(1,)))[0]["due_at"].replace(tzinfo=UTC)
+    assert not list_tickets(store, TicketFilter(overdue_at=due - timedelta(seconds=1), ids=(1,)))
+    assert list_tickets(store, TicketFilter(overdue_at=due + timedelta(seconds=1), ids=(1,)))
+    apply_action(store, 1, "contacted", actor="x", now=due - timedelta(hours=1), channel="email")
+    assert not list_tickets(store, TicketFilter(overdue_at=due + timedelta(hours=1), ids=(1,)))
+
+
+def test_sweep_closes_only_unanswered_contacts_older_than_n_days(store):
+    fill(store, rows())
+    apply_action(store, 1, "contacted", actor="x", now=T0, channel="call")
+    apply_action(store, 2, "contacted", actor="x", now=T0, channel="email")
+    apply_action(store, 2, "note", actor="x", now=T0 + timedelta(days=1), text="patient wrote back", reply=True)
+    apply_action(store, 3, "contacted", actor="x", now=T0 + timedelta(days=5), channel="call")
+    closed = sweep(store, days=7, actor="cron", now=T0 + timedelta(days=7, minutes=1))
+    assert closed == [1]
+    assert show_ticket(store, 1)[0]["status"] == "no_response"
+    assert show_ticket(store, 2)[0]["status"] == "contacted"
+    assert show_ticket(store, 3)[0]["status"] == "contacted"
+    assert sweep(store, days=7, actor="cron", now=T0 + timedelta(days=7, minutes=2)) == []
+
+
+def test_stats_recovery_and_sla_share(store):
+    fill(store, rows())
+    # patient P0 (ticket 1, score 0) comes back as a promoter later
+    fill(store, [{"response_id": "later", "submitted_at": T0 + timedelta(days=20), "score": 10, "patient_id": "P0"}])
+    apply_action(store, 1, "contacted", actor="x", now=T0 + timedelta(hours=2), channel="call")
+    apply_action(store, 2, "contacted", actor="x", now=T0 + timedelta(hours=100), channel="call")
+    apply_action(store, 1, "resolve", actor="x", now=T0 + timedelta(hours=3), codes=["billing"])
+    [overall] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(days=30), threshold=6)
+    assert overall["opened"] == 3 and overall["closed"] == 1
+    assert overall["recovered"] == 1
+    assert overall["contacted_within_sla"] == pytest.approx(100 / 3, abs=0.1)
+    assert overall["median_hours_to_contact"] == pytest.approx((2 + 99) / 2, abs=0.1)
+    assert overall["overdue_open"] == 1
+    assert overall["root_causes"] == "billing 1"
+    by_loc = {r["location"]: r for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)}
+    assert by_loc["Downtown"]["opened"] == 2 and by_loc["Eastgate"]["opened"] == 1
