@@ -1,0 +1,88 @@
+"""Two people at once: real processes importing and updating tickets on one store.
+
+No update may be lost, no ticket duplicated, and "database is locked" must never reach anyone.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from npscli.store import schema
+from npscli.store.engine import open_store
+from tests.storefill import fill
+
+WORKER = str(Path(__file__).resolve().parents[1] / "concurrency_worker.py")
+
+
+def run_all(*commands: list[str]) -> None:
+    procs = [subprocess.Popen([sys.executable, WORKER, *c], stderr=subprocess.PIPE, text=True) for c in commands]
+    errors = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
+    for code, err in errors:
+        assert "locked" not in err
+        assert code == 0, err
+
+
+def counts(url: str) -> dict[str, int]:
+    store = open_store(url)
+    with store.read() as conn:
+        out = {
+            "responses": conn.execute(select(func.count()).select_from(schema.responses)).scalar_one(),
+            "tickets": conn.execute(select(func.count()).select_from(schema.tickets)).scalar_one(),
+            "detractors": conn.execute(
+                select(func.count()).select_from(schema.responses).where(schema.responses.c.score <= 6)
+            ).scalar_one(),
+            "notes": conn.execute(
+                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "note")
+            ).scalar_one(),
+            "assigned": conn.execute(
+                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "assigned")
+            ).scalar_one(),
+        }
+    store.dispose()
+    return out
+
+
+def seed(url: str, n: int = 10) -> None:
+    store = open_store(url)
+    fill(store, [{"response_id": f"seed{i}", "submitted_at": datetime(2025, 11, 1, tzinfo=UTC), "score": 2} for i in range(n)])
+    store.dispose()
+
+
+def check_import_and_people_in_parallel(url: str) -> None:
+    seed(url, 10)
+    run_all(
+        ["import", url, "a", "12", "40"],
+        ["import", url, "b", "12", "40"],
+        ["notes", url, "10", "4", "maria"],
+        ["notes", url, "10", "4", "jordan"],
+        ["assign", url, "10", "3", "lead"],
+    )
+    c = counts(url)
+    assert c["responses"] == 10 + 2 * 12 * 40
+    assert c["tickets"] == c["detractors"]  # exactly one ticket per detractor, none twice
+    assert c["notes"] == 2 * 10 * 4  # no note lost
+    assert c["assigned"] == 10 * 3  # every reassignment recorded
+
+
+def test_sqlite_cron_import_and_people_updating_tickets(tmp_path):
+    check_import_and_people_in_parallel(str(tmp_path / "shared.db"))
+
+
+def test_sqlite_same_file_imported_twice_at_once(tmp_path):
+    url = str(tmp_path / "shared.db")
+    open_store(url).dispose()
+    run_all(["import", url, "same", "6", "50"], ["import", url, "same", "6", "50"])
+    c = counts(url)
+    assert c["responses"] == 6 * 50
+    assert c["tickets"] == c["detractors"]
+
+
+def test_new_store_file_is_private(tmp_path):
+    path = tmp_path / "private.db"
+    open_store(str(path)).dispose()
+    assert (path.stat().st_mode & 0o777) == 0o600
