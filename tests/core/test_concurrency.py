@@ -73,6 +73,16 @@ def test_sqlite_cron_import_and_people_updating_tickets(tmp_path):
     check_import_and_people_in_parallel(str(tmp_path / "shared.db"))
 
 
+def test_postgres_cron_import_and_people_updating_tickets(pg_url):
+    check_import_and_people_in_parallel(pg_url)
+
+
+def test_postgres_first_runs_race_to_migrate(pg_url):
+    run_all(["import", pg_url, "x", "2", "20"], ["import", pg_url, "y", "2", "20"], ["import", pg_url, "z", "2", "20"])
+    c = counts(pg_url)
+    assert c["responses"] == 3 * 2 * 20 and c["tickets"] == c["detractors"]
+
+
 def test_sqlite_same_file_imported_twice_at_once(tmp_path):
     url = str(tmp_path / "shared.db")
     open_store(url).dispose()

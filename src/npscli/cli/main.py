@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from npscli import __version__
-from npscli.cli import config_cmd, detractors, importing, scoring, tickets
+from npscli.cli import config_cmd, db, detractors, importing, scoring, tickets
 from npscli.cli.app import make_app
 from npscli.cli.errors import set_debug
 from npscli.cli.output import set_quiet
@@ -48,6 +48,7 @@ app.command("detractors")(detractors.detractors_command)
 app.add_typer(tickets.app, name="tickets")
 app.command("init")(config_cmd.init_command)
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

@@ -41,11 +41,21 @@ def current_version(conn: Connection) -> int:
     return max(versions, default=0)
 
 
+MIGRATION_LOCK = 7220_1105
+
+
+def _serialise(conn: Connection) -> None:
+    """Make concurrent first runs on PostgreSQL take turns (SQLite's BEGIN IMMEDIATE already does)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+
+
 def upgrade(store: Store, target: int | None = None) -> list[int]:
     """Apply the pending migrations up to ``target`` (default: all). Returns the versions applied."""
     target = LATEST if target is None else target
     applied: list[int] = []
     with store.write() as conn:
+        _serialise(conn)
         schema.schema_versions.create(conn, checkfirst=True)
         version = current_version(conn)
     if version > LATEST:
@@ -58,6 +68,7 @@ def upgrade(store: Store, target: int | None = None) -> list[int]:
         if number <= version or number > target:
             continue
         with store.write() as conn:
+            _serialise(conn)
             # Another process may have applied it while we waited for the write lock.
             if current_version(conn) >= number:
                 continue

@@ -1,0 +1,157 @@
+"""Moving, backing up and checking a store.
+
+``copy_store`` moves every table (responses, batches, tickets and their history, alerts sent, ...)
+from one backend to another in a single transaction on the target, keeping ids, and verifies the
+row counts afterwards. ``backup`` writes a consistent SQLite file of any store. ``check`` reports
+integrity and migration state.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from npscli.core.errors import ConflictError, StoreError
+from npscli.store import migrations, schema
+from npscli.store.engine import Store, open_store, redact_url
+
+CHUNK = 5_000
+
+
+def data_tables() -> list:
+    """Every table but the migration record, parents before children."""
+    return [t for t in schema.metadata.sorted_tables if t.name != schema.schema_versions.name]
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    with store.read() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in data_tables()}
+
+
+def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str, int]:
+    """Copy everything from ``source`` into ``target`` (which must be empty unless ``force``)."""
+    if migrations.status(source)["version"] != migrations.LATEST:
+        raise StoreError("the source store is not at the latest schema version", hint="run any npscli command on it first")
+    existing = table_counts(target)
+    if any(existing.values()) and not force:
+        busy = ", ".join(f"{k} {v}" for k, v in existing.items() if v)
+        raise ConflictError(
+            f"the target store {redact_url(target.url)} is not empty ({busy})",
+            hint="copy into a new, empty database (or pass --force to replace its contents)",
+        )
+    expected = table_counts(source)
+    with target.write() as tconn:
+        if force:
+            for table in reversed(data_tables()):
+                tconn.execute(table.delete())
+        with source.read() as sconn:
+            for table in data_tables():
+                result = sconn.execution_options(stream_results=True).execute(select(table).order_by(*table.primary_key.columns))
+                while True:
+                    rows = result.mappings().fetchmany(CHUNK)
+                    if not rows:
+                        break
+                    tconn.execute(table.insert(), [dict(r) for r in rows])
+        if target.dialect == "postgresql":
+            for table in data_tables():
+                if "id" in table.c:
+                    tconn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                        )
+                    )
+    copied = table_counts(target)
+    if copied != expected:
+        raise StoreError(f"copy verification failed: expected {expected}, found {copied}")
+    return copied
+
+
+def backup(store: Store, path: Path) -> dict[str, int]:
+    """Write a consistent SQLite copy of ``store`` to ``path`` (atomically: temp file, then rename)."""
+    path = path.expanduser().resolve()
+    tmp = path.with_name(path.name + ".partial")
+    for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        if store.dialect == "sqlite":
+            import sqlite3
+
+            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            os.close(fd)
+            src = sqlite3.connect(str(store.path))
+            dst = sqlite3.connect(str(tmp))
+            with dst:
+                src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            dst.close()
+            src.close()
+            copy = open_store(str(tmp))
+            counts = table_counts(copy)
+            copy.dispose()
+        else:
+            target = open_store(str(tmp))
+            counts = copy_store(store, target)
+            target.dispose()
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            leftover.unlink(missing_ok=True)
+    return counts
+
+
+def check(store: Store) -> list[dict[str, Any]]:
+    """Integrity and migration findings: a list of {check, status (ok|problem|note), detail}."""
+    findings: list[dict[str, Any]] = []
+    state = migrations.status(store)
+    findings.append(
+        {
+            "check": "schema version",
+            "status": "ok" if not state["pending"] else "problem",
+            "detail": f"version {state['version']} of {state['latest']}"
+            + (f"; pending {state['pending']}" if state["pending"] else ""),
+        }
+    )
+    with store.read() as conn:
+        if store.dialect == "sqlite":
+            result = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+            findings.append(
+                {"check": "sqlite integrity", "status": "ok" if result == ["ok"] else "problem", "detail": "; ".join(result[:5])}
+            )
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            findings.append(
+                {"check": "foreign keys", "status": "ok" if not fk else "problem", "detail": f"{len(fk)} broken reference(s)"}
+            )
+        R, T = schema.responses, schema.tickets
+        orphan = conn.execute(
+            select(func.count()).select_from(T.outerjoin(R, T.c.response_pk == R.c.id)).where(R.c.id.is_(None))
+        ).scalar_one()
+        findings.append(
+            {"check": "tickets point at responses", "status": "ok" if not orphan else "problem", "detail": f"{orphan} orphan(s)"}
+        )
+        dup = conn.execute(
+            select(func.count()).select_from(
+                select(T.c.response_pk).group_by(T.c.response_pk).having(func.count() > 1).subquery()
+            )
+        ).scalar_one()
+        findings.append(
+            {"check": "one ticket per response", "status": "ok" if not dup else "problem", "detail": f"{dup} duplicated"}
+        )
+        batches = schema.import_batches
+        bad = conn.execute(
+            select(func.count())
+            .select_from(batches)
+            .where(
+                batches.c.rows_read
+                != batches.c.imported + batches.c.duplicates + batches.c.skipped + batches.c.excluded + batches.c.rejected
+            )
+        ).scalar_one()
+        findings.append(
+            {"check": "every input row accounted for", "status": "ok" if not bad else "problem", "detail": f"{bad} batch(es) off"}
+        )
+    counts = table_counts(store)
+    findings.append({"check": "rows", "status": "note", "detail": ", ".join(f"{k} {v}" for k, v in counts.items())})
+    return findings

@@ -1,0 +1,100 @@
+"""The store on both backends: migrations, copy SQLite <-> PostgreSQL, backup, check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from npscli.core.errors import ConflictError, StoreError
+from npscli.store import migrations, schema
+from npscli.store.engine import open_store
+from npscli.store.maintenance import backup, check, copy_store, table_counts
+from npscli.store.tickets import apply_action, show_ticket
+from tests.storefill import fill
+
+T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+
+
+def sample(store):
+    fill(store, [{"response_id": f"r{i}", "submitted_at": T0 + timedelta(hours=i), "score": i % 11,
+                  "comment": "Espera larga — \"muy\" mal\nsegunda línea", "location": "Downtown"} for i in range(40)])
+    apply_action(store, 1, "assign", actor="lead", now=T0, assignee="Maria")
+    apply_action(store, 1, "contacted", actor="maria", now=T0 + timedelta(hours=1), channel="call")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return request.getfixturevalue("pg_url")
+
+
+def test_migrations_from_an_older_version_keep_data(url):
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=1) == [1]
+    fill_v1 = inspect(store.engine).get_table_names()
+    assert "responses" in fill_v1 and "tickets" not in fill_v1
+    with store.write() as conn:
+        conn.execute(schema.import_batches.insert().values(
+            id=1, source="s", file_name="f.csv", sha256="0" * 64, layout="plain", imported_at=T0.replace(tzinfo=None),
+            imported_by="x", rows_read=1, imported=1, duplicates=0, skipped=0, excluded=0, rejected=0, tickets_opened=0))
+    assert migrations.upgrade(store) == [n for n, _, _ in migrations.MIGRATIONS if n > 1]
+    with store.read() as conn:
+        assert conn.execute(select(schema.import_batches.c.file_name)).scalar_one() == "f.csv"
+    assert migrations.upgrade(store) == []
+    store.dispose()
+
+
+def test_newer_schema_is_refused(url):
+    store = open_store(url)
+    with store.write() as conn:
+        conn.execute(schema.schema_versions.insert().values(version=999, description="future", applied_at=T0.replace(tzinfo=None)))
+    store.dispose()
+    with pytest.raises(StoreError) as err:
+        open_store(url)
+    assert "newer" in str(err.value)
+
+
+def test_copy_sqlite_to_postgres_and_back(tmp_path, pg_url):
+    src = open_store(str(tmp_path / "a.db"))
+    sample(src)
+    pg = open_store(pg_url)
+    counts = copy_store(src, pg)
+    assert counts == table_counts(src) and counts["responses"] == 40
+    t, events = show_ticket(pg, 1)
+    assert t["status"] == "contacted" and [e["kind"] for e in events] == ["opened", "assigned", "call"]
+    assert t["comment"].endswith("segunda línea")
+    # ids keep counting after the copied rows
+    fill(pg, [{"response_id": "new", "submitted_at": T0, "score": 0}])
+    with pg.read() as conn:
+        assert conn.execute(select(schema.tickets.c.id).order_by(schema.tickets.c.id.desc())).first()[0] == counts["tickets"] + 1
+    back = open_store(str(tmp_path / "b.db"))
+    assert copy_store(pg, back) == table_counts(pg)
+    with pytest.raises(ConflictError):
+        copy_store(src, back)
+    for s in (src, pg, back):
+        s.dispose()
+
+
+def test_backup_and_check(url, tmp_path):
+    store = open_store(url)
+    sample(store)
+    counts = backup(store, tmp_path / "backup.db")
+    copy = open_store(str(tmp_path / "backup.db"))
+    assert table_counts(copy) == counts == table_counts(store)
+    assert all(f["status"] != "problem" for f in check(copy))
+    assert all(f["status"] != "problem" for f in check(store))
+    copy.dispose()
+    store.dispose()
+
+
+def test_check_finds_a_broken_batch(tmp_path):
+    store = open_store(str(tmp_path / "c.db"))
+    sample(store)
+    with store.write() as conn:
+        conn.execute(schema.import_batches.update().values(rows_read=999))
+    problems = [f["check"] for f in check(store) if f["status"] == "problem"]
+    assert problems == ["every input row accounted for"]
+    store.dispose()
