@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
 clean:

@@ -20,8 +20,19 @@ def isolated(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path) -> str:
+    """The store every CLI test runs against: a real SQLite file, then a real PostgreSQL database.
+
+    Tests that are about SQLite itself (file permissions, WAL) use ``sqlite_db`` instead.
+    """
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def db(tmp_path) -> str:
+def sqlite_db(tmp_path) -> str:
     return str(tmp_path / "store.db")
 
 
