@@ -51,7 +51,9 @@ print(json.dumps({"wall": wall, "rss_kib": rss, "code": p.returncode, "err": p.s
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, env=env, check=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["code"] != 0:
         raise SystemExit(f"benchmark command failed ({result['code']}): {' '.join(cmd)}\n{result['err']}")
@@ -79,7 +81,9 @@ def ensure_data(rows: int, xlsx_rows: int) -> tuple[Path, Path]:
     if not csv_path.exists():
         subprocess.run([*gen, "--rows", str(rows), "--out", str(csv_path)], check=True)
     if not xlsx_path.exists():
-        subprocess.run([*gen, "--rows", str(xlsx_rows), "--format", "xlsx", "--out", str(xlsx_path)], check=True)
+        subprocess.run(
+            [*gen, "--rows", str(xlsx_rows), "--format", "xlsx", "--out", str(xlsx_path)], check=True
+        )
     return csv_path, xlsx_path
 
 
@@ -93,7 +97,9 @@ def duckdb_reference(csv_path: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         con = duckdb.connect(str(Path(tmp) / "ref.duckdb"))
         t = time.perf_counter()
-        con.execute(f"CREATE TABLE r AS SELECT * FROM read_csv_auto('{csv_path}', header=true, all_varchar=false)")
+        con.execute(
+            f"CREATE TABLE r AS SELECT * FROM read_csv_auto('{csv_path}', header=true, all_varchar=false)"
+        )
         out["import 1M CSV"] = time.perf_counter() - t
         cols = [c[0] for c in con.execute("DESCRIBE r").fetchall()]
         # the queries below read the CSV file itself each time, as `npscli score FILE` would
@@ -103,8 +109,8 @@ def duckdb_reference(csv_path: Path) -> dict[str, float]:
         queries = {
             "score --by location,department": f"""SELECT "{loc}", "{dept}", count(*),
                 sum(("{score}" >= 9)::int), sum(("{score}" <= 6)::int) FROM csv GROUP BY 1, 2""",
-            "score --by location --period week": f"""SELECT "{loc}", strftime(CAST("{created}" AS TIMESTAMPTZ), '%G-W%V'),
-                count(*), sum(("{score}" >= 9)::int), sum(("{score}" <= 6)::int) FROM csv GROUP BY 1, 2""",
+            "score --by location --period week": f"""SELECT "{loc}",
+                strftime(CAST("{created}" AS TIMESTAMPTZ), '%G-W%V'), count(*), sum(("{score}" >= 9)::int), sum(("{score}" <= 6)::int) FROM csv GROUP BY 1, 2""",
             "detractors --since 7d": f"""SELECT * FROM csv WHERE "{score}" <= 6
                 AND CAST("{created}" AS TIMESTAMPTZ) >= TIMESTAMPTZ '{AS_OF}' - INTERVAL 7 DAY
                 ORDER BY "{created}" DESC""",
@@ -121,7 +127,9 @@ def _col(cols: list[str], needle: str) -> str:
     return next(c for c in cols if needle in c.lower())
 
 
-def run_backend(backend: str, url: str, csv_path: Path, xlsx_path: Path, runs: int, env: dict[str, str]) -> dict:
+def run_backend(
+    backend: str, url: str, csv_path: Path, xlsx_path: Path, runs: int, env: dict[str, str]
+) -> dict:
     e = {**env, "NPSCLI_DB": url}
     results: dict[str, dict] = {}
 
@@ -137,18 +145,26 @@ def run_backend(backend: str, url: str, csv_path: Path, xlsx_path: Path, runs: i
                 c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             eng.dispose()
 
-    results["import 1M CSV"] = median_of(max(1, runs - 1), [*NPSCLI, "-q", "import", str(csv_path)], e, before=reset)
-    results["score --by location,department"] = median_of(runs, [*NPSCLI, "score", "--by", "location,department"], e)
+    results["import 1M CSV"] = median_of(
+        max(1, runs - 1), [*NPSCLI, "-q", "import", str(csv_path)], e, before=reset
+    )
+    results["score --by location,department"] = median_of(
+        runs, [*NPSCLI, "score", "--by", "location,department"], e
+    )
     results["score --by location --period week"] = median_of(
         runs, [*NPSCLI, "score", "--by", "location", "--period", "week", "--since", "2y"], e
     )
-    results["detractors --since 7d"] = median_of(runs, [*NPSCLI, "detractors", "--since", "7d", "--as-of", AS_OF], e)
+    results["detractors --since 7d"] = median_of(
+        runs, [*NPSCLI, "detractors", "--since", "7d", "--as-of", AS_OF], e
+    )
     if _has_command(e, "themes"):
         results["themes"] = median_of(runs, [*NPSCLI, "themes", "--since", "4w", "--as-of", AS_OF], e)
     if _has_command(e, "report"):
         with tempfile.TemporaryDirectory() as out:
             results["report weekly"] = median_of(
-                runs, [*NPSCLI, "report", "weekly", "--as-of", AS_OF, "--out", out, "--format", "html,xlsx,md"], e
+                runs,
+                [*NPSCLI, "report", "weekly", "--as-of", AS_OF, "--out", out, "--format", "html,xlsx,md"],
+                e,
             )
     xlsx_db = url + ".xlsx.db" if backend == "sqlite" else url
 
@@ -171,7 +187,9 @@ def _has_command(env: dict[str, str], name: str) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -196,14 +214,18 @@ def main() -> None:
     try:
         for backend in args.backends.split(","):
             if backend == "sqlite":
-                report["backends"]["sqlite"] = run_backend("sqlite", str(work / "bench.db"), csv_path, xlsx_path, args.runs, env)
+                report["backends"]["sqlite"] = run_backend(
+                    "sqlite", str(work / "bench.db"), csv_path, xlsx_path, args.runs, env
+                )
             elif backend == "postgres":
                 sys.path.insert(0, str(ROOT / "tests"))
                 import servers  # the same private-cluster helper the test suite uses
 
                 with servers.PostgresServer(servers.find_postgres_tools()) as pg:
                     url = pg.create_database("bench")
-                    report["backends"]["postgres"] = run_backend("postgres", url, csv_path, xlsx_path, args.runs, env)
+                    report["backends"]["postgres"] = run_backend(
+                        "postgres", url, csv_path, xlsx_path, args.runs, env
+                    )
         report["duckdb"] = {k: round(v, 3) for k, v in duckdb_reference(csv_path).items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -214,14 +236,16 @@ def main() -> None:
 
 def markdown(report: dict) -> str:
     lines = [
-        f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['processor']}, Python {report['machine']['python']}; "
+        f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['processor']}, "
+        f"Python {report['machine']['python']}; "
         f"{report['rows']:,} CSV rows, {report['xlsx_rows']:,} XLSX rows.",
         "",
         "| task | backend | wall (s, median) | peak memory (MiB) | target (s) | met | DuckDB (s) | ratio |",
         "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     h = report["help"]
-    lines.append(f"| npscli --help | - | {h['wall_s']:.3f} | {h['peak_mib']:.0f} | 0.15 | {'yes' if h['wall_s'] <= 0.15 else 'NO'} | - | - |")
+    met = "yes" if h["wall_s"] <= 0.15 else "NO"
+    lines.append(f"| npscli --help | - | {h['wall_s']:.3f} | {h['peak_mib']:.0f} | 0.15 | {met} | - | - |")
     for backend, results in report["backends"].items():
         for task, r in results.items():
             target = TARGETS.get(task)

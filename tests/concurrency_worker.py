@@ -14,9 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.storefill import fill  # noqa: E402
+
 from npscli.store.engine import open_store  # noqa: E402
 from npscli.store.tickets import apply_action  # noqa: E402
-from tests.storefill import fill  # noqa: E402
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -53,7 +54,14 @@ def main(argv: list[str]) -> int:
         for r in range(rounds):
             for number in range(1, tickets + 1):
                 if mode == "notes":
-                    apply_action(store, number, "note", actor=actor, now=T0 + timedelta(hours=r), text=f"{actor} round {r}")
+                    apply_action(
+                        store,
+                        number,
+                        "note",
+                        actor=actor,
+                        now=T0 + timedelta(hours=r),
+                        text=f"{actor} round {r}",
+                    )
                 else:
                     apply_action(store, number, "assign", actor=actor, now=T0, assignee=f"{actor}-{r}")
     store.dispose()

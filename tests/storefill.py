@@ -47,7 +47,9 @@ def records(rows: list[dict], tz: str = "America/Chicago") -> pd.DataFrame:
         if when.tzinfo is None:
             when = when.replace(tzinfo=zone)
         rid = r.get("response_id")
-        key = f"id:{rid}" if rid else "fp:" + hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest()[:24]
+        key = (
+            f"id:{rid}" if rid else "fp:" + hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest()[:24]
+        )
         out.append(
             {
                 "row": i + 2,

@@ -168,7 +168,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid TOML ({exc})", hint="fix the line named, or compare with `npscli init --print`"
+            f"{path}: not valid TOML ({exc})",
+            hint="fix the line named, or compare with `npscli init --print`",
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
@@ -235,7 +236,8 @@ def _sources(path: Path | None, data: Any) -> dict[str, SourceSettings]:
                 src.dayfirst = _check_type(path, f"sources.{name}.dayfirst", value, bool)
             else:
                 raise ConfigError(
-                    f"{path}: unknown setting `sources.{name}.{key}`", hint="known: map, match, dayfirst, timezone"
+                    f"{path}: unknown setting `sources.{name}.{key}`",
+                    hint="known: map, match, dayfirst, timezone",
                 )
         out[name] = src
     return out
@@ -307,4 +309,6 @@ def _validate_timezone(s: Settings) -> None:
             try:
                 ZoneInfo(src.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(f"{s.config_path}: unknown time zone in sources.{src.name}.timezone") from None
+                raise ConfigError(
+                    f"{s.config_path}: unknown time zone in sources.{src.name}.timezone"
+                ) from None

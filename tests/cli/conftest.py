@@ -11,7 +11,14 @@ from npscli.cli.main import app
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """No user config, no real data dir, a fixed clinic time zone, cwd in a temp folder."""
-    for var in ("NPSCLI_CONFIG", "NPSCLI_DB", "NPSCLI_NOW", "NPSCLI_USER", "NPSCLI_DEBUG", "NPSCLI_TEMPLATES"):
+    for var in (
+        "NPSCLI_CONFIG",
+        "NPSCLI_DB",
+        "NPSCLI_NOW",
+        "NPSCLI_USER",
+        "NPSCLI_DEBUG",
+        "NPSCLI_TEMPLATES",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NPSCLI_TIMEZONE", "America/Chicago")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))

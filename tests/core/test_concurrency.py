@@ -11,16 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from tests.storefill import fill
 
 from npscli.store import schema
 from npscli.store.engine import open_store
-from tests.storefill import fill
 
 WORKER = str(Path(__file__).resolve().parents[1] / "concurrency_worker.py")
 
 
 def run_all(*commands: list[str]) -> None:
-    procs = [subprocess.Popen([sys.executable, WORKER, *c], stderr=subprocess.PIPE, text=True) for c in commands]
+    procs = [
+        subprocess.Popen([sys.executable, WORKER, *c], stderr=subprocess.PIPE, text=True) for c in commands
+    ]
     errors = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
     for code, err in errors:
         assert "locked" not in err
@@ -37,10 +39,14 @@ def counts(url: str) -> dict[str, int]:
                 select(func.count()).select_from(schema.responses).where(schema.responses.c.score <= 6)
             ).scalar_one(),
             "notes": conn.execute(
-                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "note")
+                select(func.count())
+                .select_from(schema.ticket_events)
+                .where(schema.ticket_events.c.kind == "note")
             ).scalar_one(),
             "assigned": conn.execute(
-                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "assigned")
+                select(func.count())
+                .select_from(schema.ticket_events)
+                .where(schema.ticket_events.c.kind == "assigned")
             ).scalar_one(),
         }
     store.dispose()
@@ -49,7 +55,13 @@ def counts(url: str) -> dict[str, int]:
 
 def seed(url: str, n: int = 10) -> None:
     store = open_store(url)
-    fill(store, [{"response_id": f"seed{i}", "submitted_at": datetime(2025, 11, 1, tzinfo=UTC), "score": 2} for i in range(n)])
+    fill(
+        store,
+        [
+            {"response_id": f"seed{i}", "submitted_at": datetime(2025, 11, 1, tzinfo=UTC), "score": 2}
+            for i in range(n)
+        ],
+    )
     store.dispose()
 
 
@@ -78,7 +90,11 @@ def test_postgres_cron_import_and_people_updating_tickets(pg_url):
 
 
 def test_postgres_first_runs_race_to_migrate(pg_url):
-    run_all(["import", pg_url, "x", "2", "20"], ["import", pg_url, "y", "2", "20"], ["import", pg_url, "z", "2", "20"])
+    run_all(
+        ["import", pg_url, "x", "2", "20"],
+        ["import", pg_url, "y", "2", "20"],
+        ["import", pg_url, "z", "2", "20"],
+    )
     c = counts(pg_url)
     assert c["responses"] == 3 * 2 * 20 and c["tickets"] == c["detractors"]
 

@@ -6,20 +6,31 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
+from tests.storefill import fill
 
 from npscli.core.errors import ConflictError, StoreError
 from npscli.store import migrations, schema
 from npscli.store.engine import open_store
 from npscli.store.maintenance import backup, check, copy_store, table_counts
 from npscli.store.tickets import apply_action, show_ticket
-from tests.storefill import fill
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
 
 def sample(store):
-    fill(store, [{"response_id": f"r{i}", "submitted_at": T0 + timedelta(hours=i), "score": i % 11,
-                  "comment": "Espera larga — \"muy\" mal\nsegunda línea", "location": "Downtown"} for i in range(40)])
+    fill(
+        store,
+        [
+            {
+                "response_id": f"r{i}",
+                "submitted_at": T0 + timedelta(hours=i),
+                "score": i % 11,
+                "comment": 'Espera larga — "muy" mal\nsegunda línea',
+                "location": "Downtown",
+            }
+            for i in range(40)
+        ],
+    )
     apply_action(store, 1, "assign", actor="lead", now=T0, assignee="Maria")
     apply_action(store, 1, "contacted", actor="maria", now=T0 + timedelta(hours=1), channel="call")
 
@@ -37,9 +48,24 @@ def test_migrations_from_an_older_version_keep_data(url):
     fill_v1 = inspect(store.engine).get_table_names()
     assert "responses" in fill_v1 and "tickets" not in fill_v1
     with store.write() as conn:
-        conn.execute(schema.import_batches.insert().values(
-            id=1, source="s", file_name="f.csv", sha256="0" * 64, layout="plain", imported_at=T0.replace(tzinfo=None),
-            imported_by="x", rows_read=1, imported=1, duplicates=0, skipped=0, excluded=0, rejected=0, tickets_opened=0))
+        conn.execute(
+            schema.import_batches.insert().values(
+                id=1,
+                source="s",
+                file_name="f.csv",
+                sha256="0" * 64,
+                layout="plain",
+                imported_at=T0.replace(tzinfo=None),
+                imported_by="x",
+                rows_read=1,
+                imported=1,
+                duplicates=0,
+                skipped=0,
+                excluded=0,
+                rejected=0,
+                tickets_opened=0,
+            )
+        )
     assert migrations.upgrade(store) == [n for n, _, _ in migrations.MIGRATIONS if n > 1]
     with store.read() as conn:
         assert conn.execute(select(schema.import_batches.c.file_name)).scalar_one() == "f.csv"
@@ -50,7 +76,11 @@ def test_migrations_from_an_older_version_keep_data(url):
 def test_newer_schema_is_refused(url):
     store = open_store(url)
     with store.write() as conn:
-        conn.execute(schema.schema_versions.insert().values(version=999, description="future", applied_at=T0.replace(tzinfo=None)))
+        conn.execute(
+            schema.schema_versions.insert().values(
+                version=999, description="future", applied_at=T0.replace(tzinfo=None)
+            )
+        )
     store.dispose()
     with pytest.raises(StoreError) as err:
         open_store(url)
@@ -69,7 +99,10 @@ def test_copy_sqlite_to_postgres_and_back(tmp_path, pg_url):
     # ids keep counting after the copied rows
     fill(pg, [{"response_id": "new", "submitted_at": T0, "score": 0}])
     with pg.read() as conn:
-        assert conn.execute(select(schema.tickets.c.id).order_by(schema.tickets.c.id.desc())).first()[0] == counts["tickets"] + 1
+        assert (
+            conn.execute(select(schema.tickets.c.id).order_by(schema.tickets.c.id.desc())).first()[0]
+            == counts["tickets"] + 1
+        )
     back = open_store(str(tmp_path / "b.db"))
     assert copy_store(pg, back) == table_counts(pg)
     with pytest.raises(ConflictError):

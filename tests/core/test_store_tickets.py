@@ -4,13 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.storefill import fill
 
 from npscli.config import TicketSettings
 from npscli.core.errors import ConflictError, NotFoundError
 from npscli.store import schema
 from npscli.store.engine import open_store
 from npscli.store.tickets import TicketFilter, apply_action, list_tickets, show_ticket, sweep, ticket_stats
-from tests.storefill import fill
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -18,12 +18,26 @@ T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 def rows(n_det=3, n_pro=2, prefix="r"):
     out = []
     for i in range(n_det):
-        out.append({"response_id": f"{prefix}d{i}", "submitted_at": T0 + timedelta(hours=i), "score": i * 2,
-                    "location": "Downtown" if i % 2 == 0 else "Eastgate", "comment": f"comment {i}",
-                    "patient_id": f"P{i}", "email": f"p{i}@example.org"})
+        out.append(
+            {
+                "response_id": f"{prefix}d{i}",
+                "submitted_at": T0 + timedelta(hours=i),
+                "score": i * 2,
+                "location": "Downtown" if i % 2 == 0 else "Eastgate",
+                "comment": f"comment {i}",
+                "patient_id": f"P{i}",
+                "email": f"p{i}@example.org",
+            }
+        )
     for i in range(n_pro):
-        out.append({"response_id": f"{prefix}p{i}", "submitted_at": T0 + timedelta(hours=10 + i), "score": 9 + i % 2,
-                    "location": "Downtown"})
+        out.append(
+            {
+                "response_id": f"{prefix}p{i}",
+                "submitted_at": T0 + timedelta(hours=10 + i),
+                "score": 9 + i % 2,
+                "location": "Downtown",
+            }
+        )
     return out
 
 
@@ -68,9 +82,19 @@ def test_full_life_cycle_and_history(store):
     now = T0 + timedelta(hours=5)
     t = apply_action(store, 1, "assign", actor="lead", now=now, assignee="Maria")
     assert (t["status"], t["assignee"]) == ("assigned", "Maria")
-    t = apply_action(store, 1, "contacted", actor="maria", now=now + timedelta(hours=1), channel="call", text="left details")
+    t = apply_action(
+        store,
+        1,
+        "contacted",
+        actor="maria",
+        now=now + timedelta(hours=1),
+        channel="call",
+        text="left details",
+    )
     assert t["status"] == "contacted" and t["first_contact_at"] is not None
-    t = apply_action(store, 1, "resolve", actor="maria", now=now + timedelta(hours=2), codes=["billing"], text="refund")
+    t = apply_action(
+        store, 1, "resolve", actor="maria", now=now + timedelta(hours=2), codes=["billing"], text="refund"
+    )
     assert (t["status"], t["root_causes"]) == ("resolved", "billing")
     with pytest.raises(ConflictError):
         apply_action(store, 1, "resolve", actor="maria", now=now, codes=["billing"])
@@ -108,7 +132,9 @@ def test_sweep_closes_only_unanswered_contacts_older_than_n_days(store):
     fill(store, rows())
     apply_action(store, 1, "contacted", actor="x", now=T0, channel="call")
     apply_action(store, 2, "contacted", actor="x", now=T0, channel="email")
-    apply_action(store, 2, "note", actor="x", now=T0 + timedelta(days=1), text="patient wrote back", reply=True)
+    apply_action(
+        store, 2, "note", actor="x", now=T0 + timedelta(days=1), text="patient wrote back", reply=True
+    )
     apply_action(store, 3, "contacted", actor="x", now=T0 + timedelta(days=5), channel="call")
     closed = sweep(store, days=7, actor="cron", now=T0 + timedelta(days=7, minutes=1))
     assert closed == [1]
@@ -121,7 +147,10 @@ def test_sweep_closes_only_unanswered_contacts_older_than_n_days(store):
 def test_stats_recovery_and_sla_share(store):
     fill(store, rows())
     # patient P0 (ticket 1, score 0) comes back as a promoter later
-    fill(store, [{"response_id": "later", "submitted_at": T0 + timedelta(days=20), "score": 10, "patient_id": "P0"}])
+    fill(
+        store,
+        [{"response_id": "later", "submitted_at": T0 + timedelta(days=20), "score": 10, "patient_id": "P0"}],
+    )
     apply_action(store, 1, "contacted", actor="x", now=T0 + timedelta(hours=2), channel="call")
     apply_action(store, 2, "contacted", actor="x", now=T0 + timedelta(hours=100), channel="call")
     apply_action(store, 1, "resolve", actor="x", now=T0 + timedelta(hours=3), codes=["billing"])
@@ -132,5 +161,8 @@ def test_stats_recovery_and_sla_share(store):
     assert overall["median_hours_to_contact"] == pytest.approx((2 + 99) / 2, abs=0.1)
     assert overall["overdue_open"] == 1
     assert overall["root_causes"] == "billing 1"
-    by_loc = {r["location"]: r for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)}
+    by_loc = {
+        r["location"]: r
+        for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)
+    }
     assert by_loc["Downtown"]["opened"] == 2 and by_loc["Eastgate"]["opened"] == 1

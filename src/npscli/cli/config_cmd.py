@@ -26,12 +26,20 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     s = context.settings(database=db)
     o = s.origins
     rows = [
-        {"setting": "config file", "value": str(s.config_path or "(none)"), "from": "NPSCLI_CONFIG, ./npscli.toml, user dir"},
+        {
+            "setting": "config file",
+            "value": str(s.config_path or "(none)"),
+            "from": "NPSCLI_CONFIG, ./npscli.toml, user dir",
+        },
         {"setting": "database", "value": redact_url(s.database_url()), "from": o.get("database", "default")},
         {"setting": "timezone", "value": s.timezone, "from": o.get("timezone", "default")},
         {"setting": "dayfirst", "value": s.dayfirst, "from": o.get("dayfirst", "default")},
         {"setting": "user", "value": s.user, "from": o.get("user", "default")},
-        {"setting": "templates_dir", "value": s.templates_dir or "(packaged only)", "from": o.get("templates_dir", "default")},
+        {
+            "setting": "templates_dir",
+            "value": s.templates_dir or "(packaged only)",
+            "from": o.get("templates_dir", "default"),
+        },
         {"setting": "min_n", "value": s.min_n, "from": o.get("min_n", "default")},
         {"setting": "ci", "value": s.ci, "from": o.get("ci", "default")},
         {"setting": "tickets.threshold", "value": s.tickets.threshold, "from": o.get("tickets", "default")},
@@ -41,9 +49,17 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
             "value": ", ".join(f"{k}={v}" for k, v in s.tickets.sla_hours_by_location.items()) or "(none)",
             "from": o.get("tickets", "default"),
         },
-        {"setting": "tickets.root_causes", "value": ", ".join(s.tickets.root_causes), "from": o.get("tickets", "default")},
+        {
+            "setting": "tickets.root_causes",
+            "value": ", ".join(s.tickets.root_causes),
+            "from": o.get("tickets", "default"),
+        },
         {"setting": "tickets.sweep_days", "value": s.tickets.sweep_days, "from": o.get("tickets", "default")},
-        {"setting": "sources", "value": ", ".join(s.sources) or "(none)", "from": o.get("sources", "default")},
+        {
+            "setting": "sources",
+            "value": ", ".join(s.sources) or "(none)",
+            "from": o.get("sources", "default"),
+        },
         {
             "setting": "smtp password",
             "value": "set (hidden)" if os.environ.get("NPSCLI_SMTP_PASSWORD") else "not set",
@@ -51,7 +67,9 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
         },
     ]
     for name in sorted(s.sections):
-        rows.append({"setting": f"[{name}]", "value": f"{len(s.sections[name])} setting(s)", "from": o.get(name, "")})
+        rows.append(
+            {"setting": f"[{name}]", "value": f"{len(s.sections[name])} setting(s)", "from": o.get(name, "")}
+        )
     emit(rows, fmt, [Col("setting"), Col("value", wrap=True), Col("from")])
 
 
@@ -104,14 +122,18 @@ match = "qualtrics_*.csv"
 def init_command(
     path: Annotated[Path, typer.Option("--path", help="Where to write the file.")] = Path("npscli.toml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    print_only: Annotated[bool, typer.Option("--print", help="Print the starter file instead of writing it.")] = False,
+    print_only: Annotated[
+        bool, typer.Option("--print", help="Print the starter file instead of writing it.")
+    ] = False,
 ) -> None:
     """Write a commented starter npscli.toml."""
     if print_only:
         sys.stdout.write(STARTER)
         return
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter")
+        raise ConfigError(
+            f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter"
+        )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(STARTER, encoding="utf-8")
     os.replace(tmp, path)

@@ -18,7 +18,9 @@ app = make_app(help="The store itself: copy it to another backend, back it up, c
 
 @app.command("copy")
 def copy_command(
-    to: Annotated[str, typer.Option("--to", help="Target: a SQLite path or a PostgreSQL URL (an empty store).")],
+    to: Annotated[
+        str, typer.Option("--to", help="Target: a SQLite path or a PostgreSQL URL (an empty store).")
+    ],
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the target's contents.")] = False,
     fmt: FormatOpt = OutputFormat.table,
@@ -32,7 +34,12 @@ def copy_command(
     target = open_store(to)
     copied = copy_store(source, target, force=force)
     rows = [{"table": k, "rows": v} for k, v in copied.items()]
-    emit(rows, fmt, [Col("table"), Col("rows", justify="right")], title=f"copied to {redact_url(target.url)}; counts verified")
+    emit(
+        rows,
+        fmt,
+        [Col("table"), Col("rows", justify="right")],
+        title=f"copied to {redact_url(target.url)}; counts verified",
+    )
 
 
 @app.command("backup")

@@ -7,14 +7,26 @@ from typing import Annotated
 import typer
 
 from npscli.cli import context
-from npscli.cli.options import AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, ProviderOpt, SinceOpt, UntilOpt
+from npscli.cli.options import (
+    AsOfOpt,
+    DbOpt,
+    DepartmentOpt,
+    FormatOpt,
+    LocationOpt,
+    ProviderOpt,
+    SinceOpt,
+    UntilOpt,
+)
 from npscli.cli.output import Col, OutputFormat, emit
 from npscli.core import tickets as rules
 from npscli.core.errors import UsageError
 
 StatusOpt = Annotated[
     list[str] | None,
-    typer.Option("--status", help="Only tickets in this status (repeatable): new, assigned, contacted, ..., open, closed, all."),
+    typer.Option(
+        "--status",
+        help="Only tickets in this status (repeatable): new, assigned, contacted, ..., open, closed, all.",
+    ),
 ]
 
 
@@ -35,7 +47,8 @@ def parse_statuses(values: list[str] | None, default: tuple[str, ...] = ()) -> t
                 out.append(part)
             else:
                 raise UsageError(
-                    f"unknown status {part!r}", hint=f"use one of: {', '.join(rules.STATUSES)}, open, closed, all"
+                    f"unknown status {part!r}",
+                    hint=f"use one of: {', '.join(rules.STATUSES)}, open, closed, all",
                 )
     return tuple(dict.fromkeys(out)) or default
 
@@ -49,7 +62,9 @@ def detractors_command(
     department: DepartmentOpt = None,
     provider: ProviderOpt = None,
     status: StatusOpt = None,
-    comments_only: Annotated[bool, typer.Option("--comments-only", help="Only detractors who left a comment.")] = False,
+    comments_only: Annotated[
+        bool, typer.Option("--comments-only", help="Only detractors who left a comment.")
+    ] = False,
     show_contact: Annotated[
         bool, typer.Option("--show-contact", help="Include the patient's name, email and phone.")
     ] = False,
@@ -69,7 +84,11 @@ def detractors_command(
         max_score=6,
         since=start,
         until=end,
-        filters={"location": tuple(location or ()), "department": tuple(department or ()), "provider": tuple(provider or ())},
+        filters={
+            "location": tuple(location or ()),
+            "department": tuple(department or ()),
+            "provider": tuple(provider or ()),
+        },
         statuses=parse_statuses(status),
         comments_only=comments_only,
     )

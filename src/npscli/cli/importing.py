@@ -16,7 +16,9 @@ from npscli.core.errors import NpsError, RowError, UsageError
 
 MapOpt = Annotated[
     list[str] | None,
-    typer.Option("--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."),
+    typer.Option(
+        "--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."
+    ),
 ]
 SourceOpt = Annotated[
     str | None,
@@ -28,7 +30,8 @@ DayFirstOpt = Annotated[
     typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),
 ]
 ScaleCheckOpt = Annotated[
-    bool, typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale.")
+    bool,
+    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale."),
 ]
 
 IMPORT_COLS = [
@@ -71,7 +74,9 @@ def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_che
         sheet=sheet,
         dayfirst=dayfirst if dayfirst is not None else (saved.dayfirst if saved else None),
         default_dayfirst=s.dayfirst,
-        timezone=saved.timezone if saved and saved.timezone and s.origins.get("timezone") != "--timezone" else s.timezone,
+        timezone=saved.timezone
+        if saved and saved.timezone and s.origins.get("timezone") != "--timezone"
+        else s.timezone,
         scale_check=scale_check,
     ), (saved.name if saved else None)
 
@@ -123,7 +128,8 @@ def import_command(
     dayfirst: DayFirstOpt = None,
     timezone: TimezoneOpt = None,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Write rejected rows (row number, reason, values) to this CSV.")
+        Path | None,
+        typer.Option("--rejects", help="Write rejected rows (row number, reason, values) to this CSV."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
@@ -143,7 +149,13 @@ def import_command(
     for file in files:
         try:
             options, saved_name = read_options(
-                s, file, source=source, overrides=overrides, sheet=sheet, dayfirst=dayfirst, scale_check=scale_check
+                s,
+                file,
+                source=source,
+                overrides=overrides,
+                sheet=sheet,
+                dayfirst=dayfirst,
+                scale_check=scale_check,
             )
             parsed = read_export(file, options)
             message(describe_mapping(parsed))
@@ -157,7 +169,9 @@ def import_command(
             if dry_run:
                 result = dry_run_result(store, parsed, source=name)
             else:
-                result = import_parsed(store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest)
+                result = import_parsed(
+                    store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest
+                )
             if rejects is not None and result.rejected:
                 path = _rejects_path(rejects, file, len(files) > 1)
                 write_rejects(parsed, path)

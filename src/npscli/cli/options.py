@@ -11,21 +11,28 @@ from npscli.cli.output import OutputFormat
 
 DbOpt = Annotated[
     str | None,
-    typer.Option("--db", help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config)."),
+    typer.Option(
+        "--db", help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config)."
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")
 ]
 SinceOpt = Annotated[
     str | None,
-    typer.Option("--since", help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date."),
+    typer.Option(
+        "--since", help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date."
+    ),
 ]
 UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="End (exclusive), same forms as --since; a date includes that day.")
+    str | None,
+    typer.Option("--until", help="End (exclusive), same forms as --since; a date includes that day."),
 ]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="A fixed 'now' (date or date-time) for reproducible runs (else NPSCLI_NOW)."),
+    typer.Option(
+        "--as-of", help="A fixed 'now' (date or date-time) for reproducible runs (else NPSCLI_NOW)."
+    ),
 ]
 LocationOpt = Annotated[list[str] | None, typer.Option("--location", help="Only this location (repeatable).")]
 DepartmentOpt = Annotated[

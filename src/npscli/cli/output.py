@@ -17,13 +17,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from npscli.core.textsafe import neutralize_formula
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -117,7 +117,9 @@ def make_console(stderr: bool = False):
     )
 
 
-def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
+def to_table(
+    rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None
+) -> None:
     from rich import box
     from rich.table import Table
 

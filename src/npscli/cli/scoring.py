@@ -24,7 +24,9 @@ from npscli.core.errors import UsageError
 
 FilesOptArg = Annotated[
     list[str] | None,
-    typer.Argument(help="Score these export files in memory (the store is not touched); else score the store."),
+    typer.Argument(
+        help="Score these export files in memory (the store is not touched); else score the store."
+    ),
 ]
 
 
@@ -75,9 +77,12 @@ def score_command(
     ci: Annotated[
         str | None, typer.Option("--ci", help="Interval method: adjusted-wald (default), wald or tango.")
     ] = None,
-    min_n: Annotated[int | None, typer.Option("--min-n", help="Flag groups with fewer responses (default 30).")] = None,
+    min_n: Annotated[
+        int | None, typer.Option("--min-n", help="Flag groups with fewer responses (default 30).")
+    ] = None,
     compare: Annotated[
-        str | None, typer.Option("--compare", help="'previous': change against the previous period or window.")
+        str | None,
+        typer.Option("--compare", help="'previous': change against the previous period or window."),
     ] = None,
     timezone: TimezoneOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -96,7 +101,11 @@ def score_command(
         period=period.lower() if period else None,
         start=start,
         end=end,
-        filters={"location": tuple(location or ()), "department": tuple(department or ()), "provider": tuple(provider or ())},
+        filters={
+            "location": tuple(location or ()),
+            "department": tuple(department or ()),
+            "provider": tuple(provider or ()),
+        },
         method=ci or s.ci,
         min_n=s.min_n if min_n is None else min_n,
         compare=compare == "previous",
@@ -114,7 +123,9 @@ def score_command(
     else:
         emit(rows, fmt, cols, title=_title(req), empty="no responses in this window")
         if req.compare:
-            message("p (Holm): p-values adjusted for the number of comparisons shown (Holm); sig. = below 0.05")
+            message(
+                "p (Holm): p-values adjusted for the number of comparisons shown (Holm); sig. = below 0.05"
+            )
 
 
 def _title(req) -> str:
@@ -136,7 +147,9 @@ def _frame_from_files(files: list[str], s):
     frames = []
     for name in files:
         path = Path(name)
-        options, saved = read_options(s, path, source=None, overrides={}, sheet=None, dayfirst=None, scale_check=True)
+        options, saved = read_options(
+            s, path, source=None, overrides={}, sheet=None, dayfirst=None, scale_check=True
+        )
         parsed = read_export(path, options)
         message(describe_mapping(parsed))
         for line in describe_issues(parsed):

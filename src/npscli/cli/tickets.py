@@ -10,7 +10,16 @@ import typer
 from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.detractors import parse_statuses
-from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, SinceOpt, UntilOpt
+from npscli.cli.options import (
+    ActorOpt,
+    AsOfOpt,
+    DbOpt,
+    DepartmentOpt,
+    FormatOpt,
+    LocationOpt,
+    SinceOpt,
+    UntilOpt,
+)
 from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core import tickets as rules
 from npscli.core.errors import UsageError
@@ -58,16 +67,23 @@ def list_command(
     db: DbOpt = None,
     status: Annotated[
         list[str] | None,
-        typer.Option("--status", help="Status filter (repeatable; default open): new, assigned, ..., open, closed, all."),
+        typer.Option(
+            "--status",
+            help="Status filter (repeatable; default open): new, assigned, ..., open, closed, all.",
+        ),
     ] = None,
     assignee: Annotated[str | None, typer.Option("--assignee", help="Only this assignee's tickets.")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open tickets past their deadline.")
+    ] = False,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
-    show_contact: Annotated[bool, typer.Option("--show-contact", help="Include patient contact details.")] = False,
+    show_contact: Annotated[
+        bool, typer.Option("--show-contact", help="Include patient contact details.")
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
@@ -103,7 +119,9 @@ def show_command(
     ticket: TicketArg,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
-    show_contact: Annotated[bool, typer.Option("--show-contact", help="Include patient contact details.")] = True,
+    show_contact: Annotated[
+        bool, typer.Option("--show-contact", help="Include patient contact details.")
+    ] = True,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """One ticket: the response, the full comment and the whole history."""
@@ -132,12 +150,20 @@ def show_command(
         emit(history, fmt, [])
         return
     out = sys.stdout
-    out.write(f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}")
+    out.write(
+        f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}"
+    )
     out.write("  OVERDUE\n" if row["overdue"] else "\n")
-    out.write(f"score {row['score']} at {row['location'] or '-'} / {row['department'] or '-'} / {row['provider'] or '-'}\n")
-    out.write(f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n")
+    out.write(
+        f"score {row['score']} at {row['location'] or '-'} / {row['department'] or '-'} / {row['provider'] or '-'}\n"
+    )
+    out.write(
+        f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n"
+    )
     if show_contact:
-        out.write(f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n")
+        out.write(
+            f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n"
+        )
     if row["suggested_cause"]:
         out.write(f"suggested root cause: {row['suggested_cause']}\n")
     if row["root_causes"]:
@@ -170,7 +196,9 @@ def assign_command(
         raise UsageError("say who to assign to", hint="npscli tickets assign T-000123 --to 'Maria Lopez'")
     s, store, now = _ctx(db, by, as_of)
     if ticket:
-        t = apply_action(store, rules.parse_ticket_id(ticket), "assign", actor=s.user, now=now, assignee=to.strip())
+        t = apply_action(
+            store, rules.parse_ticket_id(ticket), "assign", actor=s.user, now=now, assignee=to.strip()
+        )
         _done(t, f"assigned to {to.strip()}", fmt, s, now)
         return
     if not location and not department:
@@ -194,7 +222,9 @@ def note_command(
     ticket: TicketArg,
     text: Annotated[str, typer.Argument(help="The note.")],
     channel: ChannelOpt = None,
-    reply: Annotated[bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")] = False,
+    reply: Annotated[
+        bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")
+    ] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -205,7 +235,14 @@ def note_command(
 
     s, store, now = _ctx(db, by, as_of)
     t = apply_action(
-        store, rules.parse_ticket_id(ticket), "note", actor=s.user, now=now, channel=channel, text=text, reply=reply
+        store,
+        rules.parse_ticket_id(ticket),
+        "note",
+        actor=s.user,
+        now=now,
+        channel=channel,
+        text=text,
+        reply=reply,
     )
     _done(t, "note added", fmt, s, now)
 
@@ -213,7 +250,9 @@ def note_command(
 @app.command("contacted")
 def contacted_command(
     ticket: TicketArg,
-    channel: Annotated[str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")],
+    channel: Annotated[
+        str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")
+    ],
     note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -224,14 +263,18 @@ def contacted_command(
     from npscli.store.tickets import apply_action
 
     s, store, now = _ctx(db, by, as_of)
-    t = apply_action(store, rules.parse_ticket_id(ticket), "contacted", actor=s.user, now=now, channel=channel, text=note)
+    t = apply_action(
+        store, rules.parse_ticket_id(ticket), "contacted", actor=s.user, now=now, channel=channel, text=note
+    )
     _done(t, f"contacted by {channel}", fmt, s, now)
 
 
 @app.command("resolve")
 def resolve_command(
     ticket: TicketArg,
-    code: Annotated[list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")],
+    code: Annotated[
+        list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")
+    ],
     note: Annotated[str | None, typer.Option("--note", help="What was learned / done.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -245,7 +288,9 @@ def resolve_command(
     codes = rules.validate_root_causes(code, s.tickets.root_causes)
     if not codes:
         raise UsageError("--code is required to resolve", hint=f"one of: {', '.join(s.tickets.root_causes)}")
-    t = apply_action(store, rules.parse_ticket_id(ticket), "resolve", actor=s.user, now=now, codes=codes, text=note)
+    t = apply_action(
+        store, rules.parse_ticket_id(ticket), "resolve", actor=s.user, now=now, codes=codes, text=note
+    )
     _done(t, "resolved", fmt, s, now)
 
 
@@ -283,7 +328,13 @@ def escalate_command(
         raise UsageError("escalation needs --to NAME and --reason TEXT")
     s, store, now = _ctx(db, by, as_of)
     t = apply_action(
-        store, rules.parse_ticket_id(ticket), "escalate", actor=s.user, now=now, assignee=to.strip(), text=reason.strip()
+        store,
+        rules.parse_ticket_id(ticket),
+        "escalate",
+        actor=s.user,
+        now=now,
+        assignee=to.strip(),
+        text=reason.strip(),
     )
     _done(t, f"escalated to {to.strip()}", fmt, s, now)
 
@@ -307,7 +358,9 @@ def reopen_command(
 
 @app.command("sweep")
 def sweep_command(
-    days: Annotated[int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be closed.")] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -325,7 +378,9 @@ def sweep_command(
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
     if fmt is OutputFormat.table:
         verb = "would close" if dry_run else "closed"
-        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}")
+        message(
+            f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}"
+        )
     else:
         emit(rows, fmt, [])
 
@@ -350,8 +405,18 @@ def stats_command(
         Col("opened", justify="right"),
         Col("closed", justify="right"),
         Col("open", justify="right"),
-        Col("median_hours_to_contact", "median h to contact", justify="right", fmt=lambda v: "-" if v is None else f"{v:.1f}"),
-        Col("contacted_within_sla", "% within SLA", justify="right", fmt=lambda v: "-" if v is None else f"{v:.1f}"),
+        Col(
+            "median_hours_to_contact",
+            "median h to contact",
+            justify="right",
+            fmt=lambda v: "-" if v is None else f"{v:.1f}",
+        ),
+        Col(
+            "contacted_within_sla",
+            "% within SLA",
+            justify="right",
+            fmt=lambda v: "-" if v is None else f"{v:.1f}",
+        ),
         Col("overdue_open", "overdue", justify="right"),
         Col("root_causes", "root causes", wrap=True),
         Col("recovered", justify="right"),

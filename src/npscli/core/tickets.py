@@ -55,7 +55,9 @@ def parse_ticket_id(text: str) -> int:
     """``T-000123``, ``t-123``, ``123`` -> 123."""
     match = _ID.match(text or "")
     if not match or int(match.group(1)) == 0:
-        raise UsageError(f"{text!r} is not a ticket id", hint="ticket ids look like T-000123 (see `npscli tickets list`)")
+        raise UsageError(
+            f"{text!r} is not a ticket id", hint="ticket ids look like T-000123 (see `npscli tickets list`)"
+        )
     return int(match.group(1))
 
 

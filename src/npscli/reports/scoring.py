@@ -43,9 +43,13 @@ class ScoreRequest:
             if name not in GROUP_FIELDS:
                 raise UsageError(f"cannot group by {name!r}", hint="use --by location,department,provider")
         if self.period is not None and self.period not in PERIODS:
-            raise UsageError(f"unknown period {self.period!r}", hint="use --period week, month, quarter or year")
+            raise UsageError(
+                f"unknown period {self.period!r}", hint="use --period week, month, quarter or year"
+            )
         if self.method not in npsmath.CI_METHODS:
-            raise UsageError(f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango")
+            raise UsageError(
+                f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango"
+            )
         if self.compare and not self.period and self.start is None:
             raise UsageError(
                 "--compare previous needs a period or a window to compare against",
@@ -57,7 +61,9 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     parts = tuple(p.strip().lower() for p in (text or "").split(",") if p.strip())
     for p in parts:
         if p not in GROUP_FIELDS:
-            raise UsageError(f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)")
+            raise UsageError(
+                f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)"
+            )
     return parts
 
 
@@ -83,7 +89,9 @@ def _query_start(req: ScoreRequest) -> datetime | None:
 # ------------------------------------------------------------------ counting
 
 
-def counts_from_store(store: Store, req: ScoreRequest, start: datetime | None, end: datetime | None) -> dict[Key, npsmath.Counts]:
+def counts_from_store(
+    store: Store, req: ScoreRequest, start: datetime | None, end: datetime | None
+) -> dict[Key, npsmath.Counts]:
     from sqlalchemy import case, func, select
 
     from npscli.store.schema import responses as R
@@ -118,7 +126,9 @@ def counts_from_store(store: Store, req: ScoreRequest, start: datetime | None, e
     return out
 
 
-def counts_from_frame(frame: pd.DataFrame, req: ScoreRequest, start: datetime | None, end: datetime | None) -> dict[Key, npsmath.Counts]:
+def counts_from_frame(
+    frame: pd.DataFrame, req: ScoreRequest, start: datetime | None, end: datetime | None
+) -> dict[Key, npsmath.Counts]:
     import pandas as pd
 
     from npscli.io.frames import add_period_keys
@@ -133,7 +143,9 @@ def counts_from_frame(frame: pd.DataFrame, req: ScoreRequest, start: datetime | 
             df = df[df[name].isin(values)]
     keys = list(req.by)
     if req.period:
-        df = add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
+        df = (
+            add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
+        )
         keys.append(f"period_{req.period}")
     work = pd.DataFrame(
         {

@@ -45,7 +45,9 @@ def overdue(row: dict[str, Any], now: datetime) -> bool:
         return False
     if row.get("due_at") is None or row.get("status") is None:
         return False
-    return rules.is_overdue(row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None))
+    return rules.is_overdue(
+        row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None)
+    )
 
 
 def detractor_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: bool) -> dict[str, Any]:
@@ -81,7 +83,10 @@ def ticket_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: boo
         "submitted_at": local_iso(row["submitted_at"], tz),
         "due_at": local_iso(row["due_at"], tz),
         "overdue": rules.is_overdue(
-            row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None)
+            row["status"],
+            row["due_at"],
+            row.get("first_contact_at"),
+            now.astimezone(UTC).replace(tzinfo=None),
         ),
         "first_contact_at": local_iso(row.get("first_contact_at"), tz),
         "closed_at": local_iso(row.get("closed_at"), tz),

@@ -34,7 +34,9 @@ def table_counts(store: Store) -> dict[str, int]:
 def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str, int]:
     """Copy everything from ``source`` into ``target`` (which must be empty unless ``force``)."""
     if migrations.status(source)["version"] != migrations.LATEST:
-        raise StoreError("the source store is not at the latest schema version", hint="run any npscli command on it first")
+        raise StoreError(
+            "the source store is not at the latest schema version", hint="run any npscli command on it first"
+        )
     existing = table_counts(target)
     if any(existing.values()) and not force:
         busy = ", ".join(f"{k} {v}" for k, v in existing.items() if v)
@@ -49,7 +51,9 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
                 tconn.execute(table.delete())
         with source.read() as sconn:
             for table in data_tables():
-                result = sconn.execution_options(stream_results=True).execute(select(table).order_by(*table.primary_key.columns))
+                result = sconn.execution_options(stream_results=True).execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
                 while True:
                     rows = result.mappings().fetchmany(CHUNK)
                     if not rows:
@@ -119,18 +123,32 @@ def check(store: Store) -> list[dict[str, Any]]:
         if store.dialect == "sqlite":
             result = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
             findings.append(
-                {"check": "sqlite integrity", "status": "ok" if result == ["ok"] else "problem", "detail": "; ".join(result[:5])}
+                {
+                    "check": "sqlite integrity",
+                    "status": "ok" if result == ["ok"] else "problem",
+                    "detail": "; ".join(result[:5]),
+                }
             )
             fk = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
             findings.append(
-                {"check": "foreign keys", "status": "ok" if not fk else "problem", "detail": f"{len(fk)} broken reference(s)"}
+                {
+                    "check": "foreign keys",
+                    "status": "ok" if not fk else "problem",
+                    "detail": f"{len(fk)} broken reference(s)",
+                }
             )
         R, T = schema.responses, schema.tickets
         orphan = conn.execute(
-            select(func.count()).select_from(T.outerjoin(R, T.c.response_pk == R.c.id)).where(R.c.id.is_(None))
+            select(func.count())
+            .select_from(T.outerjoin(R, T.c.response_pk == R.c.id))
+            .where(R.c.id.is_(None))
         ).scalar_one()
         findings.append(
-            {"check": "tickets point at responses", "status": "ok" if not orphan else "problem", "detail": f"{orphan} orphan(s)"}
+            {
+                "check": "tickets point at responses",
+                "status": "ok" if not orphan else "problem",
+                "detail": f"{orphan} orphan(s)",
+            }
         )
         dup = conn.execute(
             select(func.count()).select_from(
@@ -138,7 +156,11 @@ def check(store: Store) -> list[dict[str, Any]]:
             )
         ).scalar_one()
         findings.append(
-            {"check": "one ticket per response", "status": "ok" if not dup else "problem", "detail": f"{dup} duplicated"}
+            {
+                "check": "one ticket per response",
+                "status": "ok" if not dup else "problem",
+                "detail": f"{dup} duplicated",
+            }
         )
         batches = schema.import_batches
         bad = conn.execute(
@@ -146,12 +168,22 @@ def check(store: Store) -> list[dict[str, Any]]:
             .select_from(batches)
             .where(
                 batches.c.rows_read
-                != batches.c.imported + batches.c.duplicates + batches.c.skipped + batches.c.excluded + batches.c.rejected
+                != batches.c.imported
+                + batches.c.duplicates
+                + batches.c.skipped
+                + batches.c.excluded
+                + batches.c.rejected
             )
         ).scalar_one()
         findings.append(
-            {"check": "every input row accounted for", "status": "ok" if not bad else "problem", "detail": f"{bad} batch(es) off"}
+            {
+                "check": "every input row accounted for",
+                "status": "ok" if not bad else "problem",
+                "detail": f"{bad} batch(es) off",
+            }
         )
     counts = table_counts(store)
-    findings.append({"check": "rows", "status": "note", "detail": ", ".join(f"{k} {v}" for k, v in counts.items())})
+    findings.append(
+        {"check": "rows", "status": "note", "detail": ", ".join(f"{k} {v}" for k, v in counts.items())}
+    )
     return findings

@@ -46,7 +46,16 @@ RESPONSE_COLUMNS = (
     "phone",
     "patient_id",
 )
-TEXT_FIELDS = ("comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id")
+TEXT_FIELDS = (
+    "comment",
+    "location",
+    "department",
+    "provider",
+    "patient_name",
+    "email",
+    "phone",
+    "patient_id",
+)
 
 
 @dataclass
@@ -202,7 +211,9 @@ def import_parsed(
             select(func.count()).select_from(schema.responses).where(schema.responses.c.batch_id == batch_id)
         ).scalar_one()
         duplicates = len(records) - imported
-        opened = open_tickets_for_batch(conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause)
+        opened = open_tickets_for_batch(
+            conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause
+        )
         conn.execute(
             schema.import_batches.update()
             .where(schema.import_batches.c.id == batch_id)

@@ -74,7 +74,14 @@ def open_tickets_for_batch(
     conn.execute(
         E.insert(),
         [
-            {"ticket_id": tid, "at": now, "actor": actor, "kind": "opened", "to_status": rules.NEW, "text": None}
+            {
+                "ticket_id": tid,
+                "at": now,
+                "actor": actor,
+                "kind": "opened",
+                "to_status": rules.NEW,
+                "text": None,
+            }
             for tid in ids
         ],
     )
@@ -227,16 +234,30 @@ def apply_action(
         values: dict[str, Any] = {"updated_at": now}
         if action == "assign":
             values["assignee"] = assignee
-            _event(conn, number, now, actor, "assigned", from_status=current, to_status=new_status, text=assignee)
+            _event(
+                conn, number, now, actor, "assigned", from_status=current, to_status=new_status, text=assignee
+            )
         elif action == "note":
             kind = "reply" if reply else (channel or "note")
             _event(conn, number, now, actor, kind, channel=channel, text=text)
-            if channel and not reply and ticket["first_contact_at"] is None and channel in rules.CONTACT_CHANNELS:
+            if (
+                channel
+                and not reply
+                and ticket["first_contact_at"] is None
+                and channel in rules.CONTACT_CHANNELS
+            ):
                 values["first_contact_at"] = now
         elif action == "contacted":
             _event(
-                conn, number, now, actor, channel or "contact", channel=channel, from_status=current,
-                to_status=new_status, text=text,
+                conn,
+                number,
+                now,
+                actor,
+                channel or "contact",
+                channel=channel,
+                from_status=current,
+                to_status=new_status,
+                text=text,
             )
             if ticket["first_contact_at"] is None:
                 values["first_contact_at"] = now
@@ -245,16 +266,30 @@ def apply_action(
             values["resolution"] = text
             values["closed_at"] = now
             _event(
-                conn, number, now, actor, "resolved", from_status=current, to_status=new_status,
+                conn,
+                number,
+                now,
+                actor,
+                "resolved",
+                from_status=current,
+                to_status=new_status,
                 text=_join(f"root cause: {', '.join(codes or [])}", text),
             )
         elif action == "no_response":
             values["closed_at"] = now
-            _event(conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text)
+            _event(
+                conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text
+            )
         elif action == "escalate":
             values["escalated_to"] = assignee
             _event(
-                conn, number, now, actor, "escalated", from_status=current, to_status=new_status,
+                conn,
+                number,
+                now,
+                actor,
+                "escalated",
+                from_status=current,
+                to_status=new_status,
                 text=_join(f"to {assignee}", text),
             )
         elif action == "reopen":
@@ -270,7 +305,9 @@ def _join(*parts: str | None) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def log_event(store: Store, number: int, kind: str, *, actor: str, now: datetime, text: str | None = None) -> None:
+def log_event(
+    store: Store, number: int, kind: str, *, actor: str, now: datetime, text: str | None = None
+) -> None:
     """Append a non-transition event (e.g. "outreach_drafted", "alerted") to a ticket's history."""
     with store.write() as conn:
         get_ticket(conn, number)
@@ -283,13 +320,21 @@ def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now
     f = TicketFilter(**{**f.__dict__, "statuses": f.statuses or rules.OPEN_STATUSES})
     changed: list[int] = []
     with store.write() as conn:
-        q = _apply_filter(select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f)
+        q = _apply_filter(
+            select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f
+        )
         for number, status, current_assignee in conn.execute(q.order_by(T.c.id)).all():
             if current_assignee == assignee:
                 continue
             new_status = rules.next_status("assign", status, rules.format_ticket_id(number))
-            conn.execute(T.update().where(T.c.id == number).values(assignee=assignee, status=new_status, updated_at=now))
-            _event(conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee)
+            conn.execute(
+                T.update()
+                .where(T.c.id == number)
+                .values(assignee=assignee, status=new_status, updated_at=now)
+            )
+            _event(
+                conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee
+            )
             changed.append(number)
     return changed
 
@@ -301,7 +346,9 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
     contact_kinds = (*rules.CHANNELS, "contact")
     closed: list[int] = []
     with store.write() as conn:
-        candidates = conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
+        candidates = (
+            conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
+        )
         for number in candidates:
             events = conn.execute(
                 select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.id)
@@ -314,11 +361,19 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
             closed.append(number)
             if not dry_run:
                 conn.execute(
-                    T.update().where(T.c.id == number).values(status=rules.NO_RESPONSE, closed_at=now, updated_at=now)
+                    T.update()
+                    .where(T.c.id == number)
+                    .values(status=rules.NO_RESPONSE, closed_at=now, updated_at=now)
                 )
                 _event(
-                    conn, number, now, actor, "no_response", from_status=rules.CONTACTED,
-                    to_status=rules.NO_RESPONSE, text=f"no reply {days} days after the last contact (sweep)",
+                    conn,
+                    number,
+                    now,
+                    actor,
+                    "no_response",
+                    from_status=rules.CONTACTED,
+                    to_status=rules.NO_RESPONSE,
+                    text=f"no reply {days} days after the last contact (sweep)",
                 )
     return closed
 
@@ -342,7 +397,9 @@ def ticket_stats(
     rows = list_tickets(store, f, newest_first=False)
     group_col = {"location": "location", "department": "department", "assignee": "assignee"}.get(by or "")
     if by and not group_col:
-        raise UsageError(f"cannot group ticket stats by {by!r}", hint="use --by location, department or assignee")
+        raise UsageError(
+            f"cannot group ticket stats by {by!r}", hint="use --by location, department or assignee"
+        )
     recovered = _recovered_response_pks(store, rows, threshold)
     groups: dict[Any, list[dict[str, Any]]] = {}
     for r in rows:
@@ -352,7 +409,9 @@ def ticket_stats(
     for key in sorted(groups, key=lambda k: (k is None, str(k))):
         items = groups[key]
         contact_hours = [
-            (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600 for r in items if r["first_contact_at"]
+            (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600
+            for r in items
+            if r["first_contact_at"]
         ]
         within = sum(1 for r in items if r["first_contact_at"] and r["first_contact_at"] <= r["due_at"])
         causes = Counter(c for r in items for c in (r["root_causes"] or "").split(",") if c)
@@ -366,10 +425,14 @@ def ticket_stats(
                 "resolved": sum(1 for r in items if r["status"] == rules.RESOLVED),
                 "no_response": sum(1 for r in items if r["status"] == rules.NO_RESPONSE),
                 "open": sum(1 for r in items if r["status"] in rules.OPEN_STATUSES),
-                "median_hours_to_contact": round(statistics.median(contact_hours), 1) if contact_hours else None,
+                "median_hours_to_contact": round(statistics.median(contact_hours), 1)
+                if contact_hours
+                else None,
                 "contacted_within_sla": round(100 * within / len(items), 1) if items else None,
                 "overdue_open": sum(
-                    1 for r in items if rules.is_overdue(r["status"], r["due_at"], r["first_contact_at"], now_n)
+                    1
+                    for r in items
+                    if rules.is_overdue(r["status"], r["due_at"], r["first_contact_at"], now_n)
                 ),
                 "root_causes": ", ".join(f"{c} {n}" for c, n in causes.most_common()),
                 "recovered": sum(1 for r in items if r["response_pk"] in recovered),
