@@ -91,7 +91,7 @@ def _md_cell(value: str) -> str:
 
 
 def to_markdown(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> str:
-    headers = [c.header or c.key for c in cols]
+    headers = [c.key if c.header is None else c.header for c in cols]
     lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |"]
     lines.append("| " + " | ".join("---:" if c.justify == "right" else "---" for c in cols) + " |")
     for row in rows:
@@ -134,7 +134,7 @@ def to_table(
     )
     for c in cols:
         table.add_column(
-            c.header or c.key,
+            c.key if c.header is None else c.header,
             justify=c.justify,  # type: ignore[arg-type]
             overflow="fold",
             no_wrap=not c.wrap,

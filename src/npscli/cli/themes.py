@@ -1,0 +1,110 @@
+"""`npscli themes`: what patients talk about, what it costs in NPS, and what is suddenly rising."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from npscli.cli import context
+from npscli.cli.options import AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, SinceOpt, UntilOpt
+from npscli.cli.output import Col, OutputFormat, emit, fmt_num, fmt_p, message
+from npscli.core.errors import UsageError
+
+
+def themes_command(
+    db: DbOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_of: AsOfOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="Split by location or department.")] = None,
+    location: LocationOpt = None,
+    department: DepartmentOpt = None,
+    detractors_only: Annotated[
+        bool, typer.Option("--detractors-only", help="Count mentions by detractors (0-6) only.")
+    ] = False,
+    examples: Annotated[int, typer.Option("--examples", help="Redacted example comments per theme.")] = 2,
+    emerging: Annotated[
+        bool, typer.Option("--emerging", help="Flag themes rising significantly above their baseline.")
+    ] = False,
+    window: Annotated[str, typer.Option("--window", help="--emerging: the recent window, e.g. 7d.")] = "7d",
+    baseline: Annotated[str, typer.Option("--baseline", help="--emerging: the baseline before it, e.g. 8w.")] = "8w",
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Comment themes: mentions, share of detractors, NPS with vs without (impact), examples; or --emerging."""
+    from npscli.core.periods import parse_duration, parse_window
+    from npscli.io.taxonomy import load_configured_taxonomy
+    from npscli.reports.themes import describe_issue, emerging_issues, load_comments, theme_rows
+
+    if by not in (None, "location", "department"):
+        raise UsageError(f"cannot split themes by {by!r}", hint="use --by location or --by department")
+    s = context.settings(database=db)
+    now = context.now(as_of, s)
+    taxonomy = load_configured_taxonomy(s)
+    store = context.open_db(s)
+    if emerging:
+        issues = emerging_issues(
+            store,
+            taxonomy,
+            now=now,
+            window=parse_duration(window),
+            baseline=parse_duration(baseline),
+            by=by or "location",
+            max_score=6 if detractors_only else 8,
+        )
+        rows = [
+            {
+                by or "location": e.group,
+                "theme": e.theme,
+                "count": e.count,
+                "expected": round(e.expected, 2),
+                "baseline_per_week": round(e.baseline_count / e.baseline_weeks, 2) if e.baseline_weeks else None,
+                "p_value": e.p_value,
+                "p_adjusted": e.p_adjusted,
+                "summary": describe_issue(e, taxonomy),
+            }
+            for e in issues
+        ]
+        cols = [
+            Col(by or "location"),
+            Col("theme"),
+            Col("count", justify="right"),
+            Col("expected", justify="right"),
+            Col("p_adjusted", "p (Holm)", fmt=fmt_p, justify="right"),
+            Col("summary", wrap=True),
+        ]
+        emit(rows, fmt, cols, title="emerging issues", empty=f"no emerging issues in the last {window}")
+        return
+    start, end = parse_window(since or "4w", until, now)
+    filters = {"location": tuple(location or ()), "department": tuple(department or ())}
+    comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
+    uncommented = _scores_without_comment(scores, comments)
+    rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        if fmt is OutputFormat.csv:
+            rows = [{**r, "examples": " | ".join(r["examples"])} for r in rows]
+        emit(rows, fmt, [])
+        return
+    for r in rows:
+        r["example_text"] = "\n".join(f"- {e}" for e in r["examples"])
+        r["share"] = "-" if r["share_of_detractors"] is None else f"{r['share_of_detractors']:.0f}%"
+    cols = ([Col(by)] if by else []) + [
+        Col("label", "theme"),
+        Col("mentions", justify="right"),
+        Col("share", "% of detractors", justify="right"),
+        Col("nps_with", "NPS with", fmt=fmt_num, justify="right"),
+        Col("nps_without", "NPS without", fmt=fmt_num, justify="right"),
+        Col("impact", fmt=fmt_num, justify="right"),
+        Col("example_text", "examples (redacted)", wrap=True),
+    ]
+    emit(rows, fmt, cols, title=f"themes in {len(comments)} comments", empty="no comments in this window")
+    message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
+
+
+def _scores_without_comment(scores: list[int], comments) -> list[int]:
+    """The scores of responses with no comment: every score minus the commented ones (as a multiset)."""
+    from collections import Counter
+
+    remaining = Counter(scores)
+    remaining.subtract(Counter(c.score for c in comments))
+    return [score for score, n in remaining.items() for _ in range(max(n, 0))]
