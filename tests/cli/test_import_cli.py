@@ -1,0 +1,181 @@
+"""`npscli import` and `npscli imports` through the CLI, on real files and a real store."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.factories import response, write_plain
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "exports"
+OUTCOMES = ("imported", "duplicates", "skipped", "excluded", "rejected")
+
+
+def summary(result) -> list[dict]:
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    for row in rows:
+        assert row["rows_read"] == sum(row[k] for k in OUTCOMES), row
+    return rows
+
+
+def basic(tmp_path: Path, name: str = "export.csv") -> Path:
+    return write_plain(
+        tmp_path / name,
+        [
+            response("1", "2025-11-03T09:15:00-06:00", 10, "Great visit"),
+            response("2", "2025-11-03T10:00:00-06:00", 3, 'Waited 90 minutes,\nnobody said "sorry"'),
+            response("3", "2025-11-04T11:00:00-06:00", "", ""),  # partial: skipped
+            response("4", "2025-11-04T12:00:00-06:00", 11, ""),  # rejected
+            response("5", "2025-11-05T08:00:00-06:00", 7, "ok"),
+        ],
+    )
+
+
+def test_import_accounts_for_every_row_and_is_idempotent(cli, tmp_path):
+    path = basic(tmp_path)
+    [first] = summary(cli("import", path, "--format", "json"))
+    assert (first["imported"], first["skipped"], first["rejected"], first["tickets_opened"]) == (3, 1, 1, 1)
+    [again] = summary(cli("import", path, "--format", "json"))
+    assert (again["imported"], again["duplicates"], again["tickets_opened"]) == (0, 3, 0)
+    batches = json.loads(cli("imports", "--format", "json").stdout)
+    assert [b["imported"] for b in batches] == [0, 3]
+    assert batches[0]["sha256"] == batches[1]["sha256"]
+
+
+def test_sample_data_imports_with_no_flags(cli):
+    files = sorted(SAMPLE.glob("*.csv")) + sorted(SAMPLE.glob("*.xlsx"))
+    rows = summary(cli("import", *files, "--format", "json"))
+    assert len(rows) == 4
+    by_name = {Path(r["file"]).name: r for r in rows}
+    assert by_name["qualtrics_export.csv"]["excluded"] == 4
+    assert by_name["qualtrics_week16.csv"]["duplicates"] > 100  # the overlap with the earlier pull
+    assert all(r["rejected"] == 0 for r in rows)
+
+
+def test_every_fixture_layout_imports_with_no_flags(cli):
+    """Each layout of docs/export-formats.md, as fixture files: imports with no flags, all rows accounted."""
+    good = [
+        "qualtrics_nps.csv",
+        "qualtrics_legacy_nps.csv",
+        "qualtrics.xlsx",
+        "surveymonkey.csv",
+        "google_forms.csv",
+        "typeform.csv",
+        "delighted.csv",
+        "plain_cp1252_semicolon.csv",
+        "plain_utf16_tab.csv",
+        "plain_tab.tsv",
+        "plain_typed.xlsx",
+        "plain_epoch.csv",
+        "plain_iso_offsets.csv",
+        "plain_us_dates.csv",
+        "plain_dayfirst.csv",
+    ]
+    for name in good:
+        result = cli("import", FIXTURES / name, "--format", "json")
+        [row] = summary(result)
+        assert row["imported"] > 0, name
+
+
+def test_dry_run_writes_nothing(cli, tmp_path):
+    path = basic(tmp_path)
+    [row] = summary(cli("import", path, "--dry-run", "--format", "json"))
+    assert row["imported"] == 3
+    assert json.loads(cli("imports", "--format", "json").stdout) == []
+
+
+def test_rejects_file_has_row_numbers_and_reasons(cli, tmp_path):
+    path = basic(tmp_path)
+    out = tmp_path / "rejects.csv"
+    [row] = summary(cli("import", path, "--rejects", out, "--format", "json"))
+    assert row["rejects_file"] == str(out)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rejects = list(csv.DictReader(fh))
+    assert [(r["row"], r["reason"]) for r in rejects] == [("5", "score is outside 0-10")]
+
+
+def test_strict_imports_nothing_from_a_file_with_a_rejected_row(cli, tmp_path):
+    path = basic(tmp_path)
+    result = cli("import", path, "--strict")
+    assert result.exit_code == 3
+    assert "row 5" in result.stderr and "Score" in result.stderr and "--strict" in result.stderr
+    assert "Traceback" not in result.output
+    assert json.loads(cli("imports", "--format", "json").stdout) == []
+
+
+def test_map_overrides_and_saved_source(cli, tmp_path, isolated):
+    path = write_plain(tmp_path / "weird.csv", [response("1", "2025-11-03T09:15:00-06:00", 4)])
+    text = path.read_text().replace("Score", "Q7")
+    path.write_text(text)
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "--map score=COLUMN" in result.stderr and "Q7" in result.stderr
+    [row] = summary(cli("import", path, "--map", "score=Q7", "--format", "json"))
+    assert row["imported"] == 1
+    (isolated / "npscli.toml").write_text('[sources.weekly]\nmatch = "weird*.csv"\nmap = { score = "Q7" }\n')
+    other = tmp_path / "weird2.csv"
+    other.write_text(text.replace(",1,", ",2,", 1))
+    [row] = summary(cli("import", other, "--format", "json"))
+    assert row["source"] == "weekly" and row["imported"] == 1
+
+
+def test_real_qualtrics_exports_report_no_score_column(cli):
+    for name in ("qualtrics_current_de.csv", "qualtrics_legacy.csv"):
+        result = cli("import", REAL / name)
+        assert result.exit_code == 3, result.output
+        assert "no 0-10" in result.stderr and "--map score=" in result.stderr
+        assert len(result.stderr.strip().splitlines()) <= 2
+        [row] = summary(cli("import", REAL / name, "--map", "score=Q1", "--format", "json", "--source", name))
+        assert row["rows_read"] == 1 and row["imported"] == 1
+
+
+@pytest.mark.parametrize(
+    "name,needle",
+    [
+        ("missing.csv", "no such file"),
+        ("empty.csv", "empty"),
+        ("not_a_workbook.xlsx", "xlsx"),
+        ("truncated.xlsx", "xlsx"),
+        ("undecodable.csv", "decode"),
+        ("csat_1to5.csv", "1-5"),
+        ("no_date.csv", "--map submitted_at="),
+        ("plain_mixed_date_order.csv", "day-first"),
+    ],
+)
+def test_bad_files_give_one_clear_line_and_no_traceback(cli, name, needle):
+    result = cli("import", FIXTURES / name)
+    assert result.exit_code == 3, result.output
+    assert needle.lower() in result.stderr.lower()
+    assert name in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_directory_and_bad_map_syntax(cli, tmp_path):
+    result = cli("import", tmp_path)
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    result = cli("import", basic(tmp_path), "--map", "score")
+    assert result.exit_code == 2 and "FIELD=COLUMN" in result.stderr
+
+
+def test_one_bad_file_does_not_stop_the_others(cli, tmp_path):
+    result = cli("import", FIXTURES / "empty.csv", basic(tmp_path), "--format", "json")
+    assert result.exit_code == 3
+    [row] = json.loads(result.stdout)
+    assert row["imported"] == 3
+    assert "empty.csv" in result.stderr
+
+
+def test_rows_never_printed_on_errors(cli, tmp_path):
+    path = write_plain(
+        tmp_path / "phi.csv", [response("1", "not a date", 4, name="Zebulon Quixote", email="zq@example.org")]
+    )
+    result = cli("import", path, "--strict")
+    assert result.exit_code == 3
+    assert "Zebulon" not in result.output and "zq@example.org" not in result.output

@@ -1,0 +1,145 @@
+"""`npscli score` through the CLI: the contract, groups, periods, comparisons, files vs store."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from npscli.core.nps import Counts, interval, nps
+from tests.factories import response, write_plain
+
+CONTRACT = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "low_n"]
+
+
+def export(tmp_path: Path) -> Path:
+    """Two locations over two ISO weeks (2025-W45, W46), known counts."""
+    rows = []
+    spec = {
+        # (location, week start): (detractors, passives, promoters)
+        ("Downtown", "2025-11-03"): (2, 3, 7),
+        ("Downtown", "2025-11-10"): (1, 2, 9),
+        ("Eastgate", "2025-11-03"): (4, 2, 4),
+        ("Eastgate", "2025-11-10"): (8, 1, 1),
+    }
+    n = 0
+    for (location, day), (d, p, pr) in spec.items():
+        for score, count in ((3, d), (7, p), (10, pr)):
+            for _ in range(count):
+                n += 1
+                dept = "Pediatrics" if n % 2 else "Primary Care"
+                rows.append(response(str(n), f"{day}T10:{n % 60:02d}:00-06:00", score, location=location, department=dept))
+    return write_plain(tmp_path / "scores.csv", rows)
+
+
+def run_json(cli, *args):
+    result = cli("score", *args, "--format", "json", "--as-of", "2025-11-17")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_overall_row_matches_the_math(cli, tmp_path):
+    [row] = run_json(cli, export(tmp_path))
+    c = Counts(detractors=15, passives=8, promoters=21)
+    assert list(row) == CONTRACT
+    assert (row["n"], row["detractors"], row["passives"], row["promoters"]) == (44, 15, 8, 21)
+    assert row["nps"] == round(nps(c), 1)
+    low, high = interval(c)
+    assert (row["ci_low"], row["ci_high"]) == (round(low, 1), round(high, 1))
+    assert row["low_n"] is False or row["n"] >= 30
+
+
+def test_files_are_scored_without_touching_the_store(cli, tmp_path, db):
+    run_json(cli, export(tmp_path))
+    if "://" not in db:
+        assert not Path(db).exists()
+
+
+def test_store_and_file_agree(cli, tmp_path):
+    path = export(tmp_path)
+    assert cli("import", path).exit_code == 0
+    assert run_json(cli) == run_json(cli, path)
+    assert run_json(cli, "--by", "location", "--period", "week") == run_json(cli, path, "--by", "location", "--period", "week")
+
+
+def test_by_location_and_week_with_low_n(cli, tmp_path):
+    rows = run_json(cli, export(tmp_path), "--by", "location", "--period", "week", "--min-n", "11")
+    keys = [(r["location"], r["period"]) for r in rows]
+    assert keys == [("Downtown", "2025-W45"), ("Downtown", "2025-W46"), ("Eastgate", "2025-W45"), ("Eastgate", "2025-W46")]
+    assert list(rows[0]) == ["location", "period", *CONTRACT]
+    assert [r["low_n"] for r in rows] == [False, False, True, True]
+    assert rows[3]["nps"] == -70.0
+
+
+def test_any_combination_of_groups_and_filters(cli, tmp_path):
+    rows = run_json(cli, export(tmp_path), "--by", "department,location")
+    assert sum(r["n"] for r in rows) == 44
+    assert set(rows[0]) >= {"department", "location"}
+    only = run_json(cli, export(tmp_path), "--location", "Eastgate")
+    assert only[0]["n"] == 20
+
+
+def test_since_until_window(cli, tmp_path):
+    [row] = run_json(cli, export(tmp_path), "--since", "2025-11-10", "--until", "2025-11-16")
+    assert row["n"] == 22
+    [row] = run_json(cli, export(tmp_path), "--since", "last-week")
+    assert row["n"] == 22
+
+
+def test_compare_previous_week(cli, tmp_path):
+    rows = run_json(cli, export(tmp_path), "--by", "location", "--period", "week", "--compare", "previous", "--since", "2025-11-10")
+    assert [r["period"] for r in rows] == ["2025-W46", "2025-W46"]
+    east = rows[1]
+    assert east["previous_nps"] == 0.0 and east["change"] == -70.0
+    z = (-0.7 - 0.0) / math.sqrt((0.9 - 0.49) / 10 + (0.8 - 0.0) / 10)
+    p = math.erfc(abs(z) / math.sqrt(2))
+    assert east["p_value"] == pytest.approx(p, abs=1e-4)
+    assert east["p_adjusted"] >= east["p_value"]
+    assert isinstance(east["significant"], bool)
+
+
+def test_compare_window_without_period(cli, tmp_path):
+    [row] = run_json(cli, export(tmp_path), "--since", "2025-11-10", "--until", "2025-11-17", "--compare", "previous")
+    assert row["n"] == 22 and row["previous_nps"] is not None
+
+
+def test_interval_methods(cli, tmp_path):
+    rows = {m: run_json(cli, export(tmp_path), "--ci", m)[0] for m in ("adjusted-wald", "wald", "tango")}
+    assert len({(r["ci_low"], r["ci_high"]) for r in rows.values()}) == 3
+    for r in rows.values():
+        assert r["ci_low"] <= r["nps"] <= r["ci_high"]
+
+
+def test_empty_store_gives_null_nps_not_zero(cli):
+    [row] = run_json(cli)
+    assert row["n"] == 0 and row["nps"] is None and row["ci_low"] is None
+
+
+@pytest.mark.parametrize(
+    "args,code,needle",
+    [
+        (["--by", "colour"], 2, "--by location"),
+        (["--period", "fortnight"], 2, "week"),
+        (["--since", "7x"], 2, "7x"),
+        (["--ci", "bayes"], 2, "tango"),
+        (["--compare", "previous"], 2, "--period"),
+        (["--compare", "lastyear"], 2, "previous"),
+        (["--since", "2025-11-10", "--until", "2025-11-01"], 2, "before"),
+    ],
+)
+def test_bad_options(cli, args, code, needle):
+    result = cli("score", *args)
+    assert result.exit_code == code, result.output
+    assert needle in result.stderr and "Traceback" not in result.output
+
+
+def test_table_csv_markdown(cli, tmp_path):
+    path = export(tmp_path)
+    table = cli("score", path, "--by", "location", "--min-n", "30")
+    assert table.exit_code == 0 and "low n" in table.stdout and "to" in table.stdout
+    csv_out = cli("score", path, "--by", "location", "--format", "csv")
+    assert csv_out.stdout.splitlines()[0] == "location," + ",".join(CONTRACT)
+    md = cli("score", path, "--format", "markdown")
+    assert md.stdout.count("|") > 10

@@ -1,0 +1,139 @@
+"""`npscli detractors` and `npscli tickets ...` through the CLI on a real store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tests.factories import response, write_plain
+
+DETRACTOR_CONTRACT = [
+    "response_id", "submitted_at", "score", "location", "department", "provider", "comment",
+    "ticket_id", "status", "assignee", "due_at", "overdue",
+]  # fmt: skip
+
+
+@pytest.fixture
+def loaded(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-03T09:00:00-06:00", 2, "Billing charged me twice.\nCall me please", location="Downtown"),
+        response("2", "2025-11-04T09:00:00-06:00", 5, "Long wait", location="Eastgate"),
+        response("3", "2025-11-05T09:00:00-06:00", 6, "", location="Downtown", name="Zed Smith"),
+        response("4", "2025-11-05T10:00:00-06:00", 10, "Lovely", location="Downtown"),
+    ]
+    result = cli("import", write_plain(tmp_path / "e.csv", rows))
+    assert result.exit_code == 0, result.output
+    return cli
+
+
+def js(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_detractors_contract_newest_first_and_overdue(loaded):
+    rows = js(loaded("detractors", "--as-of", "2025-11-06T08:00", "--format", "json"))
+    assert [r["response_id"] for r in rows] == ["3", "2", "1"]
+    assert list(rows[0]) == DETRACTOR_CONTRACT
+    assert rows[2]["submitted_at"] == "2025-11-03T09:00:00-06:00"
+    assert rows[2]["ticket_id"] == "T-000001" and rows[2]["status"] == "new"
+    assert [r["overdue"] for r in rows] == [False, False, True]  # 48 h SLA
+    assert "Zed" not in json.dumps(rows) and "example.org" not in json.dumps(rows)
+
+
+def test_detractors_show_contact_and_filters(loaded):
+    rows = js(loaded("detractors", "--show-contact", "--location", "Downtown", "--comments-only", "--format", "json"))
+    assert [r["response_id"] for r in rows] == ["1"]
+    assert rows[0]["email"] == "patient1@example.org" and rows[0]["phone"] == "555-0142"
+    table = loaded("detractors", "--as-of", "2025-11-06T12:00")
+    assert table.exit_code == 0 and "OVERDUE" in table.stdout and "Call me please" in table.stdout
+
+
+def test_detractors_since_forms(loaded):
+    assert len(js(loaded("detractors", "--since", "24h", "--as-of", "2025-11-05T12:00", "--format", "json"))) == 1
+    assert len(js(loaded("detractors", "--since", "2025-11-04", "--as-of", "2025-11-06", "--format", "json"))) == 2
+    result = loaded("detractors", "--status", "bogus")
+    assert result.exit_code == 2 and "unknown status" in result.stderr
+
+
+def test_workflow_and_history(loaded):
+    assert loaded("tickets", "assign", "T-000001", "--to", "Maria", "--by", "lead").exit_code == 0
+    assert loaded("tickets", "contacted", "1", "--channel", "call", "--note", "left a message", "--by", "maria").exit_code == 0
+    assert loaded("tickets", "note", "T-1", "patient called back", "--reply", "--by", "maria").exit_code == 0
+    result = loaded("tickets", "resolve", "T-000001", "--code", "billing", "--note", "refunded", "--by", "maria")
+    assert result.exit_code == 0, result.output
+    shown = js(loaded("tickets", "show", "T-000001", "--format", "json"))
+    assert shown["status"] == "resolved" and shown["root_causes"] == "billing"
+    assert [h["kind"] for h in shown["history"]] == ["opened", "assigned", "call", "reply", "resolved"]
+    assert [h["actor"] for h in shown["history"]][1:] == ["lead", "maria", "maria", "maria"]
+    text = loaded("tickets", "show", "T-000001")
+    assert text.exit_code == 0 and "Call me please" in text.stdout and "refunded" in text.stdout
+
+
+def test_bulk_assign_by_location(loaded):
+    result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
+    assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]
+    mine = js(loaded("tickets", "list", "--assignee", "maria", "--format", "json"))
+    assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
+
+
+def test_escalate_reopen_no_response_and_sweep(loaded):
+    result = loaded("tickets", "escalate", "T-000002", "--to", "Dr. Reyes", "--reason", "at-risk patient")
+    assert result.exit_code == 0, result.output
+    assert js(loaded("tickets", "show", "2", "--format", "json"))["escalated_to"] == "Dr. Reyes"
+    assert loaded("tickets", "contacted", "3", "--channel", "email", "--as-of", "2025-11-06").exit_code == 0
+    swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-14", "--format", "json"))
+    assert swept == [{"ticket_id": "T-000003", "status": "no_response"}]
+    assert loaded("tickets", "reopen", "T-000003").exit_code == 0
+    assert loaded("tickets", "contacted", "3", "--channel", "sms").exit_code == 0
+    assert loaded("tickets", "no-response", "3").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args,code,needle",
+    [
+        (["tickets", "show", "T-000999"], 5, "no ticket T-000999"),
+        (["tickets", "assign", "T-000999", "--to", "x"], 5, "no ticket"),
+        (["tickets", "show", "banana"], 2, "not a ticket id"),
+        (["tickets", "no-response", "T-000001"], 6, "cannot be closed as no-response"),
+        (["tickets", "resolve", "T-000001", "--code", "parking"], 2, "unknown root-cause code"),
+        (["tickets", "contacted", "T-000001", "--channel", "pigeon"], 2, "unknown channel"),
+        (["tickets", "list", "--status", "lost"], 2, "unknown status"),
+    ],
+)
+def test_errors_are_clear_and_change_nothing(loaded, args, code, needle):
+    before = js(loaded("tickets", "list", "--status", "all", "--format", "json"))
+    result = loaded(*args)
+    assert result.exit_code == code, result.output
+    assert needle in result.stderr and "Traceback" not in result.output
+    assert js(loaded("tickets", "list", "--status", "all", "--format", "json")) == before
+
+
+def test_resolving_a_closed_ticket_is_refused(loaded):
+    assert loaded("tickets", "resolve", "1", "--code", "staff").exit_code == 0
+    result = loaded("tickets", "resolve", "1", "--code", "staff")
+    assert result.exit_code == 6 and "reopen" in result.stderr
+
+
+def test_list_csv_is_crm_ready(loaded):
+    result = loaded("tickets", "list", "--format", "csv", "--as-of", "2025-11-06")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["ticket_id"] for r in rows] == ["T-000003", "T-000002", "T-000001"]
+    assert rows[2]["submitted_at"] == "2025-11-03T09:00:00-06:00" and rows[2]["due_at"] == "2025-11-05T09:00:00-06:00"
+    assert rows[2]["overdue"] == "true"
+    assert "email" not in rows[0]
+    overdue = js(loaded("tickets", "list", "--overdue", "--as-of", "2025-11-06", "--format", "json"))
+    assert [r["ticket_id"] for r in overdue] == ["T-000001"]
+
+
+def test_stats(loaded):
+    loaded("tickets", "contacted", "1", "--channel", "call", "--as-of", "2025-11-03T15:00")
+    rows = js(loaded("tickets", "stats", "--by", "location", "--as-of", "2025-11-10", "--format", "json"))
+    by = {r["location"]: r for r in rows}
+    assert by["Downtown"]["opened"] == 2 and by["Downtown"]["median_hours_to_contact"] == 6.0
+    assert by["Downtown"]["contacted_within_sla"] == 50.0
+    assert by["Eastgate"]["overdue_open"] == 1
