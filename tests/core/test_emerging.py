@@ -201,3 +201,21 @@ def test_describe():
     assert describe(make(p=1e-9), label="Billing and insurance").startswith("Eastgate — Billing and insurance:")
     assert describe(make(p=1e-9)).endswith("(p < 0.0001)")
     assert "against 1.4 a week" in describe(make(rate=1.375))
+
+
+def test_more_responses_alone_are_not_an_emerging_issue():
+    """A group whose comment volume triples mentions every theme three times as often: no alarm."""
+    baseline = {("scheduling", "Downtown"): 8, ("billing", "Downtown"): 8}  # 1 a week each over 8 weeks
+    window = {("scheduling", "Downtown"): 4, ("billing", "Downtown"): 4}  # 4 this week
+    without_volume = detect_emerging(window, baseline, window_days=7, baseline_days=56, min_count=3, alpha=0.05)
+    assert without_volume  # counts alone look like a spike
+    with_volume = detect_emerging(
+        window, baseline, window_days=7, baseline_days=56, min_count=3, alpha=0.05,
+        window_volume={"Downtown": 20}, baseline_volume={"Downtown": 40},
+    )  # fmt: skip
+    assert with_volume == []
+    spike = detect_emerging(
+        {("billing", "Downtown"): 14}, baseline, window_days=7, baseline_days=56,
+        window_volume={"Downtown": 20}, baseline_volume={"Downtown": 40},
+    )  # fmt: skip
+    assert [(e.theme, e.count) for e in spike] == [("billing", 14)]

@@ -96,12 +96,20 @@ def detect_emerging(
     alpha: float = 0.01,
     min_count: int = 3,
     floor_rate_per_week: float = 0.5,
+    window_volume: Mapping[str, int] | None = None,
+    baseline_volume: Mapping[str, int] | None = None,
 ) -> list[Emerging]:
     """The (theme, group) pairs whose window count is significantly above their baseline rate, by p-value.
 
     ``window_counts`` and ``baseline_counts`` map ``(theme, group)`` to mentions in the recent window
     (``window_days`` long) and in the baseline period before it (``baseline_days`` long). See the module
     docstring for the test, the floor and the multiple-testing adjustment.
+
+    ``window_volume`` / ``baseline_volume`` (optional) map each group to how many comments it had in each
+    period. With them the expectation follows volume: a group whose survey volume doubles (a new survey
+    channel, a busy season) expects twice the mentions of every theme, so more responses alone never look
+    like an emerging issue. ``expected = share of the group's baseline comments mentioning the theme x its
+    comments in the window``, still never below the weekly floor.
     """
     if not (window_days > 0 and baseline_days > 0):
         raise ValueError("window_days and baseline_days must be positive")
@@ -123,6 +131,10 @@ def detect_emerging(
         before = baseline_counts.get(pair, 0)
         rate = max(before / baseline_weeks, floor_rate_per_week)
         expected = rate * window_weeks
+        group = pair[1]
+        if window_volume is not None and baseline_volume is not None and baseline_volume.get(group, 0) > 0:
+            share = before / baseline_volume[group]
+            expected = max(share * window_volume.get(group, 0), floor_rate_per_week * window_weeks)
         tested.append((pair, count, before, rate, expected, poisson_sf(count, expected)))
     if not tested:
         return []

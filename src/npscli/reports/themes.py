@@ -143,11 +143,16 @@ def emerging_issues(
     baseline_start = window_start - baseline
     window_counts: Counter = Counter()
     baseline_counts: Counter = Counter()
+    window_volume: Counter = Counter()
+    baseline_volume: Counter = Counter()
     cut = _utc(window_start)
     for c, at in _comments_with_times(store, baseline_start, now, max_score, taxonomy):
-        target = window_counts if at >= cut else baseline_counts
+        group = getattr(c, by) or "(none)"
+        in_window = at >= cut
+        (window_volume if in_window else baseline_volume)[group] += 1
+        target = window_counts if in_window else baseline_counts
         for theme in c.themes:
-            target[(theme, getattr(c, by) or "(none)")] += 1
+            target[(theme, group)] += 1
     return detect_emerging(
         dict(window_counts),
         dict(baseline_counts),
@@ -155,6 +160,8 @@ def emerging_issues(
         baseline_days=baseline.total_seconds() / 86400,
         alpha=alpha,
         min_count=min_count,
+        window_volume=dict(window_volume),
+        baseline_volume=dict(baseline_volume),
     )
 
 
