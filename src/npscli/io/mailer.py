@@ -1,0 +1,430 @@
+"""The one SMTP sender (alerts, the weekly report): build messages, send them, report per recipient.
+
+* ``SmtpSettings.from_section(settings.section("smtp"))`` validates ``[smtp]``: ``host``, ``port``,
+  ``security`` (``starttls`` | ``ssl`` | ``none``), ``user``, ``timeout``, ``helo``. The password is read
+  only from the environment variable ``NPSCLI_SMTP_PASSWORD``; a ``password`` key in the file is refused.
+* ``compose(...)`` builds an ``Outgoing`` (an ``EmailMessage`` with its envelope recipients) with a plain
+  text body and an optional HTML alternative; ``Outgoing.attach(data, filename, mimetype)`` adds files.
+* ``SmtpMailer(settings).send(messages) -> list[Result]`` sends them over one connection (reconnecting
+  once if it drops) and returns one ``Result`` per envelope recipient: accepted, or not and why.
+  ``iter_send`` yields the results as they happen, so a caller can record each success right away.
+* ``OutboxMailer(directory)`` has the same interface and writes ``.eml`` files instead (mode 0600).
+
+Nothing here raises for a delivery problem (a server down, a refused login, a refused recipient): it is
+reported in the ``Result`` and the caller decides. Error texts never contain the password.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+from npscli.core.errors import ConfigError
+
+PASSWORD_ENV = "NPSCLI_SMTP_PASSWORD"
+SECURITY_MODES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SMTP_KEYS = ("host", "port", "security", "user", "timeout", "helo")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    timeout: float = 20.0
+    helo: str | None = None  # the name given in EHLO (default: this machine's name)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def server(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @classmethod
+    def from_section(
+        cls, section: dict[str, Any], *, where: str | None = None, environ: dict[str, str] | None = None
+    ) -> SmtpSettings:
+        """Validate the raw ``[smtp]`` table; ``ConfigError`` naming the key for anything unusable."""
+        environ = os.environ if environ is None else environ
+        prefix = f"{where}: " if where else ""
+        if "password" in section:
+            raise ConfigError(
+                f"{prefix}`smtp.password` is not allowed in a file",
+                hint=f"delete it and set the environment variable {PASSWORD_ENV} in the job that runs npscli",
+            )
+        for key in section:
+            if key not in SMTP_KEYS:
+                raise ConfigError(f"{prefix}unknown setting `smtp.{key}`", hint=f"known: {', '.join(SMTP_KEYS)}")
+        host = section.get("host")
+        if not isinstance(host, str) or not host.strip():
+            raise ConfigError(
+                f"{prefix}`smtp.host` is not set: there is no mail server to send through",
+                hint='add [smtp] host = "smtp.example.org" to npscli.toml, or use --outbox DIR to write .eml files',
+            )
+        security = section.get("security", "starttls")
+        if security not in SECURITY_MODES:
+            raise ConfigError(f"{prefix}`smtp.security` must be one of {', '.join(SECURITY_MODES)}")
+        port = section.get("port", DEFAULT_PORTS[security])
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise ConfigError(f"{prefix}`smtp.port` must be a port number (1-65535)")
+        timeout = section.get("timeout", 20)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise ConfigError(f"{prefix}`smtp.timeout` must be a positive number of seconds")
+        user = section.get("user")
+        if user is not None and (not isinstance(user, str) or not user.strip()):
+            raise ConfigError(f"{prefix}`smtp.user` must be a non-empty string")
+        helo = section.get("helo")
+        if helo is not None and (not isinstance(helo, str) or not helo.strip()):
+            raise ConfigError(f"{prefix}`smtp.helo` must be a host name")
+        password = environ.get(PASSWORD_ENV) or None
+        if user and not password:
+            raise ConfigError(
+                f"{prefix}`smtp.user` is set but the environment variable {PASSWORD_ENV} is empty",
+                hint=f"export {PASSWORD_ENV} in the job that runs npscli (never put it in npscli.toml)",
+            )
+        if user and security == "none" and host.strip().lower() not in LOOPBACK_HOSTS:
+            raise ConfigError(
+                f'{prefix}`smtp.security = "none"` would send the password for {user} in clear text',
+                hint='use security = "starttls" (port 587) or "ssl" (port 465)',
+            )
+        return cls(
+            host=host.strip(),
+            port=port,
+            security=security,
+            user=user.strip() if user else None,
+            timeout=float(timeout),
+            helo=helo.strip() if helo else None,
+            password=password,
+        )
+
+
+# ---------------------------------------------------------------------------------------------- messages
+
+
+@dataclass
+class Outgoing:
+    """One message and its envelope. ``tag`` is the caller's bookkeeping (never sent);
+    ``name`` is a hint for the outbox file name."""
+
+    message: EmailMessage
+    recipients: list[str]
+    sender: str
+    tag: Any = None
+    name: str = ""
+
+    def attach(self, data: bytes, filename: str, mimetype: str) -> None:
+        """Add a file, e.g. ``attach(pdf_bytes, "weekly.pdf", "application/pdf")``."""
+        maintype, _, subtype = mimetype.partition("/")
+        if not maintype or not subtype:
+            raise ValueError(f"not a MIME type: {mimetype!r}")
+        if maintype == "text":
+            self.message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=filename)
+        else:
+            self.message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+
+
+def bare_address(text: str) -> str:
+    return parseaddr(text)[1] or text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def compose(
+    *,
+    sender: str,
+    to: Iterable[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    cc: Iterable[str] = (),
+    reply_to: str | None = None,
+    date: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    tag: Any = None,
+    name: str = "",
+) -> Outgoing:
+    """A message with a plain-text body (and an HTML alternative when ``html`` is given).
+
+    Addresses may carry names ("Maria Lopez <maria@x.org>"); the subject is folded onto one line.
+    Marked ``Auto-Submitted: auto-generated`` so that mail systems send no out-of-office replies to it.
+    """
+    to = list(to)
+    cc = list(cc)
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = _one_line(subject)
+    msg["Date"] = format_datetime(date or datetime.now().astimezone())
+    domain = bare_address(sender).rpartition("@")[2] or None
+    msg["Message-ID"] = make_msgid(domain=domain)  # a domain given: no slow DNS lookup of our own name
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    for key, value in (headers or {}).items():
+        msg[key] = _one_line(value)
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    return Outgoing(
+        message=msg,
+        recipients=[bare_address(a) for a in to + cc],
+        sender=bare_address(sender),
+        tag=tag,
+        name=name,
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    """The fate of one message for one envelope recipient."""
+
+    outgoing: Outgoing
+    recipient: str
+    ok: bool
+    error: str | None = None
+    where: str = ""  # "smtp host:port" or the outbox file written
+
+
+# ---------------------------------------------------------------------------------------------- SMTP
+
+
+class _ConnectFailed(Exception):
+    """Connecting, TLS or login failed: nothing can be sent in this run."""
+
+
+def _decode(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+class SmtpMailer:
+    """Sends over SMTP with the configured security; see the module docstring."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    # -- error texts: short, one line, never the password
+
+    def _scrub(self, text: str) -> str:
+        password = self.settings.password
+        if password:
+            secrets = {password, base64.b64encode(password.encode()).decode()}
+            if self.settings.user:
+                secrets.add(base64.b64encode(f"\0{self.settings.user}\0{password}".encode()).decode())
+            for secret in secrets:
+                text = text.replace(secret, "***")
+        return _one_line(text)[:300]
+
+    def _describe(self, exc: BaseException) -> str:
+        s = self.settings
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            text = f"SMTP login as {s.user} on {s.server} refused ({exc.smtp_code} {_decode(exc.smtp_error)})"
+        elif isinstance(exc, smtplib.SMTPNotSupportedError):
+            text = f"{s.server}: {exc}"
+        elif isinstance(exc, smtplib.SMTPResponseException):
+            text = f"{s.server} answered {exc.smtp_code} {_decode(exc.smtp_error)}"
+        elif isinstance(exc, smtplib.SMTPServerDisconnected):
+            text = f"{s.server} closed the connection"
+        elif isinstance(exc, ssl.SSLError):
+            text = f"TLS with {s.server} failed ({exc.reason or exc})"
+        elif isinstance(exc, TimeoutError | socket.timeout):
+            text = f"{s.server} did not answer within {s.timeout:g} s"
+        elif isinstance(exc, socket.gaierror):
+            text = f"cannot resolve the SMTP host {s.host!r}"
+        elif isinstance(exc, OSError):
+            text = f"cannot connect to {s.server} ({exc.strerror or type(exc).__name__})"
+        else:
+            text = f"{s.server}: {type(exc).__name__}"
+        return self._scrub(text)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        conn: smtplib.SMTP | None = None
+        try:
+            if s.security == "ssl":
+                conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout, context=context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo, timeout=s.timeout)
+            conn.ehlo()
+            if s.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise _ConnectFailed(
+                        f"{s.server} does not offer STARTTLS; refusing to send in clear text "
+                        '(set smtp.security = "ssl" or, on a trusted local relay only, "none")'
+                    )
+                conn.starttls(context=context)
+                conn.ehlo()
+            if s.user:
+                conn.login(s.user, s.password or "")
+            return conn
+        except _ConnectFailed:
+            _close(conn)
+            raise
+        except (smtplib.SMTPException, OSError) as exc:
+            _close(conn)
+            raise _ConnectFailed(self._describe(exc)) from None
+
+    def send(self, messages: Iterable[Outgoing]) -> list[Result]:
+        return list(self.iter_send(messages))
+
+    def iter_send(self, messages: Iterable[Outgoing]) -> Iterator[Result]:
+        """One ``Result`` per envelope recipient, yielded right after the server answered."""
+        queue = list(messages)
+        conn: smtplib.SMTP | None = None
+        reconnected = False
+        i = 0
+        try:
+            while i < len(queue):
+                out = queue[i]
+                if conn is None:
+                    try:
+                        conn = self._connect()
+                    except _ConnectFailed as exc:
+                        for rest in queue[i:]:
+                            yield from _all_failed(rest, str(exc), self.settings.server)
+                        return
+                try:
+                    refused = conn.send_message(out.message, from_addr=out.sender, to_addrs=out.recipients)
+                except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
+                    refused = exc.recipients
+                except smtplib.SMTPServerDisconnected as exc:
+                    _close(conn)
+                    conn = None
+                    if not reconnected:  # the server dropped us (idle timeout, restart): once more
+                        reconnected = True
+                        continue
+                    yield from _all_failed(out, self._describe(exc), self.settings.server)
+                    i += 1
+                    continue
+                except (smtplib.SMTPException, OSError) as exc:  # sender or data refused, I/O error
+                    yield from _all_failed(out, self._describe(exc), self.settings.server)
+                    conn = self._reset(conn)
+                    i += 1
+                    continue
+                for recipient in out.recipients:
+                    answer = _lookup(refused, recipient)
+                    if answer is None:
+                        yield Result(out, recipient, True, where=f"smtp {self.settings.server}")
+                    else:
+                        code, text = answer
+                        error = self._scrub(f"{self.settings.server} refused {recipient}: {code} {_decode(text)}")
+                        yield Result(out, recipient, False, error, where=f"smtp {self.settings.server}")
+                i += 1
+        finally:
+            _close(conn, polite=True)
+
+    @staticmethod
+    def _reset(conn: smtplib.SMTP) -> smtplib.SMTP | None:
+        try:
+            conn.rset()
+            return conn
+        except (smtplib.SMTPException, OSError):
+            _close(conn)
+            return None
+
+
+def _lookup(refused: dict, recipient: str) -> tuple[int, Any] | None:
+    for address, answer in (refused or {}).items():
+        if address.lower() == recipient.lower():
+            return answer
+    return None
+
+
+def _all_failed(out: Outgoing, error: str, server: str) -> Iterator[Result]:
+    for recipient in out.recipients:
+        yield Result(out, recipient, False, error, where=f"smtp {server}")
+
+
+def _close(conn: smtplib.SMTP | None, polite: bool = False) -> None:
+    if conn is None:
+        return
+    try:
+        if polite:
+            conn.quit()
+        else:
+            conn.close()
+    except (smtplib.SMTPException, OSError):
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------- outbox
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+class OutboxMailer:
+    """Writes each message as an ``.eml`` file into ``directory`` instead of sending it.
+
+    Files are created readable by their owner only (alerts quote patient comments), written under a
+    temporary name first so a program watching the folder never picks up half a message.
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory).expanduser()
+
+    def send(self, messages: Iterable[Outgoing]) -> list[Result]:
+        return list(self.iter_send(messages))
+
+    def iter_send(self, messages: Iterable[Outgoing]) -> Iterator[Result]:
+        messages = list(messages)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            error = f"cannot create the outbox {self.directory} ({exc.strerror})"
+            for out in messages:
+                yield from _all_failed(out, error, "outbox")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for n, out in enumerate(messages, start=1):
+            try:
+                path = self._write(out, f"{stamp}-{n:04d}-{_UNSAFE.sub('_', out.name or 'message')[:80]}")
+            except OSError as exc:
+                yield from _all_failed(out, f"cannot write to the outbox {self.directory} ({exc.strerror})", "outbox")
+                continue
+            for recipient in out.recipients:
+                yield Result(out, recipient, True, where=str(path))
+
+    def _write(self, out: Outgoing, stem: str) -> Path:
+        import email.policy
+
+        data = out.message.as_bytes(policy=email.policy.SMTP)
+        for attempt in range(100):
+            final = self.directory / (f"{stem}.eml" if attempt == 0 else f"{stem}-{attempt}.eml")
+            tmp = final.with_name(final.name + ".part")
+            if final.exists():
+                continue
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, final)
+            return final
+        raise FileExistsError(f"no free file name for {stem} in {self.directory}")

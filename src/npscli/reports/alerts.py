@@ -1,0 +1,336 @@
+"""Detractor alerts: what is due to whom, the messages (rendered from templates), and their delivery.
+
+``plan`` works out the due alerts (routing every new detractor, escalating every overdue ticket),
+``compose_jobs`` turns deliveries into e-mails (one per alert, or one digest per recipient) and webhook posts,
+and ``deliver`` sends them, recording each success or failure in the store as it happens.
+
+Templates (user folder first, then the packaged ``templates/alerts/``):
+
+    alerts/detractor.subject.j2, alerts/detractor.txt.j2   one new detractor
+    alerts/overdue.subject.j2,   alerts/overdue.txt.j2     one overdue ticket, to the escalation list
+    alerts/digest.subject.j2,    alerts/digest.txt.j2      everything new for one recipient
+    alerts/webhook.txt.j2                                  the chat message (no comment, no contact)
+
+Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
+comment, comment_redacted, ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact
+(None unless ``alerts.include_contact``: name, email, phone), reason. Every template also gets
+clinic_name and recipient; the digest gets detractors and overdue (lists of items); the webhook, items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from npscli.core import tickets as rules
+from npscli.core.routing import AlertSettings, route
+from npscli.io.mailer import Outgoing, compose
+from npscli.store import alerts as book
+from npscli.store.engine import Store
+from npscli.templating import render
+
+
+@dataclass
+class RunContext:
+    """What every part of a run needs to know."""
+
+    settings: AlertSettings
+    tz: str
+    clinic_name: str
+    now: datetime
+    actor: str
+    templates_dir: str | None = None
+    digest: bool = False
+    use_email: bool = True
+    webhook: str | None = None  # the store label of the webhook ("webhook:host"), when one is configured
+
+
+@dataclass
+class Job:
+    """One thing to send (an e-mail or a webhook post) and the deliveries it settles."""
+
+    channel: str  # "email" or "webhook"
+    recipient: str
+    deliveries: list[dict[str, Any]]
+    outgoing: Outgoing | None = None
+    payload: dict[str, Any] | None = None
+    results: list[tuple[bool, str | None]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- planning
+
+
+def plan(store: Store, ctx: RunContext, *, since: datetime | None) -> list[book.Due]:
+    """Every alert that should exist for responses (and ticket deadlines) since ``since``."""
+    cfg = ctx.settings
+    due: list[book.Due] = []
+    for row in book.new_detractors(store, max_score=cfg.max_score, since=since, until=ctx.now):
+        if ctx.use_email:
+            for r in route(
+                cfg,
+                score=row["score"],
+                location=row["location"],
+                department=row["department"],
+                provider=row["provider"],
+            ):
+                due.append(book.Due(row["response_pk"], r.recipient.address, book.CHANNEL_EMAIL))
+        if ctx.webhook:
+            due.append(book.Due(row["response_pk"], ctx.webhook, book.CHANNEL_WEBHOOK))
+    if ctx.use_email and cfg.escalate_overdue_to:
+        for row in book.overdue_tickets(store, now=ctx.now, since=since):
+            for r in cfg.escalate_overdue_to:
+                due.append(book.Due(row["response_pk"], r.address, book.CHANNEL_OVERDUE))
+    return list(dict.fromkeys(due))
+
+
+def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
+    """Whether a pending delivery should go out in this run."""
+    if row["channel"] == book.CHANNEL_WEBHOOK:
+        return ctx.webhook is not None and row["recipient"] == ctx.webhook
+    if not ctx.use_email:
+        return False
+    if row["channel"] == book.CHANNEL_OVERDUE:  # contacted or closed since: the escalation is moot
+        return row["ticket"] is not None and rules.is_overdue(
+            row["ticket_status"], row["due_at"], row["first_contact_at"], _naive_utc(ctx.now)
+        )
+    return True
+
+
+def pending_deliveries(store: Store, ctx: RunContext) -> list[dict[str, Any]]:
+    return [row for row in book.pending(store) if still_due(row, ctx)]
+
+
+def preview(store: Store, ctx: RunContext, *, since: datetime | None) -> list[dict[str, Any]]:
+    """What a run would send, without writing anything: the pending deliveries plus the unrecorded due."""
+    rows = pending_deliveries(store, ctx)
+    due = plan(store, ctx, since=since)
+    known = book.recorded(store, due)
+    fresh = [d for d in due if d.key not in known]
+    if fresh:
+        subjects = {
+            r["response_pk"]: r
+            for r in book.new_detractors(store, max_score=ctx.settings.max_score, since=since, until=ctx.now)
+        }
+        subjects.update({r["response_pk"]: r for r in book.overdue_tickets(store, now=ctx.now, since=since)})
+        for d in fresh:
+            rows.append(
+                {
+                    **subjects[d.response_pk],
+                    "delivery_id": None,
+                    "recipient": d.recipient,
+                    "channel": d.channel,
+                    "attempts": 0,
+                    "last_error": None,
+                }
+            )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- content
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _local(dt: datetime | None, tz: str) -> str | None:
+    if dt is None:
+        return None
+    moment = dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+
+
+def _hours(delta_seconds: float) -> str:
+    hours = int(delta_seconds // 3600)
+    return f"{hours}h" if hours < 48 else f"{hours // 24}d {hours % 24}h"
+
+
+def _redactor() -> Callable[..., str | None] | None:
+    try:
+        from npscli.core.redact import redact
+    except ImportError:  # an older tree without the redaction module: comments travel as written
+        return None
+    return redact
+
+
+def _reason(row: dict[str, Any], cfg: AlertSettings) -> str:
+    if row["channel"] == book.CHANNEL_OVERDUE:
+        return "alerts.escalate_overdue_to"
+    if row["channel"] == book.CHANNEL_WEBHOOK:
+        return "alerts.webhook_url"
+    for r in route(
+        cfg, score=row["score"], location=row["location"], department=row["department"], provider=row["provider"]
+    ):
+        if r.recipient.address == row["recipient"]:
+            return r.reason
+    return "a routing rule in force when it became due"  # the configuration changed since
+
+
+def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[str, Any]:
+    """The template variables of one alert (``private=False``: without comment and contact)."""
+    cfg = ctx.settings
+    comment = (row.get("comment") or "").strip() or None
+    redacted = False
+    if comment and cfg.redact_comments:
+        redact = _redactor()
+        if redact is not None:
+            comment = redact(comment, names=[row["patient_name"]] if row.get("patient_name") else [])
+            redacted = True
+    ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
+    overdue_for = None
+    if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
+        overdue_for = _hours((_naive_utc(ctx.now) - row["due_at"]).total_seconds())
+    contact = None
+    if private and cfg.include_contact:
+        contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}
+    return {
+        "kind": "overdue" if row["channel"] == book.CHANNEL_OVERDUE else "detractor",
+        "score": row["score"],
+        "priority": row.get("priority"),
+        "location": row.get("location"),
+        "department": row.get("department"),
+        "provider": row.get("provider"),
+        "received": _local(row["submitted_at"], ctx.tz),
+        "received_iso": row["submitted_at"].replace(tzinfo=UTC).astimezone(ZoneInfo(ctx.tz)).isoformat(),
+        "comment": comment if private else None,
+        "comment_redacted": redacted if private else False,
+        "ticket_id": ticket_id,
+        "ticket_command": f"npscli tickets show {ticket_id}" if ticket_id else None,
+        "ticket_status": row.get("ticket_status"),
+        "assignee": row.get("assignee"),
+        "due": _local(row.get("due_at"), ctx.tz),
+        "overdue_for": overdue_for,
+        "contact": contact,
+        "reason": _reason(row, cfg),
+    }
+
+
+def _render(name: str, context: dict[str, Any], ctx: RunContext) -> str:
+    return render(name, context, user_dir=ctx.templates_dir)
+
+
+def _email(ctx: RunContext, recipient: str, template: str, context: dict[str, Any], name: str) -> Outgoing:
+    cfg = ctx.settings
+    assert cfg.sender is not None  # checked by the command before anything is composed
+    context = {"clinic_name": ctx.clinic_name, "recipient": recipient, **context}
+    return compose(
+        sender=cfg.sender.display,
+        to=[cfg.display_for(recipient)],
+        subject=_render(f"alerts/{template}.subject.j2", context, ctx),
+        text=_render(f"alerts/{template}.txt.j2", context, ctx),
+        headers={"X-Npscli-Alert": template},
+        name=name,
+    )
+
+
+def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
+    """E-mails and webhook posts for these deliveries: one per delivery, or with ``ctx.digest`` one
+    e-mail per recipient (and one webhook post) covering all of them."""
+    rows = list(rows)
+    jobs: list[Job] = []
+    mail_rows = [r for r in rows if r["channel"] in (book.CHANNEL_EMAIL, book.CHANNEL_OVERDUE)]
+    hook_rows = [r for r in rows if r["channel"] == book.CHANNEL_WEBHOOK]
+    if ctx.digest:
+        by_recipient: dict[str, list[dict[str, Any]]] = {}
+        for r in mail_rows:
+            by_recipient.setdefault(r["recipient"], []).append(r)
+        for recipient, mine in by_recipient.items():
+            context = {
+                "detractors": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_EMAIL],
+                "overdue": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_OVERDUE],
+            }
+            out = _email(ctx, recipient, "digest", context, f"digest-{recipient}")
+            jobs.append(Job("email", recipient, mine, outgoing=out))
+        if hook_rows:
+            jobs.append(Job("webhook", hook_rows[0]["recipient"], hook_rows, payload=_hook(hook_rows, ctx)))
+        return jobs
+    for r in mail_rows:
+        template = "overdue" if r["channel"] == book.CHANNEL_OVERDUE else "detractor"
+        label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
+        out = _email(ctx, r["recipient"], template, item(r, ctx), f"{label}-{template}-{r['recipient']}")
+        jobs.append(Job("email", r["recipient"], [r], outgoing=out))
+    for r in hook_rows:
+        jobs.append(Job("webhook", r["recipient"], [r], payload=_hook([r], ctx)))
+    return jobs
+
+
+def _hook(rows: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
+    context = {"clinic_name": ctx.clinic_name, "items": [item(r, ctx, private=False) for r in rows]}
+    return {"text": _render("alerts/webhook.txt.j2", context, ctx).strip()}
+
+
+# ---------------------------------------------------------------------------------------------- delivery
+
+
+def deliver(store: Store, jobs: list[Job], ctx: RunContext, *, mailer: Any, how: str) -> None:
+    """Send every job; record each outcome in the store as soon as it is known (``job.results``).
+
+    ``mailer`` is an SmtpMailer or OutboxMailer; ``how`` ends the ticket event ("by email",
+    "to the outbox"). A server that cannot be reached fails the rest of its channel for this run.
+    """
+    from npscli.io.webhook import post_json
+
+    by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
+    if by_message:
+        for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None]):
+            job = by_message[id(result.outgoing)]
+            job.results.append((result.ok, result.error))
+            if len(job.results) < len(result.outgoing.recipients):
+                continue  # alert messages have one recipient; a message to several settles on its last
+            if all(ok for ok, _ in job.results):
+                book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how=how)
+            else:
+                book.mark_failed(store, job.deliveries, error=next(e for ok, e in job.results if not ok) or "?")
+    unreachable: str | None = None
+    for job in (j for j in jobs if j.payload is not None):
+        if unreachable is not None:
+            outcome_ok, error = False, unreachable
+        else:
+            answer = post_json(ctx.settings.webhook_url or "", job.payload, timeout=ctx.settings.webhook_timeout)
+            outcome_ok, error = answer.ok, answer.error
+            if answer.unreachable:
+                unreachable = answer.error
+        job.results.append((outcome_ok, error))
+        if outcome_ok:
+            book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how="on the chat webhook")
+        else:
+            book.mark_failed(store, job.deliveries, error=error or "?")
+
+
+def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, outbox: bool = False) -> list[dict]:
+    """One row per delivery: the `npscli alert --format json` contract."""
+    out = []
+    for job in jobs:
+        if dry_run:
+            ok, error = None, None
+        else:
+            ok = bool(job.results) and all(o for o, _ in job.results)
+            error = next((e for o, e in job.results if not o), None)
+        for d in job.deliveries:
+            if dry_run:
+                result = "would retry" if d.get("attempts") else "would send"
+            elif ok:
+                result = "outbox" if outbox and job.channel == "email" else "sent"
+            else:
+                result = "failed"
+            out.append(
+                {
+                    "kind": "overdue" if d["channel"] == book.CHANNEL_OVERDUE else "detractor",
+                    "ticket_id": rules.format_ticket_id(d["ticket"]) if d.get("ticket") else None,
+                    "response_id": d.get("response_id"),
+                    "score": d["score"],
+                    "location": d.get("location"),
+                    "department": d.get("department"),
+                    "submitted_at": d["submitted_at"].replace(tzinfo=UTC).astimezone(ZoneInfo(ctx.tz)).isoformat(),
+                    "recipient": d["recipient"],
+                    "channel": d["channel"],
+                    "digest": ctx.digest and job.channel == "email",
+                    "result": result,
+                    "attempts": (d.get("attempts") or 0) + (0 if dry_run else 1),
+                    "error": error if not dry_run else d.get("last_error"),
+                }
+            )
+    return out

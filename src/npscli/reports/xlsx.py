@@ -1,0 +1,267 @@
+"""The report as an Excel workbook (openpyxl), with native line charts managers can restyle.
+
+Sheets: Summary, By location, By department, Trend (with ``openpyxl.chart.LineChart`` charts: the NPS with
+its interval, and one line per location), Detractors (redacted comments; contact details only when the
+report was built with ``include_contact``), Tickets.
+
+Every string cell goes through ``neutralize_formula``: a comment such as ``=HYPERLINK(...)`` is stored as
+text with a leading ``'`` and never runs. Numbers are written as numbers (``-12.5`` is not a formula).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from npscli.core.textsafe import neutralize_formula
+
+GREY = "9CA3AF"
+HEADER_FILL = "E5EDF5"
+GROUP_COLUMNS = (
+    ("n", "n"),
+    ("promoters", "promoters"),
+    ("passives", "passives"),
+    ("detractors", "detractors"),
+    ("nps", "NPS"),
+    ("ci_low", "95% low"),
+    ("ci_high", "95% high"),
+    ("low_n", "low n"),
+    ("previous_nps", "previous NPS"),
+    ("change", "change"),
+    ("p_value", "p"),
+    ("p_adjusted", "p (Holm)"),
+    ("significant", "significant"),
+)
+
+
+def cell(value: Any) -> Any:
+    """A value as it may go into a cell: strings neutralised, lists joined, numbers and bools as they are."""
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    return neutralize_formula(value)
+
+
+def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], *, grey: list[bool] | None = None, widths=None):
+    from openpyxl.styles import Font, PatternFill
+
+    ws = wb.create_sheet(title)
+    ws.append([cell(h) for h in header])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
+    for c in ws[1]:
+        c.font, c.fill = bold, fill
+    greyed = Font(color=GREY)
+    for i, row in enumerate(rows):
+        ws.append([cell(v) for v in row])
+        if grey and grey[i]:
+            for c in ws[ws.max_row]:
+                c.font = greyed
+    ws.freeze_panes = "A2"
+    for index, width in enumerate(widths or [], start=1):
+        ws.column_dimensions[_letter(index)].width = width
+    return ws
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _groups(wb, title: str, name: str, rows: list[dict[str, Any]]) -> None:
+    header = [name] + [h for _k, h in GROUP_COLUMNS]
+    body = [[r[name] if r[name] is not None else "(none)"] + [r.get(k) for k, _h in GROUP_COLUMNS] for r in rows]
+    _sheet(wb, title, header, body, grey=[bool(r["low_n"]) for r in rows], widths=[28] + [11] * len(GROUP_COLUMNS))
+
+
+def _summary(wb, report: dict[str, Any]) -> None:
+    from openpyxl.styles import Font
+
+    from npscli.reports.render import headline
+
+    ws = wb.active
+    ws.title = "Summary"
+    o, b, t = report["overall"], report["baseline"], report["tickets"]
+    noun = report["period"]["kind"]
+    ws.append([cell(f"Patient feedback — {report['period']['label']}")])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([cell(report["clinic_name"] + (f" — {report['location']}" if report["location"] else ""))])
+    for line in headline(report):
+        ws.append([cell(line)])
+    ws.append([])
+    rows: list[tuple[str, Any]] = [
+        ("period", report["period"]["key"]),
+        ("first day", report["period"]["first_day"]),
+        ("last day", report["period"]["last_day"]),
+        ("responses (n)", o["n"]),
+        ("promoters", o["promoters"]),
+        ("passives", o["passives"]),
+        ("detractors", o["detractors"]),
+        ("NPS", o["nps"]),
+        ("95% interval low", o["ci_low"]),
+        ("95% interval high", o["ci_high"]),
+        ("low n", o["low_n"]),
+        (f"previous {noun} NPS", o.get("previous_nps")),
+        (f"change vs previous {noun}", o.get("change")),
+        (f"p vs previous {noun}", o.get("p_value")),
+        (f"significant vs previous {noun}", o.get("significant")),
+        (f"NPS, previous {b['periods']} {noun}s", b["nps"]),
+        (f"n, previous {b['periods']} {noun}s", b["n"]),
+        (f"change vs previous {b['periods']} {noun}s", b["change"]),
+        (f"p vs previous {b['periods']} {noun}s", b["p_value"]),
+        (f"significant vs previous {b['periods']} {noun}s", b["significant"]),
+        ("tickets opened", t["opened"]),
+        ("tickets closed", t["closed"]),
+        ("tickets still open", t["open"]),
+        ("% contacted within SLA", t["contacted_within_sla"]),
+        ("median hours to first contact", t["median_hours_to_contact"]),
+        ("overdue tickets now", len(t["overdue_now"])),
+        ("overdue ticket ids", ", ".join(t["overdue_now"])),
+    ]
+    header_row = ws.max_row + 1
+    ws.append(["measure", "value"])
+    for c in ws[header_row]:
+        c.font = Font(bold=True)
+    for label, value in rows:
+        ws.append([cell(label), cell(value)])
+    if report["themes"]:
+        ws.append([])
+        ws.append(["top themes among detractors", "detractor mentions", "share of detractors", "NPS impact"])
+        for c in ws[ws.max_row]:
+            c.font = Font(bold=True)
+        for th in report["themes"]:
+            ws.append([cell(th["label"]), th["detractor_mentions"], th["share_of_detractors"], th["impact"]])
+    if report["emerging"]["issues"]:
+        ws.append([])
+        ws.append(["emerging issues"])
+        ws[f"A{ws.max_row}"].font = Font(bold=True)
+        for e in report["emerging"]["issues"]:
+            ws.append([cell(e["text"])])
+    for note in report["notes"]:
+        ws.append([cell(note)])
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 20
+    ws.column_dimensions["D"].width = 12
+
+
+def _show_axes(chart) -> None:
+    # openpyxl leaves `delete` unset, which recent Excel versions read as "hide the axis".
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _trend(wb, report: dict[str, Any]) -> None:
+    from openpyxl.chart import LineChart, Reference
+
+    trend, by_loc = report["trend"], report["trend_by_location"]
+    locations = list(by_loc)
+    header = ["period", "n", "NPS", "95% low", "95% high", "low n"] + [f"NPS {name}" for name in locations]
+    body = []
+    for i, r in enumerate(trend):
+        body.append(
+            [r["period"], r["n"], r["nps"], r["ci_low"], r["ci_high"], r["low_n"]]
+            + [by_loc[name][i]["nps"] for name in locations]
+        )
+    ws = _sheet(wb, "Trend", header, body, widths=[11, 8, 9, 9, 9, 7] + [16] * len(locations))
+    last = len(body) + 1
+    cats = Reference(ws, min_col=1, min_row=2, max_row=last)
+
+    chart = LineChart()
+    chart.title = f"NPS by {report['period']['kind']} with 95% interval"
+    chart.y_axis.title = "NPS"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = -100, 100
+    chart.display_blanks = "gap"
+    _show_axes(chart)
+    chart.height, chart.width = 8, 18
+    chart.add_data(Reference(ws, min_col=3, max_col=5, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(cats)
+    chart.series[0].graphicalProperties.line.width = 28000
+    for band in chart.series[1:]:
+        band.graphicalProperties.line.dashStyle = "dash"
+        band.graphicalProperties.line.solidFill = "9CC3E6"
+    ws.add_chart(chart, f"{_letter(len(header) + 2)}2")
+
+    if locations:
+        per_location = LineChart()
+        per_location.title = "NPS by location"
+        per_location.y_axis.title = "NPS"
+        per_location.display_blanks = "gap"
+        _show_axes(per_location)
+        per_location.height, per_location.width = 8, 18
+        per_location.add_data(
+            Reference(ws, min_col=7, max_col=6 + len(locations), min_row=1, max_row=last), titles_from_data=True
+        )
+        per_location.set_categories(cats)
+        ws.add_chart(per_location, f"{_letter(len(header) + 2)}19")
+
+
+def _detractors(wb, report: dict[str, Any]) -> None:
+    keys = [
+        "response_id",
+        "submitted_at",
+        "score",
+        "location",
+        "department",
+        "provider",
+        "ticket_id",
+        "status",
+        "assignee",
+        "overdue",
+        "themes",
+        "comment",
+    ]
+    if report["include_contact"]:
+        keys += ["patient_name", "email", "phone"]
+    rows = [[r.get(k) for k in keys] for r in report["detractor_rows"]]
+    widths = [14, 22, 7, 18, 18, 20, 11, 11, 16, 9, 24, 70, 22, 28, 16]
+    ws = _sheet(wb, "Detractors", keys, rows, widths=widths[: len(keys)])
+    from openpyxl.styles import Alignment
+
+    col = keys.index("comment") + 1
+    for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _tickets(wb, report: dict[str, Any]) -> None:
+    keys = [
+        "ticket_id",
+        "status",
+        "priority",
+        "assignee",
+        "score",
+        "location",
+        "department",
+        "submitted_at",
+        "due_at",
+        "first_contact_at",
+        "closed_at",
+        "within_sla",
+        "overdue",
+        "root_causes",
+    ]
+    rows = [[r.get(k) for k in keys] for r in report["tickets"]["rows"]]
+    ws = _sheet(wb, "Tickets", keys, rows, widths=[11, 11, 9, 16, 7, 18, 18, 22, 22, 22, 22, 10, 9, 24])
+    ws.append([])
+    ws.append([cell("overdue now (all open tickets past their deadline, not yet contacted)")])
+    ws.append([cell(", ".join(report["tickets"]["overdue_now"]) or "none")])
+
+
+def build_workbook(report: dict[str, Any]):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    _summary(wb, report)
+    _groups(wb, "By location", "location", report["by_location"])
+    _groups(wb, "By department", "department", report["by_department"])
+    _trend(wb, report)
+    _detractors(wb, report)
+    _tickets(wb, report)
+    wb.properties.creator = "npscli"
+    wb.properties.title = f"NPS {report['report']} report {report['period']['key']}"
+    return wb
+
+
+def workbook_bytes(report: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    build_workbook(report).save(buffer)
+    return buffer.getvalue()
