@@ -1,0 +1,335 @@
+"""Read a survey export (Qualtrics, SurveyMonkey, Google Forms, Typeform, Delighted or a plain table) into
+one row per usable response, with every other data row accounted for as an issue.
+
+``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
+found by content (``layouts``), columns mapped to canonical fields (``mapping``), scores, statuses and times
+parsed a column at a time (``values``). ``rows_read == len(records) + len(issues)`` always holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.core.textsafe import neutralize_formula
+from npscli.io.layouts import Header, detect_header, extract_data, words
+from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
+from npscli.io.readers import frame_as_text, read_table, stripped_text
+from npscli.io.values import (
+    BAD_DATE,
+    BLANK_SCORE,
+    MISSING_DATE,
+    check_timezone,
+    local_dates,
+    looks_like_five_point_scale,
+    parse_datetimes,
+    parse_scores,
+    status_exclusions,
+)
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "ParsedExport",
+    "ReadOptions",
+    "RowIssue",
+    "read_export",
+    "write_rejects",
+]
+
+TEXT_FIELDS = (
+    "comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id",
+)  # fmt: skip
+RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
+_KEY_LENGTH = 24
+_SCORE_TEXTS = np.array([str(score) for score in range(11)], dtype=object)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    overrides: dict[str, str] = field(default_factory=dict)  # canonical field -> column (name or question text)
+    sheet: str | None = None  # workbook sheet name or 0-based index as text; default the first sheet
+    dayfirst: bool | None = None  # --dayfirst / --monthfirst; None = infer from the file
+    default_dayfirst: bool = False  # used when the file proves neither order (config `dayfirst`)
+    timezone: str = "UTC"  # IANA zone of the clinic: naive times are local to it, local_date is in it
+    scale_check: bool = True  # refuse a score column that looks like a 1-5 scale
+
+
+@dataclass
+class RowIssue:
+    row: int  # spreadsheet row number (1 = first line of the file; header rows count)
+    outcome: str  # "skipped" | "excluded" | "rejected"
+    reason: str  # a fixed phrase, never a cell's contents
+    column: str | None  # the source column concerned
+
+
+@dataclass
+class ParsedExport:
+    path: Path
+    sha256: str
+    layout: str
+    columns: list[str]
+    mapping: dict[str, str]
+    mapping_source: dict[str, str]
+    records: pd.DataFrame
+    issues: list[RowIssue]
+    rows_read: int
+    original: pd.DataFrame
+
+
+def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
+    """Read one export file. Raises InputFileError, ColumnError or UsageError; never quotes a cell."""
+    check_timezone(options.timezone)
+    raw = read_table(path, options.sheet)
+    name = raw.name
+    header = detect_header(raw)
+    data = extract_data(raw, header)
+    if data.empty:
+        raise InputFileError(
+            f"{name}: no data rows below the header", hint="export the survey again with its responses"
+        )
+    mapping = map_columns(header, data, options.overrides, name)
+    if "score" not in mapping.columns:
+        raise ColumnError(
+            f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
+            hint="name it with --map score=COLUMN",
+        )
+    if "submitted_at" not in mapping.columns:
+        raise ColumnError(
+            f"{name}: no date/time column found for when each response was submitted "
+            f"(columns: {describe_columns(header.columns)})",
+            hint="name it with --map submitted_at=COLUMN",
+        )
+    score_column = mapping.columns["score"][0]
+    date_column = mapping.columns["submitted_at"][0]
+
+    excluded = pd.Series(None, index=data.index, dtype=object)
+    if mapping.status_column is not None:
+        excluded = status_exclusions(data[mapping.status_column], numeric_codes=header.layout.startswith("qualtrics"))
+    is_excluded = excluded.notna()
+
+    scores = parse_scores(data[score_column])
+    if options.scale_check and looks_like_five_point_scale(scores.score[~is_excluded]):
+        raise ColumnError(
+            f"{name}: column {score_column!r} looks like a 1-5 scale (CSAT/Press Ganey), "
+            "not a 0-10 likelihood-to-recommend score",
+            hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
+        )
+
+    dates = parse_datetimes(
+        data[date_column],
+        timezone=_source_timezone(header, date_column, options.timezone),
+        dayfirst=options.dayfirst,
+        default_dayfirst=options.default_dayfirst,
+        where=f"{name}: column {date_column!r}",
+    )
+
+    # Outcome precedence: excluded > skipped (blank score) > rejected (score, then time) > record.
+    outcome = pd.Series(None, index=data.index, dtype=object)
+    reason = pd.Series(None, index=data.index, dtype=object)
+    concerned = pd.Series(None, index=data.index, dtype=object)
+    date_problem = pd.Series(None, index=data.index, dtype=object)
+    date_problem[dates.utc.isna()] = BAD_DATE
+    date_problem[dates.blank] = MISSING_DATE
+    steps = (
+        (is_excluded, "excluded", excluded, mapping.status_column),
+        (scores.blank, "skipped", BLANK_SCORE, score_column),
+        (scores.problem.notna(), "rejected", scores.problem, score_column),
+        (date_problem.notna(), "rejected", date_problem, date_column),
+    )
+    for mask, label, why, column in steps:
+        fresh = mask & outcome.isna()
+        outcome[fresh] = label
+        reason[fresh] = why[fresh] if isinstance(why, pd.Series) else why
+        concerned[fresh] = column
+    usable = outcome.isna()
+
+    records = _records(data[usable], mapping, scores.score[usable], dates.utc[usable], options.timezone)
+    problem_rows = data.index[~usable]
+    issues = [
+        RowIssue(row=int(row), outcome=label, reason=why, column=column)
+        for row, label, why, column in zip(
+            problem_rows,
+            outcome[~usable].tolist(),
+            reason[~usable].tolist(),
+            concerned[~usable].tolist(),
+            strict=True,
+        )
+    ]
+    return ParsedExport(
+        path=raw.path,
+        sha256=raw.sha256,
+        layout=header.layout,
+        columns=list(header.columns),
+        mapping=mapping.public(),
+        mapping_source=dict(mapping.sources),
+        records=records,
+        issues=issues,
+        rows_read=len(data),
+        original=frame_as_text(data),
+    )
+
+
+def write_rejects(parsed: ParsedExport, path: Path) -> int:
+    """Write the rejected rows to a CSV: columns row, reason, column, then the original columns; cells
+    neutralised with npscli.core.textsafe.neutralize_formula; written atomically (temp file + os.replace).
+    Returns rows written.
+
+    The file is UTF-8 with a BOM so that Excel shows accents correctly.
+    """
+    path = Path(path)
+    rejected = [issue for issue in parsed.issues if issue.outcome == "rejected"]
+    originals = parsed.original.loc[[issue.row for issue in rejected]]
+    header = ["row", "reason", "column", *parsed.original.columns]
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+            encoding="utf-8-sig",
+            newline="",
+        )
+    except OSError as error:
+        raise InputFileError(
+            f"{path}: cannot write the rejects file ({error.strerror})",
+            hint="check that the folder exists and is writable",
+        ) from None
+    try:
+        with handle:
+            writer = csv.writer(handle)
+            writer.writerow([neutralize_formula(str(cell)) for cell in header])
+            for issue, cells in zip(rejected, originals.itertuples(index=False, name=None), strict=True):
+                writer.writerow(
+                    [issue.row, issue.reason, neutralize_formula(issue.column or "")]
+                    + [neutralize_formula(cell) for cell in cells]
+                )
+        os.replace(handle.name, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise InputFileError(
+            f"{path}: cannot write the rejects file ({error.strerror})",
+            hint="check that the folder exists and is writable",
+        ) from None
+    return len(rejected)
+
+
+# --- building the records -----------------------------------------------------------------------------------
+
+
+def _source_timezone(header: Header, column: str, clinic_timezone: str) -> str:
+    """The zone of naive times in ``column``: Qualtrics' row-3 timeZone, UTC when the header says so."""
+    position = header.columns.index(column)
+    zone = header.timezones[position]
+    if zone:
+        try:
+            check_timezone(zone)
+            return zone
+        except UsageError:  # a zone name this system does not know: fall back to the clinic's
+            pass
+    if {"utc", "gmt"} & set(words(column)):
+        return "UTC"
+    return clinic_timezone
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Stripped strings, None for empty cells, as an object column."""
+    text = stripped_text(values)
+    return text.where(text != "", None)
+
+
+def _records(
+    data: pd.DataFrame, mapping: ColumnMapping, score: pd.Series, utc: pd.Series, timezone: str
+) -> pd.DataFrame:
+    count = len(data)
+    empty = pd.Series([None] * count, index=data.index, dtype=object)
+    fields: dict[str, pd.Series] = {}
+    for field_name in ("response_id", *TEXT_FIELDS):
+        names = mapping.columns.get(field_name)
+        if not names:
+            fields[field_name] = empty
+        elif len(names) == 1:
+            fields[field_name] = _text(data[names[0]])
+        else:  # first name + last name
+            parts = [stripped_text(data[name]).to_numpy() for name in names]
+            joined = pd.Series(
+                [" ".join(part for part in row if part) for row in zip(*parts, strict=True)],
+                index=data.index,
+                dtype=object,
+            )
+            fields[field_name] = joined.where(joined != "", None)
+
+    scores = score.astype("int64")
+    keys = _response_keys(fields, utc, scores)
+
+    def column(values: np.ndarray | pd.Series, dtype: str = "object") -> pd.Series:
+        # Explicit dtypes: pandas would otherwise infer its string dtype and turn None into NaN.
+        array = values.to_numpy() if isinstance(values, pd.Series) else values
+        return pd.Series(array, index=pd.RangeIndex(count), dtype=dtype)
+
+    return pd.DataFrame(
+        {
+            "row": column(data.index.to_numpy(), "int64"),
+            "response_id": column(fields["response_id"]),
+            "response_key": column(keys),
+            "submitted_at": column(utc, "datetime64[ns]"),
+            "local_date": column(local_dates(utc, timezone)),
+            "score": column(scores, "int64"),
+            **{name: column(fields[name]) for name in TEXT_FIELDS},
+        },
+        columns=list(RECORD_COLUMNS),
+    )
+
+
+def _response_keys(fields: dict[str, pd.Series], utc: pd.Series, scores: pd.Series) -> np.ndarray:
+    """``id:<response id>``, or ``fp:<sha256 of the normalised content>`` for rows without one.
+
+    The fingerprint uses the time to the minute (an Excel re-save drops the seconds), the score and the
+    text fields with whitespace collapsed and the email lower-cased, so that the same response exported
+    again as CSV or XLSX, or with another date format, gets the same key.
+    """
+    ids = fields["response_id"].to_numpy()
+    keys = np.empty(len(ids), dtype=object)
+    has_id = pd.notna(ids)
+    keys[has_id] = ["id:" + value for value in ids[has_id]]
+    if has_id.all():
+        return keys
+    need = ~has_id
+    minute_codes, distinct_minutes = pd.factorize(utc.to_numpy()[need].astype("datetime64[m]"))
+    minutes = np.datetime_as_string(np.asarray(distinct_minutes), unit="m").astype(object)[minute_codes]
+    score_texts = _SCORE_TEXTS[scores.to_numpy()[need]]
+    # The text fields repeat a lot together (clinic, department, provider...): join each distinct
+    # combination once, then hash "time, score, texts" per row.
+    combination = np.zeros(int(need.sum()), dtype=np.int64)
+    columns: list[tuple[np.ndarray, np.ndarray]] = []
+    for name in TEXT_FIELDS:
+        codes, uniques = pd.factorize(fields[name].to_numpy()[need])
+        normalise = _normal_email if name == "email" else _normal_text
+        columns.append((codes, np.array([normalise(value) for value in uniques] + [""], dtype=object)))
+        combination = pd.factorize(combination * (len(uniques) + 1) + (codes + 1))[0]
+    _, first_rows = np.unique(combination, return_index=True)
+    tails = np.array(["\x1f".join(texts[codes[row]] for codes, texts in columns) for row in first_rows], dtype=object)
+    sha256 = hashlib.sha256
+    keys[need] = [
+        "fp:" + sha256(f"{minute}\x1f{score}\x1f{tail}".encode()).hexdigest()[:_KEY_LENGTH]
+        for minute, score, tail in zip(minutes.tolist(), score_texts.tolist(), tails[combination].tolist(), strict=True)
+    ]
+    return keys
+
+
+def _normal_text(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _normal_email(value: str) -> str:
+    return "".join(value.split()).casefold()

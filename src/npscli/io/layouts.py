@@ -1,0 +1,309 @@
+"""Find the header of an export by what its first rows contain, and name its columns.
+
+Vendors are recognised by content, never by a flag: a row of Qualtrics ``ImportId`` JSON (current
+Qualtrics, three header rows), a ``V1, V2, V3...`` row (legacy Qualtrics, two header rows), a second row of
+``Response`` / ``Open-Ended Response`` labels (SurveyMonkey, two header rows), or a single header row whose
+names tell Google Forms, Typeform and Delighted apart from a plain table. Title lines above the header are
+skipped. The result says which raw rows are header, where the data starts and what each column is called.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from npscli.core.errors import InputFileError
+from npscli.io.readers import RawTable, frame_as_text, stripped_text
+
+LAYOUTS = ("qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "typeform", "delighted", "plain")
+
+_SCAN_ROWS = 40
+_IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:""")
+_IMPORT_ID_VALUE = re.compile(r"""['"]ImportId['"]\s*:\s*['"]([^'"]*)['"]""")
+_IMPORT_TIMEZONE = re.compile(r"""['"]timeZone['"]\s*:\s*['"]([^'"]*)['"]""")
+_V_NAME = re.compile(r"^V\d+$")
+_NUMBER_LIKE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$")
+_DATE_OR_EMAIL_LIKE = re.compile(r"^(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*|\S+@\S+\.\S+)$")
+_SURVEYMONKEY_LABELS = {"response", "open-ended response", "open ended response"}
+_QUALTRICS_FIELDS = {
+    "startdate", "enddate", "status", "ipaddress", "progress", "durationinseconds", "finished",
+    "recordeddate", "responseid", "distributionchannel", "userlanguage", "recipientemail",
+    "recipientfirstname", "recipientlastname", "externalreference", "locationlatitude",
+}  # fmt: skip
+_DATE_FIELDS = {"startdate", "enddate", "recordeddate"}
+
+
+def compact(text: str) -> str:
+    """Lower-case letters and digits only, accents removed: ``"E-mail Address"`` -> ``"emailaddress"``."""
+    return "".join(words(text))
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, accents removed, punctuation dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.findall(r"[^\W_]+", plain.replace("ß", "ss"))
+
+
+def clean_label(text: str) -> str:
+    """A header cell as a column name: HTML entities decoded, runs of whitespace (newlines) made one space."""
+    return " ".join(html.unescape(text).split())
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where the header and the data of a raw table are, and what each kept column is called."""
+
+    layout: str
+    header_rows: tuple[int, ...]  # raw (0-based) rows that form the header
+    data_start: int  # raw (0-based) row of the first data row
+    positions: list[int]  # raw column positions kept, in order
+    columns: list[str]  # the field-name header (combined, unique); the names users --map
+    questions: list[str]  # the second header row per column (question text / sub-label), "" if none
+    alternates: list[tuple[str, ...]]  # every other header text of the column, for matching overrides
+    import_ids: list[str]  # Qualtrics ImportId per column, "" if none
+    timezones: list[str | None]  # Qualtrics row-3 timeZone per column
+
+
+def detect_header(raw: RawTable) -> Header:
+    """Recognise the layout of ``raw`` and return its :class:`Header`."""
+    head = frame_as_text(raw.cells.iloc[:_SCAN_ROWS])
+    rows = [[cell.strip() for cell in row] for row in head.itertuples(index=False, name=None)]
+
+    for index in range(2, len(rows)):
+        if _import_id_share(rows[index]) >= 0.5:
+            return _qualtrics(raw, rows, index - 2)
+    for index in range(len(rows) - 1):
+        if _is_v_row(rows[index]):
+            return _qualtrics_legacy(raw, rows, index)
+
+    for index in range(len(rows) - 1):
+        if _is_surveymonkey_labels(rows[index], rows[index + 1]):
+            return _surveymonkey(raw, rows, index)
+
+    index = _find_header_row(rows)
+    if index is None:
+        raise InputFileError(
+            f"{raw.name}: no header row found in the first {len(rows)} rows",
+            hint="the first rows should name the columns; export the survey again with its header",
+        )
+    names = rows[index]
+    below = rows[index + 1] if index + 1 < len(rows) else []
+    named = {compact(name) for name in names if name}
+    if len(named & _QUALTRICS_FIELDS) >= 3 and below and _is_question_row(names, below):
+        return _build(raw, "qualtrics", (index, index + 1), names, questions=below)
+    return _build(raw, _classify_single(names), (index,), names)
+
+
+def extract_data(raw: RawTable, header: Header) -> pd.DataFrame:
+    """The data rows: columns named by ``header``, indexed by spreadsheet row number, blank rows dropped.
+
+    Workbook cells keep their types; text cells are strings.
+    """
+    data = raw.cells.iloc[header.data_start :, header.positions]
+    data = data.set_axis(header.columns, axis=1)
+    data.index = pd.RangeIndex(header.data_start + 1, header.data_start + 1 + len(data), name="row")
+    if data.empty:
+        return data
+    # Narrow the candidates column by column: most rows are ruled out by their first cell.
+    blank = np.ones(len(data), dtype=bool)
+    for position in range(data.shape[1]):
+        if not blank.any():
+            return data
+        values = data.iloc[blank, position]
+        blank[blank] = (stripped_text(values) == "").to_numpy()
+    return data[~blank] if blank.any() else data
+
+
+# --- the layouts --------------------------------------------------------------------------------------------
+
+
+def _qualtrics(raw: RawTable, rows: list[list[str]], index: int) -> Header:
+    import_row = rows[index + 2]
+    import_ids = [_first(_IMPORT_ID_VALUE, cell) for cell in import_row]
+    timezones = [_first(_IMPORT_TIMEZONE, cell) or None for cell in import_row]
+    return _build(
+        raw,
+        "qualtrics",
+        (index, index + 1, index + 2),
+        rows[index],
+        questions=rows[index + 1],
+        import_ids=import_ids,
+        timezones=timezones,
+    )
+
+
+def _qualtrics_legacy(raw: RawTable, rows: list[list[str]], index: int) -> Header:
+    # Row 1 is V1..V10, Q1..; row 2 names the V columns (ResponseID, StartDate...) and holds the question text
+    # of the Q columns. A column is called by its row-2 name when row 1 only says "V<n>".
+    field_row, second_row = rows[index], rows[index + 1]
+    names = [
+        second if _V_NAME.match(first) and second else first
+        for first, second in zip(field_row, second_row, strict=True)
+    ]
+    return _build(raw, "qualtrics-legacy", (index, index + 1), names, questions=second_row, alternates_row=field_row)
+
+
+def _surveymonkey(raw: RawTable, rows: list[list[str]], index: int) -> Header:
+    # Row 1 holds the question once above all of its options; row 2 holds "Response", "Open-Ended Response"
+    # or an option label. A column is "Question - Option" when row 2 names an option.
+    questions_row, labels = rows[index], rows[index + 1]
+    names: list[str] = []
+    current = ""
+    for question, label in zip(questions_row, labels, strict=True):
+        if question:
+            current = question
+        if label.casefold() in _SURVEYMONKEY_LABELS or not label:
+            names.append(question or (f"{current} - {label}" if label and current else ""))
+        else:
+            names.append(f"{current} - {label}" if current else label)
+    return _build(raw, "surveymonkey", (index, index + 1), names, questions=labels, alternates_row=questions_row)
+
+
+def _classify_single(names: list[str]) -> str:
+    named = {compact(name) for name in names if name}
+    raw_names = {name.strip() for name in names}
+    if "#" in raw_names and named & {"responsetype", "startdateutc", "submitdateutc", "networkid"}:
+        return "typeform"
+    first = next((name for name in names if name), "")
+    if compact(first) in {"timestamp", "marcatemporal", "zeitstempel", "horodateur"}:  # localised Sheets
+        return "google-forms"
+    if "score" in named and ("responsetimestamp" in named or ("comment" in named and named & {"created", "createdat"})):
+        return "delighted"
+    if {"respondentid", "collectorid"} <= named:
+        return "surveymonkey"
+    if len(named & _QUALTRICS_FIELDS) >= 3:
+        return "qualtrics"
+    return "plain"
+
+
+def _build(
+    raw: RawTable,
+    layout: str,
+    header_rows: tuple[int, ...],
+    names: list[str],
+    *,
+    questions: list[str] | None = None,
+    alternates_row: list[str] | None = None,
+    import_ids: list[str] | None = None,
+    timezones: list[str | None] | None = None,
+) -> Header:
+    width = raw.cells.shape[1]
+    data_start = header_rows[-1] + 1
+    questions = questions or [""] * width
+    alternates_row = alternates_row or [""] * width
+    import_ids = import_ids or [""] * width
+    timezones = timezones or [None] * width
+
+    positions: list[int] = []
+    columns: list[str] = []
+    for position in range(width):
+        name = clean_label(names[position])
+        if not name and not (clean_label(questions[position]) or import_ids[position]):
+            if _column_is_blank(raw.cells[position].iloc[data_start:]):
+                continue  # the empty unnamed column a trailing delimiter makes
+            name = f"column {position + 1}"
+        positions.append(position)
+        columns.append(name)
+
+    unique: list[str] = []
+    seen: dict[str, int] = {}
+    for name in columns:
+        key = name.casefold()
+        seen[key] = seen.get(key, 0) + 1
+        unique.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
+
+    return Header(
+        layout=layout,
+        header_rows=header_rows,
+        data_start=data_start,
+        positions=positions,
+        columns=unique,
+        questions=[clean_label(questions[p]) for p in positions],
+        alternates=[
+            tuple(text for text in (clean_label(alternates_row[p]), clean_label(names[p])) if text) for p in positions
+        ],
+        import_ids=[import_ids[p] for p in positions],
+        timezones=[timezones[p] for p in positions],
+    )
+
+
+# --- recognising rows ---------------------------------------------------------------------------------------
+
+
+def _column_is_blank(values: pd.Series) -> bool:
+    return bool((stripped_text(values) == "").all())
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    found = pattern.search(text)
+    return found.group(1) if found else ""
+
+
+def _import_id_share(row: list[str]) -> float:
+    filled = [cell for cell in row if cell]
+    if not filled:
+        return 0.0
+    return sum(1 for cell in filled if _IMPORT_ID.match(cell)) / len(filled)
+
+
+def _is_v_row(row: list[str]) -> bool:
+    filled = [cell.lstrip("\ufeff") for cell in row if cell]
+    return bool(filled) and filled[0] == "V1" and sum(1 for cell in filled if _V_NAME.match(cell)) >= 3
+
+
+def _find_header_row(rows: list[list[str]]) -> int | None:
+    filled_counts = [sum(1 for cell in row if cell) for row in rows]
+    widest = max(filled_counts, default=0)
+    needed = max(2, math.ceil(0.6 * widest))
+    for index, row in enumerate(rows):
+        filled = [cell for cell in row if cell]
+        if len(filled) < needed:
+            continue
+        # A header names columns: no dates or email addresses, few bare numbers. (A headerless file must not
+        # have its first response taken for column names, which errors would then print.)
+        if any(_DATE_OR_EMAIL_LIKE.match(cell) for cell in filled):
+            continue
+        if sum(1 for cell in filled if _NUMBER_LIKE.match(cell)) / len(filled) <= 0.34:
+            return index
+    return None
+
+
+def _value_like(cell: str) -> bool:
+    return bool(_NUMBER_LIKE.match(cell) or _DATE_OR_EMAIL_LIKE.match(cell))
+
+
+def _is_surveymonkey_labels(names: list[str], below: list[str]) -> bool:
+    """True when ``below`` is SurveyMonkey's second header row under the question row ``names``.
+
+    Row 2 says "Response" / "Open-Ended Response" / an option under each question and is blank under the
+    respondent metadata (Respondent ID, Start Date...), which row 1 names.
+    """
+    labels = [cell for cell in below if cell]
+    if not any(label.casefold() in _SURVEYMONKEY_LABELS for label in labels):
+        return False
+    if sum(1 for name in names if name) < 2 or not any(
+        name and not label for name, label in zip(names, below, strict=False)
+    ):
+        return False
+    named = {compact(name) for name in names if name}
+    if named & {"respondentid", "collectorid"}:
+        return True
+    return not any(_value_like(label) for label in labels)
+
+
+def _is_question_row(names: list[str], below: list[str]) -> bool:
+    """True when ``below`` is Qualtrics question text rather than a response (no date under the date fields)."""
+    filled = [cell for cell in below if cell]
+    if len(filled) < 0.6 * sum(1 for name in names if name):
+        return False
+    for name, cell in zip(names, below, strict=False):
+        if compact(name) in _DATE_FIELDS and _value_like(cell):
+            return False
+    return True

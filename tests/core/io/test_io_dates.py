@@ -1,0 +1,158 @@
+"""Every date form: ISO with and without offsets, US, day-first, Google Forms, epoch, Excel serials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from npscli.core.errors import ColumnError, UsageError
+from npscli.io.exports import ReadOptions, read_export
+
+EXPORTS = Path(__file__).resolve().parents[2] / "data" / "exports"
+NEW_YORK = ReadOptions(timezone="America/New_York")
+
+
+def times(name: str, options: ReadOptions = NEW_YORK) -> list[pd.Timestamp]:
+    parsed = read_export(EXPORTS / name, options)
+    assert parsed.issues == []
+    return parsed.records["submitted_at"].tolist()
+
+
+def test_iso_with_and_without_offsets():
+    assert times("plain_iso_offsets.csv") == [
+        pd.Timestamp("2025-07-01 15:13:44"),  # naive: New York wall clock (EDT)
+        pd.Timestamp("2025-07-01 11:13:44"),  # Z
+        pd.Timestamp("2025-07-01 11:13:44"),  # +02:00
+        pd.Timestamp("2025-07-01 15:13:44.250"),  # -04:00 with a fraction
+        pd.Timestamp("2025-07-01 04:00:00"),  # a date alone is local midnight
+    ]
+
+
+def test_us_dates_twelve_and_twenty_four_hour():
+    assert times("plain_us_dates.csv") == [
+        pd.Timestamp("2025-11-25 20:04:05"),  # 3:04:05 PM EST
+        pd.Timestamp("2025-11-25 20:04:00"),  # 15:04
+        pd.Timestamp("2025-01-05 05:00:00"),  # 12:00:00 AM is midnight
+        pd.Timestamp("2025-01-05 17:30:00"),  # 12:30 PM is after noon
+        pd.Timestamp("2025-12-01 05:00:00"),
+    ]
+
+
+def test_day_first_is_inferred_from_a_first_field_above_twelve():
+    assert times("plain_dayfirst.csv") == [
+        pd.Timestamp("2025-11-25 19:03:00"),
+        pd.Timestamp("2025-11-03 14:00:00"),  # 03/11/2025 is 3 November
+        pd.Timestamp("2025-10-04 14:00:00"),  # 04.10.2025
+    ]
+
+
+def test_ambiguous_dates_use_the_flag_then_the_default():
+    assert times("plain_ambiguous_dates.csv")[0] == pd.Timestamp("2025-03-11 13:00:00")  # month-first default
+    dayfirst = ReadOptions(timezone="America/New_York", default_dayfirst=True)
+    # 3 November is after the end of US summer time: 09:00 EST is 14:00 UTC.
+    assert times("plain_ambiguous_dates.csv", dayfirst)[0] == pd.Timestamp("2025-11-03 14:00:00")
+    flag = ReadOptions(timezone="America/New_York", dayfirst=True, default_dayfirst=False)
+    assert times("plain_ambiguous_dates.csv", flag)[0] == pd.Timestamp("2025-11-03 14:00:00")
+    monthfirst = ReadOptions(timezone="America/New_York", dayfirst=False, default_dayfirst=True)
+    assert times("plain_ambiguous_dates.csv", monthfirst)[0] == pd.Timestamp("2025-03-11 13:00:00")
+
+
+def test_mixed_day_first_and_month_first_is_an_error():
+    with pytest.raises(ColumnError) as raised:
+        read_export(EXPORTS / "plain_mixed_date_order.csv")
+    assert "plain_mixed_date_order.csv: column 'Date' mixes day-first and month-first dates" in str(raised.value)
+    assert raised.value.hint
+
+
+def test_explicit_order_contradicted_by_the_file_is_an_error():
+    with pytest.raises(ColumnError, match="day-first dates .* but month-first was requested"):
+        read_export(EXPORTS / "plain_dayfirst.csv", ReadOptions(dayfirst=False))
+    with pytest.raises(ColumnError, match="month-first dates .* but day-first was requested"):
+        read_export(EXPORTS / "plain_us_dates.csv", ReadOptions(dayfirst=True))
+
+
+def test_epoch_seconds_milliseconds_excel_serial_and_compact_dates():
+    assert times("plain_epoch.csv") == [
+        pd.Timestamp("2025-07-01 11:13:44"),  # 1751368424 is UTC
+        pd.Timestamp("2025-07-01 11:13:44"),  # milliseconds
+        pd.Timestamp("2025-07-01 16:00:00"),  # Excel serial 45839.5 = noon, New York
+        pd.Timestamp("2025-07-01 04:00:00"),  # 20250701
+    ]
+
+
+def test_workbook_datetimes_and_serial_numbers():
+    parsed = read_export(EXPORTS / "plain_typed.xlsx", NEW_YORK)
+    assert parsed.records["submitted_at"].tolist() == [
+        pd.Timestamp("2025-07-01 15:13:44"),
+        pd.Timestamp("2025-07-02 12:00:00"),
+        pd.Timestamp("2025-07-01 16:00:00"),  # a general-format cell holding 45839.5
+    ]
+
+
+def test_local_date_is_in_the_clinic_time_zone():
+    options = ReadOptions(timezone="Asia/Tokyo")
+    parsed = read_export(EXPORTS / "plain_iso_offsets.csv", options)
+    # 2025-07-01T11:13:44Z is 20:13:44 in Tokyo, still 1 July; the naive 11:13:44 is Tokyo time.
+    assert parsed.records["submitted_at"].tolist()[0] == pd.Timestamp("2025-07-01 02:13:44")
+    assert parsed.records["local_date"].tolist()[:3] == ["2025-07-01", "2025-07-01", "2025-07-01"]
+    late = read_export(EXPORTS / "plain_us_dates.csv", ReadOptions(timezone="Pacific/Auckland"))
+    # 12:00:00 AM on 5 January in Auckland is 4 January in UTC, but the local date stays the 5th.
+    assert late.records["submitted_at"].tolist()[2] == pd.Timestamp("2025-01-04 11:00:00")
+    assert late.records["local_date"].tolist()[2] == "2025-01-05"
+
+
+def test_unknown_time_zone_is_a_usage_error():
+    with pytest.raises(UsageError, match="unknown timezone 'Mars/Olympus'"):
+        read_export(EXPORTS / "plain_iso_offsets.csv", ReadOptions(timezone="Mars/Olympus"))
+
+
+def test_no_date_column_is_a_column_error():
+    with pytest.raises(ColumnError) as raised:
+        read_export(EXPORTS / "no_date.csv")
+    assert "no_date.csv: no date/time column found" in str(raised.value)
+    assert "(columns: Score, Comment)" in str(raised.value)
+    assert raised.value.hint == "name it with --map submitted_at=COLUMN"
+
+
+def test_date_override_reads_another_column():
+    parsed = read_export(EXPORTS / "typeform.csv", ReadOptions(overrides={"submitted_at": "Start Date (UTC)"}))
+    assert parsed.mapping["submitted_at"] == "Start Date (UTC)"
+    assert parsed.records["submitted_at"].tolist()[0] == pd.Timestamp("2025-07-01 11:10:00")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2025-07-01 11:13:44", "2025-07-01 11:13:44"),
+        ("2025-07-01T11:13:44Z", "2025-07-01 11:13:44"),
+        ("2025-07-01T13:13:44+02:00", "2025-07-01 11:13:44"),
+        ("2025-07-01 11:13:44 -0700", "2025-07-01 18:13:44"),
+        ("11/25/2025 3:04:05 PM", "2025-11-25 15:04:05"),
+        ("11/25/2025 15:04", "2025-11-25 15:04:00"),
+        ("11/25/25 3:04 pm", "2025-11-25 15:04:00"),
+        ("2022/06/22 11:07:29 AM GMT-3", "2022-06-22 14:07:29"),
+        ("2022/06/22 11:07:29 PM GMT+5:30", "2022-06-22 17:37:29"),
+        ("2022/06/22 11:07:29 AM GMT", "2022-06-22 11:07:29"),
+        ("1751368424", "2025-07-01 11:13:44"),
+        ("1751368424000", "2025-07-01 11:13:44"),
+        ("45839.5", "2025-07-01 12:00:00"),
+        ("Jul 1, 2025 11:13 AM", "2025-07-01 11:13:00"),
+        ("1 July 2025", "2025-07-01 00:00:00"),
+    ],
+)
+def test_single_cells_in_utc(tmp_path: Path, cell: str, expected: str):
+    path = tmp_path / "one.csv"
+    path.write_text(f'Date,Score\n"{cell}",9\n', encoding="utf-8")
+    parsed = read_export(path, ReadOptions(timezone="UTC"))
+    assert parsed.issues == []
+    assert parsed.records["submitted_at"].tolist() == [pd.Timestamp(expected)]
+
+
+@pytest.mark.parametrize("cell", ["31/02/2025 10:00", "2025-13-45", "yesterday", "May", "12", "02/30/2025"])
+def test_impossible_dates_are_rejected_not_guessed(tmp_path: Path, cell: str):
+    path = tmp_path / "bad.csv"
+    path.write_text(f"Date,Score\n2025-07-01,9\n{cell},9\n", encoding="utf-8")
+    parsed = read_export(path)
+    assert [(issue.row, issue.reason) for issue in parsed.issues] == [(3, "submitted_at could not be parsed as a date")]

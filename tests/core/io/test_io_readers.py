@@ -1,0 +1,190 @@
+"""Encodings, delimiters, workbooks and every unreadable-file error."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.io.exports import ReadOptions, read_export
+from npscli.io.readers import read_table, sniff_delimiter
+
+EXPORTS = Path(__file__).resolve().parents[2] / "data" / "exports"
+
+
+def test_windows_1252_semicolons_and_a_title_line():
+    raw = read_table(EXPORTS / "plain_cp1252_semicolon.csv")
+    assert (raw.encoding, raw.delimiter) == ("cp1252", ";")
+    parsed = read_export(EXPORTS / "plain_cp1252_semicolon.csv")
+    assert parsed.columns == ["Datum", "Empfehlung (0-10)", "Kommentar", "Praxis", "Telefon"]
+    assert parsed.records["comment"].tolist()[0] == "Sehr gut, danke! Café-Ecke 5 €"
+    assert parsed.records["location"].tolist() == ["Praxis Süd", "Praxis Süd", "Praxis Nord"]
+    assert parsed.records["row"].tolist() == [3, 4, 5]
+
+
+def test_utf16_with_bom_and_tabs():
+    raw = read_table(EXPORTS / "plain_utf16_tab.csv")
+    assert (raw.encoding, raw.delimiter) == ("utf-16", "\t")
+    parsed = read_export(EXPORTS / "plain_utf16_tab.csv")
+    assert parsed.records["comment"].tolist() == ["Muy bien, gracias — José Peña", "Dos líneas:\nsegunda línea"]
+    assert parsed.records["location"].tolist() == ["Clínica Centro", "Clínica Centro"]
+    # Row 3 spans two lines of the file but is one spreadsheet row.
+    assert [(issue.row, issue.outcome) for issue in parsed.issues] == [(4, "skipped")]
+
+
+def test_utf8_bom_is_removed():
+    raw = read_table(EXPORTS / "qualtrics_legacy_nps.csv")
+    assert raw.encoding == "utf-8-sig"
+    assert raw.cells.iloc[0, 0] == "V1"
+
+
+def test_tab_file_with_commas_in_its_headers():
+    parsed = read_export(EXPORTS / "plain_tab.tsv")
+    assert parsed.columns[1] == "How likely, on a scale of 0 to 10, are you to recommend us?"
+    assert parsed.records["comment"].tolist() == ["Fine, thanks", "Slow, cold, rude"]
+
+
+def test_quoted_commas_in_question_text_do_not_fool_the_sniffer():
+    path = EXPORTS / "plain_quoted_commas.csv"
+    assert read_table(path).delimiter == ","
+    parsed = read_export(path)
+    assert len(parsed.columns) == 3
+    assert parsed.records["comment"].tolist() == ["Good, quick", "Bad; slow; rude"]
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ('"a, b";"c, d";e\n1;2;3\n4;5;6\n', ";"),
+        ("Title of the report\n\nx\ty\tz\n1\t2\t3\n", "\t"),
+        ('q,"why, really?",r\n1,"x; y",3\n', ","),
+    ],
+)
+def test_sniff_delimiter(text: str, delimiter: str):
+    assert sniff_delimiter(text)[0] == delimiter
+
+
+def test_sheet_selection_by_name_and_index():
+    first = read_export(EXPORTS / "plain_typed.xlsx")
+    assert first.records["response_id"].tolist() == ["X-1", "X-2", "X-3"]
+    by_name = read_export(EXPORTS / "plain_typed.xlsx", ReadOptions(sheet="Archive"))
+    by_index = read_export(EXPORTS / "plain_typed.xlsx", ReadOptions(sheet="1"))
+    assert by_name.records["response_id"].tolist() == by_index.records["response_id"].tolist() == ["A-1"]
+
+
+def test_unknown_sheet_lists_the_sheets():
+    with pytest.raises(InputFileError, match=r"no sheet 'Nope' \(sheets: Responses, Archive\)"):
+        read_export(EXPORTS / "plain_typed.xlsx", ReadOptions(sheet="Nope"))
+
+
+def test_workbook_cells_become_text_in_original_and_records():
+    parsed = read_export(EXPORTS / "plain_typed.xlsx")
+    assert parsed.records["phone"].tolist() == ["5550141", None, None]  # a number cell, no ".0"
+    assert parsed.original.loc[2, "Submitted"] == "2025-07-01 11:13:44"
+    assert parsed.original.loc[2, "NPS"] == "9"
+    assert parsed.rows_read == 4  # the blank sheet row 5 is not a data row
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("header_only.csv", "header_only.csv: no data rows below the header"),
+        ("not_a_workbook.xlsx", "not_a_workbook.xlsx: not a valid .xlsx workbook"),
+        ("truncated.xlsx", "truncated.xlsx: the workbook is damaged or not a spreadsheet"),
+        ("undecodable.csv", "undecodable.csv: cannot be decoded as text"),
+    ],
+)
+def test_unreadable_files(name: str, message: str):
+    with pytest.raises(InputFileError) as raised:
+        read_export(EXPORTS / name)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+    assert raised.value.hint
+
+
+def test_missing_file(tmp_path: Path):
+    with pytest.raises(InputFileError, match="no such file") as raised:
+        read_export(tmp_path / "nowhere.csv")
+    assert "nowhere.csv" in str(raised.value)
+
+
+def test_directory(tmp_path: Path):
+    with pytest.raises(InputFileError, match="is a folder, not an export file"):
+        read_export(tmp_path)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path):
+    path = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    with pytest.raises(InputFileError, match="archive.xlsx: the workbook is damaged"):
+        read_export(path)
+
+
+def test_binary_file_named_csv(tmp_path: Path):
+    path = tmp_path / "picture.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    with pytest.raises(InputFileError, match="picture.csv: cannot be decoded as text"):
+        read_export(path)
+
+
+def test_workbook_saved_under_a_csv_name_still_reads(tmp_path: Path):
+    path = tmp_path / "really_a_workbook.csv"
+    path.write_bytes((EXPORTS / "plain_typed.xlsx").read_bytes())
+    assert len(read_export(path).records) == 3
+
+
+def test_row_with_too_many_fields_names_the_line(tmp_path: Path):
+    rows = "".join(f"2025-07-{day:02d},9\n" for day in range(1, 70))
+    path = tmp_path / "ragged.csv"
+    path.write_text("Date,Score\n" + rows + "2025-07-10,9,Ana Pérez,extra\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as raised:
+        read_export(path)
+    assert str(raised.value) == "ragged.csv: line 71 has 4 comma-separated fields, more than the 2 of the header"
+    assert "Ana" not in str(raised.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_permissions(tmp_path: Path):
+    path = tmp_path / "locked.csv"
+    path.write_text("Date,Score\n2025-07-01,9\n")
+    path.chmod(0)
+    with pytest.raises(InputFileError, match="permission denied"):
+        read_export(path)
+
+
+def test_override_naming_a_missing_column_lists_the_columns():
+    with pytest.raises(ColumnError) as raised:
+        read_export(EXPORTS / "delighted.csv", ReadOptions(overrides={"score": "Rating"}))
+    assert str(raised.value).startswith("delighted.csv: --map score=Rating: no such column (columns: Response ID,")
+    assert raised.value.hint
+
+
+def test_override_of_an_unknown_field_is_a_usage_error():
+    with pytest.raises(UsageError, match="unknown field 'colour'"):
+        read_export(EXPORTS / "delighted.csv", ReadOptions(overrides={"colour": "Score"}))
+
+
+def test_headerless_file_never_prints_a_response_as_column_names(tmp_path: Path):
+    path = tmp_path / "headerless.csv"
+    path.write_text(
+        "Ana Pérez,ana.perez@example.org,North Clinic,Great care,2025-07-01 10:00,9\n"
+        "Bo Chen,bo.chen@example.org,South Clinic,Slow,2025-07-02 11:00,4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError) as raised:
+        read_export(path)
+    assert str(raised.value).startswith("headerless.csv: no header row found")
+    assert "Ana" not in str(raised.value)
+
+
+def test_utf16_without_a_bom(tmp_path: Path):
+    path = tmp_path / "no_bom.csv"
+    path.write_bytes("Date,Score,Comment\r\n2025-07-01 10:00,9,Très bien\r\n".encode("utf-16-le"))
+    parsed = read_export(path)
+    assert read_table(path).encoding == "utf-16-le"
+    assert parsed.records["comment"].tolist() == ["Très bien"]
