@@ -120,7 +120,7 @@ def show_command(
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     show_contact: Annotated[
-        bool, typer.Option("--show-contact", help="Include patient contact details.")
+        bool, typer.Option("--show-contact/--hide-contact", help="Patient contact details (shown by default here).")
     ] = True,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:

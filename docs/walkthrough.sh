@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A week of the follow-up workflow on the sample exports; the README shows this script's real output.
+# Run from the repository root after `make install`:  bash docs/walkthrough.sh > docs/walkthrough.out
+set -euo pipefail
+export NPSCLI_DB="${TMPDIR:-/tmp}/npscli-walkthrough.db" NPSCLI_TIMEZONE=America/Chicago COLUMNS=120 NO_COLOR=1
+rm -f "$NPSCLI_DB" "$NPSCLI_DB"-wal "$NPSCLI_DB"-shm
+unset NPSCLI_CONFIG NPSCLI_NOW
+npscli=".venv/bin/npscli"
+run() { printf '\n$ npscli %s\n' "$*"; "$npscli" "$@" 2>&1; }
+
+echo "# Monday 16 November, 07:00 — cron imports the weekend's exports"
+run import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --quiet
+echo
+echo "# Monday 08:30 — the patient-experience lead looks at the week"
+run score --by location --since last-week --compare previous --as-of 2026-11-16T08:30
+run themes --emerging --as-of 2026-11-16T08:30
+run detractors --since 2d --location Eastgate --comments-only --as-of 2026-11-16T08:30
+echo
+echo "# Monday 09:00 — the Eastgate tickets go to the Eastgate manager"
+run tickets assign --location Eastgate --to "Priya Shah" --by jordan --as-of 2026-11-16T09:00
+echo
+echo "# Monday afternoon — Priya calls the patient charged twice, leaves a voicemail for the next one"
+run tickets contacted T-000143 --channel call --note "Apologised for the double charge; billing will refund it" --by priya --as-of 2026-11-16T14:10
+run tickets contacted T-000140 --channel voicemail --note "Left a message in Spanish with my direct line" --by priya --as-of 2026-11-16T14:25
+echo
+echo "# Tuesday — the refund is confirmed; the ticket is closed with its root cause"
+run tickets resolve T-000143 --code billing --note "Duplicate charge from the new billing system; refunded" --by priya --as-of 2026-11-17T10:00
+run tickets show T-000143 --hide-contact
+echo
+echo "# Wednesday — an at-risk patient is escalated to the medical director"
+run tickets escalate T-000141 --to "Dr. Sam Reyes" --reason "Child still feverish and nobody followed up" --by priya --as-of 2026-11-18T09:15
+echo
+echo "# Next Monday — the sweep closes contacts that never answered, so nobody chases them"
+run tickets sweep --as-of 2026-11-23T07:00 --by cron
+run tickets stats --by location --since 2026-11-09 --as-of 2026-11-23T07:00
+run tickets list --overdue --location Eastgate --as-of 2026-11-23T07:00 --format csv
