@@ -9,7 +9,7 @@ npscli=".venv/bin/npscli"
 run() { printf '\n$ npscli %s\n' "$*"; "$npscli" "$@" 2>&1; }
 
 echo "# Monday 16 November, 07:00 — cron imports the weekend's exports"
-run import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --quiet
+run import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --as-of 2026-11-16T07:00
 echo
 echo "# Monday 08:30 — the patient-experience lead looks at the week"
 run score --by location --since last-week --compare previous --as-of 2026-11-16T08:30
@@ -17,7 +17,7 @@ run themes --emerging --as-of 2026-11-16T08:30
 run detractors --since 2d --location Eastgate --comments-only --as-of 2026-11-16T08:30
 echo
 echo "# Monday 09:00 — the Eastgate tickets go to the Eastgate manager"
-run tickets assign --location Eastgate --to "Priya Shah" --by jordan --as-of 2026-11-16T09:00
+run tickets assign --location Eastgate --since 7d --to "Priya Shah" --by jordan --as-of 2026-11-16T09:00
 echo
 echo "# Monday afternoon — Priya calls the patient charged twice, leaves a voicemail for the next one"
 run tickets contacted T-000143 --channel call --note "Apologised for the double charge; billing will refund it" --by priya --as-of 2026-11-16T14:10
@@ -30,7 +30,7 @@ echo
 echo "# Wednesday — an at-risk patient is escalated to the medical director"
 run tickets escalate T-000141 --to "Dr. Sam Reyes" --reason "Child still feverish and nobody followed up" --by priya --as-of 2026-11-18T09:15
 echo
-echo "# Next Monday — the sweep closes contacts that never answered, so nobody chases them"
-run tickets sweep --as-of 2026-11-23T07:00 --by cron
-run tickets stats --by location --since 2026-11-09 --as-of 2026-11-23T07:00
-run tickets list --overdue --location Eastgate --as-of 2026-11-23T07:00 --format csv
+echo "# A week later — the nightly sweep closes contacts that never answered, so nobody chases them"
+run tickets sweep --as-of 2026-11-24T02:00 --by cron
+run tickets stats --by location --since 2026-11-09 --until 2026-11-15 --as-of 2026-11-24T08:00
+run tickets list --location Eastgate --since 2026-11-12 --status all --as-of 2026-11-24T08:00 --format csv

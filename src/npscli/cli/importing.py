@@ -10,8 +10,8 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.errors import report_error
-from npscli.cli.options import DbOpt, FilesArg, FormatOpt, TimezoneOpt
-from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.cli.options import AsOfOpt, DbOpt, FilesArg, FormatOpt, QuietOpt, TimezoneOpt
+from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core.errors import NpsError, RowError, UsageError
 
 MapOpt = Annotated[
@@ -134,13 +134,18 @@ def import_command(
     strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
     scale_check: ScaleCheckOpt = True,
+    quiet: QuietOpt = False,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Import survey exports into the store: every row imported, duplicate, skipped, excluded or rejected."""
+    if quiet:
+        set_quiet(True)
     from npscli.io.exports import read_export, write_rejects
     from npscli.store.responses import dry_run_result, import_parsed
 
     s = context.settings(database=db, timezone=timezone)
+    now = context.now(as_of, s)
     overrides = parse_map(map_)
     store = None
     results = []
@@ -170,7 +175,7 @@ def import_command(
                 result = dry_run_result(store, parsed, source=name)
             else:
                 result = import_parsed(
-                    store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest
+                    store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest, now=now
                 )
             if rejects is not None and result.rejected:
                 path = _rejects_path(rejects, file, len(files) > 1)
@@ -183,6 +188,8 @@ def import_command(
             report_error(exc)
             failures.append(exc)
     rows = [r.as_dict() for r in results]
+    if quiet and fmt is OutputFormat.table:
+        rows = []  # cron: the summary only when asked for a format
     if rows or fmt is not OutputFormat.table:
         title = "dry run: nothing was written" if dry_run else None
         emit(rows, fmt, IMPORT_COLS, title=title)

@@ -50,3 +50,4 @@ TimezoneOpt = Annotated[
     str | None, typer.Option("--timezone", help="The clinic's IANA time zone for naive times (else config).")
 ]
 FilesArg = Annotated[list[Path], typer.Argument(help="Survey export files (CSV, TSV or XLSX).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output (for cron).")]

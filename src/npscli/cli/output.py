@@ -138,7 +138,7 @@ def to_table(
             justify=c.justify,  # type: ignore[arg-type]
             overflow="fold",
             no_wrap=not c.wrap,
-            min_width=c.min_width,
+            min_width=c.min_width if c.wrap else max(c.min_width or 0, len(c.key if c.header is None else c.header)),
             ratio=3 if c.wrap else None,
         )
     for row in rows:

@@ -184,12 +184,15 @@ def assign_command(
     to: Annotated[str, typer.Option("--to", help="Who owns the follow-up.")] = "",
     location: LocationOpt = None,
     department: DepartmentOpt = None,
+    since: SinceOpt = None,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Bulk: only tickets nobody owns yet.")] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Assign a ticket, or every open ticket of a location/department, to someone."""
+    """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone."""
+    from npscli.core.periods import parse_window
     from npscli.store.tickets import TicketFilter, apply_action, assign_many
 
     if not to.strip():
@@ -203,9 +206,15 @@ def assign_command(
         return
     if not location and not department:
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
+    start = parse_window(since, None, now)[0] if since else None
     changed = assign_many(
         store,
-        TicketFilter(location=tuple(location or ()), department=tuple(department or ())),
+        TicketFilter(
+            statuses=(rules.NEW, rules.REOPENED) if unassigned else (),
+            location=tuple(location or ()),
+            department=tuple(department or ()),
+            since=start,
+        ),
         to.strip(),
         actor=s.user,
         now=now,

@@ -178,15 +178,19 @@ def import_parsed(
     actor: str,
     tickets: TicketSettings,
     suggest_cause=None,
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Import one parsed file in one transaction. Returns its outcome counts."""
+    """Import one parsed file in one transaction. Returns its outcome counts.
+
+    ``now`` (aware) is the import's time, for back-filled runs (--as-of); default the clock.
+    """
     from npscli.store.tickets import open_tickets_for_batch
 
     counts = outcome_counts(parsed)
     records = parsed.records
     dup_in_file = within_file_duplicates(records)
     unique_records = records[~dup_in_file]
-    now = utcnow()
+    now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
     with store.write() as conn:
         batch_id = conn.execute(
             schema.import_batches.insert().values(
