@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.factories import response, write_plain
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"

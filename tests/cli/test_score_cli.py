@@ -7,9 +7,9 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.factories import response, write_plain
 
 from npscli.core.nps import Counts, interval, nps
-from tests.factories import response, write_plain
 
 CONTRACT = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "low_n"]
 
@@ -30,7 +30,9 @@ def export(tmp_path: Path) -> Path:
             for _ in range(count):
                 n += 1
                 dept = "Pediatrics" if n % 2 else "Primary Care"
-                rows.append(response(str(n), f"{day}T10:{n % 60:02d}:00-06:00", score, location=location, department=dept))
+                rows.append(
+                    response(str(n), f"{day}T10:{n % 60:02d}:00-06:00", score, location=location, department=dept)
+                )
     return write_plain(tmp_path / "scores.csv", rows)
 
 
@@ -61,13 +63,20 @@ def test_store_and_file_agree(cli, tmp_path):
     path = export(tmp_path)
     assert cli("import", path).exit_code == 0
     assert run_json(cli) == run_json(cli, path)
-    assert run_json(cli, "--by", "location", "--period", "week") == run_json(cli, path, "--by", "location", "--period", "week")
+    assert run_json(cli, "--by", "location", "--period", "week") == run_json(
+        cli, path, "--by", "location", "--period", "week"
+    )
 
 
 def test_by_location_and_week_with_low_n(cli, tmp_path):
     rows = run_json(cli, export(tmp_path), "--by", "location", "--period", "week", "--min-n", "11")
     keys = [(r["location"], r["period"]) for r in rows]
-    assert keys == [("Downtown", "2025-W45"), ("Downtown", "2025-W46"), ("Eastgate", "2025-W45"), ("Eastgate", "2025-W46")]
+    assert keys == [
+        ("Downtown", "2025-W45"),
+        ("Downtown", "2025-W46"),
+        ("Eastgate", "2025-W45"),
+        ("Eastgate", "2025-W46"),
+    ]
     assert list(rows[0]) == ["location", "period", *CONTRACT]
     assert [r["low_n"] for r in rows] == [False, False, True, True]
     assert rows[3]["nps"] == -70.0
@@ -89,7 +98,9 @@ def test_since_until_window(cli, tmp_path):
 
 
 def test_compare_previous_week(cli, tmp_path):
-    rows = run_json(cli, export(tmp_path), "--by", "location", "--period", "week", "--compare", "previous", "--since", "2025-11-10")
+    rows = run_json(
+        cli, export(tmp_path), "--by", "location", "--period", "week", "--compare", "previous", "--since", "2025-11-10"
+    )
     assert [r["period"] for r in rows] == ["2025-W46", "2025-W46"]
     east = rows[1]
     assert east["previous_nps"] == 0.0 and east["change"] == -70.0

@@ -50,6 +50,19 @@ def test_by_location_and_detractors_only(sample):
 
 
 def test_tickets_get_a_suggested_root_cause(sample):
-    rows = js(sample("tickets", "list", "--location", "Eastgate", "--since", "2026-11-09", "--as-of", "2026-11-16", "--format", "json"))
+    rows = js(
+        sample(
+            "tickets",
+            "list",
+            "--location",
+            "Eastgate",
+            "--since",
+            "2026-11-09",
+            "--as-of",
+            "2026-11-16",
+            "--format",
+            "json",
+        )
+    )
     billing = [r for r in rows if r["comment"] and "charged twice" in r["comment"].lower()]
     assert billing and all(r["suggested_cause"] == "billing" for r in billing)

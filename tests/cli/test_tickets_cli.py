@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-
 from tests.factories import response, write_plain
 
 DETRACTOR_CONTRACT = [
@@ -61,7 +60,10 @@ def test_detractors_since_forms(loaded):
 
 def test_workflow_and_history(loaded):
     assert loaded("tickets", "assign", "T-000001", "--to", "Maria", "--by", "lead").exit_code == 0
-    assert loaded("tickets", "contacted", "1", "--channel", "call", "--note", "left a message", "--by", "maria").exit_code == 0
+    assert (
+        loaded("tickets", "contacted", "1", "--channel", "call", "--note", "left a message", "--by", "maria").exit_code
+        == 0
+    )
     assert loaded("tickets", "note", "T-1", "patient called back", "--reply", "--by", "maria").exit_code == 0
     result = loaded("tickets", "resolve", "T-000001", "--code", "billing", "--note", "refunded", "--by", "maria")
     assert result.exit_code == 0, result.output
