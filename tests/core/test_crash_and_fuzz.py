@@ -1,0 +1,141 @@
+"""The store never loses or corrupts data: a killed import, hostile input, template sandboxing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from npscli.core.errors import NpsError, TemplateError
+from npscli.io.exports import read_export
+from npscli.store.engine import open_store
+from npscli.store.maintenance import check, table_counts
+from tests.factories import PLAIN_HEADER, response, write_plain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def big_export(path: Path, rows: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=PLAIN_HEADER)
+        writer.writeheader()
+        for i in range(rows):
+            writer.writerow(
+                response(f"big{i}", f"2025-10-{1 + i % 28:02d}T10:{i % 60:02d}:00-05:00", i % 11, "slow front desk")
+            )
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "crash.db")
+    return request.getfixturevalue("pg_url")
+
+
+def test_an_import_killed_midway_leaves_the_store_exactly_as_before(url, tmp_path):
+    small = write_plain(tmp_path / "small.csv", [response(str(i), "2025-11-03T09:00:00-06:00", i % 11) for i in range(50)])
+    env = {**os.environ, "NPSCLI_DB": url, "NPSCLI_TIMEZONE": "America/Chicago"}
+    cmd = [sys.executable, "-m", "npscli", "-q", "import"]
+    subprocess.run([*cmd, str(small)], env=env, check=True, capture_output=True)
+    store = open_store(url)
+    before = table_counts(store)
+    big = big_export(tmp_path / "big.csv", 60_000)
+    killed = 0
+    for delay in (0.8, 1.4, 2.0, 2.6):
+        proc = subprocess.Popen([*cmd, str(big)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait(timeout=60)
+        after = table_counts(store)
+        if proc.returncode == -signal.SIGKILL:
+            assert after == before, f"killed after {delay}s: {before} -> {after}"
+        else:  # it finished first: then it must be complete
+            assert after["responses"] == before["responses"] + 60_000
+            break
+        assert all(f["status"] != "problem" for f in check(store))
+    assert killed >= 1
+    store.dispose()
+
+
+# ---------------------------------------------------------------- hostile input
+
+OUTCOMES = ("skipped", "excluded", "rejected")
+
+cell = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["10", "0", "9.0", "7.5", "11", "-1", "ten", "", " ", "=1+1", "\x00", "\"", "a,b", "\n\n"]),
+    st.text(min_size=1000, max_size=5000),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cell, min_size=0, max_size=14), max_size=30), header=st.booleans())
+def test_fuzz_csv_shapes_never_crash_and_always_add_up(tmp_path_factory, rows, header):
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.csv"
+    with path.open("w", newline="", encoding="utf-8", errors="surrogatepass") as fh:
+        writer = csv.writer(fh)
+        if header:
+            writer.writerow(["Response ID", "Created at", "Score", "Comment", "Location"])
+        for row in rows:
+            writer.writerow(row)
+    _read_checked(path)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=4000), suffix=st.sampled_from([".csv", ".xlsx", ".tsv"]))
+def test_fuzz_random_bytes_never_crash(tmp_path_factory, data, suffix):
+    path = tmp_path_factory.mktemp("fuzzbytes") / f"random{suffix}"
+    path.write_bytes(data)
+    _read_checked(path)
+
+
+def _read_checked(path: Path) -> None:
+    try:
+        parsed = read_export(path)
+    except NpsError as exc:  # a clear, user-facing error is fine; anything else is a bug
+        assert str(exc) and "\n" not in str(exc)
+        return
+    outcomes = sum(1 for i in parsed.issues if i.outcome in OUTCOMES)
+    assert parsed.rows_read == len(parsed.records) + outcomes
+
+
+def test_fuzzed_file_through_the_cli_never_shows_a_traceback(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"Score,Created at\n\x00\x00,\xff\xfe\n9,2025-01-01\n" + b"x" * 200_000 + b",\n")
+    env = {**os.environ, "NPSCLI_DB": str(tmp_path / "f.db")}
+    done = subprocess.run([sys.executable, "-m", "npscli", "import", str(path)], env=env, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr
+    assert done.returncode in (0, 3)
+
+
+# ---------------------------------------------------------------- the sandbox
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.system('id') }}",
+        "{{ self._TemplateReference__context }}",
+        "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+        "{{ x.__globals__ }}",
+    ],
+)
+def test_templates_cannot_reach_python_internals(tmp_path, source):
+    from npscli.templating import environment, render
+
+    environment.cache_clear()
+    (tmp_path / "evil.txt.j2").write_text(source)
+    with pytest.raises(TemplateError):
+        render("evil.txt.j2", {"x": render}, user_dir=str(tmp_path))
