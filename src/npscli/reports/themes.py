@@ -129,6 +129,7 @@ def emerging_issues(
     max_score: int = 8,
     alpha: float = 0.01,
     min_count: int = 3,
+    filters: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Emerging]:
     """(theme, group) pairs mentioned significantly more in the last ``window`` than in the ``baseline`` before.
 
@@ -146,7 +147,7 @@ def emerging_issues(
     window_volume: Counter = Counter()
     baseline_volume: Counter = Counter()
     cut = _utc(window_start)
-    for c, at in _comments_with_times(store, baseline_start, now, max_score, taxonomy):
+    for c, at in _comments_with_times(store, baseline_start, now, max_score, taxonomy, filters or {}):
         group = getattr(c, by) or "(none)"
         in_window = at >= cut
         (window_volume if in_window else baseline_volume)[group] += 1
@@ -165,14 +166,17 @@ def emerging_issues(
     )
 
 
-def _comments_with_times(store, start, end, max_score, taxonomy):
+def _comments_with_times(store, start, end, max_score, taxonomy, filters):
     """Theme-tagged comments scored at or below ``max_score`` in [start, end), with their time."""
     from sqlalchemy import select
 
     from npscli.store.schema import responses as R
 
     q = select(R.c.score, R.c.comment, R.c.location, R.c.department, R.c.patient_name, R.c.submitted_at).where(
-        R.c.submitted_at >= _utc(start), R.c.submitted_at < _utc(end), R.c.score <= max_score
+        R.c.submitted_at >= _utc(start),
+        R.c.submitted_at < _utc(end),
+        R.c.score <= max_score,
+        *[R.c[name].in_(values) for name, values in filters.items() if values],
     )
     with store.read() as conn:
         for score, text, location, department, name, at in conn.execute(q):

@@ -18,7 +18,6 @@ always passed through ``npscli.core.redact.redact`` with the patient's own name 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -459,32 +458,26 @@ def _comment_sections(
 
 
 def _emerging(store, opts, period, baseline_start, window, matched) -> dict[str, Any]:
-    """(theme, location) pairs — (theme, department) in a one-location report — far above their baseline."""
-    try:
-        from npscli.core.emerging import describe, detect_emerging
-    except ImportError:
-        return {"available": False, "group_by": None, "issues": []}
+    """(theme, location) pairs — (theme, department) in a one-location report — far above their baseline.
+
+    The same detection as `npscli themes --emerging` (npscli.reports.themes.emerging_issues), over the
+    report's period as the window and the weeks before it as the baseline.
+    """
+    from npscli.core.emerging import describe
+    from npscli.reports.themes import emerging_issues
 
     taxonomy = opts.taxonomy
     group_by = "department" if opts.location else "location"
-    # Detractors' and passives' comments: praise mentioning a topic must not look like an issue.
-    concern_max = opts.promoter_min - 1
-
-    def tally(rows, themes_of) -> Counter:
-        counts: Counter = Counter()
-        for r in rows:
-            if r["score"] > concern_max or not r["comment"]:
-                continue
-            for code in themes_of(r):
-                counts[(code, r[group_by] or "(none)")] += 1
-        return counts
-
-    before = _responses(store, baseline_start, period.start, opts.location, max_score=concern_max, with_comment=True)
-    found = detect_emerging(
-        dict(tally(window, lambda r: matched[id(r)])),
-        dict(tally(before, lambda r: taxonomy.match(r["comment"]))),
-        window_days=float(period.days),
-        baseline_days=float((period.start.date() - baseline_start.date()).days),
+    found = emerging_issues(
+        store,
+        taxonomy,
+        now=period.end,
+        window=period.end - period.start,
+        baseline=period.start - baseline_start,
+        by=group_by,
+        # Detractors' and passives' comments: praise mentioning a topic must not look like an issue.
+        max_score=opts.promoter_min - 1,
+        filters={"location": (opts.location,)} if opts.location else None,
     )
     items = [
         {
