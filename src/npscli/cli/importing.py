@@ -11,7 +11,7 @@ import typer
 from npscli.cli import context
 from npscli.cli.errors import report_error
 from npscli.cli.options import AsOfOpt, DbOpt, FilesArg, FormatOpt, QuietOpt, TimezoneOpt
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, file_progress, message, set_quiet
 from npscli.core.errors import NpsError, RowError, UsageError
 
 MapOpt = Annotated[
@@ -151,7 +151,9 @@ def import_command(
     results = []
     failures: list[NpsError] = []
     suggest = _cause_suggester(s)
+    progress = file_progress(len(files), quiet=quiet)
     for file in files:
+        progress.step(f"importing {file.name}")
         try:
             options, saved_name = read_options(
                 s,
@@ -187,6 +189,7 @@ def import_command(
                 raise
             report_error(exc)
             failures.append(exc)
+    progress.done()
     rows = [r.as_dict() for r in results]
     if quiet and fmt is OutputFormat.table:
         rows = []  # cron: the summary only when asked for a format

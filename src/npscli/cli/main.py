@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from npscli import __version__
-from npscli.cli import alerts, config_cmd, db, detractors, importing, report, scoring, themes, tickets
+from npscli.cli import alerts, config_cmd, db, detractors, importing, outreach, report, scoring, themes, tickets
 from npscli.cli.app import make_app
 from npscli.cli.errors import set_debug
 from npscli.cli.output import set_quiet
@@ -46,6 +46,8 @@ app.command("imports")(importing.imports_command)
 app.command("score")(scoring.score_command)
 app.command("detractors")(detractors.detractors_command)
 app.add_typer(tickets.app, name="tickets")
+app.command("draft-outreach")(outreach.draft_outreach_command)
+app.add_typer(outreach.templates_app, name="templates")
 app.command("alert")(alerts.alert_command)
 app.command("themes")(themes.themes_command)
 app.command("init")(config_cmd.init_command)

@@ -214,3 +214,49 @@ def fmt_p(value: Any) -> str:
     if value is None:
         return "-"
     return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+class _NoProgress:
+    def step(self, text: str) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+class _FileProgress:
+    """A transient progress bar over files, on stderr."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=make_console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("importing", total=total)
+        self._started = False
+
+    def step(self, text: str) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        else:
+            self._progress.advance(self._task)
+        self._progress.update(self._task, description=text)
+
+    def done(self) -> None:
+        if self._started:
+            self._progress.advance(self._task)
+            self._progress.stop()
+
+
+def file_progress(total: int, *, quiet: bool = False):
+    """A progress bar only on a terminal, never with NO_COLOR or --quiet (cron mail stays plain)."""
+    if quiet or _quiet["on"] or not color_allowed(sys.stderr):
+        return _NoProgress()
+    return _FileProgress(total)

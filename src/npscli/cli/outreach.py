@@ -1,0 +1,327 @@
+"""`npscli draft-outreach` (personal follow-up drafts, call scripts, public replies) and `npscli templates ...`.
+
+Drafts are files a person opens, edits and sends from their own mailbox: npscli never sends outreach itself.
+The selection, the choice of template and sender, and the public-reply guard are in
+``npscli.reports.outreach``; the files are written by ``npscli.io.eml``.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from npscli.cli import context
+from npscli.cli.app import make_app
+from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, SinceOpt
+from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.core.errors import ConflictError, NotFoundError, UsageError
+
+
+class DraftFormat(StrEnum):
+    eml = "eml"
+    txt = "txt"
+    md = "md"
+
+
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        metavar="DIR",
+        help="Your template folder, searched before the packaged one (else NPSCLI_TEMPLATES, else config).",
+    ),
+]
+
+DRAFT_COLS = [
+    Col("ticket_id", "ticket"),
+    Col("draft"),
+    Col("template"),
+    Col("sender"),
+    Col("file", wrap=True),
+    Col("note", wrap=True),
+]
+
+
+def draft_outreach_command(
+    since: SinceOpt = None,
+    ticket: Annotated[
+        list[str] | None, typer.Option("--ticket", help="Only this ticket, e.g. T-000123 (repeatable).")
+    ] = None,
+    location: LocationOpt = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="NAME",
+            help="Use this template for every draft: general, wait_time, scheduling, billing, "
+            "staff_communication, call_script, public_reply, or one of yours (default: by root cause).",
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--sender",
+            help="provider, manager or owner (per location), or a [senders] NAME "
+            "(default: the location's `sender`, else its manager).",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the drafts are written.")] = Path("outreach"),
+    fmt: Annotated[
+        DraftFormat,
+        typer.Option(
+            "--format",
+            help="eml (opens as a draft in your mail program), txt or md. Call scripts and "
+            "public replies are always txt or md.",
+        ),
+    ] = DraftFormat.eml,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be drafted; write and record nothing.")
+    ] = False,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again", help="Draft also for tickets drafted before (never for patients closed as no response)."
+        ),
+    ] = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    by: ActorOpt = None,
+    templates: TemplatesOpt = None,
+) -> None:
+    """Draft personal outreach for detractors: an .eml per patient, a call script when there is no e-mail.
+
+    Without options: one draft for every open detractor ticket not drafted before, into ./outreach/.
+    The template follows the ticket's root cause (else its suggested cause; general otherwise); the sender is
+    a real person from npscli.toml ([locations.NAME] manager/owner, [providers.NAME], [senders.NAME]) and is
+    never a no-reply address. Patients without an e-mail address get a call script (.txt) instead. Every
+    draft is logged on its ticket ("outreach_drafted"); patients closed as no response are never drafted
+    again. `--template public_reply` writes a reply to an online review, refused if it would show anything
+    about the patient. Exit 0: done (or nothing to draft); 5: unknown ticket or template; 8: configuration
+    or template error.
+    """
+    from npscli.core import tickets as rules
+    from npscli.core.periods import parse_since
+    from npscli.reports import outreach as engine
+    from npscli.templating import environment
+
+    s = context.settings(database=db, user=by, templates_dir=str(templates) if templates else None)
+    user_dir = s.templates_dir
+    environment(user_dir)  # a template folder that does not exist is a clear error before anything else
+    names = engine.available_templates(user_dir)
+    forced = engine.check_template(engine.template_name(template), names) if template else None
+    now = context.now(as_of, s)
+    sel = engine.Selection(
+        ticket_ids=tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ())),
+        locations=tuple(location or ()),
+        since=parse_since(since, now) if since else None,
+        template=forced,
+        sender=sender.strip() if sender and sender.strip() else None,
+        again=again,
+    )
+    cfg = engine.OutreachConfig.from_settings(s)
+    store = context.open_db(s)
+    try:
+        chosen, skips, counts = engine.select(store, sel)
+        drafts, unreachable = engine.plan(chosen, sel, cfg, names, tz=s.timezone, now=now)
+        for draft in drafts:  # everything rendered (and checked) before anything is written
+            engine.render(draft, user_dir=user_dir)
+        rows = []
+        for draft in drafts:
+            if dry_run:
+                path = out / f"{engine.file_stem(draft)}.{engine.file_ext(draft, fmt.value)}"
+            else:
+                try:
+                    path = engine.write(draft, out, fmt.value, now)
+                except OSError as exc:
+                    from npscli.core.errors import InputFileError
+
+                    raise InputFileError(
+                        f"cannot write drafts into {out} ({exc.strerror})",
+                        hint=f"{len(rows)} draft(s) were written and logged before this one",
+                    ) from None
+                engine.record(store, draft, path.resolve(), actor=s.user, now=now)
+            rows.append(
+                {
+                    "ticket_id": draft.ticket_id,
+                    "draft": draft.kind,
+                    "template": draft.template,
+                    "sender": f"{draft.sender.name} <{draft.sender.email}>",
+                    "file": str(path),
+                    "note": draft.note,
+                }
+            )
+    finally:
+        store.dispose()
+    for skip in [*skips, *unreachable]:
+        rows.append(
+            {
+                "ticket_id": skip.ticket_id,
+                "draft": "skipped",
+                "template": "",
+                "sender": "",
+                "file": "",
+                "note": skip.reason,
+            }
+        )
+    if rows:
+        emit(rows, OutputFormat.table, DRAFT_COLS, title="would draft" if dry_run else "outreach drafts")
+    _summary(drafts, counts, out, dry_run=dry_run, fmt=fmt)
+
+
+def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: DraftFormat) -> None:
+    kinds = {"email": "e-mail draft(s)", "call": "call script(s)", "public": "public reply(ies)"}
+    made = [f"{n} {label}" for kind, label in kinds.items() if (n := sum(1 for d in drafts if d.kind == kind))]
+    if made:
+        verb = "would write" if dry_run else "wrote"
+        message(f"{verb} {', '.join(made)} into {out}/")
+        if not dry_run and fmt is DraftFormat.eml and any(d.kind == "email" for d in drafts):
+            message(
+                "open each .eml in Outlook (it opens as a draft) or Thunderbird (Message > Edit As New), "
+                "read it through, make it yours, and send it from your own mailbox"
+            )
+    else:
+        message("nothing new to draft")
+    if counts["already_drafted"]:
+        message(f"{counts['already_drafted']} ticket(s) drafted before were left alone (--again drafts them anew)")
+    if counts["no_response"]:
+        message(f"{counts['no_response']} ticket(s) skipped: the patient was closed as no response")
+
+
+# ---------------------------------------------------------------------------------------------- templates
+
+templates_app = make_app(
+    help="Templates: list them, show one, copy one into your folder to customise it.\n\n"
+    "Your folder (--templates DIR, NPSCLI_TEMPLATES or `templates_dir` in npscli.toml) is searched before the "
+    "packaged templates, file by file: copy only what you change. Outreach variables: ticket_id, patient_name, "
+    "patient_first_name, patient_email, patient_phone, score, visit_date, visit_day, location, location_phone, "
+    "department, provider, comment, root_cause, sender_name, sender_title, sender_email, sender_phone, "
+    "clinic_name, clinic_phone, today, channel."
+)
+
+
+def _outreach_label(name: str) -> str:
+    from npscli.reports.outreach import kind_of
+
+    if not name.startswith("outreach/"):
+        return ""
+    short = name[len("outreach/") :]
+    if short.startswith("_"):
+        return "included by the e-mails"
+    stem = short.split(".", 1)[0]
+    if short.endswith(".subject.j2"):
+        return f"--template {stem} (subject)"
+    return f"--template {stem}" + {"email": " (body)", "call": "", "public": ""}[kind_of(stem)]
+
+
+@templates_app.command("list")
+def templates_list_command(templates: TemplatesOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+    """List every template (alerts, outreach, reports), and which ones your folder overrides."""
+    from npscli.templating import list_templates
+
+    s = context.settings(templates_dir=str(templates) if templates else None)
+    rows = [{**row, "use": _outreach_label(row["name"])} for row in list_templates(s.templates_dir)]
+    emit(rows, fmt, [Col("name"), Col("origin"), Col("use")], title=f"{len(rows)} template(s)")
+
+
+def _packaged_files(name: str) -> list[str]:
+    """Template files a NAME means: a path (``outreach/billing.txt.j2``), a folder (``outreach``) or an
+    outreach template name (``billing`` -> its subject and body)."""
+    from npscli.templating import packaged_templates_dir
+
+    return _files_in(packaged_templates_dir(), name)
+
+
+def _files_in(root: Path, name: str) -> list[str]:
+    clean = name.strip().removeprefix("default:").strip("/")
+    parts = Path(clean).parts
+    if not clean or Path(clean).is_absolute() or ".." in parts:
+        raise UsageError(f"{name!r} is not a template name", hint="see `npscli templates list`")
+    if not root.is_dir():
+        return []
+    target = root / clean
+    if target.is_file():
+        return [clean]
+    if target.is_dir():
+        return sorted(p.relative_to(root).as_posix() for p in target.rglob("*") if p.is_file())
+    if "/" not in clean:
+        return sorted(
+            p.relative_to(root).as_posix()
+            for p in (root / "outreach").glob(f"{clean}.*")
+            if p.is_file() and p.name.split(".", 1)[0] == clean
+        )
+    return []
+
+
+@templates_app.command("show")
+def templates_show_command(
+    name: Annotated[
+        str, typer.Argument(help="A template: outreach/billing.txt.j2, or an outreach name such as billing.")
+    ],
+    templates: TemplatesOpt = None,
+) -> None:
+    """Print a template's source: yours when your folder overrides it, else the packaged one."""
+    from npscli.templating import packaged_templates_dir
+
+    s = context.settings(templates_dir=str(templates) if templates else None)
+    sources: dict[str, Path] = {}
+    packaged = packaged_templates_dir()
+    for rel in _files_in(packaged, name):
+        sources[rel] = packaged / rel
+    if s.templates_dir and not name.startswith("default:"):
+        user_root = Path(s.templates_dir).expanduser()
+        for rel in _files_in(user_root, name):
+            sources[rel] = user_root / rel
+    if not sources:
+        raise NotFoundError(f"no template named {name!r}", hint="see `npscli templates list`")
+    many = len(sources) > 1
+    for rel, path in sorted(sources.items()):
+        if many:
+            origin = "packaged" if path.is_relative_to(packaged) else "yours"
+            sys.stdout.write(f"==> {rel} ({origin}) <==\n")
+        text = path.read_text(encoding="utf-8")
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        if many:
+            sys.stdout.write("\n")
+
+
+@templates_app.command("copy")
+def templates_copy_command(
+    name: Annotated[
+        str,
+        typer.Argument(help="What to copy: outreach/billing.txt.j2, billing (subject and body), or outreach."),
+    ],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Your template folder.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Copy packaged templates into DIR (same layout) to customise them; refuses to overwrite without --force.
+
+    Then use them with --templates DIR, NPSCLI_TEMPLATES=DIR or templates_dir = "DIR" in npscli.toml.
+    """
+    from npscli.templating import packaged_templates_dir
+
+    files = _packaged_files(name)
+    if not files:
+        raise NotFoundError(f"no packaged template named {name!r}", hint="see `npscli templates list`")
+    root = directory.expanduser()
+    existing = [rel for rel in files if (root / rel).exists()]
+    if existing and not force:
+        raise ConflictError(
+            f"{root / existing[0]} exists" + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
+            hint="nothing was copied; add --force to overwrite",
+        )
+    packaged = packaged_templates_dir()
+    for rel in files:
+        target = root / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((packaged / rel).read_bytes())
+        except OSError as exc:
+            from npscli.core.errors import InputFileError
+
+            raise InputFileError(f"cannot write {target} ({exc.strerror})") from None
+        message(f"copied {rel} -> {target}")
+    message(f"edit them, then use --templates {root} (or templates_dir in npscli.toml)")
