@@ -16,18 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError
+from npscli.core.tickets import ROOT_CAUSES
 
 CONFIG_FILE_NAME = "npscli.toml"
-DEFAULT_ROOT_CAUSES = (
-    "wait_time",
-    "scheduling",
-    "billing",
-    "staff",
-    "communication",
-    "clinical",
-    "facility",
-    "other",
-)
+DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 
 # setting -> (environment variable, type); only these are read from the environment
 ENV_SETTINGS: dict[str, tuple[str, type]] = {
@@ -48,7 +40,7 @@ TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
     "clinic_name": str,
     "clinic_phone": str,
 }
-SECTIONS = ("sources", "tickets", "alerts", "smtp", "routing", "senders", "locations", "reports", "themes")
+SECTIONS = ("sources", "tickets", "alerts", "smtp", "routing", "senders", "locations", "providers", "reports", "themes")
 
 
 def user_config_path() -> Path:
@@ -309,6 +301,4 @@ def _validate_timezone(s: Settings) -> None:
             try:
                 ZoneInfo(src.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(
-                    f"{s.config_path}: unknown time zone in sources.{src.name}.timezone"
-                ) from None
+                raise ConfigError(f"{s.config_path}: unknown time zone in sources.{src.name}.timezone") from None

@@ -31,3 +31,8 @@ def now(as_of: str | None, s: Settings) -> datetime:
 
 def split_csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def group_filters(location=None, department=None, provider=None) -> dict[str, tuple[str, ...]]:
+    """The --location/--department/--provider filters as the store queries take them."""
+    return {"location": tuple(location or ()), "department": tuple(department or ()), "provider": tuple(provider or ())}

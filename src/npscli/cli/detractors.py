@@ -84,11 +84,7 @@ def detractors_command(
         max_score=6,
         since=start,
         until=end,
-        filters={
-            "location": tuple(location or ()),
-            "department": tuple(department or ()),
-            "provider": tuple(provider or ()),
-        },
+        filters=context.group_filters(location, department, provider),
         statuses=parse_statuses(status),
         comments_only=comments_only,
     )

@@ -101,11 +101,7 @@ def score_command(
         period=period.lower() if period else None,
         start=start,
         end=end,
-        filters={
-            "location": tuple(location or ()),
-            "department": tuple(department or ()),
-            "provider": tuple(provider or ()),
-        },
+        filters=context.group_filters(location, department, provider),
         method=ci or s.ci,
         min_n=s.min_n if min_n is None else min_n,
         compare=compare == "previous",

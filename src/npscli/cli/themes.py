@@ -76,7 +76,7 @@ def themes_command(
         emit(rows, fmt, cols, title="emerging issues", empty=f"no emerging issues in the last {window}")
         return
     start, end = parse_window(since or "4w", until, now)
-    filters = {"location": tuple(location or ()), "department": tuple(department or ())}
+    filters = context.group_filters(location, department)
     comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
     uncommented = _scores_without_comment(scores, comments)
     rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)

@@ -46,6 +46,7 @@ from typing import Any
 
 from npscli.core.errors import ConfigError
 from npscli.core.nps import Counts, bucket, nps
+from npscli.core.tickets import ROOT_CAUSES
 
 __all__ = [
     "DEFAULT_ROOT_CAUSES",
@@ -58,16 +59,7 @@ __all__ = [
     "theme_impact",
 ]
 
-DEFAULT_ROOT_CAUSES = (
-    "wait_time",
-    "scheduling",
-    "billing",
-    "staff",
-    "communication",
-    "clinical",
-    "facility",
-    "other",
-)
+DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 """The root-cause codes a theme may map to (the same default as ``tickets.root_causes`` in the config)."""
 
 KEYWORD_KINDS = ("keywords", "problems", "if_negative")

@@ -29,6 +29,8 @@ NEW, ASSIGNED, CONTACTED, RESOLVED, NO_RESPONSE, ESCALATED, REOPENED = (
 STATUSES = (NEW, ASSIGNED, CONTACTED, ESCALATED, REOPENED, RESOLVED, NO_RESPONSE)
 OPEN_STATUSES = (NEW, ASSIGNED, CONTACTED, ESCALATED, REOPENED)
 CLOSED_STATUSES = (RESOLVED, NO_RESPONSE)
+ROOT_CAUSES = ("wait_time", "scheduling", "billing", "staff", "communication", "clinical", "facility", "other")
+"""The default root-cause codes (configurable as ``tickets.root_causes``); themes map onto them."""
 CHANNELS = ("call", "email", "voicemail", "sms", "in-person", "letter")
 # Channels that mean the patient was actually reached or written to (a voicemail counts as an attempt).
 CONTACT_CHANNELS = CHANNELS
