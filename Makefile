@@ -22,8 +22,11 @@ demo: $(STAMP)
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 NPSCLI_USER=demo $(BIN)/npscli import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --rejects $(DEMO)/rejects
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --by location --since last-week --compare previous
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --period month
-	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli detractors --since 7d --comments-only
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli detractors --since 2d --comments-only
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli themes --emerging
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli tickets stats --by location
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli report weekly --out $(DEMO)
+	@echo "demo: the store is $(DEMO)/npscli.db; the weekly report is in $(DEMO)/ (open the .html in a browser)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
