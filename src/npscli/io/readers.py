@@ -78,10 +78,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a folder, not an export file", hint="name the exported .csv or .xlsx file")
     try:
+        if path.is_dir():
+            raise InputFileError(
+                f"{path}: is a folder, not an export file", hint="name the exported .csv or .xlsx file"
+            )
         data = path.read_bytes()
+    except InputFileError:
+        raise
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file", hint="check the path and the file name") from None
     except PermissionError:

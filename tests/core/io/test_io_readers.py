@@ -148,13 +148,42 @@ def test_row_with_too_many_fields_names_the_line(tmp_path: Path):
     assert "Ana" not in str(raised.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_permissions(tmp_path: Path):
+    """A file the user may not read: one clear line. As root (CI), checked in a child that drops to nobody."""
     path = tmp_path / "locked.csv"
     path.write_text("Date,Score\n2025-07-01,9\n")
+    if os.geteuid() != 0:
+        path.chmod(0)
+        with pytest.raises(InputFileError, match="permission denied"):
+            read_export(path)
+        return
+    readable = tmp_path / "warm.csv"
+    readable.write_text("Date,Score\n2025-07-01,9\n")
+    read_export(readable)  # import everything the reader needs before dropping privileges
+    tmp_path.chmod(0o755)
     path.chmod(0)
-    with pytest.raises(InputFileError, match="permission denied"):
-        read_export(path)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become nobody, try to read, report the message
+        message = b"no error"
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            read_export(path)
+        except InputFileError as exc:
+            message = str(exc).encode()
+        except BaseException:  # noqa: BLE001 - reported to the parent as text
+            import traceback
+
+            message = ("unexpected " + traceback.format_exc()).encode()
+        finally:
+            os.write(write_end, message)
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end, "rb") as fh:
+        message = fh.read().decode()
+    assert "permission denied" in message and "locked.csv" in message, message
 
 
 def test_override_naming_a_missing_column_lists_the_columns():
