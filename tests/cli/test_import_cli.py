@@ -115,8 +115,10 @@ def test_map_overrides_and_saved_source(cli, tmp_path, isolated):
     result = cli("import", path)
     assert result.exit_code == 3
     assert "--map score=COLUMN" in result.stderr and "Q7" in result.stderr
-    [row] = summary(cli("import", path, "--map", "score=Q7", "--format", "json"))
+    mapped = cli("import", path, "--map", "score=Q7", "--format", "json")
+    [row] = summary(mapped)
     assert row["imported"] == 1
+    assert 'map = { score = "Q7" }' in mapped.stderr  # how to save it for next time
     (isolated / "npscli.toml").write_text('[sources.weekly]\nmatch = "weird*.csv"\nmap = { score = "Q7" }\n')
     other = tmp_path / "weird2.csv"
     other.write_text(text.replace(",1,", ",2,", 1))

@@ -102,6 +102,18 @@ def describe_issues(parsed) -> list[str]:
     return lines
 
 
+def save_hint(name: str, file: Path, overrides: dict[str, str]) -> str:
+    """The npscli.toml lines that make this --map the default for files like this one."""
+    import re
+
+    pattern = re.sub(r"\d+", "*", file.name)
+    mapping = ", ".join(f'{field} = "{column}"' for field, column in overrides.items())
+    return (
+        "  to reuse this mapping without flags, add to npscli.toml:\n"
+        f'    [sources.{name}]\n    match = "{pattern}"\n    map = {{ {mapping} }}'
+    )
+
+
 def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
     if many or rejects.is_dir():
         rejects.mkdir(parents=True, exist_ok=True)
@@ -166,6 +178,8 @@ def import_command(
             )
             parsed = read_export(file, options)
             message(describe_mapping(parsed))
+            if overrides and not saved_name:
+                message(save_hint(source or parsed.layout, file, overrides))
             for line in describe_issues(parsed):
                 message(line)
             if strict and any(i.outcome == "rejected" for i in parsed.issues):
