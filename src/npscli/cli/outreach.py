@@ -49,7 +49,7 @@ DRAFT_COLS = [
 def draft_outreach_command(
     since: SinceOpt = None,
     ticket: Annotated[
-        list[str] | None, typer.Option("--ticket", help="Only this ticket, e.g. T-000123 (repeatable).")
+        list[str] | None, typer.Option("--ticket", metavar="ID", help="Only this ticket, e.g. T-000123 (repeatable).")
     ] = None,
     location: LocationOpt = None,
     template: Annotated[
@@ -65,6 +65,7 @@ def draft_outreach_command(
         str | None,
         typer.Option(
             "--sender",
+            metavar="WHO",
             help="provider, manager or owner (per location), or a [senders] NAME "
             "(default: the location's `sender`, else its manager).",
         ),
@@ -99,8 +100,8 @@ def draft_outreach_command(
     a real person from npscli.toml ([locations.NAME] manager/owner, [providers.NAME], [senders.NAME]) and is
     never a no-reply address. Patients without an e-mail address get a call script (.txt) instead. Every
     draft is logged on its ticket ("outreach_drafted"); patients closed as no response are never drafted
-    again. `--template public_reply` writes a reply to an online review, refused if it would show anything
-    about the patient. Exit 0: done (or nothing to draft); 5: unknown ticket or template; 8: configuration
+    again. `--template public_reply --ticket ID` writes a reply to that online review, refused if it would show
+    anything about the patient. Exit 0: done (or nothing to draft); 5: unknown ticket or template; 8: configuration
     or template error.
     """
     from npscli.core import tickets as rules
@@ -109,10 +110,15 @@ def draft_outreach_command(
     from npscli.templating import environment
 
     s = context.settings(database=db, user=by, templates_dir=str(templates) if templates else None)
-    user_dir = s.templates_dir
+    user_dir = str(Path(s.templates_dir).expanduser().resolve()) if s.templates_dir else None
     environment(user_dir)  # a template folder that does not exist is a clear error before anything else
     names = engine.available_templates(user_dir)
     forced = engine.check_template(engine.template_name(template), names) if template else None
+    if forced and engine.kind_of(forced) == engine.KIND_PUBLIC and not ticket:
+        raise UsageError(
+            "a public reply answers one online review: say which ticket it is about",
+            hint=f"npscli draft-outreach --template {forced} --ticket T-000123",
+        )
     now = context.now(as_of, s)
     sel = engine.Selection(
         ticket_ids=tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ())),

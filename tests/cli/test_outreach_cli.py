@@ -1,0 +1,331 @@
+"""`npscli draft-outreach` and `npscli templates ...` through the CLI on a real store (SQLite, then PostgreSQL).
+
+The store is filled through the real import path (tests/storefill.py); npscli.toml is the golden case's.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+from pathlib import Path
+
+import pytest
+from tests.storefill import fill
+
+from npscli.store.engine import open_store
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden" / "outreach"
+CASE = json.loads((GOLDEN / "case.json").read_text(encoding="utf-8"))
+AS_OF = CASE["as_of"]
+
+
+def response(rid: str, **fields) -> dict:
+    """A detractor at Downtown (fields override), shaped like the golden case's response."""
+    row = {**CASE["response"], "response_id": rid, "patient_id": f"P-{rid}", "email": f"patient{rid}@example.org"}
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def clinic(cli, isolated):
+    """The case's npscli.toml in the working folder, and the store the CLI uses."""
+    (isolated / "npscli.toml").write_text(CASE["config"], encoding="utf-8")
+    store = open_store(cli.db)
+    yield store
+    store.dispose()
+
+
+def draft(cli, *args):
+    return cli("draft-outreach", "--as-of", AS_OF, *args, env={"COLUMNS": "400"})  # table rows on one line
+
+
+def history(cli, ticket: str) -> list[dict]:
+    r = cli("tickets", "show", ticket, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return [h for h in json.loads(r.stdout)["history"] if h["kind"] == "outreach_drafted"]
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def parse(path: Path):
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+# ---------------------------------------------------------------------------------------------- drafting
+
+
+def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Ana Pérez", email="ana.perez@example.org"),
+            response("2", patient_name="Luis Ortega", email=None, phone="555-0177", comment="Bill was wrong"),
+            response("3", score=10, patient_name="Happy Person"),  # a promoter: no ticket, no draft
+        ],
+        suggest_cause=lambda c: "billing" if c and "Bill" in c else "wait_time",
+    )
+    r = draft(cli, "--by", "maria")
+    assert r.exit_code == 0, r.output
+    out = isolated / "outreach"
+    assert files(out) == ["T-000001-ana-perez.eml", "T-000002-luis-ortega-call-script.txt"]
+    assert "call instead: no e-mail address" in r.stdout
+    assert "wrote 1 e-mail draft(s), 1 call script(s) into outreach/" in r.stderr
+
+    msg = parse(out / "T-000001-ana-perez.eml")
+    assert msg["X-Unsent"] == "1"
+    assert msg["From"].addresses[0].addr_spec == "maria.lopez@riverside.example.org"
+    assert msg["Reply-To"].addresses[0].addr_spec == "maria.lopez@riverside.example.org"
+    assert msg["To"].addresses[0].addr_spec == "ana.perez@example.org"
+    assert msg["Subject"] == "I'm sorry about the wait on Monday, November 3"  # the suggested cause's template
+    assert msg["Date"] and msg["Message-ID"]
+    assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
+    body = msg.get_content()
+    assert body.startswith("Dear Ana,") and "Downtown office on Monday, November 3" in body
+
+    call = (out / "T-000002-luis-ortega-call-script.txt").read_text(encoding="utf-8")
+    assert "- Phone: 555-0177" in call and "> Bill was wrong" in call
+    assert "I'm sorry that your bill has caused you so much trouble" in call
+
+    (event,) = history(cli, "T-000001")
+    assert event["actor"] == "maria"
+    assert event["text"].startswith("email draft (template wait_time, sender Maria Lopez")
+    assert event["text"].endswith(str((out / "T-000001-ana-perez.eml").resolve()))
+    (event,) = history(cli, "T-000002")
+    assert event["text"].startswith("call script (template call_script")
+
+    again = draft(cli)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "" and "nothing new to draft" in again.stderr
+    assert "2 ticket(s) drafted before were left alone" in again.stderr
+    assert len(files(out)) == 2 and len(history(cli, "T-000001")) == 1
+
+    anew = draft(cli, "--again")
+    assert anew.exit_code == 0, anew.output
+    assert "T-000001-ana-perez-2.eml" in files(out) and "T-000002-luis-ortega-call-script-2.txt" in files(out)
+    assert len(history(cli, "T-000001")) == 2
+
+
+def test_golden_draft_through_the_cli(cli, clinic, isolated):
+    fill(clinic, [CASE["response"]])
+    r = draft(cli, "--template", "wait_time", "--out", "drafts")
+    assert r.exit_code == 0, r.output
+    assert (isolated / "drafts" / "T-000001-ana-perez.eml").read_bytes() == (GOLDEN / "wait_time.eml").read_bytes()
+
+
+def test_a_patient_closed_as_no_response_is_never_drafted_again(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response("1", patient_id="P-7", email="ana@example.org"),
+            response("2", patient_id="P-7", email="ana.new@example.org", submitted_at="2025-11-04T09:00:00-06:00"),
+            response("3", patient_id=None, email="ANA@example.org", submitted_at="2025-11-04T10:00:00-06:00"),
+            response("4", submitted_at="2025-11-04T11:00:00-06:00"),
+        ],
+    )
+    assert cli("tickets", "contacted", "T-000001", "--channel", "call").exit_code == 0
+    r = cli("tickets", "no-response", "T-000001")
+    assert r.exit_code == 0, r.output
+
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == ["T-000004-ana-perez.eml"]  # 2: same patient id; 3: same e-mail
+    assert "2 ticket(s) skipped: the patient was closed as no response" in r.stderr
+
+    for args in (("--again",), ("--again", "--ticket", "T-000002", "--ticket", "3", "--ticket", "T-1")):
+        r = draft(cli, *args)
+        assert r.exit_code == 0, r.output
+        assert files(isolated / "outreach") == ["T-000004-ana-perez-2.eml", "T-000004-ana-perez.eml"]
+    assert r.stdout.count("patient closed as no response: not contacted again") == 3
+    assert history(cli, "T-000002") == [] and history(cli, "T-000003") == []
+
+
+def test_hostile_patient_name_gives_a_safe_file_name(cli, clinic, isolated):
+    hostile = "../../etc/Ána\\Pérez\x1b[31m\r\nBcc: x@evil.example " + "Ñ" * 200
+    fill(clinic, [response("1", patient_name=hostile)])
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    (name,) = files(isolated / "outreach")
+    assert re.fullmatch(r"T-000001-[a-z0-9-]{1,40}\.eml", name), name
+    assert name == "T-000001-etc-ana-perez-31m-bcc-x-evil-example.eml"  # cut before the 200-letter word
+    assert [p.name for p in isolated.rglob("*.eml")] == [name]  # nothing escaped the folder
+    msg = parse(isolated / "outreach" / name)
+    assert msg["Bcc"] is None and msg["To"].addresses[0].addr_spec == "patient1@example.org"
+
+
+def test_sender_choices(cli, clinic, isolated):
+    fill(clinic, [response("1"), response("2"), response("3"), response("4")])
+    for number, sender, address in (
+        (1, "provider", "amara.okafor@riverside.example.org"),
+        (2, "owner", "sam.reyes@riverside.example.org"),
+        (3, "Jordan Lee", "jordan.lee@riverside.example.org"),
+        (4, "manager", "maria.lopez@riverside.example.org"),
+    ):
+        r = draft(cli, "--ticket", f"T-00000{number}", "--sender", sender)
+        assert r.exit_code == 0, r.output
+        (path,) = (isolated / "outreach").glob(f"T-00000{number}-*.eml")
+        assert parse(path)["From"].addresses[0].addr_spec == address
+        assert parse(path)["Reply-To"].addresses[0].addr_spec == address
+
+
+def test_no_reply_sender_is_refused(cli, clinic, isolated):
+    (isolated / "npscli.toml").write_text(
+        'clinic_name = "Riverside Health"\n[locations.Downtown]\n'
+        'manager = { name = "Riverside Health", email = "no-reply@riverside.example.org" }\n',
+        encoding="utf-8",
+    )
+    fill(clinic, [response("1")])
+    r = draft(cli)
+    assert r.exit_code == 8, r.output
+    assert "no-reply address" in r.stderr and "locations.Downtown.manager" in r.stderr
+    assert "Traceback" not in r.output
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
+
+
+def test_missing_sender_names_the_location_and_the_key(cli, clinic, isolated):
+    fill(clinic, [response("1", location="Eastgate")])
+    r = draft(cli)
+    assert r.exit_code == 8, r.output
+    assert "no outreach sender `manager` for location 'Eastgate'" in r.stderr
+    assert "[locations.Eastgate]" in r.stderr
+    r = draft(cli, "--sender", "Nobody Known")
+    assert r.exit_code == 8 and "no outreach sender named 'Nobody Known'" in r.stderr
+
+
+def test_user_template_with_an_undefined_variable(cli, clinic, isolated):
+    mine = isolated / "mine" / "outreach"
+    mine.mkdir(parents=True)
+    (mine / "general.txt.j2").write_text("Dear {{ patient_nickname }},\n", encoding="utf-8")
+    fill(clinic, [response("1")])
+    r = draft(cli, "--templates", str(isolated / "mine"))
+    assert r.exit_code == 8, r.output
+    assert "template outreach/general.txt.j2, line 1: variable 'patient_nickname' is not defined" in r.stderr
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
+    r = draft(cli, "--templates", str(isolated / "absent"))
+    assert r.exit_code == 8 and "does not exist" in r.stderr
+
+
+def test_a_customised_template_is_used(cli, clinic, isolated):
+    r = cli("templates", "copy", "general", "mine", db=False)
+    assert r.exit_code == 0, r.output
+    subject = isolated / "mine" / "outreach" / "general.subject.j2"
+    subject.write_text("A note from {{ sender_name }} about {{ visit_day }}\n", encoding="utf-8")
+    fill(clinic, [response("1")])
+    r = draft(cli, "--templates", "mine")
+    assert r.exit_code == 0, r.output
+    (path,) = (isolated / "outreach").glob("*.eml")
+    assert parse(path)["Subject"] == "A note from Maria Lopez about Monday, November 3"
+
+
+def test_public_reply_is_written_without_patient_details_or_refused(cli, clinic, isolated):
+    fill(clinic, [response("1")])
+    r = draft(cli, "--template", "public_reply")
+    assert r.exit_code == 2 and "say which ticket" in r.stderr  # one review at a time
+    r = draft(cli, "--template", "public_reply", "--ticket", "T-000001", "--format", "eml")
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == ["T-000001-public-reply.txt"]  # never .eml, no name in the file name
+    text = (isolated / "outreach" / "T-000001-public-reply.txt").read_text(encoding="utf-8")
+    assert "Ana" not in text and "Dear" not in text and "(555) 010-0112" in text
+    assert history(cli, "T-000001")[0]["text"].startswith("public reply (template public_reply")
+
+    leaky = isolated / "mine" / "outreach"
+    leaky.mkdir(parents=True)
+    (leaky / "public_reply.txt.j2").write_text(
+        "We're sorry the wait was so long, {{ patient_first_name }}. {{ comment }}\n", encoding="utf-8"
+    )
+    r = draft(cli, "--template", "public_reply", "--ticket", "1", "--again", "--templates", str(isolated / "mine"))
+    assert r.exit_code == 8, r.output
+    assert "public reply for T-000001 refused: it would show the patient's name" in r.stderr
+    assert "Ana" not in r.output and "shrugged" not in r.output  # the refusal quotes nothing
+    assert files(isolated / "outreach") == ["T-000001-public-reply.txt"]
+    # a personal draft is still due: a public reply is drafted apart from it
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    assert "T-000001-ana-perez.eml" in files(isolated / "outreach")
+
+
+def test_dry_run_writes_and_records_nothing(cli, clinic, isolated):
+    fill(clinic, [response("1"), response("2", location="Uptown", email=None, phone=None)])
+    r = draft(cli, "--dry-run", "--ticket", "T-1", "--ticket", "T-2", "--sender", "Jordan Lee")
+    assert r.exit_code == 0, r.output
+    assert "outreach/T-000001-ana-perez.eml" in r.stdout
+    assert "no e-mail address or phone number" in r.stdout
+    assert "would write 1 e-mail draft(s)" in r.stderr
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_document_formats(cli, clinic, isolated, fmt):
+    fill(clinic, [response("1"), response("2", email=None)])
+    r = draft(cli, "--format", fmt)
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == [f"T-000001-ana-perez.{fmt}", f"T-000002-ana-perez-call-script.{fmt}"]
+    text = (isolated / "outreach" / f"T-000001-ana-perez.{fmt}").read_text(encoding="utf-8")
+    assert "Subject:" in text and "Dear Ana," in text
+
+
+def test_filters_and_errors(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response("1", submitted_at="2025-10-01T09:00:00-05:00"),
+            response("2", location="Downtown"),
+            response("3", location="Eastgate"),
+        ],
+    )
+    r = draft(cli, "--since", "7d", "--location", "Downtown")
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == ["T-000002-ana-perez.eml"]
+    assert draft(cli, "--template", "nope").exit_code == 5
+    r = draft(cli, "--ticket", "T-000099")
+    assert r.exit_code == 5 and "no ticket T-000099" in r.stderr
+    assert draft(cli, "--ticket", "bogus").exit_code == 2
+    assert draft(cli, "--format", "html").exit_code == 2
+
+
+# ---------------------------------------------------------------------------------------------- templates
+
+
+def test_templates_list_show_copy(cli, isolated):
+    r = cli("templates", "list", "--format", "json", db=False)
+    assert r.exit_code == 0, r.output
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    for name in ("general", "wait_time", "scheduling", "billing", "staff_communication"):
+        assert rows[f"outreach/{name}.txt.j2"]["use"] == f"--template {name} (body)"
+        assert rows[f"outreach/{name}.subject.j2"]["origin"] == "packaged"
+    assert rows["outreach/call_script.txt.j2"]["use"] == "--template call_script"
+    assert rows["outreach/public_reply.txt.j2"]["use"] == "--template public_reply"
+
+    r = cli("templates", "show", "billing", db=False)
+    assert r.exit_code == 0, r.output
+    assert "==> outreach/billing.subject.j2 (packaged) <==" in r.stdout and "{{ sender_phone }}" in r.stdout
+    r = cli("templates", "show", "outreach/public_reply.txt.j2", db=False)
+    assert r.exit_code == 0 and r.stdout.startswith("{#") and "==>" not in r.stdout
+
+    r = cli("templates", "copy", "wait_time", "mine", db=False)
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "mine" / "outreach") == ["wait_time.subject.j2", "wait_time.txt.j2"]
+    (isolated / "mine" / "outreach" / "wait_time.txt.j2").write_text("mine\n", encoding="utf-8")
+    r = cli("templates", "copy", "wait_time", "mine", db=False)
+    assert r.exit_code == 6 and "exists" in r.stderr and "--force" in r.stderr
+    assert (isolated / "mine" / "outreach" / "wait_time.txt.j2").read_text() == "mine\n"
+
+    r = cli("templates", "list", "--templates", "mine", "--format", "json", db=False)
+    origins = {row["name"]: row["origin"] for row in json.loads(r.stdout)}
+    assert origins["outreach/wait_time.txt.j2"] == "yours (overrides packaged)"
+    r = cli("templates", "show", "outreach/wait_time.txt.j2", "--templates", "mine", db=False)
+    assert r.stdout == "mine\n"
+    r = cli("templates", "show", "default:outreach/wait_time.txt.j2", "--templates", "mine", db=False)
+    assert r.stdout.startswith("{#")
+
+    r = cli("templates", "copy", "wait_time", "mine", "--force", db=False)
+    assert r.exit_code == 0, r.output
+    assert (isolated / "mine" / "outreach" / "wait_time.txt.j2").read_text().startswith("{#")
+    r = cli("templates", "copy", "outreach", "all", db=False)
+    assert r.exit_code == 0 and len(files(isolated / "all" / "outreach")) == 13
+
+    assert cli("templates", "show", "nope", db=False).exit_code == 5
+    assert cli("templates", "copy", "../../etc/passwd", "x", db=False).exit_code == 2
