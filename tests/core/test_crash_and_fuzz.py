@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.factories import PLAIN_HEADER, response, write_plain
 
 from npscli.core.errors import NpsError, TemplateError
 from npscli.io.exports import read_export
 from npscli.store.engine import open_store
 from npscli.store.maintenance import check, table_counts
-from tests.factories import PLAIN_HEADER, response, write_plain
 
 ROOT = Path(__file__).resolve().parents[2]
 
