@@ -59,7 +59,9 @@ def _writing(url: str) -> bool:
 
 
 def test_an_import_killed_midway_leaves_the_store_exactly_as_before(url, tmp_path):
-    small = write_plain(tmp_path / "small.csv", [response(str(i), "2025-11-03T09:00:00-06:00", i % 11) for i in range(50)])
+    small = write_plain(
+        tmp_path / "small.csv", [response(str(i), "2025-11-03T09:00:00-06:00", i % 11) for i in range(50)]
+    )
     env = {**os.environ, "NPSCLI_DB": url, "NPSCLI_TIMEZONE": "America/Chicago"}
     cmd = [sys.executable, "-m", "npscli", "-q", "import"]
     subprocess.run([*cmd, str(small)], env=env, check=True, capture_output=True)
@@ -91,7 +93,7 @@ OUTCOMES = ("skipped", "excluded", "rejected")
 
 cell = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["10", "0", "9.0", "7.5", "11", "-1", "ten", "", " ", "=1+1", "\x00", "\"", "a,b", "\n\n"]),
+    st.sampled_from(["10", "0", "9.0", "7.5", "11", "-1", "ten", "", " ", "=1+1", "\x00", '"', "a,b", "\n\n"]),
     st.text(min_size=1000, max_size=5000),
 )
 
@@ -131,7 +133,9 @@ def test_fuzzed_file_through_the_cli_never_shows_a_traceback(tmp_path):
     path = tmp_path / "nul.csv"
     path.write_bytes(b"Score,Created at\n\x00\x00,\xff\xfe\n9,2025-01-01\n" + b"x" * 200_000 + b",\n")
     env = {**os.environ, "NPSCLI_DB": str(tmp_path / "f.db")}
-    done = subprocess.run([sys.executable, "-m", "npscli", "import", str(path)], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "npscli", "import", str(path)], env=env, capture_output=True, text=True
+    )
     assert "Traceback" not in done.stderr
     assert done.returncode in (0, 3)
 
