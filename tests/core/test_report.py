@@ -14,7 +14,7 @@ from tests.storefill import fill
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import TemplateError, UsageError
-from npscli.core.themes import load_taxonomy
+from npscli.io.taxonomy import load_taxonomy
 from npscli.reports import render, svg
 from npscli.reports.scoring import ScoreRequest, score
 from npscli.reports.weekly import (

@@ -24,9 +24,9 @@ from npscli.core.themes import (
     Taxonomy,
     fold,
     fold_with_offsets,
-    load_taxonomy,
     theme_impact,
 )
+from npscli.io.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "comments_labelled.csv"

@@ -35,13 +35,10 @@ Pure standard library; the only I/O is :func:`load_taxonomy` reading one TOML fi
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError
@@ -55,7 +52,6 @@ __all__ = [
     "Theme",
     "fold",
     "fold_with_offsets",
-    "load_taxonomy",
     "theme_impact",
 ]
 
@@ -453,66 +449,6 @@ def _merge_adjacent(hits: list[_Hit], folded: str) -> list[_Hit]:
 # --------------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------------
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read the theme taxonomy ({exc.strerror or exc})",
-            hint="check the path given for the theme taxonomy",
-        ) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text", hint="save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        # Python 3.14 gives lineno/colno; before that they are only in the message.
-        line = getattr(exc, "lineno", None)
-        found = _TOML_POSITION.search(str(exc))
-        if line is None and found:
-            line = int(found.group(1))
-        message = _TOML_POSITION.sub("", getattr(exc, "msg", None) or str(exc)).strip()
-        where = f"{path}:{line}" if line is not None else str(path)
-        raise ConfigError(f"{where}: invalid TOML: {message}", hint="fix the TOML syntax on that line") from None
-
-
-def _default_data() -> dict[str, Any]:
-    text = resources.files("npscli.data").joinpath("themes.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def load_taxonomy(path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES) -> Taxonomy:
-    """The packaged default taxonomy (``path=None``) or the one in the TOML file at ``path``.
-
-    A file may leave out ``[abusive]`` or ``[context]``; the packaged ones are used then. With
-    ``[taxonomy] extend = true`` its themes are added to the default ones (a theme with a default theme's
-    code replaces it); otherwise its themes are the whole list.
-    """
-    default = _default_data()
-    if path is None:
-        return Taxonomy.from_dict(default, origin="npscli/data/themes.toml", root_causes=root_causes)
-    path = Path(path)
-    data = _read_toml(path)
-    options = _check_keys(data.get("taxonomy", {}), ("extend",), f"{path}: taxonomy")
-    extend = options.get("extend", False)
-    if not isinstance(extend, bool):
-        raise ConfigError(f"{path}: taxonomy.extend must be true or false")
-    merged = {key: value for key, value in data.items() if key != "taxonomy"}
-    for section in ("abusive", "context"):
-        merged.setdefault(section, default[section])
-    if extend:
-        themes = dict(default["themes"])
-        own = data.get("themes", {})
-        if not isinstance(own, Mapping):
-            raise ConfigError(f"{path}: themes must be a table of [themes.<code>] tables")
-        themes.update(own)
-        merged["themes"] = themes
-    return Taxonomy.from_dict(merged, origin=str(path), root_causes=root_causes)
-
 
 # --------------------------------------------------------------------------------------------------
 # Theme impact on NPS

@@ -1,15 +1,24 @@
-"""The theme taxonomy the settings ask for: `[themes] taxonomy = "path.toml"` or the packaged default."""
+"""Loading theme taxonomies: the packaged default, a clinic's own TOML file, or the one npscli.toml names.
+
+The matching itself is pure and lives in ``npscli.core.themes``; this module does the file reading.
+"""
 
 from __future__ import annotations
 
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from npscli.core.errors import ConfigError
-from npscli.core.themes import Taxonomy, load_taxonomy
+from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, _check_keys
 
 
 def load_configured_taxonomy(settings) -> Taxonomy:
+    """The taxonomy of ``[themes] taxonomy = "file.toml"`` in npscli.toml (relative to it), else the default."""
     section = settings.section("themes")
     path = section.get("taxonomy")
     if path is not None and not isinstance(path, str):
@@ -22,3 +31,63 @@ def load_configured_taxonomy(settings) -> Taxonomy:
 @lru_cache(maxsize=4)
 def _cached(path: str | None, root_causes: tuple[str, ...]) -> Taxonomy:
     return load_taxonomy(path, root_causes=root_causes)
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the theme taxonomy ({exc.strerror or exc})",
+            hint="check the path given for the theme taxonomy",
+        ) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text", hint="save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.14 gives lineno/colno; before that they are only in the message.
+        line = getattr(exc, "lineno", None)
+        found = _TOML_POSITION.search(str(exc))
+        if line is None and found:
+            line = int(found.group(1))
+        message = _TOML_POSITION.sub("", getattr(exc, "msg", None) or str(exc)).strip()
+        where = f"{path}:{line}" if line is not None else str(path)
+        raise ConfigError(f"{where}: invalid TOML: {message}", hint="fix the TOML syntax on that line") from None
+
+
+def _default_data() -> dict[str, Any]:
+    text = resources.files("npscli.data").joinpath("themes.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def load_taxonomy(path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES) -> Taxonomy:
+    """The packaged default taxonomy (``path=None``) or the one in the TOML file at ``path``.
+
+    A file may leave out ``[abusive]`` or ``[context]``; the packaged ones are used then. With
+    ``[taxonomy] extend = true`` its themes are added to the default ones (a theme with a default theme's
+    code replaces it); otherwise its themes are the whole list.
+    """
+    default = _default_data()
+    if path is None:
+        return Taxonomy.from_dict(default, origin="npscli/data/themes.toml", root_causes=root_causes)
+    path = Path(path)
+    data = _read_toml(path)
+    options = _check_keys(data.get("taxonomy", {}), ("extend",), f"{path}: taxonomy")
+    extend = options.get("extend", False)
+    if not isinstance(extend, bool):
+        raise ConfigError(f"{path}: taxonomy.extend must be true or false")
+    merged = {key: value for key, value in data.items() if key != "taxonomy"}
+    for section in ("abusive", "context"):
+        merged.setdefault(section, default[section])
+    if extend:
+        themes = dict(default["themes"])
+        own = data.get("themes", {})
+        if not isinstance(own, Mapping):
+            raise ConfigError(f"{path}: themes must be a table of [themes.<code>] tables")
+        themes.update(own)
+        merged["themes"] = themes
+    return Taxonomy.from_dict(merged, origin=str(path), root_causes=root_causes)
