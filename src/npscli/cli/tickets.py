@@ -27,14 +27,21 @@ from npscli.core.errors import UsageError
 app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
 
 TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. T-000123 (or 123).")]
-ChannelOpt = Annotated[
-    str | None, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")
-]
+ChannelOpt = Annotated[str | None, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")]
 
 
 def _ctx(db: str | None, by: str | None, as_of: str | None):
     s = context.settings(database=db, user=by)
     return s, context.open_db(s), context.now(as_of, s)
+
+
+def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputFormat, settings=None, **fields) -> None:
+    """Apply one action to one ticket and say what happened (the body every single-ticket command shares)."""
+    from npscli.store.tickets import apply_action
+
+    s, store, now = _ctx(db, by, as_of) if settings is None else settings
+    t = apply_action(store, rules.parse_ticket_id(ticket), action, actor=s.user, now=now, **fields)
+    _done(t, what, fmt, s, now)
 
 
 def _done(ticket: dict, what: str, fmt: OutputFormat, s, now) -> None:
@@ -73,17 +80,13 @@ def list_command(
         ),
     ] = None,
     assignee: Annotated[str | None, typer.Option("--assignee", help="Only this assignee's tickets.")] = None,
-    overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only open tickets past their deadline.")
-    ] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
-    show_contact: Annotated[
-        bool, typer.Option("--show-contact", help="Include patient contact details.")
-    ] = False,
+    show_contact: Annotated[bool, typer.Option("--show-contact", help="Include patient contact details.")] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
@@ -150,20 +153,14 @@ def show_command(
         emit(history, fmt, [])
         return
     out = sys.stdout
-    out.write(
-        f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}"
-    )
+    out.write(f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}")
     out.write("  OVERDUE\n" if row["overdue"] else "\n")
     out.write(
         f"score {row['score']} at {row['location'] or '-'} / {row['department'] or '-'} / {row['provider'] or '-'}\n"
     )
-    out.write(
-        f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n"
-    )
+    out.write(f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n")
     if show_contact:
-        out.write(
-            f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n"
-        )
+        out.write(f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n")
     if row["suggested_cause"]:
         out.write(f"suggested root cause: {row['suggested_cause']}\n")
     if row["root_causes"]:
@@ -193,17 +190,16 @@ def assign_command(
 ) -> None:
     """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone."""
     from npscli.core.periods import parse_window
-    from npscli.store.tickets import TicketFilter, apply_action, assign_many
+    from npscli.store.tickets import TicketFilter, assign_many
 
     if not to.strip():
         raise UsageError("say who to assign to", hint="npscli tickets assign T-000123 --to 'Maria Lopez'")
-    s, store, now = _ctx(db, by, as_of)
+    ctx = _ctx(db, by, as_of)
     if ticket:
-        t = apply_action(
-            store, rules.parse_ticket_id(ticket), "assign", actor=s.user, now=now, assignee=to.strip()
-        )
-        _done(t, f"assigned to {to.strip()}", fmt, s, now)
+        _act(ticket, "assign", f"assigned to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
+             assignee=to.strip())  # fmt: skip
         return
+    s, store, now = ctx
     if not location and not department:
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
     start = parse_window(since, None, now)[0] if since else None
@@ -231,37 +227,20 @@ def note_command(
     ticket: TicketArg,
     text: Annotated[str, typer.Argument(help="The note.")],
     channel: ChannelOpt = None,
-    reply: Annotated[
-        bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")
-    ] = False,
+    reply: Annotated[bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Add a note to the history (with --channel when it records a contact, --reply when the patient answered)."""
-    from npscli.store.tickets import apply_action
-
-    s, store, now = _ctx(db, by, as_of)
-    t = apply_action(
-        store,
-        rules.parse_ticket_id(ticket),
-        "note",
-        actor=s.user,
-        now=now,
-        channel=channel,
-        text=text,
-        reply=reply,
-    )
-    _done(t, "note added", fmt, s, now)
+    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, channel=channel, text=text, reply=reply)
 
 
 @app.command("contacted")
 def contacted_command(
     ticket: TicketArg,
-    channel: Annotated[
-        str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")
-    ],
+    channel: Annotated[str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")],
     note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -269,21 +248,13 @@ def contacted_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Record that someone reached out (so colleagues know), starting the no-response clock."""
-    from npscli.store.tickets import apply_action
-
-    s, store, now = _ctx(db, by, as_of)
-    t = apply_action(
-        store, rules.parse_ticket_id(ticket), "contacted", actor=s.user, now=now, channel=channel, text=note
-    )
-    _done(t, f"contacted by {channel}", fmt, s, now)
+    _act(ticket, "contacted", f"contacted by {channel}", db=db, by=by, as_of=as_of, fmt=fmt, channel=channel, text=note)
 
 
 @app.command("resolve")
 def resolve_command(
     ticket: TicketArg,
-    code: Annotated[
-        list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")
-    ],
+    code: Annotated[list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")],
     note: Annotated[str | None, typer.Option("--note", help="What was learned / done.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -291,16 +262,13 @@ def resolve_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Close a ticket with its root cause(s) and what was learned."""
-    from npscli.store.tickets import apply_action
 
-    s, store, now = _ctx(db, by, as_of)
-    codes = rules.validate_root_causes(code, s.tickets.root_causes)
+    ctx = _ctx(db, by, as_of)
+    allowed = ctx[0].tickets.root_causes
+    codes = rules.validate_root_causes(code, allowed)
     if not codes:
-        raise UsageError("--code is required to resolve", hint=f"one of: {', '.join(s.tickets.root_causes)}")
-    t = apply_action(
-        store, rules.parse_ticket_id(ticket), "resolve", actor=s.user, now=now, codes=codes, text=note
-    )
-    _done(t, "resolved", fmt, s, now)
+        raise UsageError("--code is required to resolve", hint=f"one of: {', '.join(allowed)}")
+    _act(ticket, "resolve", "resolved", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, codes=codes, text=note)
 
 
 @app.command("no-response")
@@ -313,11 +281,7 @@ def no_response_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Close a contacted ticket whose patient did not answer: they are not chased again."""
-    from npscli.store.tickets import apply_action
-
-    s, store, now = _ctx(db, by, as_of)
-    t = apply_action(store, rules.parse_ticket_id(ticket), "no_response", actor=s.user, now=now, text=note)
-    _done(t, "closed as no response", fmt, s, now)
+    _act(ticket, "no_response", "closed as no response", db=db, by=by, as_of=as_of, fmt=fmt, text=note)
 
 
 @app.command("escalate")
@@ -331,21 +295,12 @@ def escalate_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Escalate an open ticket to a named person, with a reason."""
-    from npscli.store.tickets import apply_action
-
     if not to.strip() or not reason.strip():
         raise UsageError("escalation needs --to NAME and --reason TEXT")
-    s, store, now = _ctx(db, by, as_of)
-    t = apply_action(
-        store,
-        rules.parse_ticket_id(ticket),
-        "escalate",
-        actor=s.user,
-        now=now,
-        assignee=to.strip(),
-        text=reason.strip(),
-    )
-    _done(t, f"escalated to {to.strip()}", fmt, s, now)
+    _act(
+        ticket, "escalate", f"escalated to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt,
+        assignee=to.strip(), text=reason.strip(),
+    )  # fmt: skip
 
 
 @app.command("reopen")
@@ -358,18 +313,12 @@ def reopen_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Reopen a resolved or no-response ticket."""
-    from npscli.store.tickets import apply_action
-
-    s, store, now = _ctx(db, by, as_of)
-    t = apply_action(store, rules.parse_ticket_id(ticket), "reopen", actor=s.user, now=now, text=note)
-    _done(t, "reopened", fmt, s, now)
+    _act(ticket, "reopen", "reopened", db=db, by=by, as_of=as_of, fmt=fmt, text=note)
 
 
 @app.command("sweep")
 def sweep_command(
-    days: Annotated[
-        int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")
-    ] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be closed.")] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -387,9 +336,7 @@ def sweep_command(
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
     if fmt is OutputFormat.table:
         verb = "would close" if dry_run else "closed"
-        message(
-            f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}"
-        )
+        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}")
     else:
         emit(rows, fmt, [])
 
