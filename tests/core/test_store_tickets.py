@@ -166,3 +166,38 @@ def test_stats_recovery_and_sla_share(store):
         for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)
     }
     assert by_loc["Downtown"]["opened"] == 2 and by_loc["Eastgate"]["opened"] == 1
+
+
+@pytest.mark.parametrize("sla_hours", [48, 0.1])  # 0.1 h is not whole seconds in binary: the row path
+def test_bulk_ticket_path_matches_the_row_path(tmp_path, sla_hours):
+    """SQLite opens tickets with one INSERT ... SELECT; it must give exactly what the row-by-row path gives."""
+    from npscli.store import tickets as store_tickets
+
+    data = rows(n_det=6, n_pro=2)
+    data[0]["submitted_at"] = T0 + timedelta(seconds=59, microseconds=999_999)  # the fraction is carried over
+    data[1]["comment"] = data[3]["comment"] = "The wait was two hours."  # one suggestion per distinct text
+    settings = TicketSettings(sla_hours=sla_hours, sla_hours_by_location={"Eastgate": 36}, high_priority_max=2)
+    results = []
+    for name, force_rows in (("bulk", False), ("rows", True)):
+        s = open_store(str(tmp_path / f"{name}.db"))
+        if force_rows:
+            original = store_tickets._whole_seconds
+            store_tickets._whole_seconds = lambda settings: False
+        try:
+            fill(s, data, tickets=settings, suggest_cause=lambda text: "wait_time" if "wait" in text else None)
+        finally:
+            if force_rows:
+                store_tickets._whole_seconds = original
+        with s.read() as conn:
+            ticket_cols = [c for c in schema.tickets.c if c.name not in ("opened_at", "updated_at")]  # the clock
+            event_cols = [c for c in schema.ticket_events.c if c.name != "at"]
+            results.append(
+                (
+                    conn.execute(select(*ticket_cols).order_by(schema.tickets.c.id)).all(),
+                    conn.execute(select(*event_cols).order_by(schema.ticket_events.c.id)).all(),
+                )
+            )
+        s.dispose()
+    assert results[0] == results[1]
+    tickets = results[0][0]
+    assert len(tickets) == 4 and {t.suggested_cause for t in tickets} == {"wait_time", None}

@@ -208,7 +208,7 @@ def _responses(
         q = q.where(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
     q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
     with store.read() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
 
 
 def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
@@ -354,7 +354,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
 def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> dict[str, Any]:
     from npscli.core import tickets as rules
     from npscli.reports.views import ticket_row
-    from npscli.store.tickets import TicketFilter, list_tickets, ticket_stats
+    from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids, ticket_stats
 
     by = "location" if opts.location else None
     stats = ticket_stats(store, by=by, since=period.start, until=period.end, now=now, threshold=opts.ticket_threshold)
@@ -362,7 +362,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
         stats = [r for r in stats if r["location"] == opts.location]
     row = stats[0] if stats else {}
     where = (opts.location,) if opts.location else ()
-    overdue = list_tickets(store, TicketFilter(overdue_at=now, location=where), newest_first=False)
+    overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
     rows = []
     for t in window:
@@ -378,7 +378,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
         "contacted_within_sla": row.get("contacted_within_sla"),
         "overdue_in_period": row.get("overdue_open", 0),
         # most overdue first
-        "overdue_now": [rules.format_ticket_id(t["id"]) for t in sorted(overdue, key=lambda t: (t["due_at"], t["id"]))],
+        "overdue_now": [rules.format_ticket_id(number) for number in overdue],
         "rows": rows,
     }
 

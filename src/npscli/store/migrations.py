@@ -26,10 +26,29 @@ def _create(*tables):
     return apply
 
 
+def _create_indexes(table, *names):
+    def apply(conn: Connection) -> None:
+        for index in table.indexes:
+            if index.name in names:
+                index.create(conn, checkfirst=True)
+
+    return apply
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "responses and import batches", _create(schema.import_batches, schema.responses)),
     (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
     (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
+    (
+        4,
+        "covering indexes for score queries",
+        _create_indexes(
+            schema.responses,
+            "ix_responses_groups_score",
+            "ix_responses_location_week_score",
+            "ix_responses_window_score",
+        ),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -54,6 +73,12 @@ def upgrade(store: Store, target: int | None = None) -> list[int]:
     """Apply the pending migrations up to ``target`` (default: all). Returns the versions applied."""
     target = LATEST if target is None else target
     applied: list[int] = []
+    # The common case, a store already up to date, needs no write lock: a `score` run while a cron
+    # import holds the lock answers at once instead of queueing behind it.
+    with store.read() as conn:
+        version = current_version(conn)
+    if target <= version <= LATEST:
+        return applied
     with store.write() as conn:
         _serialise(conn)
         schema.schema_versions.create(conn, checkfirst=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def copy_insert_responses(conn, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -26,3 +26,12 @@ def copy_insert_responses(conn, columns: Sequence[str], rows: list[tuple]) -> No
         "ON CONFLICT (source, response_key) DO NOTHING"
     )
     conn.exec_driver_sql("TRUNCATE responses_incoming")
+
+
+def copy_rows(conn, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """COPY rows straight into ``table`` (inside the caller's transaction), in the order given."""
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
