@@ -69,6 +69,7 @@ NEGATION_WINDOW = 3
 PRAISE_BEFORE = 3
 PRAISE_AFTER = 5
 CUE_NEGATION_WINDOW = 2
+_MEMO_SIZE = 50_000  # distinct comments remembered per taxonomy
 
 # A clause ends at punctuation (a single newline is only a line wrap; a blank line ends it) ...
 _CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\"]|\n\s*\n|\s[-–—]+\s|[–—]")
@@ -286,6 +287,10 @@ class Taxonomy:
     abusive: re.Pattern[str] | None
     cues: ContextCues
 
+    def __post_init__(self) -> None:
+        # Comments repeat ("Long wait.", "Great staff!"): each distinct text is analysed once.
+        object.__setattr__(self, "_memo", {})
+
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(t.code for t in self.themes)
@@ -298,10 +303,19 @@ class Taxonomy:
 
     # -- matching ----------------------------------------------------------------------------------
 
-    def _hits(self, text: str | None) -> list[_Hit]:
-        """The theme mentions that count, in text order."""
+    def _hits(self, text: str | None) -> tuple[_Hit, ...]:
+        """The theme mentions that count, in text order (memoised per distinct text)."""
         if text is None or not text.strip():
-            return []
+            return ()
+        memo: dict[str, tuple[_Hit, ...]] = self._memo  # type: ignore[attr-defined]
+        hits = memo.get(text)
+        if hits is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            hits = memo[text] = tuple(self._analyse(text))
+        return hits
+
+    def _analyse(self, text: str) -> list[_Hit]:
         folded = fold(text)
         analysis = _Analysis(folded, self.cues)
         counted: list[_Hit] = []

@@ -9,6 +9,7 @@ are kept, and a CSV record with embedded newlines is one row, as Excel shows it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -114,7 +115,7 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         candidates = ["utf-8", "cp1252"]
     for encoding in candidates:
         try:
-            text = data.decode(encoding)
+            text = _utf8_head(data, encoding) if encoding in _UTF8 else data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
@@ -124,6 +125,29 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         f"{path.name}: cannot be decoded as text (tried {', '.join(candidates)}); it may be a binary file",
         hint="export the survey again as CSV (UTF-8) or XLSX",
     )
+
+
+_UTF8 = ("utf-8", "utf-8-sig")
+_VALIDATE_BYTES = 8 << 20
+
+
+def _utf8_head(data: bytes, encoding: str) -> str:
+    """Check that ``data`` is valid UTF-8 a slice at a time, and return only the text the delimiter sniffer
+    reads (plus one character, so it knows there is more) -- or ``"\x00"`` for a file holding a NUL.
+
+    pandas decodes UTF-8 bytes itself, so the whole file never needs to exist as one ``str`` (for a
+    file with accents that would be two bytes a character: 350 MB for a million responses).
+    """
+    if b"\x00" in data:  # in UTF-8 the byte 0 is only ever the character NUL
+        return "\x00"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    head = ""
+    for start in range(0, len(data), _VALIDATE_BYTES):
+        piece = decoder.decode(data[start : start + _VALIDATE_BYTES])
+        if len(head) <= _SNIFF_CHARS:
+            head += piece[: _SNIFF_CHARS + 1 - len(head)]
+    head += decoder.decode(b"", final=True)[: max(0, _SNIFF_CHARS + 1 - len(head))]
+    return head
 
 
 def _looks_like_bomless_utf16(data: bytes) -> bool:
