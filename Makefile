@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := demo
 export NPSCLI_TIMEZONE := America/Chicago
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-memory clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data
 
+# The benchmark table of bench/README.md (about 10 minutes; RUNS=5 for steadier medians).
+RUNS ?= 3
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --runs $(RUNS)
+
+# Peak memory of the import as the file grows (250k, 1M, 2M rows).
+bench-memory: $(STAMP)
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache
