@@ -1,7 +1,7 @@
 """Versioned schema migrations.
 
 Each migration is applied once, in its own transaction, and recorded in ``npscli_schema``.
-A migration only ever adds: new tables, new columns, new indexes; data is never dropped.
+A migration adds tables, columns and indexes, and may replace indexes; data is never dropped.
 A store written by a newer npscli (a higher version than this code knows) is refused, not touched.
 """
 
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex
 
 from npscli.core.errors import StoreError
 from npscli.store import schema
@@ -26,11 +27,14 @@ def _create(*tables):
     return apply
 
 
-def _create_indexes(table, *names):
+def _replace_indexes(table, retired: tuple[str, ...]):
+    """Drop the ``retired`` indexes (where present) and create the table's current ones (where missing)."""
+
     def apply(conn: Connection) -> None:
-        for index in table.indexes:
-            if index.name in names:
-                index.create(conn, checkfirst=True)
+        for name in retired:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        for index in table.indexes:  # IF NOT EXISTS: reflection cannot see expression indexes on SQLite
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
     return apply
 
@@ -41,13 +45,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
     (
         4,
-        "covering indexes for score queries",
-        _create_indexes(
-            schema.responses,
-            "ix_responses_groups_score",
-            "ix_responses_location_week_score",
-            "ix_responses_window_score",
-        ),
+        "indexes for a million responses: covering indexes for score, redundant ones dropped",
+        _replace_indexes(schema.responses, schema.RETIRED_RESPONSE_INDEXES),
     ),
 ]
 LATEST = MIGRATIONS[-1][0]

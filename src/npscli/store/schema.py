@@ -11,7 +11,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -77,19 +77,27 @@ responses = Table(
     Column("phone", String(100)),
     Column("patient_id", String(200)),
     UniqueConstraint("source", "response_key", name="uq_responses_source_key"),
-    Index("ix_responses_submitted_at", "submitted_at"),
-    Index("ix_responses_location_department", "location", "department"),
-    Index("ix_responses_provider", "provider"),
-    Index("ix_responses_period_week", "period_week"),
-    Index("ix_responses_period_month", "period_month"),
-    Index("ix_responses_score_submitted", "score", "submitted_at"),
-    Index("ix_responses_patient_id", "patient_id"),
-    Index("ix_responses_email", "email"),
-    Index("ix_responses_batch", "batch_id"),
-    # Covering indexes for `score`: the GROUP BY reads the index alone, never the table (migration 4).
+    # Few indexes, each earning its keep: every index is another B-tree a million-row import must build.
+    # Covering indexes let the GROUP BY of `score` read the index alone, never the table:
     Index("ix_responses_groups_score", "location", "department", "provider", "score"),
     Index("ix_responses_location_week_score", "location", "period_week", "score"),
-    Index("ix_responses_window_score", "submitted_at", "score", "location", "period_week"),  # windows (reports)
+    # time windows (detractors, alerts, themes, reports), and trends by week within them:
+    Index("ix_responses_window_score", "submitted_at", "score", "location", "period_week"),
+    Index("ix_responses_batch", "batch_id"),  # the tickets of a new batch; cheap (batch ids only grow)
+    Index("ix_responses_patient_id", "patient_id"),  # recovery: the same patient's next response
+)
+# recovery by e-mail compares lower(email): an index on the expression, not on the column
+Index("ix_responses_email_lower", func.lower(responses.c.email))
+
+# Indexes of earlier versions that the ones above make redundant (dropped by migration 4).
+RETIRED_RESPONSE_INDEXES = (
+    "ix_responses_submitted_at",
+    "ix_responses_location_department",
+    "ix_responses_provider",
+    "ix_responses_period_week",
+    "ix_responses_period_month",
+    "ix_responses_score_submitted",
+    "ix_responses_email",
 )
 
 tickets = Table(
@@ -144,6 +152,3 @@ alert_deliveries = Table(
     UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
     Index("ix_alert_status", "status"),
 )
-
-# Keep a float column type imported for later migrations that need it.
-_unused = Float
