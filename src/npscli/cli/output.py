@@ -117,9 +117,13 @@ def make_console(stderr: bool = False):
     )
 
 
-def to_table(
-    rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None
-) -> None:
+def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
+    """A rich table on a terminal; elsewhere (cron mail, pipes, files) the plain-text table of
+    :func:`plain_table`, which is the same grid without escapes and fast for thousands of rows."""
+    cells = [[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows]
+    if console is None and not stdout_is_terminal():
+        sys.stdout.write(plain_table(cells, cols, title=title, width=int(os.environ.get("COLUMNS") or 160)))
+        return
     from rich import box
     from rich.table import Table
 
@@ -134,16 +138,96 @@ def to_table(
     )
     for c in cols:
         table.add_column(
-            c.key if c.header is None else c.header,
+            _header(c),
             justify=c.justify,  # type: ignore[arg-type]
             overflow="fold",
             no_wrap=not c.wrap,
-            min_width=c.min_width if c.wrap else max(c.min_width or 0, len(c.key if c.header is None else c.header)),
+            min_width=c.min_width if c.wrap else max(c.min_width or 0, len(_header(c))),
             ratio=3 if c.wrap else None,
         )
-    for row in rows:
-        table.add_row(*[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
+    for row_cells in cells:
+        table.add_row(*row_cells)
     console.print(table)
+
+
+def _header(c: Col) -> str:
+    return c.key if c.header is None else c.header
+
+
+def _cell_width(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take two."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns: its own line breaks kept, words wrapped, a word longer
+    than the line folded; never cut."""
+    import textwrap
+
+    lines: list[str] = []
+    for line in text.splitlines() or [""]:
+        if _cell_width(line) <= width:
+            lines.append(line)
+            continue
+        lines.extend(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False) or [""])
+    return lines
+
+
+def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: str | None, width: int) -> str:
+    """An ASCII grid (``+---+`` borders, ``|`` between columns) that fits ``width`` where it can.
+
+    Columns marked ``wrap`` (comments) share the width the other columns leave, down to their
+    ``min_width``; their text is wrapped, never cut, and rows are ruled apart. Other columns are as wide
+    as their widest value. Multi-line values keep their line breaks.
+    """
+    headers = [_header(c) for c in cols]
+    natural = [
+        max([_cell_width(headers[i])] + [_cell_width(line) for row in cells for line in row[i].splitlines()])
+        for i in range(len(cols))
+    ]
+    widths = [max(n, 1) for n in natural]
+    wrapped = [i for i, c in enumerate(cols) if c.wrap]
+    overhead = 3 * len(cols) + 1
+    excess = sum(widths) + overhead - width
+    if wrapped and excess > 0:
+        for i in sorted(wrapped, key=lambda i: -widths[i]):
+            floor = max(c_min if (c_min := cols[i].min_width) else 10, _cell_width(headers[i]))
+            give = min(excess, max(0, widths[i] - floor))
+            widths[i] -= give
+            excess -= give
+
+    def render(row: Sequence[str]) -> list[str]:
+        columns = [
+            _fold(text, widths[i]) if cols[i].wrap else (text.splitlines() or [""]) for i, text in enumerate(row)
+        ]
+        height = max(len(lines) for lines in columns)
+        out = []
+        for n in range(height):
+            parts = []
+            for i, lines in enumerate(columns):
+                text = lines[n] if n < len(lines) else ""
+                pad = " " * max(0, widths[i] - _cell_width(text))
+                parts.append(pad + text if cols[i].justify == "right" else text + pad)
+            out.append("| " + " | ".join(parts) + " |")
+        return out
+
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    lines = []
+    if title:
+        lines.append(title.center(len(rule)).rstrip())
+    lines += [rule, *render(headers), rule]
+    ruled = bool(wrapped)
+    for k, row in enumerate(cells):
+        lines += render(row)
+        if ruled and k < len(cells) - 1:
+            lines.append(rule)
+    if cells:
+        lines.append(rule)
+    return "\n".join(lines) + "\n"
 
 
 def emit(

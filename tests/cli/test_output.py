@@ -1,0 +1,66 @@
+"""The plain-text table (cron mail, pipes): a grid that fits the width, wraps comments, never cuts them."""
+
+from __future__ import annotations
+
+import re
+
+from npscli.cli.output import Col, _cell_width, plain_table
+
+COLS = [
+    Col("when", "received"),
+    Col("score", justify="right"),
+    Col("comment", wrap=True, min_width=20),
+    Col("flag", ""),
+]
+LONG = (
+    "The wait was fifty minutes and nobody at the front desk told us why; the receptionist "
+    "stayed on her phone. Supercalifragilisticexpialidociouslylongwordthatcannotbreak ends it."
+)
+
+
+def _lines(text: str) -> list[str]:
+    return text.rstrip("\n").split("\n")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\s|+-]+", text)
+
+
+def test_a_long_comment_is_wrapped_to_the_width_and_nothing_is_cut():
+    cells = [["2026-11-15 08:48", "4", LONG, "OVERDUE"], ["2026-11-14 21:53", "10", "Fine.", ""]]
+    out = plain_table(cells, COLS, title="2 detractor(s)", width=80)
+    grid = _lines(out)[1:]
+    assert {len(line) for line in grid} == {len(grid[0])} and len(grid[0]) <= 80
+    comment_column = "".join(
+        line.split("|")[3].strip() for line in grid if line.startswith("|") and "received" not in line
+    )
+    # every character of the comment is there, in order (folded words are split, not dropped)
+    assert comment_column.replace(" ", "").startswith(LONG.replace(" ", "")[:120])
+    assert "".join(LONG.split()) in "".join(comment_column.split())
+    assert "OVERDUE" in out and _lines(out)[0].strip() == "2 detractor(s)"
+
+
+def test_numbers_are_right_aligned_and_rows_are_ruled_apart_when_text_wraps():
+    cells = [["a", "4", "x", ""], ["b", "10", "y", ""]]
+    lines = _lines(plain_table(cells, COLS, title=None, width=160))
+    body = [line for line in lines if line.startswith("| a") or line.startswith("| b")]
+    assert [line.split("|")[2] for line in body] == ["     4 ", "    10 "]
+    assert sum(1 for line in lines if line.startswith("+")) == 4  # top, under the header, between, bottom
+
+
+def test_line_breaks_inside_a_value_are_kept():
+    out = plain_table([["a", "1", "first line\nsecond line", ""]], COLS, title=None, width=160)
+    rows = [line for line in _lines(out) if "line" in line]
+    assert len(rows) == 2 and "first line" in rows[0] and "second line" in rows[1]
+
+
+def test_wide_characters_keep_the_grid_aligned():
+    cells = [["予約", "3", "待ち時間が長い", ""], ["ab", "4", "ok", ""]]
+    lines = _lines(plain_table(cells, COLS, title=None, width=160))
+    assert len({_cell_width(line) for line in lines}) == 1
+    assert _cell_width("予約") == 4 and _cell_width("é") == 1
+
+
+def test_no_rows_gives_the_header_only():
+    lines = _lines(plain_table([], COLS, title=None, width=160))
+    assert len(lines) == 3 and "received" in lines[1]
