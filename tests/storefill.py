@@ -35,6 +35,13 @@ class FakeParsed:
     def rows_read(self) -> int:
         return len(self.records) + len(self.issues)
 
+    @property
+    def estimated_rows(self) -> int:
+        return self.rows_read
+
+    def chunks(self):
+        yield self.records
+
 
 def records(rows: list[dict], tz: str = "America/Chicago") -> pd.DataFrame:
     """rows: dicts with response_id, submitted_at (aware datetime or ISO with offset), score, and any FIELDS."""
@@ -47,9 +54,7 @@ def records(rows: list[dict], tz: str = "America/Chicago") -> pd.DataFrame:
         if when.tzinfo is None:
             when = when.replace(tzinfo=zone)
         rid = r.get("response_id")
-        key = (
-            f"id:{rid}" if rid else "fp:" + hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest()[:24]
-        )
+        key = f"id:{rid}" if rid else "fp:" + hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest()[:24]
         out.append(
             {
                 "row": i + 2,

@@ -12,13 +12,11 @@ from npscli.cli import context
 from npscli.cli.errors import report_error
 from npscli.cli.options import AsOfOpt, DbOpt, FilesArg, FormatOpt, QuietOpt, TimezoneOpt
 from npscli.cli.output import Col, OutputFormat, emit, file_progress, message, set_quiet
-from npscli.core.errors import NpsError, RowError, UsageError
+from npscli.core.errors import NpsError, UsageError
 
 MapOpt = Annotated[
     list[str] | None,
-    typer.Option(
-        "--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."
-    ),
+    typer.Option("--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."),
 ]
 SourceOpt = Annotated[
     str | None,
@@ -62,7 +60,7 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check):
+def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check, strict=False):
     """ReadOptions for one file: --map over the saved source mapping; flags over config."""
     from npscli.io.exports import ReadOptions
 
@@ -78,6 +76,7 @@ def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_che
         if saved and saved.timezone and s.origins.get("timezone") != "--timezone"
         else s.timezone,
         scale_check=scale_check,
+        strict=strict,
     ), (saved.name if saved else None)
 
 
@@ -121,16 +120,6 @@ def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
     return rejects
 
 
-def strict_failure(parsed) -> RowError:
-    first = next(i for i in parsed.issues if i.outcome == "rejected")
-    n = sum(1 for i in parsed.issues if i.outcome == "rejected")
-    column = f", column {first.column!r}" if first.column else ""
-    return RowError(
-        f"{parsed.path}: row {first.row}{column}: {first.reason}; --strict: {n} rejected row(s), nothing imported",
-        hint="fix the rows (see --rejects rejects.csv for all of them) or import without --strict",
-    )
-
-
 def import_command(
     files: FilesArg,
     db: DbOpt = None,
@@ -153,7 +142,7 @@ def import_command(
     """Import survey exports into the store: every row imported, duplicate, skipped, excluded or rejected."""
     if quiet:
         set_quiet(True)
-    from npscli.io.exports import read_export, write_rejects
+    from npscli.io.exports import open_export, write_rejects
     from npscli.store.responses import dry_run_result, import_parsed
 
     s = context.settings(database=db, timezone=timezone)
@@ -175,27 +164,32 @@ def import_command(
                 sheet=sheet,
                 dayfirst=dayfirst,
                 scale_check=scale_check,
+                strict=strict,
             )
-            parsed = read_export(file, options)
-            message(describe_mapping(parsed))
+            export = open_export(file, options)  # the header and mapping now; the rows as they are stored
+            message(describe_mapping(export))
             if overrides and not saved_name:
-                message(save_hint(source or parsed.layout, file, overrides))
-            for line in describe_issues(parsed):
-                message(line)
-            if strict and any(i.outcome == "rejected" for i in parsed.issues):
-                raise strict_failure(parsed)
+                message(save_hint(source or export.layout, file, overrides))
             if store is None:
                 store = context.open_db(s)
-            name = source or saved_name or parsed.layout
+            name = source or saved_name or export.layout
             if dry_run:
-                result = dry_run_result(store, parsed, source=name)
+                result = dry_run_result(store, export, source=name)
             else:
                 result = import_parsed(
-                    store, parsed, source=name, actor=s.user, tickets=s.tickets, suggest_cause=suggest, now=now
+                    store,
+                    export,
+                    source=name,
+                    actor=s.user,
+                    tickets=s.tickets,
+                    suggest_cause=suggest,
+                    now=now,
                 )
+            for line in describe_issues(export):
+                message(line)
             if rejects is not None and result.rejected:
                 path = _rejects_path(rejects, file, len(files) > 1)
-                write_rejects(parsed, path)
+                write_rejects(export, path)
                 result.rejects_file = str(path)
             results.append(result)
         except NpsError as exc:

@@ -11,26 +11,29 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import itertools
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
 from npscli.core.textsafe import neutralize_formula
-from npscli.io.layouts import Header, detect_header, extract_data, words
+from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
 from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import frame_as_text, read_table, stripped_text
+from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
     MISSING_DATE,
+    SCALE_MIN_VALUES,
+    DateOrder,
     check_timezone,
     local_dates,
-    looks_like_five_point_scale,
     parse_datetimes,
     parse_scores,
     status_exclusions,
@@ -38,10 +41,14 @@ from npscli.io.values import (
 
 __all__ = [
     "CANONICAL_FIELDS",
+    "CHUNK_ROWS",
+    "ExportStream",
     "ParsedExport",
     "ReadOptions",
     "RowIssue",
+    "open_export",
     "read_export",
+    "strict_failure",
     "write_rejects",
 ]
 
@@ -61,6 +68,7 @@ class ReadOptions:
     default_dayfirst: bool = False  # used when the file proves neither order (config `dayfirst`)
     timezone: str = "UTC"  # IANA zone of the clinic: naive times are local to it, local_date is in it
     scale_check: bool = True  # refuse a score column that looks like a 1-5 scale
+    strict: bool = False  # one rejected row fails the whole file (raised after the chunk holding it)
 
 
 @dataclass
@@ -71,8 +79,13 @@ class RowIssue:
     column: str | None  # the source column concerned
 
 
+CHUNK_ROWS = 100_000  # rows read, parsed and stored at a time: memory stays flat whatever the file's size
+
+
 @dataclass
 class ParsedExport:
+    """A whole export parsed at once (:func:`read_export`): its records in one frame."""
+
     path: Path
     sha256: str
     layout: str
@@ -82,21 +95,199 @@ class ParsedExport:
     records: pd.DataFrame
     issues: list[RowIssue]
     rows_read: int
-    original: pd.DataFrame
+    rejected_cells: pd.DataFrame  # the original cells of the rejected rows, as text, indexed by row
+
+    @property
+    def estimated_rows(self) -> int:
+        return self.rows_read
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        yield self.records
 
 
-def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
-    """Read one export file. Raises InputFileError, ColumnError or UsageError; never quotes a cell."""
+class ExportStream:
+    """One export read, parsed and handed on a chunk at a time (:func:`open_export`), so that a file of any
+    size imports in bounded memory.
+
+    What the header tells (layout, columns, mapping) is known before the data. :meth:`chunks` yields the
+    records of each chunk and adds to ``issues``, ``rows_read`` and ``rejected_cells`` as it goes; after the
+    last chunk ``rows_read == records + len(issues)`` holds as for :class:`ParsedExport`. The checks that
+    need the whole file see all of it: the day/month order of the dates is settled before the first chunk
+    is parsed, and the 1-5 scale check raises after the last one (the importer's transaction then rolls
+    back).
+    """
+
+    def __init__(self, raw: RawTable, header: Header, mapping: ColumnMapping, options: ReadOptions) -> None:
+        self._raw, self._header, self._map, self._options = raw, header, mapping, options
+        self.path = raw.path
+        self.sha256 = raw.sha256
+        self.layout = header.layout
+        self.columns = list(header.columns)
+        self.mapping = mapping.public()
+        self.mapping_source = dict(mapping.sources)
+        self.estimated_rows = raw.estimated_rows
+        self.issues: list[RowIssue] = []
+        self.rows_read = 0
+        self._rejected: list[pd.DataFrame] = []
+        self._score_column = mapping.columns["score"][0]
+        self._date_column = mapping.columns["submitted_at"][0]
+        self._where = f"{raw.name}: column {self._date_column!r}"
+        self._order = DateOrder(options.dayfirst, options.default_dayfirst, self._where)
+        self._scale = _ScaleWatch()
+        self._started = False
+
+    @property
+    def rejected_cells(self) -> pd.DataFrame:
+        if not self._rejected:
+            return pd.DataFrame(columns=self.columns, dtype=object)
+        return pd.concat(self._rejected) if len(self._rejected) > 1 else self._rejected[0]
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        if self._started:
+            raise RuntimeError("an ExportStream is read once")
+        self._started = True
+        pieces = self._data()
+        first = next(pieces)
+        if not self._raw.complete or len(first) >= CHUNK_ROWS:
+            self._settle_date_order(first)
+        for data in itertools.chain([first], pieces):
+            records = self._parse(data)
+            if self._options.strict and self._rejected:
+                for rest in pieces:  # read on, storing nothing, to count every rejected row
+                    self._parse(rest)
+                raise strict_failure(self)
+            yield records
+        if self._options.scale_check and self._scale.looks_five_point():
+            raise ColumnError(
+                f"{self._raw.name}: column {self._score_column!r} looks like a 1-5 scale (CSAT/Press Ganey), "
+                "not a 0-10 likelihood-to-recommend score",
+                hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
+            )
+
+    def _data(self) -> Iterator[pd.DataFrame]:
+        """The data rows, CHUNK_ROWS at a time (the first chunk is never empty)."""
+        first = extract_data(self._raw, self._header)
+        for start in range(0, len(first), CHUNK_ROWS):
+            yield first.iloc[start : start + CHUNK_ROWS]
+        for cells in self._raw.more():
+            data = data_rows(cells, self._header)
+            if len(data):
+                yield data
+
+    def _settle_date_order(self, first: pd.DataFrame) -> None:
+        """Before a large file's first chunk is parsed: if its dates read either way and none proves the
+        order, look at the whole date column (one order for every row of the file)."""
+        if self._options.dayfirst is not None:
+            return
+        self._order.observe(_date_texts(first[self._date_column]))
+        if not self._order.unsettled:
+            return
+        position = self._header.positions[self._header.columns.index(self._date_column)]
+        for piece in self._raw.column(position):
+            self._order.observe(_date_texts(piece[piece.index >= self._header.data_start]))
+
+    def _parse(self, data: pd.DataFrame) -> pd.DataFrame:
+        """One chunk: its records returned; its issues and rejected rows kept on the stream."""
+        mapping, score_column, date_column = self._map, self._score_column, self._date_column
+        excluded = pd.Series(None, index=data.index, dtype=object)
+        if mapping.status_column is not None:
+            excluded = status_exclusions(
+                data[mapping.status_column], numeric_codes=self._header.layout.startswith("qualtrics")
+            )
+        is_excluded = excluded.notna()
+        scores = parse_scores(data[score_column])
+        self._scale.add(scores.score[~is_excluded])
+        dates = parse_datetimes(
+            data[date_column],
+            timezone=_source_timezone(self._header, date_column, self._options.timezone),
+            dayfirst=self._options.dayfirst,
+            default_dayfirst=self._options.default_dayfirst,
+            where=self._where,
+            order_state=self._order,
+        )
+
+        # Outcome precedence: excluded > skipped (blank score) > rejected (score, then time) > record.
+        outcome = pd.Series(None, index=data.index, dtype=object)
+        reason = pd.Series(None, index=data.index, dtype=object)
+        concerned = pd.Series(None, index=data.index, dtype=object)
+        date_problem = pd.Series(None, index=data.index, dtype=object)
+        date_problem[dates.utc.isna()] = BAD_DATE
+        date_problem[dates.blank] = MISSING_DATE
+        steps = (
+            (is_excluded, "excluded", excluded, mapping.status_column),
+            (scores.blank, "skipped", BLANK_SCORE, score_column),
+            (scores.problem.notna(), "rejected", scores.problem, score_column),
+            (date_problem.notna(), "rejected", date_problem, date_column),
+        )
+        for mask, label, why, column in steps:
+            fresh = mask & outcome.isna()
+            outcome[fresh] = label
+            reason[fresh] = why[fresh] if isinstance(why, pd.Series) else why
+            concerned[fresh] = column
+        usable = outcome.isna()
+
+        records = _records(data[usable], mapping, scores.score[usable], dates.utc[usable], self._options.timezone)
+        problem_rows = data.index[~usable]
+        self.issues.extend(
+            RowIssue(row=int(row), outcome=label, reason=why, column=column)
+            for row, label, why, column in zip(
+                problem_rows,
+                outcome[~usable].tolist(),
+                reason[~usable].tolist(),
+                concerned[~usable].tolist(),
+                strict=True,
+            )
+        )
+        rejected = (outcome == "rejected").to_numpy()
+        if rejected.any():
+            self._rejected.append(frame_as_text(data[rejected]))
+        self.rows_read += len(data)
+        return records
+
+
+@dataclass
+class _ScaleWatch:
+    """The valid scores seen so far, for the 1-5 scale check over the whole file."""
+
+    count: int = 0
+    low: float = float("inf")
+    high: float = float("-inf")
+
+    def add(self, scores: pd.Series) -> None:
+        valid = scores.dropna()
+        if len(valid):
+            self.count += len(valid)
+            self.low = min(self.low, float(valid.min()))
+            self.high = max(self.high, float(valid.max()))
+
+    def looks_five_point(self) -> bool:
+        """At least SCALE_MIN_VALUES valid scores, all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
+        return self.count >= SCALE_MIN_VALUES and self.low >= 1 and self.high <= 5
+
+
+def _date_texts(values: pd.Series) -> pd.Series:
+    """The text cells of a date column, stripped (workbook dates and numbers are not text)."""
+    if values.dtype == object:
+        values = values[values.map(lambda value: isinstance(value, str))]
+    return stripped_text(values)
+
+
+def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ExportStream:
+    """Open one export to read it a chunk at a time: the file is checked, its header recognised and its
+    columns mapped now; the data is read as :meth:`ExportStream.chunks` is consumed.
+
+    Raises InputFileError, ColumnError or UsageError (here or from ``chunks``); never quotes a cell.
+    """
     check_timezone(options.timezone)
-    raw = read_table(path, options.sheet)
+    raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS)
     name = raw.name
     header = detect_header(raw)
-    data = extract_data(raw, header)
-    if data.empty:
+    first = extract_data(raw, header)
+    if first.empty:
         raise InputFileError(
             f"{name}: no data rows below the header", hint="export the survey again with its responses"
         )
-    mapping = map_columns(header, data, options.overrides, name)
+    mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
     if "score" not in mapping.columns:
         raise ColumnError(
             f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
@@ -108,77 +299,42 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
             f"(columns: {describe_columns(header.columns)})",
             hint="name it with --map submitted_at=COLUMN",
         )
-    score_column = mapping.columns["score"][0]
-    date_column = mapping.columns["submitted_at"][0]
+    return ExportStream(raw, header, mapping, options)
 
-    excluded = pd.Series(None, index=data.index, dtype=object)
-    if mapping.status_column is not None:
-        excluded = status_exclusions(data[mapping.status_column], numeric_codes=header.layout.startswith("qualtrics"))
-    is_excluded = excluded.notna()
 
-    scores = parse_scores(data[score_column])
-    if options.scale_check and looks_like_five_point_scale(scores.score[~is_excluded]):
-        raise ColumnError(
-            f"{name}: column {score_column!r} looks like a 1-5 scale (CSAT/Press Ganey), "
-            "not a 0-10 likelihood-to-recommend score",
-            hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
-        )
-
-    dates = parse_datetimes(
-        data[date_column],
-        timezone=_source_timezone(header, date_column, options.timezone),
-        dayfirst=options.dayfirst,
-        default_dayfirst=options.default_dayfirst,
-        where=f"{name}: column {date_column!r}",
-    )
-
-    # Outcome precedence: excluded > skipped (blank score) > rejected (score, then time) > record.
-    outcome = pd.Series(None, index=data.index, dtype=object)
-    reason = pd.Series(None, index=data.index, dtype=object)
-    concerned = pd.Series(None, index=data.index, dtype=object)
-    date_problem = pd.Series(None, index=data.index, dtype=object)
-    date_problem[dates.utc.isna()] = BAD_DATE
-    date_problem[dates.blank] = MISSING_DATE
-    steps = (
-        (is_excluded, "excluded", excluded, mapping.status_column),
-        (scores.blank, "skipped", BLANK_SCORE, score_column),
-        (scores.problem.notna(), "rejected", scores.problem, score_column),
-        (date_problem.notna(), "rejected", date_problem, date_column),
-    )
-    for mask, label, why, column in steps:
-        fresh = mask & outcome.isna()
-        outcome[fresh] = label
-        reason[fresh] = why[fresh] if isinstance(why, pd.Series) else why
-        concerned[fresh] = column
-    usable = outcome.isna()
-
-    records = _records(data[usable], mapping, scores.score[usable], dates.utc[usable], options.timezone)
-    problem_rows = data.index[~usable]
-    issues = [
-        RowIssue(row=int(row), outcome=label, reason=why, column=column)
-        for row, label, why, column in zip(
-            problem_rows,
-            outcome[~usable].tolist(),
-            reason[~usable].tolist(),
-            concerned[~usable].tolist(),
-            strict=True,
-        )
-    ]
+def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
+    """Read one whole export at once. Raises InputFileError, ColumnError or UsageError; never quotes a cell.
+    (The importer streams instead: :func:`open_export`.)"""
+    stream = open_export(path, options)
+    frames = list(stream.chunks())
+    filled = [frame for frame in frames if len(frame)] or frames[:1]
+    records = pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]
     return ParsedExport(
-        path=raw.path,
-        sha256=raw.sha256,
-        layout=header.layout,
-        columns=list(header.columns),
-        mapping=mapping.public(),
-        mapping_source=dict(mapping.sources),
+        path=stream.path,
+        sha256=stream.sha256,
+        layout=stream.layout,
+        columns=stream.columns,
+        mapping=stream.mapping,
+        mapping_source=stream.mapping_source,
         records=records,
-        issues=issues,
-        rows_read=len(data),
-        original=frame_as_text(data),
+        issues=stream.issues,
+        rows_read=stream.rows_read,
+        rejected_cells=stream.rejected_cells,
     )
 
 
-def write_rejects(parsed: ParsedExport, path: Path) -> int:
+def strict_failure(export: ParsedExport | ExportStream) -> RowError:
+    """The error --strict gives for an export with rejected rows: the first of them, and how many."""
+    first = next(i for i in export.issues if i.outcome == "rejected")
+    n = sum(1 for i in export.issues if i.outcome == "rejected")
+    column = f", column {first.column!r}" if first.column else ""
+    return RowError(
+        f"{export.path}: row {first.row}{column}: {first.reason}; --strict: {n} rejected row(s), nothing imported",
+        hint="fix the rows (see --rejects rejects.csv for all of them) or import without --strict",
+    )
+
+
+def write_rejects(parsed: ParsedExport | ExportStream, path: Path) -> int:
     """Write the rejected rows to a CSV: columns row, reason, column, then the original columns; cells
     neutralised with npscli.core.textsafe.neutralize_formula; written atomically (temp file + os.replace).
     Returns rows written.
@@ -187,8 +343,8 @@ def write_rejects(parsed: ParsedExport, path: Path) -> int:
     """
     path = Path(path)
     rejected = [issue for issue in parsed.issues if issue.outcome == "rejected"]
-    originals = parsed.original.loc[[issue.row for issue in rejected]]
-    header = ["row", "reason", "column", *parsed.original.columns]
+    originals = parsed.rejected_cells.loc[[issue.row for issue in rejected]]
+    header = ["row", "reason", "column", *parsed.rejected_cells.columns]
     try:
         handle = tempfile.NamedTemporaryFile(
             "w",

@@ -102,13 +102,18 @@ def detect_header(raw: RawTable) -> Header:
 
 
 def extract_data(raw: RawTable, header: Header) -> pd.DataFrame:
-    """The data rows: columns named by ``header``, indexed by spreadsheet row number, blank rows dropped.
+    """The data rows of ``raw.cells``: columns named by ``header``, indexed by spreadsheet row number, blank
+    rows dropped. Workbook cells keep their types; text cells are strings."""
+    return data_rows(raw.cells.iloc[header.data_start :], header)
 
-    Workbook cells keep their types; text cells are strings.
-    """
-    data = raw.cells.iloc[header.data_start :, header.positions]
+
+def data_rows(cells: pd.DataFrame, header: Header) -> pd.DataFrame:
+    """:func:`extract_data` for any run of raw rows below the header (a later chunk of a large file):
+    raw row ``i`` is spreadsheet row ``i + 1``."""
+    data = cells.iloc[:, header.positions]
     data = data.set_axis(header.columns, axis=1)
-    data.index = pd.RangeIndex(header.data_start + 1, header.data_start + 1 + len(data), name="row")
+    start = int(cells.index[0]) + 1 if len(cells) else header.data_start + 1
+    data.index = pd.RangeIndex(start, start + len(data), name="row")
     if data.empty:
         return data
     # Narrow the candidates column by column: most rows are ruled out by their first cell.

@@ -15,7 +15,8 @@ import hashlib
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,12 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 @dataclass(frozen=True)
 class RawTable:
-    """The cells of one export, positional columns ``0..n-1``, nothing interpreted yet."""
+    """The cells of one export, positional columns ``0..n-1``, nothing interpreted yet.
+
+    ``cells`` is the whole table, or, when read with ``chunk_rows``, its first rows: :meth:`more` then yields
+    the rest a chunk at a time (same columns, the index counting on), so a file of any size is read in
+    bounded memory.
+    """
 
     path: Path
     sha256: str
@@ -44,47 +50,100 @@ class RawTable:
     kind: str  # "text" | "workbook"
     encoding: str | None = None
     delimiter: str | None = None
+    estimated_rows: int = 0  # the whole table's rows (exact for a workbook, from the file size for text)
+    _rest: Iterator[pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def complete(self) -> bool:
+        """True when ``cells`` is the whole table."""
+        return self._rest is None
 
-def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
+    def more(self) -> Iterator[pd.DataFrame]:
+        """The chunks after ``cells`` (once: the file is read as they are taken)."""
+        if self._rest is not None:
+            yield from self._rest
+
+    def column(self, position: int, chunk_rows: int = 500_000) -> Iterator[pd.Series]:
+        """One column of the whole table, a chunk at a time (a text file is read again for it)."""
+        if self.complete:
+            yield self.cells[position]
+            return
+        # (all columns are parsed: pandas' usecols refuses records shorter than the header)
+        yield from (chunk[position] for chunk in _text_chunks(self, chunk_rows))
+
+
+def read_table(path: str | Path, sheet: str | None = None, *, chunk_rows: int | None = None) -> RawTable:
     """Read ``path`` into a :class:`RawTable`; any unreadable file raises :class:`InputFileError`.
 
     The format is decided by the file's first bytes, not its name: a workbook saved as ``.csv`` still
     reads, and a text file named ``.xlsx`` is refused as a damaged workbook. ``sheet`` (a name, or a
-    0-based index as text) selects a workbook sheet and is ignored for text files.
+    0-based index as text) selects a workbook sheet and is ignored for text files. With ``chunk_rows``, a
+    text file is read that many rows at a time (see :class:`RawTable`); a workbook is always read whole.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    head = data[:8]
-    is_workbook = head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC)
-    if is_workbook:
+    probe = _probe(path)
+    if probe.workbook:
         cells = _read_workbook(path, sheet)
-        kind, encoding, delimiter = "workbook", None, None
+        raw = RawTable(path=path, sha256=probe.sha256, cells=cells, kind="workbook", estimated_rows=len(cells))
     elif path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise InputFileError(
             f"{path.name}: not a valid {path.suffix.lower()} workbook (the file is not a spreadsheet archive)",
             hint="open it in Excel and save it again as .xlsx, or export the survey as CSV",
         )
     else:
-        cells, encoding, delimiter = _read_text(path, data)
-        kind = "text"
-    if cells.shape[0] == 0 or cells.shape[1] == 0:
+        delimiter, width = sniff_delimiter(probe.head)
+        lines = max(1, probe.head.count("\n"))
+        estimated = int(probe.size / max(1.0, len(probe.head.encode(probe.encoding, "replace")) / lines))
+        raw = RawTable(
+            path=path,
+            sha256=probe.sha256,
+            cells=pd.DataFrame(),
+            kind="text",
+            encoding=probe.encoding,
+            delimiter=delimiter,
+            estimated_rows=estimated,
+        )
+        chunks = _text_chunks(raw, chunk_rows, width=width)
+        first = next(chunks, None)
+        rest = None if chunk_rows is None else chunks
+        raw = replace(raw, cells=first if first is not None else pd.DataFrame(), _rest=rest)
+    if raw.cells.shape[0] == 0 or raw.cells.shape[1] == 0:
         raise InputFileError(f"{path.name}: the file holds no rows", hint="export the survey again")
-    return RawTable(path=path, sha256=digest, cells=cells, kind=kind, encoding=encoding, delimiter=delimiter)
+    return raw
 
 
-def _read_bytes(path: Path) -> bytes:
+@dataclass(frozen=True)
+class _Probe:
+    sha256: str
+    size: int
+    workbook: bool
+    encoding: str = ""
+    head: str = ""  # the first characters of a text file, for the delimiter sniffer
+
+
+_SLICE_BYTES = 8 << 20  # the file is hashed and its encoding checked this much at a time
+
+
+def _probe(path: Path) -> _Probe:
+    """Hash the file and, for text, find its encoding, a slice at a time (the file is never whole in memory)."""
     try:
         if path.is_dir():
             raise InputFileError(
                 f"{path}: is a folder, not an export file", hint="name the exported .csv or .xlsx file"
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            first = handle.read(_SLICE_BYTES)
+            digest = hashlib.sha256(first)
+            size = len(first)
+            filled = bool(first.strip())
+            for piece in iter(lambda: handle.read(_SLICE_BYTES), b""):
+                digest.update(piece)
+                size += len(piece)
+                filled = filled or bool(piece.strip())
     except InputFileError:
         raise
     except FileNotFoundError:
@@ -93,61 +152,66 @@ def _read_bytes(path: Path) -> bytes:
         raise InputFileError(f"{path}: permission denied", hint="check the file's permissions") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
-    if not data.strip():
+    if not filled:
         raise InputFileError(f"{path.name}: the file is empty", hint="export the survey again")
-    return data
+    if first[:8].startswith(_ZIP_MAGIC) or first[:8].startswith(_OLE_MAGIC):
+        return _Probe(sha256=digest.hexdigest(), size=size, workbook=True)
+    head, encoding = _decode(path, first)
+    return _Probe(sha256=digest.hexdigest(), size=size, workbook=False, encoding=encoding, head=head)
 
 
 # --- text (CSV / TSV) ---------------------------------------------------------------------------------------
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Return ``(text, encoding)``: BOMs first, then strict UTF-8, then Windows-1252."""
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+def _decode(path: Path, first: bytes) -> tuple[str, str]:
+    """Return ``(head, encoding)``: BOMs first, then strict UTF-8, then Windows-1252, the whole file checked.
+
+    ``head`` is the text the delimiter sniffer reads (plus one character, so it knows there is more).
+    """
+    if first.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         candidates = ["utf-32"]
-    elif data.startswith(b"\xef\xbb\xbf"):
+    elif first.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    elif first.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
-    elif _looks_like_bomless_utf16(data):
-        candidates = ["utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"]
+    elif _looks_like_bomless_utf16(first):
+        candidates = ["utf-16-le" if first[1:2] == b"\x00" else "utf-16-be"]
     else:
         candidates = ["utf-8", "cp1252"]
     for encoding in candidates:
         try:
-            text = _utf8_head(data, encoding) if encoding in _UTF8 else data.decode(encoding)
+            head = _checked_head(path, encoding)
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
+        if head is None:
             break  # a binary file that happens to decode: refuse it below
-        return text, encoding
+        return head, encoding
     raise InputFileError(
         f"{path.name}: cannot be decoded as text (tried {', '.join(candidates)}); it may be a binary file",
         hint="export the survey again as CSV (UTF-8) or XLSX",
     )
 
 
-_UTF8 = ("utf-8", "utf-8-sig")
-_VALIDATE_BYTES = 8 << 20
+def _checked_head(path: Path, encoding: str) -> str | None:
+    """Decode the whole file as ``encoding`` a slice at a time (raising UnicodeDecodeError where it is not),
+    and return its first characters -- or None for a file holding a NUL character (binary).
 
-
-def _utf8_head(data: bytes, encoding: str) -> str:
-    """Check that ``data`` is valid UTF-8 a slice at a time, and return only the text the delimiter sniffer
-    reads (plus one character, so it knows there is more) -- or ``"\x00"`` for a file holding a NUL.
-
-    pandas decodes UTF-8 bytes itself, so the whole file never needs to exist as one ``str`` (for a
-    file with accents that would be two bytes a character: 350 MB for a million responses).
+    pandas decodes the file itself, so the text never needs to exist as one ``str`` (for a file with
+    accents that would be two bytes a character: 350 MB for a million responses).
     """
-    if b"\x00" in data:  # in UTF-8 the byte 0 is only ever the character NUL
-        return "\x00"
     decoder = codecs.getincrementaldecoder(encoding)()
     head = ""
-    for start in range(0, len(data), _VALIDATE_BYTES):
-        piece = decoder.decode(data[start : start + _VALIDATE_BYTES])
-        if len(head) <= _SNIFF_CHARS:
-            head += piece[: _SNIFF_CHARS + 1 - len(head)]
-    head += decoder.decode(b"", final=True)[: max(0, _SNIFF_CHARS + 1 - len(head))]
-    return head
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(_SLICE_BYTES), b""):
+            text = decoder.decode(piece)
+            if "\x00" in text:
+                return None
+            if len(head) <= _SNIFF_CHARS:
+                head += text[: _SNIFF_CHARS + 1 - len(head)]
+    text = decoder.decode(b"", final=True)
+    if "\x00" in text:
+        return None
+    return head + text[: max(0, _SNIFF_CHARS + 1 - len(head))]
 
 
 def _looks_like_bomless_utf16(data: bytes) -> bool:
@@ -183,7 +247,16 @@ def sniff_delimiter(text: str) -> tuple[str, int]:
         key = (occurrences / len(counts), mode, -DELIMITERS.index(delimiter))
         if best is None or key > best:
             best, best_delimiter, best_width = key, delimiter, max(counts)
-    return best_delimiter, best_width
+    # The width counts blank records too: pandas drops the fields of a first line wider than the columns.
+    return best_delimiter, max(best_width, _widest(sample, best_delimiter))
+
+
+def _widest(sample: str, delimiter: str) -> int:
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    try:
+        return max((len(record) for _, record in zip(range(_SNIFF_RECORDS), reader, strict=False)), default=1)
+    except csv.Error:
+        return 1
 
 
 def _field_counts(sample: str, delimiter: str) -> list[int]:
@@ -200,32 +273,30 @@ def _field_counts(sample: str, delimiter: str) -> list[int]:
     return counts
 
 
-def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, str, str]:
-    text, encoding = _decode(path, data)
-    delimiter, width = sniff_delimiter(text)
-    if encoding in ("utf-8", "utf-8-sig"):
-        # The C parser decodes UTF-8 bytes itself, much faster than reading a Python str buffer.
-        source: io.IOBase = io.BytesIO(data)
-        pandas_encoding: str | None = encoding
-    else:
-        source = io.StringIO(text, newline="")
-        pandas_encoding = None
+def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = None) -> Iterator[pd.DataFrame]:
+    """The cells of a text file as strings: one frame (``chunk_rows`` None) or frames of ``chunk_rows`` rows."""
+    path, delimiter = raw.path, raw.delimiter or ","
+    width = width if width is not None else raw.cells.shape[1]
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "header": None,
+        "names": list(range(width)),
+        "index_col": False,
+        "dtype": str,
+        "keep_default_na": False,
+        "na_filter": False,
+        "skip_blank_lines": False,
+        "quotechar": '"',
+        "doublequote": True,
+        "encoding": raw.encoding,
+        "engine": "c",
+    }
     try:
-        cells = pd.read_csv(
-            source,
-            sep=delimiter,
-            header=None,
-            names=list(range(width)),
-            index_col=False,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            quotechar='"',
-            doublequote=True,
-            encoding=pandas_encoding,
-            engine="c",
-        )
+        if chunk_rows is None:
+            yield pd.read_csv(path, **options)
+            return
+        with pd.read_csv(path, chunksize=chunk_rows, **options) as reader:
+            yield from reader
     except pd.errors.ParserError as error:
         message = str(error)
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
@@ -244,7 +315,8 @@ def _read_text(path: Path, data: bytes) -> tuple[pd.DataFrame, str, str]:
         raise InputFileError(
             f"{path.name}: not a readable delimited text file", hint="export the survey again as CSV or XLSX"
         ) from None
-    return cells, encoding, delimiter
+    except OSError as error:  # the file went away or became unreadable while it was read
+        raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
 
 
 # --- workbooks (XLSX via calamine) --------------------------------------------------------------------------

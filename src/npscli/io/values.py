@@ -198,6 +198,7 @@ def parse_datetimes(
     dayfirst: bool | None,
     default_dayfirst: bool,
     where: str,
+    order_state: DateOrder | None = None,
 ) -> DateParse:
     """Read a date/time column into naive UTC instants.
 
@@ -208,6 +209,7 @@ def parse_datetimes(
     decided for the whole column: day-first if some value has a first field above 12, month-first if some
     has a second field above 12, otherwise ``dayfirst``, otherwise ``default_dayfirst``. ``where`` names the
     file and column in errors (a column mixing both orders, or contradicting an explicit ``dayfirst``).
+    A file read in chunks passes one ``order_state`` (:class:`DateOrder`) for all of them.
     """
     index = values.index
     local = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")  # wall-clock times in `timezone`
@@ -230,7 +232,9 @@ def parse_datetimes(
     typed = local.notna() | utc.notna()
     blank = (text == "") & ~typed
     todo = text[~blank & ~typed]
-    order = _decide_dayfirst(todo, dayfirst, default_dayfirst, where)
+    order_state = order_state or DateOrder(dayfirst, default_dayfirst, where)
+    order_state.observe(todo)
+    order = order_state.decide()
     if not todo.empty:
         _parse_text(todo, order, local, utc)
 
@@ -247,38 +251,64 @@ def _naive(value: datetime) -> datetime:
     return value
 
 
-def _decide_dayfirst(text: pd.Series, dayfirst: bool | None, default_dayfirst: bool, where: str) -> bool:
-    # The first two fields of "dd/mm/..." dates sit in the first 6 characters, and a column holds only a few
-    # hundred distinct such prefixes, so the whole column is checked without a per-row regex.
-    day_first_seen = month_first_seen = False
-    for prefix in {value[:6] for value in text.to_numpy(dtype=object)}:
-        found = _DAY_MONTH_PREFIX.match(prefix)
-        if not found:
-            continue
-        first, second = int(found.group(1)), int(found.group(2))
-        day_first_seen |= first > 12 and second <= 12
-        month_first_seen |= second > 12 and first <= 12
-    if day_first_seen and month_first_seen:
-        raise ColumnError(
-            f"{where} mixes day-first and month-first dates (some values have a day above 12 in the first "
-            "field, others in the second)",
-            hint="export the dates in one format (ISO 8601 is safest), or split the file",
-        )
-    if dayfirst is True and month_first_seen:
-        raise ColumnError(
-            f"{where} holds month-first dates (a second field above 12), but day-first was requested",
-            hint="pass --monthfirst instead of --dayfirst, or leave both out to infer the order",
-        )
-    if dayfirst is False and day_first_seen:
-        raise ColumnError(
-            f"{where} holds day-first dates (a first field above 12), but month-first was requested",
-            hint="pass --dayfirst instead of --monthfirst, or leave both out to infer the order",
-        )
-    if day_first_seen:
-        return True
-    if month_first_seen:
-        return False
-    return default_dayfirst if dayfirst is None else dayfirst
+@dataclass
+class DateOrder:
+    """The day/month order of one file's ``03/11/2025``-style dates, decided for the whole column.
+
+    Day-first if some value has a first field above 12, month-first if some has a second field above 12,
+    otherwise ``requested`` (--dayfirst/--monthfirst), otherwise ``default`` (config). A file read a chunk at
+    a time shows every chunk to :meth:`observe`: a chunk proving the other order than an earlier one is the
+    same error as a column mixing both. ``where`` names the file and column in errors.
+    """
+
+    requested: bool | None
+    default: bool
+    where: str
+    proven: bool | None = None  # the order some value has proven so far
+    ambiguous: bool = False  # some value read either way (both fields 12 or below)
+
+    def observe(self, text: pd.Series) -> None:
+        # The first two fields of "dd/mm/..." dates sit in the first 6 characters, and a column holds only a
+        # few hundred distinct such prefixes, so the whole column is checked without a per-row regex.
+        day_first_seen = month_first_seen = False
+        for prefix in {value[:6] for value in text.to_numpy(dtype=object)}:
+            found = _DAY_MONTH_PREFIX.match(prefix)
+            if not found:
+                continue
+            first, second = int(found.group(1)), int(found.group(2))
+            day_first_seen |= first > 12 and second <= 12
+            month_first_seen |= second > 12 and first <= 12
+            self.ambiguous |= first <= 12 and second <= 12
+        day_first_seen |= self.proven is True
+        month_first_seen |= self.proven is False
+        if day_first_seen and month_first_seen:
+            raise ColumnError(
+                f"{self.where} mixes day-first and month-first dates (some values have a day above 12 in the "
+                "first field, others in the second)",
+                hint="export the dates in one format (ISO 8601 is safest), or split the file",
+            )
+        if self.requested is True and month_first_seen:
+            raise ColumnError(
+                f"{self.where} holds month-first dates (a second field above 12), but day-first was requested",
+                hint="pass --monthfirst instead of --dayfirst, or leave both out to infer the order",
+            )
+        if self.requested is False and day_first_seen:
+            raise ColumnError(
+                f"{self.where} holds day-first dates (a first field above 12), but month-first was requested",
+                hint="pass --dayfirst instead of --monthfirst, or leave both out to infer the order",
+            )
+        if day_first_seen or month_first_seen:
+            self.proven = day_first_seen
+
+    @property
+    def unsettled(self) -> bool:
+        """True while ambiguous values have been read with an order that no value proved nor anyone asked for."""
+        return self.ambiguous and self.proven is None and self.requested is None
+
+    def decide(self) -> bool:
+        if self.proven is not None:
+            return self.proven
+        return self.default if self.requested is None else self.requested
 
 
 def _parse_text(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) -> None:

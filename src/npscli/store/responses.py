@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from npscli.config import TicketSettings
-    from npscli.io.exports import ParsedExport
+    from npscli.io.exports import ExportStream, ParsedExport
+
+    Export = ExportStream | ParsedExport
 
 RESPONSE_COLUMNS = (
     "source",
@@ -102,7 +104,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def outcome_counts(parsed: ParsedExport) -> dict[str, int]:
+def outcome_counts(parsed: Export) -> dict[str, int]:
     counts = {"skipped": 0, "excluded": 0, "rejected": 0}
     for issue in parsed.issues:
         counts[issue.outcome] += 1
@@ -110,12 +112,13 @@ def outcome_counts(parsed: ParsedExport) -> dict[str, int]:
 
 
 def within_file_duplicates(records: pd.DataFrame) -> pd.Series:
-    """True for every row whose response_key already appeared earlier in the same file."""
+    """True for every row whose response_key already appeared earlier in the same records."""
     return records["response_key"].duplicated(keep="first")
 
 
 INSERT_CHUNK_ROWS = 50_000  # rows turned into tuples and inserted at a time: memory stays flat
 BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, rebuilds the indexes after
+_END = object()
 
 
 def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
@@ -194,27 +197,39 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
 
 
-def _row_chunks(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> Iterator[list[tuple]]:
-    """The rows to insert, INSERT_CHUNK_ROWS at a time; the next chunk is built in a helper thread while
-    the database inserts the current one (the drivers release the GIL while they work)."""
-    starts = range(0, len(records), INSERT_CHUNK_ROWS)
-    if len(starts) <= 1:
-        if len(starts):
-            yield _rows_for_insert(records, source, batch_id, dialect)
-        return
+def _row_chunks(parsed: Export, source: str, batch_id: int, dialect: str) -> Iterator[tuple[int, list[tuple]]]:
+    """``(records, rows to insert)`` per INSERT_CHUNK_ROWS of the export. The file is read and parsed, and the
+    next rows built, in a helper thread while the database inserts the current ones (the drivers release
+    the GIL while they work); an error there (a bad line further down the file) is raised here."""
+
+    def pieces() -> Iterator[tuple[int, pd.DataFrame]]:
+        for records in parsed.chunks():
+            duplicate = within_file_duplicates(records)
+            unique = records[~duplicate] if duplicate.any() else records
+            for start in range(0, max(len(unique), 1), INSERT_CHUNK_ROWS):
+                yield (len(records) if start == 0 else 0), unique.iloc[start : start + INSERT_CHUNK_ROWS]
+
+    def build(piece: tuple[int, pd.DataFrame]) -> tuple[int, list[tuple]]:
+        count, records = piece
+        return count, _rows_for_insert(records, source, batch_id, dialect)
+
+    yield from _prefetched(pieces(), build)
+
+
+def _prefetched(items: Iterator, transform) -> Iterator:
+    """``transform(item)`` for each item, the next one computed in a helper thread while the caller works."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def build(start: int) -> list[tuple]:
-        return _rows_for_insert(records.iloc[start : start + INSERT_CHUNK_ROWS], source, batch_id, dialect)
+    def step():
+        item = next(items, _END)
+        return item if item is _END else transform(item)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="npscli-rows") as pool:
-        pending = pool.submit(build, starts[0])
-        for following in (*starts[1:], None):
-            rows = pending.result()
-            if following is not None:
-                pending = pool.submit(build, following)
-            yield rows
-            del rows
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="npscli-import") as pool:
+        pending = pool.submit(step)
+        while (result := pending.result()) is not _END:
+            pending = pool.submit(step)
+            yield result
+            del result
 
 
 @contextmanager
@@ -250,7 +265,7 @@ def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
 
 def import_parsed(
     store: Store,
-    parsed: ParsedExport,
+    parsed: Export,
     *,
     source: str,
     actor: str,
@@ -258,16 +273,15 @@ def import_parsed(
     suggest_cause=None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Import one parsed file in one transaction. Returns its outcome counts.
+    """Import one export in one transaction, a chunk at a time (an :class:`~npscli.io.exports.ExportStream`
+    or a whole :class:`~npscli.io.exports.ParsedExport`). Returns its outcome counts.
 
-    ``now`` (aware) is the import's time, for back-filled runs (--as-of); default the clock.
+    Any error while the file is read (a bad line further down, a whole-file check, a rejected row under
+    --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
+    (--as-of); default the clock.
     """
     from npscli.store.tickets import open_tickets_for_batch
 
-    counts = outcome_counts(parsed)
-    records = parsed.records
-    dup_in_file = within_file_duplicates(records)
-    unique_records = records[~dup_in_file] if dup_in_file.any() else records
     now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
     with store.write() as conn:
         batch_id = conn.execute(
@@ -278,29 +292,36 @@ def import_parsed(
                 layout=parsed.layout,
                 imported_at=now,
                 imported_by=actor,
-                rows_read=parsed.rows_read,
+                rows_read=0,
                 imported=0,
                 duplicates=0,
-                skipped=counts["skipped"],
-                excluded=counts["excluded"],
-                rejected=counts["rejected"],
+                skipped=0,
+                excluded=0,
+                rejected=0,
                 tickets_opened=0,
             )
         ).inserted_primary_key[0]
-        with _bulk_load(conn, store.dialect, len(unique_records)):
-            for rows in _row_chunks(unique_records, source, batch_id, store.dialect):
+        records = 0
+        with _bulk_load(conn, store.dialect, parsed.estimated_rows):
+            for count, rows in _row_chunks(parsed, source, batch_id, store.dialect):
+                records += count
                 insert_responses(conn, rows, store.dialect)
         imported = conn.execute(
             select(func.count()).select_from(schema.responses).where(schema.responses.c.batch_id == batch_id)
         ).scalar_one()
-        duplicates = len(records) - imported
-        opened = open_tickets_for_batch(
-            conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause
-        )
+        duplicates = records - imported
+        counts = outcome_counts(parsed)
+        opened = open_tickets_for_batch(conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause)
         conn.execute(
             schema.import_batches.update()
             .where(schema.import_batches.c.id == batch_id)
-            .values(imported=imported, duplicates=duplicates, tickets_opened=opened)
+            .values(
+                rows_read=parsed.rows_read,
+                imported=imported,
+                duplicates=duplicates,
+                tickets_opened=opened,
+                **counts,
+            )
         )
     return ImportResult(
         file=str(parsed.path),
@@ -317,28 +338,33 @@ def import_parsed(
     )
 
 
-def dry_run_result(store: Store | None, parsed: ParsedExport, *, source: str) -> ImportResult:
+def dry_run_result(store: Store | None, parsed: Export, *, source: str) -> ImportResult:
     """What an import would do, reading the store but writing nothing."""
-    counts = outcome_counts(parsed)
-    records = parsed.records
-    dup_in_file = within_file_duplicates(records)
-    keys = records.loc[~dup_in_file, "response_key"].astype(str).tolist()
-    already = 0
-    if store is not None and keys:
+    seen: set[str] = set()
+    records = already = 0
+    for chunk in parsed.chunks():
+        records += len(chunk)
+        keys = [key for key in chunk["response_key"].astype(str).tolist() if key not in seen]
+        seen.update(keys)
+        if store is None or not keys:
+            continue
         with store.read() as conn:
             for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
                 already += conn.execute(
                     select(func.count())
                     .select_from(schema.responses)
-                    .where(schema.responses.c.source == source, schema.responses.c.response_key.in_(chunk))
+                    .where(
+                        schema.responses.c.source == source,
+                        schema.responses.c.response_key.in_(keys[start : start + 500]),
+                    )
                 ).scalar_one()
-    imported = len(keys) - already
+    imported = len(seen) - already
+    counts = outcome_counts(parsed)
     return ImportResult(
         file=str(parsed.path),
         rows_read=parsed.rows_read,
         imported=imported,
-        duplicates=len(records) - imported,
+        duplicates=records - imported,
         skipped=counts["skipped"],
         excluded=counts["excluded"],
         rejected=counts["rejected"],

@@ -323,11 +323,13 @@ def test_duplicate_and_blank_header_names_are_made_unique(tmp_path: Path):
         [
             ["Date", "Score", "Comment", "Comment", ""],
             ["2025-07-01", "9", "first", "second", "orphan value"],
+            ["2025-07-02", "eleven", "third", "fourth", "kept for the rejects file"],
         ],
     )
     parsed = read_export(path)
     assert parsed.columns == ["Date", "Score", "Comment", "Comment (2)", "column 5"]
-    assert parsed.original.loc[2, "column 5"] == "orphan value"
+    assert len(parsed.records) == 1 and parsed.issues[0].row == 3
+    assert parsed.rejected_cells.loc[3, "column 5"] == "kept for the rejects file"
 
 
 def test_qualtrics_with_two_header_rows_and_no_import_ids(tmp_path: Path):

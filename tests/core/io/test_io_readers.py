@@ -80,11 +80,11 @@ def test_unknown_sheet_lists_the_sheets():
         read_export(EXPORTS / "plain_typed.xlsx", ReadOptions(sheet="Nope"))
 
 
-def test_workbook_cells_become_text_in_original_and_records():
+def test_workbook_cells_become_text_in_records_and_rejected_rows():
     parsed = read_export(EXPORTS / "plain_typed.xlsx")
     assert parsed.records["phone"].tolist() == ["5550141", None, None]  # a number cell, no ".0"
-    assert parsed.original.loc[2, "Submitted"] == "2025-07-01 11:13:44"
-    assert parsed.original.loc[2, "NPS"] == "9"
+    assert parsed.rejected_cells.loc[6, "Submitted"] == "2025-07-03 09:30:00"  # a datetime cell, as shown
+    assert parsed.rejected_cells.loc[6, "NPS"] == "7.5"
     assert parsed.rows_read == 4  # the blank sheet row 5 is not a data row
 
 

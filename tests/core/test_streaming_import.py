@@ -1,0 +1,160 @@
+"""A large export is read, parsed and stored a chunk at a time, with the same outcome as reading it whole.
+
+CHUNK_ROWS is made tiny here so that a file of a few dozen rows spans several chunks; every whole-file
+rule must still hold: one day/month order for the file, the 1-5 scale check over all of it, duplicates
+across chunks, --strict, and an error anywhere in the file leaving the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from npscli.config import TicketSettings
+from npscli.core.errors import ColumnError, InputFileError, RowError
+from npscli.io import exports
+from npscli.io.exports import ReadOptions, open_export, read_export
+from npscli.store import schema
+from npscli.store.engine import open_store
+from npscli.store.maintenance import table_counts
+from npscli.store.responses import dry_run_result, import_parsed
+
+HEADER = ["Response ID", "Date", "Score", "Comment", "Clinic"]
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def rows(count: int, date=lambda i: f"2025-07-{1 + i % 28:02d} 10:{i % 60:02d}", score=lambda i: str(i % 11)):
+    return [[f"R{i}", date(i), score(i), f"comment {i}" if i % 3 else "", f"Clinic {i % 4}"] for i in range(count)]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+
+
+def store_import(store, path, options=ReadOptions()):
+    return import_parsed(store, open_export(path, options), source="s", actor="t", tickets=TicketSettings())
+
+
+def test_chunked_reading_gives_exactly_what_whole_reading_gives(tmp_path, monkeypatch):
+    data = rows(50)
+    data[9][2] = "eleven"  # rejected, in the second chunk
+    data[23][2] = ""  # skipped
+    data[40] = ["", "", "", "", ""]  # a blank line: not a data row
+    path = write(tmp_path / "big.csv", data)
+    whole = read_export(path)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+    chunked = read_export(path)
+    assert chunked.records.equals(whole.records)
+    assert chunked.issues == whole.issues and [i.row for i in chunked.issues] == [11, 25]
+    assert chunked.rows_read == whole.rows_read == 49 == len(chunked.records) + len(chunked.issues)
+    assert chunked.rejected_cells.equals(whole.rejected_cells)
+
+
+def test_a_chunked_import_stores_every_row_once_and_counts_duplicates_across_chunks(tmp_path, small_chunks):
+    data = rows(30)
+    data.append(list(data[2]))  # the same response again, chunks later
+    data.append(list(data[20]))
+    path = write(tmp_path / "dupes.csv", data)
+    store = open_store(str(tmp_path / "s.db"))
+    result = store_import(store, path)
+    assert (result.rows_read, result.imported, result.duplicates) == (32, 30, 2)
+    assert result.tickets_opened == sum(1 for r in data[:30] if int(r[2]) <= 6)
+    assert table_counts(store)["responses"] == 30
+    again = store_import(store, path)
+    assert (again.imported, again.duplicates, again.tickets_opened) == (0, 32, 0)
+    with store.read() as conn:
+        batch = conn.execute(select(schema.import_batches).order_by(schema.import_batches.c.id)).mappings().first()
+    assert (batch["rows_read"], batch["imported"], batch["duplicates"]) == (32, 30, 2)
+    # the dry run reads the same way
+    dry = dry_run_result(store, open_export(path), source="s")
+    assert (dry.imported, dry.duplicates) == (0, 32)
+    store.dispose()
+
+
+def test_a_later_chunk_proving_day_first_settles_the_order_for_the_whole_file(tmp_path, small_chunks):
+    # rows 0-29 read either way (03/04/2025); row 30 proves day-first (25/04/2025)
+    data = rows(30, date=lambda i: f"{1 + i % 12:02d}/04/2025 10:00") + [["R30", "25/04/2025 10:00", "9", "", "C"]]
+    path = write(tmp_path / "dayfirst.csv", data)
+    parsed = read_export(path, ReadOptions(default_dayfirst=False))
+    months = {stamp.month for stamp in parsed.records["submitted_at"]}
+    assert months == {4}  # every row read day-first, not only the chunk that proved it
+
+
+def test_chunks_proving_both_orders_are_refused_and_nothing_is_stored(tmp_path, small_chunks):
+    data = rows(20, date=lambda i: "25/04/2025 10:00") + rows(20, date=lambda i: "04/25/2025 10:00")
+    path = write(tmp_path / "mixed.csv", data)
+    store = open_store(str(tmp_path / "s.db"))
+    with pytest.raises(ColumnError, match="mixes day-first and month-first"):
+        store_import(store, path)
+    assert table_counts(store)["responses"] == 0 and table_counts(store)["import_batches"] == 0
+    store.dispose()
+
+
+def test_a_bad_line_far_down_the_file_leaves_the_store_as_it_was(tmp_path, small_chunks):
+    store = open_store(str(tmp_path / "s.db"))
+    store_import(store, write(tmp_path / "first.csv", rows(10)))
+    before = table_counts(store)
+    path = write(tmp_path / "broken.csv", rows(100))  # past the lines the delimiter sniffer reads
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("R999,2025-07-01,9,too,many,fields,here\n")
+    with pytest.raises(InputFileError, match="broken.csv: line 102 has 7 comma-separated fields"):
+        store_import(store, path)
+    assert table_counts(store) == before
+    store.dispose()
+
+
+def test_strict_counts_every_rejected_row_of_the_file_and_stores_nothing(tmp_path, small_chunks):
+    data = rows(40)
+    for i in (3, 20, 35):
+        data[i][2] = "11"
+    store = open_store(str(tmp_path / "s.db"))
+    with pytest.raises(RowError, match=r"row 5, column 'Score'.*--strict: 3 rejected row\(s\), nothing imported"):
+        store_import(store, write(tmp_path / "strict.csv", data), ReadOptions(strict=True))
+    assert table_counts(store)["responses"] == 0
+    store.dispose()
+
+
+def test_the_scale_check_looks_at_the_whole_file(tmp_path, small_chunks):
+    one_to_five = rows(30, score=lambda i: str(1 + i % 5))
+    with pytest.raises(ColumnError, match="looks like a 1-5 scale"):
+        read_export(write(tmp_path / "csat.csv", one_to_five))
+    # 1-5 in the first chunks, a 9 further down: a 0-10 column after all
+    nps = one_to_five + [["R99", "2025-07-01 10:00", "9", "", "C"]]
+    assert len(read_export(write(tmp_path / "nps.csv", nps)).records) == 31
+
+
+def test_rejected_rows_of_every_chunk_reach_the_rejects_file(tmp_path, small_chunks):
+    data = rows(30)
+    for i in (1, 15, 29):
+        data[i][2] = "ten"
+    export = open_export(write(tmp_path / "r.csv", data))
+    list(export.chunks())
+    target = tmp_path / "rejects.csv"
+    assert exports.write_rejects(export, target) == 3
+    with target.open(encoding="utf-8-sig") as handle:
+        lines = list(csv.reader(handle))
+    assert [line[0] for line in lines[1:]] == ["3", "17", "31"]
+    assert [line[3] for line in lines[1:]] == ["R1", "R15", "R29"]
+
+
+def test_memory_per_chunk_not_per_file(tmp_path, small_chunks):
+    """The stream holds one chunk of cells at a time: its raw table never has more than CHUNK_ROWS rows."""
+    export = open_export(write(tmp_path / "m.csv", rows(50)))
+    sizes = [len(records) for records in export.chunks()]
+    assert len(sizes) >= 7 and max(sizes) <= 7 and sum(sizes) == 50
+    assert len(export._raw.cells) <= 7
+    store = open_store(str(tmp_path / "s.db"))
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.responses)).scalar_one() == 0
+    store.dispose()
