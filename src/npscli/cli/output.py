@@ -117,16 +117,15 @@ def make_console(stderr: bool = False):
     )
 
 
-def to_table(
-    rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None
-) -> None:
+def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     console = console or make_console()
     tty = console.is_terminal
     table = Table(
-        title=title,
+        title=None if title is None else Text(title),
         box=box.SIMPLE_HEAD if tty else box.ASCII2,
         show_lines=any(c.wrap for c in cols),
         header_style="bold" if tty and console.color_system else "",
@@ -134,7 +133,7 @@ def to_table(
     )
     for c in cols:
         table.add_column(
-            c.key if c.header is None else c.header,
+            Text(c.key if c.header is None else c.header),
             justify=c.justify,  # type: ignore[arg-type]
             overflow="fold",
             no_wrap=not c.wrap,
@@ -142,7 +141,8 @@ def to_table(
             ratio=3 if c.wrap else None,
         )
     for row in rows:
-        table.add_row(*[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
+        # Text, not str: rich would read "[phone]" (a redacted comment) or "[sic]" as markup and drop it
+        table.add_row(*[Text(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
     console.print(table)
 
 
