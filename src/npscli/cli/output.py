@@ -77,12 +77,19 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> str:
+    """A number stays a number (-10.7 is a negative NPS, not a formula); text Excel would run is neutralised."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _plain(value)
+    return neutralize_formula(_plain(value))
+
+
 def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(keys)
     for row in rows:
-        writer.writerow([neutralize_formula(_plain(row.get(k))) for k in keys])
+        writer.writerow([_csv_cell(row.get(k)) for k in keys])
     return buf.getvalue()
 
 
