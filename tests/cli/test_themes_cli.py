@@ -75,3 +75,14 @@ def test_the_table_shows_the_redaction_placeholders(sample):
     assert table.exit_code == 0, table.output
     assert "Call me at [phone]" in " ".join(table.stdout.replace("|", " ").split())
     assert "773-555-0163" not in table.stdout
+
+
+def test_emerging_honours_the_location_filter_and_refuses_a_since(sample):
+    def emerging(*args):
+        return js(sample("themes", "--emerging", "--as-of", "2026-11-16", "--format", "json", *args))
+
+    assert [(r["location"], r["theme"]) for r in emerging("--location", "Eastgate")] == [("Eastgate", "billing")]
+    assert emerging("--location", "Downtown", "--location", "Westview") == []
+    refused = sample("themes", "--emerging", "--since", "4w", "--as-of", "2026-11-16")
+    assert refused.exit_code == 2, refused.output
+    assert "--window" in refused.stderr and "Traceback" not in refused.output
