@@ -279,6 +279,20 @@ def test_svg_is_self_contained_escaped_and_deterministic():
     assert svg.y_range([[svg.Point("a", 50.0, 40.0, 60.0)]]) == (30.0, 70.0)
 
 
+def test_axis_labels_thin_out_on_small_charts_and_keep_the_latest():
+    points = [svg.Point(f"W{w}", 20.0, 10.0, 30.0, n=40) for w in range(35, 47)]
+
+    def labels(chart: str) -> list[str]:
+        return re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', chart)
+
+    assert labels(svg.line_chart(points, title="t")) == [p.label for p in points]  # the wide chart: all twelve
+    small = labels(svg.line_chart(points, title="t", width=350, height=170))
+    assert small == ["W36", "W38", "W40", "W42", "W44", "W46"]  # every other week, ending on the report's own
+    many = [svg.Point(f"2025-W{w:02d}", 20.0, n=40) for w in range(1, 53)]
+    shown = labels(svg.line_chart(many, title="t"))
+    assert shown[-1] == "2025-W52" and 5 <= len(shown) <= 13
+
+
 def test_html_is_one_file_autoescaped_without_script(weekly):
     page = render.html(weekly)
     assert page.count("<svg") == 4  # overall + 3 locations
