@@ -182,7 +182,8 @@ def line_chart(
     last = next((i for i in range(count - 1, -1, -1) if points[i].value is not None), None)
     if last is None:
         out.append(
-            f'<text x="{_f(left + plot_w / 2)}" y="{_f(upper + plot_h / 2)}" text-anchor="middle" '
+            # above the middle: on the full -100..100 axis the middle is the zero line, which would strike it through
+            f'<text x="{_f(left + plot_w / 2)}" y="{_f(upper + plot_h / 2 - 8)}" text-anchor="middle" '
             f'fill="{AXIS}">no responses</text>'
         )
     else:
