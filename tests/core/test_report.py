@@ -275,7 +275,10 @@ def test_svg_is_self_contained_escaped_and_deterministic():
     assert "<script" not in a and "&lt;script&gt;" in a and "&amp; Co" in a
     assert a.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "href" not in a
     assert a.count('class="point"') == 2 and 'fill="#ffffff" stroke' in a  # the low-n point is hollow
-    assert "no responses" in svg.line_chart([svg.Point("W1", None)], title="t")
+    empty = svg.line_chart([svg.Point("W1", None)], title="t")
+    zero_line = float(re.search(r'<line x1="[\d.]+" y1="([\d.]+)"[^>]*stroke="#6b7280"', empty).group(1))
+    label_y = float(re.search(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>no responses</text>', empty).group(1))
+    assert zero_line - label_y >= 6  # the words sit above the zero line, not struck through by it
     assert svg.y_range([[svg.Point("a", 50.0, 40.0, 60.0)]]) == (30.0, 70.0)
 
 
