@@ -4,9 +4,14 @@
     python scripts/screenshot.py out/nps-weekly-2025-W47.html docs/report-weekly.png
     python scripts/screenshot.py out/nps-weekly-2025-W47.html --measure      # JSON on stdout
 
+docs/report-weekly.png is the report `make demo` writes (with clinic_name = "Riverside Health"), shot at
+--window-size 1200,2600; regenerate it whenever the report's layout changes.
+
 ``--measure`` loads a copy of the page with a small script appended (the report itself has none) that
-writes, for every ``<svg>``, its rendered box and the boxes of its drawn lines, bands and points into the
-DOM, which ``--dump-dom`` then returns. It proves the charts were laid out and painted with a real size.
+writes, for every ``<svg>``, its rendered box, the boxes of its drawn lines, bands and points, and the
+horizontal extent of each x-axis label (as laid out with the fonts this machine has) into the DOM, which
+``--dump-dom`` then returns. It proves the charts were laid out and painted with a real size, and lets a
+check see whether any two axis labels overlap.
 
 Chromium comes from Debian (``apt-get install -y chromium``); set ``CHROMIUM=/path/to/binary`` to use
 another build. Standard library only (a minimal PNG reader is included for checking pixels in tests).
@@ -51,7 +56,10 @@ MEASURE_SCRIPT = """
       id: svg.id, x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height,
       lines: Array.from(svg.querySelectorAll(".line")).map(box),
       bands: Array.from(svg.querySelectorAll(".band")).map(box),
-      points: svg.querySelectorAll(".point").length
+      points: svg.querySelectorAll(".point").length,
+      xlabels: Array.from(svg.querySelectorAll(".xlabel")).map(function (t) {
+        var b = t.getBoundingClientRect(); return {text: t.textContent, left: b.left, right: b.right};
+      })
     });
   });
   var pre = document.createElement("pre");

@@ -394,6 +394,93 @@ def test_digest_as_the_configured_default(cli, isolated, smtp_server):
     assert len(smtp_server.messages) == 3
 
 
+# ---------------------------------------------------------------------------------------------- emerging issues
+
+BILLING = [
+    "Charged twice for my copay.",
+    "Surprise bill after my visit.",
+    "The bill was wrong again.",
+    "Billing charged me twice.",
+    "Insurance claim denied, the clinic never sent it.",
+]
+
+
+def eastgate_rows(billing_complaints: int) -> list[dict]:
+    """Eight quiet weeks at Eastgate (waits, never billing), then billing complaints in the last two days."""
+    quiet = [
+        {
+            "response_id": f"quiet-{week}-{i}",
+            "submitted_at": T - timedelta(days=8 + 7 * week + i),
+            "score": 7,
+            "location": "Eastgate",
+            "comment": "The wait was long.",
+        }
+        for week in range(8)
+        for i in range(2)
+    ]
+    spike = [
+        {
+            "response_id": f"bill-{i}",
+            "submitted_at": T - timedelta(hours=40 - 5 * i),
+            "score": 5,
+            "location": "Eastgate",
+            "comment": BILLING[i],
+        }
+        for i in range(billing_complaints)
+    ]
+    return quiet + spike
+
+
+def bodies(smtp) -> dict[str, str]:
+    return {m.message["Subject"]: m.message.get_body(("plain",)).get_content() for m in smtp.messages}
+
+
+def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, smtp_server):
+    seed(clinic.db, eastgate_rows(5))
+    assert alert(clinic).exit_code == 0
+    tickets = tickets_by_response(clinic.db)
+    issue = "Eastgate — Billing and insurance: 5 mentions in the last 7 days"
+    for subject, body in bodies(smtp_server).items():
+        part_of_it = any(tickets[f"bill-{i}"] in subject for i in range(5))
+        assert (issue in body) == part_of_it, subject
+        assert ("Part of an emerging issue" in body) == part_of_it, subject
+    assert sum(issue in b for b in bodies(smtp_server).values()) == 5
+
+    smtp_server.messages.clear()
+    seed(
+        clinic.db,
+        [
+            {
+                "response_id": "bill-late",
+                "submitted_at": T + timedelta(minutes=5),
+                "score": 5,
+                "location": "Eastgate",
+                "comment": "Billed twice.",
+            }
+        ],
+    )
+    assert clinic("alert", "--as-of", "2025-11-10T09:15", "--digest").exit_code == 0
+    [digest] = [m.message.get_body(("plain",)).get_content() for m in smtp_server.messages]
+    assert "6 mentions in the last 7 days" in digest and "Part of the emerging issue above." in digest
+
+
+def test_no_emerging_issue_no_mention(clinic, smtp_server):
+    seed(clinic.db, eastgate_rows(2))  # two complaints are an anecdote
+    assert alert(clinic).exit_code == 0
+    assert len(smtp_server.messages) == 7
+    assert not any("emerging" in b for b in bodies(smtp_server).values())
+
+
+def test_a_broken_taxonomy_does_not_hold_the_alerts_back(clinic, smtp_server, isolated):
+    seed(clinic.db, eastgate_rows(5))
+    with (isolated / "npscli.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[themes]\ntaxonomy = "missing-themes.toml"\n')
+    result = alert(clinic)
+    assert result.exit_code == 0, result.output
+    assert "emerging issues are left out" in result.stderr and "missing-themes.toml" in result.stderr
+    assert len(smtp_server.messages) == 10
+
+
 # ---------------------------------------------------------------------------------------------- outbox
 
 

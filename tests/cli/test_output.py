@@ -64,3 +64,17 @@ def test_wide_characters_keep_the_grid_aligned():
 def test_no_rows_gives_the_header_only():
     lines = _lines(plain_table([], COLS, title=None, width=160))
     assert len(lines) == 3 and "received" in lines[1]
+
+
+def test_the_terminal_table_prints_brackets_literally():
+    """On a terminal rich draws the table: a redacted "[phone]" must not be taken for console markup."""
+    import io
+
+    from rich.console import Console
+
+    from npscli.cli.output import to_table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
+    to_table([{"when": "x", "score": 3, "comment": "Call me at [phone] or [bold]now", "flag": ""}], COLS, console=console)
+    assert "Call me at [phone] or [bold]now" in buffer.getvalue()

@@ -329,3 +329,21 @@ def test_templates_list_show_copy(cli, isolated):
 
     assert cli("templates", "show", "nope", db=False).exit_code == 5
     assert cli("templates", "copy", "../../etc/passwd", "x", db=False).exit_code == 2
+
+
+def test_an_abusive_comment_is_flagged_and_never_answered_in_public(cli, clinic, isolated):
+    fill(clinic, [response("1", comment="The front desk lady is a complete idiot."), response("2")])
+    shown = cli("tickets", "show", "T-000001")
+    assert shown.exit_code == 0, shown.output
+    assert "abusive language: do not answer this comment in public" in shown.stdout
+    assert json.loads(cli("tickets", "show", "T-000001", "--format", "json").stdout)["abusive"] is True
+    assert json.loads(cli("tickets", "show", "T-000002", "--format", "json").stdout)["abusive"] is False
+
+    refused = draft(cli, "--template", "public_reply", "--ticket", "T-000001")
+    assert refused.exit_code == 8, refused.output
+    assert "abusive language" in refused.stderr and "idiot" not in refused.output
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
+    # a private follow-up is still drafted, and the other review can be answered in public
+    assert draft(cli, "--ticket", "T-000001").exit_code == 0
+    assert draft(cli, "--template", "public_reply", "--ticket", "T-000002").exit_code == 0
+    assert files(isolated / "outreach") == ["T-000001-ana-perez.eml", "T-000002-public-reply.txt"]

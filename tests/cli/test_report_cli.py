@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import random
 from datetime import date, datetime, timedelta
@@ -342,6 +343,11 @@ def test_the_html_report_renders_its_charts_in_headless_chromium(sqlite_cli, tmp
         assert c["bands"] and all(b["w"] > 0 and b["h"] > 0 for b in c["bands"])
         assert c["lines"] and all(line["w"] > 0 for line in c["lines"])
     assert len(charts["trend-westview-clinic"]["lines"]) == 2  # the silent week is a gap
+    for c in charts.values():  # the x-axis labels, as this machine's fonts lay them out, never overlap
+        labels = c["xlabels"]
+        assert labels and labels[-1]["text"] == "W47", c["id"]  # the report's own week is always labelled
+        overlaps = [(a["text"], b["text"]) for a, b in itertools.pairwise(labels) if a["right"] + 2 > b["left"]]
+        assert not overlaps, (c["id"], overlaps)
 
     png = shot.screenshot(page, tmp_path / "report.png", window_size="1200,900")  # same width: same layout
     overall = charts["trend-overall"]

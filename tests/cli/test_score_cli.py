@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -154,3 +156,31 @@ def test_table_csv_markdown(cli, tmp_path):
     assert csv_out.stdout.splitlines()[0] == "location," + ",".join(CONTRACT)
     md = cli("score", path, "--format", "markdown")
     assert md.stdout.count("|") > 10
+
+
+def test_csv_keeps_negative_numbers_as_numbers_and_neutralises_text(cli, tmp_path):
+    path = export(tmp_path)
+    rows = run_json(cli, path, "--by", "location")
+    csv_out = cli("score", path, "--by", "location", "--format", "csv", "--as-of", "2025-11-17")
+    assert csv_out.exit_code == 0, csv_out.output
+    parsed = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    eastgate = next(r for r in parsed if r["location"] == "Eastgate")
+    expected = next(r for r in rows if r["location"] == "Eastgate")
+    assert expected["nps"] < 0 and expected["ci_low"] < 0  # the check below needs negative numbers
+    # a negative NPS is a number a spreadsheet can sum, not text behind a quote
+    assert float(eastgate["nps"]) == expected["nps"] and float(eastgate["ci_low"]) == expected["ci_low"]
+
+    evil = '=HYPERLINK("http://evil.example/x","click me")'
+    hostile = tmp_path / "hostile.csv"
+    write_plain(
+        hostile,
+        [
+            response("h1", "2025-11-12T10:00:00-06:00", 1, comment=evil),
+            response("h2", "2025-11-12T11:00:00-06:00", 2, comment="-rude receptionist"),
+        ],
+    )
+    assert cli("import", hostile).exit_code == 0
+    listed = cli("detractors", "--since", "30d", "--as-of", "2025-11-17", "--format", "csv")
+    assert listed.exit_code == 0, listed.output
+    comments = {r["comment"] for r in csv.DictReader(io.StringIO(listed.stdout))}
+    assert comments == {"'" + evil, "'-rude receptionist"}

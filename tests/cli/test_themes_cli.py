@@ -66,3 +66,23 @@ def test_tickets_get_a_suggested_root_cause(sample):
     )
     billing = [r for r in rows if r["comment"] and "charged twice" in r["comment"].lower()]
     assert billing and all(r["suggested_cause"] == "billing" for r in billing)
+
+
+def test_the_table_shows_the_redaction_placeholders(sample):
+    # "Charged twice for my copay. Call me at 773-555-0163 ..." (Eastgate, 2026-11-13): the table must show
+    # where the phone number was, not swallow "[phone]" as console markup
+    table = sample("themes", "--since", "2026-11-13", "--until", "2026-11-13", "--as-of", "2026-11-16")
+    assert table.exit_code == 0, table.output
+    assert "Call me at [phone]" in " ".join(table.stdout.replace("|", " ").split())
+    assert "773-555-0163" not in table.stdout
+
+
+def test_emerging_honours_the_location_filter_and_refuses_a_since(sample):
+    def emerging(*args):
+        return js(sample("themes", "--emerging", "--as-of", "2026-11-16", "--format", "json", *args))
+
+    assert [(r["location"], r["theme"]) for r in emerging("--location", "Eastgate")] == [("Eastgate", "billing")]
+    assert emerging("--location", "Downtown", "--location", "Westview") == []
+    refused = sample("themes", "--emerging", "--since", "4w", "--as-of", "2026-11-16")
+    assert refused.exit_code == 2, refused.output
+    assert "--window" in refused.stderr and "Traceback" not in refused.output

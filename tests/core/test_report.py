@@ -275,8 +275,25 @@ def test_svg_is_self_contained_escaped_and_deterministic():
     assert "<script" not in a and "&lt;script&gt;" in a and "&amp; Co" in a
     assert a.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "href" not in a
     assert a.count('class="point"') == 2 and 'fill="#ffffff" stroke' in a  # the low-n point is hollow
-    assert "no responses" in svg.line_chart([svg.Point("W1", None)], title="t")
+    empty = svg.line_chart([svg.Point("W1", None)], title="t")
+    zero_line = float(re.search(r'<line x1="[\d.]+" y1="([\d.]+)"[^>]*stroke="#6b7280"', empty).group(1))
+    label_y = float(re.search(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>no responses</text>', empty).group(1))
+    assert zero_line - label_y >= 6  # the words sit above the zero line, not struck through by it
     assert svg.y_range([[svg.Point("a", 50.0, 40.0, 60.0)]]) == (30.0, 70.0)
+
+
+def test_axis_labels_thin_out_on_small_charts_and_keep_the_latest():
+    points = [svg.Point(f"W{w}", 20.0, 10.0, 30.0, n=40) for w in range(35, 47)]
+
+    def labels(chart: str) -> list[str]:
+        return re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', chart)
+
+    assert labels(svg.line_chart(points, title="t")) == [p.label for p in points]  # the wide chart: all twelve
+    small = labels(svg.line_chart(points, title="t", width=350, height=170))
+    assert small == ["W36", "W38", "W40", "W42", "W44", "W46"]  # every other week, ending on the report's own
+    many = [svg.Point(f"2025-W{w:02d}", 20.0, n=40) for w in range(1, 53)]
+    shown = labels(svg.line_chart(many, title="t"))
+    assert shown[-1] == "2025-W52" and 5 <= len(shown) <= 13
 
 
 def test_html_is_one_file_autoescaped_without_script(weekly):

@@ -127,6 +127,7 @@ def alert_command(
 
     if dry_run:
         rows = engine.preview(store, run, since=floor)
+        _with_emerging(store, run, s, rows)
         jobs = engine.compose_jobs(rows, run)  # renders everything: a template error shows now, not at 3 am
         report = engine.report_rows(jobs, run, dry_run=True)
         _show(report, fmt, always=True, title=f"{len(report)} alert(s) would be sent")
@@ -136,7 +137,9 @@ def alert_command(
 
     with run_lock(store):
         claim(store, engine.plan(store, run, since=floor), now=now)
-        jobs = engine.compose_jobs(engine.pending_deliveries(store, run), run)
+        rows = engine.pending_deliveries(store, run)
+        _with_emerging(store, run, s, rows)
+        jobs = engine.compose_jobs(rows, run)
         engine.deliver(store, jobs, run, mailer=mailer, how="to the outbox" if outbox else "by email")
     report = engine.report_rows(jobs, run, outbox=outbox is not None)
     _show(report, fmt, always=False, title=f"{len(report)} alert(s)")
@@ -157,6 +160,23 @@ def alert_command(
             "run retries them",
             hint="check [smtp] / alerts.webhook_url and the server; `npscli alert --dry-run` lists what is pending",
         )
+
+
+def _with_emerging(store, run, s, rows: list[dict]) -> None:
+    """Find the emerging issues the detractors' alerts should mention (only when there is something to send).
+
+    A broken theme taxonomy must not hold the alerts back: they go out without it, with a warning."""
+    from npscli.io.taxonomy import load_configured_taxonomy
+    from npscli.reports import alerts as engine
+
+    if not any(r["channel"] == "email" and (r.get("comment") or "").strip() for r in rows):
+        return
+    try:
+        run.taxonomy = load_configured_taxonomy(s)
+    except ConfigError as exc:
+        warn(f"emerging issues are left out of these alerts: {exc}")
+        return
+    engine.find_emerging(store, run)
 
 
 def _show(rows: list[dict], fmt: OutputFormat, *, always: bool, title: str) -> None:

@@ -77,12 +77,19 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> str:
+    """A number stays a number (-10.7 is a negative NPS, not a formula); text Excel would run is neutralised."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _plain(value)
+    return neutralize_formula(_plain(value))
+
+
 def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(keys)
     for row in rows:
-        writer.writerow([neutralize_formula(_plain(row.get(k))) for k in keys])
+        writer.writerow([_csv_cell(row.get(k)) for k in keys])
     return buf.getvalue()
 
 
@@ -126,11 +133,12 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
         return
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     console = console or make_console()
     tty = console.is_terminal
     table = Table(
-        title=title,
+        title=None if title is None else Text(title),
         box=box.SIMPLE_HEAD if tty else box.ASCII2,
         show_lines=any(c.wrap for c in cols),
         header_style="bold" if tty and console.color_system else "",
@@ -138,7 +146,7 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
     )
     for c in cols:
         table.add_column(
-            _header(c),
+            Text(_header(c)),
             justify=c.justify,  # type: ignore[arg-type]
             overflow="fold",
             no_wrap=not c.wrap,
@@ -146,7 +154,8 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
             ratio=3 if c.wrap else None,
         )
     for row_cells in cells:
-        table.add_row(*row_cells)
+        # Text, not str: rich would read "[phone]" (a redacted comment) or "[sic]" as markup and drop it
+        table.add_row(*[Text(cell) for cell in row_cells])
     console.print(table)
 
 

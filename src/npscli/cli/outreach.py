@@ -133,6 +133,12 @@ def draft_outreach_command(
     try:
         chosen, skips, counts = engine.select(store, sel)
         drafts, unreachable = engine.plan(chosen, sel, cfg, names, tz=s.timezone, now=now)
+        if any(d.kind == engine.KIND_PUBLIC for d in drafts):
+            from npscli.io.taxonomy import load_configured_taxonomy
+
+            taxonomy = load_configured_taxonomy(s)
+            for draft in drafts:
+                engine.refuse_abusive_public_reply(draft, taxonomy)
         for draft in drafts:  # everything rendered (and checked) before anything is written
             engine.render(draft, user_dir=user_dir)
         rows = []

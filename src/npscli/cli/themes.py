@@ -43,6 +43,12 @@ def themes_command(
     taxonomy = load_configured_taxonomy(s)
     store = context.open_db(s)
     if emerging:
+        if since or until:
+            raise UsageError(
+                "--since/--until do not apply to --emerging",
+                hint="--emerging compares the last --window (7d) with the --baseline (8w) before it; "
+                "--as-of sets when the window ends",
+            )
         issues = emerging_issues(
             store,
             taxonomy,
@@ -51,6 +57,7 @@ def themes_command(
             baseline=parse_duration(baseline),
             by=by or "location",
             max_score=6 if detractors_only else 8,
+            filters=context.group_filters(location, department),
         )
         rows = [
             {

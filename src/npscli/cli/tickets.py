@@ -22,7 +22,7 @@ from npscli.cli.options import (
 )
 from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core import tickets as rules
-from npscli.core.errors import UsageError
+from npscli.core.errors import ConfigError, UsageError
 
 app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
 
@@ -128,12 +128,18 @@ def show_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """One ticket: the response, the full comment and the whole history."""
+    from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.views import local_iso, local_short, ticket_row
     from npscli.store.tickets import show_ticket
 
     s, store, now = _ctx(db, None, as_of)
     t, events = show_ticket(store, rules.parse_ticket_id(ticket))
     row = ticket_row(t, now=now, tz=s.timezone, show_contact=show_contact)
+    try:
+        taxonomy = load_configured_taxonomy(s)
+    except ConfigError:  # a broken taxonomy file must not hide a ticket; `npscli themes` reports it
+        taxonomy = None
+    row["abusive"] = bool(taxonomy and row["comment"] and taxonomy.is_abusive(row["comment"]))
     history = [
         {
             "at": local_iso(e["at"], s.timezone),
@@ -165,6 +171,8 @@ def show_command(
         out.write(f"suggested root cause: {row['suggested_cause']}\n")
     if row["root_causes"]:
         out.write(f"root cause: {row['root_causes']}\n")
+    if row["abusive"]:
+        out.write("abusive language: do not answer this comment in public\n")
     out.write("comment:\n")
     for line in (row["comment"] or "(no comment)").splitlines() or [""]:
         out.write(f"  {line}\n")

@@ -13,8 +13,15 @@ Templates (user folder first, then the packaged ``templates/alerts/``):
 
 Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
 comment, comment_redacted, ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact
-(None unless ``alerts.include_contact``: name, email, phone), reason. Every template also gets
-clinic_name and recipient; the digest gets detractors and overdue (lists of items); the webhook, items.
+(None unless ``alerts.include_contact``: name, email, phone), reason, emerging. Every template also gets
+clinic_name and recipient; the digest gets detractors and overdue (lists of items) and emerging; the
+webhook, items.
+
+``emerging`` (of an item: a list of lines) names the emerging issues a detractor's comment is part of: a
+theme of the comment that `npscli themes --emerging` flags at the response's location right now (the
+same detection, ``npscli.reports.themes.emerging_issues``, over the last 7 days against the 8 weeks
+before). So the manager reading "charged twice" also reads that six other Eastgate patients said the same
+this week. The digest's ``emerging`` is the distinct lines of its detractors.
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ class RunContext:
     digest: bool = False
     use_email: bool = True
     webhook: str | None = None  # the store label of the webhook ("webhook:host"), when one is configured
+    taxonomy: Any = None  # the theme taxonomy, for emerging issues (None: they are left out)
+    emerging: list[Any] = field(default_factory=list)  # the flagged issues (core.emerging.Emerging), see below
 
 
 @dataclass
@@ -132,6 +141,27 @@ def preview(store: Store, ctx: RunContext, *, since: datetime | None) -> list[di
 # ---------------------------------------------------------------------------------------------- content
 
 
+def find_emerging(store: Store, ctx: RunContext) -> None:
+    """Set ``ctx.emerging``: the (theme, location) issues flagged now, as `npscli themes --emerging` does."""
+    if ctx.taxonomy is None:
+        return
+    from npscli.reports.themes import emerging_issues
+
+    ctx.emerging = emerging_issues(store, ctx.taxonomy, now=ctx.now, by="location")
+
+
+def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
+    """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
+    if not ctx.emerging or row["channel"] == book.CHANNEL_OVERDUE or not (row.get("comment") or "").strip():
+        return []
+    from npscli.reports.themes import describe_issue
+
+    themes = set(ctx.taxonomy.match(row["comment"]))
+    return [
+        describe_issue(e, ctx.taxonomy) for e in ctx.emerging if e.group == row.get("location") and e.theme in themes
+    ]
+
+
 def _naive_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
@@ -205,6 +235,7 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
         "overdue_for": overdue_for,
         "contact": contact,
         "reason": _reason(row, cfg),
+        "emerging": _emerging_lines(row, ctx),
     }
 
 
@@ -238,9 +269,11 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
         for r in mail_rows:
             by_recipient.setdefault(r["recipient"], []).append(r)
         for recipient, mine in by_recipient.items():
+            detractors = [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_EMAIL]
             context = {
-                "detractors": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_EMAIL],
+                "detractors": detractors,
                 "overdue": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_OVERDUE],
+                "emerging": list(dict.fromkeys(line for d in detractors for line in d["emerging"])),
             }
             out = _email(ctx, recipient, "digest", context, f"digest-{recipient}")
             jobs.append(Job("email", recipient, mine, outgoing=out))

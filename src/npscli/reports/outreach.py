@@ -794,6 +794,17 @@ def public_reply_problems(text: str, context: dict[str, Any]) -> list[str]:
     return problems
 
 
+def refuse_abusive_public_reply(draft: Draft, taxonomy: Any) -> None:
+    """A review with abusive language is not answered in public (the taxonomy's abusive-language list): the
+    reply would put the thread back on top. PublicReplyError (exit 8) before anything is written."""
+    if draft.kind == KIND_PUBLIC and taxonomy.is_abusive(draft.ticket.get("comment")):
+        raise PublicReplyError(
+            f"public reply for {draft.ticket_id} refused: the comment uses abusive language and is not answered "
+            "in public",
+            hint=f"reach the patient privately instead: npscli draft-outreach --ticket {draft.ticket_id}",
+        )
+
+
 def check_public_reply(text: str, context: dict[str, Any], *, ticket_id: str, template: str) -> None:
     """Raise PublicReplyError when ``public_reply_problems`` finds anything (the message quotes nothing)."""
     problems = public_reply_problems(text, context)

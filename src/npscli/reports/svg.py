@@ -63,6 +63,23 @@ def y_range(series: Iterable[Sequence[Point]]) -> tuple[float, float]:
     return float(bottom), float(top)
 
 
+# The widest a character of the 11-pixel axis labels can be, in pixels: the page asks for Arial but a reader
+# may get a wider face (DejaVu Sans, Verdana: "W" is a full em). Better a label too few than two on top
+# of each other.
+LABEL_CHAR_WIDTH = 11 * 0.72
+LABEL_GAP = 6
+
+
+def label_step(labels: Sequence[str], plot_width: float) -> int:
+    """Label every n-th period so that no two x-axis labels can touch, whatever font the reader has."""
+    count = len(labels)
+    if count < 2:
+        return 1
+    widest = max((len(label) for label in labels), default=0) * LABEL_CHAR_WIDTH + LABEL_GAP
+    spacing = plot_width / (count - 1)
+    return max(1, math.ceil(widest / spacing))
+
+
 def _segments(points: Sequence[Point]) -> list[list[int]]:
     runs: list[list[int]] = []
     current: list[int] = []
@@ -120,11 +137,12 @@ def line_chart(
         )
         out.append(f'<text x="{left - 6}" y="{_f(y(tick) + 4)}" text-anchor="end" fill="{AXIS}">{tick:g}</text>')
         tick += step
-    every = max(1, math.ceil(count / 13))
+    every = label_step([p.label for p in points], plot_w)
     for i, p in enumerate(points):
-        if i % every == 0 or i == count - 1:
+        if (count - 1 - i) % every == 0:  # counted back from the latest period, which is always labelled
             out.append(
-                f'<text x="{_f(x(i))}" y="{height - 8}" text-anchor="middle" fill="{AXIS}">{escape(p.label)}</text>'
+                f'<text class="xlabel" x="{_f(x(i))}" y="{height - 8}" text-anchor="middle" '
+                f'fill="{AXIS}">{escape(p.label)}</text>'
             )
 
     runs = _segments(points)
@@ -164,7 +182,8 @@ def line_chart(
     last = next((i for i in range(count - 1, -1, -1) if points[i].value is not None), None)
     if last is None:
         out.append(
-            f'<text x="{_f(left + plot_w / 2)}" y="{_f(upper + plot_h / 2)}" text-anchor="middle" '
+            # above the middle: on the full -100..100 axis the middle is the zero line, which would strike it through
+            f'<text x="{_f(left + plot_w / 2)}" y="{_f(upper + plot_h / 2 - 8)}" text-anchor="middle" '
             f'fill="{AXIS}">no responses</text>'
         )
     else:
