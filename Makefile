@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py --runs $(RUNS)
 
-# Peak memory of the import as the file grows (250k, 1M, 2M rows).
+# Peak memory of the import as the file grows (250k, 1M, 2M and 5M rows).
 bench-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
 
