@@ -117,9 +117,7 @@ def make_console(stderr: bool = False):
     )
 
 
-def to_table(
-    rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None
-) -> None:
+def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     from rich import box
     from rich.table import Table
 
@@ -141,9 +139,56 @@ def to_table(
             min_width=c.min_width if c.wrap else max(c.min_width or 0, len(c.key if c.header is None else c.header)),
             ratio=3 if c.wrap else None,
         )
-    for row in rows:
-        table.add_row(*[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
-    console.print(table)
+    cells = [[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows]
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    needed = _width_needed(cols, cells)
+    if needed <= console.width:
+        console.print(table)
+    elif tty:
+        # A table wider than the terminal would lose columns (rich cuts what does not fit: a ticket id
+        # becomes "T-00014", the comment vanishes). One block per row instead, every value whole.
+        _print_records(console, cols, cells, title)
+    else:
+        # A file or a pipe has no width: one line per row, as wide as it takes, nothing cut.
+        console.width = needed
+        console.print(table)
+
+
+WRAP_FLOOR = 12  # the narrowest a wrapped column gets: long words fold onto the next line, nothing is cut
+
+
+def _width_needed(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
+    """The narrowest the table can be with every value whole: unwrapped columns as wide as their longest
+    value, wrapped ones at their minimum width; plus the borders and padding (3 per column, 1 more)."""
+    from rich.cells import cell_len
+
+    total = 3 * len(cols) + 1
+    for index, c in enumerate(cols):
+        header = c.key if c.header is None else c.header
+        if c.wrap:
+            total += max(c.min_width or 0, WRAP_FLOOR)
+        else:
+            values = [header, *(row[index] for row in cells)]
+            total += max((cell_len(line) for value in values for line in value.splitlines() or [""]), default=0)
+    return total
+
+
+def _print_records(console, cols: Sequence[Col], cells: Sequence[Sequence[str]], title: str | None) -> None:
+    from rich.table import Table
+
+    headers = [c.header or c.key for c in cols]  # a column without a heading (a flag) by its key
+    if title:
+        console.print(title, style="bold" if console.color_system else "", highlight=False)
+    for number, row_cells in enumerate(cells, 1):
+        console.rule(f"{number} of {len(cells)}", characters="-", align="left")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold" if console.color_system else "")
+        grid.add_column(overflow="fold")
+        for header, value in zip(headers, row_cells, strict=True):
+            if value:
+                grid.add_row(header, value)
+        console.print(grid)
 
 
 def emit(
