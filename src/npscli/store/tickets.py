@@ -382,7 +382,11 @@ def apply_action(
                 conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text
             )
         elif action == "escalate":
-            values["escalated_to"] = assignee
+            # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the
+            # history keeps who had it before.
+            values["escalated_to"] = values["assignee"] = assignee
+            previous = ticket["assignee"]
+            handover = f"to {assignee}" + (f" (from {previous})" if previous and previous != assignee else "")
             _event(
                 conn,
                 number,
@@ -391,7 +395,7 @@ def apply_action(
                 "escalated",
                 from_status=current,
                 to_status=new_status,
-                text=_join(f"to {assignee}", text),
+                text=_join(handover, text),
             )
         elif action == "reopen":
             values["closed_at"] = None
