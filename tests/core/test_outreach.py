@@ -387,6 +387,40 @@ def test_patient_without_email_gets_a_call_script():
     assert [s.reason for s in skips] == ["no e-mail address or phone number: nothing to draft"]
 
 
+def no_phones() -> engine.OutreachConfig:
+    """The case's clinic with no phone number anywhere: not the clinic's, the location's or the sender's."""
+    downtown = {"manager": {"name": "Maria Lopez", "title": "Practice Manager", "email": "maria.lopez@example.org"}}
+    return config(clinic_phone="", locations={"Downtown": downtown})
+
+
+@pytest.mark.parametrize("template", PACKAGED)
+def test_without_a_phone_number_every_template_still_reads_well(template):
+    draft = draft_for(template, cfg=no_phones())
+    assert draft.context["sender_phone"] == ""
+    text = draft.body
+    for broken in (" at .", " at  ", " at\n", "call me at", "reach me at .", " and  ", " and (nothing"):
+        assert broken not in text, (broken, text)
+    assert "maria.lopez@example.org" in text or "reply to this email" in text.lower() or "ask for me" in text
+    assert "Maria Lopez" in text  # still signed by a real person
+
+
+def test_a_provider_with_credentials_is_set_off_by_commas():
+    draft = draft_for("general", case_ticket(provider="Sam Rivera, DPT"))
+    assert "your visit with Sam Rivera, DPT, at our Downtown office on Monday, November 3." in draft.body
+    alone = draft_for("general", case_ticket(provider="Sam Rivera, DPT", location=None), sender="Jordan Lee")
+    assert "your visit with Sam Rivera, DPT, on Monday, November 3." in alone.body
+    plain = draft_for("general")
+    assert "your visit with Dr. Amara Okafor at our Downtown office" in plain.body
+
+
+def test_without_a_comment_nobody_claims_to_have_read_one():
+    draft = draft_for("general", case_ticket(comment=None))
+    assert "You wrote" not in draft.body and "what you told us" not in draft.body
+    assert "I'll make sure the team hears your feedback." in draft.body
+    with_comment = draft_for("general")
+    assert "I read what you wrote myself" in with_comment.body and "what you told us" in with_comment.body
+
+
 # ---------------------------------------------------------------------------------------------- the guard
 
 
