@@ -1,4 +1,4 @@
-"""Tables never cut a value: wider than the screen, a file gets long lines and a terminal one block per row."""
+"""Tables never cut a value: a table wider than the screen gets lines as long as it needs."""
 
 from __future__ import annotations
 
@@ -68,13 +68,10 @@ def test_narrow_output_to_a_file_keeps_every_column_whole():
     assert len({len(line) for line in table_lines}) == 1  # a whole table, not a cropped one
 
 
-def test_narrow_terminal_shows_one_block_per_row_within_its_width():
+def test_narrow_terminal_keeps_every_value_whole():
     out = render(50, terminal=True)
-    assert max(len(line) for line in out.splitlines()) <= 50
-    assert "1 of 2" in out and "2 of 2" in out
-    for value in ("T-000145", "T-000146", "no_response", "2026-11-15 15:32", "Sam Rivera, DPT"):
+    for value in ("T-000145", "T-000146", "no_response", "OVERDUE", "2026-11-15 15:32", "Sam Rivera, DPT"):
         assert value in out, value
-    assert "flag" in out and "OVERDUE" in out  # a column without a heading is labelled by its key
     assert set(COMMENT.split()) <= words(out)
 
 

@@ -117,18 +117,38 @@ def make_console(stderr: bool = False):
     )
 
 
+def _cell_width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
+    """The width a table needs so that no unwrappable column is cut: each such column as wide as its
+    longest value, wrappable columns (comments) at a modest width they may wrap within, plus the padding and
+    rules."""
+    total = len(cols) + 1  # the vertical rules
+    for index, col in enumerate(cols):
+        header = col.key if col.header is None else col.header
+        natural = max([_cell_width(header)] + [_cell_width(row[index]) for row in cells])
+        width = min(natural, max(col.min_width or 0, 20)) if col.wrap else natural
+        total += width + 2  # one space of padding on each side
+    return total
+
+
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     from rich import box
     from rich.table import Table
 
     console = console or make_console()
     tty = console.is_terminal
+    styled = tty and not console.no_color  # NO_COLOR: plain text, not even bold
     table = Table(
         title=title,
         box=box.SIMPLE_HEAD if tty else box.ASCII2,
         show_lines=any(c.wrap for c in cols),
-        header_style="bold" if tty and console.color_system else "",
-        title_style="bold" if tty and console.color_system else "",
+        header_style="bold" if styled and console.color_system else "",
+        title_style="bold" if styled and console.color_system else "",
     )
     for c in cols:
         table.add_column(
@@ -140,55 +160,13 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
             ratio=3 if c.wrap else None,
         )
     cells = [[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows]
-    for row_cells in cells:
-        table.add_row(*row_cells)
-    needed = _width_needed(cols, cells)
-    if needed <= console.width:
-        console.print(table)
-    elif tty:
-        # A table wider than the terminal would lose columns (rich cuts what does not fit: a ticket id
-        # becomes "T-00014", the comment vanishes). One block per row instead, every value whole.
-        _print_records(console, cols, cells, title)
-    else:
-        # A file or a pipe has no width: one line per row, as wide as it takes, nothing cut.
+    for line in cells:
+        table.add_row(*line)
+    # Never crop a column (cron mail, a narrow terminal): rather a line longer than COLUMNS than a lost value.
+    needed = table_min_width(cols, cells)
+    if needed > console.width:
         console.width = needed
-        console.print(table)
-
-
-WRAP_FLOOR = 12  # the narrowest a wrapped column gets: long words fold onto the next line, nothing is cut
-
-
-def _width_needed(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
-    """The narrowest the table can be with every value whole: unwrapped columns as wide as their longest
-    value, wrapped ones at their minimum width; plus the borders and padding (3 per column, 1 more)."""
-    from rich.cells import cell_len
-
-    total = 3 * len(cols) + 1
-    for index, c in enumerate(cols):
-        header = c.key if c.header is None else c.header
-        if c.wrap:
-            total += max(c.min_width or 0, WRAP_FLOOR)
-        else:
-            values = [header, *(row[index] for row in cells)]
-            total += max((cell_len(line) for value in values for line in value.splitlines() or [""]), default=0)
-    return total
-
-
-def _print_records(console, cols: Sequence[Col], cells: Sequence[Sequence[str]], title: str | None) -> None:
-    from rich.table import Table
-
-    headers = [c.header or c.key for c in cols]  # a column without a heading (a flag) by its key
-    if title:
-        console.print(title, style="bold" if console.color_system else "", highlight=False)
-    for number, row_cells in enumerate(cells, 1):
-        console.rule(f"{number} of {len(cells)}", characters="-", align="left")
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(no_wrap=True, style="bold" if console.color_system else "")
-        grid.add_column(overflow="fold")
-        for header, value in zip(headers, row_cells, strict=True):
-            if value:
-                grid.add_row(header, value)
-        console.print(grid)
+    console.print(table)
 
 
 def emit(
