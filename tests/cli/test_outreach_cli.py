@@ -74,6 +74,7 @@ def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     assert files(out) == ["T-000001-ana-perez.eml", "T-000002-luis-ortega-call-script.txt"]
     assert "call instead: no e-mail address" in r.stdout
     assert "wrote 1 e-mail draft(s), 1 call script(s) into outreach/" in r.stderr
+    assert "log it so colleagues know: npscli tickets contacted T-000001 --channel email" in r.stderr
 
     msg = parse(out / "T-000001-ana-perez.eml")
     assert msg["X-Unsent"] == "1"

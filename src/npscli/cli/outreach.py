@@ -41,7 +41,7 @@ DRAFT_COLS = [
     Col("draft"),
     Col("template"),
     Col("sender"),
-    Col("file", wrap=True),
+    Col("file"),  # a path to open or copy: never folded
     Col("note", wrap=True),
 ]
 
@@ -188,6 +188,12 @@ def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: D
             message(
                 "open each .eml in Outlook (it opens as a draft) or Thunderbird (Message > Edit As New), "
                 "read it through, make it yours, and send it from your own mailbox"
+            )
+        if not dry_run:
+            example = drafts[0].ticket_id
+            message(
+                "once you have written or called, log it so colleagues know: "
+                f"npscli tickets contacted {example} --channel email (or call)"
             )
     else:
         message("nothing new to draft")
