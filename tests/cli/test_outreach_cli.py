@@ -74,6 +74,7 @@ def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     assert files(out) == ["T-000001-ana-perez.eml", "T-000002-luis-ortega-call-script.txt"]
     assert "call instead: no e-mail address" in r.stdout
     assert "wrote 1 e-mail draft(s), 1 call script(s) into outreach/" in r.stderr
+    assert "log it so colleagues know: npscli tickets contacted T-000001 --channel email" in r.stderr
 
     msg = parse(out / "T-000001-ana-perez.eml")
     assert msg["X-Unsent"] == "1"
@@ -114,6 +115,30 @@ def test_golden_draft_through_the_cli(cli, clinic, isolated):
     r = draft(cli, "--template", "wait_time", "--out", "drafts")
     assert r.exit_code == 0, r.output
     assert (isolated / "drafts" / "T-000001-ana-perez.eml").read_bytes() == (GOLDEN / "wait_time.eml").read_bytes()
+
+
+def test_a_patient_who_wrote_in_spanish_gets_a_draft_in_spanish(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response(
+                "1", patient_name="María Chávez", comment="La espera fue demasiado larga y nadie nos explicó nada."
+            ),
+            response("2", patient_name="Ana Pérez"),
+        ],
+        suggest_cause=lambda c: "wait_time",
+    )
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    assert "es/wait_time" in r.stdout and "in Spanish: the patient wrote in Spanish" in r.stdout
+    spanish = parse(isolated / "outreach" / "T-000001-maria-chavez.eml")
+    assert spanish["Subject"] == "Siento mucho la espera del lunes 3 de noviembre"
+    assert spanish["To"].addresses[0].display_name == "María Chávez"
+    assert spanish.get_content().startswith("Hola, María:\r\n")  # CRLF: RFC 5322 line ends
+    english = parse(isolated / "outreach" / "T-000002-ana-perez.eml")
+    assert english["Subject"] == "I'm sorry about the wait on Monday, November 3"
+    (event,) = history(cli, "T-000001")
+    assert event["text"].startswith("email draft (template es/wait_time, sender Maria Lopez")
 
 
 def test_a_patient_closed_as_no_response_is_never_drafted_again(cli, clinic, isolated):
@@ -325,7 +350,19 @@ def test_templates_list_show_copy(cli, isolated):
     assert r.exit_code == 0, r.output
     assert (isolated / "mine" / "outreach" / "wait_time.txt.j2").read_text().startswith("{#")
     r = cli("templates", "copy", "outreach", "all", db=False)
-    assert r.exit_code == 0 and len(files(isolated / "all" / "outreach")) == 13
+    assert r.exit_code == 0
+    assert len([f for f in files(isolated / "all" / "outreach") if f != "es"]) == 13
+    assert len(files(isolated / "all" / "outreach" / "es")) == 11  # the five e-mails and the signature in Spanish
+
+    # the Spanish versions: listed, shown and copied by their name
+    rows = {row["name"]: row for row in json.loads(cli("templates", "list", "--format", "json", db=False).stdout)}
+    assert rows["outreach/es/wait_time.txt.j2"]["use"] == "--template es/wait_time (body)"
+    assert rows["outreach/es/_signature.txt.j2"]["use"] == "included by the e-mails"
+    r = cli("templates", "show", "es/billing", db=False)
+    assert r.exit_code == 0 and "==> outreach/es/billing.txt.j2 (packaged) <==" in r.stdout
+    r = cli("templates", "copy", "es/wait_time", "spanish", db=False)
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "spanish" / "outreach" / "es") == ["wait_time.subject.j2", "wait_time.txt.j2"]
 
     assert cli("templates", "show", "nope", db=False).exit_code == 5
     assert cli("templates", "copy", "../../etc/passwd", "x", db=False).exit_code == 2

@@ -85,7 +85,23 @@ def test_bulk_assign_by_location(loaded):
 def test_escalate_reopen_no_response_and_sweep(loaded):
     result = loaded("tickets", "escalate", "T-000002", "--to", "Dr. Reyes", "--reason", "at-risk patient")
     assert result.exit_code == 0, result.output
-    assert js(loaded("tickets", "show", "2", "--format", "json"))["escalated_to"] == "Dr. Reyes"
+    shown = js(loaded("tickets", "show", "2", "--format", "json"))
+    assert shown["escalated_to"] == "Dr. Reyes" and shown["status"] == "escalated"
+
+
+def test_the_person_a_ticket_is_escalated_to_takes_it_over(loaded):
+    assert loaded("tickets", "assign", "T-000002", "--to", "Priya Shah", "--by", "lead").exit_code == 0
+    result = loaded("tickets", "escalate", "2", "--to", "Dr. Reyes", "--reason", "at-risk patient", "--by", "priya")
+    assert result.exit_code == 0, result.output
+    assert "assignee Dr. Reyes" in result.stderr
+    theirs = js(loaded("tickets", "list", "--assignee", "Dr. Reyes", "--format", "json"))
+    assert [r["ticket_id"] for r in theirs] == ["T-000002"]
+    assert js(loaded("tickets", "list", "--assignee", "Priya Shah", "--format", "json")) == []
+    history = js(loaded("tickets", "show", "2", "--format", "json"))["history"]
+    assert history[-1]["kind"] == "escalated" and history[-1]["actor"] == "priya"
+    assert history[-1]["text"] == "to Dr. Reyes (from Priya Shah); at-risk patient"
+    text = loaded("tickets", "show", "2", "--hide-contact")
+    assert text.exit_code == 0 and "escalated to: Dr. Reyes" in text.stdout
     assert loaded("tickets", "contacted", "3", "--channel", "email", "--as-of", "2025-11-06").exit_code == 0
     swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-14", "--format", "json"))
     assert swept == [{"ticket_id": "T-000003", "status": "no_response"}]

@@ -387,6 +387,83 @@ def test_patient_without_email_gets_a_call_script():
     assert [s.reason for s in skips] == ["no e-mail address or phone number: nothing to draft"]
 
 
+def no_phones() -> engine.OutreachConfig:
+    """The case's clinic with no phone number anywhere: not the clinic's, the location's or the sender's."""
+    downtown = {"manager": {"name": "Maria Lopez", "title": "Practice Manager", "email": "maria.lopez@example.org"}}
+    return config(clinic_phone="", locations={"Downtown": downtown})
+
+
+@pytest.mark.parametrize("template", PACKAGED)
+def test_without_a_phone_number_every_template_still_reads_well(template):
+    draft = draft_for(template, cfg=no_phones())
+    assert draft.context["sender_phone"] == ""
+    text = draft.body
+    for broken in (" at .", " at  ", " at\n", "call me at", "reach me at .", " and  ", " and (nothing"):
+        assert broken not in text, (broken, text)
+    assert "maria.lopez@example.org" in text or "reply to this email" in text.lower() or "ask for me" in text
+    assert "Maria Lopez" in text  # still signed by a real person
+
+
+def test_a_provider_with_credentials_is_set_off_by_commas():
+    draft = draft_for("general", case_ticket(provider="Sam Rivera, DPT"))
+    assert "your visit with Sam Rivera, DPT, at our Downtown office on Monday, November 3." in draft.body
+    alone = draft_for("general", case_ticket(provider="Sam Rivera, DPT", location=None), sender="Jordan Lee")
+    assert "your visit with Sam Rivera, DPT, on Monday, November 3." in alone.body
+    plain = draft_for("general")
+    assert "your visit with Dr. Amara Okafor at our Downtown office" in plain.body
+
+
+def test_without_a_comment_nobody_claims_to_have_read_one():
+    draft = draft_for("general", case_ticket(comment=None))
+    assert "You wrote" not in draft.body and "what you told us" not in draft.body
+    assert "I'll make sure the team hears your feedback." in draft.body
+    with_comment = draft_for("general")
+    assert "I read what you wrote myself" in with_comment.body and "what you told us" in with_comment.body
+
+
+SPANISH_COMMENT = "Esperé casi dos horas después de la hora de mi cita y nadie me explicó por qué."
+SPANISH = ("general", "wait_time", "scheduling", "billing", "staff_communication")
+
+
+@pytest.mark.parametrize("template", SPANISH)
+def test_golden_every_spanish_template(template):
+    draft = draft_for(f"es/{template}", case_ticket(comment=SPANISH_COMMENT))
+    golden(f"es-{template}.eml", engine.file_bytes(draft, "eml", NOW))
+    msg = parse(engine.file_bytes(draft, "eml", NOW))
+    text = msg.get_content()
+    assert text.startswith("Hola, Ana:") and "lunes 3 de noviembre" in text and "Un cordial saludo," in text
+    assert "Monday" not in text and "Monday" not in msg["Subject"]
+    assert "(555) 010-0112" in text and "Maria Lopez" in text
+
+
+def test_a_patient_who_wrote_in_spanish_gets_the_spanish_version_of_the_template():
+    draft = draft_for(None, case_ticket(comment=SPANISH_COMMENT, suggested_cause="wait_time"))
+    assert draft.template == "es/wait_time" and draft.context["language"] == "es"
+    assert draft.subject == "Siento mucho la espera del lunes 3 de noviembre"
+    assert draft.note == "in Spanish: the patient wrote in Spanish"
+    english = draft_for(None, case_ticket(suggested_cause="wait_time"))
+    assert english.template == "wait_time" and english.note == "" and english.context["language"] == "en"
+    forced = draft_for("billing", case_ticket(comment=SPANISH_COMMENT))  # --template billing: its Spanish version
+    assert forced.template == "es/billing"
+    assert draft_for("es/general").context["visit_day"] == "lunes 3 de noviembre"  # asked for explicitly
+
+
+def test_without_a_spanish_version_the_draft_is_english_and_says_so(tmp_path):
+    (tmp_path / "outreach").mkdir()
+    (tmp_path / "outreach" / "parking.subject.j2").write_text("About parking on {{ visit_day }}\n")
+    (tmp_path / "outreach" / "parking.txt.j2").write_text("Dear {{ patient_first_name }}, parking.\n")
+    ticket = case_ticket(comment=SPANISH_COMMENT, root_causes="parking")
+    draft = draft_for(None, ticket, user_dir=str(tmp_path))
+    assert draft.template == "parking" and draft.subject == "About parking on Monday, November 3"
+    assert draft.note == "the patient wrote in Spanish, but there is no es/parking template: drafted in English"
+
+
+def test_the_call_script_says_the_patient_wrote_in_spanish():
+    spanish = draft_for(None, case_ticket(email=None, comment=SPANISH_COMMENT))
+    assert spanish.kind == "call" and "- Language: they wrote in Spanish." in spanish.body
+    assert "Language:" not in draft_for(None, case_ticket(email=None)).body
+
+
 # ---------------------------------------------------------------------------------------------- the guard
 
 

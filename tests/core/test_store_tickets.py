@@ -10,7 +10,15 @@ from npscli.config import TicketSettings
 from npscli.core.errors import ConflictError, NotFoundError
 from npscli.store import schema
 from npscli.store.engine import open_store
-from npscli.store.tickets import TicketFilter, apply_action, list_tickets, show_ticket, sweep, ticket_stats
+from npscli.store.tickets import (
+    TicketFilter,
+    _recovered_response_pks,
+    apply_action,
+    list_tickets,
+    show_ticket,
+    sweep,
+    ticket_stats,
+)
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -92,9 +100,7 @@ def test_full_life_cycle_and_history(store):
         text="left details",
     )
     assert t["status"] == "contacted" and t["first_contact_at"] is not None
-    t = apply_action(
-        store, 1, "resolve", actor="maria", now=now + timedelta(hours=2), codes=["billing"], text="refund"
-    )
+    t = apply_action(store, 1, "resolve", actor="maria", now=now + timedelta(hours=2), codes=["billing"], text="refund")
     assert (t["status"], t["root_causes"]) == ("resolved", "billing")
     with pytest.raises(ConflictError):
         apply_action(store, 1, "resolve", actor="maria", now=now, codes=["billing"])
@@ -132,9 +138,7 @@ def test_sweep_closes_only_unanswered_contacts_older_than_n_days(store):
     fill(store, rows())
     apply_action(store, 1, "contacted", actor="x", now=T0, channel="call")
     apply_action(store, 2, "contacted", actor="x", now=T0, channel="email")
-    apply_action(
-        store, 2, "note", actor="x", now=T0 + timedelta(days=1), text="patient wrote back", reply=True
-    )
+    apply_action(store, 2, "note", actor="x", now=T0 + timedelta(days=1), text="patient wrote back", reply=True)
     apply_action(store, 3, "contacted", actor="x", now=T0 + timedelta(days=5), channel="call")
     closed = sweep(store, days=7, actor="cron", now=T0 + timedelta(days=7, minutes=1))
     assert closed == [1]
@@ -161,11 +165,46 @@ def test_stats_recovery_and_sla_share(store):
     assert overall["median_hours_to_contact"] == pytest.approx((2 + 99) / 2, abs=0.1)
     assert overall["overdue_open"] == 1
     assert overall["root_causes"] == "billing 1"
-    by_loc = {
-        r["location"]: r
-        for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)
-    }
+    by_loc = {r["location"]: r for r in ticket_stats(store, by="location", since=None, until=None, now=T0, threshold=6)}
     assert by_loc["Downtown"]["opened"] == 2 and by_loc["Eastgate"]["opened"] == 1
+
+
+def test_sla_share_counts_only_tickets_whose_deadline_passed_or_that_were_contacted(store):
+    fill(store, rows())  # three tickets received at T0, T0+1h, T0+2h; 48 h to contact each
+    apply_action(store, 1, "contacted", actor="x", now=T0 + timedelta(hours=3), channel="call")
+    [early] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=10), threshold=6)
+    assert early["contacted_within_sla"] == 100.0  # the two not yet called still have time
+    [later] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=49), threshold=6)
+    assert later["contacted_within_sla"] == 50.0  # ticket 2 missed its deadline; ticket 3 still has an hour
+    apply_action(store, 3, "contacted", actor="x", now=T0 + timedelta(hours=60), channel="email")
+    [last] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=61), threshold=6)
+    assert last["contacted_within_sla"] == pytest.approx(100 / 3, abs=0.1)  # contacted, but late
+    fill(store, [{"response_id": "fresh", "submitted_at": T0 + timedelta(hours=61), "score": 1}])
+    [fresh] = ticket_stats(
+        store, by=None, since=T0 + timedelta(hours=61), until=None, now=T0 + timedelta(hours=62), threshold=6
+    )
+    assert fresh["opened"] == 1 and fresh["contacted_within_sla"] is None  # nothing decided yet
+
+
+def test_recovery_looks_at_the_patients_next_response_only(store):
+    """Recovered: the same patient's *next* response is 7+. A detractor answered by another detractor is not
+    recovered, even when a promoter comes later; the second detractor is."""
+    fill(store, rows())
+    fill(
+        store,
+        [
+            {"response_id": "again", "submitted_at": T0 + timedelta(days=5), "score": 3, "patient_id": "P0"},
+            {"response_id": "happy", "submitted_at": T0 + timedelta(days=20), "score": 10, "patient_id": "P0"},
+            # no patient id: the same patient by e-mail (any case), next response a passive
+            {"response_id": "e1", "submitted_at": T0 + timedelta(days=1), "score": 1, "email": "Kim@example.org"},
+            {"response_id": "e2", "submitted_at": T0 + timedelta(days=9), "score": 8, "email": "kim@EXAMPLE.org"},
+        ],
+    )
+    by_response = {r["response_id"]: r["response_pk"] for r in list_tickets(store, TicketFilter())}
+    [overall] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(days=30), threshold=6)
+    assert overall["recovered"] == 2
+    recovered = _recovered_response_pks(store, list_tickets(store, TicketFilter()), 6)
+    assert recovered == {by_response["again"], by_response["e1"]}
 
 
 @pytest.mark.parametrize("sla_hours", [48, 0.1])  # 0.1 h is not whole seconds in binary: the row path

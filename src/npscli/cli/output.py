@@ -124,6 +124,18 @@ def make_console(stderr: bool = False):
     )
 
 
+def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
+    """The width a table needs so that no unwrappable column is cut: each such column as wide as its
+    longest value, wrappable columns (comments) at a modest width they may wrap within, plus the padding and
+    rules."""
+    total = len(cols) + 1  # the vertical rules
+    for index, col in enumerate(cols):
+        natural = max([_cell_width(_header(col))] + [_lines_width(row[index]) for row in cells])
+        width = min(natural, max(col.min_width or 0, 20)) if col.wrap else natural
+        total += width + 2  # one space of padding on each side
+    return total
+
+
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     """A rich table on a terminal; elsewhere (cron mail, pipes, files) the plain-text table of
     :func:`plain_table`, which is the same grid without escapes and fast for thousands of rows."""
@@ -137,12 +149,13 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
 
     console = console or make_console()
     tty = console.is_terminal
+    styled = tty and not console.no_color  # NO_COLOR: plain text, not even bold
     table = Table(
         title=None if title is None else Text(title),
         box=box.SIMPLE_HEAD if tty else box.ASCII2,
         show_lines=any(c.wrap for c in cols),
-        header_style="bold" if tty and console.color_system else "",
-        title_style="bold" if tty and console.color_system else "",
+        header_style="bold" if styled and console.color_system else "",
+        title_style="bold" if styled and console.color_system else "",
     )
     for c in cols:
         table.add_column(
@@ -156,6 +169,10 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
     for row_cells in cells:
         # Text, not str: rich would read "[phone]" (a redacted comment) or "[sic]" as markup and drop it
         table.add_row(*[Text(cell) for cell in row_cells])
+    # Never crop a column (a narrow terminal): rather a line longer than the terminal than a lost value.
+    needed = table_min_width(cols, cells)
+    if needed > console.width:
+        console.width = needed
     console.print(table)
 
 
@@ -170,6 +187,10 @@ def _cell_width(text: str) -> int:
     import unicodedata
 
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines_width(text: str) -> int:
+    return max((_cell_width(line) for line in text.splitlines()), default=0)
 
 
 def _fold(text: str, width: int) -> list[str]:

@@ -41,7 +41,7 @@ DRAFT_COLS = [
     Col("draft"),
     Col("template"),
     Col("sender"),
-    Col("file", wrap=True),
+    Col("file"),  # a path to open or copy: never folded
     Col("note", wrap=True),
 ]
 
@@ -195,6 +195,12 @@ def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: D
                 "open each .eml in Outlook (it opens as a draft) or Thunderbird (Message > Edit As New), "
                 "read it through, make it yours, and send it from your own mailbox"
             )
+        if not dry_run:
+            example = drafts[0].ticket_id
+            message(
+                "once you have written or called, log it so colleagues know: "
+                f"npscli tickets contacted {example} --channel email (or call)"
+            )
     else:
         message("nothing new to draft")
     if counts["already_drafted"]:
@@ -211,7 +217,8 @@ templates_app = make_app(
     "packaged templates, file by file: copy only what you change. Outreach variables: ticket_id, patient_name, "
     "patient_first_name, patient_email, patient_phone, score, visit_date, visit_day, location, location_phone, "
     "department, provider, comment, root_cause, sender_name, sender_title, sender_email, sender_phone, "
-    "clinic_name, clinic_phone, today, channel."
+    "clinic_name, clinic_phone, today, channel, language, comment_language. outreach/es/ holds the e-mails in "
+    "Spanish, used for patients who wrote in Spanish."
 )
 
 
@@ -221,7 +228,7 @@ def _outreach_label(name: str) -> str:
     if not name.startswith("outreach/"):
         return ""
     short = name[len("outreach/") :]
-    if short.startswith("_"):
+    if short.rpartition("/")[2].startswith("_"):
         return "included by the e-mails"
     stem = short.split(".", 1)[0]
     if short.endswith(".subject.j2"):
@@ -259,11 +266,13 @@ def _files_in(root: Path, name: str) -> list[str]:
         return [clean]
     if target.is_dir():
         return sorted(p.relative_to(root).as_posix() for p in target.rglob("*") if p.is_file())
-    if "/" not in clean:
+    folder, _, stem = clean.rpartition("/")
+    if not folder or (len(parts) == 2 and len(folder) == 2 and folder.isalpha()):  # billing, es/billing
+        outreach = root / "outreach" / folder
         return sorted(
             p.relative_to(root).as_posix()
-            for p in (root / "outreach").glob(f"{clean}.*")
-            if p.is_file() and p.name.split(".", 1)[0] == clean
+            for p in outreach.glob(f"{stem}.*")
+            if p.is_file() and p.name.split(".", 1)[0] == stem
         )
     return []
 

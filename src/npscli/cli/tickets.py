@@ -167,6 +167,8 @@ def show_command(
     out.write(f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n")
     if show_contact:
         out.write(f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n")
+    if row["escalated_to"]:
+        out.write(f"escalated to: {row['escalated_to']}\n")
     if row["suggested_cause"]:
         out.write(f"suggested root cause: {row['suggested_cause']}\n")
     if row["root_causes"]:
@@ -302,7 +304,7 @@ def escalate_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Escalate an open ticket to a named person, with a reason."""
+    """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee)."""
     if not to.strip() or not reason.strip():
         raise UsageError("escalation needs --to NAME and --reason TEXT")
     _act(

@@ -30,7 +30,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-__all__ = ["Party", "draft_eml", "draft_stem", "email_as_text", "is_plausible_address", "slug", "write_new"]
+__all__ = [
+    "Party",
+    "address_header",
+    "draft_eml",
+    "draft_stem",
+    "email_as_text",
+    "is_plausible_address",
+    "slug",
+    "subject_header",
+    "write_new",
+]
 
 MAX_SLUG = 40
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -74,13 +84,15 @@ def draft_eml(*, sender: Party, to: Party, subject: str, body: str, date: dateti
     """One unsent plain-text message as RFC 5322 bytes (CRLF line ends), ready to open in a mail client."""
     import email.policy
 
-    # CRLF line ends (RFC 5322) and at most 76 columns, the limit RFC 2045 sets for quoted-printable lines
-    policy = email.policy.SMTP.clone(max_line_length=76)
+    # CRLF line ends (RFC 5322) and at most 76 columns, the limit RFC 2045 sets for quoted-printable lines;
+    # refold_source="none" leaves the address and subject fields as address_header() and subject_header()
+    # folded them.
+    policy = email.policy.SMTP.clone(max_line_length=76, refold_source="none")
     msg = EmailMessage(policy=policy)
-    msg["From"] = sender.header()
-    msg["Reply-To"] = sender.header()
-    msg["To"] = to.header()
-    msg["Subject"] = one_line(subject)
+    msg.set_raw("From", address_header(sender, "From"))
+    msg.set_raw("Reply-To", address_header(sender, "Reply-To"))
+    msg.set_raw("To", address_header(to, "To"))
+    msg.set_raw("Subject", subject_header(subject))
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _message_id(sender, f"{seed}\x00{to.email}\x00{subject}\x00{body}", date)
     msg["X-Unsent"] = "1"
@@ -89,6 +101,83 @@ def draft_eml(*, sender: Party, to: Party, subject: str, body: str, date: dateti
     # to edit) inside the 78-column limit of the file, and every client decodes it.
     msg.set_content(text, charset="utf-8", cte="7bit" if _is_short_ascii(text) else "quoted-printable")
     return msg.as_bytes(policy=policy)
+
+
+def address_header(party: Party, field: str, width: int = 76) -> str:
+    """``Name <address>`` for a From/Reply-To/To field, reading back exactly as written.
+
+    An ASCII name is quoted when it needs to be ("Dr. Sam Reyes"). In a non-ASCII name each run of words that
+    needs encoding becomes one RFC 2047 encoded word, between plain words: two encoded words side by side are
+    read differently by RFC 2047 decoders (the space between them dropped) and by Python's parser (kept), and
+    the standard library's own folding can split a word ("Gutiérrez de la Pe ña"). Folded between words.
+    """
+    from email.quoprimime import header_encode
+    from email.utils import formataddr
+
+    address = party.email.strip()
+    name = one_line(party.name)
+    if not is_plausible_address(address):
+        raise ValueError("not an e-mail address")  # callers check first; never a header built from junk
+    if name.isascii():
+        return formataddr((name, address))
+
+    def encoded(words: list[str]) -> str:
+        return header_encode(" ".join(words).encode(), charset="utf-8")  # =?utf-8?q?...?=, phrase-safe
+
+    tokens: list[str] = []
+    run: list[str] = []
+    for word in name.split(" "):
+        if _ATOM.fullmatch(word):
+            if run:
+                tokens.append(encoded(run))
+                run = []
+            tokens.append(word)
+        else:
+            run.append(word)
+    if run:
+        tokens.append(encoded(run))
+    tokens.append(f"<{address}>")
+    return _fold(tokens, f"{field}: ", width)
+
+
+# A word that may stand as it is in a display name (RFC 5322 atext).
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
+
+
+def _fold(tokens: list[str], lead: str, width: int) -> str:
+    """Tokens joined by spaces, folded between them (CRLF and a space) to keep lines within ``width``."""
+    lines = [lead]
+    for token in tokens:
+        if lines[-1] not in (lead, " ") and len(lines[-1]) + 1 + len(token) > width:
+            lines.append(" ")
+        lines[-1] += token if lines[-1] in (lead, " ") else " " + token
+    return "\r\n".join(lines)[len(lead) :]
+
+
+def subject_header(subject: str, width: int = 76) -> str:
+    """The Subject field body, folded so that it reads back exactly as written.
+
+    The standard library folds a subject that just misses the first line onto a continuation line of its
+    own ("Subject:" CRLF " I'm sorry ..."), which parses back with a leading space, and can double a space
+    next to an encoded word. Here ASCII text is folded between words, the first line never empty, and
+    other text becomes RFC 2047 encoded words (whitespace between them is not part of the text).
+    """
+    import textwrap
+    from email.header import Header
+
+    text = one_line(subject)
+    if not text.isascii():
+        return Header(text, "utf-8", maxlinelen=width, header_name="Subject").encode(linesep="\r\n")
+    lead = "Subject: "
+    lines = textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=lead,
+        subsequent_indent=" ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return "\r\n".join(lines)[len(lead) :] if lines else ""
 
 
 def _is_short_ascii(text: str) -> bool:

@@ -7,7 +7,8 @@ The flow (``npscli draft-outreach`` drives it; nothing here imports Typer):
    patient id or e-mail address; never drafted again, not even with ``again``).
 2. ``plan`` decides, per ticket, the kind of draft (an e-mail; a call script when there is no usable e-mail
    address, when the location says ``channel = "call"`` or when ``call_script`` is asked; a public reply),
-   the template (``--template``, else the ticket's root cause, else its suggested cause, else ``general``)
+   the template (``--template``, else the ticket's root cause, else its suggested cause, else ``general``;
+   for an e-mail, its version in the language the patient wrote in when there is one: ``es/wait_time``)
    and the sender (``--sender``, else the location's ``sender``, else its ``manager``).
 3. ``render`` renders every draft through the one Jinja environment, and refuses a public reply that would
    disclose the patient (``check_public_reply``). Everything is rendered before anything is written.
@@ -19,12 +20,14 @@ Templates, in ``templates/outreach/`` (a user folder with the same layout overri
     call_script*.txt.j2             a phone-call script (no subject)
     public_reply*.txt.j2            a reply to an online review (no subject; checked by the guard)
     _signature.txt.j2               the e-mail signature the packaged e-mails include
+    es/NAME.subject.j2 + ...        the same e-mails in Spanish, for patients who wrote in Spanish
 
 Variables every template sees (strings are "" when unknown, never None): ticket_id, patient_name,
 patient_first_name, patient_email, patient_phone, score, visit_date (a date; ``visit_date | long_date``),
 visit_day ("Monday, November 3"), location, location_phone, department, provider, comment (the patient's
 words; shown only where a template quotes it), root_cause, sender_name, sender_title, sender_email,
-sender_phone, clinic_name, clinic_phone, today (a date), channel ("email", "call" or "public").
+sender_phone, clinic_name, clinic_phone, today (a date), channel ("email", "call" or "public"), language (the
+draft's: "en" or "es"; visit_day is written in it), comment_language (the comment's: "en" or "es").
 
 Sender configuration (npscli.toml)::
 
@@ -55,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
 from npscli.core.errors import ConfigError, NotFoundError, TemplateError, UsageError
+from npscli.core.language import ENGLISH, SPANISH, guess_language
 from npscli.core.nps import bucket
 from npscli.core.themes import fold
 
@@ -73,6 +77,11 @@ PUBLIC_TEMPLATE = "public_reply"
 # exists (so a clinic's own code "parking" is served by a user template outreach/parking.*), else general.
 CAUSE_TEMPLATES = {"staff": "staff_communication", "communication": "staff_communication"}
 SENDER_ROLES = ("provider", "manager", "owner")
+# A template in another language lives in a folder named by its code: outreach/es/wait_time.txt.j2.
+LANGUAGE_PREFIX = r"(?:[a-z]{2}/)?"
+LANGUAGE_NAMES = {SPANISH: "Spanish"}
+_SPANISH_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+_SPANISH_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
 FORMATS = ("eml", "txt", "md")
 
 # Local parts (and display names) of addresses nobody reads: a patient's reply must reach a person.
@@ -279,6 +288,7 @@ def resolve_sender(choice: str | None, ticket: dict[str, Any], cfg: OutreachConf
 
 
 def kind_of(template: str) -> str:
+    template = template.rpartition("/")[2]  # "es/general" is an e-mail like "general"
     if template.startswith(CALL_TEMPLATE):
         return KIND_CALL
     if template.startswith(PUBLIC_TEMPLATE):
@@ -297,7 +307,7 @@ def template_name(text: str) -> str:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]*", name):
+    if not re.fullmatch(r"(?:[a-z]{2}/)?[A-Za-z0-9][A-Za-z0-9_\-]*", name):
         raise UsageError(f"{text!r} is not an outreach template name", hint="see `npscli templates list`")
     return name
 
@@ -320,7 +330,7 @@ def available_templates(user_dir: str | None) -> dict[str, str]:
         if not path.startswith(TEMPLATE_FOLDER + "/") or not path.endswith(".txt.j2"):
             continue
         name = path[len(TEMPLATE_FOLDER) + 1 : -len(".txt.j2")]
-        if name.startswith("_") or "/" in name:
+        if not re.fullmatch(LANGUAGE_PREFIX + r"[^/_][^/]*", name):  # "general", "es/general"; not "_signature"
             continue
         kind = kind_of(name)
         if kind == KIND_EMAIL and subject_file(name) not in files:
@@ -337,6 +347,18 @@ def check_template(name: str, names: dict[str, str]) -> str:
             hint += f" (an e-mail template needs both {subject_file(name)} and {body_file(name)})"
         raise NotFoundError(f"no outreach template named {name!r}", hint=hint)
     return name
+
+
+def in_language(template: str, language: str, names: dict[str, str]) -> tuple[str, str]:
+    """The template in the patient's language when there is one (``es/wait_time``), and a note for the
+    person who sends it; an explicit ``es/...`` or an English patient keeps ``template`` as it is."""
+    if language == ENGLISH or "/" in template:
+        return template, ""
+    label = LANGUAGE_NAMES.get(language, language)
+    localized = f"{language}/{template}"
+    if names.get(localized) == names.get(template):
+        return localized, f"in {label}: the patient wrote in {label}"
+    return template, f"the patient wrote in {label}, but there is no {localized} template: drafted in English"
 
 
 def root_cause(ticket: dict[str, Any]) -> str:
@@ -375,10 +397,25 @@ def local_date(moment: datetime, tz: str) -> date:
     return aware.astimezone(ZoneInfo(tz)).date()
 
 
+def day_name(day: date, language: str = ENGLISH) -> str:
+    """``Monday, November 3``; in Spanish ``lunes 3 de noviembre``."""
+    if language == SPANISH:
+        return f"{_SPANISH_DAYS[day.weekday()]} {day.day} de {_SPANISH_MONTHS[day.month - 1]}"
+    return f"{day:%A, %B} {day.day}"
+
+
 def build_context(
-    ticket: dict[str, Any], sender: Sender, cfg: OutreachConfig, *, tz: str, now: datetime, channel: str
+    ticket: dict[str, Any],
+    sender: Sender,
+    cfg: OutreachConfig,
+    *,
+    tz: str,
+    now: datetime,
+    channel: str,
+    language: str = ENGLISH,
 ) -> dict[str, Any]:
-    """Every variable a template sees (see the module docstring); strings are "" when unknown."""
+    """Every variable a template sees (see the module docstring); strings are "" when unknown.
+    ``language`` is the draft's: ``visit_day`` is written in it."""
     from npscli.io.eml import one_line
 
     visit = local_date(ticket["submitted_at"], tz)
@@ -390,7 +427,7 @@ def build_context(
         "patient_phone": one_line(ticket.get("phone")),
         "score": ticket.get("score"),
         "visit_date": visit,
-        "visit_day": f"{visit:%A, %B} {visit.day}",
+        "visit_day": day_name(visit, language),
         "location": one_line(ticket.get("location")),
         "location_phone": cfg.location_phone(ticket.get("location")),
         "department": one_line(ticket.get("department")),
@@ -405,6 +442,8 @@ def build_context(
         "clinic_phone": cfg.clinic_phone,
         "today": now.date(),
         "channel": channel,
+        "language": language,
+        "comment_language": guess_language(ticket.get("comment")),
     }
 
 
@@ -554,9 +593,15 @@ def plan(
         if kind == KIND_CALL and not has_phone:
             skips.append(Skip(label, "no e-mail address or phone number: nothing to draft"))
             continue
+        template = check_template(template, names)
+        language = ENGLISH
+        if kind == KIND_EMAIL:
+            template, language_note = in_language(template, guess_language(t.get("comment")), names)
+            language = template.partition("/")[0] if "/" in template else ENGLISH
+            note = "; ".join(n for n in (note, language_note) if n)
         sender = resolve_sender(sel.sender, t, cfg)
-        context = build_context(t, sender, cfg, tz=tz, now=now, channel=kind)
-        drafts.append(Draft(t, kind, check_template(template, names), sender, context, note=note))
+        context = build_context(t, sender, cfg, tz=tz, now=now, channel=kind, language=language)
+        drafts.append(Draft(t, kind, template, sender, context, note=note))
     return drafts, skips
 
 

@@ -382,7 +382,11 @@ def apply_action(
                 conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text
             )
         elif action == "escalate":
-            values["escalated_to"] = assignee
+            # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the
+            # history keeps who had it before.
+            values["escalated_to"] = values["assignee"] = assignee
+            previous = ticket["assignee"]
+            handover = f"to {assignee}" + (f" (from {previous})" if previous and previous != assignee else "")
             _event(
                 conn,
                 number,
@@ -391,7 +395,7 @@ def apply_action(
                 "escalated",
                 from_status=current,
                 to_status=new_status,
-                text=_join(f"to {assignee}", text),
+                text=_join(handover, text),
             )
         elif action == "reopen":
             values["closed_at"] = None
@@ -492,7 +496,8 @@ def ticket_stats(
     threshold: int,
 ) -> list[dict[str, Any]]:
     """Per group (or overall): opened, closed, median hours to first contact, share contacted within
-    the SLA, overdue open tickets, root causes, and recovered patients (a later response >= 7)."""
+    the SLA (of the tickets contacted or past their deadline), overdue open tickets, root causes, and
+    recovered patients (the patient's next response >= 7)."""
     now_n = _naive_utc(now)
     f = TicketFilter(since=since, until=until)
     rows = list_tickets(store, f, newest_first=False)
@@ -515,6 +520,9 @@ def ticket_stats(
             if r["first_contact_at"]
         ]
         within = sum(1 for r in items if r["first_contact_at"] and r["first_contact_at"] <= r["due_at"])
+        # Only tickets whose outcome is known count: contacted, or past their deadline. A ticket received an
+        # hour ago and not yet called is not a miss.
+        decided = sum(1 for r in items if r["first_contact_at"] or r["due_at"] <= now_n)
         causes = Counter(c for r in items for c in (r["root_causes"] or "").split(",") if c)
         row: dict[str, Any] = {}
         if group_col:
@@ -529,7 +537,7 @@ def ticket_stats(
                 "median_hours_to_contact": round(statistics.median(contact_hours), 1)
                 if contact_hours
                 else None,
-                "contacted_within_sla": round(100 * within / len(items), 1) if items else None,
+                "contacted_within_sla": round(100 * within / decided, 1) if decided else None,
                 "overdue_open": sum(
                     1
                     for r in items
@@ -544,7 +552,7 @@ def ticket_stats(
 
 
 def _recovered_response_pks(store: Store, rows: list[dict[str, Any]], threshold: int) -> set[int]:
-    """Ticketed responses whose same patient (patient id, else email) answered 7 or more later."""
+    """Ticketed responses whose same patient's (patient id, else email) next response scored 7 or more."""
     by_patient: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
         if r["patient_id"]:
@@ -553,7 +561,7 @@ def _recovered_response_pks(store: Store, rows: list[dict[str, Any]], threshold:
             by_patient.setdefault(("email", r["email"].lower()), []).append(r)
     if not by_patient:
         return set()
-    recovered: set[int] = set()
+    next_response: dict[int, tuple[datetime, int]] = {}  # response_pk -> (when, score) of the patient's next one
     with store.read() as conn:
         keys = list(by_patient)
         for start in range(0, len(keys), 400):
@@ -569,10 +577,12 @@ def _recovered_response_pks(store: Store, rows: list[dict[str, Any]], threshold:
             if emails:
                 matches.append(func.lower(R.c.email).in_(emails))
             for match in matches:
-                q = select(R.c.patient_id, R.c.email, R.c.submitted_at, R.c.score).where(R.c.score >= 7, match)
-                for pid, email, submitted, _score in conn.execute(q):
+                q = select(R.c.patient_id, R.c.email, R.c.submitted_at, R.c.score).where(match)
+                for pid, email, submitted, score in conn.execute(q):
                     for key in (("patient_id", pid), ("email", (email or "").lower())):
                         for r in by_patient.get(key, []):
                             if submitted > r["submitted_at"]:
-                                recovered.add(r["response_pk"])
-    return recovered
+                                seen = next_response.get(r["response_pk"])
+                                if seen is None or submitted < seen[0]:
+                                    next_response[r["response_pk"]] = (submitted, score)
+    return {pk for pk, (_when, score) in next_response.items() if score >= 7}
