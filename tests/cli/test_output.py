@@ -76,5 +76,7 @@ def test_the_terminal_table_prints_brackets_literally():
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
-    to_table([{"when": "x", "score": 3, "comment": "Call me at [phone] or [bold]now", "flag": ""}], COLS, console=console)
+    to_table(
+        [{"when": "x", "score": 3, "comment": "Call me at [phone] or [bold]now", "flag": ""}], COLS, console=console
+    )
     assert "Call me at [phone] or [bold]now" in buffer.getvalue()

@@ -192,15 +192,17 @@ def make(count=6, rate=0.5, p=0.0003, days=7.0) -> Emerging:
 
 
 def test_describe():
-    assert describe(make()) == (
-        "Eastgate — billing: 6 mentions in the last 7 days against 0.5 a week before (p = 0.0003)"
+    # the expectation and the adjusted p-value that decided the flag, as the table shows them
+    assert describe(make(p=0.00001)) == (
+        "Eastgate — billing: 6 mentions in the last 7 days, 0.5 expected from the 8 weeks before "
+        "(p = 0.0004 after Holm)"
     )
     assert describe(make(count=1, rate=2.0, p=0.2, days=14)) == (
-        "Eastgate — billing: 1 mention in the last 14 days against 2 a week before (p = 0.20)"
+        "Eastgate — billing: 1 mention in the last 14 days, 4.0 expected from the 8 weeks before (p = 1.00 after Holm)"
     )
     assert describe(make(p=1e-9), label="Billing and insurance").startswith("Eastgate — Billing and insurance:")
-    assert describe(make(p=1e-9)).endswith("(p < 0.0001)")
-    assert "against 1.4 a week" in describe(make(rate=1.375))
+    assert describe(make(p=1e-9)).endswith("(p < 0.0001 after Holm)")
+    assert "1.4 expected" in describe(make(rate=1.375))
 
 
 def test_more_responses_alone_are_not_an_emerging_issue():

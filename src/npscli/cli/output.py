@@ -219,7 +219,7 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
         max([_cell_width(headers[i])] + [_cell_width(line) for row in cells for line in row[i].splitlines()])
         for i in range(len(cols))
     ]
-    widths = [max(n, 1) for n in natural]
+    widths = list(natural)  # an empty marker column (OVERDUE, low n) may be 0 wide, as rich draws it
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
     overhead = 3 * len(cols) + 1
     excess = sum(widths) + overhead - width

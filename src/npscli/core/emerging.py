@@ -170,14 +170,18 @@ def _format_number(value: float) -> str:
 
 
 def describe(e: Emerging, *, label: str | None = None) -> str:
-    """One line for an alert or a report, e.g.
-    "Eastgate — billing: 6 mentions in the last 7 days against 0.5 a week before (p = 0.0003)".
+    """One line for an alert or a report, e.g. "Eastgate — billing: 6 mentions in the last 7 days, 0.7
+    expected from the 8 weeks before (p = 0.0003 after Holm)".
 
-    ``label`` replaces the theme code (pass the taxonomy's label for people).
+    The expectation is the one tested (volume-aware, never below the weekly floor) and the p-value the
+    adjusted one that decided the flag, so the line agrees with the table beside it. ``label`` replaces the
+    theme code (pass the taxonomy's label for people).
     """
     mentions = "mention" if e.count == 1 else "mentions"
     days = _format_number(e.window_days)
+    weeks = _format_number(e.baseline_weeks)
     return (
-        f"{e.group} — {label or e.theme}: {e.count} {mentions} in the last {days} days "
-        f"against {_format_number(e.rate_per_week)} a week before ({_format_p(e.p_value)})"
+        f"{e.group} — {label or e.theme}: {e.count} {mentions} in the last {days} days, "
+        f"{e.expected:.1f} expected from the {weeks} week{'s' if weeks != '1' else ''} before "
+        f"({_format_p(e.p_adjusted)} after Holm)"
     )
