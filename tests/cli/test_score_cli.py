@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -154,3 +155,13 @@ def test_table_csv_markdown(cli, tmp_path):
     assert csv_out.stdout.splitlines()[0] == "location," + ",".join(CONTRACT)
     md = cli("score", path, "--format", "markdown")
     assert md.stdout.count("|") > 10
+
+
+def test_csv_keeps_negative_numbers_as_numbers_and_neutralises_text(cli, tmp_path):
+    rows = [response(str(i), "2025-11-03T10:00:00-06:00", 2, location="=HYPERLINK(1)") for i in range(3)]
+    path = write_plain(tmp_path / "negative.csv", rows)
+    r = cli("score", path, "--by", "location", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    (row,) = list(csv.DictReader(r.stdout.splitlines()))
+    assert row["location"] == "'=HYPERLINK(1)"  # a formula in a text cell is neutralised
+    assert row["nps"] == "-100.0" and float(row["ci_low"]) == -100.0  # numbers stay numbers

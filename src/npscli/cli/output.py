@@ -82,7 +82,8 @@ def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     writer = csv.writer(buf)
     writer.writerow(keys)
     for row in rows:
-        writer.writerow([neutralize_formula(_plain(row.get(k))) for k in keys])
+        # Neutralise text only: a negative number (an NPS of -12.5) is a number, not a formula.
+        writer.writerow([_plain(neutralize_formula(row.get(k))) for k in keys])
     return buf.getvalue()
 
 
@@ -117,9 +118,7 @@ def make_console(stderr: bool = False):
     )
 
 
-def to_table(
-    rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None
-) -> None:
+def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     from rich import box
     from rich.table import Table
 
