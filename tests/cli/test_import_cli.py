@@ -99,6 +99,21 @@ def test_rejects_file_has_row_numbers_and_reasons(cli, tmp_path):
     assert [(r["row"], r["reason"]) for r in rejects] == [("5", "score is outside 0-10")]
 
 
+def test_the_summary_table_never_cuts_a_column_off_a_terminal(cli, tmp_path):
+    """Cron mail: a plain table as wide as it needs, every column and the whole rejects path in it."""
+    folder = tmp_path / "exports-pulled-every-monday-from-the-survey-platform"
+    folder.mkdir()
+    path = basic(folder, "riverside-health-patient-experience-weekly.csv")
+    out = folder / "rejected-rows-of-the-riverside-health-weekly-export.csv"
+    result = cli("import", path, "--rejects", out, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "imported" in line)
+    assert header.rstrip().endswith("|") and "rejected" in header and "rejects file" in header
+    assert str(out) in result.stdout and str(path) in result.stdout
+    assert len({len(line) for line in lines if line.strip()}) == 1  # every line of the table complete
+
+
 def test_strict_imports_nothing_from_a_file_with_a_rejected_row(cli, tmp_path):
     path = basic(tmp_path)
     result = cli("import", path, "--strict")

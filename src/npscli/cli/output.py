@@ -118,18 +118,38 @@ def make_console(stderr: bool = False):
     )
 
 
+def _cell_width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
+    """The width a table needs so that no unwrappable column is cut: each such column as wide as its
+    longest value, wrappable columns (comments) at a modest width they may wrap within, plus the padding and
+    rules."""
+    total = len(cols) + 1  # the vertical rules
+    for index, col in enumerate(cols):
+        header = col.key if col.header is None else col.header
+        natural = max([_cell_width(header)] + [_cell_width(row[index]) for row in cells])
+        width = min(natural, max(col.min_width or 0, 20)) if col.wrap else natural
+        total += width + 2  # one space of padding on each side
+    return total
+
+
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     from rich import box
     from rich.table import Table
 
     console = console or make_console()
     tty = console.is_terminal
+    styled = tty and not console.no_color  # NO_COLOR: plain text, not even bold
     table = Table(
         title=title,
         box=box.SIMPLE_HEAD if tty else box.ASCII2,
         show_lines=any(c.wrap for c in cols),
-        header_style="bold" if tty and console.color_system else "",
-        title_style="bold" if tty and console.color_system else "",
+        header_style="bold" if styled and console.color_system else "",
+        title_style="bold" if styled and console.color_system else "",
     )
     for c in cols:
         table.add_column(
@@ -140,8 +160,13 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
             min_width=c.min_width if c.wrap else max(c.min_width or 0, len(c.key if c.header is None else c.header)),
             ratio=3 if c.wrap else None,
         )
-    for row in rows:
-        table.add_row(*[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols])
+    cells = [[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows]
+    for line in cells:
+        table.add_row(*line)
+    # Never crop a column (cron mail, a narrow terminal): rather a line longer than COLUMNS than a lost value.
+    needed = table_min_width(cols, cells)
+    if needed > console.width:
+        console.width = needed
     console.print(table)
 
 
