@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def test_import_accounts_for_every_row_and_is_idempotent(cli, tmp_path):
     assert (again["imported"], again["duplicates"], again["tickets_opened"]) == (0, 3, 0)
     batches = json.loads(cli("imports", "--format", "json").stdout)
     assert [b["imported"] for b in batches] == [0, 3]
-    assert batches[0]["sha256"] == batches[1]["sha256"]
+    assert batches[0]["sha256"] == batches[1]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert all(b["by"] and b["file"] == path.name for b in batches)
 
 
 def test_sample_data_imports_with_no_flags(cli):
@@ -195,3 +197,16 @@ def test_rows_never_printed_on_errors(cli, tmp_path):
     result = cli("import", path, "--strict")
     assert result.exit_code == 3
     assert "Zebulon" not in result.output and "zq@example.org" not in result.output
+
+
+def test_an_unwritable_rejects_path_fails_before_anything_is_imported(cli, tmp_path):
+    path = basic(tmp_path)
+    result = cli("import", path, "--rejects", tmp_path / "no-such-folder" / "rejects.csv")
+    assert result.exit_code == 2
+    assert "no-such-folder" in result.stderr and "nothing was imported" in result.stderr
+    assert json.loads(cli("imports", "--format", "json").stdout) == []
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    many = cli("import", path, basic(tmp_path, "second.csv"), "--rejects", blocker / "folder")
+    assert many.exit_code == 2 and "Traceback" not in many.output
+    assert json.loads(cli("imports", "--format", "json").stdout) == []
