@@ -75,3 +75,28 @@ def test_an_unreachable_server_is_one_line_with_a_hint_and_no_password():
     assert r.exit_code == 4
     assert "hunter2" not in r.output and "Traceback" not in r.output
     assert "127.0.0.1" in r.stderr and "hint:" in r.stderr
+
+
+def test_team_mode_database_owned_by_the_team_user(pg_url):
+    """The README's set-up: a login role that owns the database. Without ownership (PostgreSQL 15+ no longer
+    lets everyone create tables in `public`) the error says how to fix it."""
+    from uuid import uuid4
+
+    import psycopg
+
+    from servers import libpq_url
+
+    role = f"team_{uuid4().hex[:12]}"
+    dbname = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # as PostgreSQL 15+ does
+    team_url = pg_url.replace("://postgres@", f"://{role}@", 1)
+    refused = Cli(team_url)("db", "check")
+    assert refused.exit_code == 4 and "Traceback" not in refused.output
+    assert "permission denied" in refused.stderr and "--owner" in refused.stderr
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {dbname} OWNER TO {role}")
+        conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
+    r = Cli(team_url)("db", "check")
+    assert r.exit_code == 0, r.output

@@ -154,10 +154,15 @@ def _store_error(store: Store, exc: Exception) -> StoreError:
             f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
             hint="another npscli process is writing a very large import; try again when it has finished",
         )
-    return StoreError(f"database error on {redact_url(store.url)}: {text}", hint=_connection_hint(store.url))
+    return StoreError(f"database error on {redact_url(store.url)}: {text}", hint=_connection_hint(store.url, text))
 
 
-def _connection_hint(url: str) -> str:
+def _connection_hint(url: str, text: str = "") -> str:
+    if "permission denied" in text and sqlite_path(url) is None:
+        return (
+            "the database user may not create npscli's tables: make it the database's owner "
+            "(createdb --owner=USER NAME, or ALTER DATABASE NAME OWNER TO USER)"
+        )
     if sqlite_path(url) is not None:
         return "check the path given by --db / NPSCLI_DB / `database` in npscli.toml, and that it is writable"
     return (
@@ -187,7 +192,7 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
                 text = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
                 raise StoreError(
                     f"cannot open the store {redact_url(url)}: {text}",
-                    hint="check the path or URL given by --db / NPSCLI_DB / `database` in npscli.toml",
+                    hint=_connection_hint(url, text),
                 ) from None
             raise
     return store
