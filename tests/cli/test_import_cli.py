@@ -11,7 +11,7 @@ import pytest
 from tests.factories import response, write_plain
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+REAL = Path(__file__).resolve().parents[1] / "data" / "real-exports"  # genuine Qualtrics exports, byte for byte
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "exports"
 OUTCOMES = ("imported", "duplicates", "skipped", "excluded", "rejected")
 
