@@ -37,3 +37,17 @@ def test_broken_config_is_one_line_exit_8(cli, isolated):
     result = cli("config", "show", db=False)
     assert result.exit_code == 8
     assert "npscli.toml" in result.stderr and "Traceback" not in result.output
+
+
+def test_init_uses_this_machines_zone_and_invents_no_clinic(cli, isolated, monkeypatch):
+    """The starter must not pin someone else's time zone or sign outreach with a sample clinic's name."""
+    monkeypatch.delenv("NPSCLI_TIMEZONE")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    result = cli("init", db=False)
+    assert result.exit_code == 0, result.output
+    shown = cli("config", "show", "--format", "json", db=False)
+    assert shown.exit_code == 0, shown.output
+    rows = {r["setting"]: r for r in json.loads(shown.stdout)}
+    assert rows["timezone"]["value"] == "Europe/Berlin" and rows["timezone"]["from"].endswith("npscli.toml")
+    assert rows["clinic_name"]["from"] == "default" and "Riverside" not in rows["clinic_name"]["value"]
+    assert rows["clinic_phone"]["value"] == "(none)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from tests.factories import response, write_plain
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-REAL = Path(__file__).resolve().parents[3] / "shared" / "real-exports"
+REAL = Path(__file__).resolve().parents[1] / "data" / "real-exports"  # genuine Qualtrics exports, byte for byte
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "exports"
 OUTCOMES = ("imported", "duplicates", "skipped", "excluded", "rejected")
 
@@ -44,7 +45,8 @@ def test_import_accounts_for_every_row_and_is_idempotent(cli, tmp_path):
     assert (again["imported"], again["duplicates"], again["tickets_opened"]) == (0, 3, 0)
     batches = json.loads(cli("imports", "--format", "json").stdout)
     assert [b["imported"] for b in batches] == [0, 3]
-    assert batches[0]["sha256"] == batches[1]["sha256"]
+    assert batches[0]["sha256"] == batches[1]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert all(b["by"] and b["file"] == path.name for b in batches)
 
 
 def test_sample_data_imports_with_no_flags(cli):
@@ -97,6 +99,21 @@ def test_rejects_file_has_row_numbers_and_reasons(cli, tmp_path):
     with out.open(newline="", encoding="utf-8-sig") as fh:
         rejects = list(csv.DictReader(fh))
     assert [(r["row"], r["reason"]) for r in rejects] == [("5", "score is outside 0-10")]
+
+
+def test_the_summary_table_never_cuts_a_column_off_a_terminal(cli, tmp_path):
+    """Cron mail: a plain table as wide as it needs, every column and the whole rejects path in it."""
+    folder = tmp_path / "exports-pulled-every-monday-from-the-survey-platform"
+    folder.mkdir()
+    path = basic(folder, "riverside-health-patient-experience-weekly.csv")
+    out = folder / "rejected-rows-of-the-riverside-health-weekly-export.csv"
+    result = cli("import", path, "--rejects", out, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "imported" in line)
+    assert header.rstrip().endswith("|") and "rejected" in header and "rejects file" in header
+    assert str(out) in result.stdout and str(path) in result.stdout
+    assert len({len(line) for line in lines if line.strip()}) == 1  # every line of the table complete
 
 
 def test_strict_imports_nothing_from_a_file_with_a_rejected_row(cli, tmp_path):
@@ -180,3 +197,16 @@ def test_rows_never_printed_on_errors(cli, tmp_path):
     result = cli("import", path, "--strict")
     assert result.exit_code == 3
     assert "Zebulon" not in result.output and "zq@example.org" not in result.output
+
+
+def test_an_unwritable_rejects_path_fails_before_anything_is_imported(cli, tmp_path):
+    path = basic(tmp_path)
+    result = cli("import", path, "--rejects", tmp_path / "no-such-folder" / "rejects.csv")
+    assert result.exit_code == 2
+    assert "no-such-folder" in result.stderr and "nothing was imported" in result.stderr
+    assert json.loads(cli("imports", "--format", "json").stdout) == []
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    many = cli("import", path, basic(tmp_path, "second.csv"), "--rejects", blocker / "folder")
+    assert many.exit_code == 2 and "Traceback" not in many.output
+    assert json.loads(cli("imports", "--format", "json").stdout) == []

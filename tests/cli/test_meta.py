@@ -49,3 +49,41 @@ def test_unknown_option_is_a_usage_error(cli):
     result = cli("score", "--bogus")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
+    """Run npscli with stdout and stderr on a real pseudo-terminal; return everything it wrote."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "npscli", *args], stdout=follower, stderr=follower, env=env, close_fds=True
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0, b"".join(chunks)
+    return b"".join(chunks)
+
+
+def test_no_color_gives_plain_text_even_on_a_terminal(tmp_path, sqlite_db):
+    import os
+
+    from tests.factories import response, write_plain
+
+    path = write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T09:00:00-06:00", 9)])
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE="America/Chicago", COLUMNS="200", TERM="xterm-256color")
+    styled = _on_a_terminal(["import", str(path)], env)
+    assert b"\x1b[" in styled  # the check can see styling when it is there
+    plain = _on_a_terminal(["score", "--by", "location"], {**env, "NO_COLOR": "1"})
+    assert b"Downtown" in plain and b"\x1b[" not in plain

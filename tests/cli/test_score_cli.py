@@ -184,3 +184,30 @@ def test_csv_keeps_negative_numbers_as_numbers_and_neutralises_text(cli, tmp_pat
     assert listed.exit_code == 0, listed.output
     comments = {r["comment"] for r in csv.DictReader(io.StringIO(listed.stdout))}
     assert comments == {"'" + evil, "'-rude receptionist"}
+
+
+def test_a_formula_in_a_group_name_is_neutralised_and_numbers_stay_numbers(cli, tmp_path):
+    rows = [response(str(i), "2025-11-03T10:00:00-06:00", 2, location="=HYPERLINK(1)") for i in range(3)]
+    path = write_plain(tmp_path / "negative.csv", rows)
+    r = cli("score", path, "--by", "location", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    (row,) = list(csv.DictReader(r.stdout.splitlines()))
+    assert row["location"] == "'=HYPERLINK(1)"  # a formula in a text cell is neutralised
+    assert row["nps"] == "-100.0" and float(row["ci_low"]) == -100.0  # numbers stay numbers
+
+
+def test_files_take_the_import_reading_options(cli, tmp_path):
+    """`score FILE` reads files as `import` does: --map for a column it cannot find, --source, --dayfirst."""
+    rows = [response(str(i), f"03/1{i}/2025 10:00", score) for i, score in enumerate((10, 9, 3))]
+    path = write_plain(tmp_path / "q7.csv", rows)
+    path.write_text(path.read_text().replace("Score", "Q7", 1))
+    missing = cli("score", path)
+    assert missing.exit_code == 3 and "--map score=COLUMN" in missing.stderr
+    r = cli("score", path, "--map", "score=Q7", "--dayfirst", "--period", "month", "--format", "json")
+    assert r.exit_code == 0, r.output
+    by_month = [(row["period"], row["n"], row["detractors"]) for row in json.loads(r.stdout)]
+    assert by_month == [("2025-10", 1, 0), ("2025-11", 1, 0), ("2025-12", 1, 1)]  # 03/10/2025 is 3 October
+    monthfirst = cli("score", path, "--map", "score=Q7", "--monthfirst", "--period", "month", "--format", "json")
+    assert [row["period"] for row in json.loads(monthfirst.stdout)] == ["2025-03"]
+    without_files = cli("score", "--map", "score=Q7")
+    assert without_files.exit_code == 2 and "no FILE" in without_files.stderr

@@ -73,12 +73,33 @@ def check_import_and_people_in_parallel(url: str) -> None:
         ["notes", url, "10", "4", "maria"],
         ["notes", url, "10", "4", "jordan"],
         ["assign", url, "10", "3", "lead"],
+        ["assign", url, "10", "3", "deputy"],
     )
     c = counts(url)
     assert c["responses"] == 10 + 2 * 12 * 40
     assert c["tickets"] == c["detractors"]  # exactly one ticket per detractor, none twice
     assert c["notes"] == 2 * 10 * 4  # no note lost
-    assert c["assigned"] == 10 * 3  # every reassignment recorded
+    assert c["assigned"] == 2 * 10 * 3  # every reassignment recorded
+    # Two people reassigning the same tickets at once: each ticket's assignee is the last one recorded in
+    # its history (a lost update would leave the row and its history disagreeing).
+    assert assignee_matches_history(url)
+
+
+def assignee_matches_history(url: str) -> bool:
+    T, E = schema.tickets, schema.ticket_events
+    store = open_store(url)
+    with store.read() as conn:
+        last = (
+            select(E.c.ticket_id, func.max(E.c.id).label("event_id"))
+            .where(E.c.kind == "assigned")
+            .group_by(E.c.ticket_id)
+            .subquery()
+        )
+        pairs = conn.execute(
+            select(T.c.assignee, E.c.text).join(last, last.c.ticket_id == T.c.id).join(E, E.c.id == last.c.event_id)
+        ).all()
+    store.dispose()
+    return len(pairs) == 10 and all(assignee == text for assignee, text in pairs)
 
 
 def test_sqlite_cron_import_and_people_updating_tickets(tmp_path):
@@ -100,7 +121,14 @@ def test_postgres_first_runs_race_to_migrate(pg_url):
 
 
 def test_sqlite_same_file_imported_twice_at_once(tmp_path):
-    url = str(tmp_path / "shared.db")
+    check_same_file_imported_twice_at_once(str(tmp_path / "shared.db"))
+
+
+def test_postgres_same_file_imported_twice_at_once(pg_url):
+    check_same_file_imported_twice_at_once(pg_url)
+
+
+def check_same_file_imported_twice_at_once(url: str) -> None:
     open_store(url).dispose()
     run_all(["import", url, "same", "6", "50"], ["import", url, "same", "6", "50"])
     c = counts(url)

@@ -42,7 +42,14 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
         },
         {"setting": "min_n", "value": s.min_n, "from": o.get("min_n", "default")},
         {"setting": "ci", "value": s.ci, "from": o.get("ci", "default")},
+        {"setting": "clinic_name", "value": s.clinic_name, "from": o.get("clinic_name", "default")},
+        {"setting": "clinic_phone", "value": s.clinic_phone or "(none)", "from": o.get("clinic_phone", "default")},
         {"setting": "tickets.threshold", "value": s.tickets.threshold, "from": o.get("tickets", "default")},
+        {
+            "setting": "tickets.high_priority_max",
+            "value": s.tickets.high_priority_max,
+            "from": o.get("tickets", "default"),
+        },
         {"setting": "tickets.sla_hours", "value": s.tickets.sla_hours, "from": o.get("tickets", "default")},
         {
             "setting": "tickets.sla_hours_by_location",
@@ -82,7 +89,7 @@ STARTER = """\
 # database = "postgresql://npscli@db.internal/npscli"
 
 # The clinic's time zone: naive export times are read in it, periods use its local dates.
-timezone = "America/Chicago"
+{timezone_line}
 
 # How to read 03/11/2025 when a file does not prove day-first or month-first.
 dayfirst = false
@@ -90,8 +97,9 @@ dayfirst = false
 # Who you are in ticket histories (else the OS user).
 # user = "maria"
 
-clinic_name = "Riverside Health"
-clinic_phone = "(555) 010-0100"
+# Your clinic, as patients know it: used in outreach drafts and reports.
+# clinic_name = "Riverside Health"
+# clinic_phone = "(555) 010-0100"
 
 # Groups smaller than this are flagged "low n" (their interval is wide).
 min_n = 30
@@ -119,6 +127,18 @@ match = "qualtrics_*.csv"
 """
 
 
+def starter_text() -> str:
+    """The starter file, with this machine's time zone (never someone else's) as the clinic's."""
+    from npscli.config import system_timezone
+
+    zone = system_timezone()
+    if zone in ("UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "GMT", "Etc/GMT"):
+        line = '# This machine runs on UTC: set the clinic\'s zone, for example\n# timezone = "America/Chicago"'
+    else:
+        line = f'timezone = "{zone}"  # this machine\'s zone; change it if the clinic is elsewhere'
+    return STARTER.replace("{timezone_line}", line)
+
+
 def init_command(
     path: Annotated[Path, typer.Option("--path", help="Where to write the file.")] = Path("npscli.toml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
@@ -127,14 +147,15 @@ def init_command(
     ] = False,
 ) -> None:
     """Write a commented starter npscli.toml."""
+    text = starter_text()
     if print_only:
-        sys.stdout.write(STARTER)
+        sys.stdout.write(text)
         return
     if path.exists() and not force:
         raise ConfigError(
             f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter"
         )
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(STARTER, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     message(f"wrote {path}; edit it, then check it with `npscli config show`")

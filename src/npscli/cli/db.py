@@ -34,12 +34,8 @@ def copy_command(
     target = open_store(to)
     copied = copy_store(source, target, force=force)
     rows = [{"table": k, "rows": v} for k, v in copied.items()]
-    emit(
-        rows,
-        fmt,
-        [Col("table"), Col("rows", justify="right")],
-        title=f"copied to {redact_url(target.url)}; counts verified",
-    )
+    emit(rows, fmt, [Col("table"), Col("rows", justify="right")])
+    message(f"copied to {redact_url(target.url)}; counts verified")
 
 
 @app.command("backup")

@@ -10,27 +10,21 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.errors import report_error
-from npscli.cli.options import AsOfOpt, DbOpt, FilesArg, FormatOpt, QuietOpt, TimezoneOpt
+from npscli.cli.options import (
+    AsOfOpt,
+    DayFirstOpt,
+    DbOpt,
+    FilesArg,
+    FormatOpt,
+    MapOpt,
+    QuietOpt,
+    ScaleCheckOpt,
+    SheetOpt,
+    SourceOpt,
+    TimezoneOpt,
+)
 from npscli.cli.output import Col, OutputFormat, emit, file_progress, message, set_quiet
 from npscli.core.errors import NpsError, UsageError
-
-MapOpt = Annotated[
-    list[str] | None,
-    typer.Option("--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."),
-]
-SourceOpt = Annotated[
-    str | None,
-    typer.Option("--source", help="Source name: deduplication scope and the saved [sources.NAME] mapping."),
-]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based index.")]
-DayFirstOpt = Annotated[
-    bool | None,
-    typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),
-]
-ScaleCheckOpt = Annotated[
-    bool,
-    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale."),
-]
 
 IMPORT_COLS = [
     Col("file", "file"),
@@ -113,6 +107,27 @@ def save_hint(name: str, file: Path, overrides: dict[str, str]) -> str:
     )
 
 
+def check_rejects_target(rejects: Path, many: bool) -> None:
+    """Refuse an unwritable --rejects before anything is imported (not after the file is committed)."""
+    import os
+
+    one_file_each = many or rejects.is_dir()  # a folder of <file>.rejects.csv
+    folder = rejects if one_file_each else rejects.parent
+    if one_file_each:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"--rejects {rejects}: cannot create the folder ({exc.strerror}); nothing was imported",
+                hint="pick a writable folder",
+            ) from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(
+            f"--rejects {rejects}: the folder {folder} does not exist or is not writable; nothing was imported",
+            hint="create the folder first, or pick another --rejects path",
+        )
+
+
 def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
     if many or rejects.is_dir():
         rejects.mkdir(parents=True, exist_ok=True)
@@ -148,6 +163,8 @@ def import_command(
     s = context.settings(database=db, timezone=timezone)
     now = context.now(as_of, s)
     overrides = parse_map(map_)
+    if rejects is not None:
+        check_rejects_target(rejects, many=len(files) > 1)
     store = None
     results = []
     failures: list[NpsError] = []
@@ -230,10 +247,11 @@ def imports_command(
     rows = list_batches(context.open_db(s), limit=limit)
     cols = [
         Col("batch", justify="right"),
-        Col("imported_at", "imported at (UTC)"),
+        Col("imported_at", "imported at (UTC)", fmt=lambda v: v[:16].replace("T", " ")),
+        Col("by"),
         Col("source"),
         Col("file"),
-        Col("sha256"),
+        Col("sha256", fmt=lambda v: v[:12]),  # the full digest is in --format json/csv
         Col("rows_read", "rows", justify="right"),
         Col("imported", justify="right"),
         Col("duplicates", justify="right"),

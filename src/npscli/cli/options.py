@@ -51,3 +51,24 @@ TimezoneOpt = Annotated[
 ]
 FilesArg = Annotated[list[Path], typer.Argument(help="Survey export files (CSV, TSV or XLSX).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output (for cron).")]
+
+# Reading export files (`import`, and `score FILE...`)
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."
+    ),
+]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option("--source", help="Source name: deduplication scope and the saved [sources.NAME] mapping."),
+]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based index.")]
+DayFirstOpt = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),
+]
+ScaleCheckOpt = Annotated[
+    bool,
+    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale."),
+]

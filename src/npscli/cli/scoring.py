@@ -10,12 +10,17 @@ from npscli.cli import context
 from npscli.cli.options import (
     AsOfOpt,
     ByOpt,
+    DayFirstOpt,
     DbOpt,
     DepartmentOpt,
     FormatOpt,
     LocationOpt,
+    MapOpt,
     ProviderOpt,
+    ScaleCheckOpt,
+    SheetOpt,
     SinceOpt,
+    SourceOpt,
     TimezoneOpt,
     UntilOpt,
 )
@@ -85,6 +90,11 @@ def score_command(
         typer.Option("--compare", help="'previous': change against the previous period or window."),
     ] = None,
     timezone: TimezoneOpt = None,
+    map_: MapOpt = None,
+    source: SourceOpt = None,
+    sheet: SheetOpt = None,
+    dayfirst: DayFirstOpt = None,
+    scale_check: ScaleCheckOpt = True,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
@@ -92,6 +102,19 @@ def score_command(
     from npscli.reports.scoring import ScoreRequest, parse_by, score
 
     s = context.settings(database=db, timezone=timezone)
+    reading = {
+        "--map": bool(map_),
+        "--source": source is not None,
+        "--sheet": sheet is not None,
+        "--dayfirst/--monthfirst": dayfirst is not None,
+        "--no-scale-check": not scale_check,
+    }
+    if not files and any(reading.values()):
+        raise UsageError(
+            f"{', '.join(flag for flag, given in reading.items() if given)}: how to read export files, "
+            "but no FILE was given",
+            hint="name the export files to score (npscli score FILE... --map score=Q1), or import them first",
+        )
     if compare not in (None, "previous"):
         raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
     now = context.now(as_of, s)
@@ -108,10 +131,19 @@ def score_command(
         timezone=s.timezone,
     )
     if files:
-        source = _frame_from_files(files, s)
+        from npscli.cli.importing import parse_map
+
+        reader = {
+            "overrides": parse_map(map_),
+            "source": source,
+            "sheet": sheet,
+            "dayfirst": dayfirst,
+            "scale_check": scale_check,
+        }
+        data = _frame_from_files(files, s, **reader)
     else:
-        source = context.open_db(s)
-    rows = score(source, req)
+        data = context.open_db(s)
+    rows = score(data, req)
     cols = score_columns(rows, req.by, bool(req.period), req.compare)
     contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark")} for r in rows]
     if fmt in (OutputFormat.json, OutputFormat.csv):
@@ -131,7 +163,7 @@ def _title(req) -> str:
     return f"NPS ({req.method} 95% interval){window}"
 
 
-def _frame_from_files(files: list[str], s):
+def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check):
     """Parse the files through the import pipeline in memory, deduplicated, nothing stored."""
     from pathlib import Path
 
@@ -144,14 +176,14 @@ def _frame_from_files(files: list[str], s):
     for name in files:
         path = Path(name)
         options, saved = read_options(
-            s, path, source=None, overrides={}, sheet=None, dayfirst=None, scale_check=True
+            s, path, source=source, overrides=overrides, sheet=sheet, dayfirst=dayfirst, scale_check=scale_check
         )
         parsed = read_export(path, options)
         message(describe_mapping(parsed))
         for line in describe_issues(parsed):
             message(line)
         frame = parsed.records.copy()
-        frame["response_key"] = (saved or parsed.layout) + ":" + frame["response_key"].astype(str)
+        frame["response_key"] = (source or saved or parsed.layout) + ":" + frame["response_key"].astype(str)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     before = len(frame)

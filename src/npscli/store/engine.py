@@ -98,7 +98,10 @@ def create_engine_for(url: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True)
     except Exception as exc:  # bad URL, missing driver
-        raise StoreError(f"cannot use database URL {redact_url(url)}: {exc}") from None
+        raise StoreError(
+            f"cannot use database URL {redact_url(url)}: {exc}",
+            hint="give a SQLite file path, or a PostgreSQL URL such as postgresql://user@host/dbname",
+        ) from None
 
 
 @dataclass
@@ -151,7 +154,21 @@ def _store_error(store: Store, exc: Exception) -> StoreError:
             f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
             hint="another npscli process is writing a very large import; try again when it has finished",
         )
-    return StoreError(f"database error on {redact_url(store.url)}: {text}")
+    return StoreError(f"database error on {redact_url(store.url)}: {text}", hint=_connection_hint(store.url, text))
+
+
+def _connection_hint(url: str, text: str = "") -> str:
+    if "permission denied" in text and sqlite_path(url) is None:
+        return (
+            "the database user may not create npscli's tables: make it the database's owner "
+            "(createdb --owner=USER NAME, or ALTER DATABASE NAME OWNER TO USER)"
+        )
+    if sqlite_path(url) is not None:
+        return "check the path given by --db / NPSCLI_DB / `database` in npscli.toml, and that it is writable"
+    return (
+        "check that the server is running and the URL given by --db / NPSCLI_DB / `database` (host, port, "
+        "user, database; `createdb NAME` makes the database); keep the password in ~/.pgpass or PGPASSWORD"
+    )
 
 
 def open_store(target: str, *, migrate: bool = True) -> Store:
@@ -175,7 +192,7 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
                 text = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
                 raise StoreError(
                     f"cannot open the store {redact_url(url)}: {text}",
-                    hint="check the path or URL given by --db / NPSCLI_DB / `database` in npscli.toml",
+                    hint=_connection_hint(url, text),
                 ) from None
             raise
     return store

@@ -383,7 +383,7 @@ def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
             "imported_at": r["imported_at"].replace(tzinfo=UTC).isoformat(),
             "source": r["source"],
             "file": r["file_name"],
-            "sha256": r["sha256"][:12],
+            "sha256": r["sha256"],
             "layout": r["layout"],
             "rows_read": r["rows_read"],
             "imported": r["imported"],

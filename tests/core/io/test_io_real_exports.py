@@ -1,4 +1,4 @@
-"""The two genuine Qualtrics exports in /work/shared/real-exports (ropensci/qualtRics test data, MIT).
+"""The two genuine Qualtrics exports in tests/data/real-exports (ropensci/qualtRics test data, MIT).
 
 Neither has an NPS question: the header must be found, the single data row read, the missing score
 reported with the columns found, and ``--map score=Q1`` must make the row count (Q1 holds 2 there).
@@ -14,11 +14,9 @@ import pytest
 from npscli.core.errors import ColumnError
 from npscli.io.exports import ReadOptions, read_export
 
-REAL = Path("/work/shared/real-exports")
+REAL = Path(__file__).resolve().parents[2] / "data" / "real-exports"  # copies of the shared ones, byte for byte
 CURRENT = REAL / "qualtrics_current_de.csv"
 LEGACY = REAL / "qualtrics_legacy.csv"
-
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="the shared real exports are not mounted")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""`npscli db copy | backup | check` through the CLI, on both backends, with real files and servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from tests.cli.conftest import Cli
+from tests.factories import response, write_plain
+
+
+def filled(cli, tmp_path: Path) -> dict[str, int]:
+    """A store with responses, a batch, tickets and their history; its row counts per table."""
+    rows = [response(str(i), f"2025-11-0{3 + i % 4}T10:00:00-06:00", i % 11, "slow") for i in range(30)]
+    r = cli("import", write_plain(tmp_path / "export.csv", rows), "--format", "json")
+    assert r.exit_code == 0, r.output
+    note = cli("tickets", "note", "T-000001", "called, left a message", "--by", "ana")
+    assert note.exit_code == 0, note.output
+    check = cli("db", "check", "--format", "json")
+    assert check.exit_code == 0, check.output
+    findings = {f["check"]: f for f in json.loads(check.stdout)}
+    assert findings["schema version"]["status"] == "ok"
+    return dict(part.rsplit(" ", 1) for part in findings["rows"]["detail"].split(", "))
+
+
+def test_backup_check_and_copy_to_sqlite(cli, tmp_path, db):
+    counts = filled(cli, tmp_path)
+    assert int(counts["responses"]) == 30 and int(counts["ticket_events"]) > int(counts["tickets"]) > 0
+    backup = tmp_path / "backups" / "npscli.db"
+    backup.parent.mkdir()
+    r = cli("db", "backup", backup)
+    assert r.exit_code == 0, r.output
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600  # patient data: owner only
+    again = cli("db", "backup", backup)
+    assert again.exit_code == 4 and "--force" in again.stderr
+    copy = tmp_path / "copy.db"
+    r = cli("db", "copy", "--to", copy, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert {row["table"]: str(row["rows"]) for row in json.loads(r.stdout)} == counts
+    assert "counts verified" in r.stderr
+    for other in (backup, copy):
+        shown = Cli(str(other))("db", "check", "--format", "json")
+        assert shown.exit_code == 0, shown.output
+        assert all(f["status"] != "problem" for f in json.loads(shown.stdout))
+        history = Cli(str(other))("tickets", "show", "T-000001", "--format", "json")
+        assert history.exit_code == 0 and "called, left a message" in history.stdout
+    refused = cli("db", "copy", "--to", copy)
+    assert refused.exit_code == 6 and "not empty" in refused.stderr
+
+
+def test_a_sqlite_store_moves_to_postgres_and_keeps_working(tmp_path, sqlite_db, pg_url):
+    local = Cli(sqlite_db)
+    counts = filled(local, tmp_path)
+    r = local("db", "copy", "--to", pg_url, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert {row["table"]: str(row["rows"]) for row in json.loads(r.stdout)} == counts
+    team = Cli(pg_url)
+    more = [response(f"n{i}", "2025-11-10T10:00:00-06:00", 2) for i in range(3)]
+    r = team("import", write_plain(tmp_path / "next.csv", more), "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[0]["tickets_opened"] == 3  # new ids follow the copied ones
+    listed = json.loads(team("tickets", "list", "--status", "all", "--format", "json").stdout)
+    ids = [t["ticket_id"] for t in listed]
+    assert len(ids) == len(set(ids)) == int(counts["tickets"]) + 3
+    assert team("db", "check").exit_code == 0
+
+
+def test_an_unreachable_server_is_one_line_with_a_hint_and_no_password():
+    from servers import free_port
+
+    url = f"postgresql://ana:hunter2@127.0.0.1:{free_port()}/npscli"
+    r = Cli(url)("db", "check")
+    assert r.exit_code == 4
+    assert "hunter2" not in r.output and "Traceback" not in r.output
+    assert "127.0.0.1" in r.stderr and "hint:" in r.stderr
+
+
+def test_team_mode_database_owned_by_the_team_user(pg_url):
+    """The README's set-up: a login role that owns the database. Without ownership (PostgreSQL 15+ no longer
+    lets everyone create tables in `public`) the error says how to fix it."""
+    from uuid import uuid4
+
+    import psycopg
+
+    from servers import libpq_url
+
+    role = f"team_{uuid4().hex[:12]}"
+    dbname = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # as PostgreSQL 15+ does
+    team_url = pg_url.replace("://postgres@", f"://{role}@", 1)
+    refused = Cli(team_url)("db", "check")
+    assert refused.exit_code == 4 and "Traceback" not in refused.output
+    assert "permission denied" in refused.stderr and "--owner" in refused.stderr
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {dbname} OWNER TO {role}")
+        conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
+    r = Cli(team_url)("db", "check")
+    assert r.exit_code == 0, r.output
