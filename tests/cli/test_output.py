@@ -14,7 +14,7 @@ COLS = [
 ]
 LONG = (
     "The wait was fifty minutes and nobody at the front desk told us why; the receptionist "
-    "stayed on her phone. Supercalifragilisticexpialidociouslylongwordthatcannotbreak ends it."
+    "stayed on her phone. " + "x" * 75 + " ends it."
 )
 
 
@@ -28,9 +28,10 @@ def _words(text: str) -> list[str]:
 
 def test_a_long_comment_is_wrapped_to_the_width_and_nothing_is_cut():
     cells = [["2026-11-15 08:48", "4", LONG, "OVERDUE"], ["2026-11-14 21:53", "10", "Fine.", ""]]
-    out = plain_table(cells, COLS, title="2 detractor(s)", width=80)
+    out = plain_table(cells, COLS, title="2 detractor(s)", width=110)
     grid = _lines(out)[1:]
-    assert {len(line) for line in grid} == {len(grid[0])} and len(grid[0]) <= 80
+    assert {len(line) for line in grid} == {len(grid[0])} and len(grid[0]) <= 110
+    assert "x" * 75 not in out and out.count("x") == 75  # a word wider than the column is folded, not cut
     comment_column = "".join(
         line.split("|")[3].strip() for line in grid if line.startswith("|") and "received" not in line
     )

@@ -211,7 +211,8 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     """An ASCII grid (``+---+`` borders, ``|`` between columns) that fits ``width`` where it can.
 
     Columns marked ``wrap`` (comments) share the width the other columns leave, down to their
-    ``min_width``; their text is wrapped, never cut, and rows are ruled apart. Other columns are as wide
+    ``min_width`` (20, and the longest word up to 60: a path or an address stays whole); their text is
+    wrapped, never cut, and rows are ruled apart. Other columns are as wide
     as their widest value. Multi-line values keep their line breaks.
     """
     headers = [_header(c) for c in cols]
@@ -225,7 +226,9 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     excess = sum(widths) + overhead - width
     if wrapped and excess > 0:
         for i in sorted(wrapped, key=lambda i: -widths[i]):
-            floor = max(c_min if (c_min := cols[i].min_width) else 10, _cell_width(headers[i]))
+            # never narrower than 20 (or min_width), nor than a word up to 60 wide (a path, an address)
+            longest_word = max((_cell_width(word) for row in cells for word in row[i].split()), default=0)
+            floor = max(cols[i].min_width or 0, 20, min(longest_word, 60), _cell_width(headers[i]))
             give = min(excess, max(0, widths[i] - floor))
             widths[i] -= give
             excess -= give
