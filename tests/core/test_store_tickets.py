@@ -1,6 +1,7 @@
 """Tickets in a real SQLite store: exactly once, transitions, the SLA clock, the sweep, stats."""
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
@@ -207,26 +208,31 @@ def test_recovery_looks_at_the_patients_next_response_only(store):
     assert recovered == {by_response["again"], by_response["e1"]}
 
 
-@pytest.mark.parametrize("sla_hours", [48, 0.1])  # 0.1 h is not whole seconds in binary: the row path
-def test_bulk_ticket_path_matches_the_row_path(tmp_path, sla_hours):
-    """SQLite opens tickets with one INSERT ... SELECT; it must give exactly what the row-by-row path gives."""
+@pytest.mark.parametrize(
+    ("backend", "sla_hours"),
+    [("sqlite", 48), ("sqlite", 0.1), ("postgres", 48), ("postgres", 0.1)],  # 0.1 h: not whole seconds
+)
+def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_hours, monkeypatch):
+    """Each backend opens tickets with one INSERT ... SELECT; it must give exactly what the portable
+    row-by-row path gives (due times to the microsecond, priorities, suggested causes, the events)."""
     from npscli.store import tickets as store_tickets
 
     data = rows(n_det=6, n_pro=2)
     data[0]["submitted_at"] = T0 + timedelta(seconds=59, microseconds=999_999)  # the fraction is carried over
     data[1]["comment"] = data[3]["comment"] = "The wait was two hours."  # one suggestion per distinct text
+    data[5]["comment"] = "A long wait. " + "x" * 5000  # too long for a B-tree key on PostgreSQL
     settings = TicketSettings(sla_hours=sla_hours, sla_hours_by_location={"Eastgate": 36}, high_priority_max=2)
     results = []
     for name, force_rows in (("bulk", False), ("rows", True)):
-        s = open_store(str(tmp_path / f"{name}.db"))
-        if force_rows:
-            original = store_tickets._whole_seconds
-            store_tickets._whole_seconds = lambda settings: False
-        try:
-            fill(s, data, tickets=settings, suggest_cause=lambda text: "wait_time" if "wait" in text else None)
-        finally:
+        if backend == "sqlite":
+            url = str(tmp_path / f"{name}.db")
+        else:
+            url = request.getfixturevalue("postgres_server").create_database(f"bulk_{name}_{uuid4().hex}")
+        s = open_store(url)
+        with monkeypatch.context() as patch:
             if force_rows:
-                store_tickets._whole_seconds = original
+                patch.setattr(s.engine.dialect, "name", "portable")  # neither backend's own path
+            fill(s, data, tickets=settings, suggest_cause=lambda text: "wait_time" if "wait" in text else None)
         with s.read() as conn:
             ticket_cols = [c for c in schema.tickets.c if c.name not in ("opened_at", "updated_at")]  # the clock
             event_cols = [c for c in schema.ticket_events.c if c.name != "at"]
@@ -240,3 +246,4 @@ def test_bulk_ticket_path_matches_the_row_path(tmp_path, sla_hours):
     assert results[0] == results[1]
     tickets = results[0][0]
     assert len(tickets) == 4 and {t.suggested_cause for t in tickets} == {"wait_time", None}
+    assert store_tickets.TICKET_COLUMNS[0] == "response_pk"

@@ -158,3 +158,44 @@ def test_memory_per_chunk_not_per_file(tmp_path, small_chunks):
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(schema.responses)).scalar_one() == 0
     store.dispose()
+
+
+INDEX_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses'",
+    "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename = 'responses'",
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_first_big_load_rebuilds_the_indexes_and_a_failed_one_keeps_them(request, tmp_path, monkeypatch, backend):
+    """A file larger than the store drops the secondary indexes for the load and builds them again in the same
+    transaction; a load that fails half-way leaves every index in place."""
+    from npscli.store import responses
+
+    monkeypatch.setattr(responses, "BULK_LOAD_MIN_ROWS", 10)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+    url = str(tmp_path / "s.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = open_store(url)
+
+    def index_names():
+        with store.read() as conn:
+            return set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
+
+    before = index_names()
+    assert {index.name for index in schema.responses.indexes} <= before
+    result = store_import(store, write(tmp_path / "big.csv", rows(60)))
+    assert result.imported == 60 and index_names() == before
+    with store.read() as conn:  # the rebuilt indexes answer queries
+        assert conn.execute(select(func.count()).where(schema.responses.c.location == "Clinic 1")).scalar_one() == 15
+    data = rows(200)
+    data[150][2] = "eleven"
+    with pytest.raises(RowError):
+        import_parsed(
+            store,
+            open_export(write(tmp_path / "bigger.csv", data), ReadOptions(strict=True)),
+            source="t",
+            actor="t",
+            tickets=TicketSettings(),
+        )
+    assert index_names() == before and table_counts(store)["responses"] == 60
+    store.dispose()

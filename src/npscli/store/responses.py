@@ -234,33 +234,47 @@ def _prefetched(items: Iterator, transform) -> Iterator:
 
 @contextmanager
 def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
-    """On SQLite, for a file larger than the store (the first load of a big history), drop the secondary
-    indexes of ``responses`` for the insert and build them again afterwards, inside the same transaction.
+    """For a file larger than the store (the first load of a big history), drop the secondary indexes of
+    ``responses`` for the insert and build them again afterwards, inside the same transaction.
 
-    Building an index from sorted data is several times faster than updating nine B-trees row by row, and
-    SQLite's DDL is transactional: a failed import rolls back to the indexes as they were. The unique key
-    (source, response_key) stays, so deduplication is unchanged. Readers keep their WAL snapshot, indexes
-    included. Not on PostgreSQL, where dropping an index would lock the table against readers.
+    Building an index from sorted data is several times faster than updating seven B-trees row by row, and
+    the DDL is transactional on both backends: a failed import rolls back to the indexes as they were. The
+    unique key (source, response_key) stays, so deduplication is unchanged. On SQLite, readers keep their
+    WAL snapshot, indexes included; on PostgreSQL, DROP INDEX locks the table against readers until the
+    import commits -- acceptable only because the store is still small next to the file (a first load),
+    never for the routine imports of a shared store.
     """
-    if dialect != "sqlite" or incoming < BULK_LOAD_MIN_ROWS:
+    if incoming < BULK_LOAD_MIN_ROWS or dialect not in ("sqlite", "postgresql"):
         yield
         return
     stored = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
     if incoming <= stored:
         yield
         return
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND sql IS NOT NULL"
-    ).all()
-    for name, _sql in indexes:
+    if dialect == "sqlite":
+        indexes = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' "
+            "AND sql IS NOT NULL"
+        ).all()
+    else:
+        indexes = conn.exec_driver_sql(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = 'responses' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint AS k WHERE k.conname = i.indexname)"  # keep the primary and unique keys
+        ).all()
+    for name, _definition in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     yield
-    conn.exec_driver_sql(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # parallel sorts for CREATE INDEX
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # parallel sorts
+    else:
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # sort in memory
     try:
-        for _name, sql in indexes:
-            conn.exec_driver_sql(sql)
+        for _name, definition in indexes:
+            conn.exec_driver_sql(definition)
     finally:
-        conn.exec_driver_sql("PRAGMA threads = 0")
+        if dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA threads = 0")
 
 
 def import_parsed(
@@ -323,6 +337,8 @@ def import_parsed(
                 **counts,
             )
         )
+    if store.dialect == "postgresql" and imported >= BULK_LOAD_MIN_ROWS:
+        _refresh_statistics(store)
     return ImportResult(
         file=str(parsed.path),
         rows_read=parsed.rows_read,
@@ -336,6 +352,20 @@ def import_parsed(
         batch_id=batch_id,
         tickets_opened=opened,
     )
+
+
+def _refresh_statistics(store: Store) -> None:
+    """After a large import on PostgreSQL: VACUUM (ANALYZE) the tables it filled, so the next query plans with
+    the new row counts and reads the covering indexes alone (index-only scans need the visibility map)
+    instead of waiting for autovacuum. Outside the import's transaction; it never fails the import."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ("responses", "tickets", "ticket_events"):
+                conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+    except SQLAlchemyError:  # not the tables' owner, a statement timeout: autovacuum will catch up
+        pass
 
 
 def dry_run_result(store: Store | None, parsed: Export, *, source: str) -> ImportResult:
@@ -446,3 +476,46 @@ def list_detractors(
     q = q.where(*conds).order_by(R.c.submitted_at.desc(), R.c.id.desc())
     with store.read() as conn:
         return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
+
+
+GROUP_FIELDS = ("location", "department", "provider")
+
+
+def _group_key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def match_group_values(
+    store: Store, filters: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[list[str], list[str]]]]:
+    """Match each --location/--department/--provider value to the spelling stored, ignoring case and extra
+    spaces ("downtown" finds "Downtown").
+
+    Returns the filters with the stored spellings, and, per field, the values that match nothing together
+    with the values that exist (for a warning). A value that matches nothing stays as given, so the filter
+    still selects nothing rather than everything.
+    """
+    resolved: dict[str, tuple[str, ...]] = dict(filters)
+    unmatched: dict[str, tuple[list[str], list[str]]] = {}
+    wanted = [name for name in GROUP_FIELDS if filters.get(name)]
+    if not wanted:
+        return resolved, unmatched
+    with store.read() as conn:
+        for name in wanted:
+            column = schema.responses.c[name]
+            known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
+            by_key: dict[str, list[str]] = {}
+            for value in known:
+                by_key.setdefault(_group_key(value), []).append(value)
+            values, missing = [], []
+            for value in filters[name]:
+                hits = by_key.get(_group_key(value))
+                if hits:
+                    values.extend(hits)
+                else:
+                    missing.append(value)
+                    values.append(value)
+            resolved[name] = tuple(dict.fromkeys(values))
+            if missing:
+                unmatched[name] = (missing, known)
+    return resolved, unmatched

@@ -57,6 +57,8 @@ def open_tickets_for_batch(
     now = _naive_utc(now)
     if conn.dialect.name == "sqlite" and _whole_seconds(settings):
         opened = _open_tickets_sqlite(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
+    elif conn.dialect.name == "postgresql":
+        opened = _open_tickets_postgres(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
     else:
         opened = _open_tickets_rows(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
     if not opened:
@@ -159,6 +161,56 @@ def _open_tickets_sqlite(conn, batch_id: int, settings: TicketSettings, *, now: 
     ).rowcount
     conn.exec_driver_sql("DELETE FROM npscli_causes")
     return inserted
+
+
+def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, *, now: datetime, suggest_cause) -> int:
+    """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
+    microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
+    the comment's md5 (a long comment is too big for a B-tree key)."""
+    import hashlib
+
+    from npscli.store.postgres import copy_rows
+
+    comments = conn.execute(
+        select(R.c.comment)
+        .distinct()
+        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold, R.c.comment.is_not(None))
+    ).scalars()
+    causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS npscli_causes (digest TEXT PRIMARY KEY, cause TEXT NOT NULL) "
+        "ON COMMIT DROP"
+    )
+    conn.exec_driver_sql("TRUNCATE npscli_causes")
+    copy_rows(
+        conn,
+        "npscli_causes",
+        ("digest", "cause"),
+        ((hashlib.md5(comment.encode("utf-8")).hexdigest(), cause) for comment, cause in causes.items()),
+    )
+    params: dict[str, Any] = {
+        "status": rules.NEW,
+        "high_max": settings.high_priority_max,
+        "high": rules.priority_for(settings.high_priority_max, settings.high_priority_max),
+        "normal": rules.priority_for(settings.high_priority_max + 1, settings.high_priority_max),
+        "now": now,
+        "batch": batch_id,
+        "threshold": settings.threshold,
+        "sla": float(settings.sla_hours) * 3600,
+    }
+    whens = []
+    for n, (location, hours) in enumerate(settings.sla_hours_by_location.items()):
+        params[f"loc{n}"], params[f"sla{n}"] = location, float(hours) * 3600
+        whens.append(f"WHEN %(loc{n})s THEN %(sla{n})s")
+    seconds = f"CASE r.location {' '.join(whens)} ELSE %(sla)s END" if whens else "%(sla)s"
+    return conn.exec_driver_sql(
+        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+        "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
+        f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, %(now)s "
+        "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.digest = md5(r.comment) "
+        "WHERE r.batch_id = %(batch)s AND r.score <= %(threshold)s ORDER BY r.submitted_at, r.id",
+        params,
+    ).rowcount
 
 
 def _insert_tickets(conn, rows: list[tuple]) -> None:
