@@ -211,3 +211,18 @@ def test_files_take_the_import_reading_options(cli, tmp_path):
     assert [row["period"] for row in json.loads(monthfirst.stdout)] == ["2025-03"]
     without_files = cli("score", "--map", "score=Q7")
     assert without_files.exit_code == 2 and "no FILE" in without_files.stderr
+
+
+def test_group_filters_ignore_case_and_warn_about_a_value_that_matches_nothing(cli, tmp_path):
+    assert cli("import", export(tmp_path)).exit_code == 0
+    exact = run_json(cli, "--location", "Downtown")
+    assert exact and run_json(cli, "--location", "  downTOWN ") == exact
+    detractors = cli("detractors", "--location", "eastgate", "--since", "30d", "--as-of", "2025-11-17",
+                     "--format", "json")  # fmt: skip
+    assert detractors.exit_code == 0, detractors.output
+    assert {row["location"] for row in json.loads(detractors.stdout)} == {"Eastgate"}
+    tickets = cli("tickets", "list", "--location", "EASTGATE", "--format", "json")
+    assert tickets.exit_code == 0 and len(json.loads(tickets.stdout)) == 12
+    typo = cli("score", "--location", "Downtwn", "--format", "json", "--as-of", "2025-11-17")
+    assert typo.exit_code == 0 and json.loads(typo.stdout)[0]["n"] == 0  # nothing matched: nothing scored
+    assert "no location 'Downtwn' in the store (known: Downtown, Eastgate)" in typo.stderr

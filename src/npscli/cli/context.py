@@ -33,6 +33,25 @@ def split_csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def group_filters(location=None, department=None, provider=None) -> dict[str, tuple[str, ...]]:
-    """The --location/--department/--provider filters as the store queries take them."""
-    return {"location": tuple(location or ()), "department": tuple(department or ()), "provider": tuple(provider or ())}
+def group_filters(location=None, department=None, provider=None, *, store=None) -> dict[str, tuple[str, ...]]:
+    """The --location/--department/--provider filters as the store queries take them.
+
+    With ``store``, each value is matched to the stored spelling ignoring case ("downtown" is "Downtown"), and
+    a value that matches nothing is a warning naming the values that exist (not a silently empty answer).
+    """
+    filters = {
+        "location": tuple(location or ()),
+        "department": tuple(department or ()),
+        "provider": tuple(provider or ()),
+    }
+    if store is None or not any(filters.values()):
+        return filters
+    from npscli.cli.output import warn
+    from npscli.store.responses import match_group_values
+
+    resolved, unmatched = match_group_values(store, filters)
+    for name, (missing, known) in unmatched.items():
+        shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+        names = ", ".join(repr(value) for value in missing)
+        warn(f"no {name} {names} in the store (known: {shown or 'none'})")
+    return resolved

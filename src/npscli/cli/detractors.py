@@ -84,7 +84,7 @@ def detractors_command(
         max_score=6,
         since=start,
         until=end,
-        filters=context.group_filters(location, department, provider),
+        filters=context.group_filters(location, department, provider, store=store),
         statuses=parse_statuses(status),
         comments_only=comments_only,
     )

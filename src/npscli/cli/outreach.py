@@ -120,16 +120,16 @@ def draft_outreach_command(
             hint=f"npscli draft-outreach --template {forced} --ticket T-000123",
         )
     now = context.now(as_of, s)
+    store = context.open_db(s)
     sel = engine.Selection(
         ticket_ids=tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ())),
-        locations=tuple(location or ()),
+        locations=context.group_filters(location, store=store)["location"],
         since=parse_since(since, now) if since else None,
         template=forced,
         sender=sender.strip() if sender and sender.strip() else None,
         again=again,
     )
     cfg = engine.OutreachConfig.from_settings(s)
-    store = context.open_db(s)
     try:
         chosen, skips, counts = engine.select(store, sel)
         drafts, unreachable = engine.plan(chosen, sel, cfg, names, tz=s.timezone, now=now)

@@ -195,7 +195,9 @@ def run_report(
             if not known:
                 message(f"no location has responses in {span}: no report written")
         else:
-            targets = list(dict.fromkeys(v.strip() for v in location if v.strip()))
+            spelled = {" ".join(name.split()).casefold(): name for name in known}  # "downtown" is "Downtown"
+            asked = [v.strip() for v in location if v.strip()]
+            targets = list(dict.fromkeys(spelled.get(" ".join(v.split()).casefold(), v) for v in asked))
             for name in targets:
                 if name not in known:  # a typo in a crontab should not go unnoticed for weeks
                     warn(f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})")

@@ -119,12 +119,13 @@ def score_command(
         raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
     now = context.now(as_of, s)
     start, end = parse_window(since, until, now)
+    store = None if files else context.open_db(s)
     req = ScoreRequest(
         by=parse_by(by),
         period=period.lower() if period else None,
         start=start,
         end=end,
-        filters=context.group_filters(location, department, provider),
+        filters=context.group_filters(location, department, provider, store=store),
         method=ci or s.ci,
         min_n=s.min_n if min_n is None else min_n,
         compare=compare == "previous",
@@ -142,7 +143,7 @@ def score_command(
         }
         data = _frame_from_files(files, s, **reader)
     else:
-        data = context.open_db(s)
+        data = store
     rows = score(data, req)
     cols = score_columns(rows, req.by, bool(req.period), req.compare)
     contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark")} for r in rows]

@@ -57,7 +57,7 @@ def themes_command(
             baseline=parse_duration(baseline),
             by=by or "location",
             max_score=6 if detractors_only else 8,
-            filters=context.group_filters(location, department),
+            filters=context.group_filters(location, department, store=store),
         )
         rows = [
             {
@@ -83,7 +83,7 @@ def themes_command(
         emit(rows, fmt, cols, title="emerging issues", empty=f"no emerging issues in the last {window}")
         return
     start, end = parse_window(since or "4w", until, now)
-    filters = context.group_filters(location, department)
+    filters = context.group_filters(location, department, store=store)
     comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
     uncommented = _scores_without_comment(scores, comments)
     rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)

@@ -96,11 +96,12 @@ def list_command(
 
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
+    groups = context.group_filters(location, department, store=store)
     f = TicketFilter(
         statuses=parse_statuses(status, default=rules.OPEN_STATUSES),
         assignee=assignee,
-        location=tuple(location or ()),
-        department=tuple(department or ()),
+        location=groups["location"],
+        department=groups["department"],
         overdue_at=now if overdue else None,
         since=start,
         until=end,
@@ -213,12 +214,13 @@ def assign_command(
     if not location and not department:
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
     start = parse_window(since, None, now)[0] if since else None
+    groups = context.group_filters(location, department, store=store)
     changed = assign_many(
         store,
         TicketFilter(
             statuses=(rules.NEW, rules.REOPENED) if unassigned else (),
-            location=tuple(location or ()),
-            department=tuple(department or ()),
+            location=groups["location"],
+            department=groups["department"],
             since=start,
         ),
         to.strip(),
