@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The weekly job on the synthetic sample exports, with the embedded SQLite store in ./demo/.
+# The weekly job on the synthetic sample exports, with the embedded SQLite store in ./demo/
+# (a first load of four months of history: follow-up tickets only for the last 14 days).
 demo: $(STAMP)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 NPSCLI_USER=demo $(BIN)/npscli import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --rejects $(DEMO)/rejects
+	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 NPSCLI_USER=demo $(BIN)/npscli import sample_data/qualtrics_export.csv sample_data/qualtrics_week16.csv sample_data/surveymonkey_export.xlsx sample_data/delighted_export.csv --rejects $(DEMO)/rejects --tickets-since 14d
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --by location --since last-week --compare previous
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli score --period month
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli detractors --since 2d --comments-only

@@ -155,3 +155,21 @@ def test_stats(loaded):
     assert by["Downtown"]["opened"] == 2 and by["Downtown"]["median_hours_to_contact"] == 6.0
     assert by["Downtown"]["contacted_within_sla"] == 50.0
     assert by["Eastgate"]["overdue_open"] == 1
+
+
+def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):
+    rows = [
+        response("old", "2025-06-03T09:00:00-05:00", 2, "Rude front desk", location="Downtown"),
+        response("recent", "2025-11-10T09:00:00-06:00", 4, "Long wait", location="Downtown"),
+        response("happy", "2025-11-11T09:00:00-06:00", 10, "", location="Downtown"),
+    ]
+    path = write_plain(tmp_path / "history.csv", rows)
+    bad = cli("import", path, "--tickets-since", "fortnight")
+    assert bad.exit_code == 2 and "--tickets-since" in bad.stderr
+    imported = cli("import", path, "--tickets-since", "14d", "--as-of", "2025-11-17T08:00", "--format", "json")
+    (result,) = js(imported)
+    assert (result["imported"], result["tickets_opened"]) == (3, 1)
+    detractors = {r["response_id"]: r for r in js(cli("detractors", "--as-of", "2025-11-17T08:00", "--format", "json"))}
+    assert detractors["recent"]["ticket_id"] and detractors["old"]["ticket_id"] is None  # listed, not chased
+    tickets = js(cli("tickets", "list", "--format", "json"))
+    assert [t["ticket_id"] for t in tickets] == [detractors["recent"]["ticket_id"]]

@@ -150,6 +150,14 @@ def import_command(
     strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
     scale_check: ScaleCheckOpt = True,
+    tickets_since: Annotated[
+        str | None,
+        typer.Option(
+            "--tickets-since",
+            help="Open follow-up tickets only for detractors received since then (14d, 2026-11-01): for a "
+            "first import of old exports. Default: every new detractor.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -162,6 +170,9 @@ def import_command(
 
     s = context.settings(database=db, timezone=timezone)
     now = context.now(as_of, s)
+    from npscli.core.periods import parse_since
+
+    tickets_from = parse_since(tickets_since, now, flag="--tickets-since") if tickets_since else None
     overrides = parse_map(map_)
     if rejects is not None:
         check_rejects_target(rejects, many=len(files) > 1)
@@ -201,6 +212,7 @@ def import_command(
                     tickets=s.tickets,
                     suggest_cause=suggest,
                     now=now,
+                    tickets_since=tickets_from,
                 )
             for line in describe_issues(export):
                 message(line)

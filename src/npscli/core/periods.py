@@ -316,7 +316,7 @@ def _parse_time(text: str, now: datetime, *, end: bool, flag: str) -> datetime:
     return moment
 
 
-def parse_since(text: str, now: datetime) -> datetime:
+def parse_since(text: str, now: datetime, *, flag: str = "--since") -> datetime:
     """The start of a window, as an aware datetime in ``now``'s zone.
 
     * ``Nh`` (N hours of elapsed time), ``Nd`` / ``Nw`` (calendar days / weeks in local wall time),
@@ -328,7 +328,7 @@ def parse_since(text: str, now: datetime) -> datetime:
 
     Case and surrounding spaces are ignored. Anything else is a ``UsageError``.
     """
-    return _parse_time(text, now, end=False, flag="--since")
+    return _parse_time(text, now, end=False, flag=flag)
 
 
 def parse_until(text: str, now: datetime) -> datetime:

@@ -286,13 +286,14 @@ def import_parsed(
     tickets: TicketSettings,
     suggest_cause=None,
     now: datetime | None = None,
+    tickets_since: datetime | None = None,
 ) -> ImportResult:
     """Import one export in one transaction, a chunk at a time (an :class:`~npscli.io.exports.ExportStream`
     or a whole :class:`~npscli.io.exports.ParsedExport`). Returns its outcome counts.
 
     Any error while the file is read (a bad line further down, a whole-file check, a rejected row under
     --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
-    (--as-of); default the clock.
+    (--as-of); default the clock. ``tickets_since`` (aware): detractors received before it open no ticket.
     """
     from npscli.store.tickets import open_tickets_for_batch
 
@@ -325,7 +326,9 @@ def import_parsed(
         ).scalar_one()
         duplicates = records - imported
         counts = outcome_counts(parsed)
-        opened = open_tickets_for_batch(conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause)
+        opened = open_tickets_for_batch(
+            conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause, received_since=tickets_since
+        )
         conn.execute(
             schema.import_batches.update()
             .where(schema.import_batches.c.id == batch_id)

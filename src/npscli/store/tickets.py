@@ -34,6 +34,7 @@ def _naive_utc(dt: datetime) -> datetime:
 
 TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
+_EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 
 
 def open_tickets_for_batch(
@@ -44,8 +45,11 @@ def open_tickets_for_batch(
     actor: str,
     now: datetime,
     suggest_cause: Callable[[str | None], str | None] | None = None,
+    received_since: datetime | None = None,
 ) -> int:
-    """Open one ticket for every response of this batch at or below the threshold. Returns the count.
+    """Open one ticket for every response of this batch at or below the threshold (received since
+    ``received_since``, when given: a back-fill of old exports opens no follow-up for patients surveyed
+    long ago). Returns the count.
 
     Only responses first stored by this batch carry its batch_id, so a re-imported response never
     opens a second ticket; the unique key on tickets.response_pk guarantees it besides.
@@ -55,12 +59,14 @@ def open_tickets_for_batch(
     "opened" events are one INSERT ... SELECT.
     """
     now = _naive_utc(now)
+    since = _naive_utc(received_since) if received_since is not None else _EARLIEST
+    args = {"now": now, "since": since, "suggest_cause": suggest_cause}
     if conn.dialect.name == "sqlite" and _whole_seconds(settings):
-        opened = _open_tickets_sqlite(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
+        opened = _open_tickets_sqlite(conn, batch_id, settings, **args)
     elif conn.dialect.name == "postgresql":
-        opened = _open_tickets_postgres(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
+        opened = _open_tickets_postgres(conn, batch_id, settings, **args)
     else:
-        opened = _open_tickets_rows(conn, batch_id, settings, now=now, suggest_cause=suggest_cause)
+        opened = _open_tickets_rows(conn, batch_id, settings, **args)
     if not opened:
         return 0
     opened_tickets = (
@@ -90,11 +96,13 @@ def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None
     return {comment: suggest_cause(comment) for comment in dict.fromkeys(comments) if comment is not None}
 
 
-def _open_tickets_rows(conn, batch_id: int, settings: TicketSettings, *, now: datetime, suggest_cause) -> int:
+def _open_tickets_rows(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
     """Any backend: the detractors read into Python, the tickets written by the bulk path."""
     rows = conn.execute(
         select(R.c.id, R.c.score, R.c.location, R.c.submitted_at, R.c.comment)
-        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold)
+        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold, R.c.submitted_at >= since)
         .order_by(R.c.submitted_at, R.c.id)
     ).all()
     causes = _cause_for(suggest_cause, (row[4] for row in rows))
@@ -112,13 +120,16 @@ def _open_tickets_rows(conn, batch_id: int, settings: TicketSettings, *, now: da
     return len(ticket_rows)
 
 
-def _open_tickets_sqlite(conn, batch_id: int, settings: TicketSettings, *, now: datetime, suggest_cause) -> int:
+def _open_tickets_sqlite(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
     """SQLite: one INSERT ... SELECT. The due time is the stored "YYYY-MM-DD HH:MM:SS.ffffff" text moved by
     the SLA in whole seconds (the fraction carried over as text, so it is exact); the suggested causes
     of the distinct comments go through a temporary table."""
-    detractors = "FROM responses WHERE batch_id = ? AND score <= ?"
+    detractors = "FROM responses WHERE batch_id = ? AND score <= ? AND submitted_at >= ?"
+    after = since.strftime(_SQLITE_DATETIME)
     comments = conn.exec_driver_sql(
-        f"SELECT DISTINCT comment {detractors} AND comment IS NOT NULL", (batch_id, settings.threshold)
+        f"SELECT DISTINCT comment {detractors} AND comment IS NOT NULL", (batch_id, settings.threshold, after)
     ).scalars()
     causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
     conn.exec_driver_sql(
@@ -146,7 +157,7 @@ def _open_tickets_sqlite(conn, batch_id: int, settings: TicketSettings, *, now: 
         f"strftime('%Y-%m-%d %H:%M:%S', substr(r.submitted_at, 1, 19), {sla_case}) || substr(r.submitted_at, 20), "
         "c.cause, ? "
         "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
-        "WHERE r.batch_id = ? AND r.score <= ? ORDER BY r.submitted_at, r.id",
+        "WHERE r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ? ORDER BY r.submitted_at, r.id",
         (
             rules.NEW,
             high_max,
@@ -157,13 +168,16 @@ def _open_tickets_sqlite(conn, batch_id: int, settings: TicketSettings, *, now: 
             stamp,
             batch_id,
             settings.threshold,
+            after,
         ),
     ).rowcount
     conn.exec_driver_sql("DELETE FROM npscli_causes")
     return inserted
 
 
-def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, *, now: datetime, suggest_cause) -> int:
+def _open_tickets_postgres(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
     """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
     microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
     the comment's md5 (a long comment is too big for a B-tree key)."""
@@ -174,7 +188,12 @@ def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, *, now
     comments = conn.execute(
         select(R.c.comment)
         .distinct()
-        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold, R.c.comment.is_not(None))
+        .where(
+            R.c.batch_id == batch_id,
+            R.c.score <= settings.threshold,
+            R.c.submitted_at >= since,
+            R.c.comment.is_not(None),
+        )
     ).scalars()
     causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
     conn.exec_driver_sql(
@@ -196,6 +215,7 @@ def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, *, now
         "now": now,
         "batch": batch_id,
         "threshold": settings.threshold,
+        "since": since,
         "sla": float(settings.sla_hours) * 3600,
     }
     whens = []
@@ -208,7 +228,8 @@ def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, *, now
         "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
         f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, %(now)s "
         "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.digest = md5(r.comment) "
-        "WHERE r.batch_id = %(batch)s AND r.score <= %(threshold)s ORDER BY r.submitted_at, r.id",
+        "WHERE r.batch_id = %(batch)s AND r.score <= %(threshold)s AND r.submitted_at >= %(since)s "
+        "ORDER BY r.submitted_at, r.id",
         params,
     ).rowcount
 
