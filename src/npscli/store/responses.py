@@ -118,7 +118,6 @@ def within_file_duplicates(records: pd.DataFrame) -> pd.Series:
 
 INSERT_CHUNK_ROWS = 50_000  # rows turned into tuples and inserted at a time: memory stays flat
 BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, rebuilds the indexes after
-_END = object()
 
 
 def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
@@ -198,38 +197,17 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
 
 
 def _row_chunks(parsed: Export, source: str, batch_id: int, dialect: str) -> Iterator[tuple[int, list[tuple]]]:
-    """``(records, rows to insert)`` per INSERT_CHUNK_ROWS of the export. The file is read and parsed, and the
-    next rows built, in a helper thread while the database inserts the current ones (the drivers release
-    the GIL while they work); an error there (a bad line further down the file) is raised here."""
+    """``(records, rows to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as they are
+    taken; an error there (a bad line further down the file) is raised here, inside the transaction.
 
-    def pieces() -> Iterator[tuple[int, pd.DataFrame]]:
-        for records in parsed.chunks():
-            duplicate = within_file_duplicates(records)
-            unique = records[~duplicate] if duplicate.any() else records
-            for start in range(0, max(len(unique), 1), INSERT_CHUNK_ROWS):
-                yield (len(records) if start == 0 else 0), unique.iloc[start : start + INSERT_CHUNK_ROWS]
-
-    def build(piece: tuple[int, pd.DataFrame]) -> tuple[int, list[tuple]]:
-        count, records = piece
-        return count, _rows_for_insert(records, source, batch_id, dialect)
-
-    yield from _prefetched(pieces(), build)
-
-
-def _prefetched(items: Iterator, transform) -> Iterator:
-    """``transform(item)`` for each item, the next one computed in a helper thread while the caller works."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def step():
-        item = next(items, _END)
-        return item if item is _END else transform(item)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="npscli-import") as pool:
-        pending = pool.submit(step)
-        while (result := pending.result()) is not _END:
-            pending = pool.submit(step)
-            yield result
-            del result
+    (Parsing the next chunk in a helper thread while the database inserts was measured to gain nothing:
+    both hold the GIL for nearly all their work.)"""
+    for records in parsed.chunks():
+        duplicate = within_file_duplicates(records)
+        unique = records[~duplicate] if duplicate.any() else records
+        for start in range(0, max(len(unique), 1), INSERT_CHUNK_ROWS):
+            piece = unique.iloc[start : start + INSERT_CHUNK_ROWS]
+            yield (len(records) if start == 0 else 0), _rows_for_insert(piece, source, batch_id, dialect)
 
 
 @contextmanager
