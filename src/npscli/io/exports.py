@@ -80,6 +80,8 @@ class RowIssue:
 
 
 CHUNK_ROWS = 100_000  # rows read, parsed and stored at a time: memory stays flat whatever the file's size
+EXTRA_FIELDS = "more fields than the header: a value with an unquoted delimiter shifted the row"
+EXTRA_FIELDS_COLUMN = "(fields beyond the header)"  # the rejects file keeps them
 
 
 @dataclass
@@ -140,7 +142,9 @@ class ExportStream:
     def rejected_cells(self) -> pd.DataFrame:
         if not self._rejected:
             return pd.DataFrame(columns=self.columns, dtype=object)
-        return pd.concat(self._rejected) if len(self._rejected) > 1 else self._rejected[0]
+        if len(self._rejected) == 1:
+            return self._rejected[0]
+        return pd.concat(self._rejected).fillna("")  # (a chunk without extra fields has no such column)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         if self._started:
@@ -148,13 +152,13 @@ class ExportStream:
         self._started = True
         pieces = self._data()
         first = next(pieces)
-        if not self._raw.complete or len(first) >= CHUNK_ROWS:
-            self._settle_date_order(first)
-        for data in itertools.chain([first], pieces):
-            records = self._parse(data)
+        if not self._raw.complete or len(first[0]) >= CHUNK_ROWS:
+            self._settle_date_order(first[0])
+        for data, extra in itertools.chain([first], pieces):
+            records = self._parse(data, extra)
             if self._options.strict and self._rejected:
                 for rest in pieces:  # read on, storing nothing, to count every rejected row
-                    self._parse(rest)
+                    self._parse(*rest)
                 raise strict_failure(self)
             yield records
         if self._options.scale_check and self._scale.looks_five_point():
@@ -164,15 +168,15 @@ class ExportStream:
                 hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
             )
 
-    def _data(self) -> Iterator[pd.DataFrame]:
-        """The data rows, CHUNK_ROWS at a time (the first chunk is never empty)."""
-        first = extract_data(self._raw, self._header)
+    def _data(self) -> Iterator[tuple[pd.DataFrame, pd.Series]]:
+        """The data rows and their fields beyond the header, CHUNK_ROWS at a time (the first never empty)."""
+        first, extra = extract_data(self._raw, self._header)
         for start in range(0, len(first), CHUNK_ROWS):
-            yield first.iloc[start : start + CHUNK_ROWS]
+            yield first.iloc[start : start + CHUNK_ROWS], extra.iloc[start : start + CHUNK_ROWS]
         for cells in self._raw.more():
-            data = data_rows(cells, self._header)
+            data, extra = data_rows(cells, self._header)
             if len(data):
-                yield data
+                yield data, extra
 
     def _settle_date_order(self, first: pd.DataFrame) -> None:
         """Before a large file's first chunk is parsed: if its dates read either way and none proves the
@@ -186,8 +190,9 @@ class ExportStream:
         for piece in self._raw.column(position):
             self._order.observe(_date_texts(piece[piece.index >= self._header.data_start]))
 
-    def _parse(self, data: pd.DataFrame) -> pd.DataFrame:
-        """One chunk: its records returned; its issues and rejected rows kept on the stream."""
+    def _parse(self, data: pd.DataFrame, extra: pd.Series) -> pd.DataFrame:
+        """One chunk: its records returned; its issues and rejected rows kept on the stream. ``extra`` holds
+        each row's fields beyond the header: such a row is rejected, its values shifted by a stray delimiter."""
         mapping, score_column, date_column = self._map, self._score_column, self._date_column
         excluded = pd.Series(None, index=data.index, dtype=object)
         if mapping.status_column is not None:
@@ -214,6 +219,7 @@ class ExportStream:
         date_problem[dates.utc.isna()] = BAD_DATE
         date_problem[dates.blank] = MISSING_DATE
         steps = (
+            (extra != "", "rejected", EXTRA_FIELDS, None),
             (is_excluded, "excluded", excluded, mapping.status_column),
             (scores.blank, "skipped", BLANK_SCORE, score_column),
             (scores.problem.notna(), "rejected", scores.problem, score_column),
@@ -240,7 +246,10 @@ class ExportStream:
         )
         rejected = (outcome == "rejected").to_numpy()
         if rejected.any():
-            self._rejected.append(frame_as_text(data[rejected]))
+            cells = frame_as_text(data[rejected])
+            if (extra[rejected] != "").any():
+                cells[EXTRA_FIELDS_COLUMN] = extra[rejected]
+            self._rejected.append(cells)
         self.rows_read += len(data)
         return records
 
@@ -282,7 +291,7 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
     raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS)
     name = raw.name
     header = detect_header(raw)
-    first = extract_data(raw, header)
+    first, _extra = extract_data(raw, header)
     if first.empty:
         raise InputFileError(
             f"{name}: no data rows below the header", hint="export the survey again with its responses"

@@ -15,7 +15,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from npscli.core.errors import InputFileError
@@ -69,6 +68,8 @@ class Header:
     alternates: list[tuple[str, ...]]  # every other header text of the column, for matching overrides
     import_ids: list[str]  # Qualtrics ImportId per column, "" if none
     timezones: list[str | None]  # Qualtrics row-3 timeZone per column
+    overflow: list[int]  # raw positions after the last named column that are not a column: a value there is
+    # a record with more fields than the header (an unquoted delimiter shifted it)
 
 
 def detect_header(raw: RawTable) -> Header:
@@ -101,29 +102,38 @@ def detect_header(raw: RawTable) -> Header:
     return _build(raw, _classify_single(names), (index,), names)
 
 
-def extract_data(raw: RawTable, header: Header) -> pd.DataFrame:
-    """The data rows of ``raw.cells``: columns named by ``header``, indexed by spreadsheet row number, blank
-    rows dropped. Workbook cells keep their types; text cells are strings."""
+def extract_data(raw: RawTable, header: Header) -> tuple[pd.DataFrame, pd.Series]:
+    """The data rows of ``raw.cells`` (see :func:`data_rows`)."""
     return data_rows(raw.cells.iloc[header.data_start :], header)
 
 
-def data_rows(cells: pd.DataFrame, header: Header) -> pd.DataFrame:
-    """:func:`extract_data` for any run of raw rows below the header (a later chunk of a large file):
-    raw row ``i`` is spreadsheet row ``i + 1``."""
+def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Series]:
+    """The data rows of any run of raw rows below the header (a chunk of a large file): columns named by
+    ``header``, indexed by spreadsheet row number (raw row ``i`` is row ``i + 1``), blank rows dropped; and,
+    for each of those rows, the text of its fields beyond the header ("" for a well-formed row).
+
+    Workbook cells keep their types; text cells are strings.
+    """
     data = cells.iloc[:, header.positions]
     data = data.set_axis(header.columns, axis=1)
     start = int(cells.index[0]) + 1 if len(cells) else header.data_start + 1
-    data.index = pd.RangeIndex(start, start + len(data), name="row")
+    index = pd.RangeIndex(start, start + len(data), name="row")
+    data.index = index
+    extra = pd.Series("", index=index, dtype=object)
+    if header.overflow and len(cells):
+        parts = [stripped_text(cells.iloc[:, position]).to_numpy() for position in header.overflow]
+        joined = [" | ".join(part for part in row if part) for row in zip(*parts, strict=True)]
+        extra = pd.Series(joined, index=index, dtype=object)
     if data.empty:
-        return data
+        return data, extra
     # Narrow the candidates column by column: most rows are ruled out by their first cell.
-    blank = np.ones(len(data), dtype=bool)
+    blank = (extra == "").to_numpy().copy()
     for position in range(data.shape[1]):
         if not blank.any():
-            return data
+            return data, extra
         values = data.iloc[blank, position]
         blank[blank] = (stripped_text(values) == "").to_numpy()
-    return data[~blank] if blank.any() else data
+    return (data[~blank], extra[~blank]) if blank.any() else (data, extra)
 
 
 # --- the layouts --------------------------------------------------------------------------------------------
@@ -206,13 +216,26 @@ def _build(
     import_ids = import_ids or [""] * width
     timezones = timezones or [None] * width
 
+    def named(position: int) -> bool:
+        return bool(clean_label(names[position]) or clean_label(questions[position]) or import_ids[position])
+
+    last_named = max((p for p in range(width) if named(p)), default=-1)
     positions: list[int] = []
     columns: list[str] = []
+    overflow: list[int] = []
     for position in range(width):
         name = clean_label(names[position])
-        if not name and not (clean_label(questions[position]) or import_ids[position]):
-            if _column_is_blank(raw.cells[position].iloc[data_start:]):
-                continue  # the empty unnamed column a trailing delimiter makes
+        if not named(position):
+            values = stripped_text(raw.cells[position].iloc[data_start:])
+            filled = int((values != "").sum())
+            if raw.kind == "text" and position > last_named and filled * 2 < max(len(values), 1):
+                # past the header of a text file, and empty in most rows: the empty column a trailing delimiter
+                # makes, or the spill of records with more fields than the header -- not a column. (In a
+                # workbook a cell cannot spill: a value there is a note someone typed, kept as a column.)
+                overflow.append(position)
+                continue
+            if not filled:
+                continue  # an empty unnamed column between named ones
             name = f"column {position + 1}"
         positions.append(position)
         columns.append(name)
@@ -236,14 +259,11 @@ def _build(
         ],
         import_ids=[import_ids[p] for p in positions],
         timezones=[timezones[p] for p in positions],
+        overflow=overflow,
     )
 
 
 # --- recognising rows ---------------------------------------------------------------------------------------
-
-
-def _column_is_blank(values: pd.Series) -> bool:
-    return bool((stripped_text(values) == "").all())
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str:

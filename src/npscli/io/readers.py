@@ -33,6 +33,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 60
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Columns read beyond the widest record the sniffer saw: a later line with a few more fields (a comment with an
+# unquoted comma) is read whole, and rejected as a row rather than failing the file or losing its end.
+EXTRA_FIELDS = 8
 
 
 @dataclass(frozen=True)
@@ -276,11 +279,11 @@ def _field_counts(sample: str, delimiter: str) -> list[int]:
 def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = None) -> Iterator[pd.DataFrame]:
     """The cells of a text file as strings: one frame (``chunk_rows`` None) or frames of ``chunk_rows`` rows."""
     path, delimiter = raw.path, raw.delimiter or ","
-    width = width if width is not None else raw.cells.shape[1]
+    width = width if width is not None else raw.cells.shape[1] - EXTRA_FIELDS
     options: dict[str, Any] = {
         "sep": delimiter,
         "header": None,
-        "names": list(range(width)),
+        "names": list(range(width + EXTRA_FIELDS)),
         "index_col": False,
         "dtype": str,
         "keep_default_na": False,
@@ -302,9 +305,10 @@ def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = N
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
         if found:
             expected, line, saw = found.groups()
+            header_fields = int(expected) - EXTRA_FIELDS
             raise InputFileError(
                 f"{path.name}: line {line} has {saw} {_DELIMITER_NAMES[delimiter]}-separated fields, "
-                f"more than the {expected} of the header",
+                f"far more than the {header_fields} of the header",
                 hint="fields that contain the delimiter must be quoted; export the survey again",
             ) from None
         raise InputFileError(

@@ -138,13 +138,30 @@ def test_workbook_saved_under_a_csv_name_still_reads(tmp_path: Path):
     assert len(read_export(path).records) == 3
 
 
-def test_row_with_too_many_fields_names_the_line(tmp_path: Path):
+def test_a_row_with_a_few_more_fields_than_the_header_is_rejected_and_kept_whole(tmp_path: Path):
+    """An unquoted comma in a comment shifts the rest of the row: rejected with its reason, its extra fields
+    kept for the rejects file, anywhere in the file (not only in the lines the delimiter sniffer reads)."""
+    rows = "".join(f"2025-07-{1 + day % 28:02d},9,ok\n" for day in range(1, 70))
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "Date,Score,Comment\n2025-07-01,3,Rude, and late\n" + rows + "2025-07-10,4,Long wait, no apology, again\n",
+        encoding="utf-8",
+    )
+    parsed = read_export(path)
+    assert [(i.row, i.outcome) for i in parsed.issues] == [(2, "rejected"), (72, "rejected")]
+    assert parsed.issues[0].reason.startswith("more fields than the header")
+    assert len(parsed.records) == 69 and parsed.rows_read == 71
+    assert parsed.rejected_cells.loc[72, "(fields beyond the header)"] == "no apology | again"
+    assert parsed.rejected_cells.loc[2, "Comment"] == "Rude"
+
+
+def test_row_with_far_too_many_fields_names_the_line(tmp_path: Path):
     rows = "".join(f"2025-07-{day:02d},9\n" for day in range(1, 70))
     path = tmp_path / "ragged.csv"
-    path.write_text("Date,Score\n" + rows + "2025-07-10,9,Ana Pérez,extra\n", encoding="utf-8")
+    path.write_text("Date,Score\n" + rows + "2025-07-10,9,Ana Pérez" + ",x" * 12 + "\n", encoding="utf-8")
     with pytest.raises(InputFileError) as raised:
         read_export(path)
-    assert str(raised.value) == "ragged.csv: line 71 has 4 comma-separated fields, more than the 2 of the header"
+    assert str(raised.value) == "ragged.csv: line 71 has 15 comma-separated fields, far more than the 2 of the header"
     assert "Ana" not in str(raised.value)
 
 
@@ -217,3 +234,20 @@ def test_utf16_without_a_bom(tmp_path: Path):
     parsed = read_export(path)
     assert read_table(path).encoding == "utf-16-le"
     assert parsed.records["comment"].tolist() == ["Très bien"]
+
+
+def test_a_note_in_an_unnamed_workbook_column_is_kept_not_rejected(tmp_path: Path):
+    """A workbook cell cannot spill into the next column: a value typed beside the table is a column of its own."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Score", "Comment", None])
+    sheet.append(["2025-07-01", 9, "ok", None])
+    sheet.append(["2025-07-02", 3, "late", "called back 07-03"])
+    sheet.append(["2025-07-03", 10, "great", None])
+    path = tmp_path / "notes.xlsx"
+    workbook.save(path)
+    parsed = read_export(path)
+    assert parsed.issues == [] and len(parsed.records) == 3
+    assert parsed.columns == ["Date", "Score", "Comment", "column 4"]
