@@ -121,9 +121,9 @@ def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Ser
     data.index = index
     extra = pd.Series("", index=index, dtype=object)
     if header.overflow and len(cells):
-        parts = [stripped_text(cells.iloc[:, position]).to_numpy() for position in header.overflow]
-        joined = [" | ".join(part for part in row if part) for row in zip(*parts, strict=True)]
-        extra = pd.Series(joined, index=index, dtype=object)
+        spill = cells.iloc[:, header.overflow].to_numpy(dtype=object)
+        rows = (spill != "").any(axis=1).nonzero()[0]  # text cells: "" is empty; few rows ever spill
+        extra.iloc[rows] = [" | ".join(str(v).strip() for v in spill[r] if str(v).strip()) for r in rows]
     if data.empty:
         return data, extra
     # Narrow the candidates column by column: most rows are ruled out by their first cell.
