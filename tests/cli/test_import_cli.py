@@ -210,3 +210,13 @@ def test_an_unwritable_rejects_path_fails_before_anything_is_imported(cli, tmp_p
     many = cli("import", path, basic(tmp_path, "second.csv"), "--rejects", blocker / "folder")
     assert many.exit_code == 2 and "Traceback" not in many.output
     assert json.loads(cli("imports", "--format", "json").stdout) == []
+
+
+def test_quiet_before_or_after_the_command_prints_nothing_for_cron_but_a_format_asked_for(cli, tmp_path):
+    path = write_plain(tmp_path / "q.csv", [response("1", "2025-11-03T09:00:00-06:00", 3, "Slow")])
+    for args in (("-q", "import", path), ("import", "-q", path)):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "" and result.stderr == ""
+    asked = cli("-q", "import", path, "--format", "json")
+    assert asked.exit_code == 0 and json.loads(asked.stdout)[0]["duplicates"] == 1

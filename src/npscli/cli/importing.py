@@ -23,7 +23,7 @@ from npscli.cli.options import (
     SourceOpt,
     TimezoneOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, file_progress, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, file_progress, is_quiet, message, set_quiet
 from npscli.core.errors import NpsError, UsageError
 
 IMPORT_COLS = [
@@ -228,7 +228,7 @@ def import_command(
             failures.append(exc)
     progress.done()
     rows = [r.as_dict() for r in results]
-    if quiet and fmt is OutputFormat.table:
+    if is_quiet() and fmt is OutputFormat.table:
         rows = []  # cron: the summary only when asked for a format
     if rows or fmt is not OutputFormat.table:
         title = "dry run: nothing was written" if dry_run else None

@@ -300,6 +300,11 @@ def set_quiet(value: bool) -> None:
     _quiet["on"] = bool(value)
 
 
+def is_quiet() -> bool:
+    """--quiet given, before the command (``npscli -q import``) or after it (``npscli import -q``)."""
+    return _quiet["on"]
+
+
 def message(text: str) -> None:
     """An informational line on stderr (suppressed by --quiet)."""
     if not _quiet["on"]:
