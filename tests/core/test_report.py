@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import random
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -375,3 +375,16 @@ def test_names_formats_and_atomic_writes(weekly, tmp_path):
     assert target.read_bytes() == before and sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in written.values()
     )
+
+
+def test_xlsx_bytes_are_the_same_for_the_same_report(weekly):
+    """The file written and the one mailed are two renderings: they must be the same bytes, whenever made
+    (openpyxl stamps the clock into the archive and the document properties)."""
+    import time
+
+    first = workbook_bytes(weekly)
+    time.sleep(2.1)  # past a zip timestamp's two-second resolution
+    assert workbook_bytes(weekly) == first
+    properties = load_workbook(io.BytesIO(first)).properties
+    generated = NOW.astimezone(UTC).replace(tzinfo=None)  # the report's run time, not the clock's
+    assert properties.modified == properties.created == generated

@@ -11,6 +11,7 @@ text with a leading ``'`` and never runs. Numbers are written as numbers (``-12.
 from __future__ import annotations
 
 import io
+from datetime import UTC
 from typing import Any
 
 from npscli.core.textsafe import neutralize_formula
@@ -262,6 +263,29 @@ def build_workbook(report: dict[str, Any]):
 
 
 def workbook_bytes(report: dict[str, Any]) -> bytes:
+    """The workbook as bytes, the same for the same report: the archive's entry times and the document's
+    created/modified stamps are the report's ``generated_at`` (openpyxl would write the clock), so the file
+    written and the one mailed are identical, and a re-run of a report changes nothing."""
+    import re
+    import zipfile
+    from datetime import datetime
+
+    stamp = datetime.fromisoformat(report["generated_at"])
+    wb = build_workbook(report)
+    wb.properties.created = stamp.astimezone(UTC).replace(tzinfo=None)
     buffer = io.BytesIO()
-    build_workbook(report).save(buffer)
-    return buffer.getvalue()
+    wb.save(buffer)
+    w3c = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = max(stamp.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # a zip time is local, from 1980
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + w3c.encode() + rb"\g<2>", data
+                )
+            info = zipfile.ZipInfo(entry.filename, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+    return out.getvalue()
