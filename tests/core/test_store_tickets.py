@@ -215,8 +215,6 @@ def test_recovery_looks_at_the_patients_next_response_only(store):
 def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_hours, monkeypatch):
     """Each backend opens tickets with one INSERT ... SELECT; it must give exactly what the portable
     row-by-row path gives (due times to the microsecond, priorities, suggested causes, the events)."""
-    from npscli.store import tickets as store_tickets
-
     data = rows(n_det=6, n_pro=2)
     data[0]["submitted_at"] = T0 + timedelta(seconds=59, microseconds=999_999)  # the fraction is carried over
     data[1]["comment"] = data[3]["comment"] = "The wait was two hours."  # one suggestion per distinct text
@@ -246,4 +244,3 @@ def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_h
     assert results[0] == results[1]
     tickets = results[0][0]
     assert len(tickets) == 4 and {t.suggested_cause for t in tickets} == {"wait_time", None}
-    assert store_tickets.TICKET_COLUMNS[0] == "response_pk"

@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -132,7 +133,8 @@ _SLICE_BYTES = 8 << 20  # the file is hashed and its encoding checked this much 
 
 
 def _probe(path: Path) -> _Probe:
-    """Hash the file and, for text, find its encoding, a slice at a time (the file is never whole in memory)."""
+    """Hash the file and, for text, check its encoding in the same pass, a slice at a time (the file is never
+    whole in memory, and read once more only when the first encoding tried fails)."""
     try:
         if path.is_dir():
             raise InputFileError(
@@ -140,13 +142,17 @@ def _probe(path: Path) -> _Probe:
             )
         with path.open("rb") as handle:
             first = handle.read(_SLICE_BYTES)
-            digest = hashlib.sha256(first)
-            size = len(first)
-            filled = bool(first.strip())
-            for piece in iter(lambda: handle.read(_SLICE_BYTES), b""):
+            workbook = first[:8].startswith(_ZIP_MAGIC) or first[:8].startswith(_OLE_MAGIC)
+            candidates = [] if workbook else _candidates(first)
+            check = None if workbook else _HeadCheck(candidates[0])
+            digest = hashlib.sha256()
+            size, filled = 0, False
+            for piece in itertools.chain([first], iter(lambda: handle.read(_SLICE_BYTES), b"")):
                 digest.update(piece)
                 size += len(piece)
                 filled = filled or bool(piece.strip())
+                if check is not None:
+                    check.feed(piece)
     except InputFileError:
         raise
     except FileNotFoundError:
@@ -157,64 +163,92 @@ def _probe(path: Path) -> _Probe:
         raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
     if not filled:
         raise InputFileError(f"{path.name}: the file is empty", hint="export the survey again")
-    if first[:8].startswith(_ZIP_MAGIC) or first[:8].startswith(_OLE_MAGIC):
+    if check is None:
         return _Probe(sha256=digest.hexdigest(), size=size, workbook=True)
-    head, encoding = _decode(path, first)
+    head, encoding = _decode(path, candidates, check.finish())
     return _Probe(sha256=digest.hexdigest(), size=size, workbook=False, encoding=encoding, head=head)
 
 
 # --- text (CSV / TSV) ---------------------------------------------------------------------------------------
 
 
-def _decode(path: Path, first: bytes) -> tuple[str, str]:
-    """Return ``(head, encoding)``: BOMs first, then strict UTF-8, then Windows-1252, the whole file checked.
-
-    ``head`` is the text the delimiter sniffer reads (plus one character, so it knows there is more).
-    """
+def _candidates(first: bytes) -> list[str]:
+    """The encodings to try, in order: BOMs first, then strict UTF-8, then Windows-1252."""
     if first.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        candidates = ["utf-32"]
-    elif first.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif first.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    elif _looks_like_bomless_utf16(first):
-        candidates = ["utf-16-le" if first[1:2] == b"\x00" else "utf-16-be"]
-    else:
-        candidates = ["utf-8", "cp1252"]
-    for encoding in candidates:
+        return ["utf-32"]
+    if first.startswith(b"\xef\xbb\xbf"):
+        return ["utf-8-sig"]
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ["utf-16"]
+    if _looks_like_bomless_utf16(first):
+        return ["utf-16-le" if first[1:2] == b"\x00" else "utf-16-be"]
+    return ["utf-8", "cp1252"]
+
+
+class _HeadCheck:
+    """Decode a file as one encoding as its slices go by: whether it decodes, whether it holds a NUL (binary),
+    and its first characters (what the delimiter sniffer reads, plus one so it knows there is more).
+
+    pandas decodes the file itself, so the text never needs to exist as one ``str`` (for a file with
+    accents that would be two bytes a character: 350 MB for a million responses).
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._head = ""
+        self._state = "ok"  # "ok" | "undecodable" | "binary"
+
+    def feed(self, piece: bytes, final: bool = False) -> None:
+        if self._state != "ok":
+            return
         try:
-            head = _checked_head(path, encoding)
+            text = self._decoder.decode(piece, final=final)
         except UnicodeDecodeError:
-            continue
-        if head is None:
+            self._state = "undecodable"
+            return
+        if "\x00" in text:
+            self._state = "binary"
+        elif len(self._head) <= _SNIFF_CHARS:
+            self._head += text[: _SNIFF_CHARS + 1 - len(self._head)]
+
+    def finish(self) -> _HeadCheck:
+        self.feed(b"", final=True)
+        return self
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def head(self) -> str:
+        return self._head
+
+
+def _decode(path: Path, candidates: list[str], checked: _HeadCheck) -> tuple[str, str]:
+    """Return ``(head, encoding)``: the first candidate that decodes the whole file (``checked`` is the first,
+    already done while hashing; the others read the file again)."""
+    for encoding in candidates:
+        check = checked if encoding == checked.encoding else _check_file(path, encoding)
+        if check.state == "binary":
             break  # a binary file that happens to decode: refuse it below
-        return head, encoding
+        if check.state == "ok":
+            return check.head, encoding
     raise InputFileError(
         f"{path.name}: cannot be decoded as text (tried {', '.join(candidates)}); it may be a binary file",
         hint="export the survey again as CSV (UTF-8) or XLSX",
     )
 
 
-def _checked_head(path: Path, encoding: str) -> str | None:
-    """Decode the whole file as ``encoding`` a slice at a time (raising UnicodeDecodeError where it is not),
-    and return its first characters -- or None for a file holding a NUL character (binary).
-
-    pandas decodes the file itself, so the text never needs to exist as one ``str`` (for a file with
-    accents that would be two bytes a character: 350 MB for a million responses).
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    head = ""
-    with path.open("rb") as handle:
-        for piece in iter(lambda: handle.read(_SLICE_BYTES), b""):
-            text = decoder.decode(piece)
-            if "\x00" in text:
-                return None
-            if len(head) <= _SNIFF_CHARS:
-                head += text[: _SNIFF_CHARS + 1 - len(head)]
-    text = decoder.decode(b"", final=True)
-    if "\x00" in text:
-        return None
-    return head + text[: max(0, _SNIFF_CHARS + 1 - len(head))]
+def _check_file(path: Path, encoding: str) -> _HeadCheck:
+    check = _HeadCheck(encoding)
+    try:
+        with path.open("rb") as handle:
+            for piece in iter(lambda: handle.read(_SLICE_BYTES), b""):
+                check.feed(piece)
+    except OSError as error:  # the file went away between the two reads
+        raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
+    return check.finish()
 
 
 def _looks_like_bomless_utf16(data: bytes) -> bool:
