@@ -158,6 +158,21 @@ def test_table_csv_markdown(cli, tmp_path):
     assert md.stdout.count("|") > 10
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_the_low_n_marker_column_is_shown_only_when_a_group_is_marked(cli, tmp_path, fmt):
+    path = export(tmp_path)  # 22 responses per location
+    marked = cli("score", path, "--by", "location", "--min-n", "30", "--format", fmt)
+    unmarked = cli("score", path, "--by", "location", "--min-n", "5", "--format", fmt)
+    assert marked.exit_code == 0 and unmarked.exit_code == 0
+    header = next(line for line in marked.stdout.splitlines() if "|" in line and "95% interval" in line)
+    plain_header = next(line for line in unmarked.stdout.splitlines() if "|" in line and "95% interval" in line)
+    assert marked.stdout.count("low n") == 2
+    assert "low n" not in unmarked.stdout
+    # the unmarked table has one column fewer: no empty, unheaded column at the end
+    assert header.count("|") == plain_header.count("|") + 1
+    assert plain_header.rstrip().endswith("95% interval |")
+
+
 def test_csv_keeps_negative_numbers_as_numbers_and_neutralises_text(cli, tmp_path):
     path = export(tmp_path)
     rows = run_json(cli, path, "--by", "location")

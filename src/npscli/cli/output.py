@@ -263,6 +263,11 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     return "\n".join(lines) + "\n"
 
 
+def shown_columns(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[Col]:
+    """The columns a table shows: a marker column (no heading: OVERDUE, low n) only when some row is marked."""
+    return [c for c in cols if c.header != "" or any(row.get(c.key) for row in rows)]
+
+
 def emit(
     rows: Sequence[dict[str, Any]],
     fmt: OutputFormat | str,
@@ -285,6 +290,7 @@ def emit(
     if not rows and empty:
         message(empty)
         return
+    cols = shown_columns(rows, cols)
     if fmt is OutputFormat.markdown:
         if title:
             sys.stdout.write(f"**{title}**\n\n")
