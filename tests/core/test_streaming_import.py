@@ -107,8 +107,8 @@ def test_a_bad_line_far_down_the_file_leaves_the_store_as_it_was(tmp_path, small
     before = table_counts(store)
     path = write(tmp_path / "broken.csv", rows(100))  # past the lines the delimiter sniffer reads
     with path.open("a", encoding="utf-8") as handle:
-        handle.write("R999,2025-07-01,9" + ",x" * 20 + "\n")
-    with pytest.raises(InputFileError, match="broken.csv: line 102 has 23 comma-separated fields"):
+        handle.write("R999,2025-07-01,9" + ",x" * 300 + "\n")  # hundreds of fields: a broken file
+    with pytest.raises(InputFileError, match="broken.csv: line 102 has 303 comma-separated fields"):
         store_import(store, path)
     assert table_counts(store) == before
     store.dispose()

@@ -120,8 +120,11 @@ def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Ser
     index = pd.RangeIndex(start, start + len(data), name="row")
     data.index = index
     extra = pd.Series("", index=index, dtype=object)
-    if header.overflow and len(cells):
-        spill = cells.iloc[:, header.overflow].to_numpy(dtype=object)
+    # a text file read again wider (a record with many more fields than the header): the new columns spill too
+    known = max(header.positions + header.overflow, default=-1) + 1
+    overflow = header.overflow + list(range(known, cells.shape[1])) if header.overflow else header.overflow
+    if overflow and len(cells):
+        spill = cells.iloc[:, overflow].to_numpy(dtype=object)
         rows = (spill != "").any(axis=1).nonzero()[0]  # text cells: "" is empty; few rows ever spill
         extra.iloc[rows] = [" | ".join(str(v).strip() for v in spill[r] if str(v).strip()) for r in rows]
     if data.empty:
@@ -284,8 +287,9 @@ def _is_v_row(row: list[str]) -> bool:
 
 
 def _find_header_row(rows: list[list[str]]) -> int | None:
-    filled_counts = [sum(1 for cell in row if cell) for row in rows]
-    widest = max(filled_counts, default=0)
+    filled_counts = sorted((sum(1 for cell in row if cell) for row in rows), reverse=True)
+    # "widest" as a few rows reach it: one record with many unquoted commas must not raise the bar for the header
+    widest = filled_counts[min(max(2, len(rows) // 10), len(rows)) - 1] if rows else 0
     needed = max(2, math.ceil(0.6 * widest))
     for index, row in enumerate(rows):
         filled = [cell for cell in row if cell]

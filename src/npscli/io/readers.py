@@ -311,13 +311,17 @@ def _field_counts(sample: str, delimiter: str) -> list[int]:
 
 
 def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = None) -> Iterator[pd.DataFrame]:
-    """The cells of a text file as strings: one frame (``chunk_rows`` None) or frames of ``chunk_rows`` rows."""
+    """The cells of a text file as strings: one frame (``chunk_rows`` None) or frames of ``chunk_rows`` rows.
+
+    The columns are the widest record the sniffer saw plus :data:`EXTRA_FIELDS`. A later record wider still
+    (a comment with many unquoted commas) makes pandas stop; the file is then read again with room for it,
+    the rows already given skipped, so the record becomes one rejected row instead of failing the file.
+    """
     path, delimiter = raw.path, raw.delimiter or ","
     width = width if width is not None else raw.cells.shape[1] - EXTRA_FIELDS
     options: dict[str, Any] = {
         "sep": delimiter,
         "header": None,
-        "names": list(range(width + EXTRA_FIELDS)),
         "index_col": False,
         "dtype": str,
         "keep_default_na": False,
@@ -328,33 +332,56 @@ def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = N
         "encoding": raw.encoding,
         "engine": "c",
     }
-    try:
-        if chunk_rows is None:
-            yield pd.read_csv(path, **options)
+    columns = width + EXTRA_FIELDS
+    given = 0  # rows yielded so far: a wider read starts from the top and skips them
+    for _ in range(_MAX_WIDENINGS + 1):
+        try:
+            for frame in _frames(path, {**options, "names": list(range(columns))}, chunk_rows):
+                if given:
+                    frame = frame[frame.index >= given]
+                if len(frame):
+                    given = int(frame.index[-1]) + 1
+                    yield frame
             return
-        with pd.read_csv(path, chunksize=chunk_rows, **options) as reader:
-            yield from reader
-    except pd.errors.ParserError as error:
-        message = str(error)
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-        if found:
-            expected, line, saw = found.groups()
-            header_fields = int(expected) - EXTRA_FIELDS
+        except pd.errors.ParserError as error:
+            found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+            if found is None:
+                raise InputFileError(
+                    f"{path.name}: not a readable {_DELIMITER_NAMES[delimiter]}-separated file",
+                    hint="check for an unclosed quote; export the survey again",
+                ) from None
+            line, saw = int(found.group(2)), int(found.group(3))
+            if saw > width + _MAX_EXTRA_FIELDS:
+                raise InputFileError(
+                    f"{path.name}: line {line} has {saw} {_DELIMITER_NAMES[delimiter]}-separated fields, "
+                    f"far more than the {width} of the header",
+                    hint="fields that contain the delimiter must be quoted; export the survey again",
+                ) from None
+            columns = max(saw, columns) + EXTRA_FIELDS
+        except (UnicodeDecodeError, ValueError):
             raise InputFileError(
-                f"{path.name}: line {line} has {saw} {_DELIMITER_NAMES[delimiter]}-separated fields, "
-                f"far more than the {header_fields} of the header",
-                hint="fields that contain the delimiter must be quoted; export the survey again",
+                f"{path.name}: not a readable delimited text file", hint="export the survey again as CSV or XLSX"
             ) from None
-        raise InputFileError(
-            f"{path.name}: not a readable {_DELIMITER_NAMES[delimiter]}-separated file",
-            hint="check for an unclosed quote; export the survey again",
-        ) from None
-    except (UnicodeDecodeError, ValueError):
-        raise InputFileError(
-            f"{path.name}: not a readable delimited text file", hint="export the survey again as CSV or XLSX"
-        ) from None
-    except OSError as error:  # the file went away or became unreadable while it was read
-        raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
+        except OSError as error:  # the file went away or became unreadable while it was read
+            raise InputFileError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
+    raise InputFileError(
+        f"{path.name}: more than {_MAX_WIDENINGS} records have more fields than any before them",
+        hint="fields that contain the delimiter must be quoted; export the survey again",
+    )
+
+
+# A record this many fields wider than the header is not a shifted row but a broken file (or a wrong delimiter).
+_MAX_EXTRA_FIELDS = 256
+# Each record wider than all before it means reading the file again from the top: a bound on that.
+_MAX_WIDENINGS = 16
+
+
+def _frames(path: Path, options: dict[str, Any], chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+    if chunk_rows is None:
+        yield pd.read_csv(path, **options)
+        return
+    with pd.read_csv(path, chunksize=chunk_rows, **options) as reader:
+        yield from reader
 
 
 # --- workbooks (XLSX via calamine) --------------------------------------------------------------------------

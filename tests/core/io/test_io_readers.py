@@ -155,13 +155,47 @@ def test_a_row_with_a_few_more_fields_than_the_header_is_rejected_and_kept_whole
     assert parsed.rejected_cells.loc[2, "Comment"] == "Rude"
 
 
-def test_row_with_far_too_many_fields_names_the_line(tmp_path: Path):
+def test_a_row_with_many_more_fields_than_the_header_is_rejected_whole_and_the_rest_still_read(tmp_path: Path):
+    """More extra fields than the reader's slack: the file is read again wider, the row rejected with every field
+    kept, the rows after it read (not a failed file)."""
+    rows = "".join(f"2025-07-{1 + day % 28:02d},9\n" for day in range(1, 70))
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "Date,Score\n" + rows + "2025-07-10,4,Ana Pérez" + ",x" * 12 + "\n2025-07-11,10\n", encoding="utf-8"
+    )
+    parsed = read_export(path)
+    assert [(i.row, i.outcome) for i in parsed.issues] == [(71, "rejected")]
+    assert parsed.issues[0].reason.startswith("more fields than the header")
+    assert parsed.rows_read == 71 and len(parsed.records) == 70
+    assert parsed.rejected_cells.loc[71, "(fields beyond the header)"] == "Ana Pérez | " + " | ".join(["x"] * 12)
+    assert parsed.records["score"].tolist()[-1] == 10
+
+
+def test_a_wider_row_in_a_later_chunk_is_rejected_and_every_row_is_read_once(tmp_path: Path, monkeypatch):
+    from npscli.io import exports
+
+    lines = [f"2025-07-{1 + day % 28:02d},{day % 11},c{day}" for day in range(40)]
+    lines[17] += ",a" * 20  # chunk 3 of 7-row chunks: two chunks were already given when it is met
+    lines[33] += ",b" * 40  # wider still: read again once more
+    path = tmp_path / "ragged.csv"
+    path.write_text("Date,Score,Comment\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    whole = read_export(path)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+    chunked = read_export(path)
+    for parsed in (whole, chunked):
+        assert [i.row for i in parsed.issues] == [19, 35]
+        assert parsed.rows_read == 40 and len(parsed.records) == 38
+        assert parsed.rejected_cells.loc[35, "(fields beyond the header)"] == " | ".join(["b"] * 40)
+    assert chunked.records.equals(whole.records)
+
+
+def test_a_record_hundreds_of_fields_wider_than_the_header_fails_the_file_naming_the_line(tmp_path: Path):
     rows = "".join(f"2025-07-{day:02d},9\n" for day in range(1, 70))
     path = tmp_path / "ragged.csv"
-    path.write_text("Date,Score\n" + rows + "2025-07-10,9,Ana Pérez" + ",x" * 12 + "\n", encoding="utf-8")
+    path.write_text("Date,Score\n" + rows + "2025-07-10,9,Ana Pérez" + ",x" * 300 + "\n", encoding="utf-8")
     with pytest.raises(InputFileError) as raised:
         read_export(path)
-    assert str(raised.value) == "ragged.csv: line 71 has 15 comma-separated fields, far more than the 2 of the header"
+    assert str(raised.value) == "ragged.csv: line 71 has 303 comma-separated fields, far more than the 2 of the header"
     assert "Ana" not in str(raised.value)
 
 
