@@ -335,10 +335,11 @@ def _text_chunks(raw: RawTable, chunk_rows: int | None, *, width: int | None = N
     columns = width + EXTRA_FIELDS
     given = 0  # rows yielded so far: a wider read starts from the top and skips them
     for _ in range(_MAX_WIDENINGS + 1):
+        skip = given
         try:
             for frame in _frames(path, {**options, "names": list(range(columns))}, chunk_rows):
-                if given:
-                    frame = frame[frame.index >= given]
+                if skip and len(frame) and frame.index[0] < skip:
+                    frame = frame[frame.index >= skip]
                 if len(frame):
                     given = int(frame.index[-1]) + 1
                     yield frame
