@@ -288,6 +288,21 @@ def test_senders_by_role_reference_provider_and_name():
     assert default.name == "Jordan Lee" and default.phone == "(555) 010-0100"  # the clinic's phone
 
 
+def test_an_escalated_ticket_is_drafted_by_the_person_it_was_escalated_to():
+    cfg = config()
+    escalated = case_ticket(status="escalated", assignee="dr. sam reyes")  # in [senders], any case
+    assert engine.resolve_sender(None, escalated, cfg).name == "Dr. Sam Reyes"
+    assert engine.resolve_sender("manager", escalated, cfg).name == "Maria Lopez"  # --sender still decides
+    to_provider = case_ticket(status="escalated", assignee="Dr. Amara Okafor")
+    assert engine.resolve_sender(None, to_provider, cfg).email == "amara.okafor@riverside.example.org"
+    # someone with no sender entry (they call, say): the location's sender as for any ticket
+    assert engine.resolve_sender(None, case_ticket(status="escalated", assignee="Pat Doe"), cfg).name == "Maria Lopez"
+    # a ticket merely assigned to a sender is not taken over: the location's sender writes
+    assert engine.resolve_sender(None, case_ticket(status="assigned", assignee="Jordan Lee"), cfg).name == (
+        "Maria Lopez"
+    )
+
+
 def test_missing_location_sender_names_the_location_and_the_key():
     with pytest.raises(ConfigError) as err:
         engine.resolve_sender("manager", case_ticket(location="Eastgate"), config())

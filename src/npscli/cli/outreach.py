@@ -67,7 +67,7 @@ def draft_outreach_command(
             "--sender",
             metavar="WHO",
             help="provider, manager or owner (per location), or a [senders] NAME "
-            "(default: the location's `sender`, else its manager).",
+            "(default: whom an escalated ticket went to, else the location's `sender`, else its manager).",
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the drafts are written.")] = Path("outreach"),

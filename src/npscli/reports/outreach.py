@@ -9,7 +9,8 @@ The flow (``npscli draft-outreach`` drives it; nothing here imports Typer):
    address, when the location says ``channel = "call"`` or when ``call_script`` is asked; a public reply),
    the template (``--template``, else the ticket's root cause, else its suggested cause, else ``general``;
    for an e-mail, its version in the language the patient wrote in when there is one: ``es/wait_time``)
-   and the sender (``--sender``, else the location's ``sender``, else its ``manager``).
+   and the sender (``--sender``; else, for an escalated ticket, the person it was escalated to when they are
+   in [senders] or [providers]; else the location's ``sender``, else its ``manager``).
 3. ``render`` renders every draft through the one Jinja environment, and refuses a public reply that would
    disclose the patient (``check_public_reply``). Everything is rendered before anything is written.
 4. ``write`` writes each draft (``npscli.io.eml``) and ``record`` logs it on its ticket ("outreach_drafted").
@@ -236,6 +237,11 @@ def resolve_sender(choice: str | None, ticket: dict[str, Any], cfg: OutreachConf
     """The sender of one ticket's draft: ``provider``, ``manager``, ``owner`` (per location) or a NAME."""
     label = rules.format_ticket_id(ticket["id"])
     location = ticket.get("location")
+    if not choice and ticket.get("status") == "escalated" and (ticket.get("assignee") or "").strip():
+        # the person it was escalated to has taken it over: the draft is theirs when they can send one
+        taker = str(ticket["assignee"]).strip()
+        if _lookup(cfg.senders, taker) or _lookup(cfg.providers, taker):
+            choice = taker
     choice = (choice or cfg.default_choice(location)).strip()
     role = choice.lower()
     if role == "provider":
