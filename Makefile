@@ -33,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench sample_data
+	$(BIN)/ruff check src tests bench sample_data scripts
 
 # The benchmark table of bench/README.md (about 10 minutes; RUNS=5 for steadier medians).
 RUNS ?= 3

@@ -87,3 +87,19 @@ def test_no_color_gives_plain_text_even_on_a_terminal(tmp_path, sqlite_db):
     assert b"\x1b[" in styled  # the check can see styling when it is there
     plain = _on_a_terminal(["score", "--by", "location"], {**env, "NO_COLOR": "1"})
     assert b"Downtown" in plain and b"\x1b[" not in plain
+
+
+def test_the_command_reference_is_current():
+    """docs/cli.md is every command's --help; after changing an option: python scripts/cli_reference.py."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "cli_reference.py"
+    spec = importlib.util.spec_from_file_location("cli_reference", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    paths = list(module.command_paths())
+    assert ("tickets", "resolve") in paths and ("report", "weekly") in paths and ("score",) in paths
+    written = module.REFERENCE.read_text(encoding="utf-8")
+    assert written == module.reference(), "docs/cli.md is out of date: run python scripts/cli_reference.py"
+    assert written.count("\n## npscli ") == len(paths) and "\n## npscli\n" in written

@@ -74,9 +74,7 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
         },
     ]
     for name in sorted(s.sections):
-        rows.append(
-            {"setting": f"[{name}]", "value": f"{len(s.sections[name])} setting(s)", "from": o.get(name, "")}
-        )
+        rows.append({"setting": f"[{name}]", "value": f"{len(s.sections[name])} setting(s)", "from": o.get(name, "")})
     emit(rows, fmt, [Col("setting"), Col("value", wrap=True), Col("from")])
 
 
@@ -140,11 +138,11 @@ def starter_text() -> str:
 
 
 def init_command(
-    path: Annotated[Path, typer.Option("--path", help="Where to write the file.")] = Path("npscli.toml"),
+    path: Annotated[Path, typer.Option("--path", metavar="FILE", help="Where to write the file.")] = Path(
+        "npscli.toml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    print_only: Annotated[
-        bool, typer.Option("--print", help="Print the starter file instead of writing it.")
-    ] = False,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the starter file instead of writing it.")] = False,
 ) -> None:
     """Write a commented starter npscli.toml."""
     text = starter_text()
@@ -152,9 +150,7 @@ def init_command(
         sys.stdout.write(text)
         return
     if path.exists() and not force:
-        raise ConfigError(
-            f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter"
-        )
+        raise ConfigError(f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

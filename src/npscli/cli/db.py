@@ -19,7 +19,8 @@ app = make_app(help="The store itself: copy it to another backend, back it up, c
 @app.command("copy")
 def copy_command(
     to: Annotated[
-        str, typer.Option("--to", help="Target: a SQLite path or a PostgreSQL URL (an empty store).")
+        str,
+        typer.Option("--to", metavar="PATH|URL", help="Target: a SQLite path or a PostgreSQL URL (an empty store)."),
     ],
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the target's contents.")] = False,
@@ -40,7 +41,7 @@ def copy_command(
 
 @app.command("backup")
 def backup_command(
-    path: Annotated[Path, typer.Argument(help="The SQLite backup file to write.")],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="The SQLite backup file to write.")],
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:

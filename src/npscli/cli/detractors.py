@@ -25,6 +25,7 @@ StatusOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--status",
+        metavar="STATUS",
         help="Only tickets in this status (repeatable): new, assigned, contacted, ..., open, closed, all.",
     ),
 ]
@@ -62,9 +63,7 @@ def detractors_command(
     department: DepartmentOpt = None,
     provider: ProviderOpt = None,
     status: StatusOpt = None,
-    comments_only: Annotated[
-        bool, typer.Option("--comments-only", help="Only detractors who left a comment.")
-    ] = False,
+    comments_only: Annotated[bool, typer.Option("--comments-only", help="Only detractors who left a comment.")] = False,
     show_contact: Annotated[
         bool, typer.Option("--show-contact", help="Include the patient's name, email and phone.")
     ] = False,

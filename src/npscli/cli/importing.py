@@ -145,7 +145,7 @@ def import_command(
     timezone: TimezoneOpt = None,
     rejects: Annotated[
         Path | None,
-        typer.Option("--rejects", help="Write rejected rows (row number, reason, values) to this CSV."),
+        typer.Option("--rejects", metavar="FILE", help="Write rejected rows (row number, reason, values) to this CSV."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
@@ -154,6 +154,7 @@ def import_command(
         str | None,
         typer.Option(
             "--tickets-since",
+            metavar="WHEN",
             help="Open follow-up tickets only for detractors received since then (14d, 2026-11-01): for a "
             "first import of old exports. Default: every new detractor.",
         ),
@@ -249,7 +250,7 @@ def _cause_suggester(s):
 
 def imports_command(
     db: DbOpt = None,
-    limit: Annotated[int, typer.Option("--limit", help="How many batches, newest first.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", help="How many batches, newest first.")] = 50,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List the import batches: file, sha256, counts, when and by whom."""

@@ -12,58 +12,69 @@ from npscli.cli.output import OutputFormat
 DbOpt = Annotated[
     str | None,
     typer.Option(
-        "--db", help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config)."
+        "--db",
+        metavar="PATH|URL",
+        help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config).",
     ),
 ]
-FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")
-]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
-        "--since", help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date."
+        "--since",
+        metavar="WHEN",
+        help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date.",
     ),
 ]
 UntilOpt = Annotated[
     str | None,
-    typer.Option("--until", help="End (exclusive), same forms as --since; a date includes that day."),
+    typer.Option("--until", metavar="WHEN", help="End (exclusive), same forms as --since; a date includes that day."),
 ]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
-        "--as-of", help="A fixed 'now' (date or date-time) for reproducible runs (else NPSCLI_NOW)."
+        "--as-of", metavar="WHEN", help="A fixed 'now' (date or date-time) for reproducible runs (else NPSCLI_NOW)."
     ),
 ]
-LocationOpt = Annotated[list[str] | None, typer.Option("--location", help="Only this location (repeatable).")]
-DepartmentOpt = Annotated[
-    list[str] | None, typer.Option("--department", help="Only this department (repeatable).")
+LocationOpt = Annotated[
+    list[str] | None, typer.Option("--location", metavar="NAME", help="Only this location (repeatable).")
 ]
-ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="Only this provider (repeatable).")]
+DepartmentOpt = Annotated[
+    list[str] | None, typer.Option("--department", metavar="NAME", help="Only this department (repeatable).")
+]
+ProviderOpt = Annotated[
+    list[str] | None, typer.Option("--provider", metavar="NAME", help="Only this provider (repeatable).")
+]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", help="Group by location, department and/or provider, comma-separated."),
+    typer.Option("--by", metavar="FIELDS", help="Group by location, department and/or provider, comma-separated."),
 ]
 ActorOpt = Annotated[
-    str | None, typer.Option("--by", help="Who is acting (else config `user`, else the OS user).")
+    str | None, typer.Option("--by", metavar="NAME", help="Who is acting (else config `user`, else the OS user).")
 ]
 TimezoneOpt = Annotated[
-    str | None, typer.Option("--timezone", help="The clinic's IANA time zone for naive times (else config).")
+    str | None,
+    typer.Option("--timezone", metavar="ZONE", help="The clinic's IANA time zone for naive times (else config)."),
 ]
-FilesArg = Annotated[list[Path], typer.Argument(help="Survey export files (CSV, TSV or XLSX).")]
+FilesArg = Annotated[list[Path], typer.Argument(metavar="FILE", help="Survey export files (CSV, TSV or XLSX).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output (for cron).")]
 
 # Reading export files (`import`, and `score FILE...`)
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--map", help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable)."
+        "--map",
+        metavar="FIELD=COLUMN",
+        help="FIELD=COLUMN: use this column for a field, e.g. --map score=Q1 (repeatable).",
     ),
 ]
 SourceOpt = Annotated[
     str | None,
-    typer.Option("--source", help="Source name: deduplication scope and the saved [sources.NAME] mapping."),
+    typer.Option(
+        "--source", metavar="NAME", help="Source name: deduplication scope and the saved [sources.NAME] mapping."
+    ),
 ]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based index.")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", metavar="SHEET", help="XLSX sheet name or 0-based index.")]
 DayFirstOpt = Annotated[
     bool | None,
     typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),

@@ -280,7 +280,10 @@ def _files_in(root: Path, name: str) -> list[str]:
 @templates_app.command("show")
 def templates_show_command(
     name: Annotated[
-        str, typer.Argument(help="A template: outreach/billing.txt.j2, or an outreach name such as billing.")
+        str,
+        typer.Argument(
+            metavar="TEMPLATE", help="A template: outreach/billing.txt.j2, or an outreach name such as billing."
+        ),
     ],
     templates: TemplatesOpt = None,
 ) -> None:
@@ -313,7 +316,9 @@ def templates_show_command(
 def templates_copy_command(
     name: Annotated[
         str,
-        typer.Argument(help="What to copy: outreach/billing.txt.j2, billing (subject and body), or outreach."),
+        typer.Argument(
+            metavar="TEMPLATE", help="What to copy: outreach/billing.txt.j2, billing (subject and body), or outreach."
+        ),
     ],
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="Your template folder.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,

@@ -38,18 +38,23 @@ REPORT_SETTINGS: dict[str, type | tuple[type, ...]] = {
 }
 
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Folder to write the report files to (else reports.out_dir, else '.').")
+    Path | None,
+    typer.Option("--out", metavar="DIR", help="Folder to write the report files to (else reports.out_dir, else '.')."),
 ]
 ReportFormatOpt = Annotated[
     str | None,
     typer.Option(
-        "--format", "-f", help="Files to write, comma-separated: html, xlsx, md, json (default html,xlsx,md)."
+        "--format",
+        "-f",
+        metavar="FILES",
+        help="Files to write, comma-separated: html, xlsx, md, json (default html,xlsx,md).",
     ),
 ]
 ReportLocationOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--location",
+        metavar="NAME",
         help="One report for this location (repeatable: one report each); 'all': one per location. "
         "Default: one report for the whole clinic.",
     ),
@@ -58,6 +63,7 @@ EmailToOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--email-to",
+        metavar="ADDRESS",
         help="Mail the report (HTML body, XLSX attached) to this address (repeatable; else reports.email_to).",
     ),
 ]
@@ -76,7 +82,8 @@ IncludeContactOpt = Annotated[
 @report_app.command("weekly")
 def weekly_command(
     week: Annotated[
-        str | None, typer.Option("--week", help="The ISO week, e.g. 2025-W47 (default: the last complete week).")
+        str | None,
+        typer.Option("--week", metavar="WEEK", help="The ISO week, e.g. 2025-W47 (default: the last complete week)."),
     ] = None,
     as_of: AsOfOpt = None,
     out: OutOpt = None,
@@ -97,7 +104,8 @@ def weekly_command(
 @report_app.command("monthly")
 def monthly_command(
     month: Annotated[
-        str | None, typer.Option("--month", help="The month, e.g. 2025-11 (default: the last complete month).")
+        str | None,
+        typer.Option("--month", metavar="MONTH", help="The month, e.g. 2025-11 (default: the last complete month)."),
     ] = None,
     as_of: AsOfOpt = None,
     out: OutOpt = None,

@@ -30,7 +30,7 @@ from npscli.core.errors import UsageError
 FilesOptArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Score these export files in memory (the store is not touched); else score the store."
+        metavar="FILE", help="Score these export files in memory (the store is not touched); else score the store."
     ),
 ]
 
@@ -71,7 +71,8 @@ def score_command(
     db: DbOpt = None,
     by: ByOpt = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="Split into week, month, quarter or year (local dates).")
+        str | None,
+        typer.Option("--period", metavar="PERIOD", help="Split into week, month, quarter or year (local dates)."),
     ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -80,14 +81,15 @@ def score_command(
     department: DepartmentOpt = None,
     provider: ProviderOpt = None,
     ci: Annotated[
-        str | None, typer.Option("--ci", help="Interval method: adjusted-wald (default), wald or tango.")
+        str | None,
+        typer.Option("--ci", metavar="METHOD", help="Interval method: adjusted-wald (default), wald or tango."),
     ] = None,
     min_n: Annotated[
-        int | None, typer.Option("--min-n", help="Flag groups with fewer responses (default 30).")
+        int | None, typer.Option("--min-n", metavar="N", help="Flag groups with fewer responses (default 30).")
     ] = None,
     compare: Annotated[
         str | None,
-        typer.Option("--compare", help="'previous': change against the previous period or window."),
+        typer.Option("--compare", metavar="previous", help="'previous': change against the previous period or window."),
     ] = None,
     timezone: TimezoneOpt = None,
     map_: MapOpt = None,
@@ -152,9 +154,7 @@ def score_command(
     else:
         emit(rows, fmt, cols, title=_title(req), empty="no responses in this window")
         if req.compare:
-            message(
-                "p (Holm): p-values adjusted for the number of comparisons shown (Holm); sig. = below 0.05"
-            )
+            message("p (Holm): p-values adjusted for the number of comparisons shown (Holm); sig. = below 0.05")
 
 
 def _title(req) -> str:

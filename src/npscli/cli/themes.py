@@ -17,18 +17,22 @@ def themes_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
-    by: Annotated[str | None, typer.Option("--by", help="Split by location or department.")] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="FIELD", help="Split by location or department.")] = None,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
     detractors_only: Annotated[
         bool, typer.Option("--detractors-only", help="Count mentions by detractors (0-6) only.")
     ] = False,
-    examples: Annotated[int, typer.Option("--examples", help="Redacted example comments per theme.")] = 2,
+    examples: Annotated[int, typer.Option("--examples", metavar="N", help="Redacted example comments per theme.")] = 2,
     emerging: Annotated[
         bool, typer.Option("--emerging", help="Flag themes rising significantly above their baseline.")
     ] = False,
-    window: Annotated[str, typer.Option("--window", help="--emerging: the recent window, e.g. 7d.")] = "7d",
-    baseline: Annotated[str, typer.Option("--baseline", help="--emerging: the baseline before it, e.g. 8w.")] = "8w",
+    window: Annotated[
+        str, typer.Option("--window", metavar="SPAN", help="--emerging: the recent window, e.g. 7d.")
+    ] = "7d",
+    baseline: Annotated[
+        str, typer.Option("--baseline", metavar="SPAN", help="--emerging: the baseline before it, e.g. 8w.")
+    ] = "8w",
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Comment themes: mentions, share of detractors, NPS with vs without (impact), examples; or --emerging."""

@@ -26,8 +26,10 @@ from npscli.core.errors import ConfigError, UsageError
 
 app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
 
-TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. T-000123 (or 123).")]
-ChannelOpt = Annotated[str | None, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")]
+TicketArg = Annotated[str, typer.Argument(metavar="TICKET", help="Ticket id, e.g. T-000123 (or 123).")]
+ChannelOpt = Annotated[
+    str | None, typer.Option("--channel", metavar="CHANNEL", help="call, email, voicemail, sms, in-person or letter.")
+]
 
 
 def _ctx(db: str | None, by: str | None, as_of: str | None):
@@ -76,10 +78,13 @@ def list_command(
         list[str] | None,
         typer.Option(
             "--status",
+            metavar="STATUS",
             help="Status filter (repeatable; default open): new, assigned, ..., open, closed, all.",
         ),
     ] = None,
-    assignee: Annotated[str | None, typer.Option("--assignee", help="Only this assignee's tickets.")] = None,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", metavar="NAME", help="Only this assignee's tickets.")
+    ] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
@@ -188,8 +193,10 @@ def show_command(
 
 @app.command("assign")
 def assign_command(
-    ticket: Annotated[str | None, typer.Argument(help="Ticket id (or use --location for many).")] = None,
-    to: Annotated[str, typer.Option("--to", help="Who owns the follow-up.")] = "",
+    ticket: Annotated[
+        str | None, typer.Argument(metavar="TICKET", help="Ticket id (or use --location for many).")
+    ] = None,
+    to: Annotated[str, typer.Option("--to", metavar="NAME", help="Who owns the follow-up.")] = "",
     location: LocationOpt = None,
     department: DepartmentOpt = None,
     since: SinceOpt = None,
@@ -237,7 +244,7 @@ def assign_command(
 @app.command("note")
 def note_command(
     ticket: TicketArg,
-    text: Annotated[str, typer.Argument(help="The note.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.")],
     channel: ChannelOpt = None,
     reply: Annotated[bool, typer.Option("--reply", help="The patient replied (stops the no-response sweep).")] = False,
     db: DbOpt = None,
@@ -252,8 +259,10 @@ def note_command(
 @app.command("contacted")
 def contacted_command(
     ticket: TicketArg,
-    channel: Annotated[str, typer.Option("--channel", help="call, email, voicemail, sms, in-person or letter.")],
-    note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
+    channel: Annotated[
+        str, typer.Option("--channel", metavar="CHANNEL", help="call, email, voicemail, sms, in-person or letter.")
+    ],
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="What was said.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -266,8 +275,10 @@ def contacted_command(
 @app.command("resolve")
 def resolve_command(
     ticket: TicketArg,
-    code: Annotated[list[str], typer.Option("--code", help="Root-cause code(s) (repeatable or comma-separated).")],
-    note: Annotated[str | None, typer.Option("--note", help="What was learned / done.")] = None,
+    code: Annotated[
+        list[str], typer.Option("--code", metavar="CODE", help="Root-cause code(s) (repeatable or comma-separated).")
+    ],
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="What was learned / done.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -286,7 +297,7 @@ def resolve_command(
 @app.command("no-response")
 def no_response_command(
     ticket: TicketArg,
-    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -299,8 +310,10 @@ def no_response_command(
 @app.command("escalate")
 def escalate_command(
     ticket: TicketArg,
-    to: Annotated[str, typer.Option("--to", help="The named person who takes over.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (an at-risk patient, a complaint, ...).")],
+    to: Annotated[str, typer.Option("--to", metavar="NAME", help="The named person who takes over.")],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why (an at-risk patient, a complaint, ...).")
+    ],
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -318,7 +331,7 @@ def escalate_command(
 @app.command("reopen")
 def reopen_command(
     ticket: TicketArg,
-    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why.")] = None,
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
@@ -330,7 +343,9 @@ def reopen_command(
 
 @app.command("sweep")
 def sweep_command(
-    days: Annotated[int | None, typer.Option("--days", help="Days after the last contact (default config, 7).")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", metavar="N", help="Days after the last contact (default config, 7).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be closed.")] = False,
     db: DbOpt = None,
     by: ActorOpt = None,
@@ -359,7 +374,7 @@ def stats_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
-    by: Annotated[str | None, typer.Option("--by", help="location, department or assignee.")] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar="FIELD", help="location, department or assignee.")] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Opened, closed, time to first contact, share within the SLA, overdue, root causes, recovered patients."""
