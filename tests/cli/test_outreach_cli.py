@@ -352,7 +352,7 @@ def test_templates_list_show_copy(cli, isolated):
     r = cli("templates", "copy", "outreach", "all", db=False)
     assert r.exit_code == 0
     assert len([f for f in files(isolated / "all" / "outreach") if f != "es"]) == 13
-    assert len(files(isolated / "all" / "outreach" / "es")) == 11  # the five e-mails and the signature in Spanish
+    assert len(files(isolated / "all" / "outreach" / "es")) == 12  # five e-mails, signature, public reply in Spanish
 
     # the Spanish versions: listed, shown and copied by their name
     rows = {row["name"]: row for row in json.loads(cli("templates", "list", "--format", "json", db=False).stdout)}

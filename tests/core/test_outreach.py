@@ -473,6 +473,18 @@ def test_without_a_spanish_version_the_draft_is_english_and_says_so(tmp_path):
     assert draft.note == "the patient wrote in Spanish, but there is no es/parking template: drafted in English"
 
 
+def test_a_patient_who_wrote_in_spanish_gets_a_spanish_public_reply():
+    draft = draft_for("public_reply", case_ticket(comment=SPANISH_COMMENT))
+    assert draft.kind == "public" and draft.template == "es/public_reply"
+    assert draft.note == "in Spanish: the patient wrote in Spanish"
+    golden("es-public_reply.txt", engine.file_bytes(draft, "txt", NOW))
+    assert draft.body.startswith("Gracias por tomarse el tiempo")
+    assert "llámeme al (555) 010-0112 o escríbame a maria.lopez@riverside.example.org" in draft.body
+    assert "Ana" not in draft.body and "noviembre" not in draft.body
+    english = draft_for("public_reply")
+    assert english.template == "public_reply" and english.body.startswith("Thank you")
+
+
 def test_the_call_script_says_the_patient_wrote_in_spanish():
     spanish = draft_for(None, case_ticket(email=None, comment=SPANISH_COMMENT))
     assert spanish.kind == "call" and "- Language: they wrote in Spanish." in spanish.body
@@ -573,14 +585,17 @@ def labelled_comments():
 
 def test_packaged_public_reply_passes_the_guard_for_every_labelled_comment():
     """No false refusals of the packaged reply over 386 real-world-style comments (EN and ES)."""
-    refused = []
+    refused, spanish = [], 0
     for sender in (None, "Jordan Lee", "owner"):
         for comment in labelled_comments():
             try:
-                draft_for("public_reply", case_ticket(comment=comment), sender=sender)
+                draft = draft_for("public_reply", case_ticket(comment=comment), sender=sender)
             except engine.PublicReplyError:
                 refused.append((sender, comment))
+            else:
+                spanish += draft.template == "es/public_reply"
     assert refused == []
+    assert spanish >= 3 * 20  # the Spanish comments were answered by the Spanish reply, which passed too
 
 
 def test_quoting_the_comment_in_public_is_always_refused():

@@ -8,7 +8,8 @@ The flow (``npscli draft-outreach`` drives it; nothing here imports Typer):
 2. ``plan`` decides, per ticket, the kind of draft (an e-mail; a call script when there is no usable e-mail
    address, when the location says ``channel = "call"`` or when ``call_script`` is asked; a public reply),
    the template (``--template``, else the ticket's root cause, else its suggested cause, else ``general``;
-   for an e-mail, its version in the language the patient wrote in when there is one: ``es/wait_time``)
+   for an e-mail or a public reply, its version in the language the patient wrote in when there is one:
+   ``es/wait_time``)
    and the sender (``--sender``; else, for an escalated ticket, the person it was escalated to when they are
    in [senders] or [providers]; else the location's ``sender``, else its ``manager``).
 3. ``render`` renders every draft through the one Jinja environment, and refuses a public reply that would
@@ -21,7 +22,8 @@ Templates, in ``templates/outreach/`` (a user folder with the same layout overri
     call_script*.txt.j2             a phone-call script (no subject)
     public_reply*.txt.j2            a reply to an online review (no subject; checked by the guard)
     _signature.txt.j2               the e-mail signature the packaged e-mails include
-    es/NAME.subject.j2 + ...        the same e-mails in Spanish, for patients who wrote in Spanish
+    es/NAME.subject.j2 + ...        the same e-mails (and es/public_reply) in Spanish, for patients who wrote in
+                                    Spanish
 
 Variables every template sees (strings are "" when unknown, never None): ticket_id, patient_name,
 patient_first_name, patient_email, patient_phone, score, visit_date (a date; ``visit_date | long_date``),
@@ -601,7 +603,7 @@ def plan(
             continue
         template = check_template(template, names)
         language = ENGLISH
-        if kind == KIND_EMAIL:
+        if kind in (KIND_EMAIL, KIND_PUBLIC):  # (a call script is read by the caller: it says the language)
             template, language_note = in_language(template, guess_language(t.get("comment")), names)
             language = template.partition("/")[0] if "/" in template else ENGLISH
             note = "; ".join(n for n in (note, language_note) if n)
