@@ -195,3 +195,27 @@ def test_a_first_big_load_rebuilds_the_indexes_and_a_failed_one_keeps_them(reque
         )
     assert index_names() == before and table_counts(store)["responses"] == 60
     store.dispose()
+
+
+def test_an_interrupt_while_the_indexes_are_rebuilt_stays_an_interrupt_and_keeps_the_store(tmp_path, monkeypatch):
+    """Ctrl-C during a large import's index rebuild: the interrupt itself reaches the CLI (not a
+    PendingRollbackError from the clean-up, which would be reported as an internal error)."""
+    from sqlalchemy import event
+
+    from npscli.store import responses
+
+    monkeypatch.setattr(responses, "BULK_LOAD_MIN_ROWS", 10)
+    store = open_store(str(tmp_path / "store.db"))
+    before = table_counts(store)
+
+    def interrupt(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("CREATE INDEX"):
+            raise KeyboardInterrupt  # as Ctrl-C would, in the middle of the rebuild
+
+    event.listen(store.engine, "before_cursor_execute", interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            store_import(store, write(tmp_path / "big.csv", rows(60)))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", interrupt)
+    assert table_counts(store) == before

@@ -251,7 +251,9 @@ def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
         for _name, definition in indexes:
             conn.exec_driver_sql(definition)
     finally:
-        if dialect == "sqlite":
+        # After an interrupt (Ctrl-C) the connection is invalidated: any statement would raise
+        # PendingRollbackError and hide the interrupt. The transaction is rolled back either way.
+        if dialect == "sqlite" and not conn.invalidated:
             conn.exec_driver_sql("PRAGMA threads = 0")
 
 
