@@ -156,8 +156,16 @@ def find_config_file() -> Path | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:  # Notepad's "ANSI" (Windows-1252) or "Unicode" (UTF-16)
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{path}: not UTF-8 text (line {line}); a TOML file must be saved as UTF-8",
+                hint="open it in an editor and save it again with the encoding UTF-8",
+            ) from None
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML ({exc})",
@@ -165,6 +173,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+# how a TOML user would call each value type
+_TOML_KINDS = {
+    int: "a whole number",
+    float: "a number",
+    str: "a quoted string",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def _check_type(path: Path | None, key: str, value: Any, expected: type | tuple[type, ...]) -> Any:
@@ -175,9 +194,11 @@ def _check_type(path: Path | None, key: str, value: Any, expected: type | tuple[
     else:
         ok = isinstance(value, expected)
     if not ok:
-        names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        names = " or ".join(_TOML_KINDS.get(t, t.__name__) for t in kinds)
+        given = _TOML_KINDS.get(type(value), type(value).__name__)
         raise ConfigError(
-            f"{path or 'config'}: setting `{key}` must be a {names}, not {type(value).__name__}",
+            f"{path or 'config'}: setting `{key}` must be {names}, not {given}",
             hint="see `npscli init --print` for an example of every setting",
         )
     return value

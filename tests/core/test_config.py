@@ -77,7 +77,7 @@ map = { score = "Q1" }
     "text,needle",
     [
         ("timezone = \n", "not valid TOML"),
-        ("min_n = 'many'\n", "`min_n` must be a int"),
+        ("min_n = 'many'\n", "`min_n` must be a whole number"),
         ("colour = 'blue'\n", "unknown setting `colour`"),
         ("[tickets]\nsla = 3\n", "tickets.sla"),
         ("[tickets]\nthreshold = 11\n", "between 0 and 10"),
@@ -99,3 +99,26 @@ def test_missing_explicit_config_file(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert "nope.toml" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'clinic_name = "Cl\xednica Norte"\n'.encode("cp1252"),  # saved by an editor in Windows-1252
+        'clinic_name = "Riverside"\n'.encode("utf-16"),  # Notepad's "Unicode"
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_a_config_file_that_is_not_utf8_is_a_config_error_naming_the_line(tmp_path, raw):
+    path = tmp_path / "npscli.toml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(path) in str(err.value) and "UTF-8" in str(err.value)
+    assert "line 1" in str(err.value)
+    assert err.value.hint and "UTF-8" in err.value.hint
+
+
+def test_a_config_file_saved_as_utf8_with_a_bom_is_read(tmp_path):
+    (tmp_path / "npscli.toml").write_bytes('clinic_name = "Clínica Norte"\n'.encode("utf-8-sig"))
+    assert load_settings().clinic_name == "Clínica Norte"
