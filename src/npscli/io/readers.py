@@ -463,12 +463,24 @@ def stripped_text(values: pd.Series) -> pd.Series:
     head = array[:1000]
     if values.dtype == object or len(set(head)) <= len(head) // 2:
         codes, uniques = pd.factorize(array)
-        cleaned = np.array([cell_to_text(value).strip() for value in uniques] + [""], dtype=object)
+        cleaned = np.array([_clean_cell(cell_to_text(value)) for value in uniques] + [""], dtype=object)
         return pd.Series(cleaned[codes], index=values.index, dtype=object)
     return pd.Series(_strip(array), index=values.index, dtype=object)
 
 
-_strip = np.frompyfunc(str.strip, 1, 1)
+# Invisible marks a cell can start or end with: a byte order mark left mid-file by two exports glued
+# together (copy a.csv+b.csv), a zero-width space pasted from a web page. str.strip() keeps them.
+_INVISIBLE = "\ufeff\u200b"
+
+
+def _clean_cell(text: str) -> str:
+    text = text.strip()
+    if text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
+        return text.strip(_INVISIBLE).strip()
+    return text
+
+
+_strip = np.frompyfunc(_clean_cell, 1, 1)
 
 
 def as_text(values: pd.Series) -> pd.Series:

@@ -285,3 +285,17 @@ def test_a_note_in_an_unnamed_workbook_column_is_kept_not_rejected(tmp_path: Pat
     parsed = read_export(path)
     assert parsed.issues == [] and len(parsed.records) == 3
     assert parsed.columns == ["Date", "Score", "Comment", "column 4"]
+
+
+def test_a_byte_order_mark_in_the_middle_of_a_file_does_not_change_the_response_id(tmp_path: Path):
+    """Two exports glued together (copy a.csv+b.csv) carry the second file's BOM before a row: the id
+    must stay the same, or the response would not be recognised as a duplicate and be counted twice."""
+    head = "Response ID,Score,Comment,Created at\n"
+    path = tmp_path / "glued.csv"
+    path.write_bytes(
+        ("\ufeff" + head + "1001,3,slow,2026-10-12 07:32\n").encode()
+        + ("\ufeff1002,9,\u200bfine,2026-10-12 08:32\n").encode()
+    )
+    records = read_export(path).records
+    assert list(records["response_id"]) == ["1001", "1002"]
+    assert list(records["comment"]) == ["slow", "fine"]
