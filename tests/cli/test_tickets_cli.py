@@ -173,3 +173,25 @@ def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(
     assert detractors["recent"]["ticket_id"] and detractors["old"]["ticket_id"] is None  # listed, not chased
     tickets = js(cli("tickets", "list", "--format", "json"))
     assert [t["ticket_id"] for t in tickets] == [detractors["recent"]["ticket_id"]]
+
+
+def test_escape_sequences_in_a_comment_or_note_never_reach_the_terminal(cli, tmp_path):
+    """A patient comment is untrusted text: ESC sequences could clear the screen, retitle the window or
+    hide lines when a coordinator runs `tickets show`. Text output shows them as visible marks."""
+    evil = "bad \x1b[2J\x1b]0;pwned\x07 visit\rfake line"
+    rows = [response("1", "2025-11-03T09:00:00-06:00", 2, evil, location="Down\x1b[8mtown")]
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    assert cli("tickets", "note", "T-000001", "called \x1b[31mred\x1b[0m").exit_code == 0
+    for args in (
+        ("tickets", "show", "T-000001"),
+        ("tickets", "list"),
+        ("detractors", "--as-of", "2025-11-04"),
+        ("detractors", "--as-of", "2025-11-04", "--format", "markdown"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\r" not in result.stdout, args
+    shown = cli("tickets", "show", "T-000001").stdout
+    assert "called" in shown and "visit" in shown and "fake line" in shown
+    # the data itself is kept as the patient wrote it for machine formats
+    assert "\\u001b[2J" in cli("detractors", "--as-of", "2025-11-04", "--format", "json").stdout

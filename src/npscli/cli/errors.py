@@ -18,6 +18,7 @@ from typing import Any
 import typer
 
 from npscli.core.errors import ExitStatus, NpsError
+from npscli.core.textsafe import terminal_safe
 
 _state = {"debug": False}
 
@@ -34,7 +35,7 @@ def format_error(exc: NpsError) -> str:
     lines = [f"npscli: error: {exc.message}"]
     if exc.hint:
         lines.append(f"  hint: {exc.hint}")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))  # file and column names come from the user's files
 
 
 def report_error(exc: NpsError) -> None:

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from npscli.core.textsafe import neutralize_formula
+from npscli.core.textsafe import neutralize_formula, terminal_safe
 
 
 class OutputFormat(StrEnum):
@@ -94,7 +94,7 @@ def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
 
 
 def _md_cell(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    return terminal_safe(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def to_markdown(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> str:
@@ -139,7 +139,9 @@ def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     """A rich table on a terminal; elsewhere (cron mail, pipes, files) the plain-text table of
     :func:`plain_table`, which is the same grid without escapes and fast for thousands of rows."""
-    cells = [[(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows]
+    cells = [
+        [terminal_safe(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows
+    ]
     if console is None and not stdout_is_terminal():
         sys.stdout.write(plain_table(cells, cols, title=title, width=int(os.environ.get("COLUMNS") or 160)))
         return
@@ -314,11 +316,11 @@ def is_quiet() -> bool:
 def message(text: str) -> None:
     """An informational line on stderr (suppressed by --quiet)."""
     if not _quiet["on"]:
-        print(text, file=sys.stderr)
+        print(terminal_safe(text), file=sys.stderr)
 
 
 def warn(text: str) -> None:
-    print(f"npscli: warning: {text}", file=sys.stderr)
+    print(terminal_safe(f"npscli: warning: {text}"), file=sys.stderr)
 
 
 # ---- value formatters shared by commands

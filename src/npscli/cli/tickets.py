@@ -164,7 +164,7 @@ def show_command(
     if fmt is OutputFormat.csv:
         emit(history, fmt, [])
         return
-    out = sys.stdout
+    out = _TerminalSafe(sys.stdout)
     out.write(f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}")
     out.write("  OVERDUE\n" if row["overdue"] else "\n")
     out.write(
@@ -189,6 +189,18 @@ def show_command(
     for h in history:
         h["at"] = h["at"][:16].replace("T", " ")
     emit(history, fmt, cols, title="history")
+
+
+class _TerminalSafe:
+    """A text stream that shows control characters of untrusted text (comments, columns) as marks."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        from npscli.core.textsafe import terminal_safe
+
+        self.stream.write(terminal_safe(text))
 
 
 @app.command("assign")
