@@ -195,3 +195,18 @@ def test_escape_sequences_in_a_comment_or_note_never_reach_the_terminal(cli, tmp
     assert "called" in shown and "visit" in shown and "fake line" in shown
     # the data itself is kept as the patient wrote it for machine formats
     assert "\\u001b[2J" in cli("detractors", "--as-of", "2025-11-04", "--format", "json").stdout
+
+
+def test_an_empty_or_huge_note_is_refused_and_changes_nothing(loaded):
+    history = lambda: js(loaded("tickets", "show", "T-000001", "--format", "json"))["history"]  # noqa: E731
+    before = history()
+    for text in ("", "   \n "):
+        result = loaded("tickets", "note", "T-000001", text)
+        assert result.exit_code == 2, result.output
+        assert "the note is empty" in result.stderr and "Traceback" not in result.stderr
+    result = loaded("tickets", "resolve", "T-000001", "--code", "billing", "--note", "x" * 20_001)
+    assert result.exit_code == 2, result.output
+    assert "20001 characters" in result.stderr and len(result.stderr.splitlines()) <= 2
+    assert "xxxxxxxxxx" not in result.stderr
+    assert history() == before
+    assert loaded("tickets", "note", "T-000001", "y" * 20_000).exit_code == 0

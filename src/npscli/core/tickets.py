@@ -63,6 +63,23 @@ def parse_ticket_id(text: str) -> int:
     return int(match.group(1))
 
 
+MAX_NOTE_CHARS = 20_000  # a long call summary fits; a pasted document belongs in the records system
+
+
+def check_note(action: str, text: str | None) -> str | None:
+    """The text of a ticket action, or None: a `note` must say something; no text may exceed MAX_NOTE_CHARS."""
+    if text is not None and not text.strip():
+        text = None
+    if action == "note" and text is None:
+        raise UsageError("the note is empty", hint='write what happened: npscli tickets note T-000123 "left a message"')
+    if text is not None and len(text) > MAX_NOTE_CHARS:
+        raise UsageError(
+            f"the note is {len(text)} characters; a ticket note holds at most {MAX_NOTE_CHARS}",
+            hint="shorten it, and keep long documents in the records system with a reference in the note",
+        )
+    return text
+
+
 def next_status(action: str, current: str, ticket_label: str) -> str:
     """The status after ``action``; ConflictError when the current status forbids it."""
     allowed, result = ACTIONS[action]

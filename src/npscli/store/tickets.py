@@ -398,6 +398,7 @@ def apply_action(
 ) -> dict[str, Any]:
     """Apply one action to one ticket atomically. Returns the ticket as it is afterwards."""
     now = _naive_utc(now)
+    text = rules.check_note(action, text)
     if channel is not None and channel not in rules.CHANNELS:
         raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(rules.CHANNELS)}")
     with store.write() as conn:
