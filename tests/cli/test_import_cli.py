@@ -220,3 +220,11 @@ def test_quiet_before_or_after_the_command_prints_nothing_for_cron_but_a_format_
         assert result.stdout == "" and result.stderr == ""
     asked = cli("-q", "import", path, "--format", "json")
     assert asked.exit_code == 0 and json.loads(asked.stdout)[0]["duplicates"] == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-5"])
+def test_imports_limit_must_be_positive(cli, limit):
+    """PostgreSQL refuses LIMIT -5 (an internal error) and SQLite reads it as no limit: both are a usage error."""
+    result = cli("imports", "--limit", limit)
+    assert result.exit_code == 2, result.output
+    assert "--limit" in result.stderr and "Traceback" not in result.stderr

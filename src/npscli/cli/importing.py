@@ -256,6 +256,8 @@ def imports_command(
     """List the import batches: file, sha256, counts, when and by whom."""
     from npscli.store.responses import list_batches
 
+    if limit < 1:
+        raise UsageError(f"--limit {limit}: give a number of batches, 1 or more", hint="for example: --limit 10")
     s = context.settings(database=db)
     rows = list_batches(context.open_db(s), limit=limit)
     cols = [
