@@ -126,6 +126,30 @@ def test_ssl_against_a_plain_server_fails_cleanly(smtp_server):
 # ---------------------------------------------------------------------------------------------- settings
 
 
+def test_a_server_that_is_not_a_mail_server_is_named_as_such():
+    """smtp.port pointing at a web server: smtplib reports code -1; say what that means."""
+    import socket
+    import threading
+    from types import SimpleNamespace
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        for _ in range(2):
+            conn, _addr = listener.accept()
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        server = SimpleNamespace(host="127.0.0.1", port=listener.getsockname()[1])
+        [result] = SmtpMailer(settings(server)).send([message()])
+    finally:
+        listener.close()
+    assert not result.ok
+    assert "-1" not in result.error and "not answer like a mail server" in result.error
+
+
 def test_settings_defaults_follow_the_security_mode():
     assert SmtpSettings.from_section({"host": "smtp.example.org"}, environ={}).port == 587
     assert SmtpSettings.from_section({"host": "smtp.example.org", "security": "ssl"}, environ={}).port == 465

@@ -243,6 +243,8 @@ class SmtpMailer:
             text = f"SMTP login as {s.user} on {s.server} refused ({exc.smtp_code} {_decode(exc.smtp_error)})"
         elif isinstance(exc, smtplib.SMTPNotSupportedError):
             text = f"{s.server}: {exc}"
+        elif isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == -1:  # no SMTP reply code
+            text = f"{s.server} did not answer like a mail server (check smtp.host and smtp.port)"
         elif isinstance(exc, smtplib.SMTPResponseException):
             text = f"{s.server} answered {exc.smtp_code} {_decode(exc.smtp_error)}"
         elif isinstance(exc, smtplib.SMTPServerDisconnected):
