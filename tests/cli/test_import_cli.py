@@ -91,6 +91,56 @@ def test_dry_run_writes_nothing(cli, tmp_path):
     assert json.loads(cli("imports", "--format", "json").stdout) == []
 
 
+def test_dry_run_counts_the_tickets_the_import_would_open(cli, tmp_path):
+    """A dry run before a first import answers "how many follow-ups would this open?" with the real import's
+    number: detractors not stored yet, at or below the threshold, received since --tickets-since."""
+    path = write_plain(
+        tmp_path / "history.csv",
+        [
+            response("1", "2025-09-01T09:00:00-06:00", 2, "old visit"),  # before --tickets-since
+            response("2", "2025-11-03T10:00:00-06:00", 3, "Waited 90 minutes"),
+            response("3", "2025-11-04T11:00:00-06:00", 6, ""),
+            response("3", "2025-11-04T11:00:00-06:00", 6, ""),  # the same response twice in the file
+            response("4", "2025-11-05T08:00:00-06:00", 9, "great"),
+            response("5", "2025-11-05T09:00:00-06:00", 7, "ok"),
+        ],
+    )
+    args = ("import", path, "--tickets-since", "2025-10-01", "--as-of", "2025-11-06", "--format", "json")
+    [dry] = summary(cli(*args, "--dry-run"))
+    [real] = summary(cli(*args))
+    assert real["tickets_opened"] == 2
+    assert dry["tickets_opened"] == real["tickets_opened"]
+    assert (dry["imported"], dry["duplicates"]) == (real["imported"], real["duplicates"])
+    [again] = summary(cli(*args, "--dry-run"))  # everything is stored now: nothing new to follow up
+    assert (again["imported"], again["tickets_opened"]) == (0, 0)
+
+
+def test_dry_run_of_overlapping_exports_matches_the_import(cli):
+    """The README's first import, dry run first: each file counts against the store and the files before it
+    (the week-16 pull overlaps the earlier one), so every figure is the real import's."""
+    files = [SAMPLE / n for n in ("qualtrics_export.csv", "qualtrics_week16.csv", "delighted_export.csv")]
+    args = ("import", *files, "--tickets-since", "14d", "--as-of", "2026-11-16", "--format", "json")
+    keys = ("imported", "duplicates", "skipped", "excluded", "rejected", "tickets_opened")
+    dry = [{k: r[k] for k in keys} for r in summary(cli(*args, "--dry-run"))]
+    real = [{k: r[k] for k in keys} for r in summary(cli(*args))]
+    assert real[1]["duplicates"] > 100 and real[1]["tickets_opened"] > 0
+    assert dry == real
+
+
+def test_dry_run_does_not_create_the_store(tmp_path):
+    """--dry-run changes nothing: not even an empty store file at a mistyped --db path."""
+    from typer.testing import CliRunner
+
+    from npscli.cli.main import app
+
+    path = basic(tmp_path)
+    store = tmp_path / "not-yet" / "store.db"
+    argv = ["import", str(path), "--dry-run", "--db", str(store), "--format", "json"]
+    [row] = summary(CliRunner().invoke(app, argv))
+    assert (row["imported"], row["tickets_opened"]) == (3, 1)
+    assert not store.exists() and not store.parent.exists()
+
+
 def test_rejects_file_has_row_numbers_and_reasons(cli, tmp_path):
     path = basic(tmp_path)
     out = tmp_path / "rejects.csv"

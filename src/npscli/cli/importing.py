@@ -178,6 +178,7 @@ def import_command(
     if rejects is not None:
         check_rejects_target(rejects, many=len(files) > 1)
     store = None
+    planned: dict[str, set[str]] = {}  # --dry-run: the keys earlier files would store, per source
     results = []
     failures: list[NpsError] = []
     suggest = _cause_suggester(s)
@@ -199,11 +200,18 @@ def import_command(
             message(describe_mapping(export))
             if overrides and not saved_name:
                 message(save_hint(source or export.layout, file, overrides))
-            if store is None:
+            if store is None and not (dry_run and _no_store_yet(s)):
                 store = context.open_db(s)
             name = source or saved_name or export.layout
             if dry_run:
-                result = dry_run_result(store, export, source=name)
+                result = dry_run_result(
+                    store,
+                    export,
+                    source=name,
+                    ticket_threshold=s.tickets.threshold,
+                    tickets_since=tickets_from,
+                    planned=planned.setdefault(name, set()),
+                )
             else:
                 result = import_parsed(
                     store,
@@ -236,6 +244,15 @@ def import_command(
         emit(rows, fmt, IMPORT_COLS, title=title)
     if failures:
         raise typer.Exit(int(max(f.exit_code for f in failures)))
+
+
+def _no_store_yet(s) -> bool:
+    """True when the store is a SQLite file that does not exist: a dry run then counts against an empty
+    store instead of creating one (a mistyped --db must not leave a database behind)."""
+    from npscli.store.engine import sqlite_path, to_url
+
+    path = sqlite_path(to_url(s.database_url()))
+    return path is not None and not path.exists()
 
 
 def _cause_suggester(s):

@@ -351,26 +351,55 @@ def _refresh_statistics(store: Store) -> None:
         pass
 
 
-def dry_run_result(store: Store | None, parsed: Export, *, source: str) -> ImportResult:
-    """What an import would do, reading the store but writing nothing."""
+def dry_run_result(
+    store: Store | None,
+    parsed: Export,
+    *,
+    source: str,
+    ticket_threshold: int | None = None,
+    tickets_since: datetime | None = None,
+    planned: set[str] | None = None,
+) -> ImportResult:
+    """What an import would do, reading the store but writing nothing. ``store`` None: a store that does not
+    exist yet (every row is new). ``planned``: the response keys of this source that earlier files of the same
+    dry run would have stored (counted as duplicates here); this file's new keys are added to it.
+
+    With ``ticket_threshold``, ``tickets_opened`` is the number of tickets the import would open: the responses
+    it would store (new, first in the file) scored at or below the threshold and received since
+    ``tickets_since`` (aware; None = any time), as :func:`npscli.store.tickets.open_tickets_for_batch` does.
+    """
+    import numpy as np
+
+    since = None if tickets_since is None else np.datetime64(tickets_since.astimezone(UTC).replace(tzinfo=None))
     seen: set[str] = set()
-    records = already = 0
+    records = already = would_open = 0
     for chunk in parsed.chunks():
         records += len(chunk)
-        keys = [key for key in chunk["response_key"].astype(str).tolist() if key not in seen]
+        all_keys = chunk["response_key"].astype(str)
+        first = (~all_keys.duplicated() & ~all_keys.isin(seen)).to_numpy()
+        keys = all_keys[first].tolist()
         seen.update(keys)
-        if store is None or not keys:
-            continue
-        with store.read() as conn:
-            for start in range(0, len(keys), 500):
-                already += conn.execute(
-                    select(func.count())
-                    .select_from(schema.responses)
-                    .where(
-                        schema.responses.c.source == source,
-                        schema.responses.c.response_key.in_(keys[start : start + 500]),
+        stored = {key for key in keys if key in planned} if planned else set()
+        if store is not None and keys:
+            with store.read() as conn:
+                for start in range(0, len(keys), 500):
+                    stored.update(
+                        conn.execute(
+                            select(schema.responses.c.response_key).where(
+                                schema.responses.c.source == source,
+                                schema.responses.c.response_key.in_(keys[start : start + 500]),
+                            )
+                        ).scalars()
                     )
-                ).scalar_one()
+        already += len(stored)
+        if ticket_threshold is not None and keys:
+            new = chunk[first]
+            follow = ~all_keys[first].isin(stored).to_numpy() & (new["score"].to_numpy() <= ticket_threshold)
+            if since is not None:
+                follow &= new["submitted_at"].to_numpy(dtype="datetime64[us]") >= since
+            would_open += int(follow.sum())
+        if planned is not None:
+            planned.update(key for key in keys if key not in stored)
     imported = len(seen) - already
     counts = outcome_counts(parsed)
     return ImportResult(
@@ -383,6 +412,7 @@ def dry_run_result(store: Store | None, parsed: Export, *, source: str) -> Impor
         rejected=counts["rejected"],
         source=source,
         layout=parsed.layout,
+        tickets_opened=would_open,
     )
 
 
