@@ -100,3 +100,21 @@ def test_team_mode_database_owned_by_the_team_user(pg_url):
         conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
     r = Cli(team_url)("db", "check")
     assert r.exit_code == 0, r.output
+
+
+def test_a_command_on_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path):
+    """A mistyped --db must not pass for an empty store (n = 0): only an import creates a store."""
+    missing = tmp_path / "typo" / "npscli.db"
+    cli = Cli(str(missing))
+    for args in (("score",), ("detractors",), ("tickets", "list"), ("imports",), ("report", "weekly"), ("db", "check")):
+        result = cli(*args)
+        assert result.exit_code == 5, (args, result.output)
+        assert result.stderr.startswith(f"npscli: error: no store at {missing}: nothing has been imported into it")
+        assert "npscli import FILE" in result.stderr and "Traceback" not in result.output
+    assert not missing.parent.exists()
+    dry = cli("import", write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T10:00:00-06:00", 3)]), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert not missing.exists()
+    real = cli("import", tmp_path / "e.csv")
+    assert real.exit_code == 0, real.output
+    assert missing.exists() and cli("score").exit_code == 0

@@ -88,7 +88,16 @@ def test_dry_run_writes_nothing(cli, tmp_path):
     path = basic(tmp_path)
     [row] = summary(cli("import", path, "--dry-run", "--format", "json"))
     assert row["imported"] == 3
-    assert json.loads(cli("imports", "--format", "json").stdout) == []
+    assert nothing_imported(cli)
+
+
+def nothing_imported(cli) -> bool:
+    """No import batch in the store (a SQLite store that was never created counts: `imports` says so)."""
+    listed = cli("imports", "--format", "json")
+    if listed.exit_code == 5:
+        return "no store at" in listed.stderr and not Path(cli.db).exists()
+    assert listed.exit_code == 0, listed.output
+    return json.loads(listed.stdout) == []
 
 
 def test_dry_run_counts_the_tickets_the_import_would_open(cli, tmp_path):
@@ -254,12 +263,12 @@ def test_an_unwritable_rejects_path_fails_before_anything_is_imported(cli, tmp_p
     result = cli("import", path, "--rejects", tmp_path / "no-such-folder" / "rejects.csv")
     assert result.exit_code == 2
     assert "no-such-folder" in result.stderr and "nothing was imported" in result.stderr
-    assert json.loads(cli("imports", "--format", "json").stdout) == []
+    assert nothing_imported(cli)
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     many = cli("import", path, basic(tmp_path, "second.csv"), "--rejects", blocker / "folder")
     assert many.exit_code == 2 and "Traceback" not in many.output
-    assert json.loads(cli("imports", "--format", "json").stdout) == []
+    assert nothing_imported(cli)
 
 
 def test_quiet_before_or_after_the_command_prints_nothing_for_cron_but_a_format_asked_for(cli, tmp_path):

@@ -126,6 +126,9 @@ def test_interval_methods(cli, tmp_path):
 
 
 def test_empty_store_gives_null_nps_not_zero(cli):
+    from npscli.store.engine import open_store
+
+    open_store(cli.db).dispose()  # a store with its tables and no responses
     [row] = run_json(cli)
     assert row["n"] == 0 and row["nps"] is None and row["ci_low"] is None
 

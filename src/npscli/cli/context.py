@@ -16,9 +16,28 @@ def settings(**flags: Any) -> Settings:
     return load_settings(**flags)
 
 
-def open_db(s: Settings) -> Store:
+def missing_store(s: Settings):
+    """The path of the store when it is a SQLite file that does not exist yet, else None."""
+    from npscli.store.engine import sqlite_path, to_url
+
+    path = sqlite_path(to_url(s.database_url()))
+    return path if path is not None and not path.exists() else None
+
+
+def open_db(s: Settings, *, create: bool = False) -> Store:
+    """The store of the settings. Only ``create`` (an import) may make a new SQLite file: any other command on
+    a file that is not there is a mistyped --db or NPSCLI_DB, which must not pass for an empty store (and a
+    dry run counts against an empty store rather than create one)."""
     from npscli.store.engine import open_store
 
+    path = missing_store(s)
+    if path is not None and not create:
+        from npscli.core.errors import NotFoundError
+
+        raise NotFoundError(
+            f"no store at {path}: nothing has been imported into it",
+            hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
+        )
     return open_store(s.database_url())
 
 

@@ -200,8 +200,8 @@ def import_command(
             message(describe_mapping(export))
             if overrides and not saved_name:
                 message(save_hint(source or export.layout, file, overrides))
-            if store is None and not (dry_run and _no_store_yet(s)):
-                store = context.open_db(s)
+            if store is None and not (dry_run and context.missing_store(s)):
+                store = context.open_db(s, create=True)
             name = source or saved_name or export.layout
             if dry_run:
                 result = dry_run_result(
@@ -244,15 +244,6 @@ def import_command(
         emit(rows, fmt, IMPORT_COLS, title=title)
     if failures:
         raise typer.Exit(int(max(f.exit_code for f in failures)))
-
-
-def _no_store_yet(s) -> bool:
-    """True when the store is a SQLite file that does not exist: a dry run then counts against an empty
-    store instead of creating one (a mistyped --db must not leave a database behind)."""
-    from npscli.store.engine import sqlite_path, to_url
-
-    path = sqlite_path(to_url(s.database_url()))
-    return path is not None and not path.exists()
 
 
 def _cause_suggester(s):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -121,18 +122,18 @@ def score_command(
         raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
     now = context.now(as_of, s)
     start, end = parse_window(since, until, now)
-    store = None if files else context.open_db(s)
-    req = ScoreRequest(
+    req = ScoreRequest(  # checks the options before the store is opened: a usage error comes first
         by=parse_by(by),
         period=period.lower() if period else None,
         start=start,
         end=end,
-        filters=context.group_filters(location, department, provider, store=store),
         method=ci or s.ci,
         min_n=s.min_n if min_n is None else min_n,
         compare=compare == "previous",
         timezone=s.timezone,
     )
+    store = None if files else context.open_db(s)
+    req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:
         from npscli.cli.importing import parse_map
 
