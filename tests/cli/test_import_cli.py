@@ -160,6 +160,29 @@ def test_rejects_file_has_row_numbers_and_reasons(cli, tmp_path):
     assert [(r["row"], r["reason"]) for r in rejects] == [("5", "score is outside 0-10")]
 
 
+def test_a_response_from_the_future_is_rejected_with_its_reason(cli, tmp_path):
+    """Submitted more than a day after the run's now: a wrong clock, time zone or day/month order, not a
+    response; within a day (a platform clock a few hours ahead) it is imported."""
+    path = write_plain(
+        tmp_path / "future.csv",
+        [
+            response("1", "2025-11-03T09:15:00-06:00", 9, "fine"),
+            response("2", "2025-11-06T20:00:00-06:00", 3, "tonight, by the platform's clock"),
+            response("3", "2025-11-08T09:00:00-06:00", 4, "two days ahead"),
+            response("4", "2099-01-01T00:00:00Z", 10, ""),
+        ],
+    )
+    out = tmp_path / "rejects.csv"
+    [row] = summary(cli("import", path, "--as-of", "2025-11-06T12:00", "--rejects", out, "--format", "json"))
+    assert (row["imported"], row["rejected"]) == (2, 2)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rejects = [(r["row"], r["reason"], r["column"]) for r in csv.DictReader(fh)]
+    reason = "submitted_at is after the import (a wrong clock or time zone, or day and month swapped?)"
+    assert rejects == [("4", reason, "Created at"), ("5", reason, "Created at")]
+    later = cli("import", path, "--as-of", "2099-01-02", "--format", "json")  # the same rows, now in the past
+    assert summary(later)[0]["imported"] == 2
+
+
 def test_the_summary_table_never_cuts_a_column_off_a_terminal(cli, tmp_path):
     """Cron mail: a plain table as wide as it needs, every column and the whole rejects path in it."""
     folder = tmp_path / "exports-pulled-every-monday-from-the-survey-platform"

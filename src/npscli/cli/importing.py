@@ -54,8 +54,11 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check, strict=False):
-    """ReadOptions for one file: --map over the saved source mapping; flags over config."""
+def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check, strict=False, now=None):
+    """ReadOptions for one file: --map over the saved source mapping; flags over config. A response submitted
+    more than a day after ``now`` (the run's now) is rejected: no survey answer comes from the future."""
+    from datetime import timedelta
+
     from npscli.io.exports import ReadOptions
 
     saved = s.source_for(source, file.name)
@@ -71,6 +74,7 @@ def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_che
         else s.timezone,
         scale_check=scale_check,
         strict=strict,
+        not_after=now + timedelta(days=1) if now is not None else None,
     ), (saved.name if saved else None)
 
 
@@ -195,6 +199,7 @@ def import_command(
                 dayfirst=dayfirst,
                 scale_check=scale_check,
                 strict=strict,
+                now=now,
             )
             export = open_export(file, options)  # the header and mapping now; the rows as they are stored
             message(describe_mapping(export))

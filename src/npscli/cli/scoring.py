@@ -144,7 +144,7 @@ def score_command(
             "dayfirst": dayfirst,
             "scale_check": scale_check,
         }
-        data = _frame_from_files(files, s, **reader)
+        data = _frame_from_files(files, s, **reader, now=now)
     else:
         data = store
     rows = score(data, req)
@@ -165,7 +165,7 @@ def _title(req) -> str:
     return f"NPS ({req.method} 95% interval){window}"
 
 
-def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check):
+def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now):
     """Parse the files through the import pipeline in memory, deduplicated, nothing stored."""
     from pathlib import Path
 
@@ -178,7 +178,14 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
     for name in files:
         path = Path(name)
         options, saved = read_options(
-            s, path, source=source, overrides=overrides, sheet=sheet, dayfirst=dayfirst, scale_check=scale_check
+            s,
+            path,
+            source=source,
+            overrides=overrides,
+            sheet=sheet,
+            dayfirst=dayfirst,
+            scale_check=scale_check,
+            now=now,
         )
         parsed = read_export(path, options)
         message(describe_mapping(parsed))

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
+    FUTURE_DATE,
     MISSING_DATE,
     SCALE_MIN_VALUES,
     DateOrder,
@@ -69,6 +71,7 @@ class ReadOptions:
     timezone: str = "UTC"  # IANA zone of the clinic: naive times are local to it, local_date is in it
     scale_check: bool = True  # refuse a score column that looks like a 1-5 scale
     strict: bool = False  # one rejected row fails the whole file (raised after the chunk holding it)
+    not_after: datetime | None = None  # aware: a response submitted later is rejected (the import's now + a day)
 
 
 @dataclass
@@ -218,6 +221,9 @@ class ExportStream:
         date_problem = pd.Series(None, index=data.index, dtype=object)
         date_problem[dates.utc.isna()] = BAD_DATE
         date_problem[dates.blank] = MISSING_DATE
+        if self._options.not_after is not None:
+            latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
+            date_problem[dates.utc > latest] = FUTURE_DATE
         steps = (
             (extra != "", "rejected", EXTRA_FIELDS, None),
             (is_excluded, "excluded", excluded, mapping.status_column),

@@ -28,6 +28,7 @@ SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_NOT_NUMBER = "score is not a number"
 MISSING_DATE = "missing submitted_at"
 BAD_DATE = "submitted_at could not be parsed as a date"
+FUTURE_DATE = "submitted_at is after the import (a wrong clock or time zone, or day and month swapped?)"
 
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.
 # Not "7 / 10" or "3/5": a quiz mark, not an answer on the 0-10 scale.
