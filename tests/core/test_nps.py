@@ -477,6 +477,23 @@ def test_compare_degenerate_opposite_buckets_uses_pooled_variance():
     assert large.significant is True
 
 
+def test_compare_one_side_in_a_single_bucket_uses_pooled_variance():
+    """4 promoters out of 4 last week is not certainty: its variance estimate of 0 would leave the test
+    resting on this week's side alone (p = 0.0001) -- the pooled (score-test) variance is used instead."""
+    current, previous = Counts(detractors=6, passives=1, promoters=5), Counts(promoters=4)
+    result = compare(current, previous)
+    pp, pd_ = 9 / 16, 6 / 16  # the 16 responses of both sides together
+    pooled_se = math.sqrt((pp + pd_ - (pp - pd_) ** 2) * (1 / 12 + 1 / 4))
+    assert result.change == pytest.approx(-1 / 12 * 100 - 100)
+    assert result.z == pytest.approx((-1 / 12 - 1) / pooled_se)
+    assert result.p_value == pytest.approx(0.0482, abs=1e-4) and result.significant
+    unpooled_se = math.sqrt((11 / 12 - (1 / 12) ** 2) / 12)
+    assert 2 * (1 - statistics.NormalDist().cdf((1 / 12 + 1) / unpooled_se)) < 0.001  # what it replaces
+    assert compare(previous, current).p_value == pytest.approx(result.p_value)
+    all_passives = compare(Counts(passives=5), Counts(detractors=2, promoters=8))
+    assert all_passives.p_value > 0.05  # 5 passives (NPS 0) against NPS 60 out of 10: not certain either
+
+
 def test_compare_invalid_alpha():
     with pytest.raises(ValueError):
         compare(Counts(1, 2, 3), Counts(1, 1, 1), alpha=0)

@@ -307,22 +307,29 @@ class Comparison:
     significant: bool
 
 
+def _single_bucket(counts: Counts) -> bool:
+    """All responses promoters, or all passives, or all detractors (the variance estimate is then 0)."""
+    return counts.n in (counts.promoters, counts.passives, counts.detractors)
+
+
 def compare(current: Counts, previous: Counts, *, alpha: float = 0.05) -> Comparison | None:
     """Compare two independent samples: ``z = (NPS1 - NPS2) / sqrt(v1/n1 + v2/n2)`` (the doc).
 
     Returns ``None`` when either side has no responses. ``significant`` is ``p_value < alpha``.
 
-    Degenerate case: that standard error is 0 only when each side has all its responses in a single
-    bucket (e.g. 12 promoters out of 12 vs 8 out of 8). Then
+    Degenerate case: a side with all its responses in a single bucket (4 promoters out of 4) has a
+    variance estimate of 0 -- an artefact of a small sample, not certainty -- and the formula would then
+    rest on the other side alone (4 promoters last week against 6 detractors, 1 passive and 5 promoters this
+    week: p = 0.0001). So when either side is in a single bucket:
 
     * if the two NPS are equal (both sides in the *same* bucket), there is no evidence of a change:
       ``z = None``, ``p_value = 1.0``, not significant;
-    * otherwise (e.g. all promoters vs all detractors) we fall back to the same z-test with the
-      variance pooled under the null hypothesis (both samples drawn from the combined distribution).
-      That is the textbook score-test choice, it is positive here, and it scales with the sample
-      sizes: 1 promoter vs 1 detractor gives p = 0.16 (not significant), 30 vs 30 gives p < 1e-13.
-      Reporting p = 0 (the unpooled z is infinite) would call one response against one response a
-      certain change; reporting nothing would hide an obvious one.
+    * otherwise we fall back to the same z-test with the variance pooled under the null hypothesis
+      (both samples drawn from the combined distribution). That is the textbook score-test choice, it
+      is positive here, and it scales with the sample sizes: the example above gives p = 0.048, 1 promoter
+      vs 1 detractor p = 0.16 (not significant), 30 vs 30 p < 1e-13. Reporting p = 0 (the unpooled z is
+      infinite when both sides are single buckets) would call one response against one response a certain
+      change; reporting nothing would hide an obvious one.
     """
     if current.n == 0 or previous.n == 0:
         return None
@@ -333,11 +340,10 @@ def compare(current: Counts, previous: Counts, *, alpha: float = 0.05) -> Compar
     difference = current_nps - previous_nps
     change = 100.0 * difference
 
-    se = math.sqrt(
-        _variance(current.promoters, current.detractors, current.n) / current.n
-        + _variance(previous.promoters, previous.detractors, previous.n) / previous.n
-    )
-    if se == 0.0:
+    current_v = _variance(current.promoters, current.detractors, current.n)
+    previous_v = _variance(previous.promoters, previous.detractors, previous.n)
+    se = math.sqrt(current_v / current.n + previous_v / previous.n)
+    if _single_bucket(current) or _single_bucket(previous):
         pooled = current + previous
         pooled_v = _variance(pooled.promoters, pooled.detractors, pooled.n)
         se = math.sqrt(pooled_v * (1.0 / current.n + 1.0 / previous.n))
