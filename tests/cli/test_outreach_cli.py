@@ -220,6 +220,30 @@ def test_missing_sender_names_the_location_and_the_key(cli, clinic, isolated):
     assert r.exit_code == 8 and "no outreach sender named 'Nobody Known'" in r.stderr
 
 
+def test_a_location_without_a_sender_does_not_hold_up_the_others(cli, clinic, isolated):
+    """Downtown is configured, Eastgate not: Downtown's drafts are written and logged, Eastgate's tickets are
+    listed as not drafted, and the run exits 8 naming the missing setting (cron mail shows it)."""
+    fill(clinic, [response("1"), response("2", location="Eastgate"), response("3", location="Eastgate")])
+    r = draft(cli)
+    assert r.exit_code == 8, r.output
+    assert files(isolated / "outreach") == ["T-000001-ana-perez.eml"] and len(history(cli, "T-000001")) == 1
+    assert history(cli, "T-000002") == [] and history(cli, "T-000003") == []
+    skipped = [line for line in r.stdout.splitlines() if "skipped" in line]
+    assert len(skipped) == 2 and all("not drafted: no outreach sender `manager`" in line for line in skipped)
+    assert "2 ticket(s) not drafted: no outreach sender `manager` for location 'Eastgate'" in r.stderr
+    assert "[locations.Eastgate]" in r.stderr and "Traceback" not in r.output
+    config = isolated / "npscli.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[locations.Eastgate]\n'
+        + 'manager = { name = "Jo Park", title = "Manager", email = "jo.park@riverside.example.org" }\n',
+        encoding="utf-8",
+    )
+    again = draft(cli)  # once Eastgate is configured, only its tickets are drafted (Downtown's was, once)
+    assert again.exit_code == 0, again.output
+    assert len(files(isolated / "outreach")) == 3 and len(history(cli, "T-000002")) == 1
+
+
 def test_user_template_with_an_undefined_variable(cli, clinic, isolated):
     mine = isolated / "mine" / "outreach"
     mine.mkdir(parents=True)

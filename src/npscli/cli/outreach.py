@@ -182,6 +182,15 @@ def draft_outreach_command(
     if rows:
         emit(rows, OutputFormat.table, DRAFT_COLS, title="would draft" if dry_run else "outreach drafts")
     _summary(drafts, counts, out, dry_run=dry_run, fmt=fmt)
+    unconfigured = [skip for skip in unreachable if skip.error is not None]
+    if unconfigured:  # the others were drafted; the run still fails so that cron and people notice
+        from npscli.core.errors import ConfigError
+
+        problems = list(dict.fromkeys(skip.error.message for skip in unconfigured))
+        more = f" (and {len(problems) - 1} other sender problem(s), in the table)" if len(problems) > 1 else ""
+        raise ConfigError(
+            f"{len(unconfigured)} ticket(s) not drafted: {problems[0]}{more}", hint=unconfigured[0].error.hint
+        )
 
 
 def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: DraftFormat) -> None:

@@ -472,6 +472,7 @@ class Selection:
 class Skip:
     ticket_id: str
     reason: str
+    error: ConfigError | None = None  # a ticket whose location has no sender configured: the run ends with it
 
 
 def _patient_keys(ticket: dict[str, Any]) -> set[tuple[str, str]]:
@@ -607,7 +608,14 @@ def plan(
             template, language_note = in_language(template, guess_language(t.get("comment")), names)
             language = template.partition("/")[0] if "/" in template else ENGLISH
             note = "; ".join(n for n in (note, language_note) if n)
-        sender = resolve_sender(sel.sender, t, cfg)
+        try:
+            sender = resolve_sender(sel.sender, t, cfg)
+        except ConfigError as error:
+            if sel.sender and sel.sender.lower() not in SENDER_ROLES:
+                raise  # --sender NAME that is not configured: the same for every ticket, one error
+            # a location (or provider) without a sender: the other locations' drafts are still written
+            skips.append(Skip(label, f"not drafted: {error.message}", error))
+            continue
         context = build_context(t, sender, cfg, tz=tz, now=now, channel=kind, language=language)
         drafts.append(Draft(t, kind, template, sender, context, note=note))
     return drafts, skips
