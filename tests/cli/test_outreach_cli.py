@@ -108,6 +108,9 @@ def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     assert anew.exit_code == 0, anew.output
     assert "T-000001-ana-perez-2.eml" in files(out) and "T-000002-luis-ortega-call-script-2.txt" in files(out)
     assert len(history(cli, "T-000001")) == 2
+    calls = draft(cli, "--template", "call_script", "--ticket", "T-000001", "--again")
+    assert calls.exit_code == 0, calls.output
+    assert "log it so colleagues know: npscli tickets contacted T-000001 --channel call" in calls.stderr
 
 
 def test_golden_draft_through_the_cli(cli, clinic, isolated):
@@ -279,6 +282,8 @@ def test_public_reply_is_written_without_patient_details_or_refused(cli, clinic,
     text = (isolated / "outreach" / "T-000001-public-reply.txt").read_text(encoding="utf-8")
     assert "Ana" not in text and "Dear" not in text and "(555) 010-0112" in text
     assert history(cli, "T-000001")[0]["text"].startswith("public reply (template public_reply")
+    assert 'once it is posted, note it: npscli tickets note T-000001 "public reply posted"' in r.stderr
+    assert "tickets contacted" not in r.stderr  # a public reply is not a contact with the patient
 
     leaky = isolated / "mine" / "outreach"
     leaky.mkdir(parents=True)

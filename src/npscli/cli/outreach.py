@@ -204,11 +204,18 @@ def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: D
                 "open each .eml in Outlook (it opens as a draft) or Thunderbird (Message > Edit As New), "
                 "read it through, make it yours, and send it from your own mailbox"
             )
-        if not dry_run:
-            example = drafts[0].ticket_id
+        private = [d for d in drafts if d.kind != "public"]
+        if not dry_run and private:
+            channel = "email" if private[0].kind == "email" else "call"
             message(
                 "once you have written or called, log it so colleagues know: "
-                f"npscli tickets contacted {example} --channel email (or call)"
+                f"npscli tickets contacted {private[0].ticket_id} --channel {channel}"
+            )
+        public = [d for d in drafts if d.kind == "public"]
+        if not dry_run and public:
+            message(
+                "a public reply does not reach the patient in private: once it is posted, note it: "
+                f'npscli tickets note {public[0].ticket_id} "public reply posted"'
             )
     else:
         message("nothing new to draft")
