@@ -40,7 +40,20 @@ TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
     "clinic_name": str,
     "clinic_phone": str,
 }
+# Paths in npscli.toml are relative to the file's folder (as `reports.out_dir` and `themes.taxonomy` are), so a
+# cron job with NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in.
+FILE_PATHS = ("database", "templates_dir")
 SECTIONS = ("sources", "tickets", "alerts", "smtp", "routing", "senders", "locations", "providers", "reports", "themes")
+
+
+def relative_to_config(config_path: Path | None, value: str) -> str:
+    """A path from npscli.toml: ``~`` expanded, and a relative one taken from the file's folder (a URL as is)."""
+    if "://" in value or not value.strip():
+        return value
+    path = Path(value).expanduser()
+    if path.is_absolute() or config_path is None:
+        return str(path)
+    return str(config_path.resolve().parent / path)
 
 
 def user_config_path() -> Path:
@@ -268,7 +281,10 @@ def load_settings(**flags: Any) -> Settings:
     s.user = ""
     for key, value in data.items():
         if key in TOP_LEVEL:
-            setattr(s, key, _check_type(path, key, value, TOP_LEVEL[key]))
+            value = _check_type(path, key, value, TOP_LEVEL[key])
+            if key in FILE_PATHS:
+                value = relative_to_config(path, value)
+            setattr(s, key, value)
             s.origins[key] = where
         elif key == "tickets":
             s.tickets = _tickets(path, value)

@@ -32,7 +32,7 @@ def test_defaults_without_a_file(tmp_path):
 def test_file_then_env_then_flag(tmp_path, monkeypatch):
     write(tmp_path / "npscli.toml", 'timezone = "Europe/Madrid"\ndatabase = "file.db"\nuser = "ana"\n')
     s = load_settings()
-    assert (s.timezone, s.database, s.user) == ("Europe/Madrid", "file.db", "ana")
+    assert (s.timezone, s.database, s.user) == ("Europe/Madrid", str(tmp_path.resolve() / "file.db"), "ana")
     assert s.origins["timezone"] == str(tmp_path / "npscli.toml")
     monkeypatch.setenv("NPSCLI_TIMEZONE", "America/Chicago")
     monkeypatch.setenv("NPSCLI_DB", "env.db")
@@ -42,6 +42,31 @@ def test_file_then_env_then_flag(tmp_path, monkeypatch):
     s = load_settings(database="flag.db", timezone=None)
     assert s.database == "flag.db" and s.origins["database"] == "--database"
     assert s.timezone == "America/Chicago"
+
+
+def test_paths_in_the_file_are_relative_to_its_folder_not_to_where_the_command_runs(tmp_path, monkeypatch):
+    """A cron job with NPSCLI_CONFIG=/etc/... must find the same store whatever folder it runs in."""
+    etc = tmp_path / "etc" / "npscli"
+    etc.mkdir(parents=True)
+    write(
+        etc / "npscli.toml",
+        'database = "store/npscli.db"\ntemplates_dir = "templates"\n'
+        '[reports]\nout_dir = "reports"\n[themes]\ntaxonomy = "themes.toml"\n',
+    )
+    monkeypatch.setenv("NPSCLI_CONFIG", str(etc / "npscli.toml"))
+    elsewhere = tmp_path / "cron-home"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    s = load_settings()
+    assert s.database == str(etc / "store" / "npscli.db") and s.templates_dir == str(etc / "templates")
+    from npscli.config import relative_to_config
+
+    assert relative_to_config(etc / "npscli.toml", "reports") == str(etc / "reports")
+    assert relative_to_config(etc / "npscli.toml", "/srv/npscli.db") == "/srv/npscli.db"
+    assert relative_to_config(etc / "npscli.toml", "postgresql://npscli@db/npscli") == "postgresql://npscli@db/npscli"
+    assert relative_to_config(etc / "npscli.toml", "~/npscli.db") == str(Path.home() / "npscli.db")
+    monkeypatch.setenv("NPSCLI_DB", "here.db")  # the environment and flags are as typed, from the working folder
+    assert load_settings().database == "here.db"
 
 
 def test_user_config_dir_is_used_when_no_local_file(tmp_path):

@@ -83,6 +83,7 @@ STARTER = """\
 # `npscli config show` prints the effective settings and where each came from.
 
 # The store: a SQLite file (default: the user data dir) or a PostgreSQL URL for teams.
+# Relative paths in this file are taken from this file's folder.
 # database = "npscli.db"
 # database = "postgresql://npscli@db.internal/npscli"
 

@@ -20,6 +20,7 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import AsOfOpt, DbOpt
 from npscli.cli.output import message, warn
+from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError, DeliveryError, UsageError
 
 report_app = make_app(
@@ -143,8 +144,8 @@ def report_settings(s) -> dict[str, Any]:
         raise ConfigError(f"{where}: `reports.comments` must be between 0 and 20")
     email_to = section.get("email_to", [])
     out_dir = section.get("out_dir")
-    if out_dir and s.config_path and not Path(out_dir).expanduser().is_absolute():
-        out_dir = str(Path(s.config_path).parent / out_dir)  # relative to the file, as themes.taxonomy is
+    if isinstance(out_dir, str) and out_dir:
+        out_dir = relative_to_config(s.config_path, out_dir)  # relative to the file, as every path in it
     sender = section.get("from") or s.section("alerts").get("from")
     return {
         "sender": sender if isinstance(sender, str) and sender.strip() else None,

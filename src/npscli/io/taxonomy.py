@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError
 from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, _check_keys
 
@@ -23,8 +24,8 @@ def load_configured_taxonomy(settings) -> Taxonomy:
     path = section.get("taxonomy")
     if path is not None and not isinstance(path, str):
         raise ConfigError(f"{settings.config_path}: `themes.taxonomy` must be a path to a TOML file")
-    if path and settings.config_path and not Path(path).is_absolute():
-        path = str(Path(settings.config_path).parent / path)
+    if path:
+        path = relative_to_config(settings.config_path, path)
     return _cached(path, tuple(settings.tickets.root_causes))
 
 
