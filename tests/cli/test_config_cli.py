@@ -19,7 +19,7 @@ def test_init_writes_a_starter_that_loads(cli, isolated):
 def test_init_refuses_to_overwrite(cli, isolated):
     (isolated / "npscli.toml").write_text("# mine\n")
     result = cli("init", db=False)
-    assert result.exit_code == 8
+    assert result.exit_code == 6  # a conflict, like every refusal to overwrite without --force
     assert "already exists" in result.stderr and "--force" in result.stderr
     assert (isolated / "npscli.toml").read_text() == "# mine\n"
 

@@ -34,7 +34,7 @@ def test_backup_check_and_copy_to_sqlite(cli, tmp_path, db):
     assert r.exit_code == 0, r.output
     assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600  # patient data: owner only
     again = cli("db", "backup", backup)
-    assert again.exit_code == 4 and "--force" in again.stderr
+    assert again.exit_code == 6 and "--force" in again.stderr  # a conflict, like every refusal to overwrite
     copy = tmp_path / "copy.db"
     r = cli("db", "copy", "--to", copy, "--format", "json")
     assert r.exit_code == 0, r.output

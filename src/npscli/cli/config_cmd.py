@@ -13,7 +13,7 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
-from npscli.core.errors import ConfigError
+from npscli.core.errors import ConflictError
 
 app = make_app(help="Show the effective settings and where each came from.")
 
@@ -151,7 +151,9 @@ def init_command(
         sys.stdout.write(text)
         return
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter")
+        raise ConflictError(
+            f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter"
+        )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

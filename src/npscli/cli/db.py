@@ -11,7 +11,7 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
-from npscli.core.errors import StoreError
+from npscli.core.errors import ConflictError, StoreError
 
 app = make_app(help="The store itself: copy it to another backend, back it up, check it.")
 
@@ -49,7 +49,7 @@ def backup_command(
     from npscli.store.maintenance import backup
 
     if path.exists() and not force:
-        raise StoreError(f"{path} already exists", hint="choose a new file name or pass --force")
+        raise ConflictError(f"{path} already exists", hint="choose a new file name or pass --force")
     s = context.settings(database=db)
     counts = backup(context.open_db(s), path)
     message(f"backed up to {path}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
