@@ -273,7 +273,16 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
     for field in _CLAIM_ORDER:
         if field in mapped:
             continue
-        found = _best(field, [column for column in columns if column.name not in taken], sample)
+        try:
+            found = _best(field, [column for column in columns if column.name not in taken], sample)
+        except AmbiguousColumn as twins:
+            places = [header.positions[position] + 1 for position in twins.positions]  # the file's column numbers
+            where = " and ".join(f"{name!r} (column {place})" for name, place in zip(twins.names, places, strict=True))
+            raise ColumnError(
+                f"{file_name}: {len(twins.names)} columns are named {_base_name(twins.names[0])!r}: {where}; "
+                f"which one is the {field} is a guess",
+                hint=f"say which with --map {field}={twins.names[-1]!r} (or --map {field}={twins.names[0]!r})",
+            ) from None
         if found is None and field == "patient_name":
             found = _name_pair([column for column in columns if column.name not in taken])
         if found is None:
@@ -363,7 +372,24 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
         best = min(candidates, key=lambda c: (c[0], -lengths[c[2].name], c[2].position))
     else:
         best = min(candidates, key=lambda c: (c[0], c[2].position))
+    if field == "score":
+        twins = [c[2] for c in candidates if c[0] == best[0] and _base_name(c[2].name) == _base_name(best[2].name)]
+        if len(twins) > 1:  # two columns with the same header: which one is the score is a guess
+            raise AmbiguousColumn(field, [column.name for column in twins], [column.position for column in twins])
     return (best[2].name,), best[1]
+
+
+class AmbiguousColumn(Exception):
+    """Several columns carry the same header and each could be ``field`` (raised to :func:`map_columns`)."""
+
+    def __init__(self, field: str, names: list[str], positions: list[int]) -> None:
+        super().__init__(field)
+        self.field, self.names, self.positions = field, names, positions
+
+
+def _base_name(name: str) -> str:
+    """The header as the file has it: "Score (2)" is the second column named "Score"."""
+    return re.sub(r" \(\d+\)$", "", name)
 
 
 def _match(rule: _Rule, column: _Column) -> tuple[int, str, bool] | None:

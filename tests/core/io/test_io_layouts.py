@@ -366,3 +366,25 @@ def test_a_large_plain_export_reads_quickly(tmp_path: Path):
     elapsed = time.perf_counter() - started
     assert len(parsed.records) == rows
     assert elapsed < 10, f"{rows} rows took {elapsed:.1f}s"  # about 0.6 s on a laptop; a very loose bound
+
+
+def test_two_columns_with_the_same_score_header_are_not_guessed_between(tmp_path: Path):
+    """`Score,...,Score`: taking the first would be a silent guess; the error names both and how to choose."""
+    import pytest
+
+    from npscli.core.errors import ColumnError
+
+    path = tmp_path / "twins.csv"
+    path.write_text("Date,Score,Comment,Score\n2025-11-01,9,ok,3\n2025-11-02,4,slow,10\n", encoding="utf-8")
+    with pytest.raises(ColumnError) as raised:
+        read_export(path)
+    assert raised.value.message == (
+        "twins.csv: 2 columns are named 'Score': 'Score' (column 2) and 'Score (2)' (column 4); "
+        "which one is the score is a guess"
+    )
+    assert "--map score='Score (2)'" in raised.value.hint
+    chosen = read_export(path, ReadOptions(overrides={"score": "Score (2)"}))
+    assert chosen.records["score"].tolist() == [3, 10]
+    one = tmp_path / "one.csv"  # a single Score column and another numeric one: no question
+    one.write_text("Date,Score,Comment,Rating\n2025-11-01,9,ok,3\n", encoding="utf-8")
+    assert read_export(one).records["score"].tolist() == [9]
