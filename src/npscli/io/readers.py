@@ -99,6 +99,7 @@ def read_table(path: str | Path, sheet: str | None = None, *, chunk_rows: int | 
             hint="open it in Excel and save it again as .xlsx, or export the survey as CSV",
         )
     else:
+        _refuse_other_formats(path, probe.head)
         delimiter, width = sniff_delimiter(probe.head)
         lines = max(1, probe.head.count("\n"))
         estimated = int(probe.size / max(1.0, len(probe.head.encode(probe.encoding, "replace")) / lines))
@@ -118,6 +119,24 @@ def read_table(path: str | Path, sheet: str | None = None, *, chunk_rows: int | 
     if raw.cells.shape[0] == 0 or raw.cells.shape[1] == 0:
         raise InputFileError(f"{path.name}: the file holds no rows", hint="export the survey again")
     return raw
+
+
+def _refuse_other_formats(path: Path, head: str) -> None:
+    """A web page or a JSON document saved under a .csv name (a download link that needed a login, an API
+    call): say what it is rather than fail to find a header in it."""
+    start = head.lstrip("\ufeff \t\r\n")[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<head", "<body", "<?xml")):
+        kind = "an XML document" if start.startswith("<?xml") else "a web page (HTML)"
+        raise InputFileError(
+            f"{path.name}: this is {kind}, not a survey export",
+            hint="download the export again from the survey platform (a link that needed a login saves its login "
+            "page), as CSV or XLSX",
+        )
+    if start[:1] in ("{", "[") and re.match(r'[\[{]\s*(["{\[\]}]|$)', start):
+        raise InputFileError(
+            f"{path.name}: this is JSON, not a survey export",
+            hint="export the responses from the survey platform as CSV or XLSX",
+        )
 
 
 @dataclass(frozen=True)

@@ -299,3 +299,28 @@ def test_a_byte_order_mark_in_the_middle_of_a_file_does_not_change_the_response_
     records = read_export(path).records
     assert list(records["response_id"]) == ["1001", "1002"]
     assert list(records["comment"]) == ["slow", "fine"]
+
+
+@pytest.mark.parametrize(
+    "content,kind",
+    [
+        ("<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Log in</body></html>\n", "a web page (HTML)"),
+        ("\ufeff  <html>\n<body>Session expired</body></html>\n", "a web page (HTML)"),
+        ('<?xml version="1.0"?>\n<responses><r score="9"/></responses>\n', "an XML document"),
+        ('[{"score": 9, "comment": "fine"}]\n', "JSON"),
+        ('{\n  "responses": []\n}\n', "JSON"),
+    ],
+)
+def test_a_web_page_or_json_saved_as_csv_says_what_it_is(tmp_path: Path, content: str, kind: str):
+    path = tmp_path / "export.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFileError) as raised:
+        read_export(path)
+    assert raised.value.message == f"export.csv: this is {kind}, not a survey export"
+    assert "CSV or XLSX" in raised.value.hint
+
+
+def test_a_title_line_in_brackets_is_not_taken_for_json(tmp_path: Path):
+    path = tmp_path / "titled.csv"
+    path.write_text("[Riverside Health survey export]\nDate,Score\n2025-07-01,9\n", encoding="utf-8")
+    assert read_export(path).records["score"].tolist() == [9]
