@@ -217,6 +217,8 @@ class _HeadCheck:
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self._head = ""
         self._state = "ok"  # "ok" | "undecodable" | "binary"
+        self._lines = 0  # newlines decoded so far
+        self.nul_line = 0  # the line of the first NUL (binary), 1-based
 
     def feed(self, piece: bytes, final: bool = False) -> None:
         if self._state != "ok":
@@ -228,7 +230,12 @@ class _HeadCheck:
             return
         if "\x00" in text:
             self._state = "binary"
-        elif len(self._head) <= _SNIFF_CHARS:
+            self.nul_line = self._lines + text[: text.index("\x00")].count("\n") + 1
+        else:
+            self._lines += text.count("\n")
+        if self._state != "ok":
+            return
+        if len(self._head) <= _SNIFF_CHARS:
             self._head += text[: _SNIFF_CHARS + 1 - len(self._head)]
 
     def finish(self) -> _HeadCheck:
@@ -249,8 +256,13 @@ def _decode(path: Path, candidates: list[str], checked: _HeadCheck) -> tuple[str
     already done while hashing; the others read the file again)."""
     for encoding in candidates:
         check = checked if encoding == checked.encoding else _check_file(path, encoding)
-        if check.state == "binary":
-            break  # a binary file that happens to decode: refuse it below
+        if check.state == "binary":  # a binary file that happens to decode, or a text file with a stray NUL
+            raise InputFileError(
+                f"{path.name}: cannot be decoded as text: it holds a NUL byte (line {check.nul_line}), "
+                "as binary files do",
+                hint="export the survey again as CSV (UTF-8) or XLSX; if a text export has a few stray NULs, "
+                f"remove them: tr -d '\\000' < {path.name} > clean.csv",
+            )
         if check.state == "ok":
             return check.head, encoding
     raise InputFileError(

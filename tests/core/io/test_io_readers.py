@@ -324,3 +324,14 @@ def test_a_title_line_in_brackets_is_not_taken_for_json(tmp_path: Path):
     path = tmp_path / "titled.csv"
     path.write_text("[Riverside Health survey export]\nDate,Score\n2025-07-01,9\n", encoding="utf-8")
     assert read_export(path).records["score"].tolist() == [9]
+
+
+def test_a_stray_nul_byte_names_its_line_and_how_to_remove_it(tmp_path: Path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"Date,Score,Comment\n2025-07-01,9,ok\n2025-07-02,3,Ana P\x00rez was rude\n")
+    with pytest.raises(InputFileError) as raised:
+        read_export(path)
+    assert raised.value.message == (
+        "nul.csv: cannot be decoded as text: it holds a NUL byte (line 3), as binary files do"
+    )
+    assert "tr -d '\\000' < nul.csv > clean.csv" in raised.value.hint and "Ana" not in str(raised.value)
