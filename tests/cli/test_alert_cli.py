@@ -6,6 +6,7 @@ The clinic: Riverside Health (synthetic). "Now" is Monday 10 November 2025, 09:0
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 import sys
@@ -697,3 +698,12 @@ def test_a_broken_user_template_fails_before_anything_is_sent(cli, isolated, smt
     assert "alerts/detractor.txt.j2" in result.stderr and "scroe" in result.stderr
     assert smtp_server.messages == []
     assert {d["status"] for d in deliveries(cli.db)} == {"pending"}  # retried once the template is fixed
+
+
+def test_the_facts_of_an_alert_line_up_in_one_column(clinic, smtp_server):
+    assert alert(clinic).exit_code == 0
+    body = smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    facts = [line for line in body.splitlines() if re.match(r"  [A-Z][a-z ]+: ", line)]
+    labels = {line.split(":")[0].strip() for line in facts}
+    assert {"Score", "Location", "Received", "Contact by"} <= labels, facts
+    assert len({len(re.match(r"  [A-Za-z ]+:\s+", line).group(0)) for line in facts}) == 1, facts

@@ -1,6 +1,7 @@
 """`npscli init` and `npscli config show`."""
 
 import json
+import re
 
 
 def test_init_writes_a_starter_that_loads(cli, isolated):
@@ -51,3 +52,33 @@ def test_init_uses_this_machines_zone_and_invents_no_clinic(cli, isolated, monke
     assert rows["timezone"]["value"] == "Europe/Berlin" and rows["timezone"]["from"].endswith("npscli.toml")
     assert rows["clinic_name"]["from"] == "default" and "Riverside" not in rows["clinic_name"]["value"]
     assert rows["clinic_phone"]["value"] == "(none)"
+
+
+def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_uncomment(cli, isolated, tmp_path):
+    """The IT person writes npscli.toml from `init`: the sections cron needs are there, commented, and valid."""
+    from tests.factories import response, write_plain
+
+    assert cli("init", db=False).exit_code == 0
+    text = (isolated / "npscli.toml").read_text(encoding="utf-8")
+    for section in ("# [alerts]", "# [[routing.rules]]", "# [smtp]", "# [locations.Downtown]", "# [reports]"):
+        assert section in text, section
+    # uncommented as they stand, they are a configuration the commands accept
+    tail = text[text.index("# [alerts]") :]
+    uncommented = "\n".join(
+        line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line
+        for line in tail.splitlines()
+    )
+    (isolated / "npscli.toml").write_text(text[: text.index("# [alerts]")] + uncommented + "\n", encoding="utf-8")
+    rows = [response("1", "2025-11-10T09:00:00-06:00", 2, location="Downtown", department="Pediatrics")]
+    assert cli("import", write_plain(tmp_path / "one.csv", rows)).exit_code == 0
+    shown = cli("config", "show", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    sections = {r["setting"] for r in json.loads(shown.stdout)}
+    assert {"[alerts]", "[routing]", "[smtp]", "[locations]", "[reports]"} <= sections
+    dry = cli("alert", "--dry-run", "--since", "2025-11-01", "--as-of", "2025-11-10T10:00", "--format", "json")
+    assert dry.exit_code == 0, dry.output
+    recipients = sorted(d["recipient"] for d in json.loads(dry.stdout))
+    assert recipients == ["pediatrics.lead@clinic.example.org", "quality@clinic.example.org"]
+    drafted = cli("draft-outreach", "--dry-run", "--as-of", "2025-11-10T10:00")
+    assert drafted.exit_code == 0, drafted.output
+    assert "downtown.manager@clinic.example.org" in drafted.stdout

@@ -413,3 +413,22 @@ def test_an_abusive_comment_is_flagged_and_never_answered_in_public(cli, clinic,
     assert draft(cli, "--ticket", "T-000001").exit_code == 0
     assert draft(cli, "--template", "public_reply", "--ticket", "T-000002").exit_code == 0
     assert files(isolated / "outreach") == ["T-000001-ana-perez.eml", "T-000002-public-reply.txt"]
+
+
+def test_an_unusable_e_mail_address_is_named_as_such_not_as_missing(cli, clinic, isolated):
+    # `tickets show` prints the address the export had: "no e-mail address" beside it reads as a bug
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Tom Lind", email="tom.lind@example", phone="555-0171"),
+            response("2", patient_name="Eve Moss", email="eve moss@example.org", phone=None),
+            response("3", patient_name="Kim Ng", email=None, phone=None),
+        ],
+    )
+    r = draft(cli, "--by", "maria")
+    assert r.exit_code == 0, r.output
+    lines = {line.split("|")[1].strip(): line for line in r.stdout.splitlines() if line.startswith("| T-")}
+    assert "call instead: the e-mail address on file is not valid" in lines["T-000001"]
+    assert "no valid e-mail address and no phone number: nothing to draft" in lines["T-000002"]
+    assert "no e-mail address or phone number: nothing to draft" in lines["T-000003"]
+    assert "tom.lind@example" not in r.stdout  # the table names no contact detail

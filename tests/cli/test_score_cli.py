@@ -244,3 +244,13 @@ def test_group_filters_ignore_case_and_warn_about_a_value_that_matches_nothing(c
     typo = cli("score", "--location", "Downtwn", "--format", "json", "--as-of", "2025-11-17")
     assert typo.exit_code == 0 and json.loads(typo.stdout)[0]["n"] == 0  # nothing matched: nothing scored
     assert "no location 'Downtwn' in the store (known: Downtown, Eastgate)" in typo.stderr
+
+
+def test_the_title_shows_when_a_relative_window_starts_not_only_its_day(cli, tmp_path):
+    # --since 24h at 08:30 starts at 08:30 the day before: a bare date would read as the whole day
+    path = export(tmp_path)
+    result = cli("score", path, "--since", "24h", "--as-of", "2025-11-14T08:30", "--format", "table")
+    assert result.exit_code == 0, result.output
+    assert "2025-11-13 08:30 to 2025-11-14 08:30" in result.output
+    result = cli("score", path, "--since", "last-week", "--as-of", "2025-11-17T08:30", "--format", "table")
+    assert "2025-11-10 to 2025-11-17 00:00" in result.output  # a midnight start stays a date

@@ -388,3 +388,28 @@ def test_xlsx_bytes_are_the_same_for_the_same_report(weekly):
     properties = load_workbook(io.BytesIO(first)).properties
     generated = NOW.astimezone(UTC).replace(tzinfo=None)  # the report's run time, not the clock's
     assert properties.modified == properties.created == generated
+
+
+def test_tickets_sheet_within_sla_is_blank_while_a_ticket_still_has_time(weekly):
+    # Same rule as the summary's "contacted within the SLA": only a contact, or a passed deadline, decides.
+    now = NOW.isoformat()
+    rows = weekly["tickets"]["rows"]
+    pending = [r for r in rows if not r["first_contact_at"] and r["due_at"] > now]
+    assert pending, "the fixture week should end with tickets still inside their SLA"
+    assert all(r["within_sla"] is None for r in pending)
+    missed = [r for r in rows if not r["first_contact_at"] and r["due_at"] <= now]
+    assert missed and all(r["within_sla"] is False for r in missed)
+    sheet = load_workbook(io.BytesIO(workbook_bytes(weekly)))["Tickets"]
+    header = [c.value for c in sheet[1]]
+    by_id = {row[0]: row[header.index("within_sla")] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert all(by_id[r["ticket_id"]] is None for r in pending)
+
+
+def test_overdue_ids_not_listed_are_not_promised_on_the_tickets_sheet(weekly):
+    sheet = load_workbook(io.BytesIO(workbook_bytes(weekly)))["Tickets"]
+    on_sheet = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    overdue = weekly["tickets"]["overdue_now"]
+    assert len(overdue) > render.OVERDUE_SHOWN and not set(overdue) <= on_sheet  # older weeks' tickets
+    for text in (render.html(weekly), render.markdown(weekly)):
+        assert "npscli tickets list --overdue" in text
+        assert "all on the XLSX Tickets sheet" not in text

@@ -123,6 +123,46 @@ match = "qualtrics_*.csv"
 # [sources.surveymonkey]
 # match = "surveymonkey_*.xlsx"
 # map = { location = "Which clinic did you visit?" }
+
+# Alerts (`npscli alert`, from cron): who gets each new detractor. Uncomment and fill in.
+# [alerts]
+# from = "Patient Experience <px@clinic.example.org>"   # a real, answerable address
+# default_recipients = ["px@clinic.example.org"]        # when no rule below ended the search
+# escalate_overdue_to = ["quality@clinic.example.org"]  # overdue tickets, once per ticket and person
+# include_contact = false   # patient name/e-mail/phone in alerts (minimum necessary: off)
+# max_score = 6             # scores at or below are alerted
+
+# Routing rules, checked in order: a matching rule adds its `to` and ends the search,
+# unless it says `continue = true`. Keys: location, department, provider (a name or a list),
+# min_score, max_score.
+# [[routing.rules]]
+# max_score = 3
+# to = ["Quality Lead <quality@clinic.example.org>"]
+# continue = true
+# [[routing.rules]]
+# location = "Downtown"
+# department = "Pediatrics"
+# to = ["pediatrics.lead@clinic.example.org"]
+# [[routing.rules]]
+# location = "Downtown"
+# to = ["Downtown Manager <downtown.manager@clinic.example.org>"]
+
+# The mail server for alerts and reports; the password only from NPSCLI_SMTP_PASSWORD.
+# [smtp]
+# host = "smtp.clinic.example.org"
+# port = 587
+# security = "starttls"     # starttls (587) | ssl (465) | none (local relay only)
+# user = "px@clinic.example.org"
+
+# Who signs the outreach drafts of each location (`npscli draft-outreach`).
+# [locations.Downtown]
+# phone = "(555) 010-0110"
+# manager = { name = "Downtown Manager", title = "Practice Manager", email = "downtown.manager@clinic.example.org" }
+
+# Weekly/monthly reports (`npscli report weekly`).
+# [reports]
+# out_dir = "reports"
+# email_to = ["leads@clinic.example.org"]
 """
 
 

@@ -161,7 +161,10 @@ def score_command(
 def _title(req) -> str:
     window = ""
     if req.start is not None:
-        window = f" {req.start:%Y-%m-%d} to {req.end:%Y-%m-%d %H:%M}"
+        # a window that starts at midnight reads as that day; any other start shows its time
+        midnight = (req.start.hour, req.start.minute) == (0, 0)
+        start = f"{req.start:%Y-%m-%d}" if midnight else f"{req.start:%Y-%m-%d %H:%M}"
+        window = f" {start} to {req.end:%Y-%m-%d %H:%M}"
     return f"NPS ({req.method} 95% interval){window}"
 
 

@@ -587,7 +587,10 @@ def plan(
     skips: list[Skip] = []
     for t in tickets:
         label = rules.format_ticket_id(t["id"])
-        has_email = is_plausible_address((t.get("email") or "").strip())
+        email_on_file = (t.get("email") or "").strip()
+        has_email = is_plausible_address(email_on_file)
+        # an address the export had but that cannot be written to is not "no address": `tickets show` prints it
+        no_email = "the e-mail address on file is not valid" if email_on_file and not has_email else "no e-mail address"
         has_phone = bool((t.get("phone") or "").strip())
         note = ""
         if forced and kind_of(forced) == KIND_PUBLIC:
@@ -598,9 +601,15 @@ def plan(
             kind, template = KIND_EMAIL, forced or template_for(t, names)
         else:
             kind, template = KIND_CALL, CALL_TEMPLATE
-            note = "call instead: no e-mail address" if not has_email else "call instead: location prefers calls"
+            note = f"call instead: {no_email}" if not has_email else "call instead: location prefers calls"
         if kind == KIND_CALL and not has_phone:
-            skips.append(Skip(label, "no e-mail address or phone number: nothing to draft"))
+            if has_email:  # a call script was asked for (or the location calls): there is no number to call
+                missing = "no phone number to call"
+            elif email_on_file:
+                missing = "no valid e-mail address and no phone number"
+            else:
+                missing = "no e-mail address or phone number"
+            skips.append(Skip(label, f"{missing}: nothing to draft"))
             continue
         template = check_template(template, names)
         language = ENGLISH

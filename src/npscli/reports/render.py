@@ -237,7 +237,7 @@ def _group_rows(rows: list[dict[str, Any]], name: str, esc) -> list[dict[str, An
 def _overdue_text(ids: list[str]) -> str:
     shown = ids[:OVERDUE_SHOWN]
     more = len(ids) - len(shown)
-    tail = f" … and {more:,} more (all on the XLSX Tickets sheet; npscli tickets list --overdue)" if more else ""
+    tail = f" … and {more:,} more (npscli tickets list --overdue lists them all)" if more else ""
     return ", ".join(shown) + tail
 
 

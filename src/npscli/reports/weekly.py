@@ -364,11 +364,16 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
     where = (opts.location,) if opts.location else ()
     overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
+    now_utc = now.astimezone(UTC).replace(tzinfo=None)
     rows = []
     for t in window:
         r = ticket_row(t, now=now, tz=opts.timezone)
         r.pop("comment", None)  # comments travel redacted, on the Detractors sheet only
-        r["within_sla"] = bool(t["first_contact_at"] and t["first_contact_at"] <= t["due_at"])
+        # as in the summary's share: blank while the ticket still has time (not contacted, not yet due)
+        if t["first_contact_at"]:
+            r["within_sla"] = t["first_contact_at"] <= t["due_at"]
+        else:
+            r["within_sla"] = False if t["due_at"] <= now_utc else None
         rows.append(r)
     return {
         "opened": row.get("opened", 0),
