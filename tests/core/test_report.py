@@ -405,6 +405,16 @@ def test_tickets_sheet_within_sla_is_blank_while_a_ticket_still_has_time(weekly)
     assert all(by_id[r["ticket_id"]] is None for r in pending)
 
 
+def test_the_sla_share_says_how_many_tickets_it_is_of(weekly):
+    t = weekly["tickets"]
+    rows = t["rows"]
+    decided = [r for r in rows if r["within_sla"] is not None]
+    assert t["sla_decided"] == len(decided) > 0 and t["sla_met"] == sum(1 for r in decided if r["within_sla"])
+    shown = f"{t['contacted_within_sla']:.0f}% ({t['sla_met']} of {t['sla_decided']})"
+    assert "Contacted within the SLA</td><td style" in render.html(weekly) and shown in render.html(weekly)
+    assert f"Contacted within the SLA: {shown}" in render.markdown(weekly)
+
+
 def test_overdue_ids_not_listed_are_not_promised_on_the_tickets_sheet(weekly):
     sheet = load_workbook(io.BytesIO(workbook_bytes(weekly)))["Tickets"]
     on_sheet = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}

@@ -175,8 +175,10 @@ def test_sla_share_counts_only_tickets_whose_deadline_passed_or_that_were_contac
     apply_action(store, 1, "contacted", actor="x", now=T0 + timedelta(hours=3), channel="call")
     [early] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=10), threshold=6)
     assert early["contacted_within_sla"] == 100.0  # the two not yet called still have time
+    assert (early["sla_met"], early["sla_decided"]) == (1, 1)  # 100% of one ticket, and the report says so
     [later] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=49), threshold=6)
     assert later["contacted_within_sla"] == 50.0  # ticket 2 missed its deadline; ticket 3 still has an hour
+    assert (later["sla_met"], later["sla_decided"]) == (1, 2)
     apply_action(store, 3, "contacted", actor="x", now=T0 + timedelta(hours=60), channel="email")
     [last] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(hours=61), threshold=6)
     assert last["contacted_within_sla"] == pytest.approx(100 / 3, abs=0.1)  # contacted, but late
@@ -185,6 +187,7 @@ def test_sla_share_counts_only_tickets_whose_deadline_passed_or_that_were_contac
         store, by=None, since=T0 + timedelta(hours=61), until=None, now=T0 + timedelta(hours=62), threshold=6
     )
     assert fresh["opened"] == 1 and fresh["contacted_within_sla"] is None  # nothing decided yet
+    assert (fresh["sla_met"], fresh["sla_decided"]) == (0, 0)
 
 
 def test_recovery_looks_at_the_patients_next_response_only(store):

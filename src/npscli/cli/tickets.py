@@ -412,6 +412,7 @@ def stats_command(
             justify="right",
             fmt=lambda v: "-" if v is None else f"{v:.1f}",
         ),
+        Col("sla_decided", "of n", justify="right"),  # contacted, or past the deadline: the share's base
         Col("overdue_open", "overdue", justify="right"),
         Col("root_causes", "root causes", wrap=True),
         Col("recovered", justify="right"),

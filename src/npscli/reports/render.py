@@ -338,7 +338,8 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
             "opened": fmt_int(t["opened"]),
             "closed": fmt_int(t["closed"]),
             "open": fmt_int(t["open"]),
-            "within_sla": fmt_pct(t["contacted_within_sla"]),
+            "within_sla": fmt_pct(t["contacted_within_sla"])
+            + (f" ({t['sla_met']} of {t['sla_decided']})" if t.get("sla_decided") else ""),
             "median_hours": "–" if t["median_hours_to_contact"] is None else f"{t['median_hours_to_contact']:.1f} h",
             "overdue_count": fmt_int(len(t["overdue_now"])),
             "overdue_ids": _overdue_text(t["overdue_now"]),

@@ -381,6 +381,8 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
         "open": row.get("open", 0),
         "median_hours_to_contact": row.get("median_hours_to_contact"),
         "contacted_within_sla": row.get("contacted_within_sla"),
+        "sla_met": row.get("sla_met", 0),
+        "sla_decided": row.get("sla_decided", 0),
         "overdue_in_period": row.get("overdue_open", 0),
         # most overdue first
         "overdue_now": [rules.format_ticket_id(number) for number in overdue],

@@ -612,6 +612,8 @@ def ticket_stats(
                 if contact_hours
                 else None,
                 "contacted_within_sla": round(100 * within / decided, 1) if decided else None,
+                "sla_met": within,  # the share's numerator and denominator: 100% of 1 is not 100% of 40
+                "sla_decided": decided,
                 "overdue_open": sum(
                     1
                     for r in items
