@@ -254,3 +254,32 @@ def test_the_title_shows_when_a_relative_window_starts_not_only_its_day(cli, tmp
     assert "2025-11-13 08:30 to 2025-11-14 08:30" in result.output
     result = cli("score", path, "--since", "last-week", "--as-of", "2025-11-17T08:30", "--format", "table")
     assert "2025-11-10 to 2025-11-17 00:00" in result.output  # a midnight start stays a date
+
+
+def test_a_week_without_responses_is_a_row_of_n_0_not_a_gap(cli, tmp_path):
+    """W45 and W47 have responses, W46 none: the trend must not read W45 -> W47 as consecutive weeks."""
+    rows = [
+        response("1", "2025-11-04T10:00:00-06:00", 10, location="Downtown"),
+        response("2", "2025-11-18T10:00:00-06:00", 3, location="Downtown"),
+        response("3", "2025-11-19T10:00:00-06:00", 9, location="Eastgate"),
+    ]
+    path = write_plain(tmp_path / "gap.csv", rows)
+    assert cli("import", path).exit_code == 0
+    result = cli("score", "--period", "week", "--format", "json", "--as-of", "2025-12-15")
+    assert result.exit_code == 0, result.output
+    assert [(r["period"], r["n"], r["nps"]) for r in json.loads(result.stdout)] == [
+        ("2025-W45", 1, 100.0),
+        ("2025-W46", 0, None),
+        ("2025-W47", 2, 0.0),
+    ]  # without --since: from the first week with data to the last (not on to today)
+    by_location = cli("score", "--period", "week", "--by", "location", "--format", "json", "--as-of", "2025-12-15")
+    cells = {(r["location"], r["period"]): r["n"] for r in json.loads(by_location.stdout)}
+    assert cells == {
+        ("Downtown", "2025-W45"): 1, ("Downtown", "2025-W46"): 0, ("Downtown", "2025-W47"): 1,
+        ("Eastgate", "2025-W45"): 0, ("Eastgate", "2025-W46"): 0, ("Eastgate", "2025-W47"): 1,
+    }
+    window = cli("score", "--period", "week", "--since", "2025-10-27", "--until", "2025-11-30", "--format", "json")
+    assert [r["period"] for r in json.loads(window.stdout)] == [f"2025-W{w}" for w in range(44, 49)]
+    table = cli("score", "--period", "week", "--as-of", "2025-12-15")
+    w46 = next(line for line in table.stdout.splitlines() if "2025-W46" in line)
+    assert "low n" not in w46 and " - " in w46  # no NPS, and no "low n" mark on an empty week

@@ -63,7 +63,7 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
         ]
     for row in rows:
         row["interval"] = _interval(row)
-        row["low_n_mark"] = "low n" if row.get("low_n") else ""
+        row["low_n_mark"] = "low n" if row.get("low_n") and row.get("n") else ""  # n = 0: the NPS "-" says it
     return cols
 
 

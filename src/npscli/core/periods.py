@@ -132,6 +132,16 @@ def period_bounds(key: str) -> tuple[date, date]:
     return start, end
 
 
+def period_keys(first: str, last: str) -> list[str]:
+    """Every period key from ``first`` to ``last`` inclusive (same kind), in order."""
+    kind, _start, _end = _period_kind_and_bounds(first)
+    keys, key = [], first
+    while key <= last:  # keys of one kind sort in time order
+        keys.append(key)
+        key = period_key(period_bounds(key)[1], kind)
+    return keys
+
+
 def previous_period(key: str) -> str:
     """The period of the same kind just before ``key`` (``"2021-W01"`` -> ``"2020-W53"``)."""
     kind, start, _end = _period_kind_and_bounds(key)

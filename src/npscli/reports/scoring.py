@@ -8,7 +8,7 @@ period (or the previous window of equal length) and its significance, Holm-adjus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from npscli.core import nps as npsmath
@@ -189,6 +189,36 @@ def _sort_key(key: Key) -> tuple:
     return tuple((v is None, str(v)) for v in key)
 
 
+MAX_FILLED_ROWS = 100_000  # empty periods are shown up to this many rows (else only the periods with data)
+
+
+def _with_empty_periods(counts: dict[Key, npsmath.Counts], req: ScoreRequest) -> dict[Key, npsmath.Counts]:
+    """Each group's periods without responses as rows of n = 0 (no NPS): a trend that skipped an empty week
+    would read W39 -> W41 as consecutive. Between the first and the last period with data, or over the whole
+    window when one was asked for (--since)."""
+    from zoneinfo import ZoneInfo
+
+    from npscli.core.periods import period_key, period_keys
+
+    zone = ZoneInfo(req.timezone)
+    present = sorted({key[-1] for key in counts})
+    first, last = present[0], present[-1]
+    if req.start is not None:  # a window asked for (--since): its empty periods at either end too
+        first = min(first, period_key(req.start.astimezone(zone).date(), req.period))
+        if req.end is not None:
+            end = (req.end - timedelta(microseconds=1)).astimezone(zone).date()
+            last = max(last, period_key(end, req.period))
+    groups = {key[:-1] for key in counts}
+    keys = period_keys(first, last)
+    if len(keys) * len(groups) > MAX_FILLED_ROWS:
+        return counts
+    filled = dict(counts)
+    for group in groups:
+        for period in keys:
+            filled.setdefault((*group, period), npsmath.Counts())
+    return filled
+
+
 def finish(
     counts: dict[Key, npsmath.Counts],
     req: ScoreRequest,
@@ -205,6 +235,8 @@ def finish(
         from npscli.core.periods import period_key
 
         start_key = period_key(req.start.astimezone(ZoneInfo(req.timezone)).date(), req.period)
+    if req.period and counts:
+        counts = _with_empty_periods(counts, req)
     for key in sorted(counts, key=_sort_key):
         c = counts[key]
         if req.period and start_key is not None and key[-1] < start_key:
