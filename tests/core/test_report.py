@@ -415,6 +415,21 @@ def test_the_sla_share_says_how_many_tickets_it_is_of(weekly):
     assert f"Contacted within the SLA: {shown}" in render.markdown(weekly)
 
 
+def test_xlsx_times_are_excel_dates_in_clinic_time(weekly):
+    """Sortable and filterable as dates in Excel (not ISO text), and the clinic's wall-clock time."""
+    book = load_workbook(io.BytesIO(workbook_bytes(weekly)))
+    for sheet, columns in (("Tickets", ("submitted_at", "due_at")), ("Detractors", ("submitted_at",))):
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        source = weekly["tickets"]["rows"] if sheet == "Tickets" else weekly["detractor_rows"]
+        for name in columns:
+            column = header.index(name) + 1
+            cells = [ws.cell(row=i + 2, column=column) for i in range(len(source))]
+            assert cells and all(c.number_format == "yyyy-mm-dd hh:mm" for c in cells)
+            for c, row in zip(cells, source, strict=True):
+                assert c.value == datetime.fromisoformat(row[name]).replace(tzinfo=None)  # local, as the ISO says
+
+
 def test_overdue_ids_not_listed_are_not_promised_on_the_tickets_sheet(weekly):
     sheet = load_workbook(io.BytesIO(workbook_bytes(weekly)))["Tickets"]
     on_sheet = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}

@@ -11,7 +11,7 @@ text with a leading ``'`` and never runs. Numbers are written as numbers (``-12.
 from __future__ import annotations
 
 import io
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from npscli.core.textsafe import neutralize_formula
@@ -42,7 +42,30 @@ def cell(value: Any) -> Any:
     return neutralize_formula(value)
 
 
-def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], *, grey: list[bool] | None = None, widths=None):
+DATE_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def local_datetime(value: Any) -> Any:
+    """An ISO 8601 time with its offset (clinic time) as the naive local datetime Excel sorts and filters as a
+    date; anything else as it is."""
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=None)
+        except ValueError:
+            return value
+    return value
+
+
+def _sheet(
+    wb,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    *,
+    grey: list[bool] | None = None,
+    widths=None,
+    dates: tuple[str, ...] = (),
+):
     from openpyxl.styles import Font, PatternFill
 
     ws = wb.create_sheet(title)
@@ -51,8 +74,14 @@ def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], *, grey: li
     for c in ws[1]:
         c.font, c.fill = bold, fill
     greyed = Font(color=GREY)
+    date_columns = [header.index(name) for name in dates if name in header]
     for i, row in enumerate(rows):
-        ws.append([cell(v) for v in row])
+        values = [cell(v) for v in row]
+        for column in date_columns:
+            values[column] = local_datetime(row[column])
+        ws.append(values)
+        for column in date_columns:
+            ws.cell(row=ws.max_row, column=column + 1).number_format = DATE_TIME_FORMAT
         if grey and grey[i]:
             for c in ws[ws.max_row]:
                 c.font = greyed
@@ -215,7 +244,7 @@ def _detractors(wb, report: dict[str, Any]) -> None:
         keys += ["patient_name", "email", "phone"]
     rows = [[r.get(k) for k in keys] for r in report["detractor_rows"]]
     widths = [14, 22, 7, 18, 18, 20, 11, 11, 16, 9, 24, 70, 22, 28, 16]
-    ws = _sheet(wb, "Detractors", keys, rows, widths=widths[: len(keys)])
+    ws = _sheet(wb, "Detractors", keys, rows, widths=widths[: len(keys)], dates=("submitted_at",))
     from openpyxl.styles import Alignment
 
     col = keys.index("comment") + 1
@@ -241,7 +270,14 @@ def _tickets(wb, report: dict[str, Any]) -> None:
         "root_causes",
     ]
     rows = [[r.get(k) for k in keys] for r in report["tickets"]["rows"]]
-    ws = _sheet(wb, "Tickets", keys, rows, widths=[11, 11, 9, 16, 7, 18, 18, 22, 22, 22, 22, 10, 9, 24])
+    ws = _sheet(
+        wb,
+        "Tickets",
+        keys,
+        rows,
+        widths=[11, 11, 9, 16, 7, 18, 18, 18, 18, 18, 18, 10, 9, 24],
+        dates=("submitted_at", "due_at", "first_contact_at", "closed_at"),
+    )
     ws.append([])
     ws.append([cell("overdue now (all open tickets past their deadline, not yet contacted)")])
     ws.append([cell(", ".join(report["tickets"]["overdue_now"]) or "none")])
@@ -268,7 +304,6 @@ def workbook_bytes(report: dict[str, Any]) -> bytes:
     written and the one mailed are identical, and a re-run of a report changes nothing."""
     import re
     import zipfile
-    from datetime import datetime
 
     stamp = datetime.fromisoformat(report["generated_at"])
     wb = build_workbook(report)
