@@ -707,3 +707,51 @@ def test_the_facts_of_an_alert_line_up_in_one_column(clinic, smtp_server):
     labels = {line.split(":")[0].strip() for line in facts}
     assert {"Score", "Location", "Received", "Contact by"} <= labels, facts
     assert len({len(re.match(r"  [A-Za-z ]+:\s+", line).group(0)) for line in facts}) == 1, facts
+
+
+# ---------------------------------------------------------------------------------------------- escalation
+
+
+def test_the_person_a_ticket_is_escalated_to_is_told_once(clinic, smtp_server):
+    assert alert(clinic).exit_code == 0  # the first run's detractor and overdue alerts
+    sent_before = len(smtp_server.messages)
+    tickets = tickets_by_response(clinic.db)
+    escalated = clinic(
+        "tickets", "escalate", tickets["east"], "--to", "maria  LOPEZ", "--reason", "at risk: mentions self-harm",
+        "--as-of", NOW,
+    )  # fmt: skip
+    assert escalated.exit_code == 0, escalated.output
+    assert f"maria  LOPEZ <{MARIA}> will be e-mailed by the next npscli alert run" in escalated.stderr
+    unknown = clinic("tickets", "escalate", tickets["late"], "--to", "Dr. Nobody", "--reason", "complaint")
+    assert unknown.exit_code == 0, unknown.output
+    assert "npscli has no e-mail address for Dr. Nobody: tell them yourself" in unknown.stderr
+    assert '[senders."Dr. Nobody"]' in unknown.stderr
+
+    run = alert(clinic, "--format", "json")
+    assert run.exit_code == 0, run.output
+    assert [(r["kind"], r["recipient"], r["ticket_id"]) for r in as_json(run)] == [
+        ("escalated", MARIA, tickets["east"])
+    ]
+    [mail] = smtp_server.messages[sent_before:]
+    assert mail.rcpt_tos == [MARIA] and mail.message["X-Npscli-Alert"] == "escalated"
+    assert mail.message["Subject"] == f"[Riverside Health] Escalated to you: {tickets['east']} (score 5, Eastgate)"
+    body = mail.message.get_content()
+    assert f"Ticket {tickets['east']} has been escalated to you (maria  LOPEZ): it is yours now." in body
+    assert "Escalation:  to maria  LOPEZ; at risk: mentions self-harm" in body
+    assert f"npscli tickets show {tickets['east']}" in body
+    assert alert(clinic, "--format", "json").stdout.strip() == "[]"  # once
+    history = json.loads(clinic("tickets", "show", tickets["east"], "--format", "json").stdout)["history"]
+    assert any(h["kind"] == "alerted" and h["text"].startswith(f"alerted {MARIA} of the escalation") for h in history)
+
+
+def test_an_escalation_contacted_before_the_run_is_not_mailed(clinic, smtp_server):
+    assert alert(clinic).exit_code == 0
+    sent_before = len(smtp_server.messages)
+    ticket = tickets_by_response(clinic.db)["east"]
+    assert clinic("tickets", "escalate", ticket, "--to", "Maria Lopez", "--reason", "complaint").exit_code == 0
+    smtp_server.stop()
+    assert alert(clinic).exit_code == 7  # recorded as pending, not delivered
+    assert clinic("tickets", "contacted", ticket, "--channel", "call", "--as-of", NOW).exit_code == 0
+    smtp_server.start()
+    assert alert(clinic).exit_code == 0
+    assert len(smtp_server.messages) == sent_before  # she already called: nothing to tell her

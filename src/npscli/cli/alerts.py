@@ -122,6 +122,7 @@ def alert_command(
         digest=cfg.digest if digest is None else digest,
         use_email=use_email,
         webhook=webhook,
+        people=engine.people_addresses(s.sections, cfg),
     )
     store = context.open_db(s)
 

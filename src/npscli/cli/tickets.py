@@ -22,7 +22,7 @@ from npscli.cli.options import (
 )
 from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core import tickets as rules
-from npscli.core.errors import ConfigError, UsageError
+from npscli.core.errors import ConfigError, NpsError, UsageError
 
 app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
 
@@ -334,10 +334,32 @@ def escalate_command(
     """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee)."""
     if not to.strip() or not reason.strip():
         raise UsageError("escalation needs --to NAME and --reason TEXT")
+    settings = _ctx(db, by, as_of)
     _act(
         ticket, "escalate", f"escalated to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt,
-        assignee=to.strip(), text=reason.strip(),
+        assignee=to.strip(), text=reason.strip(), settings=settings,
     )  # fmt: skip
+    message(_who_hears_of_it(to.strip(), settings[0]))
+
+
+def _who_hears_of_it(name: str, s) -> str:
+    """Whether the next `npscli alert` run will e-mail the person a ticket was escalated to."""
+    from npscli.core.routing import parse_alert_settings
+    from npscli.reports.alerts import address_of, people_addresses
+
+    try:
+        cfg = parse_alert_settings(s.section("alerts"), s.section("routing"), where=str(s.config_path or ""))
+    except NpsError:
+        cfg = None
+    address = address_of(name, people_addresses(s.sections, cfg)) if cfg is not None else None
+    if address is None:
+        return (
+            f"npscli has no e-mail address for {name}: tell them yourself "
+            f'(or add [senders."{name}"] with email = "..." to npscli.toml, and npscli alert will)'
+        )
+    if cfg is None or cfg.sender is None:
+        return f"{name} <{address}> is not e-mailed, alerts are not set up ([alerts] from): tell them yourself"
+    return f"{name} <{address}> will be e-mailed by the next npscli alert run"
 
 
 @app.command("reopen")

@@ -8,12 +8,14 @@ Templates (user folder first, then the packaged ``templates/alerts/``):
 
     alerts/detractor.subject.j2, alerts/detractor.txt.j2   one new detractor
     alerts/overdue.subject.j2,   alerts/overdue.txt.j2     one overdue ticket, to the escalation list
+    alerts/escalated.subject.j2, alerts/escalated.txt.j2   a ticket escalated to a named person, to them
     alerts/digest.subject.j2,    alerts/digest.txt.j2      everything new for one recipient
     alerts/webhook.txt.j2                                  the chat message (no comment, no contact)
 
 Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
 comment, comment_redacted, ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact
-(None unless ``alerts.include_contact``: name, email, phone), reason, emerging. Every template also gets
+(None unless ``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the
+text `tickets escalate` recorded: to whom, from whom, why). Every template also gets
 clinic_name and recipient; the digest gets detractors and overdue (lists of items) and emerging; the
 webhook, items.
 
@@ -55,6 +57,7 @@ class RunContext:
     webhook: str | None = None  # the store label of the webhook ("webhook:host"), when one is configured
     taxonomy: Any = None  # the theme taxonomy, for emerging issues (None: they are left out)
     emerging: list[Any] = field(default_factory=list)  # the flagged issues (core.emerging.Emerging), see below
+    people: dict[str, str] = field(default_factory=dict)  # folded name -> address, see people_addresses()
 
 
 @dataclass
@@ -67,6 +70,53 @@ class Job:
     outgoing: Outgoing | None = None
     payload: dict[str, Any] | None = None
     results: list[tuple[bool, str | None]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- people
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, str]:
+    """Whom a ticket can be escalated to by name, and their address: the named alert recipients
+    ("Dr. Sam Reyes <sam.reyes@...>"), [senders.NAME], [providers.NAME] and the locations' managers and owners
+    (``{ name = ..., email = ... }``) of npscli.toml. Names are matched ignoring case and spacing."""
+    from email.utils import parseaddr
+
+    people: dict[str, str] = {}
+
+    def add(name: Any, address: Any) -> None:
+        if isinstance(name, str) and isinstance(address, str) and name.strip() and "@" in address:
+            people.setdefault(_fold(name), parseaddr(address)[1].lower() or address.strip().lower())
+
+    for r in cfg.email_recipients:
+        name, address = parseaddr(r.display)
+        add(name, address)
+    for section in ("senders", "providers"):
+        table = sections.get(section)
+        for name, entry in (table.items() if isinstance(table, dict) else ()):
+            add(name, entry.get("email") if isinstance(entry, dict) else None)
+    locations = sections.get("locations")
+    for entry in (locations.values() if isinstance(locations, dict) else ()):
+        for role in ("manager", "owner", "sender"):
+            person = entry.get(role) if isinstance(entry, dict) else None
+            if isinstance(person, dict):
+                add(person.get("name"), person.get("email"))
+    return people
+
+
+def address_of(name: str | None, people: dict[str, str]) -> str | None:
+    """The address of the person named ``name`` (an address itself is its own), or None when unknown."""
+    from email.utils import parseaddr
+
+    if not name or not name.strip():
+        return None
+    if "@" in name:
+        address = parseaddr(name)[1]
+        return address.lower() if "@" in address else None
+    return people.get(_fold(name))
 
 
 # ---------------------------------------------------------------------------------------------- planning
@@ -92,6 +142,11 @@ def plan(store: Store, ctx: RunContext, *, since: datetime | None) -> list[book.
         for row in book.overdue_tickets(store, now=ctx.now, since=since):
             for r in cfg.escalate_overdue_to:
                 due.append(book.Due(row["response_pk"], r.address, book.CHANNEL_OVERDUE))
+    if ctx.use_email:  # the person a ticket was escalated to hears of it (once, whenever it happened)
+        for row in book.escalated_tickets(store):
+            address = address_of(row["escalated_to"], ctx.people)
+            if address:
+                due.append(book.Due(row["response_pk"], address, book.CHANNEL_ESCALATED))
     return list(dict.fromkeys(due))
 
 
@@ -105,11 +160,19 @@ def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
         return row["ticket"] is not None and rules.is_overdue(
             row["ticket_status"], row["due_at"], row["first_contact_at"], _naive_utc(ctx.now)
         )
+    if row["channel"] == book.CHANNEL_ESCALATED:  # contacted, closed or handed on since: moot
+        still_theirs = address_of(row["escalated_to"], ctx.people) == row["recipient"]
+        return row["ticket_status"] == rules.ESCALATED and still_theirs
     return True
 
 
 def pending_deliveries(store: Store, ctx: RunContext) -> list[dict[str, Any]]:
-    return [row for row in book.pending(store) if still_due(row, ctx)]
+    rows = [row for row in book.pending(store) if still_due(row, ctx)]
+    if any(row["channel"] == book.CHANNEL_ESCALATED for row in rows):  # what the escalation said
+        why = {t["ticket"]: t["escalation"] for t in book.escalated_tickets(store)}
+        for row in rows:
+            row["escalation"] = why.get(row["ticket"], "") if row["channel"] == book.CHANNEL_ESCALATED else None
+    return rows
 
 
 def preview(store: Store, ctx: RunContext, *, since: datetime | None) -> list[dict[str, Any]]:
@@ -124,6 +187,7 @@ def preview(store: Store, ctx: RunContext, *, since: datetime | None) -> list[di
             for r in book.new_detractors(store, max_score=ctx.settings.max_score, since=since, until=ctx.now)
         }
         subjects.update({r["response_pk"]: r for r in book.overdue_tickets(store, now=ctx.now, since=since)})
+        subjects.update({r["response_pk"]: r for r in book.escalated_tickets(store)})
         for d in fresh:
             rows.append(
                 {
@@ -152,7 +216,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
 
 def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
-    if not ctx.emerging or row["channel"] == book.CHANNEL_OVERDUE or not (row.get("comment") or "").strip():
+    if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not (row.get("comment") or "").strip():
         return []
     from npscli.reports.themes import describe_issue
 
@@ -189,6 +253,8 @@ def _redactor() -> Callable[..., str | None] | None:
 def _reason(row: dict[str, Any], cfg: AlertSettings) -> str:
     if row["channel"] == book.CHANNEL_OVERDUE:
         return "alerts.escalate_overdue_to"
+    if row["channel"] == book.CHANNEL_ESCALATED:
+        return "the escalation of this ticket to you (npscli tickets escalate)"
     if row["channel"] == book.CHANNEL_WEBHOOK:
         return "alerts.webhook_url"
     for r in route(
@@ -216,8 +282,9 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}
+    kinds = {book.CHANNEL_OVERDUE: "overdue", book.CHANNEL_ESCALATED: "escalated"}
     return {
-        "kind": "overdue" if row["channel"] == book.CHANNEL_OVERDUE else "detractor",
+        "kind": kinds.get(row["channel"], "detractor"),
         "score": row["score"],
         "priority": row.get("priority"),
         "location": row.get("location"),
@@ -236,6 +303,8 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
         "contact": contact,
         "reason": _reason(row, cfg),
         "emerging": _emerging_lines(row, ctx),
+        "escalated_to": row.get("escalated_to"),
+        "escalation": row.get("escalation"),
     }
 
 
@@ -264,6 +333,10 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     jobs: list[Job] = []
     mail_rows = [r for r in rows if r["channel"] in (book.CHANNEL_EMAIL, book.CHANNEL_OVERDUE)]
     hook_rows = [r for r in rows if r["channel"] == book.CHANNEL_WEBHOOK]
+    for r in (r for r in rows if r["channel"] == book.CHANNEL_ESCALATED):  # its own message, digest or not
+        label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
+        out = _email(ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}")
+        jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     if ctx.digest:
         by_recipient: dict[str, list[dict[str, Any]]] = {}
         for r in mail_rows:
@@ -351,7 +424,9 @@ def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, 
                 result = "failed"
             out.append(
                 {
-                    "kind": "overdue" if d["channel"] == book.CHANNEL_OVERDUE else "detractor",
+                    "kind": {book.CHANNEL_OVERDUE: "overdue", book.CHANNEL_ESCALATED: "escalated"}.get(
+                        d["channel"], "detractor"
+                    ),
                     "ticket_id": rules.format_ticket_id(d["ticket"]) if d.get("ticket") else None,
                     "response_id": d.get("response_id"),
                     "score": d["score"],
@@ -360,7 +435,7 @@ def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, 
                     "submitted_at": d["submitted_at"].replace(tzinfo=UTC).astimezone(ZoneInfo(ctx.tz)).isoformat(),
                     "recipient": d["recipient"],
                     "channel": d["channel"],
-                    "digest": ctx.digest and job.channel == "email",
+                    "digest": ctx.digest and job.channel == "email" and d["channel"] != book.CHANNEL_ESCALATED,
                     "result": result,
                     "attempts": (d.get("attempts") or 0) + (0 if dry_run else 1),
                     "error": error if not dry_run else d.get("last_error"),

@@ -37,7 +37,8 @@ from npscli.store.engine import Store
 CHANNEL_EMAIL = "email"
 CHANNEL_WEBHOOK = "webhook"
 CHANNEL_OVERDUE = "overdue-email"
-CHANNELS = (CHANNEL_EMAIL, CHANNEL_WEBHOOK, CHANNEL_OVERDUE)
+CHANNEL_ESCALATED = "escalated-email"  # to the person a ticket was escalated to (`tickets escalate --to`)
+CHANNELS = (CHANNEL_EMAIL, CHANNEL_WEBHOOK, CHANNEL_OVERDUE, CHANNEL_ESCALATED)
 PENDING, SENT = "pending", "sent"
 ALERT_LOCK = 7220_1106  # the advisory-lock key of `npscli alert` on PostgreSQL (migrations use ...1105)
 
@@ -83,6 +84,7 @@ def _subject_columns():
         T.c.assignee,
         T.c.due_at,
         T.c.first_contact_at,
+        T.c.escalated_to,
     )
 
 
@@ -115,6 +117,30 @@ def overdue_tickets(store: Store, *, now: datetime, since: datetime | None) -> l
     )
     with store.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def escalated_tickets(store: Store) -> list[dict[str, Any]]:
+    """Tickets in the escalated status, with why (the text of their latest escalation), oldest first."""
+    E = schema.ticket_events
+    q = (
+        select(*_subject_columns())
+        .select_from(T.join(R, T.c.response_pk == R.c.id))
+        .where(T.c.status == rules.ESCALATED, T.c.escalated_to.is_not(None))
+        .order_by(T.c.updated_at, T.c.id)
+    )
+    with store.read() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+        why: dict[int, str] = {}
+        ids = [r["ticket"] for r in rows]
+        for start in range(0, len(ids), 500):
+            events = select(E.c.ticket_id, E.c.text).where(
+                E.c.ticket_id.in_(ids[start : start + 500]), E.c.kind == "escalated"
+            )
+            for ticket_id, text in conn.execute(events.order_by(E.c.at, E.c.id)):
+                why[ticket_id] = text or ""  # the latest wins
+    for r in rows:
+        r["escalation"] = why.get(r["ticket"], "")
+    return rows
 
 
 def recorded(store: Store, due: Iterable[Due]) -> dict[tuple[int, str, str], str]:
@@ -206,7 +232,9 @@ def mark_sent(
                 .values(status=SENT, sent_at=now_n, attempts=D.c.attempts + 1, last_error=None)
             ).rowcount
             if changed and d.get("ticket"):
-                what = " of the overdue ticket" if d["channel"] == CHANNEL_OVERDUE else ""
+                what = {CHANNEL_OVERDUE: " of the overdue ticket", CHANNEL_ESCALATED: " of the escalation"}.get(
+                    d["channel"], ""
+                )
                 conn.execute(
                     schema.ticket_events.insert().values(
                         ticket_id=d["ticket"],
