@@ -103,3 +103,11 @@ def test_the_command_reference_is_current():
     written = module.REFERENCE.read_text(encoding="utf-8")
     assert written == module.reference(), "docs/cli.md is out of date: run python scripts/cli_reference.py"
     assert written.count("\n## npscli ") == len(paths) and "\n## npscli\n" in written
+
+
+def test_every_command_cron_runs_takes_quiet_after_it_too(cli):
+    """`npscli alert -q` as `npscli import -q`: what a crontab line naturally says."""
+    for path in (("import",), ("alert",), ("report", "weekly"), ("report", "monthly"), ("draft-outreach",),
+                 ("tickets", "sweep")):  # fmt: skip
+        result = cli(*path, "--help", db=False)
+        assert result.exit_code == 0 and "-q, --quiet" in result.stdout, path

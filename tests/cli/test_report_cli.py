@@ -160,6 +160,13 @@ def test_cron_run_writes_the_last_complete_week_with_deterministic_names(sqlite_
     assert again.exit_code == 0 and {n: (out / n).read_bytes() for n in first} == first  # same run, same bytes
 
 
+def test_quiet_after_the_command_as_before_it_leaves_only_the_file_paths(sqlite_cli, tmp_path):
+    for args in (("report", "weekly", "-q"), ("-q", "report", "weekly")):
+        r = sqlite_cli(*args, "--as-of", AS_OF, "--out", str(tmp_path / "q"))
+        assert r.exit_code == 0, r.output
+        assert r.stderr == "" and len(r.stdout.splitlines()) == 3  # the files written: data, not chatter
+
+
 def test_one_report_per_location(sqlite_cli, tmp_path):
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path), "--location", "all", "--format", "md")
     assert r.exit_code == 0, r.output

@@ -12,8 +12,17 @@ from typing import Annotated
 import typer
 
 from npscli.cli import context
-from npscli.cli.options import AsOfOpt, DbOpt, FormatOpt, SinceOpt
-from npscli.cli.output import Col, OutputFormat, emit, message, stderr_is_terminal, stdout_is_terminal, warn
+from npscli.cli.options import AsOfOpt, DbOpt, FormatOpt, QuietOpt, SinceOpt
+from npscli.cli.output import (
+    Col,
+    OutputFormat,
+    emit,
+    message,
+    set_quiet,
+    stderr_is_terminal,
+    stdout_is_terminal,
+    warn,
+)
 from npscli.core.errors import ConfigError, DeliveryError, UsageError
 
 ROW_COLS = [
@@ -55,6 +64,7 @@ def alert_command(
             "--outbox", metavar="DIR", help="Write .eml files into DIR instead of sending (they count as delivered)."
         ),
     ] = None,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Alert the right people of new detractors and escalate overdue tickets, exactly once (made for cron).
@@ -68,6 +78,9 @@ def alert_command(
     from datetime import timedelta
 
     from npscli.core.periods import parse_since
+
+    if quiet:
+        set_quiet(True)
     from npscli.core.routing import parse_alert_settings
     from npscli.reports import alerts as engine
 

@@ -16,8 +16,8 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.app import make_app
-from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, SinceOpt
-from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, QuietOpt, SinceOpt
+from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core.errors import ConflictError, NotFoundError, UsageError
 
 
@@ -92,6 +92,7 @@ def draft_outreach_command(
     as_of: AsOfOpt = None,
     by: ActorOpt = None,
     templates: TemplatesOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Draft personal outreach for detractors: an .eml per patient, a call script when there is no e-mail.
 
@@ -109,6 +110,8 @@ def draft_outreach_command(
     from npscli.reports import outreach as engine
     from npscli.templating import environment
 
+    if quiet:
+        set_quiet(True)
     s = context.settings(database=db, user=by, templates_dir=str(templates) if templates else None)
     user_dir = str(Path(s.templates_dir).expanduser().resolve()) if s.templates_dir else None
     environment(user_dir)  # a template folder that does not exist is a clear error before anything else

@@ -17,10 +17,11 @@ from npscli.cli.options import (
     DepartmentOpt,
     FormatOpt,
     LocationOpt,
+    QuietOpt,
     SinceOpt,
     UntilOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message
+from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core import tickets as rules
 from npscli.core.errors import ConfigError, NpsError, UsageError
 
@@ -384,11 +385,14 @@ def sweep_command(
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
+    quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Close as no_response the tickets contacted N days ago with no reply logged."""
     from npscli.store.tickets import sweep
 
+    if quiet:
+        set_quiet(True)
     s, store, now = _ctx(db, by, as_of)
     n_days = s.tickets.sweep_days if days is None else days
     if n_days < 0:
