@@ -283,3 +283,13 @@ def test_a_week_without_responses_is_a_row_of_n_0_not_a_gap(cli, tmp_path):
     table = cli("score", "--period", "week", "--as-of", "2025-12-15")
     w46 = next(line for line in table.stdout.splitlines() if "2025-W46" in line)
     assert "low n" not in w46 and " - " in w46  # no NPS, and no "low n" mark on an empty week
+
+
+def test_a_change_that_cannot_be_computed_is_explained(cli, tmp_path):
+    path = export(tmp_path)  # W45 and W46 only: W45 has no week before it
+    both = cli("score", path, "--period", "week", "--compare", "previous", "--as-of", "2025-11-17")
+    assert both.exit_code == 0, both.output
+    assert "change -: no responses in the period before" in both.stderr
+    args = ("--period", "week", "--compare", "previous", "--since", "2025-11-10", "--as-of", "2025-11-17")
+    w46 = cli("score", path, *args)
+    assert w46.exit_code == 0 and "change -" not in w46.stderr  # W46 compares with W45

@@ -156,6 +156,8 @@ def score_command(
         emit(rows, fmt, cols, title=_title(req), empty="no responses in this window")
         if req.compare:
             message("p (Holm): p-values adjusted for the number of comparisons shown (Holm); sig. = below 0.05")
+            if any(r["change"] is None and r["n"] for r in rows):
+                message("change -: no responses in the period before, nothing to compare with")
 
 
 def _title(req) -> str:
