@@ -278,7 +278,7 @@ def import_parsed(
     from npscli.store.tickets import open_tickets_for_batch
 
     now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
-    with store.write() as conn:
+    with store.write(bulk=True) as conn:
         batch_id = conn.execute(
             schema.import_batches.insert().values(
                 source=source,
