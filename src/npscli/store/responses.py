@@ -123,22 +123,30 @@ BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, re
 
 def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
     """The records as tuples in RESPONSE_COLUMNS order, with the period keys; column-wise, no frame copies."""
+    count = len(records)
+    if count == 0:
+        return []
+    cols = _record_columns(records, dialect)
+    cols["source"] = repeat(source, count)
+    cols["batch_id"] = repeat(batch_id, count)
+    return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
+
+
+def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
+    """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id), as lists of
+    the values the database stores, with the period keys."""
     import numpy as np
     import pandas as pd
 
     from npscli.core.periods import PERIODS, period_key
 
     count = len(records)
-    if count == 0:
-        return []
     day_codes, days = pd.factorize(records["local_date"].astype(str).to_numpy())
     day_dates = [date.fromisoformat(day) for day in days]
     submitted = records["submitted_at"].to_numpy(dtype="datetime64[us]")
     cols: dict[str, Any] = {
-        "source": repeat(source, count),
         "response_key": records["response_key"].astype(str).tolist(),
         "response_id": _nullable(records["response_id"]),
-        "batch_id": repeat(batch_id, count),
         "source_row": records["row"].astype("int64").tolist(),
     }
     if dialect == "sqlite":
@@ -157,7 +165,43 @@ def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect:
     cols["score"] = records["score"].astype("int64").tolist()
     for name in TEXT_FIELDS:
         cols[name] = _nullable(records[name])
-    return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
+    return cols
+
+
+# Rows per INSERT statement on SQLite: 49 rows of 20 values stay within the 999 variables a statement may
+# have on the oldest SQLite versions (32,766 since 3.32).
+SQLITE_ROWS_PER_STATEMENT = 999 // len(RESPONSE_COLUMNS)
+
+
+def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> None:
+    """Insert records on SQLite, 49 rows per statement (``VALUES (...), (...), ...``), silently keeping the
+    existing row for a (source, response_key) already stored.
+
+    The same rows as one row per statement, in the same order (so the same ids): OR IGNORE applies to each
+    row of a multi-row VALUES. Per row, executemany's step and reset cost about as much as binding all of
+    its values; 49 rows a statement pay them once. The values are laid out in one object array, column by
+    column, and cut into statements by reshaping it: no tuple per row.
+    """
+    import numpy as np
+
+    count = len(records)
+    if count == 0:
+        return
+    cols = _record_columns(records, "sqlite")
+    width = len(RESPONSE_COLUMNS)
+    table = np.empty((count, width), dtype=object)
+    for position, name in enumerate(RESPONSE_COLUMNS):
+        table[:, position] = source if name == "source" else batch_id if name == "batch_id" else cols.pop(name)
+    del cols
+    one = "(" + ", ".join("?" * width) + ")"
+    insert = f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
+    per = SQLITE_ROWS_PER_STATEMENT
+    whole = count - count % per
+    if whole:
+        statements = table[:whole].reshape(-1, per * width).tolist()
+        conn.exec_driver_sql(insert + ", ".join([one] * per), [tuple(values) for values in statements])
+    if whole < count:
+        conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
 
 
 def _nullable(series: pd.Series) -> list:
@@ -211,15 +255,18 @@ def _record_pieces(parsed: Export) -> Iterator[tuple[int, pd.DataFrame]]:
 
 
 def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str) -> None:
-    """Turn a piece of records into row tuples and insert them, the garbage collector paused meanwhile.
+    """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
 
-    Fifty thousand tuples, none of them in a reference cycle: a collection every 700 new containers would
-    scan them again and again as they are made, and once more before they are freed, for nothing. They are
-    freed before the collector runs again (the list dies with this call)."""
+    Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
+    collection every 700 of them would scan them again and again as they are made, and once more before
+    they are freed, for nothing. They are freed before the collector runs again (they die with this call)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
+        if dialect == "sqlite":
+            _insert_sqlite(conn, piece, source, batch_id)
+        else:
+            insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
     finally:
         if collecting:
             gc.enable()
