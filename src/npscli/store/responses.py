@@ -126,15 +126,18 @@ def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect:
     count = len(records)
     if count == 0:
         return []
-    cols = _record_columns(records, dialect)
+    cols: dict[str, Any] = {
+        name: values.tolist() if hasattr(values, "tolist") else values  # Python str, int, datetime, date
+        for name, values in _record_columns(records, dialect).items()
+    }
     cols["source"] = repeat(source, count)
     cols["batch_id"] = repeat(batch_id, count)
     return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
 
 
 def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
-    """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id), as lists of
-    the values the database stores, with the period keys."""
+    """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id): the values
+    the database stores, with the period keys, as numpy arrays (object, text or int64) or lists."""
     import numpy as np
     import pandas as pd
 
@@ -145,24 +148,24 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     day_dates = [date.fromisoformat(day) for day in days]
     submitted = records["submitted_at"].to_numpy(dtype="datetime64[us]")
     cols: dict[str, Any] = {
-        "response_key": records["response_key"].astype(str).tolist(),
+        "response_key": records["response_key"].astype(str).to_numpy(dtype=object),
         "response_id": _nullable(records["response_id"]),
-        "source_row": records["row"].astype("int64").tolist(),
+        "source_row": records["row"].to_numpy(dtype="int64"),
     }
     if dialect == "sqlite":
         # "YYYY-MM-DD HH:MM:SS.ffffff", SQLAlchemy's DateTime format on SQLite: numpy writes the ISO form
         # and the "T" becomes a space in place (each string is 26 UCS-4 code points).
         text = np.datetime_as_string(submitted, unit="us")
         text.view(np.uint32).reshape(count, -1)[:, 10] = ord(" ")
-        cols["submitted_at"] = text.tolist()
-        cols["local_date"] = np.asarray(days, dtype=object)[day_codes].tolist()
+        cols["submitted_at"] = text
+        cols["local_date"] = np.asarray(days, dtype=object)[day_codes]
     else:
-        cols["submitted_at"] = submitted.astype(object).tolist()
-        cols["local_date"] = np.array(day_dates, dtype=object)[day_codes].tolist()
+        cols["submitted_at"] = submitted.astype(object)
+        cols["local_date"] = np.array(day_dates, dtype=object)[day_codes]
     for period in PERIODS:
         keys = np.array([period_key(day, period) for day in day_dates], dtype=object)
-        cols[f"period_{period}"] = keys[day_codes].tolist()
-    cols["score"] = records["score"].astype("int64").tolist()
+        cols[f"period_{period}"] = keys[day_codes]
+    cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         cols[name] = _nullable(records[name])
     return cols
@@ -180,7 +183,8 @@ def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> N
     The same rows as one row per statement, in the same order (so the same ids): OR IGNORE applies to each
     row of a multi-row VALUES. Per row, executemany's step and reset cost about as much as binding all of
     its values; 49 rows a statement pay them once. The values are laid out in one object array, column by
-    column, and cut into statements by reshaping it: no tuple per row.
+    column (text and int64 arrays become Python str and int there), and cut into statements by reshaping
+    it: no tuple per row.
     """
     import numpy as np
 
