@@ -161,3 +161,24 @@ def test_check_finds_a_broken_batch(tmp_path):
     problems = [f["check"] for f in check(store) if f["status"] == "problem"]
     assert problems == ["every input row accounted for"]
     store.dispose()
+
+
+def test_sqlite_foreign_keys_are_off_only_inside_a_bulk_import(tmp_path):
+    """An import's transaction skips SQLite's per-row foreign key lookups (it references only rows it has
+    just written); every other transaction on the same pooled connection checks them again."""
+    from sqlalchemy.exc import IntegrityError
+
+    store = open_store(str(tmp_path / "s.db"))
+    sample(store)  # an import: a bulk transaction
+    with store.write(bulk=True) as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+    for transaction in (store.write, store.read, store.write):
+        with transaction() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with pytest.raises(IntegrityError), store.engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql(
+            "INSERT INTO ticket_events (ticket_id, at, actor, kind) VALUES (999, '2025-01-01', 'x', 'opened')"
+        )
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    store.dispose()

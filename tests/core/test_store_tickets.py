@@ -71,6 +71,10 @@ def test_one_ticket_per_detractor_exactly_once_under_reimport(store):
     assert (overlap.imported, overlap.tickets_opened) == (1, 1)
     assert count(store, schema.tickets) == 4
     assert count(store, schema.responses) == 6
+    E = schema.ticket_events
+    with store.read() as conn:  # one "opened" event per ticket, written by the import that opened it
+        opened = conn.execute(select(E.c.ticket_id).where(E.c.kind == "opened").order_by(E.c.id)).scalars().all()
+        assert opened == conn.execute(select(schema.tickets.c.id).order_by(schema.tickets.c.id)).scalars().all()
 
 
 def test_threshold_includes_passives_when_configured(store):

@@ -219,3 +219,44 @@ def test_an_interrupt_while_the_indexes_are_rebuilt_stays_an_interrupt_and_keeps
     finally:
         event.remove(store.engine, "before_cursor_execute", interrupt)
     assert table_counts(store) == before
+
+
+def test_sqlite_multi_row_insert_stores_what_the_portable_path_stores(tmp_path, monkeypatch):
+    """SQLite inserts 49 rows per statement (then the rest one by one): the same rows, ids and values as the
+    portable row-at-a-time path, with keys already stored skipped row by row inside a statement."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.storefill import fill
+
+    from npscli.store import responses
+
+    start = datetime(2025, 7, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    texts = ["Clinic A", "", None, float("nan"), "  padded  ", "Ünïcode — \"q\"\nline"]
+    data = [
+        {
+            "response_id": f"R{i}",
+            "submitted_at": start + timedelta(hours=7 * i, microseconds=i),
+            "score": i % 11,
+            "comment": texts[i % len(texts)],
+            "location": texts[(i + 1) % len(texts)],
+            "email": f"p{i}@example.org" if i % 4 else None,
+        }
+        for i in range(130)
+    ]
+    every = {}
+    for name, portable in (("sqlite", False), ("portable", True)):
+        store = open_store(str(tmp_path / f"{name}.db"))
+        with monkeypatch.context() as patch:
+            if portable:
+                patch.setattr(store.engine.dialect, "name", "portable")
+            first = fill(store, data[40:70])  # 30 keys already stored when the 130 rows come
+            again = fill(store, data)
+        assert (first.imported, again.imported, again.duplicates) == (30, 100, 30)
+        with store.read() as conn:
+            stored = conn.execute(select(schema.responses).order_by(schema.responses.c.id)).all()
+            types = conn.exec_driver_sql("SELECT typeof(submitted_at), typeof(score) FROM responses").all()
+            every[name] = (stored, types)
+        store.dispose()
+    assert responses.SQLITE_ROWS_PER_STATEMENT * 2 < 100  # two whole statements and a remainder
+    assert every["sqlite"] == every["portable"]
+    assert [row.response_id for row in every["sqlite"][0][30:]] == [f"R{i}" for i in range(130) if not 40 <= i < 70]

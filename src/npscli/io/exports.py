@@ -415,8 +415,7 @@ def _source_timezone(header: Header, column: str, clinic_timezone: str) -> str:
 
 def _text(values: pd.Series) -> pd.Series:
     """Stripped strings, None for empty cells, as an object column."""
-    text = stripped_text(values)
-    return text.where(text != "", None)
+    return stripped_text(values, empty=None)
 
 
 def _records(

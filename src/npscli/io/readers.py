@@ -484,8 +484,9 @@ def cell_to_text(value: Any) -> str:
     return str(value)
 
 
-def stripped_text(values: pd.Series) -> pd.Series:
+def stripped_text(values: pd.Series, *, empty: str | None = "") -> pd.Series:
     """Cells as stripped strings, object dtype, same index; workbook cells rendered by :func:`cell_to_text`.
+    An empty cell (blank, or only spaces) is ``empty``: "" by default, or None.
 
     A column that repeats itself (scores, clinics, statuses) is cleaned once per distinct value; a column of
     mostly distinct values (ids, comments) in one vectorised pass.
@@ -494,9 +495,15 @@ def stripped_text(values: pd.Series) -> pd.Series:
     head = array[:1000]
     if values.dtype == object or len(set(head)) <= len(head) // 2:
         codes, uniques = pd.factorize(array)
-        cleaned = np.array([_clean_cell(cell_to_text(value)) for value in uniques] + [""], dtype=object)
-        return pd.Series(cleaned[codes], index=values.index, dtype=object)
-    return pd.Series(_strip(array), index=values.index, dtype=object)
+        cleaned = [_clean_cell(cell_to_text(value)) for value in uniques]
+        if empty != "":  # per distinct value, not per cell
+            cleaned = [text or empty for text in cleaned]
+        cleaned.append(empty)  # code -1: None or NaN
+        return pd.Series(np.array(cleaned, dtype=object)[codes], index=values.index, dtype=object)
+    text = _strip(array)
+    if empty != "":
+        text[text == ""] = empty
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 # Invisible marks a cell can start or end with: a byte order mark left mid-file by two exports glued

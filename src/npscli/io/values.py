@@ -173,6 +173,9 @@ _COMPONENTS = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
+# A value ending in a zone (Z, +05, +0530, -05:00). Matched from the start with a greedy ".*": the regex engine
+# jumps to the end and backs off a few characters, where search(...$) would try every position (3x slower).
+_ENDS_IN_ZONE = re.compile(r"(?s).*(?:Z|[+-]\d{2}(?::?\d{2})?)\n?\Z")
 
 
 @dataclass(frozen=True)
@@ -460,7 +463,7 @@ def _apply_route(route: tuple[str, str], text: pd.Series, local: pd.Series, utc:
     if kind == "iso":
         if fmt == "aware":
             # utc=True would read a stray naive value as UTC: only values that end in a zone go this way.
-            zoned = text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True)
+            zoned = text.str.match(_ENDS_IN_ZONE)
             rest, text = text[~zoned], text[zoned]
         else:
             rest = text.iloc[:0]

@@ -89,7 +89,14 @@ def create_engine_for(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - exercised by every test
-            if conn.get_execution_options().get("npscli_write"):
+            options = conn.get_execution_options()
+            # foreign_keys can only change outside a transaction: set it for this one, before BEGIN
+            # (off only for a bulk import, whose references are the rows it has just inserted itself)
+            checks = not options.get("npscli_bulk")
+            if conn.info.get("npscli_foreign_keys", True) != checks:
+                conn.exec_driver_sql(f"PRAGMA foreign_keys = {'ON' if checks else 'OFF'}")
+                conn.info["npscli_foreign_keys"] = checks
+            if options.get("npscli_write"):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 conn.exec_driver_sql("BEGIN")
@@ -120,13 +127,18 @@ class Store:
         return sqlite_path(self.url)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction: all or nothing, serialised against other writers."""
+    def write(self, *, bulk: bool = False) -> Iterator[Connection]:
+        """A write transaction: all or nothing, serialised against other writers.
+
+        ``bulk``: an import's transaction, on SQLite without the per-row foreign key checks (a million-row
+        load spends most of a second looking up its own batch row for every response); the importer only
+        ever references the batch, responses and tickets it has just written in the same transaction.
+        """
         from sqlalchemy.exc import OperationalError
 
         try:
             with self.engine.connect() as conn:
-                conn.execution_options(npscli_write=True)
+                conn.execution_options(npscli_write=True, npscli_bulk=bulk)
                 with conn.begin():
                     yield conn
         except OperationalError as exc:

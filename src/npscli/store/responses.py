@@ -8,6 +8,7 @@ every response exactly once.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,41 +123,89 @@ BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, re
 
 def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
     """The records as tuples in RESPONSE_COLUMNS order, with the period keys; column-wise, no frame copies."""
+    count = len(records)
+    if count == 0:
+        return []
+    cols: dict[str, Any] = {
+        name: values.tolist() if hasattr(values, "tolist") else values  # Python str, int, datetime, date
+        for name, values in _record_columns(records, dialect).items()
+    }
+    cols["source"] = repeat(source, count)
+    cols["batch_id"] = repeat(batch_id, count)
+    return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
+
+
+def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
+    """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id): the values
+    the database stores, with the period keys, as numpy arrays (object, text or int64) or lists."""
     import numpy as np
     import pandas as pd
 
     from npscli.core.periods import PERIODS, period_key
 
     count = len(records)
-    if count == 0:
-        return []
     day_codes, days = pd.factorize(records["local_date"].astype(str).to_numpy())
     day_dates = [date.fromisoformat(day) for day in days]
     submitted = records["submitted_at"].to_numpy(dtype="datetime64[us]")
     cols: dict[str, Any] = {
-        "source": repeat(source, count),
-        "response_key": records["response_key"].astype(str).tolist(),
+        "response_key": records["response_key"].astype(str).to_numpy(dtype=object),
         "response_id": _nullable(records["response_id"]),
-        "batch_id": repeat(batch_id, count),
-        "source_row": records["row"].astype("int64").tolist(),
+        "source_row": records["row"].to_numpy(dtype="int64"),
     }
     if dialect == "sqlite":
         # "YYYY-MM-DD HH:MM:SS.ffffff", SQLAlchemy's DateTime format on SQLite: numpy writes the ISO form
         # and the "T" becomes a space in place (each string is 26 UCS-4 code points).
         text = np.datetime_as_string(submitted, unit="us")
         text.view(np.uint32).reshape(count, -1)[:, 10] = ord(" ")
-        cols["submitted_at"] = text.tolist()
-        cols["local_date"] = np.asarray(days, dtype=object)[day_codes].tolist()
+        cols["submitted_at"] = text
+        cols["local_date"] = np.asarray(days, dtype=object)[day_codes]
     else:
-        cols["submitted_at"] = submitted.astype(object).tolist()
-        cols["local_date"] = np.array(day_dates, dtype=object)[day_codes].tolist()
+        cols["submitted_at"] = submitted.astype(object)
+        cols["local_date"] = np.array(day_dates, dtype=object)[day_codes]
     for period in PERIODS:
         keys = np.array([period_key(day, period) for day in day_dates], dtype=object)
-        cols[f"period_{period}"] = keys[day_codes].tolist()
-    cols["score"] = records["score"].astype("int64").tolist()
+        cols[f"period_{period}"] = keys[day_codes]
+    cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         cols[name] = _nullable(records[name])
-    return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
+    return cols
+
+
+# Rows per INSERT statement on SQLite: 49 rows of 20 values stay within the 999 variables a statement may
+# have on the oldest SQLite versions (32,766 since 3.32).
+SQLITE_ROWS_PER_STATEMENT = 999 // len(RESPONSE_COLUMNS)
+
+
+def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> None:
+    """Insert records on SQLite, 49 rows per statement (``VALUES (...), (...), ...``), silently keeping the
+    existing row for a (source, response_key) already stored.
+
+    The same rows as one row per statement, in the same order (so the same ids): OR IGNORE applies to each
+    row of a multi-row VALUES. Per row, executemany's step and reset cost about as much as binding all of
+    its values; 49 rows a statement pay them once. The values are laid out in one object array, column by
+    column (text and int64 arrays become Python str and int there), and cut into statements by reshaping
+    it: no tuple per row.
+    """
+    import numpy as np
+
+    count = len(records)
+    if count == 0:
+        return
+    cols = _record_columns(records, "sqlite")
+    width = len(RESPONSE_COLUMNS)
+    table = np.empty((count, width), dtype=object)
+    for position, name in enumerate(RESPONSE_COLUMNS):
+        table[:, position] = source if name == "source" else batch_id if name == "batch_id" else cols.pop(name)
+    del cols
+    one = "(" + ", ".join("?" * width) + ")"
+    insert = f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
+    per = SQLITE_ROWS_PER_STATEMENT
+    whole = count - count % per
+    if whole:
+        statements = table[:whole].reshape(-1, per * width).tolist()
+        conn.exec_driver_sql(insert + ", ".join([one] * per), [tuple(values) for values in statements])
+    if whole < count:
+        conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
 
 
 def _nullable(series: pd.Series) -> list:
@@ -196,9 +245,9 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
 
 
-def _row_chunks(parsed: Export, source: str, batch_id: int, dialect: str) -> Iterator[tuple[int, list[tuple]]]:
-    """``(records, rows to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as they are
-    taken; an error there (a bad line further down the file) is raised here, inside the transaction.
+def _record_pieces(parsed: Export) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``(records, new records to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as
+    they are taken; an error there (a bad line further down the file) is raised here, inside the transaction.
 
     (Parsing the next chunk in a helper thread while the database inserts was measured to gain nothing:
     both hold the GIL for nearly all their work.)"""
@@ -206,8 +255,25 @@ def _row_chunks(parsed: Export, source: str, batch_id: int, dialect: str) -> Ite
         duplicate = within_file_duplicates(records)
         unique = records[~duplicate] if duplicate.any() else records
         for start in range(0, max(len(unique), 1), INSERT_CHUNK_ROWS):
-            piece = unique.iloc[start : start + INSERT_CHUNK_ROWS]
-            yield (len(records) if start == 0 else 0), _rows_for_insert(piece, source, batch_id, dialect)
+            yield (len(records) if start == 0 else 0), unique.iloc[start : start + INSERT_CHUNK_ROWS]
+
+
+def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str) -> None:
+    """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
+
+    Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
+    collection every 700 of them would scan them again and again as they are made, and once more before
+    they are freed, for nothing. They are freed before the collector runs again (they die with this call)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if dialect == "sqlite":
+            _insert_sqlite(conn, piece, source, batch_id)
+        else:
+            insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @contextmanager
@@ -278,7 +344,7 @@ def import_parsed(
     from npscli.store.tickets import open_tickets_for_batch
 
     now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
-    with store.write() as conn:
+    with store.write(bulk=True) as conn:
         batch_id = conn.execute(
             schema.import_batches.insert().values(
                 source=source,
@@ -298,9 +364,9 @@ def import_parsed(
         ).inserted_primary_key[0]
         records = 0
         with _bulk_load(conn, store.dialect, parsed.estimated_rows):
-            for count, rows in _row_chunks(parsed, source, batch_id, store.dialect):
+            for count, piece in _record_pieces(parsed):
                 records += count
-                insert_responses(conn, rows, store.dialect)
+                _insert_piece(conn, piece, source, batch_id, store.dialect)
         imported = conn.execute(
             select(func.count()).select_from(schema.responses).where(schema.responses.c.batch_id == batch_id)
         ).scalar_one()
