@@ -755,3 +755,12 @@ def test_an_escalation_contacted_before_the_run_is_not_mailed(clinic, smtp_serve
     smtp_server.start()
     assert alert(clinic).exit_code == 0
     assert len(smtp_server.messages) == sent_before  # she already called: nothing to tell her
+
+
+def test_escalating_with_broken_alert_settings_is_recorded_and_says_nobody_is_told(clinic, isolated):
+    config(isolated, alerts='digest = "sometimes"')  # not true or false
+    ticket = tickets_by_response(clinic.db)["east"]
+    r = clinic("tickets", "escalate", ticket, "--to", "Maria Lopez", "--reason", "complaint")
+    assert r.exit_code == 0, r.output
+    assert "Maria Lopez is not e-mailed: the alert settings have an error (" in r.stderr
+    assert "alerts.digest" in r.stderr and "Traceback" not in r.output

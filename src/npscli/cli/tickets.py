@@ -350,15 +350,15 @@ def _who_hears_of_it(name: str, s) -> str:
 
     try:
         cfg = parse_alert_settings(s.section("alerts"), s.section("routing"), where=str(s.config_path or ""))
-    except NpsError:
-        cfg = None
-    address = address_of(name, people_addresses(s.sections, cfg)) if cfg is not None else None
+    except NpsError as error:  # the escalation is recorded; say why nobody will be told
+        return f"{name} is not e-mailed: the alert settings have an error ({error.message}): tell them yourself"
+    address = address_of(name, people_addresses(s.sections, cfg))
     if address is None:
         return (
             f"npscli has no e-mail address for {name}: tell them yourself "
             f'(or add [senders."{name}"] with email = "..." to npscli.toml, and npscli alert will)'
         )
-    if cfg is None or cfg.sender is None:
+    if cfg.sender is None:
         return f"{name} <{address}> is not e-mailed, alerts are not set up ([alerts] from): tell them yourself"
     return f"{name} <{address}> will be e-mailed by the next npscli alert run"
 

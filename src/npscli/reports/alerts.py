@@ -168,10 +168,11 @@ def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
 
 def pending_deliveries(store: Store, ctx: RunContext) -> list[dict[str, Any]]:
     rows = [row for row in book.pending(store) if still_due(row, ctx)]
-    if any(row["channel"] == book.CHANNEL_ESCALATED for row in rows):  # what the escalation said
-        why = {t["ticket"]: t["escalation"] for t in book.escalated_tickets(store)}
-        for row in rows:
-            row["escalation"] = why.get(row["ticket"], "") if row["channel"] == book.CHANNEL_ESCALATED else None
+    escalated = [row for row in rows if row["channel"] == book.CHANNEL_ESCALATED]
+    if escalated:  # what the escalation said, for those tickets only
+        why = book.escalation_reasons(store, [row["ticket"] for row in escalated])
+        for row in escalated:
+            row["escalation"] = why.get(row["ticket"], "")
     return rows
 
 

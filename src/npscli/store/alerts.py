@@ -120,8 +120,7 @@ def overdue_tickets(store: Store, *, now: datetime, since: datetime | None) -> l
 
 
 def escalated_tickets(store: Store) -> list[dict[str, Any]]:
-    """Tickets in the escalated status, with why (the text of their latest escalation), oldest first."""
-    E = schema.ticket_events
+    """Tickets in the escalated status, with why (``escalation``: see :func:`escalation_reasons`), oldest first."""
     q = (
         select(*_subject_columns())
         .select_from(T.join(R, T.c.response_pk == R.c.id))
@@ -130,17 +129,25 @@ def escalated_tickets(store: Store) -> list[dict[str, Any]]:
     )
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
-        why: dict[int, str] = {}
-        ids = [r["ticket"] for r in rows]
+    why = escalation_reasons(store, [r["ticket"] for r in rows])
+    for r in rows:
+        r["escalation"] = why.get(r["ticket"], "")
+    return rows
+
+
+def escalation_reasons(store: Store, ticket_ids: Iterable[int]) -> dict[int, str]:
+    """The text of each ticket's latest escalation (to whom, from whom, why)."""
+    E = schema.ticket_events
+    ids = sorted(set(ticket_ids))
+    why: dict[int, str] = {}
+    with store.read() as conn:
         for start in range(0, len(ids), 500):
             events = select(E.c.ticket_id, E.c.text).where(
                 E.c.ticket_id.in_(ids[start : start + 500]), E.c.kind == "escalated"
             )
             for ticket_id, text in conn.execute(events.order_by(E.c.at, E.c.id)):
                 why[ticket_id] = text or ""  # the latest wins
-    for r in rows:
-        r["escalation"] = why.get(r["ticket"], "")
-    return rows
+    return why
 
 
 def recorded(store: Store, due: Iterable[Due]) -> dict[tuple[int, str, str], str]:
