@@ -407,17 +407,18 @@ BILLING = [
 
 
 def eastgate_rows(billing_complaints: int) -> list[dict]:
-    """Eight quiet weeks at Eastgate (waits, never billing), then billing complaints in the last two days."""
+    """Eight quiet weeks at Eastgate (35 responses a week: waits, never billing), then billing complaints in
+    the last two days."""
     quiet = [
         {
             "response_id": f"quiet-{week}-{i}",
-            "submitted_at": T - timedelta(days=8 + 7 * week + i),
+            "submitted_at": T - timedelta(days=8 + 7 * week + i / 5),
             "score": 7,
             "location": "Eastgate",
             "comment": "The wait was long.",
         }
         for week in range(8)
-        for i in range(2)
+        for i in range(35)
     ]
     spike = [
         {
@@ -440,7 +441,7 @@ def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, s
     seed(clinic.db, eastgate_rows(5))
     assert alert(clinic).exit_code == 0
     tickets = tickets_by_response(clinic.db)
-    issue = "Eastgate — Billing and insurance: 5 mentions in the last 7 days"
+    issue = "Billing and insurance at Eastgate: 5 mentions in "
     for subject, body in bodies(smtp_server).items():
         part_of_it = any(tickets[f"bill-{i}"] in subject for i in range(5))
         assert (issue in body) == part_of_it, subject
@@ -462,7 +463,8 @@ def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, s
     )
     assert clinic("alert", "--as-of", "2025-11-10T09:15", "--digest").exit_code == 0
     [digest] = [m.message.get_body(("plain",)).get_content() for m in smtp_server.messages]
-    assert "6 mentions in the last 7 days" in digest and "Part of the emerging issue above." in digest
+    assert "Billing and insurance at Eastgate: 6 mentions in " in digest
+    assert "Part of the emerging issue above." in digest
 
 
 def test_no_emerging_issue_no_mention(clinic, smtp_server):

@@ -187,6 +187,7 @@ def _with_emerging(store, run, s, rows: list[dict]) -> None:
         return
     try:
         run.taxonomy = load_configured_taxonomy(s)
+        run.detector = context.emerging_detector(s)
     except ConfigError as exc:
         warn(f"emerging issues are left out of these alerts: {exc}")
         return

@@ -74,3 +74,10 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
         names = ", ".join(repr(value) for value in missing)
         warn(f"no {name} {names} in the store (known: {shown or 'none'})")
     return resolved
+
+
+def emerging_detector(s: Settings):
+    """The emerging-issue detector's settings from ``[emerging]`` of npscli.toml (ConfigError if bad)."""
+    from npscli.core.emerging import detector_settings
+
+    return detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)

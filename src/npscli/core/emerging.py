@@ -61,6 +61,7 @@ __all__ = [
     "EmergingIssue",
     "describe_issue",
     "describe_window_flag",
+    "detector_settings",
     "detect_emerging",
     "find_issues",
     "poisson_sf",
@@ -123,6 +124,27 @@ class DetectorSettings:
     def run_length_days(self, themes: int) -> float:
         """The in-control average run length (calendar days) of each of a site's ``themes`` CUSUMs."""
         return DAYS_PER_YEAR * max(themes, 1) / self.false_alarms_per_site_year
+
+
+def detector_settings(section: Mapping[str, object], *, where: str | None = None) -> DetectorSettings:
+    """The ``[emerging]`` section of npscli.toml as DetectorSettings (``ConfigError`` naming the file if bad).
+
+    ``false_alarms_per_site_year`` (default 1): how many false alarms a site may expect in a year, over all
+    its themes. More detects sooner (bench/README.md, "Early warning", has the delays for 1, 4 and 12)."""
+    from npscli.core.errors import ConfigError
+
+    prefix = f"{where}: " if where else ""
+    known = ("false_alarms_per_site_year",)
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"{prefix}unknown setting `emerging.{key}`", hint=f"known: {', '.join(known)}")
+    value = section.get("false_alarms_per_site_year", 1.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value <= 365):
+        raise ConfigError(
+            f"{prefix}`emerging.false_alarms_per_site_year` must be a number above 0 (at most 365), got {value!r}",
+            hint="false_alarms_per_site_year = 1   # or 4, 12: more false alarms, earlier warnings",
+        )
+    return DetectorSettings(false_alarms_per_site_year=float(value))
 
 
 def threshold(mu_per_active_day: float, run_length_active_days: float) -> float:

@@ -21,9 +21,10 @@ webhook, items.
 
 ``emerging`` (of an item: a list of lines) names the emerging issues a detractor's comment is part of: a
 theme of the comment that `npscli themes --emerging` flags at the response's location right now (the
-same detection, ``npscli.reports.themes.emerging_issues``, over the last 7 days against the 8 weeks
-before). So the manager reading "charged twice" also reads that six other Eastgate patients said the same
-this week. The digest's ``emerging`` is the distinct lines of its detractors.
+same detection and sentence, ``npscli.reports.themes.emerging_issues`` and ``describe_issue``: a CUSUM
+per theme and location, issues flagged in the last 14 days). So the manager reading "charged twice" also
+reads that six other Eastgate patients said the same this week. The digest's ``emerging`` is the distinct
+lines of its detractors.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ class RunContext:
     use_email: bool = True
     webhook: str | None = None  # the store label of the webhook ("webhook:host"), when one is configured
     taxonomy: Any = None  # the theme taxonomy, for emerging issues (None: they are left out)
-    emerging: list[Any] = field(default_factory=list)  # the flagged issues (core.emerging.Emerging), see below
+    emerging: list[Any] = field(default_factory=list)  # the flagged issues (core.emerging.EmergingIssue), see below
+    detector: Any = None  # core.emerging.DetectorSettings ([emerging] of npscli.toml); None: the defaults
     people: dict[str, str] = field(default_factory=dict)  # folded name -> address, see people_addresses()
 
 
@@ -212,7 +214,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
         return
     from npscli.reports.themes import emerging_issues
 
-    ctx.emerging = emerging_issues(store, ctx.taxonomy, now=ctx.now, by="location")
+    ctx.emerging = emerging_issues(store, ctx.taxonomy, now=ctx.now, tz=ctx.tz, by="location", detector=ctx.detector)
 
 
 def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
