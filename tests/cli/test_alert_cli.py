@@ -433,8 +433,13 @@ def eastgate_rows(billing_complaints: int) -> list[dict]:
     return quiet + spike
 
 
-def bodies(smtp) -> dict[str, str]:
-    return {m.message["Subject"]: m.message.get_body(("plain",)).get_content() for m in smtp.messages}
+def bodies(smtp, *, kind: str | None = None) -> dict[str, str]:
+    """Subject -> plain body of the messages received (``kind``: only those of that template)."""
+    return {
+        m.message["Subject"]: m.message.get_body(("plain",)).get_content()
+        for m in smtp.messages
+        if kind is None or m.message["X-Npscli-Alert"] == kind
+    }
 
 
 def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, smtp_server):
@@ -442,11 +447,13 @@ def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, s
     assert alert(clinic).exit_code == 0
     tickets = tickets_by_response(clinic.db)
     issue = "Billing and insurance at Eastgate: 5 mentions in "
-    for subject, body in bodies(smtp_server).items():
+    for subject, body in bodies(smtp_server, kind="detractor").items():
         part_of_it = any(tickets[f"bill-{i}"] in subject for i in range(5))
         assert (issue in body) == part_of_it, subject
         assert ("Part of an emerging issue" in body) == part_of_it, subject
-    assert sum(issue in b for b in bodies(smtp_server).values()) == 5
+    assert sum(issue in b for b in bodies(smtp_server, kind="detractor").values()) == 5
+    [told] = bodies(smtp_server, kind="emerging").values()  # and the issue itself, once
+    assert issue in told
 
     smtp_server.messages.clear()
     seed(

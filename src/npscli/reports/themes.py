@@ -220,3 +220,41 @@ def _label(code: str, taxonomy: Taxonomy) -> str | None:
 def describe_issue(e: EmergingIssue, taxonomy: Taxonomy) -> str:
     """The one sentence of an issue, with the taxonomy's label of its theme."""
     return sentence(e, label=_label(e.theme, taxonomy))
+
+
+def issue_comments(
+    store: Store, taxonomy: Taxonomy, issue: EmergingIssue, *, tz: str, by: str = "location", max_score: int = 8,
+    limit: int = 5,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The latest comments of an issue (its theme, its site, since its rise began), redacted; abusive ones
+    left out. Each: date (the clinic's), score, text. Never a name, address or phone number."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from npscli.store.schema import responses as R
+
+    zone = ZoneInfo(tz)
+    start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
+    q = (
+        select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
+        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
+        .order_by(R.c.submitted_at.desc(), R.c.id.desc())
+    )
+    out: list[dict[str, Any]] = []
+    with store.read() as conn:
+        for score, text, name, at in conn.execute(q):
+            if len(out) >= limit:
+                break
+            if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
+                continue
+            if taxonomy.is_abusive(text):
+                continue
+            out.append(
+                {
+                    "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
+                    "score": score,
+                    "text": redact(text, names=[name] if name else []),
+                }
+            )
+    return out
