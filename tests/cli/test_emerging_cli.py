@@ -202,3 +202,37 @@ def test_the_budget_is_a_setting_config_show_lists(cli, isolated):
     rows = {row["setting"]: row for row in json.loads(r.stdout)}
     assert rows["emerging.false_alarms_per_site_year"]["value"] == 4.0
     assert "npscli.toml" in rows["emerging.false_alarms_per_site_year"]["from"]
+
+
+def test_a_refused_issue_alert_stays_pending_and_the_next_run_sends_it(cli, isolated, smtp_server):
+    seed(cli.db, clinic_rows(5, incident=True))
+    configure(isolated, smtp_server)
+    smtp_server.refuse = {NORA}
+    failed = cli("alert", "--as-of", MIDNIGHT, "--since", "7d", "--format", "json")
+    assert failed.exit_code == 7, failed.output
+    [row] = [r for r in json.loads(failed.stdout) if r["kind"] == "emerging"]
+    assert (row["recipient"], row["result"], row["attempts"]) == (NORA, "failed", 1) and row["error"]
+    assert issue_mails(smtp_server) == []
+
+    smtp_server.refuse = set()
+    retried = cli("alert", "--as-of", "2026-11-16T00:15", "--since", "7d", "--format", "json")
+    assert retried.exit_code == 0, retried.output
+    [row] = [r for r in json.loads(retried.stdout) if r["kind"] == "emerging"]
+    assert (row["recipient"], row["result"], row["attempts"]) == (NORA, "sent", 2)
+    assert [to for to, _, _ in issue_mails(smtp_server)] == [[NORA]]
+
+
+def test_an_issue_alert_written_to_the_outbox_counts_as_told(cli, isolated, smtp_server, tmp_path):
+    seed(cli.db, clinic_rows(5, incident=True))
+    configure(isolated, smtp_server)
+    outbox = tmp_path / "outbox"
+    written = cli("alert", "--as-of", MIDNIGHT, "--since", "7d", "--outbox", str(outbox), "--format", "json")
+    assert written.exit_code == 0, written.output
+    [row] = [r for r in json.loads(written.stdout) if r["kind"] == "emerging"]
+    assert row["result"] == "outbox"
+    files = [p for p in outbox.iterdir() if "-emerging-scheduling-Northside-" in p.name]
+    assert len(files) == 1 and "Northside" in files[0].read_text(encoding="utf-8")
+    again = cli("alert", "--as-of", "2026-11-16T01:00", "--since", "7d", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert [r for r in json.loads(again.stdout) if r["kind"] == "emerging"] == []
+    assert issue_mails(smtp_server) == []

@@ -368,3 +368,23 @@ def test_the_sentence():
         "first flagged 2026-11-12"
     )
     assert describe_issue(issue, label="Scheduling and booking").startswith("Scheduling and booking at Northside:")
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=100, max_size=200),
+    st.lists(st.integers(0, 3), min_size=200, max_size=200),
+    st.sampled_from([1.0, 4.0, 12.0]),
+)
+def test_scan_is_well_formed_and_silence_never_alarms(volume, extra, budget):
+    settings = DetectorSettings(false_alarms_per_site_year=budget)
+    assert scan([0] * len(volume), volume, settings=settings, themes=10) == []  # no mention, no issue
+    mentions = [min(x, n) for x, n in zip(extra, volume, strict=False)]
+    flags = scan(mentions, volume, settings=settings, themes=10)
+    days = [f.day for f in flags]
+    assert days == sorted(set(days))
+    for before, after in zip(flags, flags[1:], strict=False):
+        assert after.rise_start > before.day
+    for f in flags:
+        assert f.rise_start <= f.day and f.statistic >= f.threshold > 0
+        assert mentions[f.day] > 0  # S only rises on a day with a mention
