@@ -241,3 +241,29 @@ def test_the_configured_taxonomy_is_the_default(tmp_path, labelled, taxonomy):
     result = run("themes", "evaluate", labelled, "--format", "json")
     assert result.exit_code == 0, result.output
     assert [t["theme"] for t in json.loads(result.stdout)["themes"]] == ["parking", "billing"]
+
+
+def test_the_synthetic_labelled_set_counted_by_a_plain_loop():
+    """tests/data/comments_labelled.csv: the command's counts equal a direct count of what the taxonomy finds."""
+    from npscli.io.taxonomy import load_taxonomy
+
+    path = Path(__file__).resolve().parents[1] / "data" / "comments_labelled.csv"
+    taxonomy = load_taxonomy()
+    counts = {code: [0, 0, 0] for code in taxonomy.codes}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        want = {part.strip() for part in row["themes"].split(";") if part.strip()}
+        got = set(taxonomy.match(row["comment"]))
+        for code in counts:
+            counts[code][0] += code in want and code in got
+            counts[code][1] += code in got and code not in want
+            counts[code][2] += code in want and code not in got
+    result = run("themes", "evaluate", path, "--format", "json", "--worst", "0")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["comments"] == len(rows) and report["expected_column"] == "themes"
+    assert {t["theme"]: [t["tp"], t["fp"], t["fn"]] for t in report["themes"]} == counts
+    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
+    assert report["micro"]["precision"] == pytest.approx(tp / (tp + fp), abs=1e-4)
+    assert report["micro"]["recall"] == pytest.approx(tp / (tp + fn), abs=1e-4)
