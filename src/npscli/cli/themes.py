@@ -129,7 +129,7 @@ def _scores_without_comment(scores: list[int], comments) -> list[int]:
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;
 # `npscli themes evaluate FILE` measures the taxonomy on a labelled sample.
-app = make_app(no_args_is_help=False)
+app = make_app(no_args_is_help=False, subcommand_metavar="[COMMAND [ARGS]...]")
 app.callback(invoke_without_command=True)(guarded(themes_command))
 
 
