@@ -74,3 +74,17 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
         names = ", ".join(repr(value) for value in missing)
         warn(f"no {name} {names} in the store (known: {shown or 'none'})")
     return resolved
+
+
+def taxonomy_or_none(s: Settings):
+    """The configured theme taxonomy, or None with a warning when its file is broken: a broken taxonomy must not
+    hide detractors or a ticket (`npscli themes` reports the error itself)."""
+    from npscli.cli.output import warn
+    from npscli.core.errors import ConfigError
+    from npscli.io.taxonomy import load_configured_taxonomy
+
+    try:
+        return load_configured_taxonomy(s)
+    except ConfigError as exc:
+        warn(f"themes not shown: {exc.message}")
+        return None
