@@ -10,7 +10,7 @@ import pytest
 from tests.factories import response, write_plain
 
 DETRACTOR_CONTRACT = [
-    "response_id", "submitted_at", "score", "location", "department", "provider", "comment",
+    "response_id", "submitted_at", "score", "location", "department", "provider", "comment", "themes",
     "ticket_id", "status", "assignee", "due_at", "overdue",
 ]  # fmt: skip
 

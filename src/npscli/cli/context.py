@@ -81,3 +81,17 @@ def emerging_detector(s: Settings):
     from npscli.core.emerging import detector_settings
 
     return detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
+
+
+def taxonomy_or_none(s: Settings):
+    """The configured theme taxonomy, or None with a warning when its file is broken: a broken taxonomy must not
+    hide detractors or a ticket (`npscli themes` reports the error itself)."""
+    from npscli.cli.output import warn
+    from npscli.core.errors import ConfigError
+    from npscli.io.taxonomy import load_configured_taxonomy
+
+    try:
+        return load_configured_taxonomy(s)
+    except ConfigError as exc:
+        warn(f"themes not shown: {exc.message}")
+        return None

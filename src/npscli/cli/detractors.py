@@ -71,7 +71,7 @@ def detractors_command(
 ) -> None:
     """Detractors (0-6), newest first: comment, ticket, status, assignee, age and OVERDUE past the deadline."""
     from npscli.core.periods import parse_window
-    from npscli.reports.views import age, detractor_row, local_short
+    from npscli.reports.views import age, comment_themes, detractor_row, joined_themes, local_short, with_themes
     from npscli.store.responses import list_detractors
 
     s = context.settings(database=db)
@@ -87,14 +87,25 @@ def detractors_command(
         statuses=parse_statuses(status),
         comments_only=comments_only,
     )
-    out = [detractor_row(r, now=now, tz=s.timezone, show_contact=show_contact) for r in rows]
-    if fmt in (OutputFormat.json, OutputFormat.csv):
+    taxonomy = context.taxonomy_or_none(s)
+    out = [
+        with_themes(
+            detractor_row(r, now=now, tz=s.timezone, show_contact=show_contact),
+            comment_themes(taxonomy, r.get("comment")),
+        )
+        for r in rows
+    ]
+    if fmt is OutputFormat.json:
         emit(out, fmt, [])
+        return
+    if fmt is OutputFormat.csv:
+        emit([{**r, "themes": joined_themes(r["themes"])} for r in out], fmt, [])
         return
     for shown, raw in zip(out, rows, strict=True):
         shown["when"] = local_short(raw["submitted_at"], s.timezone)
         shown["age"] = age(raw["submitted_at"], now)
         shown["flag"] = "OVERDUE" if shown["overdue"] else ""
+        shown["themes_shown"] = "\n".join(shown["themes"] or ())  # one per line: the column stays narrow
     cols = [
         Col("when", "received"),
         Col("score", justify="right"),
@@ -102,6 +113,7 @@ def detractors_command(
         Col("department"),
         Col("provider"),
         Col("comment", wrap=True, min_width=30),
+        Col("themes_shown", "themes"),
         Col("ticket_id", "ticket"),
         Col("status"),
         Col("assignee"),
@@ -109,5 +121,5 @@ def detractors_command(
         Col("flag", ""),
     ]
     if show_contact:
-        cols[6:6] = [Col("patient_name", "patient"), Col("email"), Col("phone")]
+        cols[7:7] = [Col("patient_name", "patient"), Col("email"), Col("phone")]
     emit(out, fmt, cols, title=f"{len(out)} detractor(s)", empty="no detractors in this window")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from npscli.cli import context
+from npscli.cli.app import make_app
+from npscli.cli.errors import guarded
 from npscli.cli.options import AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, SinceOpt, UntilOpt
 from npscli.cli.output import Col, OutputFormat, emit, fmt_num, message
 from npscli.core.errors import UsageError
 
 
 def themes_command(
+    ctx: typer.Context,
     db: DbOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -44,6 +48,8 @@ def themes_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Comment themes: mentions, share of detractors, NPS with vs without (impact), examples; or --emerging."""
+    if ctx.invoked_subcommand is not None:  # `npscli themes evaluate ...`: the subcommand runs instead
+        return
     from npscli.core.periods import parse_window
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.themes import emerging_issues, emerging_rows, load_comments, theme_rows
@@ -142,3 +148,105 @@ def _detector(detector, window: str, baseline: str):
         raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
     _days(window, "--window")
     return replace(detector, baseline_days=days)
+
+
+# `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;
+# `npscli themes evaluate FILE` measures the taxonomy on a labelled sample.
+app = make_app(no_args_is_help=False, subcommand_metavar="[COMMAND [ARGS]...]")
+app.callback(invoke_without_command=True)(guarded(themes_command))
+
+
+@app.command("evaluate")
+def evaluate_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="LABELLED", help="CSV, TSV or XLSX: a column of comments and a column of expected themes."
+        ),
+    ],
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text", metavar="COLUMN", help="The comment column (else comment/text/feedback, or the longest)."
+        ),
+    ] = None,
+    expected: Annotated[
+        str | None,
+        typer.Option("--expected", metavar="COLUMN", help="The expected-themes column (else themes/expected/labels)."),
+    ] = None,
+    taxonomy_file: Annotated[
+        Path | None,
+        typer.Option("--taxonomy", metavar="FILE", help="A taxonomy TOML to measure (else the configured one)."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", metavar="NAME", help="Workbook sheet (name or 0-based).")
+    ] = None,
+    worst: Annotated[
+        int, typer.Option("--worst", metavar="N", min=0, help="Worst misses shown (redacted); 0 for none.")
+    ] = 10,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Precision, recall and F1 per theme of the taxonomy on a hand-labelled sample, and its worst misses."""
+    from npscli.core.theme_eval import expected_lookup
+    from npscli.io.labelled import read_labelled
+    from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
+    from npscli.reports.theme_eval import evaluation_report
+
+    s = context.settings()
+    if taxonomy_file is not None:
+        taxonomy = load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
+    else:
+        taxonomy = load_configured_taxonomy(s)
+    codes = list(taxonomy.codes)
+    lookup = expected_lookup((code, taxonomy.theme(code).label) for code in codes)
+    sample = read_labelled(file, lookup, codes=codes, text=text, expected=expected, sheet=sheet)
+    report = evaluation_report(sample, taxonomy, worst=worst)
+    if fmt is OutputFormat.json:
+        emit([], fmt, [], json_rows=report)
+        return
+    micro = {"theme": "", "label": "micro-average", **report["micro"]}
+    macro = {"theme": "", "label": f"macro-average ({report['macro']['themes']} themes)", **report["macro"]}
+    macro.pop("themes")
+    rows = [*report["themes"], micro, macro]
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt, [])
+        message(f"{report['misses']} comment(s) with a miss; --format json or table lists the worst")
+        return
+    score = lambda value: "-" if value is None else f"{value:.2f}"  # noqa: E731
+    cols = [
+        Col("label", "theme"),
+        Col("theme", "code"),
+        Col("support", justify="right"),
+        Col("tp", "TP", justify="right"),
+        Col("fp", "FP", justify="right"),
+        Col("fn", "FN", justify="right"),
+        Col("precision", fmt=score, justify="right"),
+        Col("recall", fmt=score, justify="right"),
+        Col("f1", "F1", fmt=score, justify="right"),
+    ]
+    emit(rows, fmt, cols, title=f"theme accuracy on {report['comments']} labelled comments of {report['file']}")
+    if report["worst"]:
+
+        def labels(found: list[str]) -> str:
+            return ", ".join(next(t["label"] for t in report["themes"] if t["theme"] == c) for c in found) or "-"
+
+        misses = [
+            {**m, "missed_labels": labels(m["missed"]), "wrong_labels": labels(m["wrong"])} for m in report["worst"]
+        ]
+        if fmt is OutputFormat.markdown:
+            print()
+        emit(
+            misses,
+            fmt,
+            [
+                Col("row", justify="right"),
+                Col("comment", "comment (redacted)", wrap=True, min_width=30),
+                Col("missed_labels", "missed (expected, not found)"),
+                Col("wrong_labels", "wrong (found, not expected)"),
+            ],
+            title=f"worst {len(misses)} of {report['misses']} comment(s) with a miss",
+        )
+    message(
+        f"{report['rows_read']} row(s) read: {report['comments']} labelled comment(s), {report['blank']} blank; "
+        f"text from {report['text_column']!r}, expected themes from {report['expected_column']!r}"
+    )

@@ -23,7 +23,7 @@ from npscli.cli.options import (
 )
 from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core import tickets as rules
-from npscli.core.errors import ConfigError, NpsError, UsageError
+from npscli.core.errors import NpsError, UsageError
 
 app = make_app(help="Detractor tickets: list, assign, note contacts, resolve, escalate, sweep, stats.")
 
@@ -97,7 +97,7 @@ def list_command(
 ) -> None:
     """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
     from npscli.core.periods import parse_window
-    from npscli.reports.views import local_short, ticket_row
+    from npscli.reports.views import comment_themes, joined_themes, local_short, ticket_row, with_themes
     from npscli.store.tickets import TicketFilter, list_tickets
 
     s, store, now = _ctx(db, None, as_of)
@@ -114,7 +114,11 @@ def list_command(
     )
     raw = list_tickets(store, f)
     rows = [ticket_row(r, now=now, tz=s.timezone, show_contact=show_contact) for r in raw]
-    if fmt in (OutputFormat.json, OutputFormat.csv):
+    if fmt in (OutputFormat.json, OutputFormat.csv):  # the comment is in these: so are its themes
+        taxonomy = context.taxonomy_or_none(s)
+        rows = [with_themes(row, comment_themes(taxonomy, row["comment"])) for row in rows]
+        if fmt is OutputFormat.csv:
+            rows = [{**row, "themes": joined_themes(row["themes"])} for row in rows]
         emit(rows, fmt, [])
         return
     for shown, r in zip(rows, raw, strict=True):
@@ -135,17 +139,14 @@ def show_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """One ticket: the response, the full comment and the whole history."""
-    from npscli.io.taxonomy import load_configured_taxonomy
-    from npscli.reports.views import local_iso, local_short, ticket_row
+    from npscli.reports.views import comment_themes, local_iso, local_short, ticket_row, with_themes
     from npscli.store.tickets import show_ticket
 
     s, store, now = _ctx(db, None, as_of)
     t, events = show_ticket(store, rules.parse_ticket_id(ticket))
     row = ticket_row(t, now=now, tz=s.timezone, show_contact=show_contact)
-    try:
-        taxonomy = load_configured_taxonomy(s)
-    except ConfigError:  # a broken taxonomy file must not hide a ticket; `npscli themes` reports it
-        taxonomy = None
+    taxonomy = context.taxonomy_or_none(s)  # a broken taxonomy file must not hide a ticket
+    row = with_themes(row, comment_themes(taxonomy, row["comment"]))
     row["abusive"] = bool(taxonomy and row["comment"] and taxonomy.is_abusive(row["comment"]))
     history = [
         {
@@ -180,6 +181,8 @@ def show_command(
         out.write(f"suggested root cause: {row['suggested_cause']}\n")
     if row["root_causes"]:
         out.write(f"root cause: {row['root_causes']}\n")
+    if row["themes"]:
+        out.write(f"themes: {', '.join(_theme_names(taxonomy, row['themes']))}\n")
     if row["abusive"]:
         out.write("abusive language: do not answer this comment in public\n")
     out.write("comment:\n")
@@ -190,6 +193,11 @@ def show_command(
     for h in history:
         h["at"] = h["at"][:16].replace("T", " ")
     emit(history, fmt, cols, title="history")
+
+
+def _theme_names(taxonomy, codes: list[str]) -> list[str]:
+    """ "Billing and insurance (billing)": the label a person reads and the code the JSON and a taxonomy file use."""
+    return [f"{taxonomy.theme(code).label} ({code})" for code in codes]
 
 
 class _TerminalSafe:

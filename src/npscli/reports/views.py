@@ -103,3 +103,28 @@ def ticket_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: boo
         for name in CONTACT_FIELDS:
             out[name] = row.get(name)
     return out
+
+
+def comment_themes(taxonomy: Any, comment: str | None) -> list[str] | None:
+    """The theme codes ``comment`` raises (the `themes` field of detractors and tickets): ``[]`` for no
+    comment, None when no taxonomy could be loaded."""
+    if taxonomy is None:
+        return None
+    return taxonomy.match(comment) if comment else []
+
+
+def with_themes(row: dict[str, Any], themes: list[str] | None) -> dict[str, Any]:
+    """``row`` with a ``themes`` field right after its ``comment`` (so CSV columns keep the comment beside it)."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        out[key] = value
+        if key == "comment":
+            out["themes"] = themes
+    if "themes" not in out:
+        out["themes"] = themes
+    return out
+
+
+def joined_themes(themes: list[str] | None) -> str:
+    """The ``themes`` field as a table or CSV cell: codes joined by ", "; "" for none."""
+    return ", ".join(themes or ())
