@@ -7,6 +7,8 @@ The clinic (synthetic): three locations, 20 weeks of responses up to Sunday 2026
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 from datetime import date, datetime, timedelta
@@ -147,6 +149,12 @@ def test_a_planted_incident_is_flagged_alike_by_themes_the_alert_and_the_report(
     planned = [r for r in json.loads(preview.stdout) if r["kind"] == "emerging"]
     assert [(r["recipient"], r["result"], r["summary"]) for r in planned] == [(NORA, "would send", sentence)]
     assert smtp_server.messages == []  # --dry-run sends nothing
+    as_csv = cli("alert", "--as-of", MIDNIGHT, "--since", "7d", "--dry-run", "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(r["kind"], r["theme"], r["summary"]) for r in table if r["kind"] == "emerging"] == [
+        ("emerging", "scheduling", sentence)
+    ]
 
     sent = cli("alert", "--as-of", MIDNIGHT, "--since", "7d", "--format", "json")
     assert sent.exit_code == 0, sent.output

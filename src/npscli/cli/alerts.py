@@ -146,7 +146,9 @@ def alert_command(
         _with_emerging(store, run, s, rows)
         jobs = engine.compose_jobs(rows, run)  # renders everything: a template error shows now, not at 3 am
         issue_jobs = engine.issue_jobs(store, engine.preview_issues(store, run, since=floor), run)
-        report = engine.report_rows(jobs, run, dry_run=True) + engine.issue_report_rows(issue_jobs, dry_run=True)
+        report = _same_fields(
+            engine.report_rows(jobs, run, dry_run=True) + engine.issue_report_rows(issue_jobs, dry_run=True)
+        )
         _show(report, fmt, always=True, title=f"{len(report)} alert(s) would be sent")
         return
 
@@ -163,7 +165,7 @@ def alert_command(
         engine.deliver(store, jobs, run, mailer=mailer, how="to the outbox" if outbox else "by email")
         engine.deliver_issues(store, issue_jobs, mailer=mailer, now=now)
     report = engine.report_rows(jobs, run, outbox=outbox is not None)
-    report += engine.issue_report_rows(issue_jobs, outbox=outbox is not None)
+    report = _same_fields(report + engine.issue_report_rows(issue_jobs, outbox=outbox is not None))
     _show(report, fmt, always=False, title=f"{len(report)} alert(s)")
     failed = [r for r in report if r["result"] == "failed"]
     delivered = len(report) - len(failed)
@@ -201,6 +203,15 @@ def _with_emerging(store, run, s, rows: list[dict]) -> None:
         warn(f"emerging issues are left out of these alerts: {exc}")
         return
     engine.find_emerging(store, run)
+
+
+def _same_fields(rows: list[dict]) -> list[dict]:
+    """Every row with the same fields (CSV takes its columns from the first): an issue's ``theme`` and
+    ``summary`` are null on the other kinds."""
+    for r in rows:
+        r.setdefault("theme", None)
+        r.setdefault("summary", None)
+    return rows
 
 
 def _show(rows: list[dict], fmt: OutputFormat, *, always: bool, title: str) -> None:
