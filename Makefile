@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := demo
 export NPSCLI_TIMEZONE := America/Chicago
 
-.PHONY: install demo test lint bench bench-memory clean
+.PHONY: install demo test lint bench bench-memory bench-emerging clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 # Peak memory of the import as the file grows (250k, 1M, 2M and 5M rows).
 bench-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
+
+# Early warning: the emerging-issue detectors on simulated incidents (bench/README.md, "Early warning").
+bench-emerging: $(STAMP)
+	$(BIN)/python bench/emerging.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

@@ -43,7 +43,19 @@ TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
 # Paths in npscli.toml are relative to the file's folder (as `reports.out_dir` and `themes.taxonomy` are), so a
 # cron job with NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in.
 FILE_PATHS = ("database", "templates_dir")
-SECTIONS = ("sources", "tickets", "alerts", "smtp", "routing", "senders", "locations", "providers", "reports", "themes")
+SECTIONS = (
+    "sources",
+    "tickets",
+    "alerts",
+    "smtp",
+    "routing",
+    "senders",
+    "locations",
+    "providers",
+    "reports",
+    "themes",
+    "emerging",
+)
 
 
 def relative_to_config(config_path: Path | None, value: str) -> str:

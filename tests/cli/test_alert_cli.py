@@ -407,17 +407,18 @@ BILLING = [
 
 
 def eastgate_rows(billing_complaints: int) -> list[dict]:
-    """Eight quiet weeks at Eastgate (waits, never billing), then billing complaints in the last two days."""
+    """Eight quiet weeks at Eastgate (35 responses a week: waits, never billing), then billing complaints in
+    the last two days."""
     quiet = [
         {
             "response_id": f"quiet-{week}-{i}",
-            "submitted_at": T - timedelta(days=8 + 7 * week + i),
+            "submitted_at": T - timedelta(days=8 + 7 * week + i / 5),
             "score": 7,
             "location": "Eastgate",
             "comment": "The wait was long.",
         }
         for week in range(8)
-        for i in range(2)
+        for i in range(35)
     ]
     spike = [
         {
@@ -432,20 +433,27 @@ def eastgate_rows(billing_complaints: int) -> list[dict]:
     return quiet + spike
 
 
-def bodies(smtp) -> dict[str, str]:
-    return {m.message["Subject"]: m.message.get_body(("plain",)).get_content() for m in smtp.messages}
+def bodies(smtp, *, kind: str | None = None) -> dict[str, str]:
+    """Subject -> plain body of the messages received (``kind``: only those of that template)."""
+    return {
+        m.message["Subject"]: m.message.get_body(("plain",)).get_content()
+        for m in smtp.messages
+        if kind is None or m.message["X-Npscli-Alert"] == kind
+    }
 
 
 def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, smtp_server):
     seed(clinic.db, eastgate_rows(5))
     assert alert(clinic).exit_code == 0
     tickets = tickets_by_response(clinic.db)
-    issue = "Eastgate — Billing and insurance: 5 mentions in the last 7 days"
-    for subject, body in bodies(smtp_server).items():
+    issue = "Billing and insurance at Eastgate: 5 mentions in "
+    for subject, body in bodies(smtp_server, kind="detractor").items():
         part_of_it = any(tickets[f"bill-{i}"] in subject for i in range(5))
         assert (issue in body) == part_of_it, subject
         assert ("Part of an emerging issue" in body) == part_of_it, subject
-    assert sum(issue in b for b in bodies(smtp_server).values()) == 5
+    assert sum(issue in b for b in bodies(smtp_server, kind="detractor").values()) == 5
+    [told] = bodies(smtp_server, kind="emerging").values()  # and the issue itself, once
+    assert issue in told
 
     smtp_server.messages.clear()
     seed(
@@ -462,7 +470,8 @@ def test_an_alert_says_when_the_complaint_is_part_of_an_emerging_issue(clinic, s
     )
     assert clinic("alert", "--as-of", "2025-11-10T09:15", "--digest").exit_code == 0
     [digest] = [m.message.get_body(("plain",)).get_content() for m in smtp_server.messages]
-    assert "6 mentions in the last 7 days" in digest and "Part of the emerging issue above." in digest
+    assert "Billing and insurance at Eastgate: 6 mentions in " in digest
+    assert "Part of the emerging issue above." in digest
 
 
 def test_no_emerging_issue_no_mention(clinic, smtp_server):

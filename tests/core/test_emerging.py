@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from npscli.core.emerging import Emerging, describe, detect_emerging, poisson_sf
+from npscli.core.emerging import Emerging, detect_emerging, poisson_sf
+from npscli.core.emerging import describe_window_flag as describe
 
 THEMES = [
     "wait_time", "scheduling", "billing", "staff", "communication",
@@ -221,3 +222,169 @@ def test_more_responses_alone_are_not_an_emerging_issue():
         window_volume={"Downtown": 20}, baseline_volume={"Downtown": 40},
     )  # fmt: skip
     assert [(e.theme, e.count) for e in spike] == [("billing", 14)]
+
+
+# --------------------------------------------------------------------------------------------------
+# the CUSUM (the detector every command uses)
+# --------------------------------------------------------------------------------------------------
+
+import random  # noqa: E402
+from datetime import date  # noqa: E402
+
+from hypothesis import settings as hsettings  # noqa: E402
+
+from npscli.core.emerging import (  # noqa: E402
+    RISE,
+    DetectorSettings,
+    EmergingIssue,
+    describe_issue,
+    find_issues,
+    scan,
+    threshold,
+)
+
+
+def poisson(rng: random.Random, mu: float) -> int:
+    """Knuth's method (fine for the small means here)."""
+    limit, k, p = math.exp(-mu), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+@pytest.mark.parametrize("mu", [0.08, 0.3, 1.2])
+def test_the_threshold_gives_the_run_length_asked_for(mu):
+    """A raw CUSUM at h = threshold(mu, 200) alarms about once every 200 days with no change."""
+    h = threshold(mu, 200)
+    rng = random.Random(int(mu * 1000))
+    s, alarms, days = 0.0, 0, 300_000
+    up, drift = math.log(RISE), (RISE - 1) * mu
+    for _ in range(days):
+        s = max(0.0, s + poisson(rng, mu) * up - drift)
+        if s >= h:
+            alarms += 1
+            s = 0.0
+    assert days / alarms == pytest.approx(200, rel=0.2)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.floats(0.001, 10), st.floats(30, 1e6), st.floats(1.5, 10))
+def test_a_longer_run_length_needs_a_higher_threshold(mu, arl, factor):
+    assert threshold(mu, arl * factor) >= threshold(mu, arl) > 0
+
+
+def test_a_bigger_budget_means_a_shorter_run_length():
+    assert DetectorSettings(false_alarms_per_site_year=1).run_length_days(10) == pytest.approx(3652.5)
+    assert DetectorSettings(false_alarms_per_site_year=4).run_length_days(10) == pytest.approx(913.125)
+    with pytest.raises(ValueError):
+        DetectorSettings(false_alarms_per_site_year=0)
+    with pytest.raises(ValueError):
+        DetectorSettings(baseline_days=3)
+
+
+def series(seed: int, days: int, share: float, *, per_day: int = 20, rise_from: int | None = None,
+           factor: float = 4.0, growth: float = 0.0):
+    """Daily responses (none at weekends) and mentions of one theme at one site; from ``rise_from`` the
+    theme's share is multiplied by ``factor``; ``growth`` grows the volume linearly (x(1 + growth) at the end)."""
+    rng = random.Random(seed)
+    volume, mentions = [], []
+    for d in range(days):
+        n = 0 if d % 7 in (5, 6) else round(per_day * (1 + growth * d / days))
+        p = share * (factor if rise_from is not None and d >= rise_from else 1.0)
+        volume.append(n)
+        mentions.append(sum(rng.random() < p for _ in range(n)))
+    return mentions, volume
+
+
+def test_a_planted_fourfold_rise_is_flagged_after_it_starts():
+    found = 0
+    for seed in range(20):
+        mentions, volume = series(seed, 220, 0.01, rise_from=160)  # 1 mention a week, then 4
+        flags = scan(mentions, volume, settings=DetectorSettings(), themes=10, start=84)
+        after = [f for f in flags if f.day >= 160]
+        found += bool(after) and after[0].day < 220
+        for f in flags:
+            assert f.statistic >= f.threshold and f.rise_start <= f.day
+    assert found >= 15  # 4x from 1 a week, 60 days to find it: nearly always
+
+
+def test_the_cusum_resets_after_a_flag_and_one_issue_joins_its_flags():
+    mentions, volume = series(7, 200, 0.01, rise_from=100, factor=10.0)  # a blatant, lasting rise
+    settings = DetectorSettings()
+    flags = scan(mentions, volume, settings=settings, themes=10, start=84)
+    late = [f for f in flags if f.day >= 100]
+    assert len(late) >= 3
+    for before, after in zip(late, late[1:], strict=False):
+        assert after.rise_start > before.day  # each excursion starts again from zero after a flag
+    issues = find_issues({("scheduling", "Northside"): mentions}, {"Northside": volume},
+                         first_day=date(2026, 1, 1), themes=10, settings=settings, start=84)  # fmt: skip
+    assert len(issues) == 1
+    issue = issues[0]
+    first = late[0]
+    assert issue.first_flagged == date.fromordinal(date(2026, 1, 1).toordinal() + first.day)
+    assert issue.flags == len(late)  # the flags are less than 28 days apart: one issue
+    assert issue.mentions == sum(mentions[first.rise_start :])
+    assert issue.days == 200 - first.rise_start
+
+
+def test_no_rise_and_a_rising_volume_flag_nothing_much():
+    settings = DetectorSettings(false_alarms_per_site_year=1)
+    site_years = flags = 0
+    for seed in range(30):
+        mentions, volume = series(1000 + seed, 84 + 365, 0.02, growth=2.0)  # the volume triples over the year
+        flags += len(scan(mentions, volume, settings=settings, themes=10, start=84))
+        site_years += 0.1  # one theme of a 10-theme site
+    assert flags / site_years < 2.5  # budget 1 a site-year (estimation noise included)
+
+
+def test_an_old_issue_is_no_longer_listed():
+    mentions, volume = series(3, 200, 0.01, rise_from=100, factor=10.0)
+    mentions = mentions[:140] + [0] * 60  # it stopped 60 days ago
+    volume = volume[:140] + [v for v in volume[140:]]
+    args = dict(first_day=date(2026, 1, 1), themes=10, start=84)
+    assert find_issues({("billing", "Eastgate"): mentions}, {"Eastgate": volume}, recent_days=14, **args) == []
+    assert find_issues({("billing", "Eastgate"): mentions}, {"Eastgate": volume}, recent_days=90, **args)
+
+
+def test_counts_must_be_sane():
+    with pytest.raises(ValueError):
+        scan([1, 2], [3], settings=DetectorSettings(), themes=10)
+    with pytest.raises(ValueError):
+        scan([1, -1], [3, 3], settings=DetectorSettings(), themes=10)
+    with pytest.raises(ValueError):
+        find_issues({("a", "x"): [0, 1]}, {}, first_day=date(2026, 1, 1), themes=10)
+
+
+def test_the_sentence():
+    issue = EmergingIssue(
+        theme="scheduling", group="Northside", first_flagged=date(2026, 11, 12), last_flagged=date(2026, 11, 12),
+        rise_started=date(2026, 11, 6), as_of=date(2026, 11, 14), days=9, mentions=7, expected=1.94,
+        rate_per_week=1.2, baseline_weeks=12.0, flags=1, threshold=5.1, false_alarms_per_site_year=1.0,
+    )  # fmt: skip
+    assert describe_issue(issue) == (
+        "scheduling at Northside: 7 mentions in 9 days, 1.9 expected at the rate of the 12 weeks before; "
+        "first flagged 2026-11-12"
+    )
+    assert describe_issue(issue, label="Scheduling and booking").startswith("Scheduling and booking at Northside:")
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=100, max_size=200),
+    st.lists(st.integers(0, 3), min_size=200, max_size=200),
+    st.sampled_from([1.0, 4.0, 12.0]),
+)
+def test_scan_is_well_formed_and_silence_never_alarms(volume, extra, budget):
+    settings = DetectorSettings(false_alarms_per_site_year=budget)
+    assert scan([0] * len(volume), volume, settings=settings, themes=10) == []  # no mention, no issue
+    mentions = [min(x, n) for x, n in zip(extra, volume, strict=False)]
+    flags = scan(mentions, volume, settings=settings, themes=10)
+    days = [f.day for f in flags]
+    assert days == sorted(set(days))
+    for before, after in zip(flags, flags[1:], strict=False):
+        assert after.rise_start > before.day
+    for f in flags:
+        assert f.rise_start <= f.day and f.statistic >= f.threshold > 0
+        assert mentions[f.day] > 0  # S only rises on a day with a mention

@@ -67,11 +67,13 @@ def alert_command(
     quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Alert the right people of new detractors and escalate overdue tickets, exactly once (made for cron).
+    """Alert the right people of new detractors and emerging issues, escalate overdue tickets, once (for cron).
 
     Recipients come from [[routing.rules]] and [alerts] in npscli.toml; e-mail goes through [smtp] (password
     only from NPSCLI_SMTP_PASSWORD). Without --since, only responses received after alerts.start and within
     alerts.max_age_hours (72) are alerted, so a first run on a long history does not flood anyone.
+    An emerging issue (`npscli themes --emerging`) flagged in that time goes once to the recipients its
+    location's detractors have (no patient contact details; comments masked).
     Failed deliveries stay pending and are retried by the next run. Exit 0: all delivered (or nothing to do);
     6: another run holds the lock; 7: something could not be delivered; 8: configuration.
     """
@@ -143,19 +145,27 @@ def alert_command(
         rows = engine.preview(store, run, since=floor)
         _with_emerging(store, run, s, rows)
         jobs = engine.compose_jobs(rows, run)  # renders everything: a template error shows now, not at 3 am
-        report = engine.report_rows(jobs, run, dry_run=True)
+        issue_jobs = engine.issue_jobs(store, engine.preview_issues(store, run, since=floor), run)
+        report = _same_fields(
+            engine.report_rows(jobs, run, dry_run=True) + engine.issue_report_rows(issue_jobs, dry_run=True)
+        )
         _show(report, fmt, always=True, title=f"{len(report)} alert(s) would be sent")
         return
 
+    from npscli.store import emerging as issue_book
     from npscli.store.alerts import claim, run_lock
 
     with run_lock(store):
         claim(store, engine.plan(store, run, since=floor), now=now)
         rows = engine.pending_deliveries(store, run)
         _with_emerging(store, run, s, rows)
+        issue_book.claim(store, engine.plan_issues(run, since=floor), now=now)
         jobs = engine.compose_jobs(rows, run)
+        issue_jobs = engine.issue_jobs(store, issue_book.pending(store) if use_email else [], run)
         engine.deliver(store, jobs, run, mailer=mailer, how="to the outbox" if outbox else "by email")
+        engine.deliver_issues(store, issue_jobs, mailer=mailer, now=now)
     report = engine.report_rows(jobs, run, outbox=outbox is not None)
+    report = _same_fields(report + engine.issue_report_rows(issue_jobs, outbox=outbox is not None))
     _show(report, fmt, always=False, title=f"{len(report)} alert(s)")
     failed = [r for r in report if r["result"] == "failed"]
     delivered = len(report) - len(failed)
@@ -177,20 +187,31 @@ def alert_command(
 
 
 def _with_emerging(store, run, s, rows: list[dict]) -> None:
-    """Find the emerging issues the detractors' alerts should mention (only when there is something to send).
+    """Find the emerging issues: for the issue alerts (with e-mail recipients) and the note in the
+    detractors' alerts.
 
     A broken theme taxonomy must not hold the alerts back: they go out without it, with a warning."""
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports import alerts as engine
 
-    if not any(r["channel"] == "email" and (r.get("comment") or "").strip() for r in rows):
+    if not run.use_email:
         return
     try:
         run.taxonomy = load_configured_taxonomy(s)
+        run.detector = context.emerging_detector(s)
     except ConfigError as exc:
         warn(f"emerging issues are left out of these alerts: {exc}")
         return
     engine.find_emerging(store, run)
+
+
+def _same_fields(rows: list[dict]) -> list[dict]:
+    """Every row with the same fields (CSV takes its columns from the first): an issue's ``theme`` and
+    ``summary`` are null on the other kinds."""
+    for r in rows:
+        r.setdefault("theme", None)
+        r.setdefault("summary", None)
+    return rows
 
 
 def _show(rows: list[dict], fmt: OutputFormat, *, always: bool, title: str) -> None:

@@ -62,6 +62,7 @@ def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
             "from": o.get("tickets", "default"),
         },
         {"setting": "tickets.sweep_days", "value": s.tickets.sweep_days, "from": o.get("tickets", "default")},
+        _emerging_row(s),
         {
             "setting": "sources",
             "value": ", ".join(s.sources) or "(none)",
@@ -159,11 +160,31 @@ match = "qualtrics_*.csv"
 # phone = "(555) 010-0110"
 # manager = { name = "Downtown Manager", title = "Practice Manager", email = "downtown.manager@clinic.example.org" }
 
+# Emerging issues (`npscli themes --emerging`, the alerts, the weekly report): how many false alarms a
+# site may expect a year, over all its themes; more means earlier warnings (see bench/README.md).
+# [emerging]
+# false_alarms_per_site_year = 1
+
 # Weekly/monthly reports (`npscli report weekly`).
 # [reports]
 # out_dir = "reports"
 # email_to = ["leads@clinic.example.org"]
 """
+
+
+def _emerging_row(s) -> dict:
+    """The false-alarm budget of the emerging-issue detector (a broken value shows as such, not a crash)."""
+    from npscli.core.errors import ConfigError
+
+    try:
+        value: object = context.emerging_detector(s).false_alarms_per_site_year
+    except ConfigError as exc:
+        value = f"invalid: {exc}"
+    return {
+        "setting": "emerging.false_alarms_per_site_year",
+        "value": value,
+        "from": s.origins.get("emerging", "default"),
+    }
 
 
 def starter_text() -> str:

@@ -233,6 +233,7 @@ def run_report(
             ticket_threshold=s.tickets.threshold,
             clinic_name=s.clinic_name,
             taxonomy=taxonomy,
+            emerging=context.emerging_detector(s),
         )
         report = _build(store, opts, now)
         written = write_report(report, chosen, out_dir, user_dir=s.templates_dir)

@@ -11,7 +11,7 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.errors import guarded
 from npscli.cli.options import AsOfOpt, DbOpt, DepartmentOpt, FormatOpt, LocationOpt, SinceOpt, UntilOpt
-from npscli.cli.output import Col, OutputFormat, emit, fmt_num, fmt_p, message
+from npscli.cli.output import Col, OutputFormat, emit, fmt_num, message
 from npscli.core.errors import UsageError
 
 
@@ -29,22 +29,30 @@ def themes_command(
     ] = False,
     examples: Annotated[int, typer.Option("--examples", metavar="N", help="Redacted example comments per theme.")] = 2,
     emerging: Annotated[
-        bool, typer.Option("--emerging", help="Flag themes rising significantly above their baseline.")
+        bool,
+        typer.Option(
+            "--emerging",
+            help="Issues flagged by the day-by-day detector (a CUSUM per theme and site; [emerging] in npscli.toml).",
+        ),
     ] = False,
     window: Annotated[
-        str, typer.Option("--window", metavar="SPAN", help="--emerging: the recent window, e.g. 7d.")
-    ] = "7d",
+        str,
+        typer.Option("--window", metavar="SPAN", help="--emerging: list the issues flagged in the last SPAN."),
+    ] = "14d",
     baseline: Annotated[
-        str, typer.Option("--baseline", metavar="SPAN", help="--emerging: the baseline before it, e.g. 8w.")
-    ] = "8w",
+        str,
+        typer.Option(
+            "--baseline", metavar="SPAN", help="--emerging: the expected rate is that of the SPAN before a rise."
+        ),
+    ] = "12w",
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Comment themes: mentions, share of detractors, NPS with vs without (impact), examples; or --emerging."""
     if ctx.invoked_subcommand is not None:  # `npscli themes evaluate ...`: the subcommand runs instead
         return
-    from npscli.core.periods import parse_duration, parse_window
+    from npscli.core.periods import parse_window
     from npscli.io.taxonomy import load_configured_taxonomy
-    from npscli.reports.themes import describe_issue, emerging_issues, load_comments, theme_rows
+    from npscli.reports.themes import emerging_issues, emerging_rows, load_comments, theme_rows
 
     if by not in (None, "location", "department"):
         raise UsageError(f"cannot split themes by {by!r}", hint="use --by location or --by department")
@@ -56,41 +64,32 @@ def themes_command(
         if since or until:
             raise UsageError(
                 "--since/--until do not apply to --emerging",
-                hint="--emerging compares the last --window (7d) with the --baseline (8w) before it; "
-                "--as-of sets when the window ends",
+                hint="--emerging lists the issues flagged in the last --window (14d), each against the rate of "
+                "the --baseline (12w) before it rose; --as-of sets when it looks",
             )
+        detector = _detector(context.emerging_detector(s), window, baseline)
+        group_by = by or "location"
         issues = emerging_issues(
             store,
             taxonomy,
             now=now,
-            window=parse_duration(window),
-            baseline=parse_duration(baseline),
-            by=by or "location",
+            tz=s.timezone,
+            by=group_by,
             max_score=6 if detractors_only else 8,
             filters=context.group_filters(location, department, store=store),
+            detector=detector,
+            recent_days=_days(window, "--window"),
         )
-        rows = [
-            {
-                by or "location": e.group,
-                "theme": e.theme,
-                "count": e.count,
-                "expected": round(e.expected, 2),
-                "baseline_per_week": round(e.baseline_count / e.baseline_weeks, 2) if e.baseline_weeks else None,
-                "p_value": e.p_value,
-                "p_adjusted": e.p_adjusted,
-                "summary": describe_issue(e, taxonomy),
-            }
-            for e in issues
-        ]
+        rows = emerging_rows(issues, taxonomy, by=group_by)
         cols = [
-            Col(by or "location"),
+            Col(group_by),
             Col("theme"),
-            Col("count", justify="right"),
+            Col("first_flagged", "first flagged"),
+            Col("count", "mentions", justify="right"),
             Col("expected", justify="right"),
-            Col("p_adjusted", "p (Holm)", fmt=fmt_p, justify="right"),
             Col("summary", wrap=True),
         ]
-        emit(rows, fmt, cols, title="emerging issues", empty=f"no emerging issues in the last {window}")
+        emit(rows, fmt, cols, title="emerging issues", empty=f"no emerging issues flagged in the last {window}")
         return
     start, end = parse_window(since or "4w", until, now)
     filters = context.group_filters(location, department, store=store)
@@ -125,6 +124,30 @@ def _scores_without_comment(scores: list[int], comments) -> list[int]:
     remaining = Counter(scores)
     remaining.subtract(Counter(c.score for c in comments))
     return [score for score, n in remaining.items() for _ in range(max(n, 0))]
+
+
+def _days(span: str, option: str) -> int:
+    """A --window/--baseline span in whole days (at least one)."""
+    from npscli.core.periods import parse_duration
+
+    try:
+        days = parse_duration(span).total_seconds() / 86400
+    except UsageError:
+        raise UsageError(f"{option}: cannot read the span {span!r}", hint="e.g. 14d or 2w") from None
+    if days < 1 or days != int(days):
+        raise UsageError(f"{option} {span!r} must be a whole number of days (at least 1)", hint="e.g. 14d or 2w")
+    return int(days)
+
+
+def _detector(detector, window: str, baseline: str):
+    """The configured detector with --baseline applied (a baseline under a week is refused)."""
+    from dataclasses import replace
+
+    days = _days(baseline, "--baseline")
+    if days < 7:
+        raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
+    _days(window, "--window")
+    return replace(detector, baseline_days=days)
 
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;

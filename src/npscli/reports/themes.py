@@ -6,17 +6,21 @@ weekly report share. Example comments are always redacted (names, contacts, birt
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from npscli.core.emerging import Emerging, describe, detect_emerging
+from npscli.core.emerging import DetectorSettings, EmergingIssue, find_issues
+from npscli.core.emerging import describe_issue as sentence
 from npscli.core.redact import redact
 from npscli.core.themes import Taxonomy, theme_impact
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
+
+RECENT_DAYS = 14  # an issue is listed while its last flag is this recent (`themes --emerging --window`)
+WARMUP_DAYS = 56  # the CUSUMs run this long before the recent days, so today's state does not depend on
+# where the run started (a CUSUM at rest is at zero whatever came before)
 
 
 @dataclass
@@ -123,67 +127,134 @@ def emerging_issues(
     taxonomy: Taxonomy,
     *,
     now: datetime,
-    window: timedelta = timedelta(days=7),
-    baseline: timedelta = timedelta(weeks=8),
+    tz: str,
     by: str = "location",
     max_score: int = 8,
-    alpha: float = 0.01,
-    min_count: int = 3,
     filters: dict[str, tuple[str, ...]] | None = None,
-) -> list[Emerging]:
-    """(theme, group) pairs mentioned significantly more in the last ``window`` than in the ``baseline`` before.
+    detector: DetectorSettings | None = None,
+    recent_days: int = RECENT_DAYS,
+) -> list[EmergingIssue]:
+    """The (theme, site) issues flagged by the CUSUM in the last ``recent_days`` days up to ``now``: the one
+    detection `npscli themes --emerging`, the alerts (their note and the emerging-issue alert) and the weekly
+    report share, so they all say the same sentence (:func:`describe_issue`) of the same issue.
 
-    Only comments scored at or below ``max_score`` (detractors and passives by default) are counted, so
-    praise never looks like an issue.
+    Days are the clinic's (``tz``). A site's daily volume is its responses (every score); its mentions are
+    those of comments scored at or below ``max_score`` (detractors and passives by default), so praise never
+    looks like an issue. The CUSUMs start ``WARMUP_DAYS`` (8 weeks) before the recent days, after a baseline.
     """
+    from zoneinfo import ZoneInfo
+
     if by not in ("location", "department"):
         from npscli.core.errors import UsageError
 
         raise UsageError(f"emerging issues are by location or department, not {by!r}")
-    window_start = now - window
-    baseline_start = window_start - baseline
-    window_counts: Counter = Counter()
-    baseline_counts: Counter = Counter()
-    window_volume: Counter = Counter()
-    baseline_volume: Counter = Counter()
-    cut = _utc(window_start)
-    for c, at in _comments_with_times(store, baseline_start, now, max_score, taxonomy, filters or {}):
-        group = getattr(c, by) or "(none)"
-        in_window = at >= cut
-        (window_volume if in_window else baseline_volume)[group] += 1
-        target = window_counts if in_window else baseline_counts
-        for theme in c.themes:
-            target[(theme, group)] += 1
-    return detect_emerging(
-        dict(window_counts),
-        dict(baseline_counts),
-        window_days=window.total_seconds() / 86400,
-        baseline_days=baseline.total_seconds() / 86400,
-        alpha=alpha,
-        min_count=min_count,
-        window_volume=dict(window_volume),
-        baseline_volume=dict(baseline_volume),
+    detector = detector or DetectorSettings()
+    zone = ZoneInfo(tz)
+    today = (now - timedelta(microseconds=1)).astimezone(zone).date()  # a run at midnight: the day just ended
+    monitored = recent_days + WARMUP_DAYS
+    first_day = today - timedelta(days=detector.baseline_days + monitored - 1)
+    start = datetime.combine(first_day, time(0), tzinfo=zone)
+    days = (today - first_day).days + 1
+    volume: dict[str, list[int]] = {}
+    mentions: dict[tuple[str, str], list[int]] = {}
+    for score, text, group, at in _responses_with_times(store, start, now, by, filters or {}):
+        group = group or "(none)"
+        day = (at.replace(tzinfo=UTC).astimezone(zone).date() - first_day).days
+        if not 0 <= day < days:
+            continue
+        volume.setdefault(group, [0] * days)[day] += 1
+        if score <= max_score and text and text.strip():
+            for theme in set(taxonomy.match(text)):
+                mentions.setdefault((theme, group), [0] * days)[day] += 1
+    return find_issues(
+        mentions,
+        volume,
+        first_day=first_day,
+        themes=len(taxonomy.codes),
+        settings=detector,
+        start=detector.baseline_days,
+        recent_days=recent_days,
     )
 
 
-def _comments_with_times(store, start, end, max_score, taxonomy, filters):
-    """Theme-tagged comments scored at or below ``max_score`` in [start, end), with their time."""
+def _responses_with_times(store, start, end, by, filters):
+    """(score, comment, group, submitted_at) of every response in [start, end)."""
     from sqlalchemy import select
 
     from npscli.store.schema import responses as R
 
-    q = select(R.c.score, R.c.comment, R.c.location, R.c.department, R.c.patient_name, R.c.submitted_at).where(
+    q = select(R.c.score, R.c.comment, R.c[by], R.c.submitted_at).where(
         R.c.submitted_at >= _utc(start),
         R.c.submitted_at < _utc(end),
-        R.c.score <= max_score,
         *[R.c[name].in_(values) for name, values in filters.items() if values],
     )
     with store.read() as conn:
-        for score, text, location, department, name, at in conn.execute(q):
-            if text and text.strip():
-                yield Comment(score, text, location, department, name, taxonomy.match(text)), at
+        yield from conn.execute(q)
 
 
-def describe_issue(e: Emerging, taxonomy: Taxonomy) -> str:
-    label = next((t.label for t in taxonomy.themes if t.code == e.theme), None)
-    return describe(e, label=label)
+def emerging_rows(issues: list[EmergingIssue], taxonomy: Taxonomy, *, by: str = "location") -> list[dict[str, Any]]:
+    """The rows of `npscli themes --emerging` (its ``--format json`` contract, see the README)."""
+    return [
+        {
+            by: e.group,
+            "theme": e.theme,
+            "label": _label(e.theme, taxonomy),
+            "first_flagged": e.first_flagged.isoformat(),
+            "rise_started": e.rise_started.isoformat(),
+            "days": e.days,
+            "count": e.mentions,
+            "expected": round(e.expected, 2),
+            "baseline_per_week": round(e.rate_per_week, 2),
+            "baseline_weeks": e.baseline_weeks,
+            "flags": e.flags,
+            "summary": describe_issue(e, taxonomy),
+        }
+        for e in issues
+    ]
+
+
+def _label(code: str, taxonomy: Taxonomy) -> str | None:
+    return next((t.label for t in taxonomy.themes if t.code == code), None)
+
+
+def describe_issue(e: EmergingIssue, taxonomy: Taxonomy) -> str:
+    """The one sentence of an issue, with the taxonomy's label of its theme."""
+    return sentence(e, label=_label(e.theme, taxonomy))
+
+
+def issue_comments(
+    store: Store, taxonomy: Taxonomy, issue: EmergingIssue, *, tz: str, by: str = "location", max_score: int = 8,
+    limit: int = 5,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The latest comments of an issue (its theme, its site, since its rise began), redacted; abusive ones
+    left out. Each: date (the clinic's), score, text. Never a name, address or phone number."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from npscli.store.schema import responses as R
+
+    zone = ZoneInfo(tz)
+    start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
+    q = (
+        select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
+        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
+        .order_by(R.c.submitted_at.desc(), R.c.id.desc())
+    )
+    out: list[dict[str, Any]] = []
+    with store.read() as conn:
+        for score, text, name, at in conn.execute(q):
+            if len(out) >= limit:
+                break
+            if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
+                continue
+            if taxonomy.is_abusive(text):
+                continue
+            out.append(
+                {
+                    "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
+                    "score": score,
+                    "text": redact(text, names=[name] if name else []),
+                }
+            )
+    return out

@@ -122,6 +122,7 @@ class ReportOptions:
     ticket_threshold: int = 6
     clinic_name: str = "our clinic"
     taxonomy: Any = None  # a loaded npscli.core.themes.Taxonomy, or None for "themes unavailable"
+    emerging: Any = None  # npscli.core.emerging.DetectorSettings ([emerging] of npscli.toml); None: defaults
     promoter_min: int = 9
     detractor_max: int = 6
 
@@ -465,13 +466,13 @@ def _comment_sections(
 
 
 def _emerging(store, opts, period, baseline_start, window, matched) -> dict[str, Any]:
-    """(theme, location) pairs — (theme, department) in a one-location report — far above their baseline.
+    """The emerging issues as the report's period ends: (theme, location) — (theme, department) in a
+    one-location report — flagged by the CUSUM in the last 14 days.
 
-    The same detection as `npscli themes --emerging` (npscli.reports.themes.emerging_issues), over the
-    report's period as the window and the weeks before it as the baseline.
+    The same detection and the same sentence as `npscli themes --emerging --as-of <period end>` and the
+    alerts (npscli.reports.themes.emerging_issues and describe_issue), so they never disagree.
     """
-    from npscli.core.emerging import describe
-    from npscli.reports.themes import emerging_issues
+    from npscli.reports.themes import describe_issue, emerging_issues
 
     taxonomy = opts.taxonomy
     group_by = "department" if opts.location else "location"
@@ -479,23 +480,23 @@ def _emerging(store, opts, period, baseline_start, window, matched) -> dict[str,
         store,
         taxonomy,
         now=period.end,
-        window=period.end - period.start,
-        baseline=period.start - baseline_start,
+        tz=opts.timezone,
         by=group_by,
         # Detractors' and passives' comments: praise mentioning a topic must not look like an issue.
         max_score=opts.promoter_min - 1,
         filters={"location": (opts.location,)} if opts.location else None,
+        detector=opts.emerging,
     )
     items = [
         {
             "theme": e.theme,
             "label": taxonomy.theme(e.theme).label,
             "group": e.group,
-            "count": e.count,
+            "count": e.mentions,
             "expected": round(e.expected, 2),
-            "p_value": e.p_value,
-            "p_adjusted": e.p_adjusted,
-            "text": describe(e, label=taxonomy.theme(e.theme).label),
+            "first_flagged": e.first_flagged.isoformat(),
+            "days": e.days,
+            "text": describe_issue(e, taxonomy),
         }
         for e in found
     ]

@@ -48,6 +48,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "indexes for a million responses: covering indexes for score, redundant ones dropped",
         _replace_indexes(schema.responses, schema.RETIRED_RESPONSE_INDEXES),
     ),
+    (5, "emerging-issue alerts (once per issue and recipient)", _create(schema.emerging_alerts)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

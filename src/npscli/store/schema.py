@@ -152,3 +152,24 @@ alert_deliveries = Table(
     UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
     Index("ix_alert_status", "status"),
 )
+
+# One row per (emerging issue, recipient): `npscli alert` tells each recipient of an issue once.
+# An issue is (theme, group_by, group_value, first_flagged); ``summary`` is its sentence when it was claimed.
+emerging_alerts = Table(
+    "emerging_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("theme", String(100), nullable=False),
+    Column("group_by", String(20), nullable=False),  # location | department
+    Column("group_value", String(300), nullable=False),
+    Column("first_flagged", Date, nullable=False),  # the clinic's day
+    Column("recipient", String(300), nullable=False),
+    Column("status", String(20), nullable=False),  # pending | sent
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(500)),
+    Column("summary", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    UniqueConstraint("theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"),
+    Index("ix_emerging_alert_status", "status"),
+)
