@@ -62,13 +62,20 @@ FRAMEWORK_MAP = {
 }
 # Phase-1 subcategory codes -> npscli theme (shared/real-comments/README.md).
 PHASE1_MAP = {
-    "wa": "wait_time", "wb": "wait_time",
-    "ap": "scheduling", "aa": "scheduling",
+    "wa": "wait_time",
+    "wb": "wait_time",
+    "ap": "scheduling",
+    "aa": "scheduling",
     "sa": "staff",
-    "mi": "communication", "ml": "communication", "mm": "communication",
-    "ec": "facility", "ee": "facility", "eq": "facility",
+    "mi": "communication",
+    "ml": "communication",
+    "mm": "communication",
+    "ec": "facility",
+    "ee": "facility",
+    "eq": "facility",
     "ep": "parking",
-    "cp": "clinical", "cm": "clinical",
+    "cp": "clinical",
+    "cm": "clinical",
 }
 THEMES = ("wait_time", "scheduling", "staff", "communication", "facility", "parking", "clinical", "phone")
 
@@ -79,6 +86,7 @@ class Comment:
     group: str
     text: str
     themes: frozenset[str]  # the concerns (empty on a positive comment)
+    topics: frozenset[str]  # the labels whatever the sentiment (praise of the staff is a staff topic)
     polarity: str  # "negative" | "positive" | "mixed" (mixed and unrated comments are not used)
     multi_label: bool
 
@@ -115,7 +123,8 @@ def _framework(rows: list[dict[str, str]], source: str) -> Iterator[Comment]:
         labels = {theme for column, theme in FRAMEWORK_MAP.items() if _number(row.get(column)) == 1}
         polarity = "negative" if sentiment >= 4 else "positive" if sentiment <= 2 else "mixed"
         group = row.get("Respondent ID") or row["Comment ID"].rsplit(" - ", 1)[0]
-        yield Comment(source, group, text, frozenset(labels if polarity == "negative" else ()), polarity, True)
+        concerns = frozenset(labels if polarity == "negative" else ())
+        yield Comment(source, group, text, concerns, frozenset(labels), polarity, True)
 
 
 def _phase1(rows: list[dict[str, str]]) -> Iterator[Comment]:
@@ -127,7 +136,7 @@ def _phase1(rows: list[dict[str, str]]) -> Iterator[Comment]:
         theme = PHASE1_MAP.get(row["code"].strip().lower())
         polarity = "negative" if criticality < 0 else "positive" if criticality > 0 else "mixed"
         themes = frozenset((theme,) if theme and polarity == "negative" else ())
-        yield Comment("p1", text, text, themes, polarity, False)
+        yield Comment("p1", text, text, themes, frozenset((theme,) if theme else ()), polarity, False)
 
 
 def load_comments(mirror: Path = DEFAULT_MIRROR) -> list[Comment]:
