@@ -41,8 +41,9 @@ HELD_BACK = ROOT / "tests" / "data" / "real_comments_heldback.csv"
 SYNTHETIC = ROOT / "tests" / "data" / "comments_labelled.csv"
 MIN_DOCS = 3  # a word or word pair seen in fewer training comments gets no weight
 L2 = float(__import__("os").environ.get("TM_L2", "0.02"))  # penalty on the squared weights (the bias is not penalised)
-SYNTHETIC_WEIGHT = float(os.environ.get("TM_SYN", "2.0"))  # each synthetic dev comment counts as this many real ones
-MIN_WEIGHT = float(os.environ.get("TM_MINW", "0.1"))  # weights smaller than this are dropped from the shipped file
+GATE_RECALL = float(os.environ.get("TM_GATE", "0.97"))
+SYNTHETIC_WEIGHT = float(os.environ.get("TM_SYN", "20"))  # each synthetic dev comment counts as this many real ones
+MIN_WEIGHT = float(os.environ.get("TM_MINW", "0.2"))  # weights smaller than this are dropped from the shipped file
 
 # Spanish (folded) -> the English word whose weight it should share. The training comments are English; these
 # carry the model's word weights over to Spanish comments (the keyword features cover Spanish directly).
@@ -337,6 +338,27 @@ def main(argv: list[str] | None = None) -> int:
     vocab = vocabulary(train_f)
     x_train, x_valid = matrix(train_f, vocab), matrix(valid_f, vocab)
     w_train = np.array([w for _, _, w in train])
+    # The gate: negative (or mixed) comment vs positive one; its threshold lets GATE_RECALL of the
+    # validation part's negative comments through.
+    def negative(rows_comments):
+        return np.array([1.0 if c.polarity != "positive" else 0.0 for c in rows_comments])
+
+    synthetic_gate = [1.0 if labels else 0.0 for _, labels in synthetic_rows()]
+    train_c = [c for c in comments if c.bucket >= 2]
+    gate_y = np.concatenate([negative(train_c), synthetic_gate])
+    assert len(gate_y) == len(train)
+    gw, gb = fit(x_train, gate_y, w_train)
+    gw = np.where(np.abs(gw) >= MIN_WEIGHT, gw, 0.0)
+    gate_scores = x_valid @ gw + gb
+    gate_threshold = float(np.quantile(gate_scores, 1 - GATE_RECALL))
+    gate_open = gate_scores >= gate_threshold
+    valid_pos = [c for c in comments if c.bucket == 1 and c.polarity == "positive"]
+    pos_scores = matrix(featurise([(c.text, None, 1) for c in valid_pos]), vocab) @ gw + gb
+    print(
+        f"gate threshold {gate_threshold:+.2f}: blocks {np.mean(pos_scores < gate_threshold):.2f} of the "
+        "validation positive comments",
+        file=sys.stderr,
+    )
     thresholds = {}
     sums = np.zeros(3)
     msums = np.zeros(3)
@@ -345,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         w, b = fit(x_train, targets(train, code), w_train)
         w = np.where(np.abs(w) >= MIN_WEIGHT, w, 0.0)
         vetoed = np.array(["kw:" + code in features for features in valid_f])
-        scores = np.where(vetoed & (os.environ.get("TM_VETO", "1") == "1"), -np.inf, x_valid @ w + b)
+        scores = np.where(vetoed | ~gate_open, -np.inf, x_valid @ w + b)
         thresholds[code] = best_threshold(scores, targets(valid, code))
         y = targets(valid, code)
         pred = scores >= thresholds[code]
@@ -376,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
         "synonyms": SYNONYMS,
         "person_words": PERSON_WORDS,
     }
+    gate_y = np.concatenate([negative(train_c), synthetic_gate, negative([c for c in comments if c.bucket == 1])])
+    assert len(gate_y) == len(final)
+    gw, gb = fit(x_final, gate_y, w_final)
+    weights = {names[i]: round(float(v), 3) for i, v in enumerate(gw) if abs(v) >= MIN_WEIGHT}
+    model["themes"]["_negative"] = {"bias": round(gb, 3), "threshold": gate_threshold, "weights": weights}
     for code in themes:
         w, b = fit(x_final, targets(final, code), w_final)
         weights = {names[i]: round(float(v), 3) for i, v in enumerate(w) if abs(v) >= MIN_WEIGHT}

@@ -22,6 +22,8 @@ from npscli.core.errors import ConfigError
 from npscli.core.themes import (
     DEFAULT_ROOT_CAUSES,
     Taxonomy,
+    ThemeModel,
+    describe_cue,
     fold,
     fold_with_offsets,
     theme_impact,
@@ -382,6 +384,118 @@ def test_theme_impact_edge_cases():
 # --------------------------------------------------------------------------------------------------
 # Accuracy on the labelled set
 # --------------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------
+# The model trained on real comments (opt-in: load_taxonomy(model=True), `[themes] model = true`)
+# --------------------------------------------------------------------------------------------------
+
+HELD_BACK = ROOT / "tests" / "data" / "real_comments_heldback.csv"
+# Floors just below the figures measured on the held-back real comments (docs/themes-accuracy.md); the
+# issue's target (micro-F1 0.70, every theme 0.50) is NOT reached yet.
+REAL_MICRO_F1_FLOOR = {"all": 0.49, "multi": 0.57}
+REAL_MICRO_F1_KEYWORDS = {"all": 0.35, "multi": 0.44}  # keywords only, measured the same way
+
+
+@pytest.fixture(scope="module")
+def modelled() -> Taxonomy:
+    return load_taxonomy(model=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Driver not very helpful and made me feel uncomfortable", "his attitude towards myself wasn't very nice"],
+)
+def test_model_finds_staff_attitude_in_real_words(modelled, text):
+    assert "staff" in modelled.match(text)
+
+
+@pytest.mark.parametrize("text", ["More competent staff", "employ more staff", "Friendly staff"])
+def test_model_does_not_take_the_word_staff_for_an_attitude_complaint(modelled, text):
+    assert "staff" not in modelled.match(text)
+
+
+def test_model_finds_communication_between_teams(modelled):
+    assert "communication" in modelled.match("Communication between control room and ambulance personnel")
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: 'personnel' still pulls in the staff theme")
+def test_model_communication_between_teams_is_not_staff(modelled):
+    assert "staff" not in modelled.match("Communication between control room and ambulance personnel")
+
+
+@pytest.mark.parametrize(
+    "text", ["The wait was short", "La espera fue corta", "Friendly staff", "Dr. Lee explained everything"]
+)
+def test_model_keeps_the_keywords_verdict_on_praise(modelled, text):
+    assert modelled.match(text) == []
+
+
+def test_explain_model_theme_adds_up_to_its_score(modelled):
+    text = "Driver not very helpful and made me feel uncomfortable"
+    explanations = {e.theme: e for e in modelled.explain(text)}
+    staff = explanations["staff"]
+    assert staff.matched and staff.method == "model" and staff.score >= 0
+    model = modelled.model
+    total = model.bias["staff"] - model.threshold["staff"] + sum(weight for _, weight in staff.cues)
+    assert staff.score == pytest.approx(total)
+    assert "w:driver" in [cue for cue, _ in staff.cues]
+    assert abs(staff.cues[0][1]) == max(abs(w) for _, w in staff.cues)
+    assert describe_cue("w:driver") == 'the word "driver"'
+    everything = modelled.explain(text, every_theme=True)
+    assert [e.theme for e in everything] == list(modelled.codes)
+    assert {e.theme for e in everything if e.matched} == set(modelled.match(text))
+
+
+def test_explain_keyword_theme_lists_the_keywords(taxonomy):
+    (explanation,) = taxonomy.explain("We waited two hours.")
+    assert explanation.theme == "wait_time" and explanation.method == "keywords" and explanation.score is None
+    assert explanation.cues == (("waited", 1.0), ("hours", 1.0))
+    assert taxonomy.explain(None) == []
+
+
+def test_model_only_decides_unchanged_packaged_themes(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "[taxonomy]\nextend = true\n"
+        '[themes.parking]\nlabel = "Parking"\nroot_cause = "facility"\nkeywords = ["car park"]\n'
+        '[themes.food]\nlabel = "Food"\nroot_cause = "other"\nkeywords = ["sandwich*"]\n',
+        encoding="utf-8",
+    )
+    mine = load_taxonomy(path, root_causes=(*DEFAULT_ROOT_CAUSES, "other"), model=True)
+    assert "parking" not in mine.model.codes and "food" not in mine.model.codes
+    assert "staff" in mine.model.codes
+    assert mine.match("The sandwiches were stale") == ["food"]
+    assert "staff" in mine.match("his attitude towards myself wasn't very nice")
+    assert [e.method for e in mine.explain("The car park was full")] == ["keywords"]
+    # a file that does not extend the default is keywords only
+    path.write_text('[themes.food]\nlabel = "Food"\nroot_cause = "billing"\nkeywords = ["sandwich*"]\n')
+    assert load_taxonomy(path, model=True).model is None
+
+
+def _real_micro_f1(taxonomy: Taxonomy, part: str) -> float:
+    with HELD_BACK.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if part == "all" or r["source"] in ("v6", "v5")]
+    tp = fp = fn = 0
+    for row in rows:
+        gold = set(filter(None, row["themes"].split(";")))
+        found = set(taxonomy.match(row["comment"]))
+        tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+@pytest.mark.parametrize("part", ["all", "multi"])
+def test_model_beats_keywords_on_held_back_real_comments(modelled, taxonomy, part):
+    assert len(HELD_BACK.read_text(encoding="utf-8").splitlines()) > 900
+    modelled_f1, keywords_f1 = _real_micro_f1(modelled, part), _real_micro_f1(taxonomy, part)
+    assert modelled_f1 >= REAL_MICRO_F1_FLOOR[part]
+    assert keywords_f1 <= REAL_MICRO_F1_KEYWORDS[part] + 0.01
+    assert modelled_f1 > keywords_f1 + 0.1
+
+
+def test_theme_model_file_errors_name_the_origin():
+    with pytest.raises(ConfigError, match="mine.json"):
+        ThemeModel.from_dict({"themes": {"staff": {"bias": 0}}}, origin="mine.json")
 
 
 def load_labelled() -> list[dict[str, str]]:

@@ -73,6 +73,7 @@ PRAISE_BEFORE = 3
 PRAISE_AFTER = 5
 CUE_NEGATION_WINDOW = 2
 _MEMO_SIZE = 50_000  # distinct comments remembered per taxonomy
+NEGATIVE_GATE = "_negative"  # the model's comment-level "is this a complaint at all" score
 
 # A clause ends at punctuation (a single newline is only a line wrap; a blank line ends it) ...
 _CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\"]|\n\s*\n|\s[-–—]+\s|[–—]")
@@ -237,7 +238,7 @@ class ThemeModel:
 
     def restricted(self, codes: Iterable[str]) -> ThemeModel:
         """The same model deciding only ``codes`` (the packaged themes a clinic's taxonomy kept unchanged)."""
-        keep = [code for code in self.weights if code in set(codes)]
+        keep = [code for code in self.weights if code in set(codes) or code == NEGATIVE_GATE]
         return replace(self, weights={code: self.weights[code] for code in keep})
 
     def margins(self, features: Iterable[str]) -> dict[str, float]:
@@ -467,8 +468,10 @@ class Taxonomy:
         margins = {index: by_code[code] for index, code in model_index.items()}
         # The keywords' verdict on praise and negation stands: a theme whose keywords are there but only
         # praised or negated ("the wait was short", "friendly staff") is not a concern, whatever the score.
+        # The gate: a comment the model reads as praise through and through raises no model theme.
+        negative = by_code.get(NEGATIVE_GATE, 0.0) >= 0
         found = {i for i in keyword_found if i not in model_index} | {
-            i for i, m in margins.items() if m >= 0 and i not in praised
+            i for i, m in margins.items() if negative and m >= 0 and i not in praised
         }
         return _Verdict(tuple(counted), frozenset(found), margins, features)
 

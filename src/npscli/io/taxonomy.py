@@ -22,19 +22,28 @@ MODEL_FILE = "theme_model.json"
 
 
 def load_configured_taxonomy(settings) -> Taxonomy:
-    """The taxonomy of ``[themes] taxonomy = "file.toml"`` in npscli.toml (relative to it), else the default."""
+    """The taxonomy of ``[themes] taxonomy = "file.toml"`` in npscli.toml (relative to it), else the default.
+
+    ``[themes] model = true`` decides the packaged themes with the packaged model (see :func:`load_taxonomy`).
+    """
     section = settings.section("themes")
     path = section.get("taxonomy")
     if path is not None and not isinstance(path, str):
         raise ConfigError(f"{settings.config_path}: `themes.taxonomy` must be a path to a TOML file")
     if path:
         path = relative_to_config(settings.config_path, path)
-    return _cached(path, tuple(settings.tickets.root_causes))
+    model = section.get("model", False)
+    if not isinstance(model, bool):
+        raise ConfigError(
+            f"{settings.config_path}: `themes.model` must be true or false",
+            hint="model = true decides the packaged themes with the model trained on real comments",
+        )
+    return _cached(path, tuple(settings.tickets.root_causes), model)
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str | None, root_causes: tuple[str, ...]) -> Taxonomy:
-    return load_taxonomy(path, root_causes=root_causes)
+def _cached(path: str | None, root_causes: tuple[str, ...], model: bool = False) -> Taxonomy:
+    return load_taxonomy(path, root_causes=root_causes, model=model)
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -84,7 +93,7 @@ def load_taxonomy(
     ``[taxonomy] extend = true`` its themes are added to the default ones (a theme with a default theme's
     code replaces it); otherwise its themes are the whole list.
 
-    The packaged themes are decided by the packaged model (``model=True``; not yet the default), trained on real
+    The packaged themes are decided by the packaged model (``model=True``; opt-in, see below), trained on real
     comments; a theme a file adds or replaces matches by its keywords, and so does every theme of a file
     that does not extend the default or that changes ``[context]`` (the model's features depend on it).
     ``model=False``: keywords only, everywhere.
