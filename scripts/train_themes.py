@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "src"))
 
 import themes_data  # noqa: E402
+from themes_data import THEMES  # noqa: E402
 
 from npscli.core.themes import Taxonomy, ThemeModel  # noqa: E402
 from npscli.io.taxonomy import _default_data  # noqa: E402
@@ -39,11 +40,26 @@ from npscli.io.taxonomy import _default_data  # noqa: E402
 OUT = ROOT / "src" / "npscli" / "data" / "theme_model.json"
 HELD_BACK = ROOT / "tests" / "data" / "real_comments_heldback.csv"
 SYNTHETIC = ROOT / "tests" / "data" / "comments_labelled.csv"
-MIN_DOCS = 3  # a word or word pair seen in fewer training comments gets no weight
-L2 = float(__import__("os").environ.get("TM_L2", "0.02"))  # penalty on the squared weights (the bias is not penalised)
-GATE_RECALL = float(os.environ.get("TM_GATE", "0.97"))
-SYNTHETIC_WEIGHT = float(os.environ.get("TM_SYN", "20"))  # each synthetic dev comment counts as this many real ones
-MIN_WEIGHT = float(os.environ.get("TM_MINW", "0.2"))  # weights smaller than this are dropped from the shipped file
+
+
+UNSUPPORTED_CANDIDATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The training settings (chosen on the validation part, never on the held-back one)."""
+
+    l2: float = 0.02  # penalty on the squared weights (the bias is not penalised), x100 / comments
+    min_docs: int = 3  # a word or word pair seen in fewer training comments gets no weight
+    synthetic_weight: float = 50.0  # each synthetic dev comment counts as this many real ones
+    gate_recall: float = 0.97  # share of the validation negative comments the negativity gate lets through
+    min_weight: float = 0.2  # smaller weights are dropped (from the shipped file and before tuning)
+    tune_on: str = "multi"  # thresholds: best F1 on the multi-label validation comments ("multi") or all
+    unsupported_slack: float = 0.0  # F1 the unsupported margin may cost on validation
+    p1_negative_weight: float = 0.1
+    keywords_with: bool = True  # use KEYWORDS_WITH  # weight of a phase-1 comment as a negative example (its one label
+    # leaves other themes unlabelled, not absent)
+
 
 # Spanish (folded) -> the English word whose weight it should share. The training comments are English; these
 # carry the model's word weights over to Spanish comments (the keyword features cover Spanish directly).
@@ -235,6 +251,67 @@ PERSON_WORDS = [
 ]
 
 
+# Words about someone's manner (stemmed as the features are: "shouted" -> "shout"); pooled into one feature.
+ATTITUDE_WORDS = [
+    "rude",
+    "snippy",
+    "nasty",
+    "unfriendly",
+    "unhelpful",
+    "abrupt",
+    "dismissive",
+    "condescend",
+    "arrogant",
+    "patronis",
+    "patroniz",
+    "idiot",
+    "attitude",
+    "manner",
+    "uncar",
+    "impolite",
+    "disrespectful",
+    "ignorant",
+    "sarcastic",
+    "grumpy",
+    "moody",
+    "horrid",
+    "shout",
+    "argumentative",
+    "aggressive",
+    "bully",
+    "belittl",
+    "humiliat",
+    "annoy",
+    "snapp",
+    "curt",
+    "cold",
+    "unprofessional",
+    "uninterest",
+    "bossy",
+    "offhand",
+    "insensitive",
+    "unkind",
+    "unpleasant",
+    "miserable",
+    "stroppy",
+    "blunt",
+    "lazy",
+    "judgmental",
+    "judgemental",
+    "grosero",
+    "grosera",
+    "maleducado",
+    "maleducada",
+    "antipatico",
+    "antipatica",
+    "despota",
+]
+
+
+# theme -> features with which the theme's own keywords are enough (see ThemeModel.keywords_with).
+KEYWORDS_WITH = {"staff": ["about:person-attitude", "about:person-complaint"]}
+
+
 def synthetic_rows() -> list[tuple[str, frozenset[str]]]:
     with SYNTHETIC.open(encoding="utf-8", newline="") as f:
         return [
@@ -244,85 +321,87 @@ def synthetic_rows() -> list[tuple[str, frozenset[str]]]:
         ]
 
 
-def fit(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+def fit(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
     """Weighted L2 logistic regression by L-BFGS; returns (weights, bias)."""
-    n_features = x.shape[1]
     total = weight.sum()
+    penalty = l2 * 100 / total
 
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = params[:-1], params[-1]
         z = x @ w + b
-        # log(1 + e^z) - y z, computed stably
-        value = np.sum(weight * (np.logaddexp(0, z) - y * z)) / total + L2 * w @ w / (2 * total) * 100
-        p = 1 / (1 + np.exp(-z))
-        g = weight * (p - y) / total
-        grad = np.empty_like(params)
-        grad[:-1] = x.T @ g + L2 * w / total * 100
-        grad[-1] = g.sum()
-        return value, grad
+        value = np.sum(weight * (np.logaddexp(0, z) - y * z)) / total + penalty * (w @ w) / 2
+        g = weight * (1 / (1 + np.exp(-z)) - y) / total
+        return value, np.concatenate([x.T @ g + penalty * w, [g.sum()]])
 
-    result = minimize(loss, np.zeros(n_features + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x[:-1], float(result.x[-1])
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
-    """The score threshold with the best F1 on the validation comments (the middle of the best run)."""
+    """The score threshold with the best F1 (the middle of the best run of candidates)."""
     candidates = np.linspace(-4, 4, 161)
-    f1s = []
-    for t in candidates:
-        pred = scores >= t
-        tp = float(np.sum(pred & (y == 1)))
-        fp = float(np.sum(pred & (y == 0)))
-        fn = float(np.sum(~pred & (y == 1)))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    f1s = np.array(f1s)
+    f1s = np.array([f1(scores >= t, y) for t in candidates])
     best = np.flatnonzero(f1s >= f1s.max() - 1e-9)
     return float(candidates[best[len(best) // 2]])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", type=Path, default=themes_data.DEFAULT_MIRROR, help="pxtextmining git dir")
-    args = parser.parse_args(argv)
+def best_thresholds(scores: np.ndarray, supported: np.ndarray, y: np.ndarray, settings: Settings):
+    """(threshold, unsupported margin) with the best validation F1; within ``settings.unsupported_slack`` of
+    it, the lowest threshold (keyword-backed comments pass easily) and then the largest margin (comments
+    without the theme's keywords need more evidence)."""
+    candidates = np.linspace(-4, 4, 81)
+    results = []
+    for t in candidates:
+        for extra in (0.0, *UNSUPPORTED_CANDIDATES):
+            pred = np.where(supported, scores >= t, scores >= t + extra)
+            results.append((f1(pred, y), t, extra))
+    best = max(r[0] for r in results)
+    good = [r for r in results if r[0] >= best - settings.unsupported_slack - 1e-9]
+    _, t, extra = min(good, key=lambda r: (r[1], -r[2]))
+    return float(t), float(extra)
 
-    comments = themes_data.load_comments(args.mirror)
-    themes = themes_data.THEMES
-    lexicon = Taxonomy.from_dict(_default_data()).with_model(
-        ThemeModel(weights={}, bias={}, threshold={}, synonyms=SYNONYMS, person_words=frozenset(PERSON_WORDS))
-    )
 
-    positives = os.environ.get("TM_POS", "1") == "1"
+def counts(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.array([np.sum(pred & (y == 1)), np.sum(pred & (y == 0)), np.sum(~pred & (y == 1))], dtype=float)
 
-    def usable(c: themes_data.Comment) -> bool:
-        return c.polarity == "negative" or (positives and c.polarity == "positive")
 
-    mode = os.environ.get("TM_MODE", "D")
-    if mode == "A":
-        train = [(c.text, c.themes, 1.0) for c in comments if c.bucket >= 2 and usable(c)]
-    elif mode == "C":
-        train = [(c.text, c.themes if c.polarity != "mixed" else c.topics, 1.0) for c in comments if c.bucket >= 2]
-    else:
-        train = [(c.text, c.topics, 1.0) for c in comments if c.bucket >= 2]
-    train += [(text, labels, SYNTHETIC_WEIGHT) for text, labels in synthetic_rows()]
-    valid = [(c.text, c.themes, 1.0) for c in comments if c.bucket == 1 and c.polarity == "negative"]
-    if mode == "D":
-        valid_all = [(c.text, c.topics, 1.0) for c in comments if c.bucket == 1]
-    else:
-        valid_all = [(c.text, c.themes, 1.0) for c in comments if c.bucket == 1 and usable(c)]
-    print(f"training {len(train)} comments, validation {len(valid)} negative comments", file=sys.stderr)
+def f1(pred: np.ndarray, y: np.ndarray) -> float:
+    tp, fp, fn = counts(pred, y)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
-    def featurise(rows):
-        return [set(lexicon.features(text)) for text, _, _ in rows]
 
-    def vocabulary(feature_sets) -> dict[str, int]:
-        counts: dict[str, int] = {}
+class Featuriser:
+    """Taxonomy.features of each text, and the sparse matrix over a vocabulary."""
+
+    def __init__(self) -> None:
+        self.taxonomy = Taxonomy.from_dict(_default_data()).with_model(
+            ThemeModel(
+                weights={},
+                bias={},
+                threshold={},
+                synonyms=SYNONYMS,
+                person_words=frozenset(PERSON_WORDS),
+                attitude_words=frozenset(ATTITUDE_WORDS),
+            )
+        )
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def __call__(self, text: str) -> frozenset[str]:
+        if text not in self.cache:
+            self.cache[text] = frozenset(self.taxonomy.features(text))
+        return self.cache[text]
+
+    @staticmethod
+    def vocabulary(feature_sets, min_docs: int) -> dict[str, int]:
+        seen: dict[str, int] = {}
         for features in feature_sets:
             for f in features:
-                counts[f] = counts.get(f, 0) + 1
-        keep = sorted(f for f, n in counts.items() if n >= MIN_DOCS or not f.startswith(("w:", "b:")))
+                seen[f] = seen.get(f, 0) + 1
+        keep = sorted(f for f, n in seen.items() if n >= min_docs or not f.startswith(("w:", "b:")))
         return {f: i for i, f in enumerate(keep)}
 
-    def matrix(feature_sets, vocab) -> sparse.csr_matrix:
+    @staticmethod
+    def matrix(feature_sets, vocab: dict[str, int]) -> sparse.csr_matrix:
         rows, cols = [], []
         for i, features in enumerate(feature_sets):
             for f in features:
@@ -331,88 +410,147 @@ def main(argv: list[str] | None = None) -> int:
                     cols.append(vocab[f])
         return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(feature_sets), len(vocab)))
 
-    def targets(rows, code):
-        return np.array([1.0 if code in labels else 0.0 for _, labels, _ in rows])
 
-    train_f, valid_f = featurise(train), featurise(valid)
-    vocab = vocabulary(train_f)
-    x_train, x_valid = matrix(train_f, vocab), matrix(valid_f, vocab)
-    w_train = np.array([w for _, _, w in train])
-    # The gate: negative (or mixed) comment vs positive one; its threshold lets GATE_RECALL of the
-    # validation part's negative comments through.
-    def negative(rows_comments):
-        return np.array([1.0 if c.polarity != "positive" else 0.0 for c in rows_comments])
+@dataclass
+class Part:
+    """Comments as model input: texts, per-theme targets, weights, gate targets, and which are multi-label."""
 
-    synthetic_gate = [1.0 if labels else 0.0 for _, labels in synthetic_rows()]
-    train_c = [c for c in comments if c.bucket >= 2]
-    gate_y = np.concatenate([negative(train_c), synthetic_gate])
-    assert len(gate_y) == len(train)
-    gw, gb = fit(x_train, gate_y, w_train)
-    gw = np.where(np.abs(gw) >= MIN_WEIGHT, gw, 0.0)
-    gate_scores = x_valid @ gw + gb
-    gate_threshold = float(np.quantile(gate_scores, 1 - GATE_RECALL))
+    texts: list[str]
+    topics: list[frozenset[str]]
+    weights: np.ndarray
+    negative: np.ndarray
+    single_label: np.ndarray
+
+    @classmethod
+    def of(cls, comments, synthetic, settings: Settings) -> Part:
+        texts = [c.text for c in comments] + [text for text, _ in synthetic]
+        topics = [c.topics for c in comments] + [labels for _, labels in synthetic]
+        weights = [1.0] * len(comments) + [settings.synthetic_weight] * len(synthetic)
+        negative = [c.polarity != "positive" for c in comments] + [bool(labels) for _, labels in synthetic]
+        single = [not c.multi_label for c in comments] + [False] * len(synthetic)
+        return cls(texts, topics, np.array(weights), np.array(negative, float), np.array(single))
+
+    def targets(self, code: str) -> np.ndarray:
+        return np.array([1.0 if code in labels else 0.0 for labels in self.topics])
+
+    def theme_weights(self, code: str, settings: Settings) -> np.ndarray:
+        y = self.targets(code)
+        return np.where(self.single_label & (y == 0), self.weights * settings.p1_negative_weight, self.weights)
+
+
+def train(comments, settings: Settings, featurise: Featuriser, *, report: bool = True) -> tuple[dict, dict]:
+    """Fit on buckets 2-3 (+ synthetic dev), tune on bucket 1, refit on buckets 1-3; the model and the
+    validation figures."""
+    synthetic = synthetic_rows()
+    fit_part = Part.of([c for c in comments if c.bucket >= 2], synthetic, settings)
+    valid_comments = [c for c in comments if c.bucket == 1 and c.polarity == "negative"]
+    valid_positive = [c for c in comments if c.bucket == 1 and c.polarity == "positive"]
+    final_part = Part.of([c for c in comments if c.bucket >= 1], synthetic, settings)
+
+    fit_f = [featurise(t) for t in fit_part.texts]
+    vocab = Featuriser.vocabulary(fit_f, settings.min_docs)
+    x_fit = Featuriser.matrix(fit_f, vocab)
+    valid_f = [featurise(c.text) for c in valid_comments]
+    x_valid = Featuriser.matrix(valid_f, vocab)
+    x_positive = Featuriser.matrix([featurise(c.text) for c in valid_positive], vocab)
+    multi = np.array([c.multi_label for c in valid_comments])
+
+    def pruned(w):
+        return np.where(np.abs(w) >= settings.min_weight, w, 0.0)
+
+    gw, gb = fit(x_fit, fit_part.negative, fit_part.weights, settings.l2)
+    gate_scores = x_valid @ pruned(gw) + gb
+    gate_threshold = float(np.quantile(gate_scores, 1 - settings.gate_recall))
     gate_open = gate_scores >= gate_threshold
-    valid_pos = [c for c in comments if c.bucket == 1 and c.polarity == "positive"]
-    pos_scores = matrix(featurise([(c.text, None, 1) for c in valid_pos]), vocab) @ gw + gb
-    print(
-        f"gate threshold {gate_threshold:+.2f}: blocks {np.mean(pos_scores < gate_threshold):.2f} of the "
-        "validation positive comments",
-        file=sys.stderr,
-    )
-    thresholds = {}
-    sums = np.zeros(3)
-    msums = np.zeros(3)
-    multi = np.array([c.source != "p1" for c in comments if c.bucket == 1 and c.polarity == "negative"])
-    for code in themes:
-        w, b = fit(x_train, targets(train, code), w_train)
-        w = np.where(np.abs(w) >= MIN_WEIGHT, w, 0.0)
-        vetoed = np.array(["kw:" + code in features for features in valid_f])
-        scores = np.where(vetoed | ~gate_open, -np.inf, x_valid @ w + b)
-        thresholds[code] = best_threshold(scores, targets(valid, code))
-        y = targets(valid, code)
-        pred = scores >= thresholds[code]
-        tp, fp, fn = np.sum(pred & (y == 1)), np.sum(pred & (y == 0)), np.sum(~pred & (y == 1))
-        sums += [tp, fp, fn]
-        msums += [np.sum(pred & (y == 1) & multi), np.sum(pred & (y == 0) & multi), np.sum(~pred & (y == 1) & multi)]
+    figures = {"gate_blocks_positive": float(np.mean(x_positive @ pruned(gw) + gb < gate_threshold))}
+    thresholds, unsupported, per_theme = {}, {}, {}
+    totals = {"all": np.zeros(3), "multi": np.zeros(3)}
+    for code in THEMES:
+        w, b = fit(x_fit, fit_part.targets(code), fit_part.theme_weights(code, settings), settings.l2)
+        vetoed = np.array(["kw:" + code in f for f in valid_f])
+        scores = np.where(vetoed | ~gate_open, -np.inf, x_valid @ pruned(w) + b)
+        y = np.array([1.0 if code in c.themes else 0.0 for c in valid_comments])
+        tune = multi if settings.tune_on == "multi" and y[multi].sum() >= 15 else np.ones_like(multi)
+        supported = np.array(["lex:" + code in f for f in valid_f])
+        thresholds[code], unsupported[code] = best_thresholds(scores[tune], supported[tune], y[tune], settings)
+        pred = np.where(supported, scores >= thresholds[code], scores >= thresholds[code] + unsupported[code])
+        also = KEYWORDS_WITH.get(code, ())
+        if also and settings.keywords_with:
+            pred = pred | np.array([("lex:" + code in f) and not f.isdisjoint(also) for f in valid_f]) & gate_open
+            pred = pred & ~vetoed
+        totals["all"] += counts(pred, y)
+        totals["multi"] += counts(pred[multi], y[multi])
+        per_theme[code] = {
+            "all": f1(pred, y),
+            "multi": f1(pred[multi], y[multi]),
+            "support": int(y.sum()),
+            "support_multi": int(y[multi].sum()),
+            "threshold": thresholds[code],
+            "unsupported": unsupported[code],
+        }
+    for part, (tp, fp, fn) in totals.items():
+        figures[part] = 2 * tp / (2 * tp + fp + fn)
+    figures["themes"] = per_theme
+    if report:
+        for code, got in per_theme.items():
+            print(
+                f"{code:14} threshold {got['threshold']:+.2f} (+{got['unsupported']:.1f})  validation F1 all "
+                f"{got['all']:.2f} (support {got['support']}), multi-label {got['multi']:.2f} ({got['support_multi']})",
+                file=sys.stderr,
+            )
         print(
-            f"{code:14} threshold {thresholds[code]:+.2f}  validation F1 {2 * tp / max(2 * tp + fp + fn, 1):.2f}"
-            f" (support {int(y.sum())})",
+            f"validation micro F1: all {figures['all']:.3f}, multi-label {figures['multi']:.3f}; the gate "
+            f"blocks {figures['gate_blocks_positive']:.2f} of the positive comments",
             file=sys.stderr,
         )
 
-    print(
-        f"validation micro F1 {2 * sums[0] / (2 * sums[0] + sums[1] + sums[2]):.3f}; multi-label part"
-        f" {2 * msums[0] / (2 * msums[0] + msums[1] + msums[2]):.3f}",
-        file=sys.stderr,
-    )
-    final = train + valid_all
-    final_f = train_f + featurise(valid_all)
-    vocab = vocabulary(final_f)
-    x_final = matrix(final_f, vocab)
-    w_final = np.array([w for _, _, w in final])
+    final_f = [featurise(t) for t in final_part.texts]
+    vocab = Featuriser.vocabulary(final_f, settings.min_docs)
+    x_final = Featuriser.matrix(final_f, vocab)
     names = sorted(vocab, key=vocab.get)
+
+    def entry(w, b, threshold, extra=0.0):
+        weights = {names[i]: round(float(v), 3) for i, v in enumerate(w) if abs(v) >= settings.min_weight}
+        return {"bias": round(b, 3), "threshold": threshold, "unsupported": extra, "weights": weights}
+
     model = {
         "about": "npscli theme model: see scripts/train_themes.py and docs/themes-accuracy.md",
         "source": f"github.com/The-Strategy-Unit/pxtextmining@{themes_data.PXTEXTMINING_COMMIT} (MIT)",
-        "themes": {},
+        "settings": {f.name: getattr(settings, f.name) for f in fields(settings)},
+        "themes": {
+            "_negative": entry(*fit(x_final, final_part.negative, final_part.weights, settings.l2), gate_threshold)
+        },
         "synonyms": SYNONYMS,
         "person_words": PERSON_WORDS,
+        "attitude_words": ATTITUDE_WORDS,
     }
-    gate_y = np.concatenate([negative(train_c), synthetic_gate, negative([c for c in comments if c.bucket == 1])])
-    assert len(gate_y) == len(final)
-    gw, gb = fit(x_final, gate_y, w_final)
-    weights = {names[i]: round(float(v), 3) for i, v in enumerate(gw) if abs(v) >= MIN_WEIGHT}
-    model["themes"]["_negative"] = {"bias": round(gb, 3), "threshold": gate_threshold, "weights": weights}
-    for code in themes:
-        w, b = fit(x_final, targets(final, code), w_final)
-        weights = {names[i]: round(float(v), 3) for i, v in enumerate(w) if abs(v) >= MIN_WEIGHT}
-        model["themes"][code] = {"bias": round(b, 3), "threshold": thresholds[code], "weights": weights}
-        print(f"{code:14} {len(weights)} weights", file=sys.stderr)
+    for code in THEMES:
+        w, b = fit(x_final, final_part.targets(code), final_part.theme_weights(code, settings), settings.l2)
+        model["themes"][code] = entry(w, b, thresholds[code], unsupported[code])
+        if settings.keywords_with and code in KEYWORDS_WITH:
+            model["themes"][code]["keywords_with"] = KEYWORDS_WITH[code]
+    return model, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirror", type=Path, default=themes_data.DEFAULT_MIRROR, help="pxtextmining git dir")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a Settings field")
+    parser.add_argument("--dry-run", action="store_true", help="report the validation figures, write nothing")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    for item in args.set:
+        name, _, value = item.partition("=")
+        settings = replace(settings, **{name: type(getattr(settings, name))(value)})
+
+    comments = themes_data.load_comments(args.mirror)
+    model, _ = train(comments, settings, Featuriser())
+    if args.dry_run:
+        return 0
     OUT.write_text(
         json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8"
     )
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KiB)", file=sys.stderr)
-
     with HELD_BACK.open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
         out.writerow(["source", "group", "comment", "themes"])

@@ -38,7 +38,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from npscli.core.errors import ConfigError
@@ -210,12 +210,15 @@ class _Cue:
 class ThemeModel:
     """A linear model per packaged theme, trained offline on real patient comments (``scripts/train_themes.py``).
 
-    A comment's *features* (:meth:`Taxonomy.features`) are its folded words and word pairs, the taxonomy's own
-    keyword verdicts ("lex:staff": the staff keywords count as a concern here; "kw:staff": they are there but
-    praised or negated), whether it has praise, complaint and negation words, and whether a complaint is about
-    a person ("about:person"). A theme's score is its bias plus the weights of the features present, minus its
-    threshold (tuned on a validation split): the theme is found when the score is >= 0. Pure Python, one dict
-    look-up per feature.
+    A comment's *features* (:meth:`Taxonomy.features`) are its folded, crudely stemmed words and word pairs
+    (Spanish words mapped to English ones by ``synonyms``), the taxonomy's own keyword verdicts ("lex:staff":
+    the staff keywords count as a concern here; "kw:staff": they are there but only praised or negated),
+    whether it has praise, complaint and negation words, and whether a complaint or praise is about a person
+    ("about:person-complaint"). A theme's score is its bias plus the weights of the features present, minus
+    its threshold (tuned on a validation split). The theme is found when the score is >= 0 (>= its
+    ``unsupported`` margin when none of its keywords counts), the comment passes the negativity gate (the
+    ``_negative`` entry, the same kind of score) and its keywords are not only praised or negated. Pure
+    Python, one dict look-up per feature.
     """
 
     weights: Mapping[str, Mapping[str, float]]  # theme code -> feature -> weight
@@ -224,6 +227,12 @@ class ThemeModel:
     synonyms: Mapping[str, str]  # folded Spanish word -> the English word the weights know
     person_words: frozenset[str]
     origin: str = "<model>"
+    # The extra score a theme needs when none of its own keywords counts in the comment (0: none).
+    unsupported: Mapping[str, float] = field(default_factory=dict)
+    attitude_words: frozenset[str] = frozenset()  # "rude", "snippy": next to a person, "about:person-attitude"
+    # theme -> features: the theme is also found when its keywords count and one of these features is present
+    # ("the front desk was snippy": staff keywords + "about:person-attitude"), whatever the score.
+    keywords_with: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_feature: dict[str, list[tuple[str, float]]] = {}
@@ -268,6 +277,11 @@ class ThemeModel:
                 synonyms={str(k): str(v) for k, v in data.get("synonyms", {}).items()},
                 person_words=frozenset(str(w) for w in data.get("person_words", ())),
                 origin=origin,
+                unsupported={code: float(t.get("unsupported", 0.0)) for code, t in themes.items()},
+                attitude_words=frozenset(str(w) for w in data.get("attitude_words", ())),
+                keywords_with={
+                    code: frozenset(str(f) for f in t.get("keywords_with", ())) for code, t in themes.items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(
@@ -321,7 +335,10 @@ def describe_cue(feature: str) -> str:
         "lex": f"the {value} keywords, as a concern",
         "kw": f"the {value} keywords, praised or negated",
         "cue": f"{value} words in the comment",
-        "about": "a complaint about a person" if value == "person-complaint" else "praise of a person",
+        "about": {
+            "person-complaint": "a complaint about a person",
+            "person-attitude": "words about someone's attitude",
+        }.get(value, "praise of a person"),
     }.get(kind, feature)
 
 
@@ -419,6 +436,7 @@ class Taxonomy:
     def __post_init__(self) -> None:
         # Comments repeat ("Long wait.", "Great staff!"): each distinct text is analysed once.
         object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_cause_memo", {})  # text -> suggested root cause (import calls it per ticket)
         model_index = {}
         if self.model is not None:
             model_index = {i: t.code for i, t in enumerate(self.themes) if t.code in self.model.weights}
@@ -470,8 +488,17 @@ class Taxonomy:
         # praised or negated ("the wait was short", "friendly staff") is not a concern, whatever the score.
         # The gate: a comment the model reads as praise through and through raises no model theme.
         negative = by_code.get(NEGATIVE_GATE, 0.0) >= 0
+        unsupported, keywords_with = self.model.unsupported, self.model.keywords_with
+        present = set(features)
         found = {i for i in keyword_found if i not in model_index} | {
-            i for i, m in margins.items() if negative and m >= 0 and i not in praised
+            i
+            for i, m in margins.items()
+            if negative
+            and i not in praised
+            and (
+                m >= (0.0 if i in keyword_found else unsupported.get(model_index[i], 0.0))
+                or (i in keyword_found and not present.isdisjoint(keywords_with.get(model_index[i], ())))
+            )
         }
         return _Verdict(tuple(counted), frozenset(found), margins, features)
 
@@ -507,16 +534,20 @@ class Taxonomy:
         model = self.model
         synonyms = model.synonyms if model is not None else {}
         persons = model.person_words if model is not None else frozenset()
+        attitudes = model.attitude_words if model is not None else frozenset()
         words = [folded[a:b] for a, b in zip(analysis.starts, analysis.ends, strict=True)]
         words = [_stem(synonyms.get(word, word)) for word in words]
         clauses = analysis.clauses
         person_clauses = set()
+        attitude_clauses = set()
         for position, word in enumerate(words):
             yield "w:" + word
             if position and clauses[position - 1] == clauses[position]:
                 yield "b:" + words[position - 1] + " " + word
             if word in persons:
                 person_clauses.add(clauses[position])
+            if word in attitudes:
+                attitude_clauses.add(clauses[position])
         for index in sorted({hit.theme for hit in counted}):
             yield "lex:" + self.themes[index].code
         for index in sorted(praised):
@@ -533,6 +564,8 @@ class Taxonomy:
                 yield "cue:" + kind
         if person_clauses & kinds["complaint"]:
             yield "about:person-complaint"
+        if attitude_clauses and (person_clauses & attitude_clauses or not person_clauses):
+            yield "about:person-attitude"
         if person_clauses & kinds["praise"]:
             yield "about:person-praise"
 
@@ -557,7 +590,17 @@ class Taxonomy:
         ties go to the theme mentioned first. With the packaged model: the found theme with the highest model
         score above its threshold (a clinic's own keyword theme counts its clauses as that score).
         """
-        verdict = self._verdict(text)
+        if text is None:
+            return None
+        memo: dict[str, str | None] = self._cause_memo  # type: ignore[attr-defined]
+        if text in memo:
+            return memo[text]
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        cause = memo[text] = self._root_cause(self._verdict(text))
+        return cause
+
+    def _root_cause(self, verdict: _Verdict) -> str | None:
         if not verdict.matched:
             return None
         clauses: dict[int, set[int]] = {}

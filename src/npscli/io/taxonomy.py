@@ -32,7 +32,7 @@ def load_configured_taxonomy(settings) -> Taxonomy:
         raise ConfigError(f"{settings.config_path}: `themes.taxonomy` must be a path to a TOML file")
     if path:
         path = relative_to_config(settings.config_path, path)
-    model = section.get("model", False)
+    model = section.get("model", True)
     if not isinstance(model, bool):
         raise ConfigError(
             f"{settings.config_path}: `themes.model` must be true or false",
@@ -42,7 +42,7 @@ def load_configured_taxonomy(settings) -> Taxonomy:
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str | None, root_causes: tuple[str, ...], model: bool = False) -> Taxonomy:
+def _cached(path: str | None, root_causes: tuple[str, ...], model: bool = True) -> Taxonomy:
     return load_taxonomy(path, root_causes=root_causes, model=model)
 
 
@@ -85,7 +85,7 @@ def packaged_model() -> ThemeModel:
 
 
 def load_taxonomy(
-    path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES, model: bool = False
+    path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES, model: bool = True
 ) -> Taxonomy:
     """The packaged default taxonomy (``path=None``) or the one in the TOML file at ``path``.
 
@@ -93,7 +93,7 @@ def load_taxonomy(
     ``[taxonomy] extend = true`` its themes are added to the default ones (a theme with a default theme's
     code replaces it); otherwise its themes are the whole list.
 
-    The packaged themes are decided by the packaged model (``model=True``; opt-in, see below), trained on real
+    The packaged themes are decided by the packaged model (``model=True``, the default), trained on real
     comments; a theme a file adds or replaces matches by its keywords, and so does every theme of a file
     that does not extend the default or that changes ``[context]`` (the model's features depend on it).
     ``model=False``: keywords only, everywhere.
