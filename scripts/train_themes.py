@@ -56,9 +56,15 @@ class Settings:
     min_weight: float = 0.2  # smaller weights are dropped (from the shipped file and before tuning)
     tune_on: str = "multi"  # thresholds: best F1 on the multi-label validation comments ("multi") or all
     unsupported_slack: float = 0.0  # F1 the unsupported margin may cost on validation
+    # Weight of a phase-1 comment as a negative example (its one label leaves other themes unlabelled).
     p1_negative_weight: float = 0.1
-    keywords_with: bool = True  # use KEYWORDS_WITH  # weight of a phase-1 comment as a negative example (its one label
-    # leaves other themes unlabelled, not absent)
+    keywords_with: bool = True  # use KEYWORDS_WITH
+    nb: float = 0.0  # naive-Bayes feature scaling (0: off; else its smoothing), see fit()
+    # Thresholds: validation F1 plus this times the F1 on the synthetic holdout1 split (a guard against a
+    # model that fires on clinic comments where nobody complained of the theme; holdout2 stays unused).
+    synthetic_guard: float = 0.0
+    gate_nb: float = 0.0  # naive-Bayes scaling for the negativity gate
+    gate_mixed_weight: float = 1.0  # weight of a mixed comment (sentiment 3) as a negative one for the gate
 
 
 # Spanish (folded) -> the English word whose weight it should share. The training comments are English; these
@@ -312,17 +318,29 @@ ATTITUDE_WORDS = [
 KEYWORDS_WITH = {"staff": ["about:person-attitude", "about:person-complaint"]}
 
 
-def synthetic_rows() -> list[tuple[str, frozenset[str]]]:
+def synthetic_rows(split: str = "dev") -> list[tuple[str, frozenset[str]]]:
     with SYNTHETIC.open(encoding="utf-8", newline="") as f:
         return [
             (r["comment"], frozenset(filter(None, r["themes"].split(";"))))
             for r in csv.DictReader(f)
-            if r["split"] == "dev"
+            if r["split"] == split
         ]
 
 
-def fit(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
-    """Weighted L2 logistic regression by L-BFGS; returns (weights, bias)."""
+def fit(
+    x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float, nb: float = 0.0
+) -> tuple[np.ndarray, float]:
+    """Weighted L2 logistic regression by L-BFGS; returns (weights, bias).
+
+    With ``nb`` > 0 the features are first scaled by their naive-Bayes log-count ratio (NB-SVM, Wang &
+    Manning 2012; ``nb`` is the smoothing): the returned weights already include the scaling, so scoring
+    stays one weight per feature."""
+    scale = None
+    if nb > 0:
+        positive = np.asarray(x[y == 1].sum(axis=0)).ravel() + nb
+        negative = np.asarray(x[y == 0].sum(axis=0)).ravel() + nb
+        scale = np.log((positive / positive.sum()) / (negative / negative.sum()))
+        x = x @ sparse.diags(scale)
     total = weight.sum()
     penalty = l2 * 100 / total
 
@@ -334,7 +352,8 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float) -> t
         return value, np.concatenate([x.T @ g + penalty * w, [g.sum()]])
 
     result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    return result.x[:-1], float(result.x[-1])
+    weights = result.x[:-1] if scale is None else result.x[:-1] * scale
+    return weights, float(result.x[-1])
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
@@ -345,16 +364,22 @@ def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float(candidates[best[len(best) // 2]])
 
 
-def best_thresholds(scores: np.ndarray, supported: np.ndarray, y: np.ndarray, settings: Settings):
-    """(threshold, unsupported margin) with the best validation F1; within ``settings.unsupported_slack`` of
-    it, the lowest threshold (keyword-backed comments pass easily) and then the largest margin (comments
-    without the theme's keywords need more evidence)."""
+def best_thresholds(scores, supported, y, guard, settings: Settings):
+    """(threshold, unsupported margin) with the best validation F1 (plus ``settings.synthetic_guard`` times
+    the F1 on the ``guard`` comments: their scores, keyword support and targets); within
+    ``settings.unsupported_slack`` of it, the lowest threshold (keyword-backed comments pass easily) and then
+    the largest margin (comments without the theme's keywords need more evidence)."""
     candidates = np.linspace(-4, 4, 81)
+    guard_scores, guard_supported, guard_y = guard
     results = []
     for t in candidates:
         for extra in (0.0, *UNSUPPORTED_CANDIDATES):
             pred = np.where(supported, scores >= t, scores >= t + extra)
-            results.append((f1(pred, y), t, extra))
+            score = f1(pred, y)
+            if guard_y.any():
+                guard_pred = np.where(guard_supported, guard_scores >= t, guard_scores >= t + extra)
+                score += settings.synthetic_guard * f1(guard_pred, guard_y)
+            results.append((score, t, extra))
     best = max(r[0] for r in results)
     good = [r for r in results if r[0] >= best - settings.unsupported_slack - 1e-9]
     _, t, extra = min(good, key=lambda r: (r[1], -r[2]))
@@ -420,6 +445,7 @@ class Part:
     weights: np.ndarray
     negative: np.ndarray
     single_label: np.ndarray
+    mixed: np.ndarray
 
     @classmethod
     def of(cls, comments, synthetic, settings: Settings) -> Part:
@@ -428,7 +454,11 @@ class Part:
         weights = [1.0] * len(comments) + [settings.synthetic_weight] * len(synthetic)
         negative = [c.polarity != "positive" for c in comments] + [bool(labels) for _, labels in synthetic]
         single = [not c.multi_label for c in comments] + [False] * len(synthetic)
-        return cls(texts, topics, np.array(weights), np.array(negative, float), np.array(single))
+        mixed = [c.polarity == "mixed" for c in comments] + [False] * len(synthetic)
+        return cls(texts, topics, np.array(weights), np.array(negative, float), np.array(single), np.array(mixed))
+
+    def gate_weights(self, settings: Settings) -> np.ndarray:
+        return np.where(self.mixed, self.weights * settings.gate_mixed_weight, self.weights)
 
     def targets(self, code: str) -> np.ndarray:
         return np.array([1.0 if code in labels else 0.0 for labels in self.topics])
@@ -454,11 +484,14 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
     x_valid = Featuriser.matrix(valid_f, vocab)
     x_positive = Featuriser.matrix([featurise(c.text) for c in valid_positive], vocab)
     multi = np.array([c.multi_label for c in valid_comments])
+    guard_rows = synthetic_rows("holdout1")
+    guard_f = [featurise(text) for text, _ in guard_rows]
+    x_guard = Featuriser.matrix(guard_f, vocab)
 
     def pruned(w):
         return np.where(np.abs(w) >= settings.min_weight, w, 0.0)
 
-    gw, gb = fit(x_fit, fit_part.negative, fit_part.weights, settings.l2)
+    gw, gb = fit(x_fit, fit_part.negative, fit_part.gate_weights(settings), settings.l2, settings.gate_nb)
     gate_scores = x_valid @ pruned(gw) + gb
     gate_threshold = float(np.quantile(gate_scores, 1 - settings.gate_recall))
     gate_open = gate_scores >= gate_threshold
@@ -466,13 +499,21 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
     thresholds, unsupported, per_theme = {}, {}, {}
     totals = {"all": np.zeros(3), "multi": np.zeros(3)}
     for code in THEMES:
-        w, b = fit(x_fit, fit_part.targets(code), fit_part.theme_weights(code, settings), settings.l2)
+        w, b = fit(x_fit, fit_part.targets(code), fit_part.theme_weights(code, settings), settings.l2, settings.nb)
         vetoed = np.array(["kw:" + code in f for f in valid_f])
         scores = np.where(vetoed | ~gate_open, -np.inf, x_valid @ pruned(w) + b)
         y = np.array([1.0 if code in c.themes else 0.0 for c in valid_comments])
         tune = multi if settings.tune_on == "multi" and y[multi].sum() >= 15 else np.ones_like(multi)
         supported = np.array(["lex:" + code in f for f in valid_f])
-        thresholds[code], unsupported[code] = best_thresholds(scores[tune], supported[tune], y[tune], settings)
+        guard_y = np.array([1.0 if code in labels else 0.0 for _, labels in guard_rows])
+        guard_vetoed = np.array(["kw:" + code in f for f in guard_f])
+        guard_open = x_guard @ pruned(gw) + gb >= gate_threshold
+        guard = (
+            np.where(guard_vetoed | ~guard_open, -np.inf, x_guard @ pruned(w) + b),
+            np.array(["lex:" + code in f for f in guard_f]),
+            guard_y,
+        )
+        thresholds[code], unsupported[code] = best_thresholds(scores[tune], supported[tune], y[tune], guard, settings)
         pred = np.where(supported, scores >= thresholds[code], scores >= thresholds[code] + unsupported[code])
         also = KEYWORDS_WITH.get(code, ())
         if also and settings.keywords_with:
@@ -518,14 +559,19 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
         "source": f"github.com/The-Strategy-Unit/pxtextmining@{themes_data.PXTEXTMINING_COMMIT} (MIT)",
         "settings": {f.name: getattr(settings, f.name) for f in fields(settings)},
         "themes": {
-            "_negative": entry(*fit(x_final, final_part.negative, final_part.weights, settings.l2), gate_threshold)
+            "_negative": entry(
+                *fit(x_final, final_part.negative, final_part.gate_weights(settings), settings.l2, settings.gate_nb),
+                gate_threshold,
+            )
         },
         "synonyms": SYNONYMS,
         "person_words": PERSON_WORDS,
         "attitude_words": ATTITUDE_WORDS,
     }
     for code in THEMES:
-        w, b = fit(x_final, final_part.targets(code), final_part.theme_weights(code, settings), settings.l2)
+        w, b = fit(
+            x_final, final_part.targets(code), final_part.theme_weights(code, settings), settings.l2, settings.nb
+        )
         model["themes"][code] = entry(w, b, thresholds[code], unsupported[code])
         if settings.keywords_with and code in KEYWORDS_WITH:
             model["themes"][code]["keywords_with"] = KEYWORDS_WITH[code]
