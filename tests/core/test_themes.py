@@ -511,6 +511,21 @@ def test_model_beats_keywords_on_held_back_real_comments(modelled, keywords, par
     assert modelled_f1 > keywords_f1 + 0.1
 
 
+def test_config_themes_model_switches_the_model(tmp_path, monkeypatch):
+    from npscli.config import load_settings
+    from npscli.io.taxonomy import load_configured_taxonomy
+
+    config = tmp_path / "npscli.toml"
+    monkeypatch.setenv("NPSCLI_CONFIG", str(config))
+    config.write_text("[themes]\nmodel = false\n", encoding="utf-8")
+    assert load_configured_taxonomy(load_settings()).model is None
+    config.write_text("[themes]\n", encoding="utf-8")
+    assert load_configured_taxonomy(load_settings()).model is not None
+    config.write_text('[themes]\nmodel = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="themes.model"):
+        load_configured_taxonomy(load_settings())
+
+
 def test_theme_model_file_errors_name_the_origin():
     with pytest.raises(ConfigError, match="mine.json"):
         ThemeModel.from_dict({"themes": {"staff": {"bias": 0}}}, origin="mine.json")
