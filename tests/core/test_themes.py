@@ -22,6 +22,8 @@ from npscli.core.errors import ConfigError
 from npscli.core.themes import (
     DEFAULT_ROOT_CAUSES,
     Taxonomy,
+    ThemeModel,
+    describe_cue,
     fold,
     fold_with_offsets,
     theme_impact,
@@ -52,7 +54,14 @@ ABUSIVE_FLOOR = (0.75, 0.90)
 
 @pytest.fixture(scope="module")
 def taxonomy() -> Taxonomy:
+    """The default: packaged keywords, the packaged themes decided by the model."""
     return load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def keywords() -> Taxonomy:
+    """The packaged taxonomy matched by keywords alone (how a clinic's own themes match)."""
+    return load_taxonomy(model=False)
 
 
 def minimal(**theme_overrides) -> dict:
@@ -174,13 +183,22 @@ def test_match_of_nothing_is_empty(taxonomy, text):
     assert taxonomy.is_abusive(text) is False
 
 
-def test_suggest_root_cause_takes_the_strongest_then_the_first(taxonomy):
+def test_suggest_root_cause_takes_the_strongest_then_the_first(keywords):
     # parking (facility) is mentioned twice, billing once
-    assert taxonomy.suggest_root_cause("My bill was wrong. Parking is awful, the parking lot is full") == "facility"
+    assert keywords.suggest_root_cause("My bill was wrong. Parking is awful, the parking lot is full") == "facility"
     # one mention each: the first mentioned wins
-    assert taxonomy.suggest_root_cause("Nobody answers the phone and the bill was wrong") == "scheduling"
-    assert taxonomy.suggest_root_cause("The bill was wrong and nobody answers the phone") == "billing"
-    assert taxonomy.suggest_root_cause("Way too expensive") == "billing"  # cost -> billing
+    assert keywords.suggest_root_cause("Nobody answers the phone and the bill was wrong") == "scheduling"
+    assert keywords.suggest_root_cause("The bill was wrong and nobody answers the phone") == "billing"
+    assert keywords.suggest_root_cause("Way too expensive") == "billing"  # cost -> billing
+    assert keywords.suggest_root_cause("Great visit!") is None
+
+
+def test_suggest_root_cause_with_the_model_takes_the_highest_score(taxonomy):
+    text = "Waited two hours, and nobody answers the phone"
+    found = {e.theme: e.score for e in taxonomy.explain(text)}
+    assert len(found) >= 2 and all(score is not None for score in found.values())
+    strongest = max(found, key=found.get)
+    assert taxonomy.suggest_root_cause(text) == taxonomy.theme(strongest).root_cause
     assert taxonomy.suggest_root_cause("Great visit!") is None
 
 
@@ -384,6 +402,135 @@ def test_theme_impact_edge_cases():
 # --------------------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------------------
+# The model trained on real comments (the default; keywords only: load_taxonomy(model=False),
+# `[themes] model = false`)
+# --------------------------------------------------------------------------------------------------
+
+HELD_BACK = ROOT / "tests" / "data" / "real_comments_heldback.csv"
+# Floors just below the figures measured on the held-back real comments (docs/themes-accuracy.md); the
+# issue's target (micro-F1 0.70, every theme 0.50) is NOT reached yet.
+REAL_MICRO_F1_FLOOR = {"all": 0.48, "multi": 0.57}
+REAL_MICRO_F1_KEYWORDS = {"all": 0.35, "multi": 0.44}  # keywords only, measured the same way
+
+
+@pytest.fixture(scope="module")
+def modelled() -> Taxonomy:
+    return load_taxonomy(model=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Driver not very helpful and made me feel uncomfortable", "his attitude towards myself wasn't very nice"],
+)
+def test_model_finds_staff_attitude_in_real_words(modelled, text):
+    assert "staff" in modelled.match(text)
+
+
+@pytest.mark.parametrize("text", ["More competent staff", "employ more staff", "Friendly staff"])
+def test_model_does_not_take_the_word_staff_for_an_attitude_complaint(modelled, text):
+    assert "staff" not in modelled.match(text)
+
+
+def test_model_finds_communication_between_teams(modelled):
+    assert "communication" in modelled.match("Communication between control room and ambulance personnel")
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: 'personnel' still pulls in the staff theme")
+def test_model_communication_between_teams_is_not_staff(modelled):
+    assert "staff" not in modelled.match("Communication between control room and ambulance personnel")
+
+
+@pytest.mark.parametrize(
+    "text", ["The wait was short", "La espera fue corta", "Friendly staff", "Dr. Lee explained everything"]
+)
+def test_model_keeps_the_keywords_verdict_on_praise(modelled, text):
+    assert modelled.match(text) == []
+
+
+def test_explain_model_theme_adds_up_to_its_score(modelled):
+    text = "Driver not very helpful and made me feel uncomfortable"
+    explanations = {e.theme: e for e in modelled.explain(text)}
+    staff = explanations["staff"]
+    assert staff.matched and staff.method == "model" and staff.score >= 0
+    model = modelled.model
+    total = model.bias["staff"] - model.threshold["staff"] + sum(weight for _, weight in staff.cues)
+    assert staff.score == pytest.approx(total)
+    assert "w:driver" in [cue for cue, _ in staff.cues]
+    assert abs(staff.cues[0][1]) == max(abs(w) for _, w in staff.cues)
+    assert describe_cue("w:driver") == 'the word "driver"'
+    everything = modelled.explain(text, every_theme=True)
+    assert [e.theme for e in everything] == list(modelled.codes)
+    assert {e.theme for e in everything if e.matched} == set(modelled.match(text))
+
+
+def test_explain_keyword_theme_lists_the_keywords(keywords):
+    taxonomy = keywords
+    (explanation,) = taxonomy.explain("We waited two hours.")
+    assert explanation.theme == "wait_time" and explanation.method == "keywords" and explanation.score is None
+    assert explanation.cues == (("waited", 1.0), ("hours", 1.0))
+    assert taxonomy.explain(None) == []
+
+
+def test_model_only_decides_unchanged_packaged_themes(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "[taxonomy]\nextend = true\n"
+        '[themes.parking]\nlabel = "Parking"\nroot_cause = "facility"\nkeywords = ["car park"]\n'
+        '[themes.food]\nlabel = "Food"\nroot_cause = "other"\nkeywords = ["sandwich*"]\n',
+        encoding="utf-8",
+    )
+    mine = load_taxonomy(path, root_causes=(*DEFAULT_ROOT_CAUSES, "other"), model=True)
+    assert "parking" not in mine.model.codes and "food" not in mine.model.codes
+    assert "staff" in mine.model.codes
+    assert mine.match("The sandwiches were stale") == ["food"]
+    assert "staff" in mine.match("his attitude towards myself wasn't very nice")
+    assert [e.method for e in mine.explain("The car park was full")] == ["keywords"]
+    # a file that does not extend the default is keywords only
+    path.write_text('[themes.food]\nlabel = "Food"\nroot_cause = "billing"\nkeywords = ["sandwich*"]\n')
+    assert load_taxonomy(path, model=True).model is None
+
+
+def _real_micro_f1(taxonomy: Taxonomy, part: str) -> float:
+    with HELD_BACK.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if part == "all" or r["source"] in ("v6", "v5")]
+    tp = fp = fn = 0
+    for row in rows:
+        gold = set(filter(None, row["themes"].split(";")))
+        found = set(taxonomy.match(row["comment"]))
+        tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+@pytest.mark.parametrize("part", ["all", "multi"])
+def test_model_beats_keywords_on_held_back_real_comments(modelled, keywords, part):
+    assert len(HELD_BACK.read_text(encoding="utf-8").splitlines()) > 900
+    modelled_f1, keywords_f1 = _real_micro_f1(modelled, part), _real_micro_f1(keywords, part)
+    assert modelled_f1 >= REAL_MICRO_F1_FLOOR[part]
+    assert keywords_f1 <= REAL_MICRO_F1_KEYWORDS[part] + 0.01
+    assert modelled_f1 > keywords_f1 + 0.1
+
+
+def test_config_themes_model_switches_the_model(tmp_path, monkeypatch):
+    from npscli.config import load_settings
+    from npscli.io.taxonomy import load_configured_taxonomy
+
+    config = tmp_path / "npscli.toml"
+    monkeypatch.setenv("NPSCLI_CONFIG", str(config))
+    config.write_text("[themes]\nmodel = false\n", encoding="utf-8")
+    assert load_configured_taxonomy(load_settings()).model is None
+    config.write_text("[themes]\n", encoding="utf-8")
+    assert load_configured_taxonomy(load_settings()).model is not None
+    config.write_text('[themes]\nmodel = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="themes.model"):
+        load_configured_taxonomy(load_settings())
+
+
+def test_theme_model_file_errors_name_the_origin():
+    with pytest.raises(ConfigError, match="mine.json"):
+        ThemeModel.from_dict({"themes": {"staff": {"bias": 0}}}, origin="mine.json")
+
+
 def load_labelled() -> list[dict[str, str]]:
     with LABELLED.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -449,6 +596,85 @@ def test_accuracy_on_comments_never_used_for_tuning(taxonomy):
     assert micro["recall"] >= HOLDOUT2_MICRO_FLOOR[1]
 
 
+REAL_INTRO = """## Real patient comments (issue 14)
+
+Measured by `.venv/bin/python scripts/eval_themes.py` (and written here by `python -m tests.core.test_themes`)
+on `tests/data/real_comments_heldback.csv`: the negative comments (sentiment 4-5 of 5, or criticality < 0) of
+a fixed held-back quarter of three real NHS data sets from the pxtextmining project
+(github.com/The-Strategy-Unit/pxtextmining, MIT licence, commit ba6c0a2f): `v6` =
+`datasets/v6framework_230831.csv` and `v5` = `datasets/testing/test_data.csv` (multi-label, labelled by NHS
+staff), `p1` = `datasets/phase_1/text_data.csv` (= `shared/real-comments/`, one label per comment, so its
+precision is a lower bound: a second concern in a comment counts as a false positive).
+
+**What was held back, and how.** Every comment whose respondent (v6, v5) or text (p1) hashes into bucket 0
+of 4 (`sha256("npscli-themes-v1|" + group) % 4`, `scripts/themes_data.py`), decided before any training; a
+text held back anywhere is dropped from training. `scripts/train_themes.py` fits on buckets 2-3 plus the
+synthetic `dev` split, tunes each theme's thresholds and the settings on bucket 1 (validation), then refits
+on buckets 1-3; it never sees bucket 0. The settings were compared on validation only; the held-back
+figures were looked at three times (the keyword baseline, a first model, the shipped one).
+
+**Spanish.** No labelled real Spanish patient comments could be found or obtained here (COPOS, a corpus of
+Spanish patient opinions, exists but is not reachable from this workplace), so **there is no real Spanish
+figure**. Spanish rests on the synthetic set below, on the Spanish keywords of `themes.toml` (which are model
+features) and on a Spanish-to-English word map inside the model (`SYNONYMS` in `scripts/train_themes.py`).
+
+**Label map** (pxtextmining framework -> npscli theme): Timeliness of care -> `wait_time`; Appointment
+arrangements, Appointment method -> `scheduling`; Staff manner & personal attributes (v5 also Non-specific
+dissatisfaction with staff) -> `staff`; Staff listening, understanding & involving patients, Information
+directly from staff during care, Being kept informed, clarity & consistency of information, Unspecified
+communication -> `communication`; Cleanliness, tidiness & infection control, Environment & Facilities ->
+`facility`; Parking, Transport to/ from services -> `parking`; Pain management, Supplying & understanding
+medication, Impact of treatment/ care -> `clinical`; Contacting services -> `phone`. Phase-1 codes as in
+`shared/real-comments/README.md` (no phone code there). There are no billing or cost data (NHS care is
+free), so `billing` and `cost` stay keyword themes and any they find counts as a false positive.
+
+**How the default decides** (`npscli.core.themes.ThemeModel`, scored in pure Python; `[themes] model = false`
+for keywords only): a logistic regression per theme over folded, crudely stemmed words and word pairs, the
+taxonomy's keyword verdicts (`lex:<theme>` counted as a concern, `kw:<theme>` only praised or negated),
+praise/complaint/negation cues, and cues about a person ("a complaint about a person", "words about
+someone's attitude"); a comment-level negativity gate (lets 97% of validation negative comments through);
+two thresholds per theme (a lower one when the theme's own keywords count); the staff keywords plus an
+attitude cue are enough for `staff`; a theme whose keywords are only praised or negated is never found.
+`Taxonomy.explain(text)` lists the features and weights behind each theme. A clinic's own themes (and
+themes it replaces) match by keywords.
+
+**The issue's target (micro-F1 >= 0.70, every theme >= 0.50) is not reached.**
+"""
+
+
+def render_real(taxonomy: Taxonomy) -> list[str]:
+    """The held-back real-comment tables (default matcher and keywords only), from scripts/eval_themes.py."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import eval_themes
+
+    rows = eval_themes.read_rows(HELD_BACK)
+    parts = eval_themes.held_back_parts(rows)
+    keywords_only = load_taxonomy(model=False)
+    lines = [REAL_INTRO, "| held-back part | comments | keywords only: P / R / F1 | default (model): P / R / F1 |"]
+    lines.append("| --- | ---: | --- | --- |")
+    for title, part in parts.items():
+        old = eval_themes.evaluate(keywords_only, part)["micro"]
+        new = eval_themes.evaluate(taxonomy, part)["micro"]
+        lines.append(
+            f"| {title} | {len(part)} | {eval_themes.fmt(old['precision'])} / {eval_themes.fmt(old['recall'])} / "
+            f"**{eval_themes.fmt(old['f1'])}** | {eval_themes.fmt(new['precision'])} / "
+            f"{eval_themes.fmt(new['recall'])} / **{eval_themes.fmt(new['f1'])}** |"
+        )
+    for title, part in parts.items():
+        lines += ["", f"Default matcher, {title} ({len(part)} comments):", ""]
+        lines.append(eval_themes.table(eval_themes.evaluate(taxonomy, part)))
+    lines += [
+        "",
+        "Tried on validation and not shipped: naive-Bayes feature scaling raised validation micro-F1 from 0.51 "
+        "to 0.55 (multi-label part 0.62 to 0.64) but dropped synthetic holdout2 precision to 0.74-0.78, below "
+        "its floor (0.85); `scripts/train_themes.py --set nb=0.5 --dry-run` shows it.",
+        "",
+    ]
+    return lines
+
+
 def render_accuracy(taxonomy: Taxonomy) -> str:
     """docs/themes-accuracy.md: the measured table, for the README."""
     rows = load_labelled()
@@ -464,7 +690,8 @@ def render_accuracy(taxonomy: Taxonomy) -> str:
         "Measured by `python -m tests.core.test_themes` on `tests/data/comments_labelled.csv`: "
         f"{overall['comments']} synthetic patient comments "
         f"({sum(r['language'] == 'es' for r in rows)} in Spanish), each labelled with the concerns a person "
-        "would say it raises. A theme counts as found when the packaged taxonomy matches it; praised or "
+        "would say it raises. A theme counts as found when the default matcher (the packaged taxonomy, its "
+        "themes decided by the model trained on real comments) finds it; praised or "
         'negated mentions ("short wait", "sin espera") are not concerns, in the labels as in the matcher.',
         "",
         "| theme | support | precision | recall | F1 |",
@@ -496,10 +723,10 @@ def render_accuracy(taxonomy: Taxonomy) -> str:
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     used_for = {
-        "dev": "read while writing the keyword lists",
+        "dev": "read while writing the keyword lists; training data of the model (each comment weighted 50)",
         "holdout1": "written after the lists were frozen; one round of fixes followed "
         "(before it: precision 0.74, recall 0.59)",
-        "holdout2": "written after those fixes; never used for tuning",
+        "holdout2": "written after those fixes; never used for tuning (nor by the model)",
     }
     for split, note in used_for.items():
         part = evaluate(taxonomy, [r for r in rows if r["split"] == split])
@@ -516,6 +743,7 @@ def render_accuracy(taxonomy: Taxonomy) -> str:
         "re-measure on a sample of its own comments, labelled by hand.",
         "",
     ]
+    lines += render_real(taxonomy)
     return "\n".join(lines)
 
 

@@ -37,8 +37,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from npscli.core.errors import ConfigError
@@ -48,8 +48,11 @@ from npscli.core.tickets import ROOT_CAUSES
 __all__ = [
     "DEFAULT_ROOT_CAUSES",
     "ContextCues",
+    "Explanation",
     "Taxonomy",
     "Theme",
+    "ThemeModel",
+    "describe_cue",
     "fold",
     "fold_with_offsets",
     "theme_impact",
@@ -70,6 +73,7 @@ PRAISE_BEFORE = 3
 PRAISE_AFTER = 5
 CUE_NEGATION_WINDOW = 2
 _MEMO_SIZE = 50_000  # distinct comments remembered per taxonomy
+NEGATIVE_GATE = "_negative"  # the model's comment-level "is this a complaint at all" score
 
 # A clause ends at punctuation (a single newline is only a line wrap; a blank line ends it) ...
 _CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\"]|\n\s*\n|\s[-–—]+\s|[–—]")
@@ -197,6 +201,147 @@ class _Cue:
     kind: str  # "negation" | "praise" | "complaint"
 
 
+# --------------------------------------------------------------------------------------------------
+# The trained model (packaged themes only)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeModel:
+    """A linear model per packaged theme, trained offline on real patient comments (``scripts/train_themes.py``).
+
+    A comment's *features* (:meth:`Taxonomy.features`) are its folded, crudely stemmed words and word pairs
+    (Spanish words mapped to English ones by ``synonyms``), the taxonomy's own keyword verdicts ("lex:staff":
+    the staff keywords count as a concern here; "kw:staff": they are there but only praised or negated),
+    whether it has praise, complaint and negation words, and whether a complaint or praise is about a person
+    ("about:person-complaint"). A theme's score is its bias plus the weights of the features present, minus
+    its threshold (tuned on a validation split). The theme is found when the score is >= 0 (>= its
+    ``unsupported`` margin when none of its keywords counts), the comment passes the negativity gate (the
+    ``_negative`` entry, the same kind of score) and its keywords are not only praised or negated. Pure
+    Python, one dict look-up per feature.
+    """
+
+    weights: Mapping[str, Mapping[str, float]]  # theme code -> feature -> weight
+    bias: Mapping[str, float]
+    threshold: Mapping[str, float]  # in log-odds, subtracted from the score
+    synonyms: Mapping[str, str]  # folded Spanish word -> the English word the weights know
+    person_words: frozenset[str]
+    origin: str = "<model>"
+    # The extra score a theme needs when none of its own keywords counts in the comment (0: none).
+    unsupported: Mapping[str, float] = field(default_factory=dict)
+    attitude_words: frozenset[str] = frozenset()  # "rude", "snippy": next to a person, "about:person-attitude"
+    # theme -> features: the theme is also found when its keywords count and one of these features is present
+    # ("the front desk was snippy": staff keywords + "about:person-attitude"), whatever the score.
+    keywords_with: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_feature: dict[str, list[tuple[str, float]]] = {}
+        for code, weights in self.weights.items():
+            for feature, weight in weights.items():
+                by_feature.setdefault(feature, []).append((code, weight))
+        object.__setattr__(self, "_by_feature", {f: tuple(v) for f, v in by_feature.items()})
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def restricted(self, codes: Iterable[str]) -> ThemeModel:
+        """The same model deciding only ``codes`` (the packaged themes a clinic's taxonomy kept unchanged)."""
+        keep = [code for code in self.weights if code in set(codes) or code == NEGATIVE_GATE]
+        return replace(self, weights={code: self.weights[code] for code in keep})
+
+    def margins(self, features: Iterable[str]) -> dict[str, float]:
+        """Theme code -> score minus threshold (>= 0: found)."""
+        totals = {code: self.bias.get(code, 0.0) - self.threshold.get(code, 0.0) for code in self.weights}
+        by_feature: dict[str, tuple[tuple[str, float], ...]] = self._by_feature  # type: ignore[attr-defined]
+        for feature in features:
+            for code, weight in by_feature.get(feature, ()):
+                totals[code] += weight
+        return totals
+
+    def contributions(self, code: str, features: Iterable[str]) -> list[tuple[str, float]]:
+        """The features present that carry a weight for ``code``, largest effect first."""
+        weights = self.weights.get(code, {})
+        found = [(feature, weights[feature]) for feature in dict.fromkeys(features) if feature in weights]
+        return sorted(found, key=lambda item: -abs(item[1]))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, origin: str = "<model>") -> ThemeModel:
+        """Build from the JSON structure ``scripts/train_themes.py`` writes; ``ConfigError`` if it is malformed."""
+        try:
+            themes = data["themes"]
+            return cls(
+                weights={code: {str(f): float(w) for f, w in t["weights"].items()} for code, t in themes.items()},
+                bias={code: float(t["bias"]) for code, t in themes.items()},
+                threshold={code: float(t["threshold"]) for code, t in themes.items()},
+                synonyms={str(k): str(v) for k, v in data.get("synonyms", {}).items()},
+                person_words=frozenset(str(w) for w in data.get("person_words", ())),
+                origin=origin,
+                unsupported={code: float(t.get("unsupported", 0.0)) for code, t in themes.items()},
+                attitude_words=frozenset(str(w) for w in data.get("attitude_words", ())),
+                keywords_with={
+                    code: frozenset(str(f) for f in t.get("keywords_with", ())) for code, t in themes.items()
+                },
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"{origin}: not a theme model file ({exc})", hint="re-run scripts/train_themes.py"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a comment got (or did not get) one theme.
+
+    ``method`` is "model" (a packaged theme: ``score`` is the model's score minus the theme's threshold, and
+    ``cues`` the features present with their weights, largest effect first) or "keywords" (a clinic's own
+    theme: ``score`` is None and ``cues`` the keyword matches that counted, each with weight 1.0).
+    """
+
+    theme: str
+    matched: bool
+    method: str
+    score: float | None
+    cues: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    hits: tuple[_Hit, ...]  # the keyword mentions that count, in text order
+    matched: frozenset[int]  # theme indexes found
+    margins: Mapping[int, float]  # model themes only: score minus threshold
+    features: tuple[str, ...]  # empty unless there is a model
+
+
+_EMPTY_VERDICT = _Verdict((), frozenset(), {}, ())
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    """A crude English stem for the model's word features: "waiting", "waited", "waits" -> "wait"."""
+    if len(word) > 4 and "'" not in word:
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+    return word
+
+
+def describe_cue(feature: str) -> str:
+    """A model feature in words: "w:rude" -> 'the word "rude"', "lex:staff" -> 'the staff keywords (a concern)'."""
+    kind, _, value = feature.partition(":")
+    return {
+        "w": f'the word "{value}"',
+        "b": f'the words "{value}"',
+        "lex": f"the {value} keywords, as a concern",
+        "kw": f"the {value} keywords, praised or negated",
+        "cue": f"{value} words in the comment",
+        "about": {
+            "person-complaint": "a complaint about a person",
+            "person-attitude": "words about someone's attitude",
+        }.get(value, "praise of a person"),
+    }.get(kind, feature)
+
+
 class _Analysis:
     """One folded comment split into words, clauses and context cues (indexed by word position)."""
 
@@ -286,10 +431,16 @@ class Taxonomy:
     themes: tuple[Theme, ...]
     abusive: re.Pattern[str] | None
     cues: ContextCues
+    model: ThemeModel | None = None  # decides the themes it knows; the others match by keywords
 
     def __post_init__(self) -> None:
         # Comments repeat ("Long wait.", "Great staff!"): each distinct text is analysed once.
         object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_cause_memo", {})  # text -> suggested root cause (import calls it per ticket)
+        model_index = {}
+        if self.model is not None:
+            model_index = {i: t.code for i, t in enumerate(self.themes) if t.code in self.model.weights}
+        object.__setattr__(self, "_model_index", model_index)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -301,24 +452,60 @@ class Taxonomy:
                 return t
         raise KeyError(code)
 
+    def with_model(self, model: ThemeModel | None) -> Taxonomy:
+        """The same taxonomy, its themes that ``model`` knows decided by it (None: keywords only)."""
+        return replace(self, model=model)
+
     # -- matching ----------------------------------------------------------------------------------
 
-    def _hits(self, text: str | None) -> tuple[_Hit, ...]:
-        """The theme mentions that count, in text order (memoised per distinct text)."""
+    def _verdict(self, text: str | None) -> _Verdict:
+        """Hits, themes found and model margins for ``text`` (memoised per distinct text)."""
         if text is None or not text.strip():
-            return ()
-        memo: dict[str, tuple[_Hit, ...]] = self._memo  # type: ignore[attr-defined]
-        hits = memo.get(text)
-        if hits is None:
+            return _EMPTY_VERDICT
+        memo: dict[str, _Verdict] = self._memo  # type: ignore[attr-defined]
+        verdict = memo.get(text)
+        if verdict is None:
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
-            hits = memo[text] = tuple(self._analyse(text))
-        return hits
+            verdict = memo[text] = self._decide(text)
+        return verdict
 
-    def _analyse(self, text: str) -> list[_Hit]:
+    def _hits(self, text: str | None) -> tuple[_Hit, ...]:
+        return self._verdict(text).hits
+
+    def _decide(self, text: str) -> _Verdict:
         folded = fold(text)
         analysis = _Analysis(folded, self.cues)
+        counted, praised = self._analyse(folded, analysis)
+        keyword_found = {hit.theme for hit in counted}
+        model_index: dict[int, str] = self._model_index  # type: ignore[attr-defined]
+        if self.model is None or not model_index:
+            return _Verdict(tuple(counted), frozenset(keyword_found), {}, ())
+        features = tuple(self._features(folded, analysis, counted, praised))
+        by_code = self.model.margins(features)
+        margins = {index: by_code[code] for index, code in model_index.items()}
+        # The keywords' verdict on praise and negation stands: a theme whose keywords are there but only
+        # praised or negated ("the wait was short", "friendly staff") is not a concern, whatever the score.
+        # The gate: a comment the model reads as praise through and through raises no model theme.
+        negative = by_code.get(NEGATIVE_GATE, 0.0) >= 0
+        unsupported, keywords_with = self.model.unsupported, self.model.keywords_with
+        present = set(features)
+        found = {i for i in keyword_found if i not in model_index} | {
+            i
+            for i, m in margins.items()
+            if negative
+            and i not in praised
+            and (
+                m >= (0.0 if i in keyword_found else unsupported.get(model_index[i], 0.0))
+                or (i in keyword_found and not present.isdisjoint(keywords_with.get(model_index[i], ())))
+            )
+        }
+        return _Verdict(tuple(counted), frozenset(found), margins, features)
+
+    def _analyse(self, folded: str, analysis: _Analysis) -> tuple[list[_Hit], set[int]]:
+        """The keyword hits that count as a concern, and the themes mentioned only with praise or negation."""
         counted: list[_Hit] = []
+        praised: set[int] = set()
         for index, theme in enumerate(self.themes):
             excluded = [m.span() for m in theme.exclude.finditer(folded)] if theme.exclude else []
             hits = [
@@ -330,29 +517,126 @@ class Taxonomy:
             ]
             for hit in _merge_adjacent(hits, folded):
                 span = analysis.token_span(hit.start, hit.end)
-                if span is not None and any(_counts(analysis.polarity(*span, kind), kind) for kind in hit.kinds):
+                if span is None:
+                    continue
+                polarities = [analysis.polarity(*span, kind) for kind in hit.kinds]
+                if any(_counts(polarity, kind) for polarity, kind in zip(polarities, hit.kinds, strict=True)):
                     counted.append(replace(hit, clause=analysis.clauses[span[0]]))
+                elif all(polarity > 0 for polarity in polarities):
+                    praised.add(index)
         counted.sort(key=lambda h: h.start)
-        return counted
+        return counted, praised - {hit.theme for hit in counted}
+
+    def _features(
+        self, folded: str, analysis: _Analysis, counted: list[_Hit], praised: set[int]
+    ) -> Iterator[str]:
+        """The model's features of one comment (see :class:`ThemeModel`)."""
+        model = self.model
+        synonyms = model.synonyms if model is not None else {}
+        persons = model.person_words if model is not None else frozenset()
+        attitudes = model.attitude_words if model is not None else frozenset()
+        words = [folded[a:b] for a, b in zip(analysis.starts, analysis.ends, strict=True)]
+        words = [_stem(synonyms.get(word, word)) for word in words]
+        clauses = analysis.clauses
+        person_clauses = set()
+        attitude_clauses = set()
+        for position, word in enumerate(words):
+            yield "w:" + word
+            if position and clauses[position - 1] == clauses[position]:
+                yield "b:" + words[position - 1] + " " + word
+            if word in persons:
+                person_clauses.add(clauses[position])
+            if word in attitudes:
+                attitude_clauses.add(clauses[position])
+        for index in sorted({hit.theme for hit in counted}):
+            yield "lex:" + self.themes[index].code
+        for index in sorted(praised):
+            yield "kw:" + self.themes[index].code
+        kinds: dict[str, set[int]] = {"praise": set(), "complaint": set(), "negation": set()}
+        for cues in analysis.ending_at.values():
+            for cue in cues:
+                kind = cue.kind
+                if kind != "negation" and analysis._negated(cue):
+                    kind = "complaint" if kind == "praise" else "praise"
+                kinds[kind].add(clauses[cue.first])
+        for kind, where in kinds.items():
+            if where:
+                yield "cue:" + kind
+        if person_clauses & kinds["complaint"]:
+            yield "about:person-complaint"
+        if attitude_clauses and (person_clauses & attitude_clauses or not person_clauses):
+            yield "about:person-attitude"
+        if person_clauses & kinds["praise"]:
+            yield "about:person-praise"
+
+    def features(self, text: str | None) -> list[str]:
+        """The model's features of ``text`` (what ``scripts/train_themes.py`` trains on)."""
+        if text is None or not text.strip():
+            return []
+        folded = fold(text)
+        analysis = _Analysis(folded, self.cues)
+        counted, praised = self._analyse(folded, analysis)
+        return list(self._features(folded, analysis, counted, praised))
 
     def match(self, text: str | None) -> list[str]:
         """The codes of the themes ``text`` raises as a concern, in taxonomy order; ``[]`` for None or blank."""
-        found = {hit.theme for hit in self._hits(text)}
+        found = self._verdict(text).matched
         return [t.code for i, t in enumerate(self.themes) if i in found]
 
     def suggest_root_cause(self, text: str | None) -> str | None:
         """The root cause of the strongest theme in ``text``, or None.
 
-        Strongest: mentioned in the most clauses ("nobody answers the phone" is one mention); ties go to
-        the theme mentioned first.
+        Keywords only: the theme mentioned in the most clauses ("nobody answers the phone" is one mention);
+        ties go to the theme mentioned first. With the packaged model: the found theme with the highest model
+        score above its threshold (a clinic's own keyword theme counts its clauses as that score).
         """
-        clauses: dict[int, set[int]] = {}
-        for hit in self._hits(text):  # text order, so dict order is "first mentioned"
-            clauses.setdefault(hit.theme, set()).add(hit.clause)
-        if not clauses:
+        if text is None:
             return None
-        strongest = max(clauses, key=lambda index: len(clauses[index]))  # max keeps the first of equals
+        memo: dict[str, str | None] = self._cause_memo  # type: ignore[attr-defined]
+        if text in memo:
+            return memo[text]
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        cause = memo[text] = self._root_cause(self._verdict(text))
+        return cause
+
+    def _root_cause(self, verdict: _Verdict) -> str | None:
+        if not verdict.matched:
+            return None
+        clauses: dict[int, set[int]] = {}
+        for hit in verdict.hits:  # text order, so dict order is "first mentioned"
+            clauses.setdefault(hit.theme, set()).add(hit.clause)
+        order = [i for i in clauses if i in verdict.matched]
+        order += sorted(i for i in verdict.matched if i not in clauses)
+
+        def strength(index: int) -> float:
+            return verdict.margins[index] if index in verdict.margins else len(clauses.get(index, ()))
+
+        strongest = max(order, key=strength)  # max keeps the first of equals
         return self.themes[strongest].root_cause
+
+    def explain(self, text: str | None, *, every_theme: bool = False) -> list[Explanation]:
+        """Why ``text`` got each theme it got (with ``every_theme``, also why it did not get the others).
+
+        In taxonomy order. A model theme lists the features present with their weights (words "rude",
+        word pairs "long wait", keyword verdicts "lex:staff", cue features); a keyword theme lists the
+        keywords that counted. Readable with :func:`describe_cue`.
+        """
+        verdict = self._verdict(text)
+        folded = fold(text) if text else ""
+        out = []
+        for index, theme in enumerate(self.themes):
+            matched = index in verdict.matched
+            if not (matched or every_theme):
+                continue
+            if index in verdict.margins and self.model is not None:
+                cues = tuple(self.model.contributions(theme.code, verdict.features))
+                out.append(Explanation(theme.code, matched, "model", verdict.margins[index], cues))
+            else:
+                words = [folded[h.start : h.end] for h in verdict.hits if h.theme == index]
+                cues = tuple((word, 1.0) for word in dict.fromkeys(words))
+                out.append(Explanation(theme.code, matched, "keywords", None, cues))
+        return out
 
     def is_abusive(self, text: str | None) -> bool:
         """True when ``text`` contains profanity or an insult from the list: do not answer it publicly."""

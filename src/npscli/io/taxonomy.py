@@ -5,6 +5,7 @@ The matching itself is pure and lives in ``npscli.core.themes``; this module doe
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -15,23 +16,34 @@ from typing import Any
 
 from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError
-from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, _check_keys
+from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, ThemeModel, _check_keys
+
+MODEL_FILE = "theme_model.json"
 
 
 def load_configured_taxonomy(settings) -> Taxonomy:
-    """The taxonomy of ``[themes] taxonomy = "file.toml"`` in npscli.toml (relative to it), else the default."""
+    """The taxonomy of ``[themes] taxonomy = "file.toml"`` in npscli.toml (relative to it), else the default.
+
+    ``[themes] model = true`` decides the packaged themes with the packaged model (see :func:`load_taxonomy`).
+    """
     section = settings.section("themes")
     path = section.get("taxonomy")
     if path is not None and not isinstance(path, str):
         raise ConfigError(f"{settings.config_path}: `themes.taxonomy` must be a path to a TOML file")
     if path:
         path = relative_to_config(settings.config_path, path)
-    return _cached(path, tuple(settings.tickets.root_causes))
+    model = section.get("model", True)
+    if not isinstance(model, bool):
+        raise ConfigError(
+            f"{settings.config_path}: `themes.model` must be true or false",
+            hint="model = true decides the packaged themes with the model trained on real comments",
+        )
+    return _cached(path, tuple(settings.tickets.root_causes), model)
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str | None, root_causes: tuple[str, ...]) -> Taxonomy:
-    return load_taxonomy(path, root_causes=root_causes)
+def _cached(path: str | None, root_causes: tuple[str, ...], model: bool = True) -> Taxonomy:
+    return load_taxonomy(path, root_causes=root_causes, model=model)
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -65,16 +77,31 @@ def _default_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def load_taxonomy(path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES) -> Taxonomy:
+@lru_cache(maxsize=1)
+def packaged_model() -> ThemeModel:
+    """The theme model shipped with npscli (``npscli/data/theme_model.json``, from ``scripts/train_themes.py``)."""
+    text = resources.files("npscli.data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return ThemeModel.from_dict(json.loads(text), origin=f"npscli/data/{MODEL_FILE}")
+
+
+def load_taxonomy(
+    path: str | Path | None = None, *, root_causes: Iterable[str] = DEFAULT_ROOT_CAUSES, model: bool = True
+) -> Taxonomy:
     """The packaged default taxonomy (``path=None``) or the one in the TOML file at ``path``.
 
     A file may leave out ``[abusive]`` or ``[context]``; the packaged ones are used then. With
     ``[taxonomy] extend = true`` its themes are added to the default ones (a theme with a default theme's
     code replaces it); otherwise its themes are the whole list.
+
+    The packaged themes are decided by the packaged model (``model=True``, the default), trained on real
+    comments; a theme a file adds or replaces matches by its keywords, and so does every theme of a file
+    that does not extend the default or that changes ``[context]`` (the model's features depend on it).
+    ``model=False``: keywords only, everywhere.
     """
     default = _default_data()
     if path is None:
-        return Taxonomy.from_dict(default, origin="npscli/data/themes.toml", root_causes=root_causes)
+        taxonomy = Taxonomy.from_dict(default, origin="npscli/data/themes.toml", root_causes=root_causes)
+        return taxonomy.with_model(packaged_model()) if model else taxonomy
     path = Path(path)
     data = _read_toml(path)
     options = _check_keys(data.get("taxonomy", {}), ("extend",), f"{path}: taxonomy")
@@ -91,4 +118,8 @@ def load_taxonomy(path: str | Path | None = None, *, root_causes: Iterable[str] 
             raise ConfigError(f"{path}: themes must be a table of [themes.<code>] tables")
         themes.update(own)
         merged["themes"] = themes
-    return Taxonomy.from_dict(merged, origin=str(path), root_causes=root_causes)
+    taxonomy = Taxonomy.from_dict(merged, origin=str(path), root_causes=root_causes)
+    if not (model and extend and merged["context"] == default["context"]):
+        return taxonomy
+    unchanged = [code for code, table in merged["themes"].items() if default["themes"].get(code) == table]
+    return taxonomy.with_model(packaged_model().restricted(unchanged))

@@ -1,0 +1,114 @@
+"""Measure the packaged theme matcher on the held-back real comments and on the synthetic labelled set.
+
+    .venv/bin/python scripts/eval_themes.py            # Markdown tables on stdout
+    .venv/bin/python scripts/eval_themes.py --misses 20 # and the first misses per theme on stderr
+
+Held-back real comments: ``tests/data/real_comments_heldback.csv`` (written by ``scripts/train_themes.py``;
+what was held back and how: ``scripts/themes_data.py`` and docs/themes-accuracy.md). The matcher never saw them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_BACK = ROOT / "tests" / "data" / "real_comments_heldback.csv"
+SYNTHETIC = ROOT / "tests" / "data" / "comments_labelled.csv"
+REAL_THEMES = ("wait_time", "scheduling", "staff", "communication", "facility", "parking", "clinical", "phone")
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def score(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else math.nan
+    recall = tp / (tp + fn) if tp + fn else math.nan
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"support": tp + fn, "predicted": tp + fp, "precision": precision, "recall": recall, "f1": f1}
+
+
+def evaluate(taxonomy, rows: list[dict[str, str]], text: str = "comment", themes: str = "themes") -> dict:
+    """Per-theme and micro scores; every theme the matcher found counts, labelled or not (billing on NHS data
+    is a false positive like any other)."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    misses: dict[str, list[tuple[str, str, list[str]]]] = {}
+    for row in rows:
+        gold = set(filter(None, row[themes].split(";")))
+        found = set(taxonomy.match(row[text]))
+        tp.update(gold & found)
+        fp.update(found - gold)
+        fn.update(gold - found)
+        for code in gold ^ found:
+            misses.setdefault(code, []).append(("FN" if code in gold else "FP", row[text], sorted(found)))
+    codes = sorted(set(tp) | set(fp) | set(fn), key=lambda c: (taxonomy.codes.index(c), c))
+    per_theme = {code: score(tp[code], fp[code], fn[code]) for code in codes}
+    micro = score(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return {"themes": per_theme, "micro": micro, "comments": len(rows), "misses": misses}
+
+
+def fmt(value: float) -> str:
+    return "–" if isinstance(value, float) and math.isnan(value) else f"{value:.2f}"
+
+
+def table(result: dict) -> str:
+    lines = ["| theme | support | found | precision | recall | F1 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for code, got in result["themes"].items():
+        lines.append(
+            f"| `{code}` | {got['support']} | {got['predicted']} | {fmt(got['precision'])} | "
+            f"{fmt(got['recall'])} | {fmt(got['f1'])} |"
+        )
+    m = result["micro"]
+    lines.append(
+        f"| **micro** | {m['support']} | {m['predicted']} | {fmt(m['precision'])} | {fmt(m['recall'])} | "
+        f"**{fmt(m['f1'])}** |"
+    )
+    return "\n".join(lines)
+
+
+def held_back_parts(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    return {
+        "all held-back negative comments": rows,
+        "multi-label part (v6 + v5)": [r for r in rows if r["source"] in ("v6", "v5")],
+        "single-label part (phase 1)": [r for r in rows if r["source"] == "p1"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", type=int, default=0, help="print this many misses per theme to stderr")
+    args = parser.parse_args(argv)
+
+    from npscli.io.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    out = []
+    real = read_rows(HELD_BACK)
+    for title, rows in held_back_parts(real).items():
+        result = evaluate(taxonomy, rows)
+        out.append(f"### Real, {title}: {result['comments']} comments\n\n{table(result)}\n")
+        if args.misses and title.startswith("all"):
+            for code, items in result["misses"].items():
+                for kind, text, found in items[: args.misses]:
+                    print(f"{code}\t{kind}\t{found}\t{text[:200]!r}", file=sys.stderr)
+    synthetic = read_rows(SYNTHETIC)
+    for language in ("en", "es"):
+        for split in ("dev", "holdout1", "holdout2"):
+            rows = [r for r in synthetic if r["language"] == language and r["split"] == split]
+            m = evaluate(taxonomy, rows)["micro"]
+            out.append(
+                f"- synthetic `{language}` {split}: {len(rows)} comments, {m['support']} labels, "
+                f"precision {fmt(m['precision'])}, recall {fmt(m['recall'])}, F1 {fmt(m['f1'])}"
+            )
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
