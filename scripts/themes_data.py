@@ -54,7 +54,6 @@ FRAMEWORK_MAP = {
     "Cleanliness, tidiness & infection control": "facility",
     "Environment & Facilities": "facility",
     "Parking": "parking",
-    "Transport to/ from services": "parking",
     "Pain management": "clinical",
     "Supplying & understanding medication": "clinical",
     "Impact of treatment/ care": "clinical",
