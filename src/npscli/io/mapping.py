@@ -99,7 +99,9 @@ _RULES: dict[str, _Rule] = {
             "recordeddate erfassungsdatum",
             "enddate submitdate submitdateutc datesubmitted submittedat submitted submissiondate "
             "responsetimestamp timestamp completedat completeddate completed completiondate createdat "
-            "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio",
+            "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio "
+            # Google Forms' timestamp column in French, Portuguese, Italian and Dutch
+            "horodateur horodatage carimbodedatahora informazionicronologiche tijdstempel",
             "created date datetime surveydate responsecreated datum fecha",
             "startdate startdateutc anfangsdatum startedat",
         ),
