@@ -1,0 +1,209 @@
+"""Compute the NPS truth for the genuine exports in this folder, independently of npscli.
+
+Run from anywhere:  python tests/data/real-exports/compute_truth.py
+It rewrites truth.json next to this script. Nothing from npscli is imported: each file is read with
+pandas/openpyxl directly, with the settings written out per file below (column, header rows, encoding).
+
+Rules (the same for every file):
+- an answer counts when it parses as a whole number 0-10; for a labelled answer ("10 - Extremely likely",
+  "10    (Extremely Likely)") the leading number counts; floats such as "9.0" from a spreadsheet count as 9;
+- blanks are left out of n; any other text ("*redacted*", "N/A") is left out and reported in the notes;
+- promoters 9-10, passives 7-8, detractors 0-6, NPS = 100 * (P - D) / n, rounded to 2 places;
+- rows identical in every cell are one response downloaded twice and count once when the file has a response
+  id or a timestamp column; when it has neither, both figures are worked out (all rows, identical rows once)
+  and the entry says which one is used and why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+LEADING = re.compile(r"^\s*(\d+)(\.\d+)?(?![\w.]|,\d)")
+
+# One entry per file. Keys:
+#   file, score_column (header text exactly as in the file), read (kwargs for pandas), header_rows_skipped
+#   (extra rows under the header that are not responses), has_ids / has_dates, dedupe ("yes": identical rows
+#   count once; "no": every row counts), notes.
+FILES: list[dict] = [
+    {
+        "file": "googleforms_brands_fr.csv",
+        "score_column": "Dans quelle mesure, êtes-vous prêt(e)  à recommander cette marque auprès de vos proches ? ",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": True,
+        "notes": "French Google Forms export (Horodateur dd/mm/yyyy hh:mm:ss). The header has a double space and"
+        " a trailing space. Each response rates one brand (Chanel, Dior, Total...), so this is the NPS over all"
+        " brand ratings.",
+    },
+    {
+        "file": "hubspot_googleforms_careers_en.csv",
+        "score_column": "How likely are you to recommend the Makers Academy Careers Team to future cohorts?",
+        "read": {"encoding": "utf-8"},
+        "has_ids": True,
+        "has_dates": True,
+        "notes": "A form export joined with HubSpot contacts. A column named exactly 'NPS' holds the text labels"
+        " Promoter/Passive/Detractor (blank on 370 rows), not scores: it must not be taken as the score. The"
+        " repository owner redacted 348 score cells as '*redacted*' (and the same rows' job fields); they are"
+        " not answers and are left out.",
+    },
+    {
+        "file": "googleforms_workshop_en.csv",
+        "score_column": "How likely are you to recommend this workshop to your friends and family",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": True,
+        "notes": "Google Forms export (Timestamp M/D/YYYY H:MM:SS) of an RStudio two-day workshop. The last line is"
+        " not a response: every cell is blank except the rstudio.cloud column, which holds 4.7 (an average"
+        " someone typed into the sheet). Different respondents share a timestamp to the second"
+        " (data rows 24 and 25 both 10/14/2019 17:04:27 with score 10, same session; data rows 29 and 30,"
+        " 17:04:42, both score 6), so matching on time + score merges different"
+        " people. Three 1-5 'How satisfied' columns precede the score.",
+    },
+    {
+        "file": "indico_postworkshop_recommend_yesno_en.csv",
+        "refuse": True,
+        "recommend_column": (
+            "Impact of the workshop: Would you recommend your colleagues to attend a CodeRefinery workshop?"
+        ),
+        "read": {"encoding": "utf-8-sig"},
+        "reason": "Indico survey export (UTF-8 BOM; empty Submitter and Submitter Email columns; Submission Date"
+        " with microseconds and +00:00) of the CodeRefinery post-workshop survey. Its only recommend question"
+        " is categorical ('Yes absolutely' 99, 'Probably' 8), not a 0-10 likelihood; the other questions are"
+        " Yes/No or multi-select text.",
+    },
+]
+
+
+def parse_score(value: object) -> int | None:
+    """The 0-10 whole number an answer holds, or None (blank, text, out of range)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if pd.isna(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, int):
+        return value if 0 <= value <= 10 else None
+    text = str(value).strip()
+    if not text:
+        return None
+    m = LEADING.match(text)
+    if not m or (m.group(2) and m.group(2).strip(".0")):
+        return None
+    number = int(m.group(1))
+    return number if 0 <= number <= 10 else None
+
+
+def read(entry: dict) -> pd.DataFrame:
+    path = HERE / entry["file"]
+    opts = dict(entry.get("read", {}))
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype=object, **opts)
+    opts.setdefault("dtype", str)
+    opts.setdefault("keep_default_na", False)
+    return pd.read_csv(path, **opts)
+
+
+def tally(scores: pd.Series) -> dict:
+    parsed = [parse_score(v) for v in scores]
+    nums = [s for s in parsed if s is not None]
+    n = len(nums)
+    p = sum(1 for s in nums if s >= 9)
+    pa = sum(1 for s in nums if 7 <= s <= 8)
+    d = sum(1 for s in nums if s <= 6)
+    blank = sum(1 for v in scores if v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == "")
+    other = len(scores) - n - blank
+    return {
+        "n": n,
+        "promoters": p,
+        "passives": pa,
+        "detractors": d,
+        "nps": round(100 * (p - d) / n, 2) if n else None,
+        "blank": blank,
+        "unparsed": other,
+    }
+
+
+def refusal_reason(entry: dict, df: pd.DataFrame) -> str:
+    """The entry's reason, checked against the file: the recommend column holds no 0-10 scale, and no column
+    holds whole numbers spread over 0-10 (more than five distinct values, some above 5)."""
+    col = entry["recommend_column"]
+    if col not in df.columns:
+        raise SystemExit(f"{entry['file']}: no column {col!r}")
+    values = sorted({str(v).strip() for v in df[col] if str(v).strip() and not (isinstance(v, float) and pd.isna(v))})
+    for other in df.columns:
+        parsed = {parse_score(v) for v in df[other]} - {None}
+        if len(parsed) > 5 and max(parsed) > 5:
+            raise SystemExit(f"{entry['file']}: column {other!r} looks like a 0-10 scale; not a refusal")
+    return f"{entry['reason']} The recommend column {col!r} holds only {values}; no column holds a 0-10 scale."
+
+
+def main() -> None:
+    truth = []
+    for entry in FILES:
+        df = read(entry)
+        if entry.get("refuse"):
+            truth.append({"file": entry["file"], "refuse": True, "reason": refusal_reason(entry, df)})
+            continue
+        skip = entry.get("header_rows_skipped", 0)
+        if skip:
+            df = df.iloc[skip:].reset_index(drop=True)
+        col = entry["score_column"]
+        if col not in df.columns:
+            raise SystemExit(f"{entry['file']}: no column {col!r}")
+        # identical in every cell (NaN equal to NaN, as pandas' duplicated treats them)
+        identical = int(df.duplicated(keep="first").sum())
+        all_rows = tally(df[col])
+        once = tally(df.drop_duplicates(keep="first")[col])
+        dedupe = entry["has_ids"] or entry["has_dates"]
+        chosen = once if dedupe else all_rows
+        notes = entry["notes"]
+        notes += f" Data rows: {len(df)}; blank answers: {all_rows['blank']}; other text: {all_rows['unparsed']}."
+        if identical:
+            if dedupe:
+                notes += (
+                    f" {identical} rows are identical in every cell to an earlier row and count once"
+                    f" (all rows would give n={all_rows['n']}, NPS={all_rows['nps']})."
+                )
+            else:
+                notes += (
+                    f" No id and no timestamp: {identical} rows are identical in every cell to an earlier row."
+                    f" All rows: n={all_rows['n']}, P={all_rows['promoters']}, Pa={all_rows['passives']},"
+                    f" D={all_rows['detractors']}, NPS={all_rows['nps']}; identical rows once: n={once['n']},"
+                    f" P={once['promoters']}, Pa={once['passives']}, D={once['detractors']}, NPS={once['nps']}."
+                    f" {entry.get('dedupe_reason', '')}"
+                )
+        truth.append(
+            {
+                "file": entry["file"],
+                "score_column": col,
+                "n": chosen["n"],
+                "promoters": chosen["promoters"],
+                "passives": chosen["passives"],
+                "detractors": chosen["detractors"],
+                "nps": chosen["nps"],
+                "refuse": False,
+                "has_dates": entry["has_dates"],
+                "identical_rows": identical,
+                "notes": notes.strip(),
+            }
+        )
+    out = HERE / "truth.json"
+    out.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for t in truth:
+        if t["refuse"]:
+            print(f"{t['file']}: refuse ({t['reason'][:60]})")
+        else:
+            print(
+                f"{t['file']}: n={t['n']} P={t['promoters']} Pa={t['passives']} D={t['detractors']}"
+                f" NPS={t['nps']} identical={t['identical_rows']}"
+            )
+
+
+if __name__ == "__main__":
+    main()
