@@ -135,18 +135,12 @@ def describe_identical(parsed) -> str | None:
     )
 
 
-def parse_stamp(text: str, timezone: str):
-    """--date WHEN: a date (midnight, clinic time) or a date and time; aware."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+def parse_stamp(text: str, now):
+    """--date WHEN: the survey's close date (00:00 clinic time that day) or date and time, in the forms --since
+    takes (2026-11-01, yesterday...); aware."""
+    from npscli.core.periods import parse_since
 
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"--date {text!r} is not a date", hint="give the survey's close date as YYYY-MM-DD (or YYYY-MM-DD HH:MM)"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo(timezone))
+    return parse_since(text, now, flag="--date")
 
 
 def describe_issues(parsed) -> list[str]:
@@ -249,7 +243,7 @@ def import_command(
     from npscli.core.periods import parse_since
 
     tickets_from = parse_since(tickets_since, now, flag="--tickets-since") if tickets_since else None
-    stamped = parse_stamp(stamp, s.timezone) if stamp is not None else None
+    stamped = parse_stamp(stamp, now) if stamp is not None else None
     overrides = parse_map(map_)
     if rejects is not None:
         check_rejects_target(rejects, many=len(files) > 1)
