@@ -72,14 +72,14 @@ _RULES: dict[str, _Rule] = {
             (
                 r"\blikel\w* .*recommend",  # English
                 r"\bwahrscheinlich.*empfehl",  # German
-                r"\bprobab\w* .*recomend",  # Spanish, Portuguese
+                r"\bprobab\w* .*recomi?end",  # Spanish (recomiendes, recomendaría), Portuguese
                 r"\bprobabilit\w* .*recommand",  # French
                 r"\bprobab\w* .*(raccomand|consigl)",  # Italian
                 r"\bwaarschijnlijk.*(aanbevel|aanbeveel|aanraad|aanraden|aan te raden|aan te bevelen)",  # Dutch
             ),
             (
                 r"recommend",
-                r"recomend",
+                r"recomi?end",
                 r"empfehl",
                 r"recommand",
                 r"raccomand",
@@ -425,10 +425,10 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
 
 
 # What a score candidate's values are, best first: whole numbers spread over 0-10 (or too few answers to
-# tell); a 1-5 scale (taken only when nothing better is there; the 1-5 check then refuses it); text under a
-# header named exactly like a score (bad cells rejected row by row).
+# tell); a 1-5 scale or yes/no codes under a header named exactly like a score (taken only when nothing better
+# is there; the 1-5 check then refuses a 1-5 column); text under such a header (bad cells rejected row by row).
 _GOOD, _FIVE_POINT, _TEXT = 0, 1, 2
-_CONTENT_WORDS = {_GOOD: "0-10 integers", _FIVE_POINT: "a 1-5 scale", _TEXT: "text answers"}
+_CONTENT_WORDS = {_GOOD: "0-10 integers", _FIVE_POINT: "a 1-5 scale or yes/no codes", _TEXT: "text answers"}
 
 
 def _best_score(
@@ -457,8 +457,7 @@ def _best_score(
             same_name=False,
             why="each named like the score and holding 0-10 answers",
         )
-    ahead = (best[1], best[3].position)
-    passed = [(c[3].name, _CONTENT_WORDS[c[0]]) for c in judged if c is not best and (c[1], c[3].position) < ahead]
+    passed = [(c[3].name, _CONTENT_WORDS[c[0]]) for c in judged if c[0] > best[0]]  # worse by content
     others = passed + refused
     reason = ""
     if others:
@@ -487,7 +486,9 @@ def _score_content(values: pd.Series, *, named: bool) -> tuple[int | None, str]:
         return _GOOD, ""  # too few answers to judge by
     distinct = sorted(set(valid.astype(int).tolist()))
     if _binary_codes(distinct):
-        return None, f"only the answers {'/'.join(str(value) for value in distinct)} (a yes/no question)"
+        why = f"only the answers {'/'.join(str(value) for value in distinct)} (a yes/no question)"
+        # A column named exactly like a score ("Score", "NPS") is taken only when nothing better is there.
+        return (_FIVE_POINT, why) if named else (None, why)
     if distinct[0] >= 1 and distinct[-1] <= 5:
         return _FIVE_POINT, ""
     return _GOOD, ""

@@ -210,7 +210,7 @@ def _codec(name: str) -> str:
 # The share of a Latin-1 reading that may be control characters (C0 other than tab and line ends, and C1
 # 0x80-0x9f) for the file still to count as text: a CSV written on DOS has a few (CP850 accents), a binary file
 # many.
-_LATIN1_CONTROL_SHARE = 0.01
+_LATIN1_CONTROL_SHARE = 0.05
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 

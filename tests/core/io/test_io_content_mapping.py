@@ -1,0 +1,181 @@
+"""Columns chosen by their values as well as their headers, the NPS question in seven languages, and the text
+encodings real exports come in. Synthetic files shaped like the real ones of issue 13."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.io.exports import ReadOptions, read_export
+
+
+def write(tmp_path: Path, text: str, name: str = "export.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def rows(header: list[str], values: list[list[object]]) -> str:
+    def cell(value: object) -> str:
+        text = str(value)
+        return f'"{text}"' if "," in text else text
+
+    return "\n".join(",".join(cell(v) for v in line) for line in [header, *values]) + "\n"
+
+
+SCORES = [0, 3, 5, 6, 7, 8, 8, 9, 9, 10, 10, 10]
+
+
+def dated(values: list[list[object]]) -> list[list[object]]:
+    return [[f"2025-03-{index + 1:02d} 10:00:00", *line] for index, line in enumerate(values)]
+
+
+def test_a_0_10_column_beats_a_better_named_column_of_text(tmp_path):
+    answers = ["Agree", "Disagree", "Strongly agree"] * 4
+    path = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "Recommend", "LikelyToRecommend"],
+            dated([[a, s] for a, s in zip(answers, SCORES, strict=True)]),
+        ),
+    )
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == "LikelyToRecommend"
+    assert "0-10 integers" in parsed.mapping_reason["score"]
+    assert "not 'Recommend': text answers" in parsed.mapping_reason["score"]
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_a_yes_no_question_coded_0_1_is_never_the_score(tmp_path):
+    codes = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    path = write(tmp_path, rows(["Timestamp", "Would you recommend this bootcamp?"], dated([[c] for c in codes])))
+    with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+        read_export(path)
+    both = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "Would you recommend this bootcamp?", "How likely are you to recommend us to a friend?"],
+            dated([[c, s] for c, s in zip(codes, SCORES, strict=True)]),
+        ),
+        name="both.csv",
+    )
+    parsed = read_export(both)
+    assert parsed.mapping["score"] == "How likely are you to recommend us to a friend?"
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_a_1_5_column_loses_to_a_0_10_one_and_a_1_10_nps_column_is_fine(tmp_path):
+    five = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 5, 4]
+    ten = [score or 1 for score in SCORES]  # 1-10: no 0 given
+    path = write(
+        tmp_path, rows(["Timestamp", "Recommendation", "nps"], dated([[f, t] for f, t in zip(five, ten, strict=True)]))
+    )
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == "nps"
+    assert parsed.records["score"].tolist() == ten
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How likely are you to recommend us to a friend or colleague?",
+        "¿Qué tan probable es que recomiendes R a un colega?",
+        "¿Qué tan probable es que nos recomiende a un amigo?",
+        "Quelle est la probabilité que vous recommandiez notre cabinet à un ami ?",
+        "Wie wahrscheinlich ist es, dass Sie uns einem Freund weiterempfehlen?",
+        "Qual é a probabilidade de você recomendar a clínica a um amigo?",
+        "Quanto è probabile che tu consigli la clinica a un amico?",
+        "Hoe waarschijnlijk is het dat u ons aanbeveelt aan een vriend?",
+        "nps",
+        "NPS",
+        "NPS_Score",
+    ],
+)
+def test_the_nps_question_in_seven_languages(tmp_path, question):
+    path = write(tmp_path, rows(["Fecha", question, "Comentario"], dated([[s, "ok"] for s in SCORES])))
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == question.strip()
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_two_equally_good_recommend_questions_are_refused_naming_both(tmp_path):
+    header = ["Timestamp", "How likely are you to recommend R to a colleague?",
+              "How likely are you to recommend Python to a colleague?"]  # fmt: skip
+    path = write(tmp_path, rows(header, dated([[s, 10 - s] for s in SCORES])))
+    with pytest.raises(ColumnError) as raised:
+        read_export(path)
+    message = str(raised.value)
+    assert "2 columns are equally good score columns" in message
+    assert f"{header[1]!r} (column 2) and {header[2]!r} (column 3)" in message
+    assert raised.value.hint == f"say which with --map score={header[2]!r} (or --map score={header[1]!r})"
+    chosen = read_export(path, ReadOptions(overrides={"score": header[2]}))
+    assert chosen.records["score"].tolist() == [10 - s for s in SCORES]
+
+
+def test_a_column_whose_values_are_not_dates_is_not_the_time(tmp_path):
+    values = [["UTC-3", f"2025-03-{i + 1:02d} 10:00:00", s] for i, s in enumerate(SCORES)]
+    path = write(tmp_path, rows(["time_zone", "Submitted", "Score"], values))
+    parsed = read_export(path)
+    assert parsed.mapping["submitted_at"] == "Submitted"
+    assert not parsed.issues
+    only_zone = write(tmp_path, rows(["time", "Score"], [["UTC-3", s] for s in SCORES]), name="zone.csv")
+    with pytest.raises(ColumnError, match="no date/time column"):
+        read_export(only_zone)
+    assert read_export(only_zone, ReadOptions(date_required=False)).records["score"].tolist() == SCORES
+
+
+def test_a_file_without_dates_reads_for_scoring_and_with_a_stamp_for_importing(tmp_path):
+    from datetime import UTC, datetime
+
+    path = write(tmp_path, rows(["user_id", "text", "NPS_Score"], [[i, "fine", s] for i, s in enumerate(SCORES)]))
+    scoring = read_export(path, ReadOptions(date_required=False))
+    assert scoring.records["submitted_at"].isna().all() and scoring.stamped is None
+    stamp = datetime(2025, 6, 30, tzinfo=UTC)
+    stamped = read_export(path, ReadOptions(stamp=stamp))
+    assert stamped.stamped == stamp
+    assert set(stamped.records["submitted_at"]) == {pd.Timestamp("2025-06-30 00:00:00")}
+    assert set(stamped.records["local_date"]) == {"2025-06-30"}
+
+
+# --- encodings ---------------------------------------------------------------------------------------------
+
+LATIN = "Fecha,Puntuación,Comentario\n2025-03-01 10:00,9,Très bien\n2025-03-02 10:00,4,Trop d'attente\n"
+
+
+def test_a_cp1252_file_reads_and_says_so(tmp_path):
+    parsed = read_export(write(tmp_path, LATIN + "2025-03-03 10:00,10,\u20ac bien\n", encoding="cp1252"))
+    assert parsed.encoding == "cp1252"
+    assert parsed.records["comment"].tolist() == ["Très bien", "Trop d'attente", "€ bien"]
+
+
+def test_a_file_written_by_r_in_latin_1_with_dos_bytes_falls_back_to_latin_1(tmp_path):
+    # 0x90 is undefined in cp1252 (and 0x82 is CP850's é): a strict cp1252 decode fails; Latin-1 reads it.
+    data = LATIN.encode("latin-1") + b"2025-03-03 10:00,8,R\x82ponse \x90cole\n"
+    path = tmp_path / "r.csv"
+    path.write_bytes(data)
+    parsed = read_export(path)
+    assert codecs.lookup(parsed.encoding).name == "iso8859-1"
+    assert parsed.records["score"].tolist() == [9, 4, 8]
+    assert parsed.records["comment"].tolist()[0] == "Très bien"
+
+
+def test_a_binary_looking_file_is_still_refused(tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"Date,Score\n2025-07-01,\x81\x8d\x9d\x81\x8d\n")
+    with pytest.raises(InputFileError, match="cannot be decoded as text"):
+        read_export(path)
+
+
+def test_encoding_option_is_used_as_given(tmp_path):
+    path = write(tmp_path, LATIN, encoding="latin-1")
+    parsed = read_export(path, ReadOptions(encoding="latin-1"))
+    assert codecs.lookup(parsed.encoding).name == "iso8859-1"
+    assert parsed.records["comment"].tolist() == ["Très bien", "Trop d'attente"]
+    with pytest.raises(InputFileError, match="cannot be decoded"):
+        read_export(path, ReadOptions(encoding="utf-8"))
+    with pytest.raises(UsageError, match="--encoding klingon: unknown encoding"):
+        read_export(path, ReadOptions(encoding="klingon"))
