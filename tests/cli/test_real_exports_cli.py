@@ -196,3 +196,51 @@ def test_reimport_into_a_store_made_by_the_old_rule_postgres(tmp_path, pg_url):
     copied = runner("db", "copy", "--to", pg_url)
     assert copied.exit_code == 0, copied.output
     _reimport_legacy(Cli(pg_url))
+
+
+# --- what the import says ------------------------------------------------------------------------------------
+
+
+def test_an_import_that_stores_nothing_fails_with_the_reason(runner, tmp_path):
+    path = tmp_path / "words.csv"
+    path.write_text(
+        "Date,NPS,Comment\n2025-03-01 10:00,ten,ok\n2025-03-02 10:00,nine,fine\n2025-03-03 10:00,,blank\n",
+        encoding="utf-8",
+    )
+    result = runner("import", path, "--format", "json")
+    assert result.exit_code == 3, result.output
+    [row] = json.loads(result.stdout)  # the summary is still printed
+    assert (row["rows_read"], row["imported"], row["rejected"], row["skipped"]) == (3, 0, 2, 1)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("npscli: error:")]
+    assert errors == [
+        "npscli: error: words.csv: nothing was stored: none of its 3 rows can be stored "
+        "(2 rejected: score is not a number, column 'NPS', from row 2)"
+    ]
+    assert "--map score=COLUMN" in result.stderr
+    again = runner("import", path, "--dry-run")
+    assert again.exit_code == 3, again.output
+    assert "nothing would be stored" in again.stderr
+
+
+def test_an_import_of_only_duplicates_is_a_success(runner):
+    path = DATA / "allen_edtech_nps_raw.xlsx"
+    assert runner("import", path).exit_code == 0
+    again = runner("import", path)
+    assert again.exit_code == 0, again.output
+
+
+def test_the_encoding_used_is_said(runner, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(
+        "Date,Score,Comment\n2025-03-01 10:00,9,Très bien\n".encode("latin-1")
+        + b"2025-03-02 10:00,4,R\x82ponse \x90cole\n"  # CP850 bytes, 0x90 undefined in cp1252
+    )
+    result = runner("score", path, db=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("r.csv: plain layout, read as latin-1; ")
+    chosen = runner("score", path, "--encoding", "cp850", db=False)
+    assert chosen.exit_code == 0, chosen.output
+    assert "read as cp850" in chosen.stderr
+    bad = runner("score", path, "--encoding", "utf-8", db=False)
+    assert bad.exit_code == 3, bad.output
+    assert "cannot be decoded as text (tried utf-8)" in bad.stderr
