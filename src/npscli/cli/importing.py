@@ -111,6 +111,7 @@ def describe_mapping(parsed) -> str:
         tag = f" ({'; '.join(tags)})" if tags else ""
         shown = column if len(column) <= 48 else column[:45] + "..."
         parts.append(f"{field} <- {shown!r}{tag}")
+    parts += [why for field, why in parsed.mapping_reason.items() if field not in parsed.mapping]
     if parsed.stamped is not None:
         parts.append(f"submitted_at <- --date {parsed.stamped:%Y-%m-%d %H:%M} (the file has no date column)")
     elif "submitted_at" not in parsed.mapping:

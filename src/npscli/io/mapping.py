@@ -255,7 +255,7 @@ class ColumnMapping:
     columns: dict[str, tuple[str, ...]]  # patient_name may combine a first-name and a last-name column
     sources: dict[str, str]  # "--map" | "header" | "question text"
     status_column: str | None = None
-    reasons: dict[str, str] = field(default_factory=dict)  # field -> why, when the values decided
+    reasons: dict[str, str] = field(default_factory=dict)  # field -> why, when the values decided (or ruled out)
 
     def public(self) -> dict[str, str]:
         return {field: " + ".join(names) for field, names in self.columns.items()}
@@ -329,6 +329,15 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
             reasons[wanted] = found[2]
         taken.update(names)
 
+    if "response_id" in mapped and sources["response_id"] != "--map":
+        repeated = _repeated_with_other_answers(data, mapped["response_id"][0])
+        if repeated:
+            # Not a response id (a customer's or a user's, who answers more than once): keyed by the whole row.
+            name = mapped.pop("response_id")[0]
+            reasons["response_id"] = (
+                f"{name!r} is not a response id ({repeated} of its values repeat with other answers): "
+                "rows are told apart by their whole content"
+            )
     status = next(
         (
             column.name
@@ -342,7 +351,7 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
         columns=ordered,
         sources={name: sources[name] for name in ordered},
         status_column=status,
-        reasons={name: reasons[name] for name in ordered if name in reasons},
+        reasons={name: reasons[name] for name in CANONICAL_FIELDS if name in reasons},  # unmapped: why not
     )
 
 
@@ -556,6 +565,18 @@ def _match(rule: _Rule, column: _Column) -> tuple[int, str, bool] | None:
         return None
     # The strongest match; a field-name match beats a question-text match of the same strength.
     return min(found, key=lambda item: (item[0], item[1] != "header", not item[2]))
+
+
+def _repeated_with_other_answers(data: pd.DataFrame, column: str) -> int:
+    """How many ids of ``column`` appear on rows that differ elsewhere (0 for a true response id: a response
+    exported twice in one file is the same row twice)."""
+    ids = stripped_text(data[column])
+    repeated = ids.duplicated(keep=False) & (ids != "")
+    if not repeated.any():
+        return 0
+    rows = data[repeated.to_numpy()].apply(stripped_text)
+    distinct = rows.drop_duplicates()
+    return int(distinct[column].duplicated(keep=False).pipe(lambda dup: distinct[column][dup].nunique()))
 
 
 def _could_be_comment(values: pd.Series) -> bool:

@@ -179,3 +179,26 @@ def test_encoding_option_is_used_as_given(tmp_path):
         read_export(path, ReadOptions(encoding="utf-8"))
     with pytest.raises(UsageError, match="--encoding klingon: unknown encoding"):
         read_export(path, ReadOptions(encoding="klingon"))
+
+
+def test_an_id_that_repeats_with_other_answers_is_not_a_response_id(tmp_path):
+    """A customer's id (several answers each) merged their answers into one; a response id never repeats in one
+    file except on the same row exported twice."""
+    header = ["ID", "Date", "How likely are you to recommend us?"]
+    customers = write(
+        tmp_path,
+        rows(header, [[1, "2025-01-01 10:00", 9], [1, "2025-02-01 10:00", 3], [2, "2025-01-03 10:00", 10],
+                      [2, "2025-01-03 10:00", 10]]),
+    )  # fmt: skip
+    parsed = read_export(customers)
+    assert "response_id" not in parsed.mapping
+    assert parsed.mapping_reason["response_id"].startswith("'ID' is not a response id (1 of its values repeat")
+    assert len(set(parsed.records["response_key"])) == 3  # customer 1's two answers, customer 2's one twice
+    responses = write(
+        tmp_path,
+        rows(header, [[1, "2025-01-01 10:00", 9], [2, "2025-02-01 10:00", 3], [2, "2025-02-01 10:00", 3]]),
+        name="responses.csv",
+    )
+    kept = read_export(responses)
+    assert kept.mapping["response_id"] == "ID"
+    assert kept.records["response_key"].tolist() == ["id:1", "id:2", "id:2"]
