@@ -446,7 +446,9 @@ def _best_score(
     judged: list[tuple[int, int, str, _Column]] = []  # (content class, header priority, source, column)
     refused: list[tuple[str, str]] = []  # (column, why it is not a score)
     for priority, source, column in candidates:
-        content, why = _score_content(sample[column.name], named=column.name in exact_names)
+        # Named like a number ("Score", "NPS"), not like a question ("Recommend"), it is taken as one.
+        named = column.name in exact_names and not {text for text, _ in column.compacts} & _QUESTION_NAMES
+        content, why = _score_content(sample[column.name], named=named)
         if content is None:
             refused.append((column.name, why))
         else:
@@ -472,6 +474,9 @@ def _best_score(
     if others:
         reason = f"{_CONTENT_WORDS[best[0]]}; " + "; ".join(f"not {_short(name)!r}: {why}" for name, why in others)
     return (best[3].name,), best[2], reason
+
+
+_QUESTION_NAMES = {"recommend", "recommendation"}
 
 
 def _short(name: str) -> str:

@@ -202,3 +202,14 @@ def test_an_id_that_repeats_with_other_answers_is_not_a_response_id(tmp_path):
     kept = read_export(responses)
     assert kept.mapping["response_id"] == "ID"
     assert kept.records["response_key"].tolist() == ["id:1", "id:2", "id:2"]
+
+
+def test_a_column_named_recommend_holding_yes_no_codes_or_words_is_not_the_score(tmp_path):
+    codes = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    for name, values in (("codes.csv", codes), ("words.csv", ["Yes", "No", "Maybe"] * 4)):
+        path = write(tmp_path, rows(["Timestamp", "Recommend"], dated([[v] for v in values])), name=name)
+        with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+            read_export(path)
+    # A column named like a number keeps its rows (a bad cell is rejected, not the column).
+    named = write(tmp_path, rows(["Timestamp", "Score"], dated([[v] for v in codes])), name="score.csv")
+    assert read_export(named).records["score"].tolist() == codes
