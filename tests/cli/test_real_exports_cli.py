@@ -244,3 +244,18 @@ def test_the_encoding_used_is_said(runner, tmp_path):
     bad = runner("score", path, "--encoding", "utf-8", db=False)
     assert bad.exit_code == 3, bad.output
     assert "cannot be decoded as text (tried utf-8)" in bad.stderr
+
+
+def test_date_is_stamped_only_on_a_file_without_dates_and_recorded_on_the_batch(runner):
+    dated = runner("import", DATA / "allen_edtech_nps_raw.xlsx", "--date", "2025-01-01")
+    assert dated.exit_code == 0, dated.output
+    assert "--date not used: allen_edtech_nps_raw.xlsx has its own dates ('Submitted At')" in dated.stderr
+    undated = runner("import", DATA / "miro_nps_feedback.csv", "--date", "2025-06-30")
+    assert undated.exit_code == 0, undated.output
+    assert "submitted_at <- --date 2025-06-30 00:00 (the file has no date column)" in undated.stderr
+    batches = json.loads(runner("imports", "--format", "json").stdout)
+    # newest first; the clinic's zone (America/Chicago in these tests) is 5 hours behind UTC in June
+    assert [b["stamped_at"] for b in batches] == ["2025-06-30T05:00:00+00:00", None]
+    window = runner("score", "--since", "2025-06-30", "--until", "2025-06-30", "--format", "json")
+    assert window.exit_code == 0, window.output
+    assert json.loads(window.stdout)[0]["n"] == 426

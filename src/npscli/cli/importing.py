@@ -272,6 +272,8 @@ def import_command(
             )
             export = open_export(file, options)  # the header and mapping now; the rows as they are stored
             message(describe_mapping(export))
+            if stamped is not None and export.stamped is None:
+                message(f"  --date not used: {file.name} has its own dates ({export.mapping['submitted_at']!r})")
             if overrides and not saved_name:
                 message(save_hint(source or export.layout, file, overrides))
             if store is None and not (dry_run and context.missing_store(s)):
