@@ -63,9 +63,13 @@ def parse_scores(values: pd.Series) -> ScoreParse:
     )
 
 
+# What R, pandas and spreadsheets write for "no answer": a blank score (skipped), not a bad one (rejected).
+_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none"}
+
+
 def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     text = stripped_text(values)
-    blank = text == ""
+    blank = (text == "") | text.str.casefold().isin(_NO_ANSWER)
     numeric = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     labelled = ~blank & numeric.isna()
     if labelled.any():

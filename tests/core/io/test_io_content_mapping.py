@@ -213,3 +213,12 @@ def test_a_column_named_recommend_holding_yes_no_codes_or_words_is_not_the_score
     # A column named like a number keeps its rows (a bad cell is rejected, not the column).
     named = write(tmp_path, rows(["Timestamp", "Score"], dated([[v] for v in codes])), name="score.csv")
     assert read_export(named).records["score"].tolist() == codes
+
+
+def test_na_written_by_r_is_no_answer_not_a_bad_score(tmp_path):
+    path = write(tmp_path, rows(["Date", "nps"], dated([[9], ["NA"], [3], ["N/A"], ["#N/A"], ["ten"]])))
+    parsed = read_export(path)
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert [(issue.row, issue.outcome) for issue in parsed.issues] == [
+        (3, "skipped"), (5, "skipped"), (6, "skipped"), (7, "rejected"),
+    ]  # fmt: skip
