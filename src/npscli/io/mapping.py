@@ -460,6 +460,8 @@ def _best_score(
     if len(twins) > 1:  # two columns with the same header: which one is the score is a guess
         raise AmbiguousColumn([column.name for column in twins], [column.position for column in twins])
     equals = [c[3] for c in judged if c[:2] == best[:2] and c[0] == _GOOD and c[3] is not best[3]]
+    chosen = parse_scores(sample[best[3].name]).score
+    equals = [column for column in equals if not parse_scores(sample[column.name]).score.equals(chosen)]  # copies
     if equals:  # two recommend questions ("... recommend R", "... recommend Python"): choosing is a guess
         tied = sorted([best[3], *equals], key=lambda column: column.position)
         raise AmbiguousColumn(

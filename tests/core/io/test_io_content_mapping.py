@@ -222,3 +222,8 @@ def test_na_written_by_r_is_no_answer_not_a_bad_score(tmp_path):
     assert [(issue.row, issue.outcome) for issue in parsed.issues] == [
         (3, "skipped"), (5, "skipped"), (6, "skipped"), (7, "rejected"),
     ]  # fmt: skip
+
+
+def test_two_score_columns_holding_the_same_answers_are_not_ambiguous(tmp_path):
+    path = write(tmp_path, rows(["Timestamp", "NPS", "NPS_Score"], dated([[s, s] for s in SCORES])))
+    assert read_export(path).mapping["score"] == "NPS"
