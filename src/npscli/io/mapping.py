@@ -414,15 +414,11 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
         return None
     if field == "score":
         return _best_score(candidates, exact_names, sample)
-    reason = ""
+    named = list(candidates)
     if field == "comment":
         candidates = [c for c in candidates if _could_be_comment(sample[c[2].name])]
     elif field == "submitted_at":
-        dated = [c for c in candidates if _could_be_date(sample[c[2].name])]
-        if len(dated) < len(candidates):
-            passed = [c[2].name for c in candidates if c not in dated]
-            reason = "values read as dates; " + ", ".join(f"not {_short(name)!r}" for name in passed) + ": not dates"
-        candidates = dated
+        candidates = [c for c in candidates if _could_be_date(sample[c[2].name])]
     if not candidates:
         return None
     if field == "comment":
@@ -430,7 +426,11 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
         best = min(candidates, key=lambda c: (c[0], -lengths[c[2].name], c[2].position))
     else:
         best = min(candidates, key=lambda c: (c[0], c[2].position))
-    return (best[2].name,), best[1], reason if best is not candidates[0] or reason else ""
+    reason = ""
+    ahead = [c[2].name for c in named if c not in candidates and (c[0], c[2].position) < (best[0], best[2].position)]
+    if ahead and field == "submitted_at":  # a better-named column whose values are not dates ("UTC-3")
+        reason = "values read as dates; " + "; ".join(f"not {_short(name)!r}: not dates" for name in ahead)
+    return (best[2].name,), best[1], reason
 
 
 # What a score candidate's values are, best first: whole numbers spread over 0-10 (or too few answers to

@@ -227,3 +227,10 @@ def test_na_written_by_r_is_no_answer_not_a_bad_score(tmp_path):
 def test_two_score_columns_holding_the_same_answers_are_not_ambiguous(tmp_path):
     path = write(tmp_path, rows(["Timestamp", "NPS", "NPS_Score"], dated([[s, s] for s in SCORES])))
     assert read_export(path).mapping["score"] == "NPS"
+
+
+def test_the_mapping_says_why_a_better_named_time_column_was_passed_over(tmp_path):
+    values = [["UTC-3", f"2025-03-{i + 1:02d}", s] for i, s in enumerate(SCORES)]
+    parsed = read_export(write(tmp_path, rows(["Timestamp", "Date", "Score"], values)))
+    assert parsed.mapping["submitted_at"] == "Date"
+    assert parsed.mapping_reason["submitted_at"] == "values read as dates; not 'Timestamp': not dates"
