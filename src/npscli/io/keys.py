@@ -8,6 +8,10 @@ cell, CRLF line ends inside it, a number typed in a workbook (``9.0``) or writte
 time and score read for what they mean (``07/01/2025 11:13:44`` and ``2025-07-01 11:13:44`` are the same
 instant). Rows that differ in any other way are different responses.
 
+Each non-blank cell adds a hash of (its column's name, its value) to the row's: the key does not depend on
+the order of the columns, and a column added to the survey between two exports (blank for the older rows)
+changes no older row's key.
+
 Identical rows are one response seen twice, unless the row is so ordinary that another respondent would give
 it by chance: a short anonymous survey of a few multiple-choice questions, where two staff members can give
 the same answers. The chance of a row is estimated as the product of each cell value's share of its column;
@@ -67,13 +71,15 @@ def row_keys(
     first = np.zeros(count, dtype=np.uint64)
     second = np.zeros(count, dtype=np.uint64)
     chance = np.ones(count)
-    for position, name in enumerate(data.columns):
+    for name in data.columns:
         codes, uniques = _cell_codes(data[name], meanings.get(name))
-        low, high = (pd.util.hash_array(uniques, hash_key=key, categorize=False) for key in _HASH_KEYS)
+        blank = uniques == ""
         with np.errstate(over="ignore"):
-            step = np.uint64(position + 1) * _MIX
-            first = (first ^ low[codes]) * _MIX + step
-            second = (second ^ high[codes]) * _MIX + step
+            for total, key in ((first, _HASH_KEYS[0]), (second, _HASH_KEYS[1])):
+                seed = pd.util.hash_array(np.array([str(name)], dtype=object), hash_key=key, categorize=False)
+                cell = _mix(pd.util.hash_array(uniques, hash_key=key, categorize=False) ^ seed[0])
+                cell[blank] = 0  # a blank cell adds nothing: a column added to the survey later changes no key
+                total += cell[codes]
         chance *= (np.bincount(codes, minlength=len(uniques)) / count)[codes]
 
     # The hashing above is vectorised; writing each key's text is one f-string a row, which measured faster
@@ -100,6 +106,15 @@ def row_keys(
     last = pairs.assign(n=number + 1).drop_duplicates(["a", "b"], keep="last")
     seen.update(zip(zip(last["a"].tolist(), last["b"].tolist(), strict=True), last["n"].tolist(), strict=True))
     return keys
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of a (cell hash ^ column seed) spread over the result."""
+    with np.errstate(over="ignore"):
+        values = values + _MIX
+        values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return values ^ (values >> np.uint64(31))
 
 
 def _cell_codes(values: pd.Series, meaning: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:

@@ -73,7 +73,7 @@ def store_import(store, path: Path):
 def test_the_same_file_twice_and_overlapping_exports_count_each_response_once(responses, cut, repeats):
     """Two weekly pulls of one survey overlap: the first holds responses[:end], the second responses[start:]."""
     start, end = sorted(int(fraction * len(responses)) for fraction in cut)
-    end = max(end, 1)
+    end, start = max(end, 1), min(start, len(responses) - 1)  # neither pull is empty
     with tempfile.TemporaryDirectory() as folder:
         here = Path(folder)
         store = open_store(str(here / "store.db"))
@@ -94,3 +94,17 @@ def test_the_same_file_twice_and_overlapping_exports_count_each_response_once(re
             assert again[1].duplicates == len(doubled)
         finally:
             store.dispose()
+
+
+def test_a_question_added_to_the_survey_later_changes_no_older_key(tmp_path):
+    """The next week's export has a new column (blank for the older responses) and its columns in another order:
+    the older responses are still the same responses."""
+    old = write(tmp_path, "week1.csv", [("2025-07-01 10:00:00", "9", "Elm Street", "Great care")])
+    with (tmp_path / "week2.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Comment", "Clinic", "Parking?", *HEADER[:2]])
+        writer.writerow(["Great care", "Elm Street", "", "2025-07-01 10:00:00", "9"])
+        writer.writerow(["Great care", "Elm Street", "Easy", "2025-07-01 10:00:00", "9"])
+    keys = keys_of(tmp_path / "week2.csv")
+    assert keys[0] == keys_of(old)[0]
+    assert keys[1] != keys[0]  # an answer to the new question: another response
