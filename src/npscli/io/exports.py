@@ -2,8 +2,10 @@
 one row per usable response, with every other data row accounted for as an issue.
 
 ``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
-found by content (``layouts``), columns mapped to canonical fields (``mapping``), scores, statuses and times
-parsed a column at a time (``values``). ``rows_read == len(records) + len(issues)`` always holds.
+found by content (``layouts``), columns mapped to canonical fields by header and values (``mapping``), scores,
+statuses and times parsed a column at a time (``values``), and each response keyed by its id or its whole row
+(``keys``). A file without a date column reads for scoring (``date_required=False``) or with every response
+stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
 """
 
 from __future__ import annotations
