@@ -14,7 +14,8 @@ changes no older row's key.
 
 Identical rows are one response seen twice, unless the row is so ordinary that another respondent would give
 it by chance: a short anonymous survey of a few multiple-choice questions, where two staff members can give
-the same answers. The chance of a row is estimated as the product of each cell value's share of its column;
+the same answers. The chance of a row is estimated as the product of each cell value's share of its column (at least
+``SHORT_ANSWER_CHANCE`` for a short answer in words, such as "needs improvement", which many people give);
 if ``(rows - 1) * chance >= ORDINARY_EXPECTED``, the repeats are different people and each gets its own key
 (its occurrence number is part of it, so the same file imported again still matches row for row). A file of
 fewer than ``ORDINARY_MIN_ROWS`` rows is too small to estimate from: identical rows there are one response.
@@ -35,6 +36,10 @@ from npscli.io.readers import cell_to_text
 
 ORDINARY_EXPECTED = 0.01  # expected other respondents with exactly this row: at or above, repeats are people
 ORDINARY_MIN_ROWS = 20  # below this many rows, identical rows are always one response
+# A short answer in words ("ok", "muito bom", "needs improvement") is one many people give, however rarely this
+# file has it: its chance is taken as at least this. (Not a value with a digit or an @: ids, dates, e-mails.)
+SHORT_ANSWER_CHANCE = 0.01
+_SHORT_ANSWER_WORDS = 3
 ROW_PREFIX = "row:"
 LEGACY_PREFIX = "fp:"
 _LEGACY_KEY_LENGTH = 24
@@ -80,7 +85,9 @@ def row_keys(
                 cell = _mix(pd.util.hash_array(uniques, hash_key=key, categorize=False) ^ seed[0])
                 cell[blank] = 0  # a blank cell adds nothing: a column added to the survey later changes no key
                 total += cell[codes]
-        chance *= (np.bincount(codes, minlength=len(uniques)) / count)[codes]
+        share = np.bincount(codes, minlength=len(uniques)) / count
+        short = np.fromiter((_short_answer(text) for text in uniques), dtype=bool, count=len(uniques))
+        chance *= np.where(short, np.maximum(share, SHORT_ANSWER_CHANCE), share)[codes]
 
     # The hashing above is vectorised; writing each key's text is one f-string a row, which measured faster
     # (0.18 s for 200,000 rows) than numpy's hexlify + np.char.add + object cast (0.30 s).
@@ -138,6 +145,13 @@ def _cell_codes(values: pd.Series, meaning: pd.Series | None) -> tuple[np.ndarra
     codes = codes.copy()
     codes[has] = len(distinct) + meant_codes
     return codes, np.concatenate([distinct, "\x00" + shown])
+
+
+def _short_answer(text: str) -> bool:
+    """Up to three words of letters (no digit, no @): what anyone might answer."""
+    if not text or len(text) > 40 or "@" in text or any(char.isdigit() for char in text):
+        return False
+    return len(text.split()) <= _SHORT_ANSWER_WORDS
 
 
 def _normal(text: str) -> str:

@@ -66,7 +66,7 @@ _RULES: dict[str, _Rule] = {
         exact=_sets(
             "nps npsscore npsrating npsvalue npswert npspunktzahl npspuntuacion npsnota likelihoodtorecommend "
             "likelytorecommend ltr netpromoterscore recommendationscore recommendscore npsantwort",
-            "score recommend recommendation puntuacion puntaje bewertung",
+            "score recommend recommendation puntuacion puntaje bewertung nota note punteggio pontuacao cijfer",
         ),
         phrases=(
             (
