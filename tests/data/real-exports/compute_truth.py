@@ -76,7 +76,32 @@ FILES: list[dict] = [
         " is categorical ('Yes absolutely' 99, 'Probably' 8), not a 0-10 likelihood; the other questions are"
         " Yes/No or multi-select text.",
     },
+    {
+        "file": "qld_tafe_exit_recommend_yesno_en.csv",
+        "refuse": True,
+        "recommend_column": "Workplace. Topic:Would you recommend the Institute as an employer to others?",
+        "read": {"encoding": "cp1252"},
+        "reason": "Queensland TAFE employee exit survey (open data). Not UTF-8 but cp1252: 0x96 (en dash)"
+        " 336 times in answers (age bands like '26 \x96 30') and 0xA0 (no-break space) 20 times, four of them in"
+        " the 'Main Factor' header; Latin-1 decodes without error but turns the dashes into control characters."
+        " The only recommend question is Yes/No (Yes 416, No 165, blank 121) and the opinion items are"
+        " Agree/Disagree text; 'Record ID' is an 18-digit number.",
+    },
+    {
+        "file": "nhs_fft_gp_recommend_5point_en.csv",
+        "refuse": True,
+        "recommend_column": "rating",
+        "read": {"encoding": "utf-8"},
+        "reason": "NHS Friends and Family Test responses from GP surgeries (free text anonymised by the publisher,"
+        " names replaced by PERSON). The recommend question is the FFT 5-point scale in words (Extremely likely"
+        " ... Extremely unlikely, plus Don't know) and 'rating_score' holds it as 1.0-5.0: a 1-5 recommend"
+        " question, not a 0-10 one, so it must not be scored as NPS.",
+    },
 ]
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
 
 
 def parse_score(value: object) -> int | None:
@@ -129,18 +154,38 @@ def tally(scores: pd.Series) -> dict:
     }
 
 
+RECOMMEND_WORDS = re.compile(
+    r"recommend|likel|nps|promoter|recomiend|recomend|recommand|empfehl|aanbevel|raccomand|consigli|indica",
+    re.IGNORECASE,
+)
+
+
+def looks_like_0_10(series: pd.Series) -> bool:
+    """Nine in ten answers are whole numbers 0-10, more than five distinct values, some above 5."""
+    answers = [v for v in series if not _blank(v)]
+    scores = [s for s in map(parse_score, answers) if s is not None]
+    return len(set(scores)) > 5 and max(scores) > 5 and len(scores) >= 0.9 * len(answers)
+
+
 def refusal_reason(entry: dict, df: pd.DataFrame) -> str:
-    """The entry's reason, checked against the file: the recommend column holds no 0-10 scale, and no column
-    holds whole numbers spread over 0-10 (more than five distinct values, some above 5)."""
+    """The entry's reason, checked against the file: no column whose header speaks of recommending (in any of
+    the languages npscli must read) holds a 0-10 scale. Other columns that do hold small integers are named,
+    as traps for a chooser that looks at content alone."""
     col = entry["recommend_column"]
     if col not in df.columns:
         raise SystemExit(f"{entry['file']}: no column {col!r}")
-    values = sorted({str(v).strip() for v in df[col] if str(v).strip() and not (isinstance(v, float) and pd.isna(v))})
+    values = sorted({str(v).strip() for v in df[col] if not _blank(v)})
+    others = []
     for other in df.columns:
-        parsed = {parse_score(v) for v in df[other]} - {None}
-        if len(parsed) > 5 and max(parsed) > 5:
-            raise SystemExit(f"{entry['file']}: column {other!r} looks like a 0-10 scale; not a refusal")
-    return f"{entry['reason']} The recommend column {col!r} holds only {values}; no column holds a 0-10 scale."
+        if not looks_like_0_10(df[other]):
+            continue
+        if RECOMMEND_WORDS.search(str(other)):
+            raise SystemExit(f"{entry['file']}: column {other!r} is a 0-10 recommend question; not a refusal")
+        others.append(str(other))
+    reason = f"{entry['reason']} The recommend column {col!r} holds only {values}; no recommend column holds 0-10."
+    if others:
+        reason += f" Columns of small whole numbers that are not recommend questions: {others}."
+    return reason
 
 
 def main() -> None:
