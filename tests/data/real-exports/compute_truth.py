@@ -29,6 +29,10 @@ LEADING = re.compile(r"^\s*(\d+)(\.\d+)?(?![\w.]|,\d)")
 #   file, score_column (header text exactly as in the file), read (kwargs for pandas), header_rows_skipped
 #   (extra rows under the header that are not responses), has_ids / has_dates, dedupe ("yes": identical rows
 #   count once; "no": every row counts), notes.
+CNCF_RECOMMEND = (
+    "Would you recommend CNCF to other open source projects, and why?10 - strongly agree, 1 - strongly disagree."
+)
+
 FILES: list[dict] = [
     {
         "file": "googleforms_brands_fr.csv",
@@ -96,6 +100,64 @@ FILES: list[dict] = [
         " names replaced by PERSON). The recommend question is the FFT 5-point scale in words (Extremely likely"
         " ... Extremely unlikely, plus Don't know) and 'rating_score' holds it as 1.0-5.0: a 1-5 recommend"
         " question, not a 0-10 one, so it must not be scored as NPS.",
+    },
+    {
+        "file": "surveymonkey_cncf_maintainers_2020h2_en.csv",
+        "score_column": CNCF_RECOMMEND,
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "has_ids": True,
+        "has_dates": False,
+        "notes": "SurveyMonkey CSV export, two header rows: the question, then a sub-header ('Response',"
+        " 'Open-Ended Response', 'Why?', or the option text of a multi-select whose first header cell is the"
+        " question and the rest blank). Respondent ID and Collector ID, no dates. The recommend question is asked"
+        " on a 1-10 agree scale whose anchors are glued to the header ('...and why?10 - strongly agree, 1 -"
+        " strongly disagree.'); three other 1-10 columns follow it (DevStats, Landscape, Tech Radar 'valuable'"
+        " questions), so content alone cannot choose. CRLF.",
+    },
+    {
+        "file": "surveymonkey_cncf_ambassadors_2021_en.csv",
+        "score_column": CNCF_RECOMMEND,
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "has_ids": True,
+        "has_dates": True,
+        "notes": "SurveyMonkey CSV export, two header rows (second: 'Response' / 'Open-Ended Response'). Respondent"
+        " ID, Collector ID, Start Date, End Date (MM/DD/YYYY hh:mm:ss AM/PM). Recommend question on a 1-10 agree"
+        " scale with the anchors glued to the header. CRLF.",
+    },
+    {
+        "file": "surveymonkey_cncf_maintainers_2023h1_noid_en.csv",
+        "score_column": "Would you recommend CNCF to other open source projects, and why?",
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "has_ids": False,
+        "has_dates": False,
+        "notes": "SurveyMonkey CSV export with the metadata columns removed by the publisher: two header rows, no"
+        " respondent id, no collector id, no dates. Recommend question on a 1-10 scale (no 0 occurs). CRLF.",
+    },
+    {
+        "file": "surveymonkey_cncf_maintainers_2022h1_tworecommend_en.csv",
+        "refuse": True,
+        "recommend_column": CNCF_RECOMMEND,
+        "ambiguous_positions": [21, 111],
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "reason": "SurveyMonkey CSV export with two columns under the identical header 'Would you recommend CNCF to"
+        " other open source projects, and why?10 - strongly agree, 1 - strongly disagree.' (file columns 22 and"
+        " 112, both 1-10, different answers; pandas names the second '...disagree..1'). The two blank-headed first"
+        " columns hold nothing (ids removed); no dates. Genuinely ambiguous: refuse naming both columns and the"
+        " --map that chooses (the figures for each are under 'alternatives').",
+    },
+    {
+        "file": "surveymonkey_cncf_members_recommend_yesno_en.csv",
+        "refuse": True,
+        "recommend_column": "Would you recommend CNCF membership to other companies?",
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "reason": "SurveyMonkey CSV export (two header rows, no ids, no dates, 150 responses of which 2 are"
+        " identical rows). The only recommend question is Yes/No; the other questions are worded scales (Very"
+        " well ... Poorly) and multi-selects.",
     },
 ]
 
@@ -188,16 +250,35 @@ def refusal_reason(entry: dict, df: pd.DataFrame) -> str:
     return reason
 
 
+def ambiguous(entry: dict, df: pd.DataFrame) -> dict:
+    """Two columns are equally good recommend questions: the file is refused, with the figures for each column
+    (by 0-based position) for the --map that chooses one."""
+    headers = [str(df.columns[i]) for i in entry["ambiguous_positions"]]
+    if len({h.removesuffix(".1") for h in headers}) != 1 or not headers[0] == entry["recommend_column"]:
+        raise SystemExit(f"{entry['file']}: the columns at {entry['ambiguous_positions']} do not share the header")
+    alternatives = []
+    for pos in entry["ambiguous_positions"]:
+        t = tally(df.iloc[:, pos])
+        if not looks_like_0_10(df.iloc[:, pos]):
+            raise SystemExit(f"{entry['file']}: column {pos} does not hold a 0-10 scale")
+        t.pop("unparsed")
+        alternatives.append({"column_position": pos, "column_number": pos + 1, **t})
+    return {"file": entry["file"], "refuse": True, "reason": entry["reason"], "alternatives": alternatives}
+
+
 def main() -> None:
     truth = []
     for entry in FILES:
         df = read(entry)
-        if entry.get("refuse"):
-            truth.append({"file": entry["file"], "refuse": True, "reason": refusal_reason(entry, df)})
-            continue
         skip = entry.get("header_rows_skipped", 0)
         if skip:
             df = df.iloc[skip:].reset_index(drop=True)
+        if entry.get("ambiguous_positions"):
+            truth.append(ambiguous(entry, df))
+            continue
+        if entry.get("refuse"):
+            truth.append({"file": entry["file"], "refuse": True, "reason": refusal_reason(entry, df)})
+            continue
         col = entry["score_column"]
         if col not in df.columns:
             raise SystemExit(f"{entry['file']}: no column {col!r}")
