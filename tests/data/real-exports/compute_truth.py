@@ -159,6 +159,24 @@ FILES: list[dict] = [
         " identical rows). The only recommend question is Yes/No; the other questions are worded scales (Very"
         " well ... Poorly) and multi-selects.",
     },
+    {
+        "file": "surveymonkey_udla_recommend_1to7_es.xlsx",
+        "refuse": True,
+        "recommend_column": (
+            'Considerando tu experiencia en Universidad de Las Américas, en una escala de 1 a 7, en que 1 es "muy'
+            ' poco probable" y 7 "muy probable".¿Qué tan probable es que recomiendes la Universidad a tus'
+            " familiares y/o amigos?"
+        ),
+        "read": {"sheet_name": "Sheet"},
+        "header_rows_skipped": 1,
+        "reason": "SurveyMonkey XLSX export in Spanish (API-style metadata columns respondent_id, collector_id,"
+        " date_created, date_modified, ip_address, email_address, first_name, last_name, custom_1; second header"
+        " row 'Response'). The workbook's first sheet 'Hoja1' is a pivot someone added (Answer Choices /"
+        " Responses), the data are on the second sheet 'Sheet'. The recommend question is asked on a 1-7 scale"
+        " (the Chilean school scale), answers labelled '1. Muy poco probable', '2.' ... '6.', '7. Muy probable':"
+        " the leading numbers parse, but 7 is the top of the scale, so scoring it as NPS would make every top"
+        " answer a passive. Every other question uses the same 1-7 labels.",
+    },
 ]
 
 
@@ -190,7 +208,7 @@ def read(entry: dict) -> pd.DataFrame:
     path = HERE / entry["file"]
     opts = dict(entry.get("read", {}))
     if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=object, **opts)
+        return pd.read_excel(path, dtype=object, engine="openpyxl", **opts)
     opts.setdefault("dtype", str)
     opts.setdefault("keep_default_na", False)
     return pd.read_csv(path, **opts)
@@ -223,10 +241,10 @@ RECOMMEND_WORDS = re.compile(
 
 
 def looks_like_0_10(series: pd.Series) -> bool:
-    """Nine in ten answers are whole numbers 0-10, more than five distinct values, some above 5."""
+    """Nine in ten answers are whole numbers 0-10, more than five distinct values, some 8 or above."""
     answers = [v for v in series if not _blank(v)]
     scores = [s for s in map(parse_score, answers) if s is not None]
-    return len(set(scores)) > 5 and max(scores) > 5 and len(scores) >= 0.9 * len(answers)
+    return len(set(scores)) > 5 and max(scores) >= 8 and len(scores) >= 0.9 * len(answers)
 
 
 def refusal_reason(entry: dict, df: pd.DataFrame) -> str:
