@@ -177,6 +177,18 @@ FILES: list[dict] = [
         " the leading numbers parse, but 7 is the top of the scale, so scoring it as NPS would make every top"
         " answer a passive. Every other question uses the same 1-7 labels.",
     },
+    {
+        "file": "typeform_training_en.csv",
+        "score_column": "How likely is it that you would recommend this training?",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": False,
+        "notes": "Typeform CSV export of training feedback (the owner's 'sample-data.csv'; the metadata columns #,"
+        " Start/Submit Date and Network ID were not kept). A header holds Typeform's answer piping"
+        " ('Thanks {{field:923854f7-...}}. What role do you play in your company?'); eight 1-5 rating columns whose"
+        " headers start with '...'; the recommend column is the last one. Respondents' names in the first column"
+        " were redacted (non-blank cells replaced by 'redacted', all other bytes unchanged). LF endings.",
+    },
 ]
 
 
@@ -308,6 +320,8 @@ def main() -> None:
         chosen = once if dedupe else all_rows
         notes = entry["notes"]
         notes += f" Data rows: {len(df)}; blank answers: {all_rows['blank']}; other text: {all_rows['unparsed']}."
+        if not dedupe and not identical:
+            notes += " No id and no timestamp, but no two rows are identical: all rows and identical-rows-once agree."
         if identical:
             if dedupe:
                 notes += (
