@@ -189,6 +189,44 @@ FILES: list[dict] = [
         " headers start with '...'; the recommend column is the last one. Respondents' names in the first column"
         " were redacted (non-blank cells replaced by 'redacted', all other bytes unchanged). LF endings.",
     },
+    {
+        "file": "carpentries_instructor_training_post_en.csv",
+        "score_column": "LikelyToRecommend",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": True,
+        "notes": "The Carpentries' instructor-training post-survey, cleaned by the publisher (short CamelCase field"
+        " names). 'Recommend' is an agree scale (Strongly Agree ... Strongly Disagree, 667 answers, 300 blank),"
+        " not the score: a header match on 'Recommend' picks the wrong column; the score is 'LikelyToRecommend'"
+        " (1-10 as observed, no 0). 'Date' is M/D/YY H:MM (two-digit year, to the minute; up to 7 respondents"
+        " share a minute). 'UniqueID' is a self-chosen code filled on 232 rows and blank on 735, so it is not a"
+        " response id; 'Workshop ID' mostly blank. CRLF, no final newline.",
+    },
+    {
+        "file": "carpentries_carpentrycon_2020_timezone_en.csv",
+        "score_column": "nps",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": False,
+        "notes": "CarpentryCon@Home 2020 session feedback (the publisher's 'raw' file with renamed columns). A"
+        " 'time_zone' column ('UTC+2', 'UTC-5', 'UTC') is not a date and there is no date or id column. The score"
+        " column is named 'nps'. Fourteen other columns are small integers (1-5 ratings, 1-6 agree scales with a"
+        " stray 0 in presenters_clear, a 1-3 'satisfaction_session_length'). One session title is mojibake in the"
+        " file itself ('\u00c2\u00a1Traduciendo!', UTF-8 of '\u00a1' read as Latin-1 and re-encoded). CRLF,"
+        " no final newline.",
+    },
+    {
+        "file": "carpentries_longterm_2017_en.csv",
+        "score_column": "Likely-To-Recommend",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": False,
+        "dedupe_reason": "The identical pair has a blank score, so both readings give the same figures.",
+        "notes": "The Carpentries' long-term learner survey (October 2017 archive). The column before the score,"
+        " 'Recommended', holds 'Yes.', 'No.', \"I don't remember.\" (have you recommended a workshop); the score"
+        " is 'Likely-To-Recommend', 0-10 (0 occurs). Multi-select and 'Other' columns are headed 'Column2' ..."
+        " 'Column58'. No id and no date. LF endings.",
+    },
 ]
 
 
