@@ -227,6 +227,69 @@ FILES: list[dict] = [
         " is 'Likely-To-Recommend', 0-10 (0 occurs). Multi-select and 'Other' columns are headed 'Column2' ..."
         " 'Column58'. No id and no date. LF endings.",
     },
+    {
+        "file": "rstudio_googleforms_2018_en.tsv",
+        "score_column": "How likely are you to recommend R to a colleague, friend, or family member?",
+        "read": {"encoding": "utf-8", "sep": "\t"},
+        "has_ids": False,
+        "has_dates": True,
+        "notes": "Google Forms responses downloaded as TSV (RStudio Learning R survey, December 2018, English)."
+        " 'Timestamp' M/D/YYYY H:MM:SS; up to 3 respondents share a second. One column has an empty header"
+        " (pandas 'Unnamed: 27') and no values. Long free-text answers, check-all-that-apply answers joined with"
+        " ', '. The only recommend question (answers 1-10, no 0 occurs); other numeric columns are three 1-5"
+        " scales, two years (first learned R, born) and a count of people one talks to weekly, mostly 0-10 (a trap"
+        " for a chooser that looks at content alone). CRLF, no final newline.",
+    },
+    {
+        "file": "rstudio_googleforms_2018_es.tsv",
+        "score_column": "¿Qué tan probable es que recomiendes R a un colega, amiga/o o un familiar?",
+        "read": {"encoding": "utf-8", "sep": "\t"},
+        "has_ids": False,
+        "has_dates": True,
+        "notes": "Google Forms responses downloaded as TSV (Spanish version of the 2018 survey): Spanish question"
+        " text, English 'Timestamp' M/D/YYYY H:MM:SS, one question left in English, an empty header ('Unnamed:"
+        " 27', no values), a count-of-people column mostly 0-10 as in the English file, and a last column 'Email"
+        " Address' whose 56 non-blank cells were redacted to redacted@example.org (every other byte is the"
+        " original's). CRLF, no final newline.",
+    },
+    {
+        "file": "rstudio_googleforms_2019_tworecommend_en.xlsx",
+        "refuse": True,
+        "recommend_column": "How likely are you to recommend R to a colleague, friend, or family member?",
+        "ambiguous_positions": [18, 37],
+        "ambiguous_headers": [
+            "How likely are you to recommend R to a colleague, friend, or family member?",
+            "How likely are you to recommend Python to a colleague, friend, or family member?",
+        ],
+        "read": {},
+        "has_ids": False,
+        "has_dates": True,
+        "reason": "Google Forms responses downloaded as XLSX (sheet 'Form Responses 1'; 'Timestamp' is a real Excel"
+        " datetime with milliseconds). Two 0-10 recommend questions: R (file column 19, asked of everyone) and"
+        " Python (file column 38, blank for the 823 who skipped the Python block). The issue allows either"
+        " refusing, naming both and the --map that chooses, or taking the first (R) and saying so on the mapping"
+        " line: the figures for each are under 'alternatives', the first is the R column. The same responses as"
+        " CSV in the repository have 3 identical rows (the CSV's timestamps stop at the second); here the"
+        " milliseconds differ, so no two rows are identical.",
+    },
+    {
+        "file": "rstudio_googleforms_2019_tworecommend_es.csv",
+        "refuse": True,
+        "recommend_column": "¿Qué tan probable es que recomiendes R a un colega, amiga/o o un familiar?",
+        "ambiguous_positions": [18, 37],
+        "ambiguous_headers": [
+            "¿Qué tan probable es que recomiendes R a un colega, amiga/o o un familiar?",
+            "¿Qué tan probable es que recomiendes Python a un colega, amiga/o o un familiar?",
+        ],
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": True,
+        "reason": "Google Forms responses downloaded as CSV (Spanish version of the 2019 survey; 'Timestamp'"
+        " M/D/YYYY H:MM:SS). Two 0-10 recommend questions in Spanish: R (file column 19) and Python (file column 38,"
+        " blank for the 174 who skipped it). Refuse naming both and the --map that chooses, or take the first (R)"
+        " and say so; the figures for each are under 'alternatives', the first is the R column. CRLF records with"
+        " bare-LF newlines inside quoted answers; no final newline.",
+    },
 ]
 
 
@@ -322,8 +385,14 @@ def ambiguous(entry: dict, df: pd.DataFrame) -> dict:
     """Two columns are equally good recommend questions: the file is refused, with the figures for each column
     (by 0-based position) for the --map that chooses one."""
     headers = [str(df.columns[i]) for i in entry["ambiguous_positions"]]
-    if len({h.removesuffix(".1") for h in headers}) != 1 or not headers[0] == entry["recommend_column"]:
+    if "ambiguous_headers" in entry:
+        # two different recommend questions (R and Python): each position must hold the header given
+        if headers != entry["ambiguous_headers"]:
+            raise SystemExit(f"{entry['file']}: the columns at {entry['ambiguous_positions']} are {headers}")
+    elif len({h.removesuffix(".1") for h in headers}) != 1 or not headers[0] == entry["recommend_column"]:
         raise SystemExit(f"{entry['file']}: the columns at {entry['ambiguous_positions']} do not share the header")
+    if entry.get("has_ids") or entry.get("has_dates"):
+        df = df.drop_duplicates(keep="first")
     alternatives = []
     for pos in entry["ambiguous_positions"]:
         t = tally(df.iloc[:, pos])
