@@ -290,6 +290,22 @@ FILES: list[dict] = [
         " and say so; the figures for each are under 'alternatives', the first is the R column. CRLF records with"
         " bare-LF newlines inside quoted answers; no final newline.",
     },
+    {
+        "file": "sb427_nps_latin1_fr.csv",
+        "score_column": "nps",
+        "read": {"encoding": "latin-1"},
+        "has_ids": True,
+        "has_dates": False,
+        "notes": "A plain CSV written by R (write.csv: a quoted row-number column with an empty header, 'NA' for"
+        " missing) of a French garden-centre chain's customer survey, the SB427 file of the dev set's SOURCES.md."
+        " Not UTF-8: mostly Latin-1 (0xE9 for e-acute) with CP850 bytes mixed in (0x82 for e-acute, 0x90), so a"
+        " strict cp1252 decode fails and Latin-1 reads every byte (the numbers are ASCII either way). 'nps' holds"
+        " 1-10 (no 0) and 'NA'; 'satisfaction' and 'intention' are 1-10 columns too and must not be chosen; 't'"
+        " is an undocumented 0-17 integer (mostly 0-10), 'CaTicket' a money amount. 'id' is unique; no date."
+        " 25 'explication' cells were redacted (3 holding respondents' e-mail addresses, now"
+        " 'redacted@example.org'; 22 signed with a respondent's name, one with a phone number, now 'redacted');"
+        " every other byte is the original's. 'NA' scores are text, left out of n. CRLF.",
+    },
 ]
 
 
