@@ -306,6 +306,22 @@ FILES: list[dict] = [
         " 'redacted@example.org'; 22 signed with a respondent's name, one with a phone number, now 'redacted');"
         " every other byte is the original's. 'NA' scores are text, left out of n. CRLF.",
     },
+    {
+        "file": "plain_nps_pesquisa_pt.csv",
+        "score_column": "Nota",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": False,
+        "dedupe_reason": "The identical rows are a score with a blank or one-word comment ('10,,Promoters' and the"
+        " like: 403 of them have no comment, 23 say 'ok'), which different respondents give all the time; with no"
+        " id or date nothing says they are one response twice, so all rows count.",
+        "notes": "A company's NPS survey answers 2018-2020 (Brazilian school-meals software, company names removed by"
+        " the publisher), three columns 'Nota,Resposta,Perfil': the score's header is only 'Nota' (Portuguese for"
+        " 'score', no recommend wording), 'Perfil' holds the owner's labels Promoters/Passives/Detractors (one row,"
+        " data row 1109, is labelled Promoters with a 6: the label column is not the truth). No id, no date. LF"
+        " endings, quoted comments with newlines. Two comments signed by respondents (a name and a school) were"
+        " redacted to 'redacted'; a staff member praised by name remains.",
+    },
 ]
 
 
