@@ -11,7 +11,9 @@ the suite's real PostgreSQL.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -86,15 +88,35 @@ def test_score_file_with_no_flags_is_exact(runner, case):
 
 @pytest.mark.parametrize("case", REFUSED, ids=ids(REFUSED))
 @pytest.mark.parametrize("command", ["score", "import"])
-def test_a_file_without_an_nps_question_is_refused_in_one_line(runner, case, command):
+def test_a_file_without_one_nps_question_is_refused_in_one_line(runner, case, command):
+    """No 0-10 recommend question (or only a yes/no, 1-5 or 1-7 one), or two of them: one line naming the file,
+    and the --map score=... that fixes it."""
     result = runner(command, DATA / case["file"])
     assert result.exit_code == 3, result.output
     lines = result.stderr.strip().splitlines()
     errors = [line for line in lines if line.startswith("npscli: error:")]
     assert len(errors) == 1, result.stderr
-    assert case["file"] in errors[0] and "no 0-10 likelihood-to-recommend column" in errors[0]
-    assert any(line.strip().startswith("hint:") and "--map score=COLUMN" in line for line in lines)
+    assert errors[0].startswith(f"npscli: error: {case['file']}: ")
+    assert any(line.strip().startswith("hint:") and "--map score=" in line for line in lines)
     assert "Traceback" not in result.output
+    if not case.get("alternatives"):
+        return
+    # Genuinely ambiguous: each candidate is named with its column number, and the --map the hint gives for it
+    # scores exactly that column's truth.
+    named = {int(number): ast.literal_eval(name) for name, number in NAMED_COLUMN.findall(errors[0])}
+    assert sorted(named) == sorted(alternative["column_number"] for alternative in case["alternatives"])
+    if command == "import":
+        return
+    for alternative in case["alternatives"]:
+        chosen = runner("score", DATA / case["file"], "--map", f"score={named[alternative['column_number']]}",
+                        "--format", "json", db=False)  # fmt: skip
+        assert chosen.exit_code == 0, chosen.output
+        [row] = json.loads(chosen.stdout)
+        assert {key: row[key] for key in COUNTS} == {key: alternative[key] for key in COUNTS}
+
+
+NAMED_COLUMN = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") \(column (\d+)\)""")
+COUNTS = ("n", "promoters", "passives", "detractors")
 
 
 def _import(cli: Cli, case: dict, *extra: str):
