@@ -90,5 +90,5 @@ EncodingOpt = Annotated[
 ]
 ScaleCheckOpt = Annotated[
     bool,
-    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale."),
+    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 or 1-7 scale."),
 ]

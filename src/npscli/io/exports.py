@@ -70,7 +70,7 @@ class ReadOptions:
     dayfirst: bool | None = None  # --dayfirst / --monthfirst; None = infer from the file
     default_dayfirst: bool = False  # used when the file proves neither order (config `dayfirst`)
     timezone: str = "UTC"  # IANA zone of the clinic: naive times are local to it, local_date is in it
-    scale_check: bool = True  # refuse a score column that looks like a 1-5 scale
+    scale_check: bool = True  # refuse a score column that looks like a 1-5 or 1-7 scale
     strict: bool = False  # one rejected row fails the whole file (raised after the chunk holding it)
     not_after: datetime | None = None  # aware: a response submitted later is rejected (the import's now + a day)
     date_required: bool = True  # False for scoring a file: a file without a date column still scores
@@ -182,9 +182,11 @@ class ExportStream:
                     self._parse(*rest)
                 raise strict_failure(self)
             yield records
-        if self._options.scale_check and self._scale.looks_five_point():
+        scale = self._scale.short_scale() if self._options.scale_check else None
+        if scale is not None:
+            kind = "(CSAT/Press Ganey)" if scale == "1-5" else "(a rating out of 7, as schools grade)"
             raise ColumnError(
-                f"{self._raw.name}: column {self._score_column!r} looks like a 1-5 scale (CSAT/Press Ganey), "
+                f"{self._raw.name}: column {self._score_column!r} looks like a {scale} scale {kind}, "
                 "not a 0-10 likelihood-to-recommend score",
                 hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
             )
@@ -306,9 +308,12 @@ class _ScaleWatch:
             self.low = min(self.low, float(valid.min()))
             self.high = max(self.high, float(valid.max()))
 
-    def looks_five_point(self) -> bool:
-        """At least SCALE_MIN_VALUES valid scores, all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
-        return self.count >= SCALE_MIN_VALUES and self.low >= 1 and self.high <= 5
+    def short_scale(self) -> str | None:
+        """"1-5" or "1-7" when at least SCALE_MIN_VALUES valid scores all lie within 1..5 (a CSAT / Press Ganey
+        item) or 1..7 (a 7-point rating): nobody chose 0 or anything above 7 of a 0-10 question."""
+        if self.count < SCALE_MIN_VALUES or self.low < 1:
+            return None
+        return "1-5" if self.high <= 5 else "1-7" if self.high <= 7 else None
 
 
 def _date_texts(values: pd.Series) -> pd.Series:

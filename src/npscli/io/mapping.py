@@ -434,10 +434,11 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
 
 
 # What a score candidate's values are, best first: whole numbers spread over 0-10 (or too few answers to
-# tell); a 1-5 scale or yes/no codes under a header named exactly like a score (taken only when nothing better
-# is there; the 1-5 check then refuses a 1-5 column); text under such a header (bad cells rejected row by row).
+# tell); a 1-5 or 1-7 scale, or yes/no codes under a header named exactly like a score (taken only when nothing
+# better is there; the scale check then refuses a 1-5 or 1-7 column); text under such a header (bad cells
+# rejected row by row).
 _GOOD, _FIVE_POINT, _TEXT = 0, 1, 2
-_CONTENT_WORDS = {_GOOD: "0-10 integers", _FIVE_POINT: "a 1-5 scale or yes/no codes", _TEXT: "text answers"}
+_CONTENT_WORDS = {_GOOD: "0-10 integers", _FIVE_POINT: "a 1-5 or 1-7 scale, or yes/no codes", _TEXT: "text answers"}
 
 
 def _best_score(
@@ -505,7 +506,7 @@ def _score_content(values: pd.Series, *, named: bool) -> tuple[int | None, str]:
         why = f"only the answers {'/'.join(str(value) for value in distinct)} (a yes/no question)"
         # A column named exactly like a score ("Score", "NPS") is taken only when nothing better is there.
         return (_FIVE_POINT, why) if named else (None, why)
-    if distinct[0] >= 1 and distinct[-1] <= 5:
+    if distinct[0] >= 1 and distinct[-1] <= 7:  # a 1-5 or 1-7 rating: nobody gave 0, 8, 9 or 10
         return _FIVE_POINT, ""
     return _GOOD, ""
 

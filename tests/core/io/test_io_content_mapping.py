@@ -234,3 +234,16 @@ def test_the_mapping_says_why_a_better_named_time_column_was_passed_over(tmp_pat
     parsed = read_export(write(tmp_path, rows(["Timestamp", "Date", "Score"], values)))
     assert parsed.mapping["submitted_at"] == "Date"
     assert parsed.mapping_reason["submitted_at"] == "values read as dates; not 'Timestamp': not dates"
+
+
+def test_a_1_7_recommend_scale_is_refused_and_its_labels_read(tmp_path):
+    """A Chilean school-style 1-7 question ('1. Muy poco probable' ... '7. Muy probable'): 7 is its top, so scored
+    as NPS every top answer would be a passive."""
+    labels = ["1. Muy poco probable", "3.", "4.", "5.", "6.", "7. Muy probable"] * 2
+    question = "¿Qué tan probable es que recomiendes la Universidad a tus amigos?"
+    path = write(tmp_path, rows(["Fecha", question], dated([[label] for label in labels])))
+    with pytest.raises(ColumnError, match="looks like a 1-7 scale") as raised:
+        read_export(path)
+    assert "--no-scale-check" in raised.value.hint
+    parsed = read_export(path, ReadOptions(scale_check=False))
+    assert parsed.records["score"].tolist() == [1, 3, 4, 5, 6, 7] * 2
