@@ -118,7 +118,8 @@ def describe_mapping(parsed) -> str:
         parts.append("no date column (scored without dates)")
     encoding = parsed.encoding
     read_as = f", read as {_ENCODING_NAMES.get(encoding, encoding)}" if encoding not in _UTF8 else ""
-    return f"{parsed.path.name}: {parsed.layout} layout{read_as}; " + ", ".join(parts)
+    sheet = f", sheet {parsed.sheet!r} (the first sheet holds no export)" if getattr(parsed, "sheet", None) else ""
+    return f"{parsed.path.name}: {parsed.layout} layout{sheet}{read_as}; " + ", ".join(parts)
 
 
 _UTF8 = (None, "utf-8", "utf-8-sig", "utf_8", "utf_8_sig")

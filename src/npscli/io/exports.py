@@ -28,7 +28,7 @@ from npscli.core.textsafe import neutralize_formula
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
 from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
+from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text, workbook_sheets
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
@@ -103,6 +103,7 @@ class ParsedExport:
     mapping_source: dict[str, str]
     mapping_reason: dict[str, str]
     encoding: str | None
+    sheet: str | None
     stamped: datetime | None
     kept_identical: int
     records: pd.DataFrame
@@ -140,6 +141,7 @@ class ExportStream:
         self.mapping_source = dict(mapping.sources)
         self.mapping_reason = dict(mapping.reasons)
         self.encoding = raw.encoding
+        self.sheet: str | None = None  # the sheet read, when not the first (see open_export)
         self.estimated_rows = raw.estimated_rows
         self.issues: list[RowIssue] = []
         self.rows_read = 0
@@ -327,10 +329,30 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
     """Open one export to read it a chunk at a time: the file is checked, its header recognised and its
     columns mapped now; the data is read as :meth:`ExportStream.chunks` is consumed.
 
+    A workbook whose first sheet holds no score column (a pivot or notes sheet someone put first) is read from
+    the first other sheet that does, unless ``--sheet`` names one; :attr:`ExportStream.sheet` says which.
+
     Raises InputFileError, ColumnError or UsageError (here or from ``chunks``); never quotes a cell.
     """
     check_timezone(options.timezone)
     raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding)
+    try:
+        return _open(raw, options)
+    except (ColumnError, InputFileError) as error:
+        if raw.kind != "workbook" or options.sheet is not None or "score" in options.overrides:
+            raise
+        for sheet in workbook_sheets(raw.path)[1:]:
+            try:
+                other = read_table(path, sheet, chunk_rows=CHUNK_ROWS)
+                stream = _open(other, options)
+            except (ColumnError, InputFileError):
+                continue
+            stream.sheet = sheet
+            return stream
+        raise error from None
+
+
+def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     name = raw.name
     header = detect_header(raw)
     first, _extra = extract_data(raw, header)
@@ -370,6 +392,7 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         mapping_source=stream.mapping_source,
         mapping_reason=stream.mapping_reason,
         encoding=stream.encoding,
+        sheet=stream.sheet,
         stamped=stream.stamped,
         kept_identical=stream.kept_identical,
         records=records,

@@ -451,6 +451,20 @@ def _frames(path: Path, options: dict[str, Any], chunk_rows: int | None) -> Iter
 # --- workbooks (XLSX via calamine) --------------------------------------------------------------------------
 
 
+def workbook_sheets(path: Path) -> list[str]:
+    """The sheet names of a workbook, in order ([] if it cannot be read)."""
+    from python_calamine import load_workbook
+
+    try:
+        workbook = load_workbook(str(path))
+        try:
+            return [str(name) for name in workbook.sheet_names]
+        finally:
+            workbook.close()
+    except Exception:  # calamine's own errors; the first read already said what is wrong
+        return []
+
+
 def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     """The cells of one sheet, typed as calamine reads them (str, float, int, bool, datetime, date, time,
     timedelta; "" for an empty cell); row ``i`` is spreadsheet row ``i + 1``. python-calamine directly:

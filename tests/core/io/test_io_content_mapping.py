@@ -247,3 +247,24 @@ def test_a_1_7_recommend_scale_is_refused_and_its_labels_read(tmp_path):
     assert "--no-scale-check" in raised.value.hint
     parsed = read_export(path, ReadOptions(scale_check=False))
     assert parsed.records["score"].tolist() == [1, 3, 4, 5, 6, 7] * 2
+
+
+def test_a_workbook_whose_first_sheet_is_a_pivot_is_read_from_the_sheet_with_the_export(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    pivot = workbook.active
+    pivot.title = "Summary"
+    pivot.append(["Answer Choices", "Responses"])
+    pivot.append(["Promoters", 8])
+    data = workbook.create_sheet("Responses")
+    data.append(["Submitted", "How likely are you to recommend us to a friend?"])
+    for day, score in enumerate(SCORES, start=1):
+        data.append([f"2025-03-{day:02d} 10:00", score])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    parsed = read_export(path)
+    assert parsed.sheet == "Responses"
+    assert parsed.records["score"].tolist() == SCORES
+    with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+        read_export(path, ReadOptions(sheet="Summary"))  # a sheet named by --sheet is the one read
