@@ -281,3 +281,14 @@ def test_date_is_stamped_only_on_a_file_without_dates_and_recorded_on_the_batch(
     window = runner("score", "--since", "2025-06-30", "--until", "2025-06-30", "--format", "json")
     assert window.exit_code == 0, window.output
     assert json.loads(window.stdout)[0]["n"] == 426
+
+
+def test_scoring_a_file_none_of_whose_rows_is_a_score_fails(runner, tmp_path):
+    path = tmp_path / "quiz.csv"
+    path.write_text("Date,Score\n2025-01-01 10:00,55\n2025-01-02 10:00,80\n", encoding="utf-8")  # a 0-100 quiz
+    result = runner("score", path, db=False)
+    assert result.exit_code == 3, result.output
+    assert "quiz.csv: nothing to score: none of its 2 rows can be scored (2 rejected: score is outside 0-10" in (
+        result.stderr
+    )
+    assert "--map score=COLUMN" in result.stderr

@@ -312,7 +312,7 @@ def import_command(
             results.append(result)
             if result.rows_read and not result.imported and not result.duplicates:
                 # not a success, but the summary still shows the file's counts
-                empty = nothing_stored(export, result, dry_run=dry_run)
+                empty = nothing_stored(export, verb="would be stored" if dry_run else "was stored")
                 report_error(empty)
                 failures.append(empty)
         except NpsError as exc:
@@ -331,9 +331,9 @@ def import_command(
         raise typer.Exit(int(max(f.exit_code for f in failures)))
 
 
-def nothing_stored(export, result, *, dry_run: bool) -> NpsError:
-    """The error for a file none of whose rows can be stored (all rejected, skipped or excluded): the
-    commonest reason, where, and the fix. The batch stays in `npscli imports`, with its counts."""
+def nothing_stored(export, *, verb: str = "was stored", can: str = "can be stored") -> NpsError:
+    """The error for a file none of whose rows can be used (all rejected, skipped or excluded): the commonest
+    reason, where, and the fix. After an import the batch stays in `npscli imports`, with its counts."""
     from collections import Counter
 
     from npscli.core.errors import RowError
@@ -344,7 +344,6 @@ def nothing_stored(export, result, *, dry_run: bool) -> NpsError:
         issue.row for issue in export.issues if (issue.outcome, issue.reason, issue.column) == (outcome, reason, column)
     )
     where = f", column {column!r}" if column else ""
-    verb = "would be stored" if dry_run else "was stored"
     if column and column == export.mapping.get("score"):
         hint = "if this is not the 0-10 recommend question, name the right column with --map score=COLUMN"
     elif column and column == export.mapping.get("submitted_at"):
@@ -355,7 +354,7 @@ def nothing_stored(export, result, *, dry_run: bool) -> NpsError:
     else:
         hint = "see the reasons above; --rejects rejected.csv writes the rejected rows with their values"
     return RowError(
-        f"{export.path.name}: nothing {verb}: none of its {result.rows_read} rows can be stored "
+        f"{export.path.name}: nothing {verb}: none of its {export.rows_read} rows {can} "
         f"({count} {outcome}: {reason}{where}, from row {first})",
         hint=hint,
     )

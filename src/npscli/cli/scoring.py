@@ -199,7 +199,13 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
 
     import pandas as pd
 
-    from npscli.cli.importing import describe_identical, describe_issues, describe_mapping, read_options
+    from npscli.cli.importing import (
+        describe_identical,
+        describe_issues,
+        describe_mapping,
+        nothing_stored,
+        read_options,
+    )
     from npscli.io.exports import read_export
 
     frames = []
@@ -219,6 +225,10 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
             date_required=False,
         )
         parsed = read_export(path, options)
+        if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
+            for line in describe_issues(parsed):
+                message(line)
+            raise nothing_stored(parsed, verb="to score", can="can be scored")
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         message(describe_mapping(parsed))
