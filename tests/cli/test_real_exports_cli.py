@@ -197,6 +197,9 @@ def _reimport_legacy(cli: Cli) -> None:
     before = cli("score", "--format", "json", env=env)
     assert before.exit_code == 0, before.output
     assert json.loads(before.stdout)[0]["n"] == 30  # what the old rule stored of the 40
+    dry = cli(*args, "--dry-run", "--format", "json", env=env)
+    assert dry.exit_code == 0, dry.output
+    assert [json.loads(dry.stdout)[0][key] for key in ("imported", "duplicates")] == [10, 30]
     first = cli(*args, "--format", "json", env=env)
     assert first.exit_code == 0, first.output
     [row] = json.loads(first.stdout)
