@@ -329,7 +329,9 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
             reasons[wanted] = found[2]
         taken.update(names)
 
-    if "response_id" in mapped and sources["response_id"] != "--map":
+    # A column called only "ID" may be a customer's or a user's; a ResponseId never is (two overlapping exports
+    # glued into one file repeat it, and the response may have changed between them: it is still one response).
+    if "response_id" in mapped and sources["response_id"] != "--map" and compact(mapped["response_id"][0]) == "id":
         repeated = _repeated_with_other_answers(data, mapped["response_id"][0])
         if repeated:
             # Not a response id (a customer's or a user's, who answers more than once): keyed by the whole row.

@@ -268,3 +268,12 @@ def test_a_workbook_whose_first_sheet_is_a_pivot_is_read_from_the_sheet_with_the
     assert parsed.records["score"].tolist() == SCORES
     with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
         read_export(path, ReadOptions(sheet="Summary"))  # a sheet named by --sheet is the one read
+
+
+def test_a_response_id_that_repeats_with_other_answers_is_still_one_response(tmp_path):
+    """Two overlapping exports glued into one file, the response completed between them: one response."""
+    header = ["ResponseId", "RecordedDate", "How likely are you to recommend us?"]
+    path = write(tmp_path, rows(header, [["R_1", "2025-01-01 10:00", ""], ["R_1", "2025-01-01 10:05", 9]]))
+    parsed = read_export(path)
+    assert parsed.mapping["response_id"] == "ResponseId"
+    assert parsed.records["response_key"].tolist() == ["id:R_1"]
