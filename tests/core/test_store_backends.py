@@ -112,12 +112,43 @@ def test_migration_5_adds_the_emerging_issue_alerts_to_an_older_store(url):
     sample(store)
     with store.read() as conn:
         assert not inspect(conn).has_table("emerging_alerts")
-    assert migrations.upgrade(store) == [5]
+    assert migrations.upgrade(store) == [5, 6]
     with store.read() as conn:
         assert inspect(conn).has_table("emerging_alerts")
     counts = table_counts(store)
     assert counts["responses"] == 40 and counts["emerging_alerts"] == 0
     assert migrations.upgrade(store) == []
+    store.dispose()
+
+
+def test_migration_6_adds_the_stamped_date_to_the_batches_of_an_older_store(url):
+    """A store made at version 4 has import batches without stamped_at (--date): migration 6 adds it, empty for
+    the batches already there, and the store then records it."""
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=4) == [1, 2, 3, 4]
+    with store.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE import_batches DROP COLUMN stamped_at")  # as version 4 created it
+    assert "stamped_at" not in {c["name"] for c in inspect(store.engine).get_columns("import_batches")}
+    with store.write() as conn:
+        conn.execute(
+            schema.import_batches.insert().values(  # a batch as version 4 wrote it
+                source="s", file_name="f.csv", sha256="0" * 64, layout="plain", imported_at=T0.replace(tzinfo=None),
+                imported_by="x", rows_read=1, imported=1, duplicates=0, skipped=0, excluded=0, rejected=0,
+                tickets_opened=0,
+            )
+        )  # fmt: skip
+    store.dispose()
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store) == [5, 6]
+    sample(store)  # written by this version
+    with store.read() as conn:
+        stamped = conn.execute(
+            select(schema.import_batches.c.file_name, schema.import_batches.c.stamped_at).order_by(
+                schema.import_batches.c.id
+            )
+        ).all()
+    assert stamped[0] == ("f.csv", None) and len(stamped) == 2
+    assert table_counts(store)["responses"] == 40
     store.dispose()
 
 

@@ -14,6 +14,7 @@ from npscli.cli.options import (
     AsOfOpt,
     DayFirstOpt,
     DbOpt,
+    EncodingOpt,
     FilesArg,
     FormatOpt,
     MapOpt,
@@ -54,9 +55,25 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_check, strict=False, now=None):
+def read_options(
+    s,
+    file: Path,
+    *,
+    source,
+    overrides,
+    sheet,
+    dayfirst,
+    scale_check,
+    strict=False,
+    now=None,
+    encoding=None,
+    stamp=None,
+    date_required=True,
+):
     """ReadOptions for one file: --map over the saved source mapping; flags over config. A response submitted
-    more than a day after ``now`` (the run's now) is rejected: no survey answer comes from the future."""
+    more than a day after ``now`` (the run's now) is rejected: no survey answer comes from the future.
+    ``stamp`` (--date, aware) dates every response of a file without a date column; ``date_required`` False
+    (scoring) lets such a file through without one."""
     from datetime import timedelta
 
     from npscli.io.exports import ReadOptions
@@ -75,17 +92,57 @@ def read_options(s, file: Path, *, source, overrides, sheet, dayfirst, scale_che
         scale_check=scale_check,
         strict=strict,
         not_after=now + timedelta(days=1) if now is not None else None,
+        date_required=date_required,
+        stamp=stamp,
+        encoding=encoding,
     ), (saved.name if saved else None)
 
 
 def describe_mapping(parsed) -> str:
+    """One line: the layout, the encoding when it is not UTF-8, and each field's column, with why when the
+    column's values decided (``score <- 'Q20' (question text; 0-10 integers; not 'Q41_5': text answers)``)."""
     parts = []
     for field, column in parsed.mapping.items():
         how = parsed.mapping_source.get(field, "")
-        tag = " (--map)" if how == "--map" else (" (question text)" if how == "question text" else "")
+        tags = ["--map"] if how == "--map" else (["question text"] if how == "question text" else [])
+        reason = parsed.mapping_reason.get(field)
+        if reason:
+            tags.append(reason)
+        tag = f" ({'; '.join(tags)})" if tags else ""
         shown = column if len(column) <= 48 else column[:45] + "..."
         parts.append(f"{field} <- {shown!r}{tag}")
-    return f"{parsed.path.name}: {parsed.layout} layout; " + ", ".join(parts)
+    parts += [why for field, why in parsed.mapping_reason.items() if field not in parsed.mapping]
+    if parsed.stamped is not None:
+        parts.append(f"submitted_at <- --date {parsed.stamped:%Y-%m-%d %H:%M} (the file has no date column)")
+    elif "submitted_at" not in parsed.mapping:
+        parts.append("no date column (scored without dates)")
+    encoding = parsed.encoding
+    read_as = f", read as {_ENCODING_NAMES.get(encoding, encoding)}" if encoding not in _UTF8 else ""
+    sheet = f", sheet {parsed.sheet!r} (the first sheet holds no export)" if getattr(parsed, "sheet", None) else ""
+    return f"{parsed.path.name}: {parsed.layout} layout{sheet}{read_as}; " + ", ".join(parts)
+
+
+_UTF8 = (None, "utf-8", "utf-8-sig", "utf_8", "utf_8_sig")
+_ENCODING_NAMES = {"iso8859-1": "latin-1", "cp1252": "cp1252 (Windows-1252)"}
+
+
+def describe_identical(parsed) -> str | None:
+    """The line that says how many identical rows were kept as separate responses, if any."""
+    kept = parsed.kept_identical
+    if not kept:
+        return None
+    return (
+        f"  {kept} identical row{'s' if kept > 1 else ''} kept as separate responses: without a response id, so "
+        "ordinary that different people give them (see README, Importing exports)"
+    )
+
+
+def parse_stamp(text: str, now):
+    """--date WHEN: the survey's close date (00:00 clinic time that day) or date and time, in the forms --since
+    takes (2026-11-01, yesterday...); aware."""
+    from npscli.core.periods import parse_since
+
+    return parse_since(text, now, flag="--date")
 
 
 def describe_issues(parsed) -> list[str]:
@@ -152,6 +209,16 @@ def import_command(
         typer.Option("--rejects", metavar="FILE", help="Write rejected rows (row number, reason, values) to this CSV."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="One rejected row fails the whole file.")] = False,
+    stamp: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="WHEN",
+            help="For a file with no date column: the survey's close date (YYYY-MM-DD), stamped on every response "
+            "and recorded on the import batch. Files with a date column keep their own.",
+        ),
+    ] = None,
+    encoding: EncodingOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count, change nothing.")] = False,
     scale_check: ScaleCheckOpt = True,
     tickets_since: Annotated[
@@ -178,6 +245,7 @@ def import_command(
     from npscli.core.periods import parse_since
 
     tickets_from = parse_since(tickets_since, now, flag="--tickets-since") if tickets_since else None
+    stamped = parse_stamp(stamp, now) if stamp is not None else None
     overrides = parse_map(map_)
     if rejects is not None:
         check_rejects_target(rejects, many=len(files) > 1)
@@ -200,9 +268,13 @@ def import_command(
                 scale_check=scale_check,
                 strict=strict,
                 now=now,
+                encoding=encoding,
+                stamp=stamped,
             )
             export = open_export(file, options)  # the header and mapping now; the rows as they are stored
             message(describe_mapping(export))
+            if stamped is not None and export.stamped is None:
+                message(f"  --date not used: {file.name} has its own dates ({export.mapping['submitted_at']!r})")
             if overrides and not saved_name:
                 message(save_hint(source or export.layout, file, overrides))
             if store is None and not (dry_run and context.missing_store(s)):
@@ -230,11 +302,19 @@ def import_command(
                 )
             for line in describe_issues(export):
                 message(line)
+            identical = describe_identical(export)
+            if identical:
+                message(identical)
             if rejects is not None and result.rejected:
                 path = _rejects_path(rejects, file, len(files) > 1)
                 write_rejects(export, path)
                 result.rejects_file = str(path)
             results.append(result)
+            if result.rows_read and not result.imported and not result.duplicates:
+                # not a success, but the summary still shows the file's counts
+                empty = nothing_stored(export, verb="would be stored" if dry_run else "was stored")
+                report_error(empty)
+                failures.append(empty)
         except NpsError as exc:
             if len(files) == 1:
                 raise
@@ -249,6 +329,35 @@ def import_command(
         emit(rows, fmt, IMPORT_COLS, title=title)
     if failures:
         raise typer.Exit(int(max(f.exit_code for f in failures)))
+
+
+def nothing_stored(export, *, verb: str = "was stored", can: str = "can be stored") -> NpsError:
+    """The error for a file none of whose rows can be used (all rejected, skipped or excluded): the commonest
+    reason, where, and the fix. After an import the batch stays in `npscli imports`, with its counts."""
+    from collections import Counter
+
+    from npscli.core.errors import RowError
+
+    reasons = Counter((issue.outcome, issue.reason, issue.column) for issue in export.issues)
+    (outcome, reason, column), count = reasons.most_common(1)[0]
+    first = next(
+        issue.row for issue in export.issues if (issue.outcome, issue.reason, issue.column) == (outcome, reason, column)
+    )
+    where = f", column {column!r}" if column else ""
+    if column and column == export.mapping.get("score"):
+        hint = "if this is not the 0-10 recommend question, name the right column with --map score=COLUMN"
+    elif column and column == export.mapping.get("submitted_at"):
+        hint = (
+            "name the date column with --map submitted_at=COLUMN, or, if the file has none, give the survey's "
+            "close date with --date WHEN"
+        )
+    else:
+        hint = "see the reasons above; --rejects rejected.csv writes the rejected rows with their values"
+    return RowError(
+        f"{export.path.name}: nothing {verb}: none of its {export.rows_read} rows {can} "
+        f"({count} {outcome}: {reason}{where}, from row {first})",
+        hint=hint,
+    )
 
 
 def _cause_suggester(s):

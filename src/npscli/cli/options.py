@@ -79,7 +79,16 @@ DayFirstOpt = Annotated[
     bool | None,
     typer.Option("--dayfirst/--monthfirst", help="How to read 03/11/2025 when the file does not prove it."),
 ]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        metavar="NAME",
+        help="Decode CSV/TSV files as this (latin-1, cp1252, utf-8...); default: detected (UTF-8, UTF-16 with a "
+        "BOM, Windows-1252, then Latin-1).",
+    ),
+]
 ScaleCheckOpt = Annotated[
     bool,
-    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 scale."),
+    typer.Option("--scale-check/--no-scale-check", help="Refuse a score column that looks like a 1-5 or 1-7 scale."),
 ]

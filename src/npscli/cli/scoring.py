@@ -14,6 +14,7 @@ from npscli.cli.options import (
     DayFirstOpt,
     DbOpt,
     DepartmentOpt,
+    EncodingOpt,
     FormatOpt,
     LocationOpt,
     MapOpt,
@@ -98,6 +99,7 @@ def score_command(
     sheet: SheetOpt = None,
     dayfirst: DayFirstOpt = None,
     scale_check: ScaleCheckOpt = True,
+    encoding: EncodingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
@@ -111,6 +113,7 @@ def score_command(
         "--sheet": sheet is not None,
         "--dayfirst/--monthfirst": dayfirst is not None,
         "--no-scale-check": not scale_check,
+        "--encoding": encoding is not None,
     }
     if not files and any(reading.values()):
         raise UsageError(
@@ -143,8 +146,27 @@ def score_command(
             "sheet": sheet,
             "dayfirst": dayfirst,
             "scale_check": scale_check,
+            "encoding": encoding,
         }
-        data = _frame_from_files(files, s, **reader, now=now)
+        data, undated = _frame_from_files(files, s, **reader, now=now)
+        if undated:
+            windowed = [
+                flag
+                for flag, given in (
+                    ("--period", req.period),
+                    ("--since", since),
+                    ("--until", until),
+                    ("--compare", compare),
+                )
+                if given
+            ]
+            if windowed:
+                raise UsageError(
+                    f"{windowed[0]} needs the time of each response, and {', '.join(undated)} "
+                    f"{'has' if len(undated) == 1 else 'have'} no date column",
+                    hint="score without it, or name the date column with --map submitted_at=COLUMN",
+                )
+            req = replace(req, start=None, end=None)  # every response counts, whenever it was given
     else:
         data = store
     rows = score(data, req)
@@ -170,16 +192,24 @@ def _title(req) -> str:
     return f"NPS ({req.method} 95% interval){window}"
 
 
-def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now):
-    """Parse the files through the import pipeline in memory, deduplicated, nothing stored."""
+def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now, encoding=None):
+    """Parse the files through the import pipeline in memory, deduplicated, nothing stored. Returns the
+    records and the names of the files that have no date column."""
     from pathlib import Path
 
     import pandas as pd
 
-    from npscli.cli.importing import describe_issues, describe_mapping, read_options
+    from npscli.cli.importing import (
+        describe_identical,
+        describe_issues,
+        describe_mapping,
+        nothing_stored,
+        read_options,
+    )
     from npscli.io.exports import read_export
 
     frames = []
+    undated: list[str] = []  # the files without a date column
     for name in files:
         path = Path(name)
         options, saved = read_options(
@@ -191,11 +221,22 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
             dayfirst=dayfirst,
             scale_check=scale_check,
             now=now,
+            encoding=encoding,
+            date_required=False,
         )
         parsed = read_export(path, options)
+        if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
+            for line in describe_issues(parsed):
+                message(line)
+            raise nothing_stored(parsed, verb="to score", can="can be scored")
+        if "submitted_at" not in parsed.mapping:
+            undated.append(path.name)
         message(describe_mapping(parsed))
         for line in describe_issues(parsed):
             message(line)
+        identical = describe_identical(parsed)
+        if identical:
+            message(identical)
         frame = parsed.records.copy()
         frame["response_key"] = (source or saved or parsed.layout) + ":" + frame["response_key"].astype(str)
         frames.append(frame)
@@ -204,4 +245,4 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
     frame = frame.drop_duplicates("response_key", keep="first")
     if len(frame) < before:
         message(f"{before - len(frame)} duplicate response(s) counted once")
-    return frame
+    return frame, undated

@@ -2,19 +2,20 @@
 one row per usable response, with every other data row accounted for as an issue.
 
 ``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
-found by content (``layouts``), columns mapped to canonical fields (``mapping``), scores, statuses and times
-parsed a column at a time (``values``). ``rows_read == len(records) + len(issues)`` always holds.
+found by content (``layouts``), columns mapped to canonical fields by header and values (``mapping``), scores,
+statuses and times parsed a column at a time (``values``), and each response keyed by its id or its whole row
+(``keys``). A file without a date column reads for scoring (``date_required=False``) or with every response
+stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import itertools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,9 +25,10 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
 from npscli.core.textsafe import neutralize_formula
+from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
 from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
+from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text, workbook_sheets
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
@@ -34,6 +36,7 @@ from npscli.io.values import (
     MISSING_DATE,
     SCALE_MIN_VALUES,
     DateOrder,
+    DateParse,
     check_timezone,
     local_dates,
     parse_datetimes,
@@ -58,8 +61,6 @@ TEXT_FIELDS = (
     "comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id",
 )  # fmt: skip
 RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
-_KEY_LENGTH = 24
-_SCORE_TEXTS = np.array([str(score) for score in range(11)], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ class ReadOptions:
     dayfirst: bool | None = None  # --dayfirst / --monthfirst; None = infer from the file
     default_dayfirst: bool = False  # used when the file proves neither order (config `dayfirst`)
     timezone: str = "UTC"  # IANA zone of the clinic: naive times are local to it, local_date is in it
-    scale_check: bool = True  # refuse a score column that looks like a 1-5 scale
+    scale_check: bool = True  # refuse a score column that looks like a 1-5 or 1-7 scale
     strict: bool = False  # one rejected row fails the whole file (raised after the chunk holding it)
     not_after: datetime | None = None  # aware: a response submitted later is rejected (the import's now + a day)
+    date_required: bool = True  # False for scoring a file: a file without a date column still scores
+    stamp: datetime | None = None  # aware: --date, the time of every response of a file without a date column
+    encoding: str | None = None  # --encoding: decode a text file as this, not by detection
 
 
 @dataclass
@@ -97,6 +101,11 @@ class ParsedExport:
     columns: list[str]
     mapping: dict[str, str]
     mapping_source: dict[str, str]
+    mapping_reason: dict[str, str]
+    encoding: str | None
+    sheet: str | None
+    stamped: datetime | None
+    kept_identical: int
     records: pd.DataFrame
     issues: list[RowIssue]
     rows_read: int
@@ -130,16 +139,27 @@ class ExportStream:
         self.columns = list(header.columns)
         self.mapping = mapping.public()
         self.mapping_source = dict(mapping.sources)
+        self.mapping_reason = dict(mapping.reasons)
+        self.encoding = raw.encoding
+        self.sheet: str | None = None  # the sheet read, when not the first (see open_export)
         self.estimated_rows = raw.estimated_rows
         self.issues: list[RowIssue] = []
         self.rows_read = 0
         self._rejected: list[pd.DataFrame] = []
         self._score_column = mapping.columns["score"][0]
-        self._date_column = mapping.columns["submitted_at"][0]
+        self._date_column = mapping.columns["submitted_at"][0] if "submitted_at" in mapping.columns else None
+        # a file without a date column: every response at the --date given (or none, to score it)
+        self.stamped = options.stamp if self._date_column is None else None
         self._where = f"{raw.name}: column {self._date_column!r}"
+        self._row_keys = RowKeyState()
         self._order = DateOrder(options.dayfirst, options.default_dayfirst, self._where)
         self._scale = _ScaleWatch()
         self._started = False
+
+    @property
+    def kept_identical(self) -> int:
+        """Identical rows kept as separate responses (ordinary rows that different people give; see io.keys)."""
+        return self._row_keys.kept_identical
 
     @property
     def rejected_cells(self) -> pd.DataFrame:
@@ -164,9 +184,11 @@ class ExportStream:
                     self._parse(*rest)
                 raise strict_failure(self)
             yield records
-        if self._options.scale_check and self._scale.looks_five_point():
+        scale = self._scale.short_scale() if self._options.scale_check else None
+        if scale is not None:
+            kind = "(CSAT/Press Ganey)" if scale == "1-5" else "(a rating out of 7, as schools grade)"
             raise ColumnError(
-                f"{self._raw.name}: column {self._score_column!r} looks like a 1-5 scale (CSAT/Press Ganey), "
+                f"{self._raw.name}: column {self._score_column!r} looks like a {scale} scale {kind}, "
                 "not a 0-10 likelihood-to-recommend score",
                 hint="map the 0-10 question with --map score=COLUMN, or pass --no-scale-check if this really is 0-10",
             )
@@ -184,7 +206,7 @@ class ExportStream:
     def _settle_date_order(self, first: pd.DataFrame) -> None:
         """Before a large file's first chunk is parsed: if its dates read either way and none proves the
         order, look at the whole date column (one order for every row of the file)."""
-        if self._options.dayfirst is not None:
+        if self._options.dayfirst is not None or self._date_column is None:
             return
         self._order.observe(_date_texts(first[self._date_column]))
         if not self._order.unsettled:
@@ -205,22 +227,26 @@ class ExportStream:
         is_excluded = excluded.notna()
         scores = parse_scores(data[score_column])
         self._scale.add(scores.score[~is_excluded])
-        dates = parse_datetimes(
-            data[date_column],
-            timezone=_source_timezone(self._header, date_column, self._options.timezone),
-            dayfirst=self._options.dayfirst,
-            default_dayfirst=self._options.default_dayfirst,
-            where=self._where,
-            order_state=self._order,
-        )
+        if date_column is None:
+            dates = _stamped(data.index, self.stamped)
+        else:
+            dates = parse_datetimes(
+                data[date_column],
+                timezone=_source_timezone(self._header, date_column, self._options.timezone),
+                dayfirst=self._options.dayfirst,
+                default_dayfirst=self._options.default_dayfirst,
+                where=self._where,
+                order_state=self._order,
+            )
 
         # Outcome precedence: excluded > skipped (blank score) > rejected (score, then time) > record.
         outcome = pd.Series(None, index=data.index, dtype=object)
         reason = pd.Series(None, index=data.index, dtype=object)
         concerned = pd.Series(None, index=data.index, dtype=object)
         date_problem = pd.Series(None, index=data.index, dtype=object)
-        date_problem[dates.utc.isna()] = BAD_DATE
-        date_problem[dates.blank] = MISSING_DATE
+        if date_column is not None:
+            date_problem[dates.utc.isna()] = BAD_DATE
+            date_problem[dates.blank] = MISSING_DATE
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
             date_problem[dates.utc > latest] = FUTURE_DATE
@@ -238,7 +264,16 @@ class ExportStream:
             concerned[fresh] = column
         usable = outcome.isna()
 
-        records = _records(data[usable], mapping, scores.score[usable], dates.utc[usable], self._options.timezone)
+        def whole_row_keys() -> np.ndarray:
+            meanings = {score_column: scores.score}
+            if date_column is not None:
+                meanings[date_column] = dates.utc
+            keys = row_keys(data, meanings=meanings, usable=usable.to_numpy(), state=self._row_keys)
+            return keys[usable.to_numpy()]
+
+        records = _records(
+            data[usable], mapping, scores.score[usable], dates.utc[usable], self._options.timezone, whole_row_keys
+        )
         problem_rows = data.index[~usable]
         self.issues.extend(
             RowIssue(row=int(row), outcome=label, reason=why, column=column)
@@ -275,9 +310,12 @@ class _ScaleWatch:
             self.low = min(self.low, float(valid.min()))
             self.high = max(self.high, float(valid.max()))
 
-    def looks_five_point(self) -> bool:
-        """At least SCALE_MIN_VALUES valid scores, all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
-        return self.count >= SCALE_MIN_VALUES and self.low >= 1 and self.high <= 5
+    def short_scale(self) -> str | None:
+        """"1-5" or "1-7" when at least SCALE_MIN_VALUES valid scores all lie within 1..5 (a CSAT / Press Ganey
+        item) or 1..7 (a 7-point rating): nobody chose 0 or anything above 7 of a 0-10 question."""
+        if self.count < SCALE_MIN_VALUES or self.low < 1:
+            return None
+        return "1-5" if self.high <= 5 else "1-7" if self.high <= 7 else None
 
 
 def _date_texts(values: pd.Series) -> pd.Series:
@@ -291,10 +329,30 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
     """Open one export to read it a chunk at a time: the file is checked, its header recognised and its
     columns mapped now; the data is read as :meth:`ExportStream.chunks` is consumed.
 
+    A workbook whose first sheet holds no score column (a pivot or notes sheet someone put first) is read from
+    the first other sheet that does, unless ``--sheet`` names one; :attr:`ExportStream.sheet` says which.
+
     Raises InputFileError, ColumnError or UsageError (here or from ``chunks``); never quotes a cell.
     """
     check_timezone(options.timezone)
-    raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS)
+    raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding)
+    try:
+        return _open(raw, options)
+    except (ColumnError, InputFileError) as error:
+        if raw.kind != "workbook" or options.sheet is not None or "score" in options.overrides:
+            raise
+        for sheet in workbook_sheets(raw.path)[1:]:
+            try:
+                other = read_table(path, sheet, chunk_rows=CHUNK_ROWS)
+                stream = _open(other, options)
+            except (ColumnError, InputFileError):
+                continue
+            stream.sheet = sheet
+            return stream
+        raise error from None
+
+
+def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     name = raw.name
     header = detect_header(raw)
     first, _extra = extract_data(raw, header)
@@ -308,11 +366,12 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
             f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
             hint="name it with --map score=COLUMN",
         )
-    if "submitted_at" not in mapping.columns:
+    if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(
             f"{name}: no date/time column found for when each response was submitted "
             f"(columns: {describe_columns(header.columns)})",
-            hint="name it with --map submitted_at=COLUMN",
+            hint="give the survey's close date with --date WHEN (every response is stamped with it), "
+            "or name the column with --map submitted_at=COLUMN",
         )
     return ExportStream(raw, header, mapping, options)
 
@@ -331,6 +390,11 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         columns=stream.columns,
         mapping=stream.mapping,
         mapping_source=stream.mapping_source,
+        mapping_reason=stream.mapping_reason,
+        encoding=stream.encoding,
+        sheet=stream.sheet,
+        stamped=stream.stamped,
+        kept_identical=stream.kept_identical,
         records=records,
         issues=stream.issues,
         rows_read=stream.rows_read,
@@ -419,7 +483,12 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _records(
-    data: pd.DataFrame, mapping: ColumnMapping, score: pd.Series, utc: pd.Series, timezone: str
+    data: pd.DataFrame,
+    mapping: ColumnMapping,
+    score: pd.Series,
+    utc: pd.Series,
+    timezone: str,
+    whole_row_keys: Callable[[], np.ndarray],
 ) -> pd.DataFrame:
     count = len(data)
     empty = pd.Series([None] * count, index=data.index, dtype=object)
@@ -440,7 +509,8 @@ def _records(
             fields[field_name] = joined.where(joined != "", None)
 
     scores = score.astype("int64")
-    keys = _response_keys(fields, utc, scores)
+    keys = _response_keys(fields["response_id"], whole_row_keys)
+    dated = utc.notna().any() or count == 0
 
     def column(values: np.ndarray | pd.Series, dtype: str = "object") -> pd.Series:
         # Explicit dtypes: pandas would otherwise infer its string dtype and turn None into NaN.
@@ -453,7 +523,7 @@ def _records(
             "response_id": column(fields["response_id"]),
             "response_key": column(keys),
             "submitted_at": column(utc, "datetime64[ns]"),
-            "local_date": column(local_dates(utc, timezone)),
+            "local_date": column(local_dates(utc, timezone) if dated else empty),
             "score": column(scores, "int64"),
             **{name: column(fields[name]) for name in TEXT_FIELDS},
         },
@@ -462,45 +532,20 @@ def _records(
     )
 
 
-def _response_keys(fields: dict[str, pd.Series], utc: pd.Series, scores: pd.Series) -> np.ndarray:
-    """``id:<response id>``, or ``fp:<sha256 of the normalised content>`` for rows without one.
-
-    The fingerprint uses the time to the minute (an Excel re-save drops the seconds), the score and the
-    text fields with whitespace collapsed and the email lower-cased, so that the same response exported
-    again as CSV or XLSX, or with another date format, gets the same key.
-    """
-    ids = fields["response_id"].to_numpy()
-    keys = np.empty(len(ids), dtype=object)
-    has_id = pd.notna(ids)
-    keys[has_id] = ["id:" + value for value in ids[has_id]]
-    if has_id.all():
-        return keys
-    need = ~has_id
-    minute_codes, distinct_minutes = pd.factorize(utc.to_numpy()[need].astype("datetime64[m]"))
-    minutes = np.datetime_as_string(np.asarray(distinct_minutes), unit="m").astype(object)[minute_codes]
-    score_texts = _SCORE_TEXTS[scores.to_numpy()[need]]
-    # The text fields repeat a lot together (clinic, department, provider...): join each distinct
-    # combination once, then hash "time, score, texts" per row.
-    combination = np.zeros(int(need.sum()), dtype=np.int64)
-    columns: list[tuple[np.ndarray, np.ndarray]] = []
-    for name in TEXT_FIELDS:
-        codes, uniques = pd.factorize(fields[name].to_numpy()[need])
-        normalise = _normal_email if name == "email" else _normal_text
-        columns.append((codes, np.array([normalise(value) for value in uniques] + [""], dtype=object)))
-        combination = pd.factorize(combination * (len(uniques) + 1) + (codes + 1))[0]
-    _, first_rows = np.unique(combination, return_index=True)
-    tails = np.array(["\x1f".join(texts[codes[row]] for codes, texts in columns) for row in first_rows], dtype=object)
-    sha256 = hashlib.sha256
-    keys[need] = [
-        "fp:" + sha256(f"{minute}\x1f{score}\x1f{tail}".encode()).hexdigest()[:_KEY_LENGTH]
-        for minute, score, tail in zip(minutes.tolist(), score_texts.tolist(), tails[combination].tolist(), strict=True)
-    ]
+def _response_keys(ids: pd.Series, whole_row_keys: Callable[[], np.ndarray]) -> np.ndarray:
+    """``id:<response id>``, or the whole-row key of :mod:`npscli.io.keys` for the rows without one (computed
+    only when some row has none: an export with ids pays nothing for it)."""
+    values = ids.to_numpy()
+    keys = np.empty(len(values), dtype=object)
+    has_id = pd.notna(values)
+    keys[has_id] = ["id:" + value for value in values[has_id]]
+    if not has_id.all():
+        keys[~has_id] = whole_row_keys()[~has_id]
     return keys
 
 
-def _normal_text(value: str) -> str:
-    return " ".join(value.split())
-
-
-def _normal_email(value: str) -> str:
-    return "".join(value.split()).casefold()
+def _stamped(index: pd.Index, stamp: datetime | None) -> DateParse:
+    """The dates of a file without a date column: every row at ``stamp`` (--date), or none (scoring)."""
+    value = pd.NaT if stamp is None else pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None)
+    utc = pd.Series(value, index=index, dtype="datetime64[ns]")
+    return DateParse(utc=utc, blank=pd.Series(False, index=index), dayfirst=False)

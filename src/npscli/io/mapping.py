@@ -1,24 +1,33 @@
 """Decide which column of an export holds each canonical field (score, time, comment, clinic...).
 
 Columns are matched by their field name and, for Qualtrics and SurveyMonkey, by their question text too,
-ignoring case, spacing, punctuation and accents; English, Spanish and German wording is understood. Where
-several columns could be the score or the comment, a sample of their values decides (a score column
-holds numbers, never Detractor/Passive/Promoter; the comment is the column with the longest answers).
-Overrides from ``--map`` / ``npscli.toml`` always win.
+ignoring case, spacing, punctuation and accents; the likelihood-to-recommend question is understood in English,
+Spanish, French, German, Portuguese, Italian and Dutch. Where several columns could be the score, the time or the
+comment, their values decide as well as their headers:
+
+- the score: whole numbers spread over 0-10 beat a better-named column of text answers or of 0/1 codes; a
+  column of only two different answers (yes/no codes) or of Detractor/Passive/Promoter is never the score; a
+  1-5 column only when nothing better is there (the 1-5 check then refuses it). Two columns equally good
+  (two recommend questions of 0-10 answers) are refused, naming both and the ``--map`` that chooses;
+- the time: a column whose values read as dates (``time_zone`` holding "UTC-3" is not one);
+- the comment: the column with the longest answers.
+
+The reason is kept (:attr:`ColumnMapping.reasons`) when content decided. Overrides from ``--map`` /
+``npscli.toml`` always win.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from npscli.core.errors import ColumnError, UsageError
+from npscli.core.errors import ColumnError, NpsError, UsageError
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.readers import stripped_text
-from npscli.io.values import score_like_share
+from npscli.io.values import SCALE_MIN_VALUES, parse_datetimes, parse_scores
 
 CANONICAL_FIELDS = (
     "response_id", "submitted_at", "score", "comment", "location", "department",
@@ -55,12 +64,31 @@ _RULES: dict[str, _Rule] = {
     "score": _Rule(
         # The NPS question itself beats a column merely called "Score" (Google Forms quizzes have one).
         exact=_sets(
-            "nps npsscore npsrating likelihoodtorecommend ltr netpromoterscore recommendationscore npsantwort",
-            "score recommend recommendation puntuacion puntaje bewertung",
+            "nps npsscore npsrating npsvalue npswert npspunktzahl npspuntuacion npsnota likelihoodtorecommend "
+            "likelytorecommend ltr netpromoterscore recommendationscore recommendscore npsantwort",
+            "score recommend recommendation puntuacion puntaje bewertung nota note punteggio pontuacao cijfer",
         ),
         phrases=(
-            (r"\blikel\w* .*recommend", r"\bwahrscheinlich.*empfehl", r"\bprobab\w* .*recomend"),
-            (r"recommend", r"recomend", r"empfehl", r"recommand", r"raccomand", r"\bnps\b"),
+            (
+                r"\blikel\w* .*recommend",  # English
+                r"\bwahrscheinlich.*empfehl",  # German
+                r"\bprobab\w* .*recomi?end",  # Spanish (recomiendes, recomendaría), Portuguese
+                r"\bprobabilit\w* .*recommand",  # French
+                r"\bprobab\w* .*(raccomand|consigl)",  # Italian
+                r"\bwaarschijnlijk.*(aanbevel|aanbeveel|aanraad|aanraden|aan te raden|aan te bevelen)",  # Dutch
+            ),
+            (
+                r"recommend",
+                r"recomi?end",
+                r"empfehl",
+                r"recommand",
+                r"raccomand",
+                r"\bconsiglier",
+                r"aanbevel",
+                r"aanbeveel",
+                r"aanraden",
+                r"\bnps\b",
+            ),
         ),
         phrase_priorities=(0, 2),
         short_words=frozenset({"score", "rating", "nps"}),
@@ -71,14 +99,16 @@ _RULES: dict[str, _Rule] = {
             "recordeddate erfassungsdatum",
             "enddate submitdate submitdateutc datesubmitted submittedat submitted submissiondate "
             "responsetimestamp timestamp completedat completeddate completed completiondate createdat "
-            "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio",
+            "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio "
+            # Google Forms' timestamp column in French, Portuguese, Italian and Dutch
+            "horodateur horodatage carimbodedatahora informazionicronologiche tijdstempel",
             "created date datetime surveydate responsecreated datum fecha",
             "startdate startdateutc anfangsdatum startedat",
         ),
         phrases=((r"\bsubmi(t|tted|ssion)\b", r"\btimestamp\b", r"\brecorded\b", r"\bcompleted\b"),),
         short_words=frozenset({"date", "timestamp", "datum", "fecha", "time"}),
         import_ids={"recordeddate": 0, "enddate": 1, "startdate": 3},
-        exclude=(r"\bupdated\b", r"\bbirth", r"\bdob\b", r"\bduration\b"),
+        exclude=(r"\bupdated\b", r"\bbirth", r"\bdob\b", r"\bduration\b", r"\bzone\b", r"timezone"),
     ),
     "response_id": _Rule(
         exact=_sets(
@@ -225,6 +255,7 @@ class ColumnMapping:
     columns: dict[str, tuple[str, ...]]  # patient_name may combine a first-name and a last-name column
     sources: dict[str, str]  # "--map" | "header" | "question text"
     status_column: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)  # field -> why, when the values decided (or ruled out)
 
     def public(self) -> dict[str, str]:
         return {field: " + ".join(names) for field, names in self.columns.items()}
@@ -253,45 +284,62 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
     sample = data.head(_SAMPLE_ROWS)
     mapped: dict[str, tuple[str, ...]] = {}
     sources: dict[str, str] = {}
+    reasons: dict[str, str] = {}
 
-    for field, target in overrides.items():
-        if field not in CANONICAL_FIELDS:
+    for name, target in overrides.items():
+        if name not in CANONICAL_FIELDS:
             raise UsageError(
-                f"--map {field}={target}: unknown field {field!r}",
+                f"--map {name}={target}: unknown field {name!r}",
                 hint=f"map one of: {', '.join(CANONICAL_FIELDS)}",
             )
-        names = _resolve_override(header, field, target)
+        names = _resolve_override(header, name, target)
         if names is None:
             raise ColumnError(
-                f"{file_name}: --map {field}={target}: no such column (columns: {describe_columns(header.columns)})",
+                f"{file_name}: --map {name}={target}: no such column (columns: {describe_columns(header.columns)})",
                 hint="name a column by its header or its question text, as shown in the file",
             )
-        mapped[field] = names
-        sources[field] = "--map"
+        mapped[name] = names
+        sources[name] = "--map"
 
     taken = {name for names in mapped.values() for name in names}
-    for field in _CLAIM_ORDER:
-        if field in mapped:
+    for wanted in _CLAIM_ORDER:
+        if wanted in mapped:
             continue
         try:
-            found = _best(field, [column for column in columns if column.name not in taken], sample)
+            found = _best(wanted, [column for column in columns if column.name not in taken], sample)
         except AmbiguousColumn as twins:
             places = [header.positions[position] + 1 for position in twins.positions]  # the file's column numbers
             where = " and ".join(f"{name!r} (column {place})" for name, place in zip(twins.names, places, strict=True))
+            if twins.same_name:
+                what = f"{len(twins.names)} columns are named {_base_name(twins.names[0])!r}: {where}"
+            else:
+                what = f"{len(twins.names)} columns are equally good {wanted} columns ({twins.why}): {where}"
             raise ColumnError(
-                f"{file_name}: {len(twins.names)} columns are named {_base_name(twins.names[0])!r}: {where}; "
-                f"which one is the {field} is a guess",
-                hint=f"say which with --map {field}={twins.names[-1]!r} (or --map {field}={twins.names[0]!r})",
+                f"{file_name}: {what}; which one is the {wanted} is a guess",
+                hint=f"say which with --map {wanted}={twins.names[-1]!r} (or --map {wanted}={twins.names[0]!r})",
             ) from None
-        if found is None and field == "patient_name":
+        if found is None and wanted == "patient_name":
             found = _name_pair([column for column in columns if column.name not in taken])
         if found is None:
             continue
-        names, source = found
-        mapped[field] = names
-        sources[field] = source
+        names, source = found[0], found[1]
+        mapped[wanted] = names
+        sources[wanted] = source
+        if len(found) > 2 and found[2]:
+            reasons[wanted] = found[2]
         taken.update(names)
 
+    # A column called only "ID" may be a customer's or a user's; a ResponseId never is (two overlapping exports
+    # glued into one file repeat it, and the response may have changed between them: it is still one response).
+    if "response_id" in mapped and sources["response_id"] != "--map" and compact(mapped["response_id"][0]) == "id":
+        repeated = _repeated_with_other_answers(data, mapped["response_id"][0])
+        if repeated:
+            # Not a response id (a customer's or a user's, who answers more than once): keyed by the whole row.
+            name = mapped.pop("response_id")[0]
+            reasons["response_id"] = (
+                f"{name!r} is not a response id ({repeated} of its values repeat with other answers): "
+                "rows are told apart by their whole content"
+            )
     status = next(
         (
             column.name
@@ -301,7 +349,12 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
         None,
     )
     ordered = {field: mapped[field] for field in CANONICAL_FIELDS if field in mapped}
-    return ColumnMapping(columns=ordered, sources={field: sources[field] for field in ordered}, status_column=status)
+    return ColumnMapping(
+        columns=ordered,
+        sources={name: sources[name] for name in ordered},
+        status_column=status,
+        reasons={name: reasons[name] for name in CANONICAL_FIELDS if name in reasons},  # unmapped: why not
+    )
 
 
 def _describe(header: Header, position: int) -> _Column:
@@ -345,7 +398,9 @@ def _resolve_override(header: Header, field: str, target: str) -> tuple[str, ...
     return None
 
 
-def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str] | None:
+def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
+    """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
+    the values decided between candidates ("" otherwise)."""
     rule = _RULES[field]
     candidates: list[tuple[int, str, _Column]] = []
     exact_names: set[str] = set()
@@ -360,11 +415,12 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
     if not candidates:
         return None
     if field == "score":
-        # A column named exactly like a score is kept whatever it holds (bad cells are rejected row by
-        # row); one matched by wording ("...recommend us?") must hold numbers to be the score.
-        candidates = [c for c in candidates if _could_be_score(sample[c[2].name], named=c[2].name in exact_names)]
-    elif field == "comment":
+        return _best_score(candidates, exact_names, sample)
+    named = list(candidates)
+    if field == "comment":
         candidates = [c for c in candidates if _could_be_comment(sample[c[2].name])]
+    elif field == "submitted_at":
+        candidates = [c for c in candidates if _could_be_date(sample[c[2].name])]
     if not candidates:
         return None
     if field == "comment":
@@ -372,19 +428,121 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
         best = min(candidates, key=lambda c: (c[0], -lengths[c[2].name], c[2].position))
     else:
         best = min(candidates, key=lambda c: (c[0], c[2].position))
-    if field == "score":
-        twins = [c[2] for c in candidates if c[0] == best[0] and _base_name(c[2].name) == _base_name(best[2].name)]
-        if len(twins) > 1:  # two columns with the same header: which one is the score is a guess
-            raise AmbiguousColumn(field, [column.name for column in twins], [column.position for column in twins])
-    return (best[2].name,), best[1]
+    reason = ""
+    ahead = [c[2].name for c in named if c not in candidates and (c[0], c[2].position) < (best[0], best[2].position)]
+    if ahead and field == "submitted_at":  # a better-named column whose values are not dates ("UTC-3")
+        reason = "values read as dates; " + "; ".join(f"not {_short(name)!r}: not dates" for name in ahead)
+    return (best[2].name,), best[1], reason
+
+
+# What a score candidate's values are, best first: whole numbers spread over 0-10 (or too few answers to
+# tell); a 1-5 or 1-7 scale, or yes/no codes under a header named exactly like a score (taken only when nothing
+# better is there; the scale check then refuses a 1-5 or 1-7 column); text under such a header (bad cells
+# rejected row by row).
+_GOOD, _FIVE_POINT, _TEXT = 0, 1, 2
+_CONTENT_WORDS = {_GOOD: "0-10 integers", _FIVE_POINT: "a 1-5 or 1-7 scale, or yes/no codes", _TEXT: "text answers"}
+
+
+def _best_score(
+    candidates: list[tuple[int, str, _Column]], exact_names: set[str], sample: pd.DataFrame
+) -> tuple[tuple[str, ...], str, str] | None:
+    judged: list[tuple[int, int, str, _Column]] = []  # (content class, header priority, source, column)
+    refused: list[tuple[str, str]] = []  # (column, why it is not a score)
+    for priority, source, column in candidates:
+        # Named like a number ("Score", "NPS"), not like a question ("Recommend"), it is taken as one.
+        named = column.name in exact_names and not {text for text, _ in column.compacts} & _QUESTION_NAMES
+        content, why = _score_content(sample[column.name], named=named)
+        if content is None:
+            refused.append((column.name, why))
+        else:
+            judged.append((content, priority, source, column))
+    if not judged:
+        return None
+    best = min(judged, key=lambda c: (c[0], c[1], c[3].position))
+    twins = [c[3] for c in judged if c[:2] == best[:2] and _base_name(c[3].name) == _base_name(best[3].name)]
+    if len(twins) > 1:  # two columns with the same header: which one is the score is a guess
+        raise AmbiguousColumn([column.name for column in twins], [column.position for column in twins])
+    equals = [c[3] for c in judged if c[:2] == best[:2] and c[0] == _GOOD and c[3] is not best[3]]
+    chosen = parse_scores(sample[best[3].name]).score
+    equals = [column for column in equals if not parse_scores(sample[column.name]).score.equals(chosen)]  # copies
+    if equals:  # two recommend questions ("... recommend R", "... recommend Python"): choosing is a guess
+        tied = sorted([best[3], *equals], key=lambda column: column.position)
+        raise AmbiguousColumn(
+            [column.name for column in tied],
+            [column.position for column in tied],
+            same_name=False,
+            why="each named like the score and holding 0-10 answers",
+        )
+    passed = [(c[3].name, _CONTENT_WORDS[c[0]]) for c in judged if c[0] > best[0]]  # worse by content
+    others = passed + refused
+    reason = ""
+    if others:
+        reason = f"{_CONTENT_WORDS[best[0]]}; " + "; ".join(f"not {_short(name)!r}: {why}" for name, why in others)
+    return (best[3].name,), best[2], reason
+
+
+_QUESTION_NAMES = {"recommend", "recommendation"}
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 40 else name[:37] + "..."
+
+
+def _score_content(values: pd.Series, *, named: bool) -> tuple[int | None, str]:
+    """The content class of a score candidate (None: never a score) and, for None, why."""
+    parsed = parse_scores(values)
+    filled = ~parsed.blank
+    answers = int(filled.sum())
+    if answers == 0:
+        return _GOOD, ""  # no answers yet: the header decides
+    text = stripped_text(values)[filled]
+    if text.str.casefold().isin(_NPS_GROUPS).mean() >= 0.5:
+        return None, "Detractor/Passive/Promoter labels"
+    valid = parsed.score[filled].dropna()
+    if len(valid) < 0.5 * answers:
+        return (_TEXT, "") if named else (None, "text answers")
+    if answers < SCALE_MIN_VALUES:
+        return _GOOD, ""  # too few answers to judge by
+    distinct = sorted(set(valid.astype(int).tolist()))
+    if _binary_codes(distinct):
+        why = f"only the answers {'/'.join(str(value) for value in distinct)} (a yes/no question)"
+        # A column named exactly like a score ("Score", "NPS") is taken only when nothing better is there.
+        return (_FIVE_POINT, why) if named else (None, why)
+    if distinct[0] >= 1 and distinct[-1] <= 7:  # a 1-5 or 1-7 rating: nobody gave 0, 8, 9 or 10
+        return _FIVE_POINT, ""
+    return _GOOD, ""
+
+
+def _binary_codes(distinct: list[int]) -> bool:
+    """Two different answers at most, as yes/no questions are coded (0/1, 1/2, 0/10...): not a 0-10 score.
+    Only 9 and 10 (or 8 and 9, or one answer above 2) is a small survey of happy people, not a code."""
+    if len(distinct) > 2:
+        return False
+    if len(distinct) == 1:
+        return distinct[0] <= 2
+    return not (distinct[1] - distinct[0] == 1 and distinct[0] >= 8)
+
+
+def _could_be_date(values: pd.Series) -> bool:
+    """Whether most answers of a time candidate read as dates (or there are none to tell by)."""
+    text = stripped_text(values)
+    filled = values[text != ""]
+    if filled.empty:
+        return True
+    try:
+        parsed = parse_datetimes(filled, timezone="UTC", dayfirst=None, default_dayfirst=False, where="")
+    except NpsError:  # dates in both day/month orders: dates all the same (the import says what is wrong)
+        return True
+    return bool(parsed.utc.notna().mean() >= 0.5)
 
 
 class AmbiguousColumn(Exception):
-    """Several columns carry the same header and each could be ``field`` (raised to :func:`map_columns`)."""
+    """Several columns carry the same header, or are equally good, and each could be the field (raised to
+    :func:`map_columns`)."""
 
-    def __init__(self, field: str, names: list[str], positions: list[int]) -> None:
-        super().__init__(field)
-        self.field, self.names, self.positions = field, names, positions
+    def __init__(self, names: list[str], positions: list[int], *, same_name: bool = True, why: str = "") -> None:
+        super().__init__(", ".join(names))
+        self.names, self.positions, self.same_name, self.why = names, positions, same_name, why
 
 
 def _base_name(name: str) -> str:
@@ -419,14 +577,16 @@ def _match(rule: _Rule, column: _Column) -> tuple[int, str, bool] | None:
     return min(found, key=lambda item: (item[0], item[1] != "header", not item[2]))
 
 
-def _could_be_score(values: pd.Series, *, named: bool) -> bool:
-    text = stripped_text(values)
-    filled = text[text != ""]
-    if filled.empty:
-        return True
-    if filled.str.casefold().isin(_NPS_GROUPS).mean() >= 0.5:
-        return False
-    return named or score_like_share(filled) >= 0.5
+def _repeated_with_other_answers(data: pd.DataFrame, column: str) -> int:
+    """How many ids of ``column`` appear on rows that differ elsewhere (0 for a true response id: a response
+    exported twice in one file is the same row twice)."""
+    ids = stripped_text(data[column])
+    repeated = ids.duplicated(keep=False) & (ids != "")
+    if not repeated.any():
+        return 0
+    rows = data[repeated.to_numpy()].apply(stripped_text)
+    distinct = rows.drop_duplicates()
+    return int(distinct[column].duplicated(keep=False).pipe(lambda dup: distinct[column][dup].nunique()))
 
 
 def _could_be_comment(values: pd.Series) -> bool:

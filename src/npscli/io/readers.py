@@ -1,6 +1,7 @@
 """Turn the bytes of an export file into a raw table of cells, before any header is recognised.
 
-CSV/TSV text is decoded (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 as the fallback), the
+CSV/TSV text is decoded (UTF-8 with or without BOM, UTF-16 with BOM, then Windows-1252, then Latin-1 for a
+file that is otherwise text; or the encoding given with --encoding), the
 delimiter (``,`` ``;`` or tab) is sniffed from the first records, and every cell is read as a string. XLSX (and
 the other workbook formats calamine reads) keeps the types calamine gives: strings, numbers (``9`` or ``9.5``)
 and ``datetime`` for date cells. Row ``i`` of :attr:`RawTable.cells` is spreadsheet row ``i + 1``: blank lines
@@ -80,16 +81,19 @@ class RawTable:
         yield from (chunk[position] for chunk in _text_chunks(self, chunk_rows))
 
 
-def read_table(path: str | Path, sheet: str | None = None, *, chunk_rows: int | None = None) -> RawTable:
+def read_table(
+    path: str | Path, sheet: str | None = None, *, chunk_rows: int | None = None, encoding: str | None = None
+) -> RawTable:
     """Read ``path`` into a :class:`RawTable`; any unreadable file raises :class:`InputFileError`.
 
     The format is decided by the file's first bytes, not its name: a workbook saved as ``.csv`` still
     reads, and a text file named ``.xlsx`` is refused as a damaged workbook. ``sheet`` (a name, or a
     0-based index as text) selects a workbook sheet and is ignored for text files. With ``chunk_rows``, a
     text file is read that many rows at a time (see :class:`RawTable`); a workbook is always read whole.
+    ``encoding`` (--encoding) decodes a text file as that instead of detecting its encoding.
     """
     path = Path(path)
-    probe = _probe(path)
+    probe = _probe(path, encoding)
     if probe.workbook:
         cells = _read_workbook(path, sheet)
         raw = RawTable(path=path, sha256=probe.sha256, cells=cells, kind="workbook", estimated_rows=len(cells))
@@ -151,7 +155,7 @@ class _Probe:
 _SLICE_BYTES = 8 << 20  # the file is hashed and its encoding checked this much at a time
 
 
-def _probe(path: Path) -> _Probe:
+def _probe(path: Path, encoding: str | None = None) -> _Probe:
     """Hash the file and, for text, check its encoding in the same pass, a slice at a time (the file is never
     whole in memory, and read once more only when the first encoding tried fails)."""
     try:
@@ -162,8 +166,8 @@ def _probe(path: Path) -> _Probe:
         with path.open("rb") as handle:
             first = handle.read(_SLICE_BYTES)
             workbook = first[:8].startswith(_ZIP_MAGIC) or first[:8].startswith(_OLE_MAGIC)
-            candidates = [] if workbook else _candidates(first)
-            check = None if workbook else _HeadCheck(candidates[0])
+            candidates = [] if workbook else [_codec(encoding)] if encoding else _candidates(first)
+            check = None if workbook else _HeadCheck(candidates[0], chosen=encoding is not None)
             digest = hashlib.sha256()
             size, filled = 0, False
             for piece in itertools.chain([first], iter(lambda: handle.read(_SLICE_BYTES), b"")):
@@ -191,8 +195,28 @@ def _probe(path: Path) -> _Probe:
 # --- text (CSV / TSV) ---------------------------------------------------------------------------------------
 
 
+def _codec(name: str) -> str:
+    """The codec called ``name`` (--encoding); a UsageError for a name Python does not know."""
+    from npscli.core.errors import UsageError
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(
+            f"--encoding {name}: unknown encoding", hint="for example --encoding latin-1, cp1252, utf-8 or utf-16"
+        ) from None
+
+
+# The share of a Latin-1 reading that may be control characters (C0 other than tab and line ends, and C1
+# 0x80-0x9f) for the file still to count as text: a CSV written on DOS has a few (CP850 accents), a binary file
+# many.
+_LATIN1_CONTROL_SHARE = 0.05
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _candidates(first: bytes) -> list[str]:
-    """The encodings to try, in order: BOMs first, then strict UTF-8, then Windows-1252."""
+    """The encodings to try, in order: BOMs first, then strict UTF-8, then Windows-1252, then Latin-1 (which
+    decodes any bytes: taken only when the text it gives is text, see :data:`_LATIN1_CONTROL_SHARE`)."""
     if first.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return ["utf-32"]
     if first.startswith(b"\xef\xbb\xbf"):
@@ -201,7 +225,7 @@ def _candidates(first: bytes) -> list[str]:
         return ["utf-16"]
     if _looks_like_bomless_utf16(first):
         return ["utf-16-le" if first[1:2] == b"\x00" else "utf-16-be"]
-    return ["utf-8", "cp1252"]
+    return ["utf-8", "cp1252", "latin-1"]
 
 
 class _HeadCheck:
@@ -212,13 +236,16 @@ class _HeadCheck:
     accents that would be two bytes a character: 350 MB for a million responses).
     """
 
-    def __init__(self, encoding: str) -> None:
+    def __init__(self, encoding: str, *, chosen: bool = False) -> None:
         self.encoding = encoding
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self._head = ""
         self._state = "ok"  # "ok" | "undecodable" | "binary"
         self._lines = 0  # newlines decoded so far
         self.nul_line = 0  # the line of the first NUL (binary), 1-based
+        self._latin1 = codecs.lookup(encoding).name == "iso8859-1" and not chosen  # --encoding is taken as given
+        self._characters = 0
+        self._controls = 0  # control characters (counted for Latin-1 only)
 
     def feed(self, piece: bytes, final: bool = False) -> None:
         if self._state != "ok":
@@ -233,6 +260,9 @@ class _HeadCheck:
             self.nul_line = self._lines + text[: text.index("\x00")].count("\n") + 1
         else:
             self._lines += text.count("\n")
+            if self._latin1:
+                self._characters += len(text)
+                self._controls += len(_CONTROLS.findall(text))
         if self._state != "ok":
             return
         if len(self._head) <= _SNIFF_CHARS:
@@ -240,6 +270,8 @@ class _HeadCheck:
 
     def finish(self) -> _HeadCheck:
         self.feed(b"", final=True)
+        if self._state == "ok" and self._latin1 and self._controls > _LATIN1_CONTROL_SHARE * self._characters:
+            self._state = "undecodable"  # decodes, as any bytes do, but not to text
         return self
 
     @property
@@ -267,7 +299,7 @@ def _decode(path: Path, candidates: list[str], checked: _HeadCheck) -> tuple[str
             return check.head, encoding
     raise InputFileError(
         f"{path.name}: cannot be decoded as text (tried {', '.join(candidates)}); it may be a binary file",
-        hint="export the survey again as CSV (UTF-8) or XLSX",
+        hint="export the survey again as CSV (UTF-8) or XLSX, or name the file's encoding with --encoding",
     )
 
 
@@ -417,6 +449,20 @@ def _frames(path: Path, options: dict[str, Any], chunk_rows: int | None) -> Iter
 
 
 # --- workbooks (XLSX via calamine) --------------------------------------------------------------------------
+
+
+def workbook_sheets(path: Path) -> list[str]:
+    """The sheet names of a workbook, in order ([] if it cannot be read)."""
+    from python_calamine import load_workbook
+
+    try:
+        workbook = load_workbook(str(path))
+        try:
+            return [str(name) for name in workbook.sheet_names]
+        finally:
+            workbook.close()
+    except Exception:  # calamine's own errors; the first read already said what is wrong
+        return []
 
 
 def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:

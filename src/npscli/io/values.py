@@ -32,7 +32,10 @@ FUTURE_DATE = "submitted_at is after the import (a wrong clock or time zone, or 
 
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.
 # Not "7 / 10" or "3/5": a quiz mark, not an answer on the 0-10 scale.
-_SCORE_LABEL = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*[-\u2013\u2014:=(]\s*[^\d/].*|\s+[^\d/].*)?$", re.DOTALL)
+# "10 - Extremely likely", "0: Not at all", "10 (Extremely Likely)", "7. Muy probable", "3."
+_SCORE_LABEL = re.compile(
+    r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*[-\u2013\u2014:=(]\s*[^\d/].*|\s+[^\d/].*|\.(?:\s+[^\d/\s].*)?)?$", re.DOTALL
+)
 SCALE_MIN_VALUES = 10
 
 
@@ -63,9 +66,13 @@ def parse_scores(values: pd.Series) -> ScoreParse:
     )
 
 
+# What R, pandas and spreadsheets write for "no answer": a blank score (skipped), not a bad one (rejected).
+_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none"}
+
+
 def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     text = stripped_text(values)
-    blank = text == ""
+    blank = (text == "") | text.str.casefold().isin(_NO_ANSWER)
     numeric = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     labelled = ~blank & numeric.isna()
     if labelled.any():

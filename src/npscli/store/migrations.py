@@ -39,6 +39,21 @@ def _replace_indexes(table, retired: tuple[str, ...]):
     return apply
 
 
+def _add_columns(table, *names: str):
+    """Add the table's columns ``names`` where missing (a store made at version 1 by this code has them)."""
+
+    def apply(conn: Connection) -> None:
+        present = {column["name"] for column in inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name in present:
+                continue
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
+
+    return apply
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "responses and import batches", _create(schema.import_batches, schema.responses)),
     (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
@@ -49,6 +64,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         _replace_indexes(schema.responses, schema.RETIRED_RESPONSE_INDEXES),
     ),
     (5, "emerging-issue alerts (once per issue and recipient)", _create(schema.emerging_alerts)),
+    (
+        6,
+        "import batches: the date stamped on a file without a date column (--date)",
+        _add_columns(schema.import_batches, "stamped_at"),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -245,13 +245,76 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
 
 
-def _record_pieces(parsed: Export) -> Iterator[tuple[int, pd.DataFrame]]:
+class LegacyKeys:
+    """Matches rows without a response id against a store made before whole-row keys (:mod:`npscli.io.keys`).
+
+    Such a store holds ``fp:`` keys: a hash of time (to the minute), score and mapped text fields, under which
+    responses that were merely alike were stored once. A row of a new import whose old key is in the store
+    takes that key (and so counts as the duplicate it is) if it is the first row of the file with that old
+    key, which is the one the old import stored; the others were never stored and are new. The same file
+    imported again into such a store therefore adds only the responses the old rule lost.
+    """
+
+    def __init__(self, conn, source: str) -> None:
+        R = schema.responses
+        self._source = source
+        # (the unique index on (source, response_key) answers this range without a scan)
+        self.active = (
+            conn.execute(
+                select(R.c.id)
+                .where(R.c.source == source, R.c.response_key >= "fp:", R.c.response_key < "fp;")
+                .limit(1)
+            ).first()
+            is not None
+        )
+        self._seen: set[str] = set()
+
+    def adopt(self, conn, records: pd.DataFrame) -> pd.DataFrame:
+        """``records`` with the old key in place of the whole-row key where the store holds the row under it."""
+        import numpy as np
+        import pandas as pd
+
+        from npscli.io.keys import ROW_PREFIX, legacy_keys
+
+        if not self.active or records.empty:
+            return records
+        whole_row = records["response_key"].astype(str).str.startswith(ROW_PREFIX).to_numpy()
+        if not whole_row.any():
+            return records
+        old = legacy_keys(records[whole_row])
+        first = ~pd.Series(old).duplicated().to_numpy() & ~np.isin(old, list(self._seen))
+        wanted = old[first].tolist()
+        self._seen.update(wanted)
+        stored: set[str] = set()
+        R = schema.responses
+        for start in range(0, len(wanted), 500):
+            stored.update(
+                conn.execute(
+                    select(R.c.response_key).where(
+                        R.c.source == self._source, R.c.response_key.in_(wanted[start : start + 500])
+                    )
+                ).scalars()
+            )
+        if not stored:
+            return records
+        take = first & np.isin(old, list(stored))
+        keys = records["response_key"].to_numpy(dtype=object).copy()
+        rows = np.flatnonzero(whole_row)[take]
+        keys[rows] = old[take]
+        return records.assign(response_key=keys)
+
+
+def _record_pieces(
+    parsed: Export, conn=None, legacy: LegacyKeys | None = None
+) -> Iterator[tuple[int, pd.DataFrame]]:
     """``(records, new records to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as
     they are taken; an error there (a bad line further down the file) is raised here, inside the transaction.
 
     (Parsing the next chunk in a helper thread while the database inserts was measured to gain nothing:
     both hold the GIL for nearly all their work.)"""
     for records in parsed.chunks():
+        if legacy is not None:
+            records = legacy.adopt(conn, records)
         duplicate = within_file_duplicates(records)
         unique = records[~duplicate] if duplicate.any() else records
         for start in range(0, max(len(unique), 1), INSERT_CHUNK_ROWS):
@@ -360,11 +423,13 @@ def import_parsed(
                 excluded=0,
                 rejected=0,
                 tickets_opened=0,
+                stamped_at=_naive(getattr(parsed, "stamped", None)),
             )
         ).inserted_primary_key[0]
         records = 0
+        legacy = LegacyKeys(conn, source)
         with _bulk_load(conn, store.dialect, parsed.estimated_rows):
-            for count, piece in _record_pieces(parsed):
+            for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
                 _insert_piece(conn, piece, source, batch_id, store.dialect)
         imported = conn.execute(
@@ -403,6 +468,10 @@ def import_parsed(
     )
 
 
+def _naive(when: datetime | None) -> datetime | None:
+    return None if when is None else when.astimezone(UTC).replace(tzinfo=None)
+
+
 def _refresh_statistics(store: Store) -> None:
     """After a large import on PostgreSQL: VACUUM (ANALYZE) the tables it filled, so the next query plans with
     the new row counts and reads the covering indexes alone (index-only scans need the visibility map)
@@ -439,8 +508,15 @@ def dry_run_result(
     since = None if tickets_since is None else np.datetime64(tickets_since.astimezone(UTC).replace(tzinfo=None))
     seen: set[str] = set()
     records = already = would_open = 0
+    legacy = None
+    if store is not None:
+        with store.read() as conn:
+            legacy = LegacyKeys(conn, source)
     for chunk in parsed.chunks():
         records += len(chunk)
+        if legacy is not None and legacy.active:
+            with store.read() as conn:
+                chunk = legacy.adopt(conn, chunk)
         all_keys = chunk["response_key"].astype(str)
         first = (~all_keys.duplicated() & ~all_keys.isin(seen)).to_numpy()
         keys = all_keys[first].tolist()
@@ -501,6 +577,7 @@ def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
             "excluded": r["excluded"],
             "rejected": r["rejected"],
             "tickets_opened": r["tickets_opened"],
+            "stamped_at": r["stamped_at"].replace(tzinfo=UTC).isoformat() if r["stamped_at"] else None,
             "by": r["imported_by"],
         }
         for r in rows

@@ -50,6 +50,8 @@ import_batches = Table(
     Column("excluded", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("tickets_opened", Integer, nullable=False, default=0),
+    # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
+    Column("stamped_at", DateTime, nullable=True),
 )
 
 responses = Table(

@@ -113,7 +113,7 @@ def test_no_date_column_is_a_column_error():
         read_export(EXPORTS / "no_date.csv")
     assert "no_date.csv: no date/time column found" in str(raised.value)
     assert "(columns: Score, Comment)" in str(raised.value)
-    assert raised.value.hint == "name it with --map submitted_at=COLUMN"
+    assert "--date WHEN" in raised.value.hint and "--map submitted_at=COLUMN" in raised.value.hint
 
 
 def test_date_override_reads_another_column():

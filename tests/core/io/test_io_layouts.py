@@ -169,7 +169,7 @@ def test_google_forms_timestamps_with_gmt_offsets():
         pd.Timestamp("2022-06-22 09:45:00"),  # 3:15:00 PM GMT+5:30
         pd.Timestamp("2022-06-23 09:00:00"),  # 9:00:00 AM GMT
     ]
-    assert all(key.startswith("fp:") and len(key) == 27 for key in parsed.records["response_key"])
+    assert all(key.startswith("row:") and len(key) == 4 + 32 for key in parsed.records["response_key"])
     assert outcomes(parsed) == {
         5: ("rejected", "score is not a number", parsed.mapping["score"]),
     }

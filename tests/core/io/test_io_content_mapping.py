@@ -1,0 +1,279 @@
+"""Columns chosen by their values as well as their headers, the NPS question in seven languages, and the text
+encodings real exports come in. Synthetic files shaped like the real ones of issue 13."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.io.exports import ReadOptions, read_export
+
+
+def write(tmp_path: Path, text: str, name: str = "export.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def rows(header: list[str], values: list[list[object]]) -> str:
+    def cell(value: object) -> str:
+        text = str(value)
+        return f'"{text}"' if "," in text else text
+
+    return "\n".join(",".join(cell(v) for v in line) for line in [header, *values]) + "\n"
+
+
+SCORES = [0, 3, 5, 6, 7, 8, 8, 9, 9, 10, 10, 10]
+
+
+def dated(values: list[list[object]]) -> list[list[object]]:
+    return [[f"2025-03-{index + 1:02d} 10:00:00", *line] for index, line in enumerate(values)]
+
+
+def test_a_0_10_column_beats_a_better_named_column_of_text(tmp_path):
+    answers = ["Agree", "Disagree", "Strongly agree"] * 4
+    path = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "Recommend", "LikelyToRecommend"],
+            dated([[a, s] for a, s in zip(answers, SCORES, strict=True)]),
+        ),
+    )
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == "LikelyToRecommend"
+    assert "0-10 integers" in parsed.mapping_reason["score"]
+    assert "not 'Recommend': text answers" in parsed.mapping_reason["score"]
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_a_yes_no_question_coded_0_1_is_never_the_score(tmp_path):
+    codes = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    path = write(tmp_path, rows(["Timestamp", "Would you recommend this bootcamp?"], dated([[c] for c in codes])))
+    with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+        read_export(path)
+    both = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "Would you recommend this bootcamp?", "How likely are you to recommend us to a friend?"],
+            dated([[c, s] for c, s in zip(codes, SCORES, strict=True)]),
+        ),
+        name="both.csv",
+    )
+    parsed = read_export(both)
+    assert parsed.mapping["score"] == "How likely are you to recommend us to a friend?"
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_a_1_5_column_loses_to_a_0_10_one_and_a_1_10_nps_column_is_fine(tmp_path):
+    five = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 5, 4]
+    ten = [score or 1 for score in SCORES]  # 1-10: no 0 given
+    path = write(
+        tmp_path, rows(["Timestamp", "Recommendation", "nps"], dated([[f, t] for f, t in zip(five, ten, strict=True)]))
+    )
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == "nps"
+    assert parsed.records["score"].tolist() == ten
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How likely are you to recommend us to a friend or colleague?",
+        "¿Qué tan probable es que recomiendes R a un colega?",
+        "¿Qué tan probable es que nos recomiende a un amigo?",
+        "Quelle est la probabilité que vous recommandiez notre cabinet à un ami ?",
+        "Wie wahrscheinlich ist es, dass Sie uns einem Freund weiterempfehlen?",
+        "Qual é a probabilidade de você recomendar a clínica a um amigo?",
+        "Quanto è probabile che tu consigli la clinica a un amico?",
+        "Hoe waarschijnlijk is het dat u ons aanbeveelt aan een vriend?",
+        "nps",
+        "NPS",
+        "NPS_Score",
+    ],
+)
+def test_the_nps_question_in_seven_languages(tmp_path, question):
+    path = write(tmp_path, rows(["Fecha", question, "Comentario"], dated([[s, "ok"] for s in SCORES])))
+    parsed = read_export(path)
+    assert parsed.mapping["score"] == question.strip()
+    assert parsed.records["score"].tolist() == SCORES
+
+
+def test_two_equally_good_recommend_questions_are_refused_naming_both(tmp_path):
+    header = ["Timestamp", "How likely are you to recommend R to a colleague?",
+              "How likely are you to recommend Python to a colleague?"]  # fmt: skip
+    path = write(tmp_path, rows(header, dated([[s, 10 - s] for s in SCORES])))
+    with pytest.raises(ColumnError) as raised:
+        read_export(path)
+    message = str(raised.value)
+    assert "2 columns are equally good score columns" in message
+    assert f"{header[1]!r} (column 2) and {header[2]!r} (column 3)" in message
+    assert raised.value.hint == f"say which with --map score={header[2]!r} (or --map score={header[1]!r})"
+    chosen = read_export(path, ReadOptions(overrides={"score": header[2]}))
+    assert chosen.records["score"].tolist() == [10 - s for s in SCORES]
+
+
+def test_a_column_whose_values_are_not_dates_is_not_the_time(tmp_path):
+    values = [["UTC-3", f"2025-03-{i + 1:02d} 10:00:00", s] for i, s in enumerate(SCORES)]
+    path = write(tmp_path, rows(["time_zone", "Submitted", "Score"], values))
+    parsed = read_export(path)
+    assert parsed.mapping["submitted_at"] == "Submitted"
+    assert not parsed.issues
+    only_zone = write(tmp_path, rows(["time", "Score"], [["UTC-3", s] for s in SCORES]), name="zone.csv")
+    with pytest.raises(ColumnError, match="no date/time column"):
+        read_export(only_zone)
+    assert read_export(only_zone, ReadOptions(date_required=False)).records["score"].tolist() == SCORES
+
+
+def test_a_file_without_dates_reads_for_scoring_and_with_a_stamp_for_importing(tmp_path):
+    from datetime import UTC, datetime
+
+    path = write(tmp_path, rows(["user_id", "text", "NPS_Score"], [[i, "fine", s] for i, s in enumerate(SCORES)]))
+    scoring = read_export(path, ReadOptions(date_required=False))
+    assert scoring.records["submitted_at"].isna().all() and scoring.stamped is None
+    stamp = datetime(2025, 6, 30, tzinfo=UTC)
+    stamped = read_export(path, ReadOptions(stamp=stamp))
+    assert stamped.stamped == stamp
+    assert set(stamped.records["submitted_at"]) == {pd.Timestamp("2025-06-30 00:00:00")}
+    assert set(stamped.records["local_date"]) == {"2025-06-30"}
+
+
+# --- encodings ---------------------------------------------------------------------------------------------
+
+LATIN = "Fecha,Puntuación,Comentario\n2025-03-01 10:00,9,Très bien\n2025-03-02 10:00,4,Trop d'attente\n"
+
+
+def test_a_cp1252_file_reads_and_says_so(tmp_path):
+    parsed = read_export(write(tmp_path, LATIN + "2025-03-03 10:00,10,\u20ac bien\n", encoding="cp1252"))
+    assert parsed.encoding == "cp1252"
+    assert parsed.records["comment"].tolist() == ["Très bien", "Trop d'attente", "€ bien"]
+
+
+def test_a_file_written_by_r_in_latin_1_with_dos_bytes_falls_back_to_latin_1(tmp_path):
+    # 0x90 is undefined in cp1252 (and 0x82 is CP850's é): a strict cp1252 decode fails; Latin-1 reads it.
+    data = LATIN.encode("latin-1") + b"2025-03-03 10:00,8,R\x82ponse \x90cole\n"
+    path = tmp_path / "r.csv"
+    path.write_bytes(data)
+    parsed = read_export(path)
+    assert codecs.lookup(parsed.encoding).name == "iso8859-1"
+    assert parsed.records["score"].tolist() == [9, 4, 8]
+    assert parsed.records["comment"].tolist()[0] == "Très bien"
+
+
+def test_a_binary_looking_file_is_still_refused(tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(b"Date,Score\n2025-07-01,\x81\x8d\x9d\x81\x8d\n")
+    with pytest.raises(InputFileError, match="cannot be decoded as text"):
+        read_export(path)
+
+
+def test_encoding_option_is_used_as_given(tmp_path):
+    path = write(tmp_path, LATIN, encoding="latin-1")
+    parsed = read_export(path, ReadOptions(encoding="latin-1"))
+    assert codecs.lookup(parsed.encoding).name == "iso8859-1"
+    assert parsed.records["comment"].tolist() == ["Très bien", "Trop d'attente"]
+    with pytest.raises(InputFileError, match="cannot be decoded"):
+        read_export(path, ReadOptions(encoding="utf-8"))
+    with pytest.raises(UsageError, match="--encoding klingon: unknown encoding"):
+        read_export(path, ReadOptions(encoding="klingon"))
+
+
+def test_an_id_that_repeats_with_other_answers_is_not_a_response_id(tmp_path):
+    """A customer's id (several answers each) merged their answers into one; a response id never repeats in one
+    file except on the same row exported twice."""
+    header = ["ID", "Date", "How likely are you to recommend us?"]
+    customers = write(
+        tmp_path,
+        rows(header, [[1, "2025-01-01 10:00", 9], [1, "2025-02-01 10:00", 3], [2, "2025-01-03 10:00", 10],
+                      [2, "2025-01-03 10:00", 10]]),
+    )  # fmt: skip
+    parsed = read_export(customers)
+    assert "response_id" not in parsed.mapping
+    assert parsed.mapping_reason["response_id"].startswith("'ID' is not a response id (1 of its values repeat")
+    assert len(set(parsed.records["response_key"])) == 3  # customer 1's two answers, customer 2's one twice
+    responses = write(
+        tmp_path,
+        rows(header, [[1, "2025-01-01 10:00", 9], [2, "2025-02-01 10:00", 3], [2, "2025-02-01 10:00", 3]]),
+        name="responses.csv",
+    )
+    kept = read_export(responses)
+    assert kept.mapping["response_id"] == "ID"
+    assert kept.records["response_key"].tolist() == ["id:1", "id:2", "id:2"]
+
+
+def test_a_column_named_recommend_holding_yes_no_codes_or_words_is_not_the_score(tmp_path):
+    codes = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    for name, values in (("codes.csv", codes), ("words.csv", ["Yes", "No", "Maybe"] * 4)):
+        path = write(tmp_path, rows(["Timestamp", "Recommend"], dated([[v] for v in values])), name=name)
+        with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+            read_export(path)
+    # A column named like a number keeps its rows (a bad cell is rejected, not the column).
+    named = write(tmp_path, rows(["Timestamp", "Score"], dated([[v] for v in codes])), name="score.csv")
+    assert read_export(named).records["score"].tolist() == codes
+
+
+def test_na_written_by_r_is_no_answer_not_a_bad_score(tmp_path):
+    path = write(tmp_path, rows(["Date", "nps"], dated([[9], ["NA"], [3], ["N/A"], ["#N/A"], ["ten"]])))
+    parsed = read_export(path)
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert [(issue.row, issue.outcome) for issue in parsed.issues] == [
+        (3, "skipped"), (5, "skipped"), (6, "skipped"), (7, "rejected"),
+    ]  # fmt: skip
+
+
+def test_two_score_columns_holding_the_same_answers_are_not_ambiguous(tmp_path):
+    path = write(tmp_path, rows(["Timestamp", "NPS", "NPS_Score"], dated([[s, s] for s in SCORES])))
+    assert read_export(path).mapping["score"] == "NPS"
+
+
+def test_the_mapping_says_why_a_better_named_time_column_was_passed_over(tmp_path):
+    values = [["UTC-3", f"2025-03-{i + 1:02d}", s] for i, s in enumerate(SCORES)]
+    parsed = read_export(write(tmp_path, rows(["Timestamp", "Date", "Score"], values)))
+    assert parsed.mapping["submitted_at"] == "Date"
+    assert parsed.mapping_reason["submitted_at"] == "values read as dates; not 'Timestamp': not dates"
+
+
+def test_a_1_7_recommend_scale_is_refused_and_its_labels_read(tmp_path):
+    """A Chilean school-style 1-7 question ('1. Muy poco probable' ... '7. Muy probable'): 7 is its top, so scored
+    as NPS every top answer would be a passive."""
+    labels = ["1. Muy poco probable", "3.", "4.", "5.", "6.", "7. Muy probable"] * 2
+    question = "¿Qué tan probable es que recomiendes la Universidad a tus amigos?"
+    path = write(tmp_path, rows(["Fecha", question], dated([[label] for label in labels])))
+    with pytest.raises(ColumnError, match="looks like a 1-7 scale") as raised:
+        read_export(path)
+    assert "--no-scale-check" in raised.value.hint
+    parsed = read_export(path, ReadOptions(scale_check=False))
+    assert parsed.records["score"].tolist() == [1, 3, 4, 5, 6, 7] * 2
+
+
+def test_a_workbook_whose_first_sheet_is_a_pivot_is_read_from_the_sheet_with_the_export(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    pivot = workbook.active
+    pivot.title = "Summary"
+    pivot.append(["Answer Choices", "Responses"])
+    pivot.append(["Promoters", 8])
+    data = workbook.create_sheet("Responses")
+    data.append(["Submitted", "How likely are you to recommend us to a friend?"])
+    for day, score in enumerate(SCORES, start=1):
+        data.append([f"2025-03-{day:02d} 10:00", score])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    parsed = read_export(path)
+    assert parsed.sheet == "Responses"
+    assert parsed.records["score"].tolist() == SCORES
+    with pytest.raises(ColumnError, match="no 0-10 likelihood-to-recommend column"):
+        read_export(path, ReadOptions(sheet="Summary"))  # a sheet named by --sheet is the one read
+
+
+def test_a_response_id_that_repeats_with_other_answers_is_still_one_response(tmp_path):
+    """Two overlapping exports glued into one file, the response completed between them: one response."""
+    header = ["ResponseId", "RecordedDate", "How likely are you to recommend us?"]
+    path = write(tmp_path, rows(header, [["R_1", "2025-01-01 10:00", ""], ["R_1", "2025-01-01 10:05", 9]]))
+    parsed = read_export(path)
+    assert parsed.mapping["response_id"] == "ResponseId"
+    assert parsed.records["response_key"].tolist() == ["id:R_1"]
