@@ -624,8 +624,8 @@ dissatisfaction with staff) -> `staff`; Staff listening, understanding & involvi
 directly from staff during care, Being kept informed, clarity & consistency of information, Unspecified
 communication -> `communication`; Cleanliness, tidiness & infection control, Environment & Facilities ->
 `facility`; Parking -> `parking` (Transport to/ from services is not mapped: an ambulance or patient-transport
-journey is not a clinic's parking, and taking it for one made `parking` fire on transport complaints); Pain management, Supplying & understanding
-medication, Impact of treatment/ care -> `clinical`; Contacting services -> `phone`. Phase-1 codes as in
+journey is not a clinic's parking, and taking it for one made `parking` fire on transport complaints); Pain
+management, Supplying & understanding medication, Impact of treatment/ care -> `clinical`; Contacting services -> `phone`. Phase-1 codes as in
 `shared/real-comments/README.md` (no phone code there). There are no billing or cost data (NHS care is
 free), so `billing` and `cost` stay keyword themes and any they find counts as a false positive.
 
