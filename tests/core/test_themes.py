@@ -625,8 +625,8 @@ directly from staff during care, Being kept informed, clarity & consistency of i
 communication -> `communication`; Cleanliness, tidiness & infection control, Environment & Facilities ->
 `facility`; Parking -> `parking` (Transport to/ from services is not mapped: an ambulance or patient-transport
 journey is not a clinic's parking, and taking it for one made `parking` fire on transport complaints); Pain
-management, Supplying & understanding medication, Impact of treatment/ care -> `clinical`; Contacting services -> `phone`. Phase-1 codes as in
-`shared/real-comments/README.md` (no phone code there). There are no billing or cost data (NHS care is
+management, Supplying & understanding medication, Impact of treatment/ care -> `clinical`; Contacting
+services -> `phone`. Phase-1 codes as in `shared/real-comments/README.md` (no phone code there). There are no billing or cost data (NHS care is
 free), so `billing` and `cost` stay keyword themes and any they find counts as a false positive.
 
 **How the default decides** (`npscli.core.themes.ThemeModel`, scored in pure Python; `[themes] model = false`
