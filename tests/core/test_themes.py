@@ -627,7 +627,8 @@ communication -> `communication`; Cleanliness, tidiness & infection control, Env
 journey is not a clinic's parking, and taking it for one made `parking` fire on transport complaints); Pain
 management, Supplying & understanding medication, Impact of treatment/ care -> `clinical`; Contacting
 services -> `phone`. Phase-1 codes as in `shared/real-comments/README.md` (no phone code there). There are
-no billing or cost data (NHS care is free), so `billing` and `cost` stay keyword themes and any they find counts as a false positive.
+no billing or cost data (NHS care is free), so `billing` and `cost` stay keyword themes and any they
+find counts as a false positive.
 
 **How the default decides** (`npscli.core.themes.ThemeModel`, scored in pure Python; `[themes] model = false`
 for keywords only): a logistic regression per theme over folded, crudely stemmed words and word pairs, the
