@@ -418,7 +418,14 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
         return _best_score(candidates, exact_names, sample)
     named = list(candidates)
     if field == "comment":
-        candidates = [c for c in candidates if _could_be_comment(sample[c[2].name])]
+        candidates = [
+            c
+            for c in candidates
+            if _could_be_comment(sample[c[2].name]) and (c[2].name in exact_names or _free_text(sample[c[2].name]))
+        ]
+    elif field in ("location", "department", "provider"):
+        # a header that only resembles the field's name ("Custom Practice") over 1-5 ratings is not a site
+        candidates = [c for c in candidates if c[2].name in exact_names or _could_be_comment(sample[c[2].name])]
     elif field == "submitted_at":
         candidates = [c for c in candidates if _could_be_date(sample[c[2].name])]
     if not candidates:
@@ -595,6 +602,14 @@ def _could_be_comment(values: pd.Series) -> bool:
     if filled.empty:
         return True
     return pd.to_numeric(filled, errors="coerce").notna().mean() < 0.5
+
+
+def _free_text(values: pd.Series) -> bool:
+    """Answers people wrote, not picked: a column of twenty or more answers drawn from ten or fewer values
+    ("Strongly agree", "Neutral", ...) is a multiple-choice question."""
+    text = stripped_text(values)
+    filled = text[text != ""]
+    return len(filled) < 20 or filled.nunique() > 10
 
 
 def _mean_length(values: pd.Series) -> float:

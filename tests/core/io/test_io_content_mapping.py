@@ -277,3 +277,55 @@ def test_a_response_id_that_repeats_with_other_answers_is_still_one_response(tmp
     parsed = read_export(path)
     assert parsed.mapping["response_id"] == "ResponseId"
     assert parsed.records["response_key"].tolist() == ["id:R_1"]
+
+
+def test_a_rating_under_a_header_that_only_resembles_a_site_is_not_the_location(tmp_path):
+    """Seen on a real export: 'Custom Practice' held 1-5 ratings of a feature and became the location."""
+    ratings = [5, 4, 3, 1, 2, 5, 4, 4, 5, 3, 2, 1]
+    path = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "LikelyToRecommend", "Custom Practice"],
+            dated([[s, r] for s, r in zip(SCORES, ratings, strict=True)]),
+        ),
+    )
+    assert "location" not in read_export(path).mapping
+    sites = ["North", "South", "East"] * 4
+    named = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "LikelyToRecommend", "Practice name"],
+            dated([[s, p] for s, p in zip(SCORES, sites, strict=True)]),
+        ),
+        "sites.csv",
+    )
+    assert read_export(named).mapping["location"] == "Practice name"
+    coded = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "LikelyToRecommend", "Location"],
+            dated([[s, r] for s, r in zip(SCORES, ratings, strict=True)]),
+        ),
+        "codes.csv",
+    )
+    assert read_export(coded).mapping["location"] == "Location"  # named exactly: numeric site codes stay
+
+
+def test_a_multiple_choice_question_is_not_taken_for_the_comment(tmp_path):
+    """Seen on real exports: Likert answers ('Strongly agree') under a header that reads like a comment."""
+    likert = ["Strongly agree", "Agree", "Neutral", "Disagree"] * 6
+    scores = (SCORES * 2)[:24]
+    dates = [
+        [f"2025-03-{index % 28 + 1:02d} 10:00:00", *line] for index, line in enumerate(zip(scores, likert, strict=True))
+    ]
+    path = write(tmp_path, rows(["Timestamp", "LikelyToRecommend", "Any comments on the statements below"], dates))
+    assert "comment" not in read_export(path).mapping
+    written = [f"the visit number {index} was {word}" for index, word in enumerate(likert)]
+    dates = [
+        [f"2025-03-{index % 28 + 1:02d} 10:00:00", *line]
+        for index, line in enumerate(zip(scores, written, strict=True))
+    ]
+    free = write(
+        tmp_path, rows(["Timestamp", "LikelyToRecommend", "Any comments on the statements below"], dates), "free.csv"
+    )
+    assert read_export(free).mapping["comment"] == "Any comments on the statements below"
