@@ -71,6 +71,7 @@ class Settings:
     # Feature values: "binary" (1 per feature present) or "sqrt" (1 / sqrt(number of features of the
     # comment), a length normalisation; ThemeModel.margins scales the same way).
     values: str = "binary"
+    threshold_low: float = -4.0  # the lowest threshold searched (the highest is +4)
     # Scale each feature by its inverse document frequency ** idf before fitting (folded into the weights,
     # so scoring is unchanged: rare words are penalised less); 0: off.
     idf: float = 0.0
@@ -383,7 +384,7 @@ def best_thresholds(scores, supported, y, guard, settings: Settings):
     the F1 on the ``guard`` comments: their scores, keyword support and targets); within
     ``settings.unsupported_slack`` of it, the lowest threshold (keyword-backed comments pass easily) and then
     the largest margin (comments without the theme's keywords need more evidence)."""
-    candidates = np.linspace(-4, 4, 81)
+    candidates = np.round(np.arange(settings.threshold_low, 4.0 + 1e-9, 0.1), 2)
     guard_scores, guard_supported, guard_y = guard
     results = []
     for t in candidates:
