@@ -752,6 +752,16 @@ TUNING_ROWS = [  # settings, validation micro-F1 all / multi-label, synthetic fl
         "-",
     ),
     (
+        "`l2=0.005 balance=1 synthetic_weight=40` / `balance=1 synthetic_guard=1`",
+        "0.532 / 0.636, 0.525 / 0.623",
+        "pass",
+    ),
+    (
+        "`l2=0.005 balance=0.5 synthetic_weight=40 min_weight=0.1`",
+        "0.527 / 0.639",
+        "fail (holdout2 precision 0.81)",
+    ),
+    (
         "`l2=0.005 gate_recall=1.0` / `0.99`",
         "0.537 / 0.650, 0.530 / 0.641",
         "-",
