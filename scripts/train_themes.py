@@ -49,7 +49,7 @@ UNSUPPORTED_CANDIDATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 class Settings:
     """The training settings (chosen on the validation part, never on the held-back one)."""
 
-    l2: float = 0.02  # penalty on the squared weights (the bias is not penalised), x100 / comments
+    l2: float = 0.005  # penalty on the squared weights (the bias is not penalised), x100 / comments
     min_docs: int = 3  # a word or word pair seen in fewer training comments gets no weight
     synthetic_weight: float = 50.0  # each synthetic dev comment counts as this many real ones
     gate_recall: float = 0.97  # share of the validation negative comments the negativity gate lets through
@@ -65,6 +65,16 @@ class Settings:
     synthetic_guard: float = 0.0
     gate_nb: float = 0.0  # naive-Bayes scaling for the negativity gate
     gate_mixed_weight: float = 1.0  # weight of a mixed comment (sentiment 3) as a negative one for the gate
+    # Class balancing: a theme's positive examples are weighted by (negatives / positives) ** balance.
+    balance: float = 0.0
+    p1_weight: float = 1.0  # weight of a phase-1 (single-label) comment as a whole (0: not used)
+    # Feature values: "binary" (1 per feature present) or "sqrt" (1 / sqrt(number of features of the
+    # comment), a length normalisation; ThemeModel.margins scales the same way).
+    values: str = "binary"
+    threshold_low: float = -4.0  # the lowest threshold searched (the highest is +4)
+    # Scale each feature by its inverse document frequency ** idf before fitting (folded into the weights,
+    # so scoring is unchanged: rare words are penalised less); 0: off.
+    idf: float = 0.0
 
 
 # Spanish (folded) -> the English word whose weight it should share. The training comments are English; these
@@ -328,7 +338,7 @@ def synthetic_rows(split: str = "dev") -> list[tuple[str, frozenset[str]]]:
 
 
 def fit(
-    x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float, nb: float = 0.0
+    x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float, nb: float = 0.0, idf: float = 0.0
 ) -> tuple[np.ndarray, float]:
     """Weighted L2 logistic regression by L-BFGS; returns (weights, bias).
 
@@ -341,6 +351,11 @@ def fit(
         negative = np.asarray(x[y == 0].sum(axis=0)).ravel() + nb
         scale = np.log((positive / positive.sum()) / (negative / negative.sum()))
         x = x @ sparse.diags(scale)
+    if idf > 0:
+        docs = np.asarray((x != 0).sum(axis=0)).ravel()
+        extra = (np.log((1 + x.shape[0]) / (1 + docs)) + 1) ** idf
+        x = x @ sparse.diags(extra)
+        scale = extra if scale is None else scale * extra
     total = weight.sum()
     penalty = l2 * 100 / total
 
@@ -369,7 +384,7 @@ def best_thresholds(scores, supported, y, guard, settings: Settings):
     the F1 on the ``guard`` comments: their scores, keyword support and targets); within
     ``settings.unsupported_slack`` of it, the lowest threshold (keyword-backed comments pass easily) and then
     the largest margin (comments without the theme's keywords need more evidence)."""
-    candidates = np.linspace(-4, 4, 81)
+    candidates = np.round(np.arange(settings.threshold_low, 4.0 + 1e-9, 0.1), 2)
     guard_scores, guard_supported, guard_y = guard
     results = []
     for t in candidates:
@@ -426,14 +441,16 @@ class Featuriser:
         return {f: i for i, f in enumerate(keep)}
 
     @staticmethod
-    def matrix(feature_sets, vocab: dict[str, int]) -> sparse.csr_matrix:
-        rows, cols = [], []
+    def matrix(feature_sets, vocab: dict[str, int], values: str = "binary") -> sparse.csr_matrix:
+        rows, cols, data = [], [], []
         for i, features in enumerate(feature_sets):
+            value = ThemeModel.feature_value(values, len(features))
             for f in features:
                 if f in vocab:
                     rows.append(i)
                     cols.append(vocab[f])
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(feature_sets), len(vocab)))
+                    data.append(value)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(len(feature_sets), len(vocab)))
 
 
 @dataclass
@@ -451,7 +468,8 @@ class Part:
     def of(cls, comments, synthetic, settings: Settings) -> Part:
         texts = [c.text for c in comments] + [text for text, _ in synthetic]
         topics = [c.topics for c in comments] + [labels for _, labels in synthetic]
-        weights = [1.0] * len(comments) + [settings.synthetic_weight] * len(synthetic)
+        source_weight = {"p1": settings.p1_weight}
+        weights = [source_weight.get(c.source, 1.0) for c in comments] + [settings.synthetic_weight] * len(synthetic)
         negative = [c.polarity != "positive" for c in comments] + [bool(labels) for _, labels in synthetic]
         single = [not c.multi_label for c in comments] + [False] * len(synthetic)
         mixed = [c.polarity == "mixed" for c in comments] + [False] * len(synthetic)
@@ -465,7 +483,13 @@ class Part:
 
     def theme_weights(self, code: str, settings: Settings) -> np.ndarray:
         y = self.targets(code)
-        return np.where(self.single_label & (y == 0), self.weights * settings.p1_negative_weight, self.weights)
+        weights = np.where(self.single_label & (y == 0), self.weights * settings.p1_negative_weight, self.weights)
+        if settings.balance:
+            positive = weights[y == 1].sum()
+            if positive > 0:
+                ratio = (weights[y == 0].sum() / positive) ** settings.balance
+                weights = np.where(y == 1, weights * ratio, weights)
+        return weights
 
 
 def train(comments, settings: Settings, featurise: Featuriser, *, report: bool = True) -> tuple[dict, dict]:
@@ -479,14 +503,14 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
 
     fit_f = [featurise(t) for t in fit_part.texts]
     vocab = Featuriser.vocabulary(fit_f, settings.min_docs)
-    x_fit = Featuriser.matrix(fit_f, vocab)
+    x_fit = Featuriser.matrix(fit_f, vocab, settings.values)
     valid_f = [featurise(c.text) for c in valid_comments]
-    x_valid = Featuriser.matrix(valid_f, vocab)
-    x_positive = Featuriser.matrix([featurise(c.text) for c in valid_positive], vocab)
+    x_valid = Featuriser.matrix(valid_f, vocab, settings.values)
+    x_positive = Featuriser.matrix([featurise(c.text) for c in valid_positive], vocab, settings.values)
     multi = np.array([c.multi_label for c in valid_comments])
     guard_rows = synthetic_rows("holdout1")
     guard_f = [featurise(text) for text, _ in guard_rows]
-    x_guard = Featuriser.matrix(guard_f, vocab)
+    x_guard = Featuriser.matrix(guard_f, vocab, settings.values)
 
     def pruned(w):
         return np.where(np.abs(w) >= settings.min_weight, w, 0.0)
@@ -499,7 +523,14 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
     thresholds, unsupported, per_theme = {}, {}, {}
     totals = {"all": np.zeros(3), "multi": np.zeros(3)}
     for code in THEMES:
-        w, b = fit(x_fit, fit_part.targets(code), fit_part.theme_weights(code, settings), settings.l2, settings.nb)
+        w, b = fit(
+            x_fit,
+            fit_part.targets(code),
+            fit_part.theme_weights(code, settings),
+            settings.l2,
+            settings.nb,
+            settings.idf,
+        )
         vetoed = np.array(["kw:" + code in f for f in valid_f])
         scores = np.where(vetoed | ~gate_open, -np.inf, x_valid @ pruned(w) + b)
         y = np.array([1.0 if code in c.themes else 0.0 for c in valid_comments])
@@ -547,7 +578,7 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
 
     final_f = [featurise(t) for t in final_part.texts]
     vocab = Featuriser.vocabulary(final_f, settings.min_docs)
-    x_final = Featuriser.matrix(final_f, vocab)
+    x_final = Featuriser.matrix(final_f, vocab, settings.values)
     names = sorted(vocab, key=vocab.get)
 
     def entry(w, b, threshold, extra=0.0):
@@ -567,10 +598,16 @@ def train(comments, settings: Settings, featurise: Featuriser, *, report: bool =
         "synonyms": SYNONYMS,
         "person_words": PERSON_WORDS,
         "attitude_words": ATTITUDE_WORDS,
+        "values": settings.values,
     }
     for code in THEMES:
         w, b = fit(
-            x_final, final_part.targets(code), final_part.theme_weights(code, settings), settings.l2, settings.nb
+            x_final,
+            final_part.targets(code),
+            final_part.theme_weights(code, settings),
+            settings.l2,
+            settings.nb,
+            settings.idf,
         )
         model["themes"][code] = entry(w, b, thresholds[code], unsupported[code])
         if settings.keywords_with and code in KEYWORDS_WITH:

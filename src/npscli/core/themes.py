@@ -34,6 +34,7 @@ Pure standard library; the only I/O is :func:`load_taxonomy` reading one TOML fi
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -233,6 +234,16 @@ class ThemeModel:
     # theme -> features: the theme is also found when its keywords count and one of these features is present
     # ("the front desk was snippy": staff keywords + "about:person-attitude"), whatever the score.
     keywords_with: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Each feature present counts once, with value 1 ("binary") or 1 / sqrt(number of distinct features of
+    # the comment) ("sqrt": a long comment's words count less each).
+    values: str = "binary"
+
+    @staticmethod
+    def feature_value(values: str, count: int) -> float:
+        """The value of each feature of a comment with ``count`` distinct features."""
+        if values == "sqrt":
+            return 1.0 / math.sqrt(count) if count else 0.0
+        return 1.0
 
     def __post_init__(self) -> None:
         by_feature: dict[str, list[tuple[str, float]]] = {}
@@ -252,17 +263,25 @@ class ThemeModel:
 
     def margins(self, features: Iterable[str]) -> dict[str, float]:
         """Theme code -> score minus threshold (>= 0: found)."""
-        totals = {code: self.bias.get(code, 0.0) - self.threshold.get(code, 0.0) for code in self.weights}
+        totals = {code: 0.0 for code in self.weights}
         by_feature: dict[str, tuple[tuple[str, float], ...]] = self._by_feature  # type: ignore[attr-defined]
-        for feature in features:
+        present = dict.fromkeys(features)
+        for feature in present:
             for code, weight in by_feature.get(feature, ()):
                 totals[code] += weight
-        return totals
+        value = self.feature_value(self.values, len(present))
+        return {
+            code: self.bias.get(code, 0.0) - self.threshold.get(code, 0.0) + total * value
+            for code, total in totals.items()
+        }
 
     def contributions(self, code: str, features: Iterable[str]) -> list[tuple[str, float]]:
-        """The features present that carry a weight for ``code``, largest effect first."""
+        """The features present that carry a weight for ``code`` (times the feature value), largest effect
+        first."""
         weights = self.weights.get(code, {})
-        found = [(feature, weights[feature]) for feature in dict.fromkeys(features) if feature in weights]
+        present = dict.fromkeys(features)
+        value = self.feature_value(self.values, len(present))
+        found = [(feature, weights[feature] * value) for feature in present if feature in weights]
         return sorted(found, key=lambda item: -abs(item[1]))
 
     @classmethod
@@ -270,6 +289,8 @@ class ThemeModel:
         """Build from the JSON structure ``scripts/train_themes.py`` writes; ``ConfigError`` if it is malformed."""
         try:
             themes = data["themes"]
+            if data.get("values", "binary") not in ("binary", "sqrt"):
+                raise ValueError(f"values {data['values']!r} is not binary or sqrt")
             return cls(
                 weights={code: {str(f): float(w) for f, w in t["weights"].items()} for code, t in themes.items()},
                 bias={code: float(t["bias"]) for code, t in themes.items()},
@@ -282,6 +303,7 @@ class ThemeModel:
                 keywords_with={
                     code: frozenset(str(f) for f in t.get("keywords_with", ())) for code, t in themes.items()
                 },
+                values=str(data.get("values", "binary")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(
