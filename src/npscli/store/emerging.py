@@ -13,21 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from npscli.store import schema
+from npscli.store.alerts import _naive_utc
 from npscli.store.engine import Store
 
 PENDING, SENT = "pending", "sent"
 EPISODE_DAYS = 28
 A = schema.emerging_alerts
-
-
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 @dataclass(frozen=True)
