@@ -255,14 +255,19 @@ def mark_sent(
 
 def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
     """Count a failed attempt; the deliveries stay pending for the next run."""
-    ids = [d["delivery_id"] for d in deliveries]
+    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error)
+
+
+def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str) -> None:
+    """One more attempt and the last error on the still-pending rows ``ids`` of an outbox ``table`` (this
+    module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
     if not ids:
         return
     with store.write() as conn:
         conn.execute(
-            D.update()
-            .where(and_(D.c.id.in_(ids), D.c.status == PENDING))
-            .values(attempts=D.c.attempts + 1, last_error=error[:500])
+            table.update()
+            .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
+            .values(attempts=table.c.attempts + 1, last_error=error[:500])
         )
 
 

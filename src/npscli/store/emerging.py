@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from npscli.store import schema
-from npscli.store.alerts import _naive_utc
+from npscli.store.alerts import _naive_utc, count_failed_attempt
 from npscli.store.engine import Store
 
 PENDING, SENT = "pending", "sent"
@@ -109,16 +109,7 @@ def pending(store: Store) -> list[dict[str, Any]]:
 
 
 def mark_sent(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) -> None:
-    with store.write() as conn:
-        for r in rows:
-            conn.execute(
-                A.update()
-                .where(and_(A.c.id == r["id"], A.c.status == PENDING))
-                .values(status=SENT, sent_at=_naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
-            )
-
-
-def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> None:
+    """The issue alerts ``rows`` went out (one statement: they share the time)."""
     ids = [r["id"] for r in rows]
     if not ids:
         return
@@ -126,5 +117,10 @@ def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> 
         conn.execute(
             A.update()
             .where(and_(A.c.id.in_(ids), A.c.status == PENDING))
-            .values(attempts=A.c.attempts + 1, last_error=error[:500])
+            .values(status=SENT, sent_at=_naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
         )
+
+
+def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> None:
+    """Count a failed attempt; the issue alerts stay pending for the next run."""
+    count_failed_attempt(store, A, [r["id"] for r in rows], error=error)
