@@ -32,6 +32,7 @@ from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
+    DATE_OUT_OF_RANGE,
     FUTURE_DATE,
     MISSING_DATE,
     SCALE_MIN_VALUES,
@@ -246,6 +247,8 @@ class ExportStream:
         date_problem = pd.Series(None, index=data.index, dtype=object)
         if date_column is not None:
             date_problem[dates.utc.isna()] = BAD_DATE
+            if dates.out_of_range is not None:
+                date_problem[dates.out_of_range] = DATE_OUT_OF_RANGE
             date_problem[dates.blank] = MISSING_DATE
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC

@@ -540,7 +540,8 @@ def _could_be_date(values: pd.Series) -> bool:
         parsed = parse_datetimes(filled, timezone="UTC", dayfirst=None, default_dayfirst=False, where="")
     except NpsError:  # dates in both day/month orders: dates all the same (the import says what is wrong)
         return True
-    return bool(parsed.utc.notna().mean() >= 0.5)
+    dated = parsed.utc.notna() if parsed.out_of_range is None else parsed.utc.notna() | parsed.out_of_range
+    return bool(dated.mean() >= 0.5)
 
 
 class AmbiguousColumn(Exception):
