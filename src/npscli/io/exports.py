@@ -366,13 +366,13 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
     if "score" not in mapping.columns:
         raise ColumnError(
-            f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
+            f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
             hint="name it with --map score=COLUMN",
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(
             f"{name}: no date/time column found for when each response was submitted "
-            f"(columns: {describe_columns(header.columns)})",
+            f"({describe_columns(header)})",
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )
