@@ -84,7 +84,7 @@ def alert_command(
     if quiet:
         set_quiet(True)
     from npscli.core.routing import parse_alert_settings
-    from npscli.reports import alerts as engine
+    from npscli.services import alerts as engine
 
     if since and since_last:
         raise UsageError("--since and --since-last cannot be combined", hint="--since-last is the default")
@@ -192,7 +192,7 @@ def _with_emerging(store, run, s, rows: list[dict]) -> None:
 
     A broken theme taxonomy must not hold the alerts back: they go out without it, with a warning."""
     from npscli.io.taxonomy import load_configured_taxonomy
-    from npscli.reports import alerts as engine
+    from npscli.services import alerts as engine
 
     if not run.use_email:
         return

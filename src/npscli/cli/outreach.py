@@ -2,7 +2,7 @@
 
 Drafts are files a person opens, edits and sends from their own mailbox: npscli never sends outreach itself.
 The selection, the choice of template and sender, and the public-reply guard are in
-``npscli.reports.outreach``; the files are written by ``npscli.io.eml``.
+``npscli.services.outreach``; the files are written by ``npscli.io.eml``.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def draft_outreach_command(
     """
     from npscli.core import tickets as rules
     from npscli.core.periods import parse_since
-    from npscli.reports import outreach as engine
+    from npscli.services import outreach as engine
     from npscli.templating import environment
 
     if quiet:
@@ -242,7 +242,7 @@ templates_app = make_app(
 
 
 def _outreach_label(name: str) -> str:
-    from npscli.reports.outreach import kind_of
+    from npscli.services.outreach import kind_of
 
     if not name.startswith("outreach/"):
         return ""

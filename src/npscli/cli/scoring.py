@@ -104,7 +104,7 @@ def score_command(
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
     from npscli.core.periods import parse_window
-    from npscli.reports.scoring import ScoreRequest, parse_by, score
+    from npscli.services.scoring import ScoreRequest, parse_by, score
 
     s = context.settings(database=db, timezone=timezone)
     reading = {

@@ -52,7 +52,7 @@ def themes_command(
         return
     from npscli.core.periods import parse_window
     from npscli.io.taxonomy import load_configured_taxonomy
-    from npscli.reports.themes import emerging_issues, emerging_rows, load_comments, theme_rows
+    from npscli.services.themes import emerging_issues, emerging_rows, load_comments, theme_rows
 
     if by not in (None, "location", "department"):
         raise UsageError(f"cannot split themes by {by!r}", hint="use --by location or --by department")

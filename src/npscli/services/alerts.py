@@ -21,7 +21,7 @@ webhook, items.
 
 ``emerging`` (of an item: a list of lines) names the emerging issues a detractor's comment is part of: a
 theme of the comment that `npscli themes --emerging` flags at the response's location right now (the
-same detection and sentence, ``npscli.reports.themes.emerging_issues`` and ``describe_issue``: a CUSUM
+same detection and sentence, ``npscli.services.themes.emerging_issues`` and ``describe_issue``: a CUSUM
 per theme and location, issues flagged in the last 14 days). So the manager reading "charged twice" also
 reads that six other Eastgate patients said the same this week. The digest's ``emerging`` is the distinct
 lines of its detractors.
@@ -212,7 +212,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
     """Set ``ctx.emerging``: the (theme, location) issues flagged now, as `npscli themes --emerging` does."""
     if ctx.taxonomy is None:
         return
-    from npscli.reports.themes import emerging_issues
+    from npscli.services.themes import emerging_issues
 
     ctx.emerging = emerging_issues(store, ctx.taxonomy, now=ctx.now, tz=ctx.tz, by="location", detector=ctx.detector)
 
@@ -221,7 +221,7 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
     if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not (row.get("comment") or "").strip():
         return []
-    from npscli.reports.themes import describe_issue
+    from npscli.services.themes import describe_issue
 
     themes = set(ctx.taxonomy.match(row["comment"]))
     return [
@@ -457,7 +457,7 @@ def plan_issues(ctx: RunContext, *, since: datetime | None) -> list[Any]:
     """The issue alerts due: every issue of ``ctx.emerging`` flagged (first or again) on or after the day of
     ``since``, to the recipients the routing rules give a detractor at its location (score alerts.max_score,
     so a rule for the lowest scores only does not receive every issue)."""
-    from npscli.reports.themes import describe_issue
+    from npscli.services.themes import describe_issue
     from npscli.store.emerging import IssueDue
 
     if not ctx.use_email or ctx.taxonomy is None:
@@ -484,7 +484,7 @@ def issue_jobs(store: Store, rows: Iterable[dict[str, Any]], ctx: RunContext) ->
     """One e-mail per pending issue alert: the issue's sentence (as it stands now, if it is still listed),
     the latest redacted comments that make it, and no patient contact details, whatever alerts.include_contact
     says (an issue goes to a location's managers, not to a ticket's owner)."""
-    from npscli.reports.themes import describe_issue, issue_comments
+    from npscli.services.themes import describe_issue, issue_comments
 
     jobs: list[Job] = []
     for row in rows:
