@@ -85,6 +85,7 @@ def alert_command(
         set_quiet(True)
     from npscli.core.routing import parse_alert_settings
     from npscli.services import alerts as engine
+    from npscli.services import issue_alerts as issues
 
     if since and since_last:
         raise UsageError("--since and --since-last cannot be combined", hint="--since-last is the default")
@@ -145,9 +146,9 @@ def alert_command(
         rows = engine.preview(store, run, since=floor)
         _with_emerging(store, run, s, rows)
         jobs = engine.compose_jobs(rows, run)  # renders everything: a template error shows now, not at 3 am
-        issue_jobs = engine.issue_jobs(store, engine.preview_issues(store, run, since=floor), run)
+        issue_jobs = issues.issue_jobs(store, issues.preview_issues(store, run, since=floor), run)
         report = _same_fields(
-            engine.report_rows(jobs, run, dry_run=True) + engine.issue_report_rows(issue_jobs, dry_run=True)
+            engine.report_rows(jobs, run, dry_run=True) + issues.issue_report_rows(issue_jobs, dry_run=True)
         )
         _show(report, fmt, always=True, title=f"{len(report)} alert(s) would be sent")
         return
@@ -159,13 +160,13 @@ def alert_command(
         claim(store, engine.plan(store, run, since=floor), now=now)
         rows = engine.pending_deliveries(store, run)
         _with_emerging(store, run, s, rows)
-        issue_book.claim(store, engine.plan_issues(run, since=floor), now=now)
+        issue_book.claim(store, issues.plan_issues(run, since=floor), now=now)
         jobs = engine.compose_jobs(rows, run)
-        issue_jobs = engine.issue_jobs(store, issue_book.pending(store) if use_email else [], run)
+        issue_jobs = issues.issue_jobs(store, issue_book.pending(store) if use_email else [], run)
         engine.deliver(store, jobs, run, mailer=mailer, how="to the outbox" if outbox else "by email")
-        engine.deliver_issues(store, issue_jobs, mailer=mailer, now=now)
+        issues.deliver_issues(store, issue_jobs, mailer=mailer, now=now)
     report = engine.report_rows(jobs, run, outbox=outbox is not None)
-    report = _same_fields(report + engine.issue_report_rows(issue_jobs, outbox=outbox is not None))
+    report = _same_fields(report + issues.issue_report_rows(issue_jobs, outbox=outbox is not None))
     _show(report, fmt, always=False, title=f"{len(report)} alert(s)")
     failed = [r for r in report if r["result"] == "failed"]
     delivered = len(report) - len(failed)
