@@ -138,7 +138,7 @@ def score_command(
     store = None if files else context.open_db(s)
     req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:
-        from npscli.cli.importing import parse_map
+        from npscli.services.importing import parse_map
 
         reader = {
             "overrides": parse_map(map_),
@@ -199,14 +199,14 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
 
     import pandas as pd
 
-    from npscli.cli.importing import (
+    from npscli.io.exports import read_export
+    from npscli.services.importing import (
         describe_identical,
         describe_issues,
         describe_mapping,
         nothing_stored,
         read_options,
     )
-    from npscli.io.exports import read_export
 
     frames = []
     undated: list[str] = []  # the files without a date column
