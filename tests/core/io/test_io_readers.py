@@ -389,3 +389,23 @@ def test_listed_column_names_are_cut_and_masked(tmp_path: Path):
     assert "(columns: Response ID, Created at, " in message
     assert long_name[:37] + "..." in message and long_name[:38] not in message
     assert "sandrapatel78" not in message and "555-0147" not in message
+
+
+def test_a_huge_header_cell_is_cut_not_searched_for_seconds(tmp_path: Path):
+    """A 5 MB header cell (a paste gone wrong, or an attack) costs what a 2,000-character one does: header
+    texts are cut to HEADER_CELL_CHARS before they are matched against column names."""
+    import time
+
+    from npscli.io.layouts import HEADER_CELL_CHARS
+
+    path = tmp_path / "bighead.csv"
+    huge = "How likely are you to recommend us " + "X" * 5_000_000
+    path.write_text(
+        f'Response ID,Created at,Score,"{huge}"\n1,2025-10-01T10:00:00,9,a\n2,2025-10-02T10:00:00,3,b\n',
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    parsed = read_export(path, ReadOptions(timezone="UTC"))
+    assert time.monotonic() - started < 3
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert all(len(name) <= HEADER_CELL_CHARS for name in parsed.columns)
