@@ -327,3 +327,16 @@ def test_a_far_off_date_rejects_its_row_in_import_and_in_score_file(cli, tmp_pat
     scored = cli("score", path, "--format", "json")
     assert scored.exit_code == 0, scored.output
     assert json.loads(scored.stdout)[0]["n"] == 2
+
+
+def test_under_umask_000_rejects_folders_and_files_are_private(cli, tmp_path, umask_000):
+    import stat
+
+    folder = tmp_path / "out" / "rejects"
+    r = cli("import", basic(tmp_path, "a.csv"), basic(tmp_path, "b.csv"), "--rejects", folder, "--format", "json")
+    assert r.exit_code == 0, r.output
+    for made in (tmp_path / "out", folder):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700, made
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == ["a.rejects.csv", "b.rejects.csv"]
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}

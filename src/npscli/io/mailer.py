@@ -408,7 +408,9 @@ class OutboxMailer:
     ) -> Iterator[Result]:
         messages = list(messages)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            from npscli.io.private import private_dir
+
+            private_dir(self.directory)
         except OSError as exc:
             error = f"cannot create the outbox {self.directory} ({exc.strerror})"
             for out in messages:
