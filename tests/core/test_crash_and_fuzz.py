@@ -178,6 +178,18 @@ def test_templates_cannot_reach_python_internals(tmp_path, source):
         ("{{ 2 ** 100000 }}", "too large"),
         ("{{ (10 ** 100) ** 100 ** 100 }}", "too large"),
         ("{% for i in range(20000) %}{{ 'x' * 1000 }}{% endfor %}", "too large"),
+        ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "large"),
+        ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "large"),
+        ("{% set ns = namespace(s=[1]) %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "large"),
+        ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s|replace('a', 'aa') %}"
+         "{% endfor %}", "large"),
+        ("{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}"
+         "{{ f('a', 40) }}", "large"),
+        ("{{ '%0100000000d' % 1 }}", "large"),
+        ("{{ 'x'|center(100000000) }}", "large"),
+        ("{{ 'x'.rjust(100000000) }}", "large"),
+        ("{{ '{:>100000000}'.format(1) }}", "large"),
+        ("{{ lipsum(1000000) }}", "lipsum"),
         ("{{ score | int(base=0) | string | int('x') }}{{ 'Sandra' | int(default=x) }}", "line 1"),
     ],
 )
@@ -203,10 +215,14 @@ def test_the_caps_leave_ordinary_templates_alone(tmp_path):
     from npscli.templating import environment, render
 
     environment.cache_clear()
-    source = "{{ '-' * 72 }}\n{% for i in range(500) %}{{ i * 2 }} {% endfor %}{{ 2 ** 10 }}"
+    source = (
+        "{{ '-' * 72 }}\n{% for i in range(500) %}{{ i * 2 }} {% endfor %}{{ 2 ** 10 }}"
+        "|{{ '{:,}'.format(n) }}|{{ n|round|int }}|{{ '%d' % n }}|{{ 'x'|center(5) }}|{{ ('a' ~ n)|length }}"
+    )
     (tmp_path / "ok.txt.j2").write_text(source)
-    out = render("ok.txt.j2", {}, user_dir=str(tmp_path))
-    assert out.startswith("-" * 72 + "\n0 2 4") and out.endswith("998 1024")
+    out = render("ok.txt.j2", {"n": 1_500_000}, user_dir=str(tmp_path))
+    assert out.startswith("-" * 72 + "\n0 2 4")
+    assert out.endswith("998 1024|1,500,000|1500000|1500000|  x  |8")
 
 
 # ---------------------------------------------------------------- mutated exports through the CLI
