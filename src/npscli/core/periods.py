@@ -67,6 +67,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # --------------------------------------------------------------------------------------------------
 
 
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """An instant as the store keeps it: UTC without tzinfo. An aware datetime is converted; a naive one is
+    taken as UTC already; None stays None. The one place this conversion is written."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def period_key(d: date, period: str) -> str:
     """The key of the ``period`` ("week", "month", "quarter", "year") that contains the day ``d``.
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import last_complete_week, period_bounds, period_key, previous_period, resolve_now
+from npscli.core.periods import last_complete_week, naive_utc, period_bounds, period_key, previous_period, resolve_now
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
@@ -140,8 +140,6 @@ def _empty_row(**keys: Any) -> dict[str, Any]:
     return {**keys, **npsmath.summarize(npsmath.Counts()).as_dict()}
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _local_iso(dt: datetime | None, tz: str) -> str | None:
@@ -200,7 +198,7 @@ def _responses(
         R.c.location,
         R.c.department,
         R.c.patient_name,
-    ).where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end))
+    ).where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end))
     if location is not None:
         q = q.where(R.c.location == location)
     if max_score is not None:
@@ -220,7 +218,7 @@ def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
 
     q = (
         select(R.c.location)
-        .where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end), R.c.location.is_not(None))
+        .where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end), R.c.location.is_not(None))
         .distinct()
     )
     with store.read() as conn:
@@ -365,7 +363,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
     where = (opts.location,) if opts.location else ()
     overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
-    now_utc = now.astimezone(UTC).replace(tzinfo=None)
+    now_utc = naive_utc(now)
     rows = []
     for t in window:
         r = ticket_row(t, now=now, tz=opts.timezone)

@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
+from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
 from npscli.store import alerts as book
@@ -160,7 +161,7 @@ def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
         return False
     if row["channel"] == book.CHANNEL_OVERDUE:  # contacted or closed since: the escalation is moot
         return row["ticket"] is not None and rules.is_overdue(
-            row["ticket_status"], row["due_at"], row["first_contact_at"], _naive_utc(ctx.now)
+            row["ticket_status"], row["due_at"], row["first_contact_at"], naive_utc(ctx.now)
         )
     if row["channel"] == book.CHANNEL_ESCALATED:  # contacted, closed or handed on since: moot
         still_theirs = address_of(row["escalated_to"], ctx.people) == row["recipient"]
@@ -229,8 +230,6 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     ]
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 def _local(dt: datetime | None, tz: str) -> str | None:
@@ -281,7 +280,7 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
     ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
     overdue_for = None
     if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
-        overdue_for = _hours((_naive_utc(ctx.now) - row["due_at"]).total_seconds())
+        overdue_for = _hours((naive_utc(ctx.now) - row["due_at"]).total_seconds())
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}

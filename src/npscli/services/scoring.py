@@ -8,12 +8,12 @@ period (or the previous window of equal length) and its significance, Holm-adjus
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import PERIODS, period_bounds, previous_period, previous_window
+from npscli.core.periods import PERIODS, naive_utc, period_bounds, previous_period, previous_window
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,8 +61,6 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     return parts
 
 
-def _naive_utc(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _query_start(req: ScoreRequest) -> datetime | None:
@@ -110,12 +108,12 @@ def counts_from_store(
         ).one()
         # Both bounds or neither: a two-sided range is what SQLite's planner reads as selective.
         conds = []
-        start_needed = start is not None and (first is None or _naive_utc(start) > first)
-        end_needed = end is not None and (last is None or _naive_utc(end) <= last)
+        start_needed = start is not None and (first is None or naive_utc(start) > first)
+        end_needed = end is not None and (last is None or naive_utc(end) <= last)
         if start is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at >= _naive_utc(start))
+            conds.append(R.c.submitted_at >= naive_utc(start))
         if end is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at < _naive_utc(end))
+            conds.append(R.c.submitted_at < naive_utc(end))
         for name, values in req.filters.items():
             if values:
                 conds.append(R.c[name].in_(values))
@@ -141,9 +139,9 @@ def counts_from_frame(
 
     df = frame
     if start is not None:
-        df = df[df["submitted_at"] >= pd.Timestamp(_naive_utc(start))]
+        df = df[df["submitted_at"] >= pd.Timestamp(naive_utc(start))]
     if end is not None:
-        df = df[df["submitted_at"] < pd.Timestamp(_naive_utc(end))]
+        df = df[df["submitted_at"] < pd.Timestamp(naive_utc(end))]
     for name, values in req.filters.items():
         if values:
             df = df[df[name].isin(values)]

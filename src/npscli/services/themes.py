@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from npscli.core.emerging import DetectorSettings, EmergingIssue, find_issues
 from npscli.core.emerging import describe_issue as sentence
 from npscli.core.errors import UsageError
+from npscli.core.periods import naive_utc
 from npscli.core.redact import redact
 from npscli.core.themes import Taxonomy, theme_impact
 
@@ -34,8 +35,6 @@ class Comment:
     themes: list[str]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def load_comments(
@@ -54,9 +53,9 @@ def load_comments(
 
     conds = []
     if start is not None:
-        conds.append(R.c.submitted_at >= _utc(start))
+        conds.append(R.c.submitted_at >= naive_utc(start))
     if end is not None:
-        conds.append(R.c.submitted_at < _utc(end))
+        conds.append(R.c.submitted_at < naive_utc(end))
     for name, values in (filters or {}).items():
         if values:
             conds.append(R.c[name].in_(values))
@@ -185,8 +184,8 @@ def _responses_with_times(store, start, end, by, filters):
     from npscli.store.schema import responses as R
 
     q = select(R.c.score, R.c.comment, R.c[by], R.c.submitted_at).where(
-        R.c.submitted_at >= _utc(start),
-        R.c.submitted_at < _utc(end),
+        R.c.submitted_at >= naive_utc(start),
+        R.c.submitted_at < naive_utc(end),
         *[R.c[name].in_(values) for name, values in filters.items() if values],
     )
     with store.read() as conn:
@@ -239,7 +238,7 @@ def issue_comments(
     start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
     q = (
         select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
-        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
+        .where(R.c.submitted_at >= naive_utc(start), R.c[by] == issue.group, R.c.score <= max_score)
         .order_by(R.c.submitted_at.desc(), R.c.id.desc())
     )
     out: list[dict[str, Any]] = []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -406,7 +407,7 @@ def import_parsed(
     """
     from npscli.store.tickets import open_tickets_for_batch
 
-    now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
+    now = utcnow() if now is None else naive_utc(now)
     with store.write(bulk=True) as conn:
         batch_id = conn.execute(
             schema.import_batches.insert().values(
@@ -469,7 +470,7 @@ def import_parsed(
 
 
 def _naive(when: datetime | None) -> datetime | None:
-    return None if when is None else when.astimezone(UTC).replace(tzinfo=None)
+    return None if when is None else naive_utc(when)
 
 
 def _refresh_statistics(store: Store) -> None:
@@ -505,7 +506,7 @@ def dry_run_result(
     """
     import numpy as np
 
-    since = None if tickets_since is None else np.datetime64(tickets_since.astimezone(UTC).replace(tzinfo=None))
+    since = None if tickets_since is None else np.datetime64(naive_utc(tickets_since))
     seen: set[str] = set()
     records = already = would_open = 0
     legacy = None
@@ -619,9 +620,9 @@ def list_detractors(
     ).select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
     conds = [R.c.score <= max_score]
     if since is not None:
-        conds.append(R.c.submitted_at >= since.astimezone(UTC).replace(tzinfo=None))
+        conds.append(R.c.submitted_at >= naive_utc(since))
     if until is not None:
-        conds.append(R.c.submitted_at < until.astimezone(UTC).replace(tzinfo=None))
+        conds.append(R.c.submitted_at < naive_utc(until))
     for name, values in filters.items():
         if values:
             conds.append(R.c[name].in_(values))
