@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
+from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
@@ -78,10 +79,6 @@ class Job:
 # ---------------------------------------------------------------------------------------------- people
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, str]:
     """Whom a ticket can be escalated to by name, and their address: the named alert recipients
     ("Dr. Sam Reyes <sam.reyes@...>"), [senders.NAME], [providers.NAME] and the locations' managers and owners
@@ -92,7 +89,7 @@ def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, 
 
     def add(name: Any, address: Any) -> None:
         if isinstance(name, str) and isinstance(address, str) and name.strip() and "@" in address:
-            people.setdefault(_fold(name), parseaddr(address)[1].lower() or address.strip().lower())
+            people.setdefault(fold_name(name), parseaddr(address)[1].lower() or address.strip().lower())
 
     for r in cfg.email_recipients:
         name, address = parseaddr(r.display)
@@ -119,7 +116,7 @@ def address_of(name: str | None, people: dict[str, str]) -> str | None:
     if "@" in name:
         address = parseaddr(name)[1]
         return address.lower() if "@" in address else None
-    return people.get(_fold(name))
+    return people.get(fold_name(name))
 
 
 # ---------------------------------------------------------------------------------------------- planning

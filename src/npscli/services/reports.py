@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError, UsageError
+from npscli.core.names import fold_name
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,9 +58,9 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     if [v.strip().lower() for v in req.locations] == ["all"]:
         notes = [] if known else [f"no location has responses in {span}: no report written"]
         return list(known), notes, []
-    spelled = {" ".join(name.split()).casefold(): name for name in known}
+    spelled = {fold_name(name): name for name in known}
     asked = [v.strip() for v in req.locations if v.strip()]
-    targets: list[str | None] = list(dict.fromkeys(spelled.get(" ".join(v.split()).casefold(), v) for v in asked))
+    targets: list[str | None] = list(dict.fromkeys(spelled.get(fold_name(v), v) for v in asked))
     warnings = [
         f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})"
         for name in targets

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
@@ -638,10 +639,6 @@ def list_detractors(
 GROUP_FIELDS = ("location", "department", "provider")
 
 
-def _group_key(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
 def match_group_values(
     store: Store, filters: dict[str, tuple[str, ...]]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[list[str], list[str]]]]:
@@ -663,10 +660,10 @@ def match_group_values(
             known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
             by_key: dict[str, list[str]] = {}
             for value in known:
-                by_key.setdefault(_group_key(value), []).append(value)
+                by_key.setdefault(fold_name(value), []).append(value)
             values, missing = [], []
             for value in filters[name]:
-                hits = by_key.get(_group_key(value))
+                hits = by_key.get(fold_name(value))
                 if hits:
                     values.extend(hits)
                 else:
