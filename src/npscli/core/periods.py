@@ -93,6 +93,12 @@ def period_key(d: date, period: str) -> str:
     raise UsageError(f"unknown period {period!r}", hint="use one of: " + ", ".join(PERIODS))
 
 
+def keys_of_days(days: list[date]) -> dict[str, list[str]]:
+    """For each period (week, month, quarter, year), the key of each of ``days``, in order: how the store and
+    in-memory scoring file a response by its local date (callers pass each distinct day once)."""
+    return {period: [period_key(day, period) for day in days] for period in PERIODS}
+
+
 def _bad_key(key: str, why: str = "") -> UsageError:
     return UsageError(
         f"cannot read period {key!r}{': ' + why if why else ''}",

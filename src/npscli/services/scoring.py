@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
+from npscli.core.fields import GROUP_FIELDS
 from npscli.core.periods import PERIODS, naive_utc, period_bounds, previous_period, previous_window
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
     from npscli.store.engine import Store
 
-GROUP_FIELDS = ("location", "department", "provider")
 Key = tuple[Any, ...]
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from npscli.core.fields import GROUP_FIELDS, TEXT_FIELDS
 from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
 from npscli.store import schema
@@ -45,16 +46,6 @@ RESPONSE_COLUMNS = (
     "period_quarter",
     "period_year",
     "score",
-    "comment",
-    "location",
-    "department",
-    "provider",
-    "patient_name",
-    "email",
-    "phone",
-    "patient_id",
-)
-TEXT_FIELDS = (
     "comment",
     "location",
     "department",
@@ -143,7 +134,7 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from npscli.core.periods import PERIODS, period_key
+    from npscli.core.periods import keys_of_days
 
     count = len(records)
     day_codes, days = pd.factorize(records["local_date"].astype(str).to_numpy())
@@ -164,9 +155,8 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     else:
         cols["submitted_at"] = submitted.astype(object)
         cols["local_date"] = np.array(day_dates, dtype=object)[day_codes]
-    for period in PERIODS:
-        keys = np.array([period_key(day, period) for day in day_dates], dtype=object)
-        cols[f"period_{period}"] = keys[day_codes]
+    for period, keys in keys_of_days(day_dates).items():
+        cols[f"period_{period}"] = np.asarray(keys, dtype=object)[day_codes]
     cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         cols[name] = _nullable(records[name])
@@ -636,7 +626,6 @@ def list_detractors(
         return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
 
 
-GROUP_FIELDS = ("location", "department", "provider")
 
 
 def match_group_values(
