@@ -495,9 +495,9 @@ def dry_run_result(
     it would store (new, first in the file) scored at or below the threshold and received since
     ``tickets_since`` (aware; None = any time), as :func:`npscli.store.tickets.open_tickets_for_batch` does.
     """
-    import numpy as np
 
-    since = None if tickets_since is None else np.datetime64(naive_utc(tickets_since))
+    from npscli.store.tickets import opens_ticket
+
     seen: set[str] = set()
     records = already = would_open = 0
     legacy = None
@@ -528,9 +528,12 @@ def dry_run_result(
         already += len(stored)
         if ticket_threshold is not None and keys:
             new = chunk[first]
-            follow = ~all_keys[first].isin(stored).to_numpy() & (new["score"].to_numpy() <= ticket_threshold)
-            if since is not None:
-                follow &= new["submitted_at"].to_numpy(dtype="datetime64[us]") >= since
+            follow = ~all_keys[first].isin(stored).to_numpy() & opens_ticket(
+                new["score"].to_numpy(),
+                new["submitted_at"].to_numpy(dtype="datetime64[us]"),
+                threshold=ticket_threshold,
+                since=tickets_since,
+            )
             would_open += int(follow.sum())
         if planned is not None:
             planned.update(key for key in keys if key not in stored)

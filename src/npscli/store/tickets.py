@@ -37,6 +37,18 @@ _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is lat
 _MAX_ROWID = 2**63 - 1
 
 
+def opens_ticket(scores, submitted, *, threshold: int, since: datetime | None):
+    """The rule :func:`open_tickets_for_batch` applies in SQL, over arrays (for `import --dry-run`): a response
+    gets a ticket when its score is at or below ``threshold`` and it was received at or after ``since`` (aware;
+    None = any time). ``scores`` int array, ``submitted`` datetime64 (naive UTC); returns a boolean array."""
+    import numpy as np
+
+    follow = np.asarray(scores) <= threshold
+    if since is not None:
+        follow &= np.asarray(submitted, dtype="datetime64[us]") >= np.datetime64(naive_utc(since))
+    return follow
+
+
 def open_tickets_for_batch(
     conn,
     batch_id: int,
