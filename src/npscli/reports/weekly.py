@@ -186,43 +186,21 @@ def _responses(
     max_score: int | None = None,
     with_comment: bool = False,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(
-        R.c.response_id,
-        R.c.submitted_at,
-        R.c.score,
-        R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.patient_name,
-    ).where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end))
-    if location is not None:
-        q = q.where(R.c.location == location)
-    if max_score is not None:
-        q = q.where(R.c.score <= max_score)
-    if with_comment:
-        q = q.where(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
-    with store.read() as conn:
-        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
-
-
-def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
-    """Every location with a response in ``[start, end)``, sorted (for ``--location all``)."""
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
-
-    q = (
-        select(R.c.location)
-        .where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end), R.c.location.is_not(None))
-        .distinct()
+    columns = ("response_id", "submitted_at", "score", "comment", "location", "department", "patient_name")
+    rows = responses_in(
+        store,
+        columns,
+        start=start,
+        end=end,
+        equal={"location": location} if location is not None else None,
+        max_score=max_score,
+        with_comment=with_comment,
+        newest_first=True,
     )
-    with store.read() as conn:
-        return sorted(v for v in conn.execute(q).scalars() if v)
+    return [r._asdict() for r in rows]  # _asdict: the keys once, not per row
+
 
 
 # ------------------------------------------------------------------ assembling

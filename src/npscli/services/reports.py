@@ -47,7 +47,8 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     """The reports to build: [None] (the whole clinic), every location with responses ('all'), or the asked
     locations in their stored spelling. Returns the targets, notes and warnings (a typo in a crontab should not
     go unnoticed for weeks)."""
-    from npscli.reports.weekly import locations_in, make_period, trailing_keys
+    from npscli.reports.weekly import make_period, trailing_keys
+    from npscli.store.queries import locations_in
 
     if not req.locations:
         return [None], [], []
