@@ -1,11 +1,12 @@
 """Read a survey export (Qualtrics, SurveyMonkey, Google Forms, Typeform, Delighted or a plain table) into
 one row per usable response, with every other data row accounted for as an issue.
 
-``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
-found by content (``layouts``), columns mapped to canonical fields by header and values (``mapping``), scores,
-statuses and times parsed a column at a time (``values``), and each response keyed by its id or its whole row
-(``keys``). A file without a date column reads for scoring (``date_required=False``) or with every response
-stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
+Two entry points: ``open_export`` (the importer: header and mapping now, rows a chunk at a time as they
+are stored) and ``read_export`` (the whole file at once: `score FILE`, tests). Either way: bytes -> raw table
+(``readers``), header found by content (``layouts``), columns mapped to canonical fields by header and values
+(``mapping``), scores, statuses and times parsed a column at a time (``values``), and each response keyed by
+its id or its whole row (``keys``). A file without a date column reads for scoring (``date_required=False``)
+or with every response stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
 """
 
 from __future__ import annotations

@@ -90,12 +90,6 @@ def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     return ScoreParse(score=score, numeric=numeric.where(finite), blank=blank, problem=problem)
 
 
-def looks_like_five_point_scale(scores: pd.Series) -> bool:
-    """True when at least 10 valid scores are all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
-    valid = scores.dropna()
-    return len(valid) >= SCALE_MIN_VALUES and bool(valid.min() >= 1) and bool(valid.max() <= 5)
-
-
 def score_like_share(values: pd.Series) -> float:
     """The share of non-blank cells that read as a number (used to pick among score candidates)."""
     parsed = parse_scores(values)
