@@ -423,83 +423,94 @@ def apply_action(
     text = rules.check_note(action, text)
     if channel is not None and channel not in rules.CHANNELS:
         raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(rules.CHANNELS)}")
+    asked = _Asked(now=now, channel=channel, text=text, assignee=assignee, codes=tuple(codes or ()), reply=reply)
+    change_for = _ACTIONS.get(action)
+    if change_for is None:
+        raise UsageError(f"unknown ticket action {action!r}", hint=f"use one of: {', '.join(_ACTIONS)}")
     with store.write() as conn:
         ticket = get_ticket(conn, number, for_update=True)
-        label = rules.format_ticket_id(number)
         current = ticket["status"]
-        new_status = rules.next_status(action, current, label)
-        values: dict[str, Any] = {"updated_at": now}
-        if action == "assign":
-            values["assignee"] = assignee
-            _event(
-                conn, number, now, actor, "assigned", from_status=current, to_status=new_status, text=assignee
-            )
-        elif action == "note":
-            kind = "reply" if reply else (channel or "note")
-            _event(conn, number, now, actor, kind, channel=channel, text=text)
-            if (
-                channel
-                and not reply
-                and ticket["first_contact_at"] is None
-                and channel in rules.CONTACT_CHANNELS
-            ):
-                values["first_contact_at"] = now
-        elif action == "contacted":
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                channel or "contact",
-                channel=channel,
-                from_status=current,
-                to_status=new_status,
-                text=text,
-            )
-            if ticket["first_contact_at"] is None:
-                values["first_contact_at"] = now
-        elif action == "resolve":
-            values["root_causes"] = ",".join(codes or [])
-            values["resolution"] = text
-            values["closed_at"] = now
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                "resolved",
-                from_status=current,
-                to_status=new_status,
-                text=_join(f"root cause: {', '.join(codes or [])}", text),
-            )
-        elif action == "no_response":
-            values["closed_at"] = now
-            _event(
-                conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text
-            )
-        elif action == "escalate":
-            # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the
-            # history keeps who had it before.
-            values["escalated_to"] = values["assignee"] = assignee
-            previous = ticket["assignee"]
-            handover = f"to {assignee}" + (f" (from {previous})" if previous and previous != assignee else "")
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                "escalated",
-                from_status=current,
-                to_status=new_status,
-                text=_join(handover, text),
-            )
-        elif action == "reopen":
-            values["closed_at"] = None
-            _event(conn, number, now, actor, "reopened", from_status=current, to_status=new_status, text=text)
+        new_status = rules.next_status(action, current, rules.format_ticket_id(number))
+        change = change_for(ticket, asked)
+        moves = {"from_status": current, "to_status": new_status} if change.transition else {}
+        _event(conn, number, now, actor, change.kind, channel=change.channel, text=change.text, **moves)
+        values: dict[str, Any] = {"updated_at": now, **change.values}
         if new_status != current:
             values["status"] = new_status
         conn.execute(T.update().where(T.c.id == number).values(**values))
         return get_ticket(conn, number)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a ticket command gave: the inputs every action draws on."""
+
+    now: datetime
+    channel: str | None
+    text: str | None
+    assignee: str | None
+    codes: tuple[str, ...]
+    reply: bool
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What one action does to a ticket: the columns it sets and the event it logs (a transition event carries
+    the statuses before and after; a note does not)."""
+
+    values: dict[str, Any]
+    kind: str
+    text: str | None
+    channel: str | None = None
+    transition: bool = True
+
+
+def _assign(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"assignee": a.assignee}, "assigned", a.assignee)
+
+
+def _note(ticket: dict[str, Any], a: _Asked) -> _Change:
+    # a note of a call or e-mail (not the patient's reply) is the first contact when there was none
+    contact = bool(a.channel) and not a.reply and a.channel in rules.CONTACT_CHANNELS
+    first = {"first_contact_at": a.now} if contact and ticket["first_contact_at"] is None else {}
+    return _Change(first, "reply" if a.reply else (a.channel or "note"), a.text, a.channel, transition=False)
+
+
+def _contacted(ticket: dict[str, Any], a: _Asked) -> _Change:
+    first = {"first_contact_at": a.now} if ticket["first_contact_at"] is None else {}
+    return _Change(first, a.channel or "contact", a.text, a.channel)
+
+
+def _resolve(ticket: dict[str, Any], a: _Asked) -> _Change:
+    values = {"root_causes": ",".join(a.codes), "resolution": a.text, "closed_at": a.now}
+    return _Change(values, "resolved", _join(f"root cause: {', '.join(a.codes)}", a.text))
+
+
+def _no_response(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"closed_at": a.now}, "no_response", a.text)
+
+
+def _escalate(ticket: dict[str, Any], a: _Asked) -> _Change:
+    # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the history keeps
+    # who had it before.
+    previous = ticket["assignee"]
+    handover = f"to {a.assignee}" + (f" (from {previous})" if previous and previous != a.assignee else "")
+    return _Change({"escalated_to": a.assignee, "assignee": a.assignee}, "escalated", _join(handover, a.text))
+
+
+def _reopen(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"closed_at": None}, "reopened", a.text)
+
+
+_ACTIONS: dict[str, Callable[[dict[str, Any], _Asked], _Change]] = {
+    "assign": _assign,
+    "note": _note,
+    "contacted": _contacted,
+    "resolve": _resolve,
+    "no_response": _no_response,
+    "escalate": _escalate,
+    "reopen": _reopen,
+}
 
 
 def _join(*parts: str | None) -> str:
