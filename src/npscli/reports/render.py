@@ -1,4 +1,4 @@
-"""Turning a report (``npscli.reports.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
+"""Turning a report (``npscli.services.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
 
 HTML and Markdown go through the one Jinja environment (``npscli.templating``), from the overridable
 templates ``reports/weekly.html.j2`` / ``reports/weekly.md.j2`` (``reports/monthly.*.j2`` extend them).
@@ -22,7 +22,6 @@ from typing import Any
 
 from npscli.core.errors import UsageError
 from npscli.reports import svg
-from npscli.reports.weekly import slugify
 
 FORMATS = ("html", "xlsx", "md", "json")
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -30,6 +29,16 @@ OVERDUE_SHOWN = 25  # ids listed in HTML / Markdown, most overdue first
 
 
 # ------------------------------------------------------------------ names and writing
+
+
+def slugify(name: str) -> str:
+    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "location"
 
 
 def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:

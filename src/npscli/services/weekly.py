@@ -164,16 +164,6 @@ def _redactor():
     return clean
 
 
-def slugify(name: str) -> str:
-    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "location"
-
-
 # ------------------------------------------------------------------ store reads the scoring path lacks
 
 
