@@ -27,7 +27,7 @@ def isolated(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request, tmp_path) -> str:
     """The store every CLI test runs against: a real SQLite file, then a real PostgreSQL database.
 
