@@ -114,8 +114,19 @@ _AUTO_MARKERS = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+_ALL_ITEMS = pytest.StashKey[list[pytest.Item]]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m/-k deselect items: the markers must be there when they are read
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())
         for marker in {m for f, m in _AUTO_MARKERS.items() if f in names}:
             item.add_marker(marker)
+    config.stash[_ALL_ITEMS] = list(items)
+
+
+@pytest.fixture(scope="session")
+def collected_items(pytestconfig: pytest.Config) -> list[pytest.Item]:
+    """Every item this session collected, before -m/-k deselection (for tests about the suite itself)."""
+    return pytestconfig.stash.get(_ALL_ITEMS, [])
