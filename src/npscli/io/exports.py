@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
+from npscli.core.fields import TEXT_FIELDS
 from npscli.core.textsafe import neutralize_formula
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
@@ -57,9 +58,6 @@ __all__ = [
     "write_rejects",
 ]
 
-TEXT_FIELDS = (
-    "comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id",
-)  # fmt: skip
 RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from npscli.core.emerging import DetectorSettings, EmergingIssue, find_issues
 from npscli.core.emerging import describe_issue as sentence
+from npscli.core.errors import UsageError
+from npscli.core.periods import naive_utc
 from npscli.core.redact import redact
 from npscli.core.themes import Taxonomy, theme_impact
 
@@ -33,8 +35,6 @@ class Comment:
     themes: list[str]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def load_comments(
@@ -53,9 +53,9 @@ def load_comments(
 
     conds = []
     if start is not None:
-        conds.append(R.c.submitted_at >= _utc(start))
+        conds.append(R.c.submitted_at >= naive_utc(start))
     if end is not None:
-        conds.append(R.c.submitted_at < _utc(end))
+        conds.append(R.c.submitted_at < naive_utc(end))
     for name, values in (filters or {}).items():
         if values:
             conds.append(R.c[name].in_(values))
@@ -184,8 +184,8 @@ def _responses_with_times(store, start, end, by, filters):
     from npscli.store.schema import responses as R
 
     q = select(R.c.score, R.c.comment, R.c[by], R.c.submitted_at).where(
-        R.c.submitted_at >= _utc(start),
-        R.c.submitted_at < _utc(end),
+        R.c.submitted_at >= naive_utc(start),
+        R.c.submitted_at < naive_utc(end),
         *[R.c[name].in_(values) for name, values in filters.items() if values],
     )
     with store.read() as conn:
@@ -238,7 +238,7 @@ def issue_comments(
     start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
     q = (
         select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
-        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
+        .where(R.c.submitted_at >= naive_utc(start), R.c[by] == issue.group, R.c.score <= max_score)
         .order_by(R.c.submitted_at.desc(), R.c.id.desc())
     )
     out: list[dict[str, Any]] = []
@@ -258,3 +258,61 @@ def issue_comments(
                 }
             )
     return out
+
+
+def emerging_table(store, taxonomy, *, now, tz, by, detractors_only, filters, detector, window, baseline):
+    """The rows of `npscli themes --emerging`: the issues flagged in the last ``window`` (a span such as 14d),
+    each against the rate of the ``baseline`` span before it rose."""
+    issues = emerging_issues(
+        store,
+        taxonomy,
+        now=now,
+        tz=tz,
+        by=by,
+        max_score=6 if detractors_only else 8,
+        filters=filters,
+        detector=with_baseline(detector, window, baseline),
+        recent_days=span_days(window, "--window"),
+    )
+    return emerging_rows(issues, taxonomy, by=by)
+
+
+def themes_table(store, taxonomy, *, start, end, filters, by, detractors_only, examples):
+    """The rows of `npscli themes` (one per theme, or per group and theme) and the number of comments read."""
+    comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
+    uncommented = scores_without_comment(scores, comments)
+    rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)
+    return rows, len(comments)
+
+
+def scores_without_comment(scores: list[int], comments) -> list[int]:
+    """The scores of responses with no comment: every score minus the commented ones (as a multiset)."""
+    from collections import Counter
+
+    remaining = Counter(scores)
+    remaining.subtract(Counter(c.score for c in comments))
+    return [score for score, n in remaining.items() for _ in range(max(n, 0))]
+
+
+def span_days(span: str, option: str) -> int:
+    """A --window/--baseline span in whole days (at least one)."""
+    from npscli.core.periods import parse_duration
+
+    try:
+        days = parse_duration(span).total_seconds() / 86400
+    except UsageError:
+        raise UsageError(f"{option}: cannot read the span {span!r}", hint="e.g. 14d or 2w") from None
+    if days < 1 or days != int(days):
+        raise UsageError(f"{option} {span!r} must be a whole number of days (at least 1)", hint="e.g. 14d or 2w")
+    return int(days)
+
+
+def with_baseline(detector, window: str, baseline: str):
+    """The configured detector with --baseline applied (a baseline under a week is refused)."""
+    from dataclasses import replace
+
+    days = span_days(baseline, "--baseline")
+    if days < 7:
+        raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
+    span_days(window, "--window")
+    return replace(detector, baseline_days=days)
