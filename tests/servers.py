@@ -32,6 +32,7 @@ HTTP
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import email
 import email.policy
@@ -588,6 +589,8 @@ class _RecordingHandler:
                 auth_login=login.decode("utf-8", "replace") if isinstance(login, bytes) else login,
             )
         )
+        while self.recorder.hold_replies:  # the message is in; the client waits for the 250 (see hold_replies)
+            await asyncio.sleep(0.01)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -596,6 +599,8 @@ class SMTPRecorder:
 
     ``messages``: list of ReceivedMessage; ``refuse``: set of addresses answered
     with 550 at RCPT (case-insensitive); ``auth_attempts``: list of AuthAttempt.
+    ``hold_replies``: while True, a message is recorded but its final "250" is held back (a client killed
+    then has had its message accepted without knowing it).
     ``stop()``/``start()`` take it down and bring it back on the same port.
     """
 
@@ -608,6 +613,7 @@ class SMTPRecorder:
         self.refuse: set[str] = set()
         self.auth_attempts: list[AuthAttempt] = []
         self.credentials: tuple[str, str] | None = None
+        self.hold_replies = False
         self._controller = None
 
     @property

@@ -70,6 +70,18 @@ def db(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def umask_000():
+    """The most permissive umask (a shared server's cron): what npscli creates must still be private."""
+    import os
+
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.fixture
 def sqlite_db(tmp_path) -> str:
     return str(tmp_path / "store.db")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import UsageError
+from npscli.io.private import private_dir
 from npscli.reports import svg
 
 FORMATS = ("html", "xlsx", "md", "json")
@@ -100,7 +101,7 @@ def write_report(
     """Render every format first (a template error writes nothing), then write each file atomically."""
     rendered = {fmt: render_bytes(report, fmt, user_dir=user_dir) for fmt in formats}
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)
         return {fmt: write_atomic(out_dir / file_name(report, fmt), data) for fmt, data in rendered.items()}
     except OSError as exc:
         raise UsageError(
