@@ -263,7 +263,7 @@ def mark_attempted(store: Store, deliveries: Iterable[dict[str, Any]], *, now: d
         return
     with store.write() as conn:
         conn.execute(
-            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=_naive_utc(now))
+            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=naive_utc(now))
         )
 
 
