@@ -415,7 +415,7 @@ def import_parsed(
                 excluded=0,
                 rejected=0,
                 tickets_opened=0,
-                stamped_at=_naive(getattr(parsed, "stamped", None)),
+                stamped_at=naive_utc(getattr(parsed, "stamped", None)),
             )
         ).inserted_primary_key[0]
         records = 0
@@ -458,10 +458,6 @@ def import_parsed(
         batch_id=batch_id,
         tickets_opened=opened,
     )
-
-
-def _naive(when: datetime | None) -> datetime | None:
-    return None if when is None else naive_utc(when)
 
 
 def _refresh_statistics(store: Store) -> None:
