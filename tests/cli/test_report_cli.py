@@ -209,6 +209,8 @@ def test_a_week_without_data_says_so_and_exits_0(sqlite_cli, tmp_path):
     "args,code,text",
     [
         (("weekly", "--week", "2025-11"), 2, "is not a week"),
+        (("weekly", "--week", "2026-46"), 2, "a week is written 2026-W46"),
+        (("weekly", "--week", "2025-11"), 2, "a week is written 2025-W11"),
         (("monthly", "--month", "2025-W47"), 2, "is not a month"),
         (("weekly", "--format", "pdf"), 2, "unknown report format"),
         (("weekly", "--email-to", "not-an-address"), 2, "is not an e-mail address"),
@@ -218,6 +220,7 @@ def test_usage_errors(sqlite_cli, tmp_path, args, code, text):
     r = sqlite_cli("report", *args, "--out", str(tmp_path))
     assert r.exit_code == code, r.output
     assert text in r.stderr and "Traceback" not in r.output
+    assert "no month" not in r.stderr and "quarter" not in r.stderr  # a week, not a month, was asked for
     assert list(tmp_path.glob("nps-*")) == []
 
 

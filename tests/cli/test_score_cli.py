@@ -151,6 +151,23 @@ def test_bad_options(cli, args, code, needle):
     assert needle in result.stderr and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "args,allowed",
+    [
+        (["score", "--format", "xml"], "table, csv, json or markdown"),
+        (["tickets", "list", "-f", "yaml"], "table, csv, json or markdown"),
+        (["draft-outreach", "--format", "pdf"], "eml, txt or md"),
+    ],
+)
+def test_an_unknown_format_lists_the_allowed_ones_plainly(sqlite_db, args, allowed):
+    from tests.cli.conftest import Cli
+
+    result = Cli(sqlite_db)(*args)
+    assert result.exit_code == 2, result.output
+    assert f"is not a format npscli knows; use {allowed}." in result.stderr
+    assert "Value error" not in result.stderr and "is not one of" not in result.stderr
+
+
 def test_table_csv_markdown(cli, tmp_path):
     path = export(tmp_path)
     table = cli("score", path, "--by", "location", "--min-n", "30")

@@ -18,6 +18,7 @@ always passed through ``npscli.core.redact.redact`` with the patient's own name 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,9 @@ class ReportPeriod:
 
 
 def make_period(kind: str, key: str, tz: str) -> ReportPeriod:
+    if kind == "week" and (written := re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", key)) and 1 <= int(written[2]) <= 53:
+        week = f"{written[1]}-W{int(written[2]):02d}"
+        raise UsageError(f"{key!r} is not a week: a week is written {week}", hint=f"use --week {week} (ISO week)")
     first, end = period_bounds(key)
     normalized = period_key(first, kind)
     if normalized != key.strip().upper() or period_bounds(normalized) != (first, end):
