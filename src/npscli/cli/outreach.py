@@ -172,7 +172,8 @@ def draft_outreach_command(
             )
     finally:
         store.dispose()
-    for skip in [*skips, *unreachable]:
+    unconfigured = [skip for skip in unreachable if skip.error is not None]
+    for skip in [*skips, *(skip for skip in unreachable if skip.error is None)]:  # sender problems: said once
         rows.append(
             {
                 "ticket_id": skip.ticket_id,
@@ -185,19 +186,45 @@ def draft_outreach_command(
         )
     if rows:
         emit(rows, OutputFormat.table, DRAFT_COLS, title="would draft" if dry_run else "outreach drafts")
-    _summary(drafts, counts, out, dry_run=dry_run, fmt=fmt)
-    unconfigured = [skip for skip in unreachable if skip.error is not None]
+    _summary(drafts, counts, out, dry_run=dry_run, fmt=fmt, blocked=bool(unconfigured))
     if unconfigured:  # the others were drafted; the run still fails so that cron and people notice
-        from npscli.core.errors import ConfigError
+        raise _sender_problems(unconfigured, engine.MissingSenderError)
 
-        problems = list(dict.fromkeys(skip.error.message for skip in unconfigured))
-        more = f" (and {len(problems) - 1} other sender problem(s), in the table)" if len(problems) > 1 else ""
-        raise ConfigError(
-            f"{len(unconfigured)} ticket(s) not drafted: {problems[0]}{more}", hint=unconfigured[0].error.hint
+
+def _sender_problems(unconfigured: list, missing_type: type) -> Exception:
+    """One error for every ticket held up by its sender: each missing location once, the blocks to add."""
+    from collections import Counter
+
+    from npscli.core.errors import ConfigError
+
+    missing = [skip.error for skip in unconfigured if isinstance(skip.error, missing_type)]
+    others = list(dict.fromkeys(skip.error.message for skip in unconfigured if skip.error not in missing))
+    parts = []
+    for role in dict.fromkeys(error.role for error in missing):
+        per_location = Counter(error.location for error in missing if error.role == role)
+        if len(per_location) == 1:
+            parts.append(f"no outreach sender `{role}` for location {next(iter(per_location))!r}")
+        else:
+            listed = [f"{loc!r} ({n})" for loc, n in sorted(per_location.items())]
+            listed[0] = listed[0][:-1] + " tickets)"
+            parts.append(f"no outreach sender `{role}` for locations {', '.join(listed)}")
+    parts.extend(others)
+    blocks = list(dict.fromkeys(error.hint for error in sorted(missing, key=lambda error: error.location)))
+    if blocks:
+        where = missing[0].where
+        hint = (
+            f"add to {where} (the real person who signs the drafts):\n"
+            + "\n\n".join(blocks)
+            + '\n\nor draft them all from one person: --sender NAME, with a [senders."NAME"] entry'
         )
+    else:
+        hint = next((skip.error.hint for skip in unconfigured if skip.error.hint), None)
+    return ConfigError(f"{len(unconfigured)} ticket(s) not drafted: " + "; ".join(parts), hint=hint)
 
 
-def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: DraftFormat) -> None:
+def _summary(
+    drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: DraftFormat, blocked: bool = False
+) -> None:
     kinds = {"email": "e-mail draft(s)", "call": "call script(s)", "public": "public reply(ies)"}
     made = [f"{n} {label}" for kind, label in kinds.items() if (n := sum(1 for d in drafts if d.kind == kind))]
     if made:
@@ -221,7 +248,7 @@ def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: D
                 "a public reply does not reach the patient in private: once it is posted, note it: "
                 f'npscli tickets note {public[0].ticket_id} "public reply posted"'
             )
-    else:
+    elif not blocked:  # (tickets held up by a missing sender are said once, by the error that follows)
         message("nothing new to draft")
     if counts["already_drafted"]:
         message(f"{counts['already_drafted']} ticket(s) drafted before were left alone (--again drafts them anew)")
