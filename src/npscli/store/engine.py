@@ -10,6 +10,7 @@ A new SQLite file is created readable and writable by its owner only (it holds p
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,16 @@ def redact_url(url: str) -> str:
         netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+def describe_store(store: Store) -> str:
+    """Where the store is, for a person: a SQLite path with the home folder as ~, else the URL without password."""
+    path = store.path
+    if path is None:
+        return redact_url(re.sub(r"^postgresql\+\w+://", "postgresql://", store.url))
+    path = path.expanduser().absolute()
+    home = Path.home()
+    return "~/" + path.relative_to(home).as_posix() if path.is_relative_to(home) and path != home else str(path)
 
 
 def _prepare_sqlite_file(path: Path) -> None:
