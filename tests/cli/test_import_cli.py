@@ -310,3 +310,44 @@ def test_imports_limit_must_be_positive(cli, limit):
     result = cli("imports", "--limit", limit)
     assert result.exit_code == 2, result.output
     assert "--limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def _dated(tmp_path: Path, name: str, days: list[str]) -> Path:
+    rows = [response(str(i), f"{day}/2025 10:00", 9) for i, day in enumerate(days)]
+    return write_plain(tmp_path / name, rows)
+
+
+def test_dates_that_read_either_way_are_month_first_and_the_import_says_so_once(sqlite_db, tmp_path):
+    from tests.cli.conftest import Cli
+
+    cli = Cli(sqlite_db)
+    either = _dated(tmp_path, "either.csv", ["03/11", "04/11", "05/12"])
+    r = cli("import", either, "--format", "json")
+    assert r.exit_code == 0, r.output
+    note = "  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not"
+    lines = r.stderr.splitlines()
+    assert lines[lines.index(next(line for line in lines if line.startswith("either.csv: "))) + 1] == note
+    assert r.stderr.count("dates read") == 1
+    stored = cli("score", "--period", "month", "--format", "json")
+    assert [row["period"] for row in json.loads(stored.stdout) if row["n"]] == ["2025-03", "2025-04", "2025-05"]
+    # a file whose dates prove the order, or an order asked for, needs no word
+    proven = _dated(tmp_path, "proven.csv", ["03/11", "13/11"])
+    assert "dates read" not in cli("import", proven, "--format", "json").stderr
+    asked = _dated(tmp_path, "asked.csv", ["06/11", "07/11"])
+    assert "dates read" not in cli("import", asked, "--monthfirst", "--format", "json").stderr
+    iso = basic(tmp_path)
+    assert "dates read" not in cli("import", iso, "--format", "json").stderr
+
+
+def test_score_files_say_the_same_of_their_dates_and_a_day_first_default_says_its_own(sqlite_db, tmp_path, isolated):
+    from tests.cli.conftest import Cli
+
+    cli = Cli(sqlite_db)
+    either = _dated(tmp_path, "either.csv", ["03/11", "04/11"])
+    r = cli("score", either)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not\n") == 1
+    (isolated / "npscli.toml").write_text("dayfirst = true\n", encoding="utf-8")
+    r = cli("score", either, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "  dates read day-first: 03/11/2025 is 3 November; --monthfirst if not\n" in r.stderr

@@ -126,6 +126,16 @@ _UTF8 = (None, "utf-8", "utf-8-sig", "utf_8", "utf_8_sig")
 _ENCODING_NAMES = {"iso8859-1": "latin-1", "cp1252": "cp1252 (Windows-1252)"}
 
 
+def describe_date_order(parsed) -> str | None:
+    """The line that says how dates reading either way were read, when the file did not prove the order."""
+    dayfirst = parsed.guessed_dayfirst
+    if dayfirst is None:
+        return None
+    if dayfirst:
+        return "  dates read day-first: 03/11/2025 is 3 November; --monthfirst if not"
+    return "  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not"
+
+
 def describe_identical(parsed) -> str | None:
     """The line that says how many identical rows were kept as separate responses, if any."""
     kept = parsed.kept_identical
@@ -272,13 +282,13 @@ def import_command(
                 stamp=stamped,
             )
             export = open_export(file, options)  # the header and mapping now; the rows as they are stored
+            if store is None and not (dry_run and context.missing_store(s)):
+                store = context.open_db(s, create=True)  # (on a terminal it names the store: before the files)
             message(describe_mapping(export))
             if stamped is not None and export.stamped is None:
                 message(f"  --date not used: {file.name} has its own dates ({export.mapping['submitted_at']!r})")
             if overrides and not saved_name:
                 message(save_hint(source or export.layout, file, overrides))
-            if store is None and not (dry_run and context.missing_store(s)):
-                store = context.open_db(s, create=True)
             name = source or saved_name or export.layout
             if dry_run:
                 result = dry_run_result(
@@ -300,8 +310,9 @@ def import_command(
                     now=now,
                     tickets_since=tickets_from,
                 )
-            for line in describe_issues(export):
-                message(line)
+            for line in [describe_date_order(export), *describe_issues(export)]:
+                if line:
+                    message(line)
             identical = describe_identical(export)
             if identical:
                 message(identical)

@@ -200,6 +200,7 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
     import pandas as pd
 
     from npscli.cli.importing import (
+        describe_date_order,
         describe_identical,
         describe_issues,
         describe_mapping,
@@ -232,8 +233,9 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         message(describe_mapping(parsed))
-        for line in describe_issues(parsed):
-            message(line)
+        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
+            if line:
+                message(line)
         identical = describe_identical(parsed)
         if identical:
             message(identical)
