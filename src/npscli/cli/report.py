@@ -231,7 +231,7 @@ def run_report(
             comments=cfg["comments"],
             include_contact=include_contact,
             ticket_threshold=s.tickets.threshold,
-            clinic_name=s.clinic_name,
+            clinic_name=None if s.origins.get("clinic_name", "default") == "default" else s.clinic_name,  # unset: none
             taxonomy=taxonomy,
             emerging=context.emerging_detector(s),
         )

@@ -124,7 +124,7 @@ class ReportOptions:
     comments: int = 3  # per side (promoters, detractors)
     include_contact: bool = False
     ticket_threshold: int = 6
-    clinic_name: str = "our clinic"
+    clinic_name: str | None = None  # None (not configured): the report names no clinic
     taxonomy: Any = None  # a loaded npscli.core.themes.Taxonomy, or None for "themes unavailable"
     emerging: Any = None  # npscli.core.emerging.DetectorSettings ([emerging] of npscli.toml); None: defaults
     promoter_min: int = 9
@@ -333,7 +333,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
             "previous": previous_period(period.key),
         },
         "location": opts.location,
-        "clinic_name": opts.clinic_name,
+        "clinic_name": opts.clinic_name or None,
         "generated_at": now.isoformat(timespec="seconds"),
         "timezone": opts.timezone,
         "method": opts.method,
