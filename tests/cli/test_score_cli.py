@@ -190,6 +190,7 @@ def test_the_low_n_marker_column_is_shown_only_when_a_group_is_marked(cli, tmp_p
     assert "low n" not in unmarked.stdout
     # the unmarked table has one column fewer: no empty, unheaded column at the end
     assert header.count("|") == plain_header.count("|") + 1
+    assert header.split("|")[-2].strip() == "flag"  # the marker column has a heading when it is shown
     assert plain_header.rstrip().endswith("95% interval |")
 
 

@@ -40,6 +40,7 @@ class Col:
     justify: str = "left"
     wrap: bool = False  # long text: wrapped, never cut
     min_width: int | None = None
+    marker: bool = False  # a flag column (OVERDUE, low n): shown only when some row is flagged
 
 
 def stdout_is_terminal() -> bool:
@@ -266,8 +267,8 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
 
 
 def shown_columns(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[Col]:
-    """The columns a table shows: a marker column (no heading: OVERDUE, low n) only when some row is marked."""
-    return [c for c in cols if c.header != "" or any(row.get(c.key) for row in rows)]
+    """The columns a table shows: a marker column (OVERDUE, low n) only when some row is marked."""
+    return [c for c in cols if not c.marker or any(row.get(c.key) for row in rows)]
 
 
 def emit(

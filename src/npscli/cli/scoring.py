@@ -54,7 +54,7 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
         Col("detractors", justify="right"),
         Col("nps", "NPS", fmt=fmt_num, justify="right"),
         Col("interval", "95% interval"),
-        Col("low_n_mark", "", fmt=lambda v: v or ""),
+        Col("low_n_mark", "flag", fmt=lambda v: v or "", marker=True),
     ]
     if compare:
         cols += [
