@@ -351,3 +351,21 @@ def test_score_files_say_the_same_of_their_dates_and_a_day_first_default_says_it
     r = cli("score", either, "--format", "json")
     assert r.exit_code == 0, r.output
     assert "  dates read day-first: 03/11/2025 is 3 November; --monthfirst if not\n" in r.stderr
+
+
+def test_an_import_on_a_terminal_shows_rows_read_and_a_rate_and_nothing_into_a_pipe(tmp_path, sqlite_db):
+    import os
+
+    from tests.cli.conftest import Cli
+    from tests.cli.test_meta import _on_a_terminal
+
+    rows = [response(str(i), "2025-11-03T09:00:00-06:00", i % 11) for i in range(2500)]
+    path = write_plain(tmp_path / "big.csv", rows)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR",) and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE="America/Chicago", COLUMNS="160", TERM="xterm-256color")
+    shown = _on_a_terminal(["import", str(path)], env).decode()
+    assert "importing big.csv" in shown and "2,500 rows read" in shown  # rows as the unit, not "0/1" files
+    assert "0/1" not in shown and "1/1" not in shown
+    piped = Cli(str(tmp_path / "other.db"))("import", path)
+    assert piped.exit_code == 0, piped.output
+    assert "rows read" not in piped.stderr and "importing big.csv" not in piped.stderr

@@ -24,7 +24,7 @@ from npscli.cli.options import (
     SourceOpt,
     TimezoneOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, file_progress, is_quiet, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, import_progress, is_quiet, message, set_quiet
 from npscli.core.errors import NpsError, UsageError
 
 IMPORT_COLS = [
@@ -264,9 +264,8 @@ def import_command(
     results = []
     failures: list[NpsError] = []
     suggest = _cause_suggester(s)
-    progress = file_progress(len(files), quiet=quiet)
+    progress = import_progress(quiet=quiet)
     for file in files:
-        progress.step(f"importing {file.name}")
         try:
             options, saved_name = read_options(
                 s,
@@ -285,6 +284,7 @@ def import_command(
             if store is None and not (dry_run and context.missing_store(s)):
                 store = context.open_db(s, create=True)  # (on a terminal it names the store: before the files)
             message(describe_mapping(export))
+            progress.file(file.name, export.estimated_rows)
             if stamped is not None and export.stamped is None:
                 message(f"  --date not used: {file.name} has its own dates ({export.mapping['submitted_at']!r})")
             if overrides and not saved_name:
@@ -293,7 +293,7 @@ def import_command(
             if dry_run:
                 result = dry_run_result(
                     store,
-                    export,
+                    progress.counted(export),
                     source=name,
                     ticket_threshold=s.tickets.threshold,
                     tickets_since=tickets_from,
@@ -302,7 +302,7 @@ def import_command(
             else:
                 result = import_parsed(
                     store,
-                    export,
+                    progress.counted(export),
                     source=name,
                     actor=s.user,
                     tickets=s.tickets,

@@ -348,46 +348,101 @@ def fmt_p(value: Any) -> str:
 
 
 class _NoProgress:
-    def step(self, text: str) -> None:
+    def file(self, name: str, estimated_rows: int | None = None) -> None:
+        pass
+
+    def rows(self, count: int) -> None:
+        pass
+
+    def counted(self, export: Any) -> Any:
+        return export
+
+    def step(self, text: str, done: int | None = None) -> None:
         pass
 
     def done(self) -> None:
         pass
 
 
-class _FileProgress:
-    """A transient progress bar over files, on stderr."""
+class _CountedExport:
+    """An export whose chunks report the rows read so far to a progress display (everything else is the export's)."""
 
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    def __init__(self, export: Any, progress: _RowProgress) -> None:
+        self._export, self._progress = export, progress
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._export, name)
+
+    def chunks(self):
+        for chunk in self._export.chunks():
+            self._progress.rows(self._export.rows_read)
+            yield chunk
+
+
+class _RowProgress:
+    """A transient progress display on stderr: rows read and the rate (an import), or steps done of a total."""
+
+    def __init__(self, unit: str, total: int | None = None) -> None:
+        from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn
+        from rich.text import Text
+
+        class Counted(ProgressColumn):
+            def render(self, task) -> Text:
+                done = int(task.completed)
+                elapsed = task.elapsed or 0.0
+                rate = f", {done / elapsed:,.0f} {unit}/s" if elapsed > 0.5 and done else ""
+                of = f" of {int(task.total):,}" if task.total and unit != "rows" else ""
+                return Text(f"{done:,}{of} {unit}{' read' if unit == 'rows' else ''}{rate}")
 
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            Counted(),
             console=make_console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task("importing", total=total)
+        self._task = self._progress.add_task("", total=total)
         self._started = False
 
-    def step(self, text: str) -> None:
+    def _start(self) -> None:
         if not self._started:
             self._progress.start()
             self._started = True
-        else:
-            self._progress.advance(self._task)
-        self._progress.update(self._task, description=text)
+
+    def file(self, name: str, estimated_rows: int | None = None) -> None:
+        """A new file: the count starts again (the bar's end is the file's estimated size)."""
+        self._progress.reset(self._task, total=estimated_rows or None, description=f"importing {name}")
+        self._start()
+        self._progress.refresh()
+
+    def rows(self, count: int) -> None:
+        self._progress.update(self._task, completed=count)
+        self._progress.refresh()
+
+    def counted(self, export: Any) -> Any:
+        return _CountedExport(export, self)
+
+    def step(self, text: str, done: int | None = None) -> None:
+        self._progress.update(self._task, description=text, **({} if done is None else {"completed": done}))
+        self._start()
+        self._progress.refresh()
 
     def done(self) -> None:
         if self._started:
-            self._progress.advance(self._task)
             self._progress.stop()
 
 
-def file_progress(total: int, *, quiet: bool = False):
-    """A progress bar only on a terminal, never with NO_COLOR or --quiet (cron mail stays plain)."""
-    if quiet or _quiet["on"] or not color_allowed(sys.stderr):
-        return _NoProgress()
-    return _FileProgress(total)
+def _progress_allowed(quiet: bool) -> bool:
+    """Only on a terminal, never with NO_COLOR or --quiet (cron mail stays plain)."""
+    return not (quiet or _quiet["on"] or not color_allowed(sys.stderr))
+
+
+def import_progress(*, quiet: bool = False):
+    """Rows read and the rate, per file, while an import runs (a terminal only)."""
+    return _RowProgress("rows") if _progress_allowed(quiet) else _NoProgress()
+
+
+def step_progress(total: int, unit: str, *, quiet: bool = False):
+    """``done of total unit`` while a long run works through its parts (reports, deliveries; a terminal only)."""
+    return _RowProgress(unit, total) if _progress_allowed(quiet) and total > 1 else _NoProgress()
