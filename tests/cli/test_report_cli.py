@@ -412,3 +412,17 @@ def test_the_report_speaks_plainly_to_managers(sqlite_cli, tmp_path):
     named = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "named"), "--format", "md")
     assert named.exit_code == 0, named.output
     assert "\nRiverside Health\n" in (tmp_path / "named" / "nps-weekly-2025-W47.md").read_text(encoding="utf-8")
+
+
+def test_one_report_per_location_shows_how_far_it_is_on_a_terminal(sqlite_cli, sqlite_db, tmp_path):
+    import os
+
+    from tests.cli.test_meta import _on_a_terminal
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR" and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE=TZ, COLUMNS="160", TERM="xterm-256color")
+    args = ["report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "t"), "--location", "all", "-f", "md"]
+    shown = _on_a_terminal(args, env).decode()
+    assert "report Downtown" in shown and "0 of 3 reports" in shown and "report Westview Clinic" in shown
+    piped = sqlite_cli(*args)
+    assert piped.exit_code == 0 and "of 3 reports" not in piped.stderr

@@ -19,7 +19,7 @@ import typer
 from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import AsOfOpt, DbOpt, QuietOpt
-from npscli.cli.output import message, set_quiet, warn
+from npscli.cli.output import message, set_quiet, step_progress, warn
 from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError, DeliveryError, UsageError
 
@@ -219,7 +219,9 @@ def run_report(
 
     taxonomy = load_taxonomy_for(s)
     failures: list[str] = []
-    for target in targets:
+    progress = step_progress(len(targets), "reports")  # one report per location: on a terminal, how far it is
+    for done, target in enumerate(targets):
+        progress.step(f"report {target}", done=done)
         opts = ReportOptions(
             kind=kind,
             key=period.key,
@@ -251,6 +253,7 @@ def run_report(
             if not errors:
                 how = f"wrote the e-mail to {outbox}" if outbox else f"mailed to {', '.join(recipients)}"
                 message(f"{period.key}{where}: {how}")
+    progress.done()
     if failures:
         raise DeliveryError(
             "the report was written but not mailed to everyone: " + "; ".join(failures),
