@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import NotFoundError, TemplateError
+from npscli.core.names import first_name
 
 
 def packaged_templates_dir() -> Path:
@@ -26,15 +27,6 @@ def packaged_templates_dir() -> Path:
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - unusual loaders
         pass
     return Path(__file__).resolve().parents[2] / "templates"
-
-
-def _first_name(full: str | None) -> str:
-    if not full:
-        return ""
-    parts = full.replace(",", " ").split()
-    if "," in (full or ""):  # "Pérez, Ana"
-        return full.split(",", 1)[1].strip().split()[0] if full.split(",", 1)[1].strip() else parts[0]
-    return parts[0] if parts else ""
 
 
 def _wrap(text: str | None, width: int = 72) -> str:
@@ -59,7 +51,7 @@ def _long_date(value: Any) -> str:
     return str(value or "")
 
 
-FILTERS = {"first_name": _first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
+FILTERS = {"first_name": first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
 
 
 @lru_cache(maxsize=8)

@@ -357,6 +357,9 @@ class _NoProgress:
     def counted(self, export: Any) -> Any:
         return export
 
+    def watch(self, name: str, export: Any) -> Any:
+        return export
+
     def step(self, text: str, done: int | None = None) -> None:
         pass
 
@@ -423,6 +426,11 @@ class _RowProgress:
     def counted(self, export: Any) -> Any:
         return _CountedExport(export, self)
 
+    def watch(self, name: str, export: Any) -> Any:
+        """A new file to import: its rows counted from 0, against its estimated size."""
+        self.file(name, getattr(export, "estimated_rows", None))
+        return self.counted(export)
+
     def step(self, text: str, done: int | None = None) -> None:
         self._progress.update(self._task, description=text, **({} if done is None else {"completed": done}))
         self._start()
@@ -446,3 +454,25 @@ def import_progress(*, quiet: bool = False):
 def step_progress(total: int, unit: str, *, quiet: bool = False):
     """``done of total unit`` while a long run works through its parts (reports, deliveries; a terminal only)."""
     return _RowProgress(unit, total) if _progress_allowed(quiet) and total > 1 else _NoProgress()
+
+
+class _LazySteps:
+    """A :func:`step_progress` made at the first step, when the service has found how many parts there are."""
+
+    def __init__(self, unit: str, quiet: bool) -> None:
+        self._unit, self._quiet = unit, quiet
+        self._real: _RowProgress | _NoProgress | None = None
+
+    def step(self, text: str, *, done: int, total: int) -> None:
+        if self._real is None:
+            self._real = step_progress(total, self._unit, quiet=self._quiet)
+        self._real.step(text, done=done)
+
+    def done(self) -> None:
+        if self._real is not None:
+            self._real.done()
+
+
+def steps_progress(unit: str, *, quiet: bool = False) -> _LazySteps:
+    """Like :func:`step_progress`, for a total that a service learns as it starts (``step(text, done=, total=)``)."""
+    return _LazySteps(unit, quiet)

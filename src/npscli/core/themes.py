@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from npscli.core.errors import ConfigError
+from npscli.core.names import fold, fold_with_offsets
 from npscli.core.nps import Counts, bucket, nps
 from npscli.core.tickets import ROOT_CAUSES
 
@@ -87,32 +87,6 @@ _CONJUNCTIONS = frozenset(
 # --------------------------------------------------------------------------------------------------
 # Text folding
 # --------------------------------------------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Case- and accent-fold ``text``; also return, for each folded character, its index in ``text``.
-
-    "José Núñez" -> "jose nunez". Curly apostrophes become "'". The offsets let a caller map a match in the
-    folded text back to the original (``casefold`` can change lengths: "ß" -> "ss").
-    """
-    out: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        for piece in unicodedata.normalize("NFKD", char.translate(_APOSTROPHES)):
-            if unicodedata.combining(piece):
-                continue
-            for folded in piece.casefold():
-                out.append(folded)
-                offsets.append(index)
-    return "".join(out), offsets
-
-
-def fold(text: str) -> str:
-    """Case- and accent-fold ``text`` ("Esperé" -> "espere")."""
-    return fold_with_offsets(text)[0]
-
 
 # --------------------------------------------------------------------------------------------------
 # Keyword syntax

@@ -1,6 +1,6 @@
 """The weekly (or monthly) trend report as plain data: one JSON-ready dict, no Typer, no formatting.
 
-Every NPS figure comes from ``npscli.reports.scoring.score`` (the path behind `npscli score`), with the
+Every NPS figure comes from ``npscli.services.scoring.score`` (the path behind `npscli score`), with the
 same request the CLI builds for the same window, so a report always agrees with::
 
     npscli score --period week --since 2025-11-17 --until 2025-11-23 --compare previous   # "overall"
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import last_complete_week, period_bounds, period_key, previous_period, resolve_now
+from npscli.core.periods import last_complete_week, naive_utc, period_bounds, period_key, previous_period, resolve_now
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
@@ -144,8 +144,6 @@ def _empty_row(**keys: Any) -> dict[str, Any]:
     return {**keys, **npsmath.summarize(npsmath.Counts()).as_dict()}
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _local_iso(dt: datetime | None, tz: str) -> str | None:
@@ -192,43 +190,21 @@ def _responses(
     max_score: int | None = None,
     with_comment: bool = False,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(
-        R.c.response_id,
-        R.c.submitted_at,
-        R.c.score,
-        R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.patient_name,
-    ).where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end))
-    if location is not None:
-        q = q.where(R.c.location == location)
-    if max_score is not None:
-        q = q.where(R.c.score <= max_score)
-    if with_comment:
-        q = q.where(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
-    with store.read() as conn:
-        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
-
-
-def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
-    """Every location with a response in ``[start, end)``, sorted (for ``--location all``)."""
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
-
-    q = (
-        select(R.c.location)
-        .where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end), R.c.location.is_not(None))
-        .distinct()
+    columns = ("response_id", "submitted_at", "score", "comment", "location", "department", "patient_name")
+    rows = responses_in(
+        store,
+        columns,
+        start=start,
+        end=end,
+        equal={"location": location} if location is not None else None,
+        max_score=max_score,
+        with_comment=with_comment,
+        newest_first=True,
     )
-    with store.read() as conn:
-        return sorted(v for v in conn.execute(q).scalars() if v)
+    return [r._asdict() for r in rows]  # _asdict: the keys once, not per row
+
 
 
 # ------------------------------------------------------------------ assembling
@@ -236,7 +212,7 @@ def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
 
 def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, Any]:
     """Everything the report shows, as plain values (numbers unrounded only where `score` leaves them)."""
-    from npscli.reports.scoring import ScoreRequest, score
+    from npscli.services.scoring import ScoreRequest, score
 
     period = resolve_period(opts.kind, opts.key, now, opts.timezone)
     if opts.trend_periods < 2:
@@ -358,7 +334,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
 
 def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> dict[str, Any]:
     from npscli.core import tickets as rules
-    from npscli.reports.views import ticket_row
+    from npscli.services.views import ticket_row
     from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids, ticket_stats
 
     by = "location" if opts.location else None
@@ -369,7 +345,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
     where = (opts.location,) if opts.location else ()
     overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
-    now_utc = now.astimezone(UTC).replace(tzinfo=None)
+    now_utc = naive_utc(now)
     rows = []
     for t in window:
         r = ticket_row(t, now=now, tz=opts.timezone)
@@ -396,7 +372,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
 
 
 def _detractor_rows(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> list[dict[str, Any]]:
-    from npscli.reports.views import detractor_row
+    from npscli.services.views import detractor_row
     from npscli.store.responses import list_detractors
 
     clean = _redactor()
@@ -474,9 +450,9 @@ def _emerging(store, opts, period, baseline_start, window, matched) -> dict[str,
     one-location report — flagged by the CUSUM in the last 14 days.
 
     The same detection and the same sentence as `npscli themes --emerging --as-of <period end>` and the
-    alerts (npscli.reports.themes.emerging_issues and describe_issue), so they never disagree.
+    alerts (npscli.services.themes.emerging_issues and describe_issue), so they never disagree.
     """
-    from npscli.reports.themes import describe_issue, emerging_issues
+    from npscli.services.themes import describe_issue, emerging_issues
 
     taxonomy = opts.taxonomy
     group_by = "department" if opts.location else "location"

@@ -12,7 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, String, and_, func, literal, select
@@ -20,6 +20,7 @@ from sqlalchemy import DateTime, String, and_, func, literal, select
 from npscli.config import TicketSettings
 from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -28,14 +29,24 @@ E = schema.ticket_events
 R = schema.responses
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 _MAX_ROWID = 2**63 - 1
+
+
+def opens_ticket(scores, submitted, *, threshold: int, since: datetime | None):
+    """The rule :func:`open_tickets_for_batch` applies in SQL, over arrays (for `import --dry-run`): a response
+    gets a ticket when its score is at or below ``threshold`` and it was received at or after ``since`` (aware;
+    None = any time). ``scores`` int array, ``submitted`` datetime64 (naive UTC); returns a boolean array."""
+    import numpy as np
+
+    follow = np.asarray(scores) <= threshold
+    if since is not None:
+        follow &= np.asarray(submitted, dtype="datetime64[us]") >= np.datetime64(naive_utc(since))
+    return follow
 
 
 def open_tickets_for_batch(
@@ -59,8 +70,8 @@ def open_tickets_for_batch(
     suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
     "opened" events are one INSERT ... SELECT.
     """
-    now = _naive_utc(now)
-    since = _naive_utc(received_since) if received_since is not None else _EARLIEST
+    now = naive_utc(now)
+    since = naive_utc(received_since) if received_since is not None else _EARLIEST
     args = {"now": now, "since": since, "suggest_cause": suggest_cause}
     # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
     # here are those above the largest id before them -- a range of the primary key, where the response ids
@@ -324,14 +335,14 @@ def _apply_filter(q, f: TicketFilter):
     if f.provider:
         conds.append(R.c.provider.in_(f.provider))
     if f.overdue_at is not None:
-        now = _naive_utc(f.overdue_at)
+        now = naive_utc(f.overdue_at)
         conds.append(
             and_(T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now)
         )
     if f.since is not None:
-        conds.append(R.c.submitted_at >= _naive_utc(f.since))
+        conds.append(R.c.submitted_at >= naive_utc(f.since))
     if f.until is not None:
-        conds.append(R.c.submitted_at < _naive_utc(f.until))
+        conds.append(R.c.submitted_at < naive_utc(f.until))
     if f.ids:
         conds.append(T.c.id.in_(f.ids))
     return q.where(*conds) if conds else q
@@ -408,7 +419,7 @@ def apply_action(
     reply: bool = False,
 ) -> dict[str, Any]:
     """Apply one action to one ticket atomically. Returns the ticket as it is afterwards."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     text = rules.check_note(action, text)
     if channel is not None and channel not in rules.CHANNELS:
         raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(rules.CHANNELS)}")
@@ -501,12 +512,12 @@ def log_event(
     """Append a non-transition event (e.g. "outreach_drafted", "alerted") to a ticket's history."""
     with store.write() as conn:
         get_ticket(conn, number)
-        _event(conn, number, _naive_utc(now), actor, kind, text=text)
+        _event(conn, number, naive_utc(now), actor, kind, text=text)
 
 
 def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime) -> list[int]:
     """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     f = TicketFilter(**{**f.__dict__, "statuses": f.statuses or rules.OPEN_STATUSES})
     changed: list[int] = []
     with store.write() as conn:
@@ -531,7 +542,7 @@ def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now
 
 def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool = False) -> list[int]:
     """Close as no_response the contacted tickets whose last contact is ``days`` old with no reply since."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     cutoff = now - timedelta(days=days)
     contact_kinds = (*rules.CHANNELS, "contact")
     closed: list[int] = []
@@ -583,7 +594,7 @@ def ticket_stats(
     """Per group (or overall): opened, closed, median hours to first contact, share contacted within
     the SLA (of the tickets contacted or past their deadline), overdue open tickets, root causes, and
     recovered patients (the patient's next response >= 7)."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     f = TicketFilter(since=since, until=until)
     rows = list_tickets(store, f, newest_first=False)
     group_col = {"location": "location", "department": "department", "assignee": "assignee"}.get(by or "")

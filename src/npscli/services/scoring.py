@@ -7,20 +7,20 @@ period (or the previous window of equal length) and its significance, Holm-adjus
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import PERIODS, period_bounds, previous_period, previous_window
+from npscli.core.fields import GROUP_FIELDS
+from npscli.core.periods import PERIODS, naive_utc, period_bounds, previous_period, previous_window
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from npscli.store.engine import Store
 
-GROUP_FIELDS = ("location", "department", "provider")
 Key = tuple[Any, ...]
 
 
@@ -43,13 +43,9 @@ class ScoreRequest:
             if name not in GROUP_FIELDS:
                 raise UsageError(f"cannot group by {name!r}", hint="use --by location,department,provider")
         if self.period is not None and self.period not in PERIODS:
-            raise UsageError(
-                f"unknown period {self.period!r}", hint="use --period week, month, quarter or year"
-            )
+            raise UsageError(f"unknown period {self.period!r}", hint="use --period week, month, quarter or year")
         if self.method not in npsmath.CI_METHODS:
-            raise UsageError(
-                f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango"
-            )
+            raise UsageError(f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango")
         if self.compare and not self.period and self.start is None:
             raise UsageError(
                 "--compare previous needs a period or a window to compare against",
@@ -61,14 +57,10 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     parts = tuple(p.strip().lower() for p in (text or "").split(",") if p.strip())
     for p in parts:
         if p not in GROUP_FIELDS:
-            raise UsageError(
-                f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)"
-            )
+            raise UsageError(f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)")
     return parts
 
 
-def _naive_utc(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _query_start(req: ScoreRequest) -> datetime | None:
@@ -92,49 +84,24 @@ def _query_start(req: ScoreRequest) -> datetime | None:
 def counts_from_store(
     store: Store, req: ScoreRequest, start: datetime | None, end: datetime | None
 ) -> dict[Key, npsmath.Counts]:
-    from sqlalchemy import case, func, select
+    from npscli.store.queries import nps_counts
 
-    from npscli.store.schema import responses as R
-
-    group_cols = [R.c[name] for name in req.by]
-    if req.period:
-        group_cols.append(R.c[f"period_{req.period}"])
-    det = func.sum(case((R.c.score <= req.detractor_max, 1), else_=0))
-    pro = func.sum(case((R.c.score >= req.promoter_min, 1), else_=0))
-    total = func.count()
-    q = select(*group_cols, det, pro, total)
+    group_by = [*req.by, *([f"period_{req.period}"] if req.period else [])]
+    rows = nps_counts(
+        store,
+        group_by=group_by,
+        detractor_max=req.detractor_max,
+        promoter_min=req.promoter_min,
+        start=start,
+        end=end,
+        filters=req.filters,
+    )
     out: dict[Key, npsmath.Counts] = {}
-    with store.read() as conn:
-        # A window that excludes no stored response is left out (two index lookups tell), so a window
-        # covering the whole history ("--since 2y") is grouped from a covering index, not per row.
-        # (two scalar subqueries: SQLite answers a lone min() or max() from the index, not both at once)
-        first, last = conn.execute(
-            select(
-                select(func.min(R.c.submitted_at)).scalar_subquery(),
-                select(func.max(R.c.submitted_at)).scalar_subquery(),
-            )
-        ).one()
-        # Both bounds or neither: a two-sided range is what SQLite's planner reads as selective.
-        conds = []
-        start_needed = start is not None and (first is None or _naive_utc(start) > first)
-        end_needed = end is not None and (last is None or _naive_utc(end) <= last)
-        if start is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at >= _naive_utc(start))
-        if end is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at < _naive_utc(end))
-        for name, values in req.filters.items():
-            if values:
-                conds.append(R.c[name].in_(values))
-        if conds:
-            q = q.where(*conds)
-        if group_cols:
-            q = q.group_by(*group_cols)
-        for row in conn.execute(q):
-            *key, d, p, n = row
-            d, p, n = int(d or 0), int(p or 0), int(n or 0)
-            if n == 0 and group_cols:
-                continue
-            out[tuple(key)] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
+    for *key, d, p, n in rows:
+        d, p, n = int(d or 0), int(p or 0), int(n or 0)
+        if n == 0 and group_by:
+            continue
+        out[tuple(key)] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
     return out
 
 
@@ -147,17 +114,15 @@ def counts_from_frame(
 
     df = frame
     if start is not None:
-        df = df[df["submitted_at"] >= pd.Timestamp(_naive_utc(start))]
+        df = df[df["submitted_at"] >= pd.Timestamp(naive_utc(start))]
     if end is not None:
-        df = df[df["submitted_at"] < pd.Timestamp(_naive_utc(end))]
+        df = df[df["submitted_at"] < pd.Timestamp(naive_utc(end))]
     for name, values in req.filters.items():
         if values:
             df = df[df[name].isin(values)]
     keys = list(req.by)
     if req.period:
-        df = (
-            add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
-        )
+        df = add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
         keys.append(f"period_{req.period}")
     work = pd.DataFrame(
         {
@@ -280,3 +245,78 @@ def score(source: Store | pd.DataFrame, req: ScoreRequest) -> list[dict[str, Any
 
 def _is_frame(source: Any) -> bool:
     return hasattr(source, "columns") and hasattr(source, "iloc")
+
+
+def frame_from_files(
+    files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now, encoding=None, note=lambda line: None
+):
+    """Parse the files through the import pipeline in memory, deduplicated, nothing stored. Returns the
+    records and the names of the files that have no date column."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from npscli.io.exports import read_export
+    from npscli.services.importing import (
+        describe_date_order,
+        describe_identical,
+        describe_issues,
+        describe_mapping,
+        nothing_stored,
+        read_options,
+    )
+
+    frames = []
+    undated: list[str] = []  # the files without a date column
+    for name in files:
+        path = Path(name)
+        options, saved = read_options(
+            s,
+            path,
+            source=source,
+            overrides=overrides,
+            sheet=sheet,
+            dayfirst=dayfirst,
+            scale_check=scale_check,
+            now=now,
+            encoding=encoding,
+            date_required=False,
+        )
+        parsed = read_export(path, options)
+        if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
+            for line in describe_issues(parsed):
+                note(line)
+            raise nothing_stored(parsed, verb="to score", can="can be scored")
+        if "submitted_at" not in parsed.mapping:
+            undated.append(path.name)
+        note(describe_mapping(parsed))
+        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
+            if line:
+                note(line)
+        identical = describe_identical(parsed)
+        if identical:
+            note(identical)
+        frame = parsed.records.copy()
+        frame["response_key"] = (source or saved or parsed.layout) + ":" + frame["response_key"].astype(str)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    before = len(frame)
+    frame = frame.drop_duplicates("response_key", keep="first")
+    if len(frame) < before:
+        note(f"{before - len(frame)} duplicate response(s) counted once")
+    return frame, undated
+
+
+def without_dates(req: ScoreRequest, undated: list[str], flags: dict[str, object]) -> ScoreRequest:
+    """The request for files of which some have no date column: refused when it asks for a window or periods
+    (``flags``: option name to the value given), else every response counts, whenever it was given."""
+    if not undated:
+        return req
+    windowed = [flag for flag, given in flags.items() if given]
+    if windowed:
+        raise UsageError(
+            f"{windowed[0]} needs the time of each response, and {', '.join(undated)} "
+            f"{'has' if len(undated) == 1 else 'have'} no date column",
+            hint="score without it, or name the date column with --map submitted_at=COLUMN",
+        )
+    return replace(req, start=None, end=None)

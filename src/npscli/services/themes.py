@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from npscli.core.emerging import DetectorSettings, EmergingIssue, find_issues
 from npscli.core.emerging import describe_issue as sentence
+from npscli.core.errors import UsageError
 from npscli.core.redact import redact
 from npscli.core.themes import Taxonomy, theme_impact
 
@@ -33,8 +34,6 @@ class Comment:
     themes: list[str]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def load_comments(
@@ -47,28 +46,22 @@ def load_comments(
     max_score: int | None = None,
 ) -> tuple[list[Comment], list[int]]:
     """Theme-tagged comments in the window, and the scores of every response (for NPS with/without)."""
-    from sqlalchemy import select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    conds = []
-    if start is not None:
-        conds.append(R.c.submitted_at >= _utc(start))
-    if end is not None:
-        conds.append(R.c.submitted_at < _utc(end))
-    for name, values in (filters or {}).items():
-        if values:
-            conds.append(R.c[name].in_(values))
-    if max_score is not None:
-        conds.append(R.c.score <= max_score)
-    q = select(R.c.score, R.c.comment, R.c.location, R.c.department, R.c.patient_name).where(*conds)
+    rows = responses_in(
+        store,
+        ("score", "comment", "location", "department", "patient_name"),
+        start=start,
+        end=end,
+        filters=filters,
+        max_score=max_score,
+    )
     comments: list[Comment] = []
     scores: list[int] = []
-    with store.read() as conn:
-        for score, text, location, department, name in conn.execute(q):
-            scores.append(score)
-            if text and text.strip():
-                comments.append(Comment(score, text, location, department, name, taxonomy.match(text)))
+    for score, text, location, department, name in rows:
+        scores.append(score)
+        if text and text.strip():
+            comments.append(Comment(score, text, location, department, name, taxonomy.match(text)))
     return comments, scores
 
 
@@ -179,17 +172,9 @@ def emerging_issues(
 
 def _responses_with_times(store, start, end, by, filters):
     """(score, comment, group, submitted_at) of every response in [start, end)."""
-    from sqlalchemy import select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(R.c.score, R.c.comment, R.c[by], R.c.submitted_at).where(
-        R.c.submitted_at >= _utc(start),
-        R.c.submitted_at < _utc(end),
-        *[R.c[name].in_(values) for name, values in filters.items() if values],
-    )
-    with store.read() as conn:
-        yield from conn.execute(q)
+    return responses_in(store, ("score", "comment", by, "submitted_at"), start=start, end=end, filters=filters)
 
 
 def emerging_rows(issues: list[EmergingIssue], taxonomy: Taxonomy, *, by: str = "location") -> list[dict[str, Any]]:
@@ -230,31 +215,90 @@ def issue_comments(
     left out. Each: date (the clinic's), score, text. Never a name, address or phone number."""
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
+    from npscli.store.queries import responses_in
 
     zone = ZoneInfo(tz)
     start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
-    q = (
-        select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
-        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
-        .order_by(R.c.submitted_at.desc(), R.c.id.desc())
+    rows = responses_in(
+        store,
+        ("score", "comment", "patient_name", "submitted_at"),
+        start=start,
+        equal={by: issue.group},
+        max_score=max_score,
+        newest_first=True,
     )
     out: list[dict[str, Any]] = []
-    with store.read() as conn:
-        for score, text, name, at in conn.execute(q):
-            if len(out) >= limit:
-                break
-            if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
-                continue
-            if taxonomy.is_abusive(text):
-                continue
-            out.append(
-                {
-                    "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
-                    "score": score,
-                    "text": redact(text, names=[name] if name else []),
-                }
-            )
+    for score, text, name, at in rows:
+        if len(out) >= limit:
+            break
+        if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
+            continue
+        if taxonomy.is_abusive(text):
+            continue
+        out.append(
+            {
+                "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
+                "score": score,
+                "text": redact(text, names=[name] if name else []),
+            }
+        )
+    rows.close()  # the read transaction ends here, not when the generator is collected
     return out
+
+
+def emerging_table(store, taxonomy, *, now, tz, by, detractors_only, filters, detector, window, baseline):
+    """The rows of `npscli themes --emerging`: the issues flagged in the last ``window`` (a span such as 14d),
+    each against the rate of the ``baseline`` span before it rose."""
+    issues = emerging_issues(
+        store,
+        taxonomy,
+        now=now,
+        tz=tz,
+        by=by,
+        max_score=6 if detractors_only else 8,
+        filters=filters,
+        detector=with_baseline(detector, window, baseline),
+        recent_days=span_days(window, "--window"),
+    )
+    return emerging_rows(issues, taxonomy, by=by)
+
+
+def themes_table(store, taxonomy, *, start, end, filters, by, detractors_only, examples):
+    """The rows of `npscli themes` (one per theme, or per group and theme) and the number of comments read."""
+    comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
+    uncommented = scores_without_comment(scores, comments)
+    rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)
+    return rows, len(comments)
+
+
+def scores_without_comment(scores: list[int], comments) -> list[int]:
+    """The scores of responses with no comment: every score minus the commented ones (as a multiset)."""
+    from collections import Counter
+
+    remaining = Counter(scores)
+    remaining.subtract(Counter(c.score for c in comments))
+    return [score for score, n in remaining.items() for _ in range(max(n, 0))]
+
+
+def span_days(span: str, option: str) -> int:
+    """A --window/--baseline span in whole days (at least one)."""
+    from npscli.core.periods import parse_duration
+
+    try:
+        days = parse_duration(span).total_seconds() / 86400
+    except UsageError:
+        raise UsageError(f"{option}: cannot read the span {span!r}", hint="e.g. 14d or 2w") from None
+    if days < 1 or days != int(days):
+        raise UsageError(f"{option} {span!r} must be a whole number of days (at least 1)", hint="e.g. 14d or 2w")
+    return int(days)
+
+
+def with_baseline(detector, window: str, baseline: str):
+    """The configured detector with --baseline applied (a baseline under a week is refused)."""
+    from dataclasses import replace
+
+    days = span_days(baseline, "--baseline")
+    if days < 7:
+        raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
+    span_days(window, "--window")
+    return replace(detector, baseline_days=days)
