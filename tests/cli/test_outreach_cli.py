@@ -458,3 +458,14 @@ def test_an_unusable_e_mail_address_is_named_as_such_not_as_missing(cli, clinic,
     assert "no valid e-mail address and no phone number: nothing to draft" in lines["T-000002"]
     assert "no e-mail address or phone number: nothing to draft" in lines["T-000003"]
     assert "tom.lind@example" not in r.stdout  # the table names no contact detail
+
+
+def test_the_call_script_never_breaks_a_word_at_its_hyphen(cli, clinic, isolated):
+    comment = "Word " * 13 + "pre-authorization was refused twice and nobody called back about it"
+    assert len("Word " * 13 + "pre-") <= 70 < len("Word " * 13 + "pre-authorization")  # where a wrap falls
+    fill(clinic, [response("1", email=None, phone="555-0177", comment=comment)])
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    [script] = list((isolated / "outreach").glob("*-call-script.txt"))
+    text = script.read_text(encoding="utf-8")
+    assert "pre-authorization" in text and "pre-\n" not in text
