@@ -320,6 +320,7 @@ def test_outbox_writes_the_email_instead_of_sending(sqlite_cli, tmp_path):
     )
     assert r.exit_code == 0, r.output
     [eml] = list((tmp_path / "outbox").glob("*.eml"))
+    assert eml.name.startswith("20251124-070000-0001-")  # named by the run's --as-of, not the wall clock
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["From"] == "px@example.org" and "2025-10" in msg["Subject"]
     assert [a.get_filename() for a in msg.iter_attachments()] == ["nps-monthly-2025-10.xlsx"]

@@ -196,7 +196,7 @@ def run_report(
     if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
-    mailer = make_mailer(s, cfg, outbox) if req.recipients else None
+    mailer = make_mailer(s, cfg, outbox, now=now) if req.recipients else None
     store = context.open_db(s)
     progress = steps_progress("reports")  # one report per location: on a terminal, how far it is
     failures = run_reports(

@@ -70,7 +70,7 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     return targets, [], warnings
 
 
-def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
+def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | None = None):
     """The one SMTP sender (npscli.io.mailer), or its outbox twin; checked before any report is built."""
     from npscli.io.mailer import OutboxMailer, SmtpMailer, SmtpSettings
 
@@ -81,7 +81,7 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
             hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
         )
     if outbox is not None:
-        return OutboxMailer(outbox)
+        return OutboxMailer(outbox, now=now)
     where = str(s.config_path) if s.config_path else None
     return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
 
