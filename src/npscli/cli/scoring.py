@@ -43,10 +43,14 @@ def _interval(row: dict) -> str:
     return f"{row['ci_low']:.1f} to {row['ci_high']:.1f}"
 
 
-def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: bool) -> list[Col]:
+def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: bool, window=(None, None)) -> list[Col]:
+    """The table's columns; adds the shown-only cells to ``rows`` (interval, low-n mark, a partial period
+    marked as such: the window ``(start, end)`` cuts it)."""
+    from npscli.core.periods import period_is_partial
+
     cols = [Col(name) for name in by]
     if period:
-        cols.append(Col("period"))
+        cols.append(Col("period_shown", "period"))
     cols += [
         Col("n", justify="right"),
         Col("promoters", justify="right"),
@@ -54,7 +58,7 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
         Col("detractors", justify="right"),
         Col("nps", "NPS", fmt=fmt_num, justify="right"),
         Col("interval", "95% interval"),
-        Col("low_n_mark", "", fmt=lambda v: v or ""),
+        Col("low_n_mark", "flag", fmt=lambda v: v or "", marker=True),
     ]
     if compare:
         cols += [
@@ -65,6 +69,9 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
     for row in rows:
         row["interval"] = _interval(row)
         row["low_n_mark"] = "low n" if row.get("low_n") and row.get("n") else ""  # n = 0: the NPS "-" says it
+        if period and row.get("period"):
+            partial = any(window) and period_is_partial(row["period"], *window)
+            row["period_shown"] = row["period"] + (" (partial)" if partial else "")
     return cols
 
 
@@ -158,8 +165,8 @@ def score_command(
     else:
         data = store
     rows = score(data, req)
-    cols = score_columns(rows, req.by, bool(req.period), req.compare)
-    contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark")} for r in rows]
+    cols = score_columns(rows, req.by, bool(req.period), req.compare, (req.start, req.end))
+    contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark", "period_shown")} for r in rows]
     if fmt in (OutputFormat.json, OutputFormat.csv):
         emit(contract, fmt, cols)
     else:
@@ -171,10 +178,8 @@ def score_command(
 
 
 def _title(req) -> str:
-    window = ""
-    if req.start is not None:
-        # a window that starts at midnight reads as that day; any other start shows its time
-        midnight = (req.start.hour, req.start.minute) == (0, 0)
-        start = f"{req.start:%Y-%m-%d}" if midnight else f"{req.start:%Y-%m-%d %H:%M}"
-        window = f" {start} to {req.end:%Y-%m-%d %H:%M}"
+    from npscli.core.periods import window_label
+
+    # whole days read as days (9-15 Nov 2026, not an exclusive midnight); any other start or end shows its time
+    window = f" {window_label(req.start, req.end)}" if req.start is not None and req.end is not None else ""
     return f"NPS ({req.method} 95% interval){window}"

@@ -259,12 +259,13 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
     esc = md_escape if markdown_text else (lambda v: "" if v is None else str(v))
     period, noun = report["period"], report["period"]["kind"]
     where = report["location"] or report["clinic_name"]
+    named = " — ".join(part for part in (report["clinic_name"], report["location"]) if part)
     trend = report["trend"]
     by_loc = report["trend_by_location"]
     shared = svg.y_range([_points(trend), *(_points(s) for s in by_loc.values())])
     overall_chart = svg.line_chart(
         _points(trend),
-        title=f"NPS by {noun}, last {len(trend)} {noun}s — {where}",
+        title=f"NPS by {noun}, last {len(trend)} {noun}s" + (f" — {where}" if where else ""),
         yrange=shared,
         chart_id="trend-overall",
     )
@@ -319,9 +320,7 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
     title = f"Patient feedback — {period['label']}"
     return {
         "title": title,
-        "subtitle": esc(
-            f"{report['clinic_name']} — {report['location']}" if report["location"] else report["clinic_name"]
-        ),
+        "subtitle": esc(named),
         "noun": noun,
         "headline": headline(report),  # our own sentences: numbers only, nothing from the data
         "kpis": kpis,
@@ -351,6 +350,9 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
             "within_sla": fmt_pct(t["contacted_within_sla"])
             + (f" ({t['sla_met']} of {t['sla_decided']})" if t.get("sla_decided") else ""),
             "median_hours": "–" if t["median_hours_to_contact"] is None else f"{t['median_hours_to_contact']:.1f} h",
+            "median_phrase": ""  # no ticket contacted yet: no median to speak of
+            if t["median_hours_to_contact"] is None
+            else f" (median {t['median_hours_to_contact']:.1f} h to first contact)",
             "overdue_count": fmt_int(len(t["overdue_now"])),
             "overdue_ids": _overdue_text(t["overdue_now"]),
             "overdue_shown": t["overdue_now"][:OVERDUE_SHOWN],

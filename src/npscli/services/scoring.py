@@ -258,6 +258,7 @@ def frame_from_files(
 
     from npscli.io.exports import read_export
     from npscli.services.importing import (
+        describe_date_order,
         describe_identical,
         describe_issues,
         describe_mapping,
@@ -289,8 +290,9 @@ def frame_from_files(
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         note(describe_mapping(parsed))
-        for line in describe_issues(parsed):
-            note(line)
+        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
+            if line:
+                note(line)
         identical = describe_identical(parsed)
         if identical:
             note(identical)

@@ -18,6 +18,7 @@ always passed through ``npscli.core.redact.redact`` with the patient's own name 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,9 @@ class ReportPeriod:
 
 
 def make_period(kind: str, key: str, tz: str) -> ReportPeriod:
+    if kind == "week" and (written := re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", key)) and 1 <= int(written[2]) <= 53:
+        week = f"{written[1]}-W{int(written[2]):02d}"
+        raise UsageError(f"{key!r} is not a week: a week is written {week}", hint=f"use --week {week} (ISO week)")
     first, end = period_bounds(key)
     normalized = period_key(first, kind)
     if normalized != key.strip().upper() or period_bounds(normalized) != (first, end):
@@ -120,7 +124,7 @@ class ReportOptions:
     comments: int = 3  # per side (promoters, detractors)
     include_contact: bool = False
     ticket_threshold: int = 6
-    clinic_name: str = "our clinic"
+    clinic_name: str | None = None  # None (not configured): the report names no clinic
     taxonomy: Any = None  # a loaded npscli.core.themes.Taxonomy, or None for "themes unavailable"
     emerging: Any = None  # npscli.core.emerging.DetectorSettings ([emerging] of npscli.toml); None: defaults
     promoter_min: int = 9
@@ -295,7 +299,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
             "previous": previous_period(period.key),
         },
         "location": opts.location,
-        "clinic_name": opts.clinic_name,
+        "clinic_name": opts.clinic_name or None,
         "generated_at": now.isoformat(timespec="seconds"),
         "timezone": opts.timezone,
         "method": opts.method,
