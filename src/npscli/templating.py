@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import NotFoundError, TemplateError
+from npscli.core.names import first_name
 
 
 def packaged_templates_dir() -> Path:
@@ -34,21 +35,17 @@ def packaged_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _first_name(full: str | None) -> str:
-    if not full:
-        return ""
-    parts = full.replace(",", " ").split()
-    if "," in (full or ""):  # "Pérez, Ana"
-        return full.split(",", 1)[1].strip().split()[0] if full.split(",", 1)[1].strip() else parts[0]
-    return parts[0] if parts else ""
-
-
 def _wrap(text: str | None, width: int = 72) -> str:
     import textwrap
 
     if not text:
         return ""
-    return "\n".join(textwrap.fill(line, width) if line.strip() else "" for line in str(text).splitlines())
+    # never at a hyphen ("pre-" / "authorization") nor inside a long word such as a link
+    lines = str(text).splitlines()
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False) if line.strip() else ""
+        for line in lines
+    )
 
 
 def _quote(text: str | None, prefix: str = "> ") -> str:
@@ -65,7 +62,7 @@ def _long_date(value: Any) -> str:
     return str(value or "")
 
 
-FILTERS = {"first_name": _first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
+FILTERS = {"first_name": first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
 
 MAX_RENDERED_CHARS = 10_000_000  # a draft or a report; the largest packaged report is far below
 MAX_REPEATED_CHARS = 1_000_000  # "-" * 72 is a rule; "a" * 100_000_000 is an attack

@@ -39,7 +39,7 @@ def sample(store):
     apply_action(store, 1, "contacted", actor="maria", now=T0 + timedelta(hours=1), channel="call")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "s.db")

@@ -1,11 +1,12 @@
 """Read a survey export (Qualtrics, SurveyMonkey, Google Forms, Typeform, Delighted or a plain table) into
 one row per usable response, with every other data row accounted for as an issue.
 
-``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
-found by content (``layouts``), columns mapped to canonical fields by header and values (``mapping``), scores,
-statuses and times parsed a column at a time (``values``), and each response keyed by its id or its whole row
-(``keys``). A file without a date column reads for scoring (``date_required=False``) or with every response
-stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
+Two entry points: ``open_export`` (the importer: header and mapping now, rows a chunk at a time as they
+are stored) and ``read_export`` (the whole file at once: `score FILE`, tests). Either way: bytes -> raw table
+(``readers``), header found by content (``layouts``), columns mapped to canonical fields by header and values
+(``mapping``), scores, statuses and times parsed a column at a time (``values``), and each response keyed by
+its id or its whole row (``keys``). A file without a date column reads for scoring (``date_required=False``)
+or with every response stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
+from npscli.core.fields import TEXT_FIELDS
 from npscli.core.textsafe import neutralize_formula
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
@@ -58,9 +60,6 @@ __all__ = [
     "write_rejects",
 ]
 
-TEXT_FIELDS = (
-    "comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id",
-)  # fmt: skip
 RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
 
 
@@ -111,6 +110,7 @@ class ParsedExport:
     issues: list[RowIssue]
     rows_read: int
     rejected_cells: pd.DataFrame  # the original cells of the rejected rows, as text, indexed by row
+    guessed_dayfirst: bool | None = None  # see ExportStream.guessed_dayfirst
 
     @property
     def estimated_rows(self) -> int:
@@ -156,6 +156,12 @@ class ExportStream:
         self._order = DateOrder(options.dayfirst, options.default_dayfirst, self._where)
         self._scale = _ScaleWatch()
         self._started = False
+
+    @property
+    def guessed_dayfirst(self) -> bool | None:
+        """After reading: the day/month order used for dates that read either way (03/11/2025) when no value
+        proved it and none was asked for (the config default), else None: nothing was guessed."""
+        return self._order.decide() if self._order.unsettled else None
 
     @property
     def kept_identical(self) -> int:
@@ -402,6 +408,7 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         issues=stream.issues,
         rows_read=stream.rows_read,
         rejected_cells=stream.rejected_cells,
+        guessed_dayfirst=stream.guessed_dayfirst,
     )
 
 

@@ -11,13 +11,14 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, UsageError
+from npscli.core.periods import naive_utc
 from npscli.io.readers import stripped_text
 
 # --- scores -------------------------------------------------------------------------------------------------
@@ -88,12 +89,6 @@ def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     problem[not_whole] = SCORE_NOT_WHOLE
     score = numeric.where(problem.isna() & ~blank)
     return ScoreParse(score=score, numeric=numeric.where(finite), blank=blank, problem=problem)
-
-
-def looks_like_five_point_scale(scores: pd.Series) -> bool:
-    """True when at least 10 valid scores are all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
-    valid = scores.dropna()
-    return len(valid) >= SCALE_MIN_VALUES and bool(valid.min() >= 1) and bool(valid.max() <= 5)
 
 
 def score_like_share(values: pd.Series) -> float:
@@ -239,7 +234,7 @@ def parse_datetimes(
             lambda value: isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         )
         if is_datetime.any():
-            stamps = pd.to_datetime(values[is_datetime].map(_naive), errors="coerce")
+            stamps = pd.to_datetime(values[is_datetime].map(naive_utc), errors="coerce")
             local[is_datetime] = stamps.astype(_WORKING)
         if is_number.any():
             _numbers(values[is_number].astype(float), local, utc)
@@ -267,10 +262,6 @@ def parse_datetimes(
     return DateParse(utc=utc.astype("datetime64[ns]"), blank=blank, dayfirst=order, out_of_range=out_of_range)
 
 
-def _naive(value: datetime) -> datetime:
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 @dataclass
@@ -595,7 +586,7 @@ def _words(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) ->
             except (ValueError, OverflowError, TypeError):
                 continue
             if stamp.tzinfo is not None:
-                instants[value] = pd.Timestamp(stamp.astimezone(UTC).replace(tzinfo=None))
+                instants[value] = pd.Timestamp(naive_utc(stamp))
             else:
                 wall_clock[value] = pd.Timestamp(stamp)
     for lookup, target in ((wall_clock, local), (instants, utc)):

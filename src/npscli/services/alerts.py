@@ -36,6 +36,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
+from npscli.core.names import fold_name
+from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
 from npscli.store import alerts as book
@@ -77,10 +79,6 @@ class Job:
 # ---------------------------------------------------------------------------------------------- people
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, str]:
     """Whom a ticket can be escalated to by name, and their address: the named alert recipients
     ("Dr. Sam Reyes <sam.reyes@...>"), [senders.NAME], [providers.NAME] and the locations' managers and owners
@@ -91,7 +89,7 @@ def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, 
 
     def add(name: Any, address: Any) -> None:
         if isinstance(name, str) and isinstance(address, str) and name.strip() and "@" in address:
-            people.setdefault(_fold(name), parseaddr(address)[1].lower() or address.strip().lower())
+            people.setdefault(fold_name(name), parseaddr(address)[1].lower() or address.strip().lower())
 
     for r in cfg.email_recipients:
         name, address = parseaddr(r.display)
@@ -118,7 +116,7 @@ def address_of(name: str | None, people: dict[str, str]) -> str | None:
     if "@" in name:
         address = parseaddr(name)[1]
         return address.lower() if "@" in address else None
-    return people.get(_fold(name))
+    return people.get(fold_name(name))
 
 
 # ---------------------------------------------------------------------------------------------- planning
@@ -160,7 +158,7 @@ def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
         return False
     if row["channel"] == book.CHANNEL_OVERDUE:  # contacted or closed since: the escalation is moot
         return row["ticket"] is not None and rules.is_overdue(
-            row["ticket_status"], row["due_at"], row["first_contact_at"], _naive_utc(ctx.now)
+            row["ticket_status"], row["due_at"], row["first_contact_at"], naive_utc(ctx.now)
         )
     if row["channel"] == book.CHANNEL_ESCALATED:  # contacted, closed or handed on since: moot
         still_theirs = address_of(row["escalated_to"], ctx.people) == row["recipient"]
@@ -229,8 +227,6 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     ]
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 def _local(dt: datetime | None, tz: str) -> str | None:
@@ -281,7 +277,7 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
     ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
     overdue_for = None
     if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
-        overdue_for = _hours((_naive_utc(ctx.now) - row["due_at"]).total_seconds())
+        overdue_for = _hours((naive_utc(ctx.now) - row["due_at"]).total_seconds())
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}

@@ -27,13 +27,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from npscli.core import tickets as rules
 from npscli.core.errors import ConflictError, StoreError
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -50,8 +51,6 @@ R = schema.responses
 T = schema.tickets
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 @dataclass(frozen=True)
@@ -93,9 +92,9 @@ def _subject_columns():
 
 def new_detractors(store: Store, *, max_score: int, since: datetime | None, until: datetime) -> list[dict[str, Any]]:
     """Responses scored at or below ``max_score`` received in [since, until], oldest first."""
-    conds = [R.c.score <= max_score, R.c.submitted_at <= _naive_utc(until)]
+    conds = [R.c.score <= max_score, R.c.submitted_at <= naive_utc(until)]
     if since is not None:
-        conds.append(R.c.submitted_at >= _naive_utc(since))
+        conds.append(R.c.submitted_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
         .select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
@@ -108,10 +107,10 @@ def new_detractors(store: Store, *, max_score: int, since: datetime | None, unti
 
 def overdue_tickets(store: Store, *, now: datetime, since: datetime | None) -> list[dict[str, Any]]:
     """Open tickets nobody has contacted whose deadline passed (at or after ``since``), oldest first."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     conds = [T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now_n]
     if since is not None:
-        conds.append(T.c.due_at >= _naive_utc(since))
+        conds.append(T.c.due_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
         .select_from(T.join(R, T.c.response_pk == R.c.id))
@@ -182,7 +181,7 @@ def claim(store: Store, due: Iterable[Due], *, now: datetime) -> int:
             "channel": d.channel,
             "status": PENDING,
             "attempts": 0,
-            "created_at": _naive_utc(now),
+            "created_at": naive_utc(now),
         }
         for d in due
         if d.key not in known
@@ -233,7 +232,7 @@ def mark_sent(
 ) -> None:
     """Record these deliveries as sent, and "alerted <recipient>" in their tickets' histories,
     in one transaction. ``deliveries`` are rows of ``pending()``; ``how`` ends the event text."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     deliveries = list(deliveries)
     with store.write() as conn:
         for d in deliveries:
@@ -264,7 +263,7 @@ def mark_attempted(store: Store, deliveries: Iterable[dict[str, Any]], *, now: d
         return
     with store.write() as conn:
         conn.execute(
-            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=_naive_utc(now))
+            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=naive_utc(now))
         )
 
 
