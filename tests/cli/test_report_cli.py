@@ -372,6 +372,17 @@ def test_the_html_report_renders_its_charts_in_headless_chromium(sqlite_cli, tmp
     assert shot.count_colour(png, outside, (0x1F, 0x5F, 0x99), tolerance=30) == 0
 
 
+def test_under_umask_000_report_folders_are_private(sqlite_cli, tmp_path, umask_000):
+    import stat
+
+    out = tmp_path / "shared" / "reports" / "weekly"
+    r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    for folder in (tmp_path / "shared", tmp_path / "shared" / "reports", out):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
+
+
 def test_the_report_speaks_plainly_to_managers(sqlite_cli, tmp_path):
     """No 'our clinic' when no clinic_name is set; overdue 'including earlier weeks'; 'NPS gap'; no
     '(median – to first contact)' without a median; XLSX theme share as a percentage, impact to one decimal."""

@@ -27,7 +27,6 @@ from npscli.cli.options import (
     UntilOpt,
 )
 from npscli.cli.output import Col, OutputFormat, emit, fmt_num, fmt_p, fmt_signed, message
-from npscli.core.errors import UsageError
 
 FilesOptArg = Annotated[
     list[str] | None,
@@ -110,38 +109,23 @@ def score_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
-    from npscli.core.periods import parse_window
-    from npscli.services.scoring import ScoreRequest, parse_by, score
+    from npscli.services.scoring import refuse_reading_flags, score, score_request
 
     s = context.settings(database=db, timezone=timezone)
-    reading = {
-        "--map": bool(map_),
-        "--source": source is not None,
-        "--sheet": sheet is not None,
-        "--dayfirst/--monthfirst": dayfirst is not None,
-        "--no-scale-check": not scale_check,
-        "--encoding": encoding is not None,
-    }
-    if not files and any(reading.values()):
-        raise UsageError(
-            f"{', '.join(flag for flag, given in reading.items() if given)}: how to read export files, "
-            "but no FILE was given",
-            hint="name the export files to score (npscli score FILE... --map score=Q1), or import them first",
-        )
-    if compare not in (None, "previous"):
-        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
-    now = context.now(as_of, s)
-    start, end = parse_window(since, until, now)
-    req = ScoreRequest(  # checks the options before the store is opened: a usage error comes first
-        by=parse_by(by),
-        period=period.lower() if period else None,
-        start=start,
-        end=end,
-        method=ci or s.ci,
-        min_n=s.min_n if min_n is None else min_n,
-        compare=compare == "previous",
-        timezone=s.timezone,
+    refuse_reading_flags(
+        files,
+        {
+            "--map": bool(map_),
+            "--source": source is not None,
+            "--sheet": sheet is not None,
+            "--dayfirst/--monthfirst": dayfirst is not None,
+            "--no-scale-check": not scale_check,
+            "--encoding": encoding is not None,
+        },
     )
+    now = context.now(as_of, s)
+    # the options are checked before the store is opened: a usage error comes first
+    req = score_request(s, by=by, period=period, since=since, until=until, now=now, ci=ci, min_n=min_n, compare=compare)
     store = None if files else context.open_db(s)
     req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:

@@ -34,6 +34,7 @@ from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
+    DATE_OUT_OF_RANGE,
     FUTURE_DATE,
     MISSING_DATE,
     SCALE_MIN_VALUES,
@@ -252,6 +253,8 @@ class ExportStream:
         date_problem = pd.Series(None, index=data.index, dtype=object)
         if date_column is not None:
             date_problem[dates.utc.isna()] = BAD_DATE
+            if dates.out_of_range is not None:
+                date_problem[dates.out_of_range] = DATE_OUT_OF_RANGE
             date_problem[dates.blank] = MISSING_DATE
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
@@ -369,13 +372,13 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
     if "score" not in mapping.columns:
         raise ColumnError(
-            f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
+            f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
             hint="name it with --map score=COLUMN",
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(
             f"{name}: no date/time column found for when each response was submitted "
-            f"(columns: {describe_columns(header.columns)})",
+            f"({describe_columns(header)})",
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )

@@ -12,7 +12,10 @@ left alone), then sends every pending row and records each success in its own tr
 it succeeded (``status = 'sent'`` plus an "alerted" event in the ticket's history, together), or each
 failure (``attempts``, ``last_error``; the row stays pending and the next run retries it). A response is
 therefore alerted to a recipient at most once, and never silently dropped: the only window for a
-duplicate is a crash between the server accepting a message and that transaction committing.
+duplicate is a crash between the server accepting a message and that transaction committing. That window is
+made visible and harmless: ``attempted_at`` is recorded just before each SMTP transaction (and cleared when it
+fails), so the next run knows which pending deliveries are uncertain, and it resends them with the same
+stable ``Message-ID`` (one per response, recipient and kind), which mail systems drop as a duplicate.
 
 ``run_lock(store)`` keeps two overlapping runs (cron every 15 minutes, a slow SMTP server) apart:
 an OS file lock (``flock``) on ``<db>.alert.lock`` for SQLite, a session advisory lock held on a
@@ -208,6 +211,7 @@ def pending(store: Store, channels: Iterable[str] = CHANNELS) -> list[dict[str, 
             D.c.attempts,
             D.c.last_error,
             D.c.created_at,
+            D.c.attempted_at,
             *_subject_columns(),
         )
         .select_from(D.join(R, D.c.response_pk == R.c.id).outerjoin(T, T.c.response_pk == R.c.id))
@@ -252,21 +256,32 @@ def mark_sent(
                 )
 
 
+def mark_attempted(store: Store, deliveries: Iterable[dict[str, Any]], *, now: datetime) -> None:
+    """Record that these deliveries are about to be sent (committed before the SMTP transaction starts)."""
+    ids = [d["delivery_id"] for d in deliveries]
+    if not ids:
+        return
+    with store.write() as conn:
+        conn.execute(
+            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=naive_utc(now))
+        )
+
+
 def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the deliveries stay pending for the next run."""
-    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error)
+    """Count a failed attempt; the deliveries stay pending for the next run (not uncertain: it failed)."""
+    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error, attempted_at=None)
 
 
-def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str) -> None:
-    """One more attempt and the last error on the still-pending rows ``ids`` of an outbox ``table`` (this
-    module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
+def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str, **values: Any) -> None:
+    """One more attempt and the last error (and ``values``) on the still-pending rows ``ids`` of an outbox
+    ``table`` (this module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
     if not ids:
         return
     with store.write() as conn:
         conn.execute(
             table.update()
             .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
-            .values(attempts=table.c.attempts + 1, last_error=error[:500])
+            .values(attempts=table.c.attempts + 1, last_error=error[:500], **values)
         )
 
 

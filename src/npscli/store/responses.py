@@ -396,7 +396,7 @@ def import_parsed(
     --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
     (--as-of); default the clock. ``tickets_since`` (aware): detractors received before it open no ticket.
     """
-    from npscli.store.tickets import open_tickets_for_batch
+    from npscli.store.ticket_opening import open_tickets_for_batch
 
     now = utcnow() if now is None else naive_utc(now)
     with store.write(bulk=True) as conn:
@@ -415,7 +415,7 @@ def import_parsed(
                 excluded=0,
                 rejected=0,
                 tickets_opened=0,
-                stamped_at=_naive(getattr(parsed, "stamped", None)),
+                stamped_at=naive_utc(getattr(parsed, "stamped", None)),
             )
         ).inserted_primary_key[0]
         records = 0
@@ -460,10 +460,6 @@ def import_parsed(
     )
 
 
-def _naive(when: datetime | None) -> datetime | None:
-    return None if when is None else naive_utc(when)
-
-
 def _refresh_statistics(store: Store) -> None:
     """After a large import on PostgreSQL: VACUUM (ANALYZE) the tables it filled, so the next query plans with
     the new row counts and reads the covering indexes alone (index-only scans need the visibility map)
@@ -496,7 +492,7 @@ def dry_run_result(
     ``tickets_since`` (aware; None = any time), as :func:`npscli.store.tickets.open_tickets_for_batch` does.
     """
 
-    from npscli.store.tickets import opens_ticket
+    from npscli.store.ticket_opening import opens_ticket
 
     seen: set[str] = set()
     records = already = would_open = 0
