@@ -228,7 +228,7 @@ def test_reports_section_of_the_config(sqlite_cli, tmp_path):
     assert (tmp_path / "from-config" / "nps-weekly-2025-W47.md").is_file()
     (tmp_path / "npscli.toml").write_text("[reports]\ncolour = 'blue'\n")
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF)
-    assert r.exit_code == 8 and "reports.colour" in r.stderr
+    assert r.exit_code == 8 and "[reports] colour: unknown setting" in r.stderr
 
 
 def smtp_config(tmp_path: Path, smtp_server) -> None:
