@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npscli.config import load_settings
 from npscli.core.errors import ConfigError
@@ -193,3 +195,84 @@ def test_a_config_file_that_is_not_utf8_is_a_config_error_naming_the_line(tmp_pa
 def test_a_config_file_saved_as_utf8_with_a_bom_is_read(tmp_path):
     (tmp_path / "npscli.toml").write_bytes('clinic_name = "Clínica Norte"\n'.encode("utf-8-sig"))
     assert load_settings().clinic_name == "Clínica Norte"
+
+
+def test_the_schema_defaults_are_the_ones_the_features_use():
+    """`config show` prints the schema's defaults: they must be what each feature does when a key is left out."""
+    from npscli.config import Settings, TicketSettings
+    from npscli.core import config_schema as schema
+    from npscli.core.emerging import detector_settings
+    from npscli.core.routing import parse_alert_settings
+    from npscli.io.mailer import SmtpSettings
+
+    alerts = parse_alert_settings({}, {})
+    for key in schema.section("alerts").keys:
+        attr = {"from": "sender"}.get(key.name, key.name)
+        assert getattr(alerts, attr) == (key.default if key.default is not None else None), key.name
+    smtp = SmtpSettings.from_section({"host": "smtp.example.org"}, environ={})
+    assert (smtp.security, smtp.timeout, smtp.port) == (
+        schema.default("smtp", "security"),
+        schema.default("smtp", "timeout"),
+        schema.SMTP_DEFAULT_PORTS[schema.default("smtp", "security")],
+    )
+    tickets = TicketSettings()
+    for key in schema.section("tickets").keys:
+        assert getattr(tickets, key.name) == key.default, key.name
+    top = Settings()
+    for key in schema.ROOT.keys:
+        if key.default is not None:
+            assert getattr(top, key.name) == key.default, key.name
+    assert detector_settings({}).false_alarms_per_site_year == schema.default("emerging", "false_alarms_per_site_year")
+    rule = parse_alert_settings({}, {"rules": [{"to": ["a@example.org"]}]}).rules[0]
+    rules = schema.section("routing").table("rules")
+    assert (rule.min_score, rule.max_score, rule.cont) == tuple(
+        rules.key(k).default for k in ("min_score", "max_score", "continue")
+    )
+
+
+_bare = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+_quoted = st.text(alphabet="abc .-é", min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tables=st.lists(
+        st.tuples(st.one_of(_bare, _quoted), st.booleans(), st.lists(_bare, min_size=1, max_size=4, unique=True)),
+        min_size=1,
+        max_size=5,
+    ),
+    blank=st.integers(min_value=0, max_value=2),
+)
+def test_line_index_finds_every_table_and_key_tomllib_reads(tables, blank):
+    """Whatever the tables (quoted names, [[arrays]]), each key's line is the line that defines it."""
+    import tomllib
+
+    from npscli.config import line_index
+    from npscli.core.config_schema import quote
+
+    lines: list[str] = ["# written by a test"]
+    expected: dict[tuple, int] = {}
+    arrays: dict[str, int] = {}
+    seen_tables: set[str] = set()
+    for name, is_array, keys in tables:
+        if not is_array and name in seen_tables or (is_array and name in seen_tables and name not in arrays):
+            continue
+        if not is_array and name in arrays:
+            continue
+        lines.extend([""] * blank)
+        if is_array:
+            arrays[name] = arrays.get(name, -1) + 1
+            lines.append(f"[[s.{quote(name)}]]")
+            path: tuple = ("s", name, arrays[name])
+        else:
+            lines.append(f"[s.{quote(name)}]")
+            path = ("s", name)
+        seen_tables.add(name)
+        for key in keys:
+            lines.append(f"{key} = 1")
+            expected[(*path, key)] = len(lines)
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # the generated file is TOML
+    index = line_index(text)
+    for path, line in expected.items():
+        assert index[path] == line, (path, text)

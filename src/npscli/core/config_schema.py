@@ -109,11 +109,16 @@ def _root_causes(value: Any) -> CheckResult:
     return None
 
 
+# the report formats and the names also accepted for them (as `--format` takes them, reports/render.py)
+REPORT_FORMATS = ("html", "xlsx", "md", "json", "markdown", "excel", "htm")
+
+
 def _formats(value: Any) -> CheckResult:
-    names = value.split(",") if isinstance(value, str) else value
-    unknown = [n.strip() for n in names if n.strip().lower() not in ("html", "xlsx", "md", "markdown")]
-    if unknown or not [n for n in names if n.strip()]:
-        return f"unknown report format {(unknown or [''])[0]!r}", 'formats = "html,xlsx,md" (any of html, xlsx, md)'
+    names = [p.strip().lower() for v in ([value] if isinstance(value, str) else value) for p in v.split(",")]
+    unknown = [n for n in names if n and n not in REPORT_FORMATS]
+    if unknown or not any(names):
+        shown = repr(unknown[0]) if unknown else "(none)"
+        return f"unknown report format {shown}", 'formats = "html,xlsx,md" (any of html, xlsx, md, json)'
     return None
 
 
