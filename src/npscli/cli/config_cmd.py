@@ -20,7 +20,12 @@ app = make_app(help="Show the effective settings and where each came from; check
 
 @app.command("show")
 def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
-    """Every effective setting, defaults included, and where each came from (flag, environment, file or default)."""
+    """Every effective setting and where it came from: flag, environment, file or default.
+
+    Generated from the config schema: every key of every table, defaults included; each [sources.NAME],
+    [locations.NAME], [senders.NAME], [providers.NAME] and [[routing.rules]] entry of the file, key by key.
+    Secrets are never shown: the SMTP password says only whether NPSCLI_SMTP_PASSWORD is set.
+    """
     from npscli.config import effective_settings
     from npscli.store.engine import redact_url
 
@@ -65,7 +70,12 @@ def _without_path(url: str) -> str:
 
 @app.command("check")
 def check(fmt: FormatOpt = OutputFormat.table) -> None:
-    """Check npscli.toml and list every problem at once, each with its line (exit 8 when there is any)."""
+    """Every problem of the config file at once, each with its line (exit 8 if any).
+
+    Each row names the line, the [table] and key, the problem and a hint. A file whose contents are sound is
+    also checked for what only the environment tells (NPSCLI_SMTP_PASSWORD for an smtp.user) and for the
+    theme taxonomy file it names.
+    """
     from npscli.config import file_problems, find_config_file
 
     path = find_config_file()

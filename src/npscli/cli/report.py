@@ -20,7 +20,6 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import AsOfOpt, DbOpt, QuietOpt
 from npscli.cli.output import message, set_quiet, warn
-from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError, DeliveryError, UsageError
 
 report_app = make_app(
@@ -123,6 +122,7 @@ def monthly_command(
 
 def report_settings(s) -> dict[str, Any]:
     """The ``[reports]`` section of npscli.toml (declared and checked in ``npscli.core.config_schema``)."""
+    from npscli.config import relative_to_config
     from npscli.core import config_schema as schema
 
     section = s.section("reports")
