@@ -299,7 +299,12 @@ def load_settings(**flags: Any) -> Settings:
         if problems:
             index = line_index(text)
             first = problems[0]
-            raise ConfigProblem(path, _line_of(index, first.lookup_path()), first).error()
+            error = ConfigProblem(path, _line_of(index, first.lookup_path()), first).error()
+            if len(problems) > 1:
+                more = f"{len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}"
+                error.hint = f"{error.hint}; " if error.hint else ""
+                error.hint += f"{more} in the file: `npscli config check` lists them all"
+            raise error
     s = Settings(config_path=path)
     where = f"{path}" if path else ""
     s.origins = {key.name: "default" for key in schema.ROOT.keys}

@@ -154,3 +154,13 @@ def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, mon
     assert result.exit_code == 8, result.output
     [problem] = json.loads(result.stdout)
     assert "NPSCLI_SMTP_PASSWORD" in problem["problem"]
+
+
+def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_rest(cli, isolated):
+    (isolated / "npscli.toml").write_text("min_n = 0\nci = 'bayes'\ncolour = 'blue'\n", encoding="utf-8")
+    result = cli("score", db=False)
+    assert result.exit_code == 8, result.output
+    first, hint = result.stderr.strip().splitlines()
+    assert first == f"npscli: error: {isolated / 'npscli.toml'}:1: min_n: must be a whole number of at least 1, not 0"
+    assert "2 more problems" in hint and "npscli config check" in hint
+    assert "Traceback" not in result.output

@@ -276,3 +276,17 @@ def test_line_index_finds_every_table_and_key_tomllib_reads(tables, blank):
     index = line_index(text)
     for path, line in expected.items():
         assert index[path] == line, (path, text)
+
+
+def test_docs_config_md_is_generated_from_the_schema():
+    """docs/config.md is the schema; after changing a key: python scripts/config_reference.py."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("config_reference", root / "scripts" / "config_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = (root / "docs" / "config.md").read_text(encoding="utf-8")
+    assert written == module.reference(), "docs/config.md is out of date: run python scripts/config_reference.py"
+    for table in ("[tickets]", "[sources.NAME]", "[[routing.rules]]", "[smtp]", "[emerging]"):
+        assert f"## `{table}`" in written

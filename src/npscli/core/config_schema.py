@@ -579,7 +579,7 @@ def _check_value(
 
     if key.secret:
         problem(
-            "is not allowed in a file (a secret must not sit in npscli.toml)",
+            "is not allowed in a file",
             f"delete it and set the environment variable {key.env} in the job that runs npscli",
         )
         return
