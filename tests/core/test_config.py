@@ -118,6 +118,21 @@ map = { score = "Q1" }
         ),
         ('[locations."St. Mary"]\nchannel = "fax"\n', ':2: [locations."St. Mary"] channel: must be one of email, call'),
         ("[reports]\ntrend_periods = 1\n", ":2: [reports] trend_periods: must be a whole number between 2 and 104"),
+        ('[senders."Jordan Lee"]\nemail = "jordan@"\n', ':2: [senders."Jordan Lee"] email: is not an e-mail address'),
+        (
+            "[locations.Downtown]\nmanager = { name = 'M', mail = 'm@example.org' }\n",
+            ":2: [locations.Downtown] manager.mail: unknown setting",
+        ),
+        (
+            "[emerging]\nfalse_alarms_per_site_year = 0\n",
+            ":2: [emerging] false_alarms_per_site_year: must be a number above 0",
+        ),
+        ("[themes]\nmodel = 'yes'\n", ":2: [themes] model: must be true or false, not a quoted string"),
+        ("[alerts]\nstart = 'last tuesday'\n", ":2: [alerts] start: must be a date or date-time"),
+        (
+            "[tickets.sla_hours_by_location]\nDowntown = -1\n",
+            ":2: [tickets.sla_hours_by_location] Downtown: must be a number above 0",
+        ),
     ],
 )
 def test_broken_config_names_file_line_table_and_key(tmp_path, text, needle):

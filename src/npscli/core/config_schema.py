@@ -125,8 +125,12 @@ def _formats(value: Any) -> CheckResult:
 _SENDER_KEYS = ("name", "title", "email", "phone")
 
 
-def _sender(value: Any) -> Iterator[tuple[str, str, str]]:
-    """A sender: a [senders] name, or a table of name, title, email, phone; yields (sub-key, problem, hint)."""
+def sender_problems(value: Any) -> Iterator[tuple[str, str, str]]:
+    """A sender: a [senders] name, or a table of name, title, email, phone; yields (sub-key, problem, hint)
+    (the sub-key is "" or ".email"). Whether a named sender exists is for outreach to say: it has the tables."""
+    if not isinstance(value, str | dict):
+        yield "", f"must be {KINDS['sender'][1]}, not {toml_kind(value)}", ""
+        return
     if isinstance(value, str):
         if not value.strip():
             yield "", "must name an entry of [senders], or be a table (name, title, email, phone)", ""
@@ -138,8 +142,15 @@ def _sender(value: Any) -> Iterator[tuple[str, str, str]]:
         if key in value and not isinstance(value[key], str):
             yield f".{key}", f"must be {_TOML_KINDS[str]}, not {toml_kind(value[key])}", ""
     email = value.get("email")
-    if isinstance(email, str) and email.strip() and not _ADDRESS.match(email.strip()):
-        yield ".email", f"is not an e-mail address ({email.strip()!r})", 'email = "first.last@your-clinic.org"'
+    if isinstance(email, str) and _email(email):
+        yield ".email", *_email(email)
+
+
+def _email(value: Any) -> tuple[str, str] | None:
+    """A bare address (a sender's ``email``), or why not."""
+    if value.strip() and not _ADDRESS.match(value.strip()):
+        return f"is not an e-mail address ({value.strip()!r})", 'email = "first.last@your-clinic.org"'
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- the declaration
@@ -231,7 +242,7 @@ SCORE = {"low": 0, "high": 10}
 _PERSON = (
     Key("name", "str", doc="the name patients see"),
     Key("title", "str", doc="e.g. Practice Manager"),
-    Key("email", "str", doc="a real, answerable address"),
+    Key("email", "str", doc="a real, answerable address", check=_email),
     Key("phone", "str", doc="else the location's, else clinic_phone"),
 )
 
@@ -609,7 +620,7 @@ def _check_value(
                 problem(message, hint, f"[{i}]" if len(items) > 1 else "")
         return
     if key.kind == "sender":
-        for suffix, message, hint in _sender(value):
+        for suffix, message, hint in sender_problems(value):
             problem(message, hint, suffix)
         return
     if key.choices and value not in key.choices:
