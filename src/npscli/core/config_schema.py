@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.utils import parseaddr
 from typing import Any
 
 from npscli.core.tickets import ROOT_CAUSES as DEFAULT_ROOT_CAUSES
@@ -55,6 +54,8 @@ def toml_kind(value: Any) -> str:
 
 def address_problem(text: Any) -> CheckResult:
     """Why ``text`` is not ``"maria@x.org"`` or ``"Maria Lopez <maria@x.org>"``, or None."""
+    from email.utils import parseaddr
+
     if not isinstance(text, str) or not text.strip():
         return "must be an e-mail address", ADDRESS_HINT
     _name, address = parseaddr(text.strip())
@@ -97,6 +98,23 @@ def _http_url(value: Any) -> CheckResult:
     if parts.scheme in ("http", "https") and parts.hostname:
         return None
     return "must be an http(s) URL", 'e.g. webhook_url = "https://chat.example.org/hooks/..."'
+
+
+def _no_password_in_url(value: Any) -> CheckResult:
+    """A database URL in the file must not carry its password (never quoted back)."""
+    if "://" in value:
+        from urllib.parse import urlsplit
+
+        try:
+            password = urlsplit(value).password
+        except ValueError:
+            return "is not a valid URL", 'e.g. database = "postgresql://npscli@db.clinic.internal/npscli"'
+        if password:
+            return (
+                "has a password in its URL, and a secret must not sit in the file",
+                "remove it from the URL; put it in ~/.pgpass or PGPASSWORD, or give the whole URL in NPSCLI_DB",
+            )
+    return None
 
 
 def _non_blank(value: Any) -> CheckResult:
@@ -253,9 +271,10 @@ ROOT = Table(
             "database",
             "str",
             None,
-            "a SQLite path or a PostgreSQL URL (default: the user data folder)",
+            "a SQLite path or a PostgreSQL URL, without its password (default: the user data folder)",
             env="NPSCLI_DB",
             path=True,
+            check=_no_password_in_url,
         ),
         Key(
             "timezone",
