@@ -267,15 +267,17 @@ class ConfigProblem:
         return ConfigError(self.message(), hint=self.problem.hint or None)
 
 
-def file_problems(path: Path) -> list[ConfigProblem]:
-    """Every problem in the config file at ``path`` (a file that is not TOML raises its one ConfigError)."""
-    text = _read_text(path)
-    data = _parse(path, text)
+def file_problems(path: Path, text: str | None = None, data: dict[str, Any] | None = None) -> list[ConfigProblem]:
+    """Every problem in the config file at ``path``, in file order (a file that is not TOML raises its one
+    ConfigError). ``text`` and ``data``: the file already read and parsed."""
+    text = _read_text(path) if text is None else text
+    data = _parse(path, text) if data is None else data
     problems = schema.validate(data)
     if not problems:
         return []
     index = line_index(text)
-    return [ConfigProblem(path, _line_of(index, p.lookup_path()), p) for p in problems]
+    placed = [ConfigProblem(path, _line_of(index, p.lookup_path()), p) for p in problems]
+    return sorted(placed, key=lambda p: p.line or 0)  # in the order of the file (stable within a line)
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -295,11 +297,9 @@ def load_settings(**flags: Any) -> Settings:
     if path:
         text = _read_text(path)
         data = _parse(path, text)
-        problems = schema.validate(data)
+        problems = file_problems(path, text, data)
         if problems:
-            index = line_index(text)
-            first = problems[0]
-            error = ConfigProblem(path, _line_of(index, first.lookup_path()), first).error()
+            error = problems[0].error()
             if len(problems) > 1:
                 more = f"{len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}"
                 error.hint = f"{error.hint}; " if error.hint else ""

@@ -406,7 +406,7 @@ ROOT = Table(
                     choices=("email", "call"),
                 ),
                 Key("sender", "str", "manager", "who writes when --sender is not given (a role or a [senders] name)"),
-                Key("manager", "sender", None, "a [senders] name or { name, title, email, phone }", check=None),
+                Key("manager", "sender", None, "a [senders] name or { name, title, email, phone }"),
                 Key("owner", "sender", None, "a [senders] name or { name, title, email, phone }"),
             ),
         ),
