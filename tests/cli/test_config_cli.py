@@ -164,3 +164,11 @@ def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_re
     assert first == f"npscli: error: {isolated / 'npscli.toml'}:1: min_n: must be a whole number of at least 1, not 0"
     assert "2 more problems" in hint and "npscli config check" in hint
     assert "Traceback" not in result.output
+
+
+def test_under_umask_000_init_writes_a_private_config(cli, isolated, umask_000):
+    import stat
+
+    r = cli("init", db=False)
+    assert r.exit_code == 0, r.output
+    assert stat.S_IMODE((isolated / "npscli.toml").stat().st_mode) == 0o600

@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from tests.cli.conftest import Cli
 from tests.factories import response, write_plain
 
@@ -118,3 +119,71 @@ def test_a_command_on_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_
     real = cli("import", tmp_path / "e.csv")
     assert real.exit_code == 0, real.output
     assert missing.exists() and cli("score").exit_code == 0
+
+
+SECRET = "Secret9"
+# Every way a password can sit in a PostgreSQL URL: percent-encoded or not (a raw @ / # ? : in it), in the
+# query string, or both.
+PASSWORD_FORMS = [
+    "postgresql://ana:{pw}@{host}/{db}",
+    "postgresql://ana:p@ss-{pw}@{host}/{db}",
+    "postgresql://ana:pa/ss{pw}@{host}/{db}",
+    "postgresql://ana:pa#ss{pw}@{host}/{db}",
+    "postgresql://ana:pa?ss{pw}@{host}/{db}",
+    "postgresql://ana:pa:ss{pw}@{host}/{db}",
+    "postgresql://ana:p%40ss{pw}@{host}/{db}",
+    "postgresql://ana@{host}/{db}?password={pw}",
+    "postgresql://ana@{host}/{db}?sslmode=prefer&password={pw}&application_name=x",
+    "postgresql+psycopg://ana:{pw}@{host}/{db}?password={pw}",
+]
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_a_password_is_masked_in_every_form_of_url(form):
+    from npscli.store.engine import redact_url
+
+    shown = redact_url(form.format(pw=SECRET, host="db.example.org:5432", db="nps"))
+    assert SECRET not in shown and "ss" not in shown.split("@")[0].split(":", 2)[-1], shown
+    assert "ana" in shown and "db.example.org" in shown and "***" in shown
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_an_unreachable_server_never_prints_the_password_in_any_form(form):
+    from servers import free_port
+
+    url = form.format(pw=SECRET, host=f"127.0.0.1:{free_port()}", db="npscli")
+    r = Cli(url)("db", "check")
+    assert r.exit_code == 4, r.output
+    assert SECRET not in r.output and "Traceback" not in r.output
+    assert "hint:" in r.stderr
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_a_raw_password_in_a_url_reaches_the_real_server(form, pg_url):
+    """The suite's server trusts every login: the store opens with the URL as written, password and all."""
+    from sqlalchemy.engine import make_url
+
+    real = make_url(pg_url)
+    url = form.format(pw=SECRET, host=f"{real.host}:{real.port}", db=real.database).replace("ana", real.username)
+    r = Cli(url)("db", "check", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert SECRET not in r.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://ana:Secret9@db.example.org:notaport/nps", "postgre sql://ana:Secret9@db.example.org/nps"],
+)
+def test_an_unparseable_url_is_refused_without_echoing_it(url):
+    r = Cli(url)("db", "check")
+    assert r.exit_code != 0 and r.exit_code != 1, r.output
+    assert SECRET not in r.output and "Traceback" not in r.output
+    assert "db.example.org" not in r.output
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_config_show_masks_the_password_of_npscli_db(form, monkeypatch):
+    monkeypatch.setenv("NPSCLI_DB", form.format(pw=SECRET, host="db.example.org", db="nps"))
+    r = Cli("")("config", "show", db=False)
+    assert r.exit_code == 0, r.output
+    assert SECRET not in r.output

@@ -310,3 +310,33 @@ def test_imports_limit_must_be_positive(cli, limit):
     result = cli("imports", "--limit", limit)
     assert result.exit_code == 2, result.output
     assert "--limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_far_off_date_rejects_its_row_in_import_and_in_score_file(cli, tmp_path):
+    """One 9999-12-31 or 0001-01-01 among good rows: that row is rejected "out of range", the rest import."""
+    far = ["9999-12-31T23:59:59", "3000-01-01", "0001-01-01", "1000-01-01", "99999999999999", "1900-01-01"]
+    rows = [response("ok1", "2025-11-03T09:15:00-06:00", 9), response("ok2", "2025-11-04T09:15:00-06:00", 3)]
+    rows += [response(f"far{i}", when, 7) for i, when in enumerate(far)]
+    path = write_plain(tmp_path / "far.csv", rows)
+    out = tmp_path / "rejects.csv"
+    [row] = summary(cli("import", path, "--rejects", out, "--format", "json"))
+    assert (row["imported"], row["rejected"]) == (2, len(far))
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        reasons = {r["reason"] for r in csv.DictReader(fh)}
+    assert reasons == {"submitted_at is out of range (before 1970-01-01 or after 2199-12-31)"}
+    scored = cli("score", path, "--format", "json")
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)[0]["n"] == 2
+
+
+def test_under_umask_000_rejects_folders_and_files_are_private(cli, tmp_path, umask_000):
+    import stat
+
+    folder = tmp_path / "out" / "rejects"
+    r = cli("import", basic(tmp_path, "a.csv"), basic(tmp_path, "b.csv"), "--rejects", folder, "--format", "json")
+    assert r.exit_code == 0, r.output
+    for made in (tmp_path / "out", folder):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700, made
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == ["a.rejects.csv", "b.rejects.csv"]
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}

@@ -112,3 +112,27 @@ def test_every_command_cron_runs_takes_quiet_after_it_too(cli):
                  ("tickets", "sweep")):  # fmt: skip
         result = cli(*path, "--help", db=False)
         assert result.exit_code == 0 and "-q, --quiet" in result.stdout, path
+
+
+def test_csv_to_a_terminal_neutralises_escape_sequences_and_a_pipe_keeps_them(tmp_path, sqlite_db):
+    """A comment carrying an OSC (retitle the window) and a CSI (clear the screen): on a terminal the CSV shows
+    them as U+FFFD marks, as the table does; through a pipe (a file, another program) the data is kept."""
+    import os
+
+    from tests.factories import response, write_plain
+
+    comment = "\x1b]0;pwned\x07Waited \x1b[2J\x9b31m2 hours"
+    path = write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T09:00:00-06:00", 2, comment)])
+    env = {**os.environ, "NPSCLI_DB": sqlite_db, "NPSCLI_TIMEZONE": "America/Chicago", "NO_COLOR": "1"}
+    subprocess.run([sys.executable, "-m", "npscli", "-q", "import", str(path)], env=env, check=True)
+    for fmt in ("csv", "json"):
+        shown = _on_a_terminal(["detractors", "--format", fmt, "--as-of", "2025-11-04"], env)
+        assert b"Waited" in shown and b"2 hours" in shown
+        assert b"\x1b" not in shown and "\x9b".encode() not in shown, shown
+    piped = subprocess.run(
+        [sys.executable, "-m", "npscli", "detractors", "--format", "csv", "--as-of", "2025-11-04"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert comment.encode() in piped.stdout

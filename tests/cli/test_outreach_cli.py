@@ -260,6 +260,28 @@ def test_user_template_with_an_undefined_variable(cli, clinic, isolated):
     assert r.exit_code == 8 and "does not exist" in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("Dear {{ patient_first_name }},\n{% include 'outreach/_footer.txt.j2' %}\n", "line 2: includes or extends"),
+        ("Dear {{ patient_first_name }},\n{{ 1/0 }}\n", "line 2: division by zero"),
+        ("Dear {{ patient_first_name }},\n\n{{ score + 'a' }}\n", "line 3: values of types"),
+        ("{% for i in range(10**9) %}{{ i }}{% endfor %}\n", "line 1: a range of 1,000,000,000 items is too large"),
+        ("{{ 'a' * 100000000 }}\n", "line 1: a repeated text or list"),
+    ],
+)
+def test_a_broken_clinic_template_exits_8_naming_it_and_writes_nothing(cli, clinic, isolated, source, problem):
+    mine = isolated / "mine" / "outreach"
+    mine.mkdir(parents=True)
+    (mine / "general.txt.j2").write_text(source, encoding="utf-8")
+    fill(clinic, [response("1")])
+    r = draft(cli, "--templates", str(isolated / "mine"))
+    assert r.exit_code == 8, r.output
+    assert f"template outreach/general.txt.j2, {problem}" in r.stderr, r.stderr
+    assert "Traceback" not in r.output and "Ana" not in r.output
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
+
+
 def test_a_customised_template_is_used(cli, clinic, isolated):
     r = cli("templates", "copy", "general", "mine", db=False)
     assert r.exit_code == 0, r.output

@@ -366,3 +366,14 @@ def test_the_html_report_renders_its_charts_in_headless_chromium(sqlite_cli, tmp
     assert band_pixels > 2000, band_pixels
     outside = (box[0], 5, box[2], 20)  # the page header above it has no chart colours
     assert shot.count_colour(png, outside, (0x1F, 0x5F, 0x99), tolerance=30) == 0
+
+
+def test_under_umask_000_report_folders_are_private(sqlite_cli, tmp_path, umask_000):
+    import stat
+
+    out = tmp_path / "shared" / "reports" / "weekly"
+    r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    for folder in (tmp_path / "shared", tmp_path / "shared" / "reports", out):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}

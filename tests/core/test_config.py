@@ -151,16 +151,24 @@ def test_a_password_in_the_file_is_refused_at_load_pointing_to_the_environment_v
     assert "NPSCLI_SMTP_PASSWORD" in err.value.hint and "s3cret" not in str(err.value)
 
 
-def test_a_database_url_with_a_password_is_refused_in_the_file_but_not_from_the_environment(tmp_path, monkeypatch):
-    write(tmp_path / "npscli.toml", 'database = "postgresql://npscli:hunter2@db.example.org/nps"\n')
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://npscli:hunter2@db.example.org/nps",
+        "postgresql://npscli:hun@ter2@db.example.org:5432/nps",  # a raw @ in the password
+        "postgresql://npscli@db.example.org/nps?sslmode=require&password=hunter2",
+    ],
+)
+def test_a_database_url_with_a_password_is_refused_in_the_file_but_not_from_the_environment(tmp_path, monkeypatch, url):
+    write(tmp_path / "npscli.toml", f'database = "{url}"\n')
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert str(err.value).startswith(f"{tmp_path / 'npscli.toml'}:1: database: has a password in its URL")
-    assert "PGPASSWORD" in err.value.hint and "hunter2" not in str(err.value) + err.value.hint
+    assert "PGPASSWORD" in err.value.hint and "ter2" not in str(err.value) + err.value.hint
     write(tmp_path / "npscli.toml", 'database = "postgresql://npscli@db.example.org/nps"\n')
     assert load_settings().database == "postgresql://npscli@db.example.org/nps"
-    monkeypatch.setenv("NPSCLI_DB", "postgresql://npscli:hunter2@db.example.org/nps")
-    assert load_settings().database.endswith(":hunter2@db.example.org/nps")
+    monkeypatch.setenv("NPSCLI_DB", url)
+    assert load_settings().database == url
 
 
 def test_every_problem_is_listed_with_its_line(tmp_path):

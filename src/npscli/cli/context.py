@@ -49,10 +49,6 @@ def now(as_of: str | None, s: Settings) -> datetime:
     return resolve_now(as_of or os.environ.get("NPSCLI_NOW") or None, s.timezone)
 
 
-def split_csv(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
 def group_filters(location=None, department=None, provider=None, *, store=None) -> dict[str, tuple[str, ...]]:
     """The --location/--department/--provider filters as the store queries take them.
 

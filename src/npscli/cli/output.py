@@ -270,6 +270,13 @@ def shown_columns(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[C
     return [c for c in cols if c.header != "" or any(row.get(c.key) for row in rows)]
 
 
+def _for_stdout(text: str) -> str:
+    """A machine format as it goes out: to a file or a pipe byte for byte; to a terminal, where a person reads
+    it, with the control characters of untrusted text (ESC/OSC sequences in a comment) made visible marks, as
+    the table does."""
+    return terminal_safe(text) if stdout_is_terminal() else text
+
+
 def emit(
     rows: Sequence[dict[str, Any]],
     fmt: OutputFormat | str,
@@ -283,11 +290,11 @@ def emit(
     table and markdown show ``cols``."""
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.json:
-        sys.stdout.write(to_json(list(rows) if json_rows is None else json_rows) + "\n")
+        sys.stdout.write(_for_stdout(to_json(list(rows) if json_rows is None else json_rows) + "\n"))
         return
     if fmt is OutputFormat.csv:
         keys = list(rows[0].keys()) if rows else [c.key for c in cols]
-        sys.stdout.write(to_csv(rows, keys))
+        sys.stdout.write(_for_stdout(to_csv(rows, keys)))
         return
     if not rows and empty:
         message(empty)

@@ -157,8 +157,8 @@ def run_report(
 ) -> None:
     """The body of `report weekly` and `report monthly`: options to a request, the service, its output."""
     from npscli.reports.render import parse_formats
-    from npscli.reports.weekly import resolve_period
     from npscli.services.reports import ReportRequest, make_mailer, recipients_of, run_reports
+    from npscli.services.weekly import resolve_period
 
     s = context.settings(database=db)
     cfg = report_settings(s)

@@ -67,6 +67,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # --------------------------------------------------------------------------------------------------
 
 
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """An instant as the store keeps it: UTC without tzinfo. An aware datetime is converted; a naive one is
+    taken as UTC already; None stays None. The one place this conversion is written."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def period_key(d: date, period: str) -> str:
     """The key of the ``period`` ("week", "month", "quarter", "year") that contains the day ``d``.
 
@@ -83,6 +91,12 @@ def period_key(d: date, period: str) -> str:
     if period == "year":
         return f"{d.year:04d}"
     raise UsageError(f"unknown period {period!r}", hint="use one of: " + ", ".join(PERIODS))
+
+
+def keys_of_days(days: list[date]) -> dict[str, list[str]]:
+    """For each period (week, month, quarter, year), the key of each of ``days``, in order: how the store and
+    in-memory scoring file a response by its local date (callers pass each distinct day once)."""
+    return {period: [period_key(day, period) for day in days] for period in PERIODS}
 
 
 def _bad_key(key: str, why: str = "") -> UsageError:

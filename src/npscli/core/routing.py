@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import config_schema as schema
 from npscli.core.errors import ConfigError
+from npscli.core.names import fold_name
 
 DEFAULT_MAX_SCORE = schema.default("alerts", "max_score")  # detractors
 DEFAULT_MAX_AGE_HOURS = schema.default("alerts", "max_age_hours")
@@ -61,7 +62,7 @@ class Rule:
             (self.departments, department),
             (self.providers, provider),
         ):
-            if wanted and fold(value) not in {fold(w) for w in wanted}:
+            if wanted and fold_name(value) not in {fold_name(w) for w in wanted}:
                 return False
         return True
 
@@ -130,11 +131,6 @@ class AlertSettings:
         if isinstance(self.start, datetime):
             return self.start.replace(tzinfo=zone) if self.start.tzinfo is None else self.start.astimezone(zone)
         return datetime.combine(self.start, time(0), tzinfo=zone)
-
-
-def fold(value: str | None) -> str:
-    """How names are compared: case-insensitive, surrounding and repeated spaces ignored."""
-    return " ".join((value or "").split()).casefold()
 
 
 def route(

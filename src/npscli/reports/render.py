@@ -1,4 +1,4 @@
-"""Turning a report (``npscli.reports.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
+"""Turning a report (``npscli.services.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
 
 HTML and Markdown go through the one Jinja environment (``npscli.templating``), from the overridable
 templates ``reports/weekly.html.j2`` / ``reports/weekly.md.j2`` (``reports/monthly.*.j2`` extend them).
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import UsageError
+from npscli.io.private import private_dir
 from npscli.reports import svg
-from npscli.reports.weekly import slugify
 
 FORMATS = ("html", "xlsx", "md", "json")
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -30,6 +30,16 @@ OVERDUE_SHOWN = 25  # ids listed in HTML / Markdown, most overdue first
 
 
 # ------------------------------------------------------------------ names and writing
+
+
+def slugify(name: str) -> str:
+    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "location"
 
 
 def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -91,7 +101,7 @@ def write_report(
     """Render every format first (a template error writes nothing), then write each file atomically."""
     rendered = {fmt: render_bytes(report, fmt, user_dir=user_dir) for fmt in formats}
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)
         return {fmt: write_atomic(out_dir / file_name(report, fmt), data) for fmt, data in rendered.items()}
     except OSError as exc:
         raise UsageError(

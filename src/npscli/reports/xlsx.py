@@ -14,6 +14,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+from npscli.core.periods import naive_utc
 from npscli.core.textsafe import neutralize_formula
 
 GREY = "9CA3AF"
@@ -307,7 +308,7 @@ def workbook_bytes(report: dict[str, Any]) -> bytes:
 
     stamp = datetime.fromisoformat(report["generated_at"])
     wb = build_workbook(report)
-    wb.properties.created = stamp.astimezone(UTC).replace(tzinfo=None)
+    wb.properties.created = naive_utc(stamp)
     buffer = io.BytesIO()
     wb.save(buffer)
     w3c = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

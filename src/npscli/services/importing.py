@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import NpsError, UsageError
+from npscli.io.private import private_dir
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def check_rejects_target(rejects: Path, many: bool) -> None:
     folder = rejects if one_file_each else rejects.parent
     if one_file_each:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
         except OSError as exc:
             raise UsageError(
                 f"--rejects {rejects}: cannot create the folder ({exc.strerror}); nothing was imported",
@@ -290,7 +291,7 @@ def check_rejects_target(rejects: Path, many: bool) -> None:
 
 def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
     if many or rejects.is_dir():
-        rejects.mkdir(parents=True, exist_ok=True)
+        private_dir(rejects)
         return rejects / f"{file.stem}.rejects.csv"
     return rejects
 

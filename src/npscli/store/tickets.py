@@ -12,7 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, String, and_, func, literal, select
@@ -20,6 +20,7 @@ from sqlalchemy import DateTime, String, and_, func, literal, select
 from npscli.config import TicketSettings
 from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -28,14 +29,24 @@ E = schema.ticket_events
 R = schema.responses
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 _MAX_ROWID = 2**63 - 1
+
+
+def opens_ticket(scores, submitted, *, threshold: int, since: datetime | None):
+    """The rule :func:`open_tickets_for_batch` applies in SQL, over arrays (for `import --dry-run`): a response
+    gets a ticket when its score is at or below ``threshold`` and it was received at or after ``since`` (aware;
+    None = any time). ``scores`` int array, ``submitted`` datetime64 (naive UTC); returns a boolean array."""
+    import numpy as np
+
+    follow = np.asarray(scores) <= threshold
+    if since is not None:
+        follow &= np.asarray(submitted, dtype="datetime64[us]") >= np.datetime64(naive_utc(since))
+    return follow
 
 
 def open_tickets_for_batch(
@@ -59,8 +70,8 @@ def open_tickets_for_batch(
     suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
     "opened" events are one INSERT ... SELECT.
     """
-    now = _naive_utc(now)
-    since = _naive_utc(received_since) if received_since is not None else _EARLIEST
+    now = naive_utc(now)
+    since = naive_utc(received_since) if received_since is not None else _EARLIEST
     args = {"now": now, "since": since, "suggest_cause": suggest_cause}
     # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
     # here are those above the largest id before them -- a range of the primary key, where the response ids
@@ -324,14 +335,14 @@ def _apply_filter(q, f: TicketFilter):
     if f.provider:
         conds.append(R.c.provider.in_(f.provider))
     if f.overdue_at is not None:
-        now = _naive_utc(f.overdue_at)
+        now = naive_utc(f.overdue_at)
         conds.append(
             and_(T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now)
         )
     if f.since is not None:
-        conds.append(R.c.submitted_at >= _naive_utc(f.since))
+        conds.append(R.c.submitted_at >= naive_utc(f.since))
     if f.until is not None:
-        conds.append(R.c.submitted_at < _naive_utc(f.until))
+        conds.append(R.c.submitted_at < naive_utc(f.until))
     if f.ids:
         conds.append(T.c.id.in_(f.ids))
     return q.where(*conds) if conds else q
@@ -408,87 +419,98 @@ def apply_action(
     reply: bool = False,
 ) -> dict[str, Any]:
     """Apply one action to one ticket atomically. Returns the ticket as it is afterwards."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     text = rules.check_note(action, text)
     if channel is not None and channel not in rules.CHANNELS:
         raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(rules.CHANNELS)}")
+    asked = _Asked(now=now, channel=channel, text=text, assignee=assignee, codes=tuple(codes or ()), reply=reply)
+    change_for = _ACTIONS.get(action)
+    if change_for is None:
+        raise UsageError(f"unknown ticket action {action!r}", hint=f"use one of: {', '.join(_ACTIONS)}")
     with store.write() as conn:
         ticket = get_ticket(conn, number, for_update=True)
-        label = rules.format_ticket_id(number)
         current = ticket["status"]
-        new_status = rules.next_status(action, current, label)
-        values: dict[str, Any] = {"updated_at": now}
-        if action == "assign":
-            values["assignee"] = assignee
-            _event(
-                conn, number, now, actor, "assigned", from_status=current, to_status=new_status, text=assignee
-            )
-        elif action == "note":
-            kind = "reply" if reply else (channel or "note")
-            _event(conn, number, now, actor, kind, channel=channel, text=text)
-            if (
-                channel
-                and not reply
-                and ticket["first_contact_at"] is None
-                and channel in rules.CONTACT_CHANNELS
-            ):
-                values["first_contact_at"] = now
-        elif action == "contacted":
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                channel or "contact",
-                channel=channel,
-                from_status=current,
-                to_status=new_status,
-                text=text,
-            )
-            if ticket["first_contact_at"] is None:
-                values["first_contact_at"] = now
-        elif action == "resolve":
-            values["root_causes"] = ",".join(codes or [])
-            values["resolution"] = text
-            values["closed_at"] = now
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                "resolved",
-                from_status=current,
-                to_status=new_status,
-                text=_join(f"root cause: {', '.join(codes or [])}", text),
-            )
-        elif action == "no_response":
-            values["closed_at"] = now
-            _event(
-                conn, number, now, actor, "no_response", from_status=current, to_status=new_status, text=text
-            )
-        elif action == "escalate":
-            # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the
-            # history keeps who had it before.
-            values["escalated_to"] = values["assignee"] = assignee
-            previous = ticket["assignee"]
-            handover = f"to {assignee}" + (f" (from {previous})" if previous and previous != assignee else "")
-            _event(
-                conn,
-                number,
-                now,
-                actor,
-                "escalated",
-                from_status=current,
-                to_status=new_status,
-                text=_join(handover, text),
-            )
-        elif action == "reopen":
-            values["closed_at"] = None
-            _event(conn, number, now, actor, "reopened", from_status=current, to_status=new_status, text=text)
+        new_status = rules.next_status(action, current, rules.format_ticket_id(number))
+        change = change_for(ticket, asked)
+        moves = {"from_status": current, "to_status": new_status} if change.transition else {}
+        _event(conn, number, now, actor, change.kind, channel=change.channel, text=change.text, **moves)
+        values: dict[str, Any] = {"updated_at": now, **change.values}
         if new_status != current:
             values["status"] = new_status
         conn.execute(T.update().where(T.c.id == number).values(**values))
         return get_ticket(conn, number)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a ticket command gave: the inputs every action draws on."""
+
+    now: datetime
+    channel: str | None
+    text: str | None
+    assignee: str | None
+    codes: tuple[str, ...]
+    reply: bool
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What one action does to a ticket: the columns it sets and the event it logs (a transition event carries
+    the statuses before and after; a note does not)."""
+
+    values: dict[str, Any]
+    kind: str
+    text: str | None
+    channel: str | None = None
+    transition: bool = True
+
+
+def _assign(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"assignee": a.assignee}, "assigned", a.assignee)
+
+
+def _note(ticket: dict[str, Any], a: _Asked) -> _Change:
+    # a note of a call or e-mail (not the patient's reply) is the first contact when there was none
+    contact = bool(a.channel) and not a.reply and a.channel in rules.CONTACT_CHANNELS
+    first = {"first_contact_at": a.now} if contact and ticket["first_contact_at"] is None else {}
+    return _Change(first, "reply" if a.reply else (a.channel or "note"), a.text, a.channel, transition=False)
+
+
+def _contacted(ticket: dict[str, Any], a: _Asked) -> _Change:
+    first = {"first_contact_at": a.now} if ticket["first_contact_at"] is None else {}
+    return _Change(first, a.channel or "contact", a.text, a.channel)
+
+
+def _resolve(ticket: dict[str, Any], a: _Asked) -> _Change:
+    values = {"root_causes": ",".join(a.codes), "resolution": a.text, "closed_at": a.now}
+    return _Change(values, "resolved", _join(f"root cause: {', '.join(a.codes)}", a.text))
+
+
+def _no_response(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"closed_at": a.now}, "no_response", a.text)
+
+
+def _escalate(ticket: dict[str, Any], a: _Asked) -> _Change:
+    # The named person takes the ticket over (it is theirs in `tickets list --assignee`); the history keeps
+    # who had it before.
+    previous = ticket["assignee"]
+    handover = f"to {a.assignee}" + (f" (from {previous})" if previous and previous != a.assignee else "")
+    return _Change({"escalated_to": a.assignee, "assignee": a.assignee}, "escalated", _join(handover, a.text))
+
+
+def _reopen(ticket: dict[str, Any], a: _Asked) -> _Change:
+    return _Change({"closed_at": None}, "reopened", a.text)
+
+
+_ACTIONS: dict[str, Callable[[dict[str, Any], _Asked], _Change]] = {
+    "assign": _assign,
+    "note": _note,
+    "contacted": _contacted,
+    "resolve": _resolve,
+    "no_response": _no_response,
+    "escalate": _escalate,
+    "reopen": _reopen,
+}
 
 
 def _join(*parts: str | None) -> str:
@@ -501,12 +523,12 @@ def log_event(
     """Append a non-transition event (e.g. "outreach_drafted", "alerted") to a ticket's history."""
     with store.write() as conn:
         get_ticket(conn, number)
-        _event(conn, number, _naive_utc(now), actor, kind, text=text)
+        _event(conn, number, naive_utc(now), actor, kind, text=text)
 
 
 def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime) -> list[int]:
     """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     f = TicketFilter(**{**f.__dict__, "statuses": f.statuses or rules.OPEN_STATUSES})
     changed: list[int] = []
     with store.write() as conn:
@@ -531,7 +553,7 @@ def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now
 
 def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool = False) -> list[int]:
     """Close as no_response the contacted tickets whose last contact is ``days`` old with no reply since."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     cutoff = now - timedelta(days=days)
     contact_kinds = (*rules.CHANNELS, "contact")
     closed: list[int] = []
@@ -583,7 +605,7 @@ def ticket_stats(
     """Per group (or overall): opened, closed, median hours to first contact, share contacted within
     the SLA (of the tickets contacted or past their deadline), overdue open tickets, root causes, and
     recovered patients (the patient's next response >= 7)."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     f = TicketFilter(since=since, until=until)
     rows = list_tickets(store, f, newest_first=False)
     group_col = {"location": "location", "department": "department", "assignee": "assignee"}.get(by or "")

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import last_complete_week, period_bounds, period_key, previous_period, resolve_now
+from npscli.core.periods import last_complete_week, naive_utc, period_bounds, period_key, previous_period, resolve_now
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
@@ -140,8 +140,6 @@ def _empty_row(**keys: Any) -> dict[str, Any]:
     return {**keys, **npsmath.summarize(npsmath.Counts()).as_dict()}
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _local_iso(dt: datetime | None, tz: str) -> str | None:
@@ -166,16 +164,6 @@ def _redactor():
     return clean
 
 
-def slugify(name: str) -> str:
-    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "location"
-
-
 # ------------------------------------------------------------------ store reads the scoring path lacks
 
 
@@ -188,43 +176,21 @@ def _responses(
     max_score: int | None = None,
     with_comment: bool = False,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(
-        R.c.response_id,
-        R.c.submitted_at,
-        R.c.score,
-        R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.patient_name,
-    ).where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end))
-    if location is not None:
-        q = q.where(R.c.location == location)
-    if max_score is not None:
-        q = q.where(R.c.score <= max_score)
-    if with_comment:
-        q = q.where(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
-    with store.read() as conn:
-        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
-
-
-def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
-    """Every location with a response in ``[start, end)``, sorted (for ``--location all``)."""
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
-
-    q = (
-        select(R.c.location)
-        .where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end), R.c.location.is_not(None))
-        .distinct()
+    columns = ("response_id", "submitted_at", "score", "comment", "location", "department", "patient_name")
+    rows = responses_in(
+        store,
+        columns,
+        start=start,
+        end=end,
+        equal={"location": location} if location is not None else None,
+        max_score=max_score,
+        with_comment=with_comment,
+        newest_first=True,
     )
-    with store.read() as conn:
-        return sorted(v for v in conn.execute(q).scalars() if v)
+    return [r._asdict() for r in rows]  # _asdict: the keys once, not per row
+
 
 
 # ------------------------------------------------------------------ assembling
@@ -365,7 +331,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
     where = (opts.location,) if opts.location else ()
     overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
-    now_utc = now.astimezone(UTC).replace(tzinfo=None)
+    now_utc = naive_utc(now)
     rows = []
     for t in window:
         r = ticket_row(t, now=now, tz=opts.timezone)
