@@ -49,10 +49,10 @@ def _allowed(key: schema.Key) -> str:
 
 
 def _rows(keys: tuple[schema.Key, ...]) -> list[str]:
-    lines = ["| key | value | default | allowed | env | meaning |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| key | value | default | allowed | env, flag | meaning |", "| --- | --- | --- | --- | --- | --- |"]
     for key in keys:
         said = schema.KINDS[key.kind][1]
-        env = f"`{key.env}`" if key.env else ""
+        env = ", ".join(f"`{v}`" for v in (key.env, key.flag) if v)
         doc = key.doc + (" (relative to the file's folder)" if key.path else "")
         lines.append(f"| `{key.name}` | {said} | {_default(key)} | {_allowed(key)} | {env} | {doc} |")
     return lines

@@ -344,7 +344,8 @@ def load_settings(**flags: Any) -> Settings:
     for key, value in flags.items():
         if value is not None:
             setattr(s, key, value)
-            s.origins[key] = f"--{key.replace('_', '-')}"
+            declared = schema.ROOT.key(key)
+            s.origins[key] = declared.flag if declared and declared.flag else f"--{key.replace('_', '-')}"
     if not s.user:
         try:
             s.user = getpass.getuser()

@@ -116,6 +116,9 @@ def test_config_show_lists_every_declared_setting_with_its_source(cli, isolated,
     assert rows["user"] == {"setting": "user", "value": "maria", "from": "NPSCLI_USER"}
     assert rows["smtp.port"]["value"] == 465 and rows["smtp.port"]["from"] == "default"  # ssl's port
     assert rows["smtp.password"]["value"] == "not set"
+    flagged = cli("config", "show", "--db", str(isolated / "flag.db"), "--format", "json", db=False)
+    database = next(r for r in json.loads(flagged.stdout) if r["setting"] == "database")
+    assert database == {"setting": "database", "value": str(isolated / "flag.db"), "from": "--db"}
     assert "T0K3N" not in shown.stdout and rows["alerts.webhook_url"]["value"] == "https://chat.example.org/..."
 
 

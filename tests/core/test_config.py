@@ -42,7 +42,7 @@ def test_file_then_env_then_flag(tmp_path, monkeypatch):
     assert (s.timezone, s.database) == ("America/Chicago", "env.db")
     assert s.origins["database"] == "NPSCLI_DB"
     s = load_settings(database="flag.db", timezone=None)
-    assert s.database == "flag.db" and s.origins["database"] == "--database"
+    assert s.database == "flag.db" and s.origins["database"] == "--db"  # the option as typed
     assert s.timezone == "America/Chicago"
 
 

@@ -211,6 +211,7 @@ class Key:
     above: bool = False  # low is excluded: "above 0", not "at least 0"
     check: Callable[[Any], CheckResult] | None = None
     env: str | None = None
+    flag: str | None = None  # the command-line option that overrides it, where commands have one
     path: bool = False  # a path relative to the file's folder
     secret: bool = False
     masked: bool = False  # shown in `config show` without its path/query (a token)
@@ -281,6 +282,7 @@ ROOT = Table(
             None,
             "a SQLite path or a PostgreSQL URL, without its password (default: the user data folder)",
             env="NPSCLI_DB",
+            flag="--db",
             path=True,
             check=_no_password_in_url,
         ),
@@ -290,16 +292,20 @@ ROOT = Table(
             None,
             "the clinic's IANA zone (default: the system's)",
             env="NPSCLI_TIMEZONE",
+            flag="--timezone",
             check=_timezone,
         ),
         Key("dayfirst", "bool", False, "03/11/2025 is 3 November when a file does not prove either way"),
-        Key("user", "str", None, "the actor in ticket histories (default: the OS user)", env="NPSCLI_USER"),
+        Key(
+            "user", "str", None, "the actor in ticket histories (default: the OS user)", env="NPSCLI_USER", flag="--by"
+        ),
         Key(
             "templates_dir",
             "str",
             None,
             "your templates, searched before the packaged ones",
             env="NPSCLI_TEMPLATES",
+            flag="--templates",
             path=True,
         ),
         Key("min_n", "int", 30, "groups smaller than this are flagged low n", low=1),
