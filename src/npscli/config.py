@@ -267,6 +267,12 @@ class ConfigProblem:
         return ConfigError(self.message(), hint=self.problem.hint or None)
 
 
+def line_of(path: Path, table: tuple[str | int, ...], key: str = "") -> int | None:
+    """The line of ``key`` in ``table`` of the config file at ``path`` (else of the table), or None."""
+    index = line_index(_read_text(path))
+    return _line_of(index, (*table, key) if key else table)
+
+
 def file_problems(path: Path, text: str | None = None, data: dict[str, Any] | None = None) -> list[ConfigProblem]:
     """Every problem in the config file at ``path``, in file order (a file that is not TOML raises its one
     ConfigError). ``text`` and ``data``: the file already read and parsed."""

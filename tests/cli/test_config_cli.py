@@ -156,7 +156,11 @@ def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, mon
     result = cli("config", "check", "--format", "json", db=False)
     assert result.exit_code == 8, result.output
     [problem] = json.loads(result.stdout)
+    assert (problem["line"], problem["setting"]) == (3, "[smtp] user")
     assert "NPSCLI_SMTP_PASSWORD" in problem["problem"]
+    monkeypatch.setenv("NPSCLI_SMTP_PASSWORD", "s3cret")
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 0, result.output
 
 
 def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_rest(cli, isolated):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,12 +104,14 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
     message(f"{path}: no problems")
 
 
+_TABLE_KEY = re.compile(r"\[(?P<table>[A-Za-z0-9_.\-]+)\] (?P<key>[A-Za-z0-9_\-]+):")
 CHECK_COLUMNS = [Col("line", justify="right"), Col("setting"), Col("problem", wrap=True), Col("hint", wrap=True)]
 
 
 def _feature_problems(path: Path) -> list[dict[str, Any]]:
     """Problems only the features can see: the environment (NPSCLI_SMTP_PASSWORD for an smtp.user, a zone
     from NPSCLI_TIMEZONE) and the files the config names (the theme taxonomy)."""
+    from npscli.config import line_of
     from npscli.core.routing import parse_alert_settings
     from npscli.io.mailer import SmtpSettings
     from npscli.io.taxonomy import load_configured_taxonomy
@@ -117,7 +120,12 @@ def _feature_problems(path: Path) -> list[dict[str, Any]]:
 
     def note(exc: ConfigError) -> None:
         text = exc.message.removeprefix(f"{path}: ")
-        rows.append({"file": str(path), "line": None, "setting": "", "problem": text, "hint": exc.hint or ""})
+        found = _TABLE_KEY.match(text)
+        setting, line = "", None
+        if found:  # "[smtp] user: is set but ...": the line of that key
+            setting, text = f"[{found['table']}] {found['key']}", text[found.end() :].strip()
+            line = line_of(path, tuple(found["table"].split(".")), found["key"])
+        rows.append({"file": str(path), "line": line, "setting": setting, "problem": text, "hint": exc.hint or ""})
 
     try:
         s = context.settings()
