@@ -127,6 +127,15 @@ map = { score = "Q1" }
             "[emerging]\nfalse_alarms_per_site_year = 0\n",
             ":2: [emerging] false_alarms_per_site_year: must be a number above 0",
         ),
+        (
+            '[senders."Jordan Lee"]\nemail = "jordan.lee@example.org"\n'
+            '[locations.Downtown]\nphone = "1"\nowner = "jordan lee"\nmanager = "Sam Reyes"\n',
+            ":6: [locations.Downtown] manager: names 'Sam Reyes', who is not in [senders]",
+        ),
+        (
+            "[locations.Downtown]\nsender = 'Pat'\n",
+            ":2: [locations.Downtown] sender: names 'Pat', who is neither a role",
+        ),
         ("[themes]\nmodel = 'yes'\n", ":2: [themes] model: must be true or false, not a quoted string"),
         ("[alerts]\nstart = 'last tuesday'\n", ":2: [alerts] start: must be a date or date-time"),
         (

@@ -230,7 +230,7 @@ class Table:
     entries: str = ""
     values: Key | None = None
     tables: tuple[Table, ...] = ()
-    checks: tuple[Callable[[dict[str, Any]], Iterator[tuple[str, str, str]]], ...] = ()
+    checks: tuple[Callable[[dict[str, Any]], Iterator[tuple[Any, ...]]], ...] = ()  # across keys, once they are sound
     entry_label: str = ""  # "rule": messages say "(rule 2)" for the second [[routing.rules]]
 
     def key(self, name: str) -> Key | None:
@@ -265,6 +265,42 @@ def _smtp_clear_text(smtp: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             )
 
 
+SENDER_ROLES = ("provider", "manager", "owner")  # who a location's `sender` may name besides a [senders] entry
+
+
+def _sender_references(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+    """A location's ``manager``/``owner`` written as a name must be a [senders] entry, its ``sender`` a role or a
+    [senders]/[providers] entry (names compared as outreach compares them: case and accents aside)."""
+    from npscli.core.names import fold
+
+    def known(*tables: str) -> set[str]:
+        return {fold(name).strip() for table in tables for name in data.get(table, {})}
+
+    senders, anyone = known("senders"), known("senders", "providers")
+    for location, body in data.get("locations", {}).items():
+        for role in ("manager", "owner"):
+            value = body.get(role)
+            if isinstance(value, str) and fold(value).strip() not in senders:
+                yield (
+                    ("locations", location),
+                    role,
+                    f"names {value!r}, who is not in [senders]",
+                    f"add [senders.{quote(value)}] with title and email, or write {role} = {{ name, email }}",
+                )
+        choice = body.get("sender")
+        if (
+            isinstance(choice, str)
+            and choice.strip().lower() not in SENDER_ROLES
+            and fold(choice).strip() not in anyone
+        ):
+            yield (
+                ("locations", location),
+                "sender",
+                f"names {choice!r}, who is neither a role ({', '.join(SENDER_ROLES)}) nor in [senders] or [providers]",
+                f"add [senders.{quote(choice)}] with title and email",
+            )
+
+
 SCORE = {"low": 0, "high": 10}
 _PERSON = (
     Key("name", "str", doc="the name patients see"),
@@ -275,6 +311,7 @@ _PERSON = (
 
 ROOT = Table(
     "",
+    checks=(_sender_references,),
     keys=(
         Key(
             "database",
@@ -611,8 +648,9 @@ def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...]
             problems.append(Problem(path, quote(name), "unknown setting", hint, label))
     if len(problems) == before:  # the keys are sound: the checks across them can run
         for check in table.checks:
-            for key, message, hint in check(data):
-                problems.append(Problem(path, key, message, hint, label))
+            for found in check(data):  # (key, problem, hint), or (table, key, problem, hint) for another table
+                where, found = (tuple(found[0]), found[1:]) if len(found) == 4 else (path, found)
+                problems.append(Problem(where, *found, label if where == path else ""))
 
 
 def _check_value(
