@@ -147,6 +147,8 @@ def test_config_check_of_a_sound_file_exits_0(cli, isolated, monkeypatch):
     result = cli("config", "check", "--format", "json", db=False)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [] and "no problems" in result.stderr
+    table = cli("config", "check", db=False)
+    assert table.exit_code == 0 and table.stdout == "" and "npscli.toml: no problems" in table.stderr
 
 
 def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, monkeypatch):

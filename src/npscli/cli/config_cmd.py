@@ -80,8 +80,7 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
 
     path = find_config_file()
     if path is None:
-        emit([], fmt, CHECK_COLUMNS)
-        message("no config file (./npscli.toml, the user config dir or $NPSCLI_CONFIG): the defaults apply")
+        _clean(fmt, "no config file (./npscli.toml, the user config dir or $NPSCLI_CONFIG): the defaults apply")
         return
     rows = [
         {
@@ -95,13 +94,21 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
     ]
     if not rows:  # the file's contents are sound: what the features check with more than the file
         rows = _feature_problems(path)
+    if not rows:
+        _clean(fmt, f"{path}: no problems")
+        return
     emit(rows, fmt, CHECK_COLUMNS, title=str(path))
-    if rows:
-        raise ConfigError(
-            f"{path}: {len(rows)} problem{'s' if len(rows) != 1 else ''}",
-            hint="fix each line named and run `npscli config check` again",
-        )
-    message(f"{path}: no problems")
+    raise ConfigError(
+        f"{path}: {len(rows)} problem{'s' if len(rows) != 1 else ''}",
+        hint="fix each line named and run `npscli config check` again",
+    )
+
+
+def _clean(fmt: OutputFormat, said: str) -> None:
+    """No problems: no rows for a script (``[]``, a CSV header), the sentence for a person."""
+    emit([], fmt, CHECK_COLUMNS, empty=said)
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        message(said)
 
 
 _TABLE_KEY = re.compile(r"\[(?P<table>[A-Za-z0-9_.\-]+)\] (?P<key>[A-Za-z0-9_\-]+):")
