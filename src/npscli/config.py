@@ -25,14 +25,14 @@ DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 
 # setting -> (environment variable, type); only these are read from the environment
 ENV_SETTINGS: dict[str, tuple[str, type]] = {key.name: (key.env, str) for key in schema.ROOT.keys if key.env}
-# Paths in npscli.toml are relative to the file's folder (as `reports.out_dir` and `themes.taxonomy` are), so a
-# cron job with NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in.
-FILE_PATHS = tuple(key.name for key in schema.ROOT.keys if key.path)
 SECTIONS = tuple(table.name for table in schema.ROOT.tables)
 
 
 def relative_to_config(config_path: Path | None, value: str) -> str:
-    """A path from npscli.toml: ``~`` expanded, and a relative one taken from the file's folder (a URL as is)."""
+    """A path from npscli.toml: ``~`` expanded, and a relative one taken from the file's folder (a URL as is).
+
+    Every key declared with ``path=True`` in the schema is one, so a cron job with
+    NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in."""
     if "://" in value or not value.strip():
         return value
     path = Path(value).expanduser()
