@@ -37,7 +37,12 @@ def _wrap(text: str | None, width: int = 72) -> str:
 
     if not text:
         return ""
-    return "\n".join(textwrap.fill(line, width) if line.strip() else "" for line in str(text).splitlines())
+    # never at a hyphen ("pre-" / "authorization") nor inside a long word such as a link
+    lines = str(text).splitlines()
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False) if line.strip() else ""
+        for line in lines
+    )
 
 
 def _quote(text: str | None, prefix: str = "> ") -> str:

@@ -500,6 +500,8 @@ def test_outbox_writes_eml_files_that_count_as_delivered(clinic, smtp_server, is
     assert result.exit_code == 0, result.output
     files = sorted(box.glob("*.eml"))
     assert len(files) == 5 and smtp_server.messages == []
+    # named by the run's --as-of (NOW, 2025-11-10T09:00), not by the wall clock
+    assert all(f.name.startswith("20251110-090000-") for f in files), [f.name for f in files]
     assert {r["result"] for r in as_json(result)} == {"outbox"}
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert any(b"npscli tickets show T-" in f.read_bytes() for f in files)

@@ -187,3 +187,41 @@ def test_config_show_masks_the_password_of_npscli_db(form, monkeypatch):
     r = Cli("")("config", "show", db=False)
     assert r.exit_code == 0, r.output
     assert SECRET not in r.output
+
+
+def test_backup_into_a_folder_that_does_not_exist_creates_it_owner_only(cli, tmp_path):
+    filled(cli, tmp_path)
+    backup = tmp_path / "backups" / "2026" / "npscli-2026-12-02.db"
+    r = cli("db", "backup", backup)
+    assert r.exit_code == 0, r.output
+    assert backup.is_file()
+    assert stat.S_IMODE(os.stat(backup.parent).st_mode) == 0o700  # the folder holds patient data too
+    assert "internal error" not in r.stderr
+
+
+def test_backup_to_an_unwritable_path_is_a_one_line_error(sqlite_db, tmp_path):
+    local = Cli(sqlite_db)
+    filled(local, tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    r = local("db", "backup", blocker / "npscli.db")
+    assert r.exit_code == 4, r.output
+    assert "internal error" not in r.stderr
+    assert r.stderr.startswith("npscli: error: cannot write the backup") and str(blocker) in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 2  # the message and its hint
+    folder = tmp_path / "existing-folder"
+    folder.mkdir()
+    r = local("db", "backup", folder, "--force")
+    assert r.exit_code == 4, r.output
+    assert "internal error" not in r.stderr and "cannot write the backup" in r.stderr
+    assert folder.is_dir() and not list(folder.iterdir()) and not list(tmp_path.glob("*.partial"))
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            r = local("db", "backup", locked / "npscli.db")
+        finally:
+            locked.chmod(0o700)
+        assert r.exit_code == 4, r.output
+        assert "internal error" not in r.stderr and "cannot write the backup" in r.stderr

@@ -46,6 +46,30 @@ def test_version(cli):
     assert result.stdout.startswith("npscli ")
 
 
+def test_short_version_flag(cli):
+    short, long = cli("-V", db=False), cli("--version", db=False)
+    assert short.exit_code == 0, short.output
+    assert short.stdout == long.stdout and short.stdout.startswith("npscli ")
+
+
+def test_shell_completion_is_offered_and_completes_commands(tmp_path):
+    import os
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "npscli", "--show-completion", "bash"], capture_output=True, text=True, check=False
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "complete " in shown.stdout and "_NPSCLI_COMPLETE" in shown.stdout
+    env = {**os.environ, "_NPSCLI_COMPLETE": "complete_bash", "COMP_WORDS": "npscli sc", "COMP_CWORD": "1"}
+    words = subprocess.run([sys.executable, "-m", "npscli"], env=env, capture_output=True, text=True, check=False)
+    assert words.stdout.split() == ["score"], words.stderr
+    env.update({"COMP_WORDS": "npscli db b", "COMP_CWORD": "2"})
+    words = subprocess.run([sys.executable, "-m", "npscli"], env=env, capture_output=True, text=True, check=False)
+    assert words.stdout.split() == ["backup"], words.stderr
+    listed = subprocess.run([sys.executable, "-m", "npscli", "--help"], capture_output=True, text=True, check=True)
+    assert "--install-completion" in listed.stdout and "-V, --version" in listed.stdout
+
+
 def test_unknown_option_is_a_usage_error(cli):
     result = cli("score", "--bogus")
     assert result.exit_code == 2

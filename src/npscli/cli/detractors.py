@@ -109,7 +109,7 @@ def detractors_command(
         Col("status"),
         Col("assignee"),
         Col("age", justify="right"),
-        Col("flag", ""),
+        Col("flag", marker=True),
     ]
     if show_contact:
         cols[7:7] = [Col("patient_name", "patient"), Col("email"), Col("phone")]

@@ -67,7 +67,7 @@ LIST_COLS = [
     Col("location"),
     Col("department"),
     Col("due", "due"),
-    Col("flag", ""),
+    Col("flag", marker=True),
     Col("root_causes", "root cause"),
 ]
 
@@ -368,9 +368,15 @@ def sweep_command(
         raise UsageError("--days must be 0 or more")
     closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
-    if fmt is OutputFormat.table:
+    if fmt is OutputFormat.table and not closed:
+        if n_days == 0:
+            message("nothing to close: no contacted ticket is waiting for a reply")
+        else:
+            ago = f"{n_days} or more day{'s' if n_days != 1 else ''} ago"
+            message(f"nothing to close: no ticket was contacted {ago} without a reply logged")
+    elif fmt is OutputFormat.table:
         verb = "would close" if dry_run else "closed"
-        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}")
+        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows)}")
     else:
         emit(rows, fmt, [])
 

@@ -110,6 +110,7 @@ class ParsedExport:
     issues: list[RowIssue]
     rows_read: int
     rejected_cells: pd.DataFrame  # the original cells of the rejected rows, as text, indexed by row
+    guessed_dayfirst: bool | None = None  # see ExportStream.guessed_dayfirst
 
     @property
     def estimated_rows(self) -> int:
@@ -155,6 +156,12 @@ class ExportStream:
         self._order = DateOrder(options.dayfirst, options.default_dayfirst, self._where)
         self._scale = _ScaleWatch()
         self._started = False
+
+    @property
+    def guessed_dayfirst(self) -> bool | None:
+        """After reading: the day/month order used for dates that read either way (03/11/2025) when no value
+        proved it and none was asked for (the config default), else None: nothing was guessed."""
+        return self._order.decide() if self._order.unsettled else None
 
     @property
     def kept_identical(self) -> int:
@@ -401,6 +408,7 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         issues=stream.issues,
         rows_read=stream.rows_read,
         rejected_cells=stream.rejected_cells,
+        guessed_dayfirst=stream.guessed_dayfirst,
     )
 
 

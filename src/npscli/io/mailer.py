@@ -8,7 +8,8 @@
 * ``SmtpMailer(settings).send(messages) -> list[Result]`` sends them over one connection (reconnecting
   once if it drops) and returns one ``Result`` per envelope recipient: accepted, or not and why.
   ``iter_send`` yields the results as they happen, so a caller can record each success right away.
-* ``OutboxMailer(directory)`` has the same interface and writes ``.eml`` files instead (mode 0600).
+* ``OutboxMailer(directory, now=...)`` has the same interface and writes ``.eml`` files instead (mode 0600), named
+  by the run's "now" (``--as-of`` / ``NPSCLI_NOW``).
 
 Nothing here raises for a delivery problem (a server down, a refused login, a refused recipient): it is
 reported in the ``Result`` and the caller decides. Error texts never contain the password.
@@ -375,8 +376,9 @@ class OutboxMailer:
     temporary name first so a program watching the folder never picks up half a message.
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, now: datetime | None = None) -> None:
         self.directory = Path(directory).expanduser()
+        self.now = now  # the run's "now" (--as-of / NPSCLI_NOW) names the files; else the clock
 
     def send(self, messages: Iterable[Outgoing]) -> list[Result]:
         return list(self.iter_send(messages))
@@ -394,7 +396,7 @@ class OutboxMailer:
             for out in messages:
                 yield from _all_failed(out, error, "outbox")
             return
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = (self.now or datetime.now()).strftime("%Y%m%d-%H%M%S")
         for n, out in enumerate(messages, start=1):
             if before is not None:
                 before(out)

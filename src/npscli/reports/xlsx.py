@@ -115,7 +115,9 @@ def _summary(wb, report: dict[str, Any]) -> None:
     noun = report["period"]["kind"]
     ws.append([cell(f"Patient feedback — {report['period']['label']}")])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([cell(report["clinic_name"] + (f" — {report['location']}" if report["location"] else ""))])
+    named = " — ".join(part for part in (report["clinic_name"], report["location"]) if part)
+    if named:
+        ws.append([cell(named)])
     for line in headline(report):
         ws.append([cell(line)])
     ws.append([])
@@ -156,11 +158,14 @@ def _summary(wb, report: dict[str, Any]) -> None:
         ws.append([cell(label), cell(value)])
     if report["themes"]:
         ws.append([])
-        ws.append(["top themes among detractors", "detractor mentions", "share of detractors", "NPS impact"])
+        ws.append(["top themes among detractors", "detractor mentions", "share of detractors", "NPS gap"])
         for c in ws[ws.max_row]:
             c.font = Font(bold=True)
         for th in report["themes"]:
             ws.append([cell(th["label"]), th["detractor_mentions"], th["share_of_detractors"], th["impact"]])
+            share, impact = ws.cell(ws.max_row, 3), ws.cell(ws.max_row, 4)
+            share.number_format = "0%"  # as the HTML shows them: 30%, +7.1
+            impact.number_format = "+0.0;-0.0;0.0"
     if report["emerging"]["issues"]:
         ws.append([])
         ws.append(["emerging issues"])

@@ -81,7 +81,7 @@ def prepare(
         if outbox is not None:
             from npscli.io.mailer import OutboxMailer
 
-            mailer = OutboxMailer(outbox)
+            mailer = OutboxMailer(outbox, now=now)
         else:
             from npscli.io.mailer import SmtpMailer, SmtpSettings
 

@@ -70,7 +70,7 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     return targets, [], warnings
 
 
-def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
+def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | None = None):
     """The one SMTP sender (npscli.io.mailer), or its outbox twin; checked before any report is built."""
     from npscli.io.mailer import OutboxMailer, SmtpMailer, SmtpSettings
 
@@ -81,7 +81,7 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
             hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
         )
     if outbox is not None:
-        return OutboxMailer(outbox)
+        return OutboxMailer(outbox, now=now)
     where = str(s.config_path) if s.config_path else None
     return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
 
@@ -97,8 +97,10 @@ def run_reports(
     note: Callable[[str], None] = lambda line: None,
     warn: Callable[[str], None] = lambda line: None,
     written: Callable[[Path], None] = lambda path: None,
+    building: Callable[[int, int, str | None], None] = lambda done, total, target: None,
 ) -> list[str]:
-    """Build, write and (with a mailer) mail every report; returns the delivery failures."""
+    """Build, write and (with a mailer) mail every report; returns the delivery failures. ``building(done, total,
+    target)`` is told before each report (a progress display on a terminal)."""
     from npscli.core.emerging import detector_settings
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.render import write_report
@@ -113,7 +115,8 @@ def run_reports(
     taxonomy = load_configured_taxonomy(s)
     detector = detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
     failures: list[str] = []
-    for target in targets:
+    for done, target in enumerate(targets):
+        building(done, len(targets), target)
         opts = ReportOptions(
             kind=req.kind,
             key=period.key,
@@ -125,7 +128,8 @@ def run_reports(
             comments=cfg["comments"],
             include_contact=req.include_contact,
             ticket_threshold=s.tickets.threshold,
-            clinic_name=s.clinic_name,
+            # not configured: the report names no clinic (no "our clinic" in a manager's report)
+            clinic_name=None if s.origins.get("clinic_name", "default") == "default" else s.clinic_name,
             taxonomy=taxonomy,
             emerging=detector,
         )

@@ -258,6 +258,7 @@ def frame_from_files(
 
     from npscli.io.exports import read_export
     from npscli.services.importing import (
+        describe_date_order,
         describe_identical,
         describe_issues,
         describe_mapping,
@@ -289,8 +290,9 @@ def frame_from_files(
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         note(describe_mapping(parsed))
-        for line in describe_issues(parsed):
-            note(line)
+        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
+            if line:
+                note(line)
         identical = describe_identical(parsed)
         if identical:
             note(identical)
@@ -318,3 +320,33 @@ def without_dates(req: ScoreRequest, undated: list[str], flags: dict[str, object
             hint="score without it, or name the date column with --map submitted_at=COLUMN",
         )
     return replace(req, start=None, end=None)
+
+
+def refuse_reading_flags(files: list[str] | None, given: dict[str, bool]) -> None:
+    """Options that say how to read export files (``given``: option to whether it was given) need a FILE."""
+    if not files and any(given.values()):
+        raise UsageError(
+            f"{', '.join(flag for flag, on in given.items() if on)}: how to read export files, but no FILE was given",
+            hint="name the export files to score (npscli score FILE... --map score=Q1), or import them first",
+        )
+
+
+def score_request(
+    s, *, by: str | None, period: str | None, since: str | None, until: str | None, now: datetime, ci, min_n, compare
+) -> ScoreRequest:
+    """The request of `npscli score` from its options (the filters are added once the store is known)."""
+    from npscli.core.periods import parse_window
+
+    if compare not in (None, "previous"):
+        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
+    start, end = parse_window(since, until, now)
+    return ScoreRequest(
+        by=parse_by(by),
+        period=period.lower() if period else None,
+        start=start,
+        end=end,
+        method=ci or s.ci,
+        min_n=s.min_n if min_n is None else min_n,
+        compare=compare == "previous",
+        timezone=s.timezone,
+    )

@@ -129,6 +129,16 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
+def describe_store(store: Store) -> str:
+    """Where the store is, for a person: a SQLite path with the home folder as ~, else the URL without password."""
+    path = store.path
+    if path is None:
+        return redact_url(re.sub(r"^postgresql\+\w+://", "postgresql://", store.url))
+    path = path.expanduser().absolute()
+    home = Path.home()
+    return "~/" + path.relative_to(home).as_posix() if path.is_relative_to(home) and path != home else str(path)
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     if path.exists():
         if path.is_dir():

@@ -549,6 +549,12 @@ def dry_run_result(
     )
 
 
+def count_responses(store: Store) -> int:
+    """How many responses the store holds."""
+    with store.read() as conn:
+        return conn.execute(select(func.count()).select_from(schema.responses)).scalar_one()
+
+
 def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     b = schema.import_batches
     with store.read() as conn:
