@@ -157,7 +157,7 @@ def _feature_problems(path: Path) -> list[dict[str, Any]]:
 STARTER = """\
 # npscli configuration. Precedence: command-line flag > NPSCLI_* environment > this file > defaults.
 # `npscli config check` lists every problem in this file (with its line); `npscli config show` prints every
-# effective setting and where it came from. Every key is described in docs/config.md.
+# effective setting and where it came from. Every key is described in docs/config.md of the npscli source.
 
 # The store: a SQLite file (default: the user data dir) or a PostgreSQL URL for teams.
 # Relative paths in this file are taken from this file's folder.
