@@ -334,3 +334,41 @@ def test_docs_config_md_is_generated_from_the_schema():
     assert written == module.reference(), "docs/config.md is out of date: run python scripts/config_reference.py"
     for table in ("[tickets]", "[sources.NAME]", "[[routing.rules]]", "[smtp]", "[emerging]"):
         assert f"## `{table}`" in written
+
+
+def _declared_keys():
+    from npscli.core import config_schema as schema
+
+    for key in schema.ROOT.keys:
+        yield "", "", key
+    for table in schema.ROOT.tables:
+        for key in table.keys:
+            yield table.name, table.entries, key
+        for sub in table.tables:
+            for key in sub.keys:
+                yield f"{table.name}.{sub.name}", sub.entries, key
+
+
+def _wrong_value(kind: str) -> str:
+    return {"bool": "3", "int": '"x"', "number": '"x"', "strings": '"x"', "map": "3"}.get(kind, "true")
+
+
+@pytest.mark.parametrize(("table", "entries", "key"), list(_declared_keys()), ids=lambda v: getattr(v, "name", v))
+def test_every_declared_key_of_a_wrong_kind_is_one_problem_on_its_line(tmp_path, table, entries, key):
+    """Declared once, checked everywhere: each key of the schema, given a value of the wrong kind, is found."""
+    from npscli.config import file_problems
+
+    header = {"named": f"[{table}.x]\n", "array": f"[[{table}]]\n"}.get(entries, f"[{table}]\n") if table else ""
+    extra = 'to = ["a@example.org"]\n' if entries == "array" and key.name != "to" else ""
+    value = '"s3cret"' if key.secret else _wrong_value(key.kind)
+    text = f"# generated\n{header}{extra}{key.name} = {value}\n"
+    path = write(tmp_path / "npscli.toml", text)
+    [problem] = file_problems(path)
+    assert problem.line == text.count("\n"), text
+    where = problem.problem.where()
+    if table:
+        opening = f"[[{table}]]" if entries == "array" else f"[{table}"
+        assert where.endswith(f" {key.name}") and where.startswith(opening)
+    else:
+        assert where == key.name
+    assert "s3cret" not in problem.message()
