@@ -245,12 +245,12 @@ def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst
         sources.append(source or saved or parsed.layout)
     if len(frames) == 1:  # one source: its keys alone tell duplicates apart
         frame = frames[0]
-        keys = pd.Series(frame["response_key"].to_numpy(dtype=object))
+        keys = pd.Series(frame["response_key"].to_numpy(dtype=object), dtype=object)
     else:
         frame = pd.concat(frames, ignore_index=True)
         prefixed = [f"{p}:" + f["response_key"].to_numpy(dtype=object) for p, f in zip(sources, frames, strict=True)]
-        keys = pd.Series(np.concatenate(prefixed))
-    duplicate = keys.duplicated(keep="first").to_numpy()
+        keys = pd.Series(np.concatenate(prefixed), dtype=object)
+    duplicate = keys.duplicated(keep="first").to_numpy()  # (object keys: hashed as str, no string array)
     if duplicate.any():
         frame = frame[~duplicate]
         message(f"{int(duplicate.sum())} duplicate response(s) counted once")
