@@ -26,7 +26,7 @@ from tests.storefill import fill
 
 from npscli.core.errors import ConfigError, NotFoundError, TemplateError
 from npscli.io import eml
-from npscli.reports import outreach as engine
+from npscli.services import outreach as engine
 from npscli.store.engine import open_store
 from npscli.store.tickets import apply_action, log_event
 

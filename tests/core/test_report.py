@@ -16,7 +16,6 @@ from npscli.core import nps as npsmath
 from npscli.core.errors import TemplateError, UsageError
 from npscli.io.taxonomy import load_taxonomy
 from npscli.reports import render, svg
-from npscli.reports.scoring import ScoreRequest, score
 from npscli.reports.weekly import (
     ReportOptions,
     build_report,
@@ -27,6 +26,7 @@ from npscli.reports.weekly import (
     trailing_keys,
 )
 from npscli.reports.xlsx import workbook_bytes
+from npscli.services.scoring import ScoreRequest, score
 from npscli.store.engine import open_store
 
 TZ = "America/Chicago"

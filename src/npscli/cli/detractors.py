@@ -71,7 +71,7 @@ def detractors_command(
 ) -> None:
     """Detractors (0-6), newest first: comment, ticket, status, assignee, age and OVERDUE past the deadline."""
     from npscli.core.periods import parse_window
-    from npscli.reports.views import age, comment_themes, detractor_row, joined_themes, local_short, with_themes
+    from npscli.services.views import age, comment_themes, detractor_row, joined_themes, local_short, with_themes
     from npscli.store.responses import list_detractors
 
     s = context.settings(database=db)

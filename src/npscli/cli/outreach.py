@@ -2,7 +2,7 @@
 
 Drafts are files a person opens, edits and sends from their own mailbox: npscli never sends outreach itself.
 The selection, the choice of template and sender, and the public-reply guard are in
-``npscli.reports.outreach``; the files are written by ``npscli.io.eml``.
+``npscli.services.outreach``; the files are written by ``npscli.io.eml``.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def draft_outreach_command(
     """
     from npscli.core import tickets as rules
     from npscli.core.periods import parse_since
-    from npscli.reports import outreach as engine
+    from npscli.services.outreach.run import DraftRequest, draft_outreach, summary_lines, unconfigured_error
     from npscli.templating import environment
 
     if quiet:
@@ -115,117 +115,35 @@ def draft_outreach_command(
     s = context.settings(database=db, user=by, templates_dir=str(templates) if templates else None)
     user_dir = str(Path(s.templates_dir).expanduser().resolve()) if s.templates_dir else None
     environment(user_dir)  # a template folder that does not exist is a clear error before anything else
-    names = engine.available_templates(user_dir)
-    forced = engine.check_template(engine.template_name(template), names) if template else None
-    if forced and engine.kind_of(forced) == engine.KIND_PUBLIC and not ticket:
-        raise UsageError(
-            "a public reply answers one online review: say which ticket it is about",
-            hint=f"npscli draft-outreach --template {forced} --ticket T-000123",
-        )
+    ticket_ids = tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ()))
+    if template:  # a wrong --template is refused before the store is opened
+        from npscli.services.outreach.run import forced_template
+
+        forced_template(template, ticket_ids, user_dir)
     now = context.now(as_of, s)
     store = context.open_db(s)
-    sel = engine.Selection(
-        ticket_ids=tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ())),
-        locations=context.group_filters(location, store=store)["location"],
-        since=parse_since(since, now) if since else None,
-        template=forced,
-        sender=sender.strip() if sender and sender.strip() else None,
-        again=again,
-    )
-    cfg = engine.OutreachConfig.from_settings(s)
     try:
-        chosen, skips, counts = engine.select(store, sel)
-        drafts, unreachable = engine.plan(chosen, sel, cfg, names, tz=s.timezone, now=now)
-        if any(d.kind == engine.KIND_PUBLIC for d in drafts):
-            from npscli.io.taxonomy import load_configured_taxonomy
-
-            taxonomy = load_configured_taxonomy(s)
-            for draft in drafts:
-                engine.refuse_abusive_public_reply(draft, taxonomy)
-        for draft in drafts:  # everything rendered (and checked) before anything is written
-            engine.render(draft, user_dir=user_dir)
-        rows = []
-        for draft in drafts:
-            if dry_run:
-                path = out / f"{engine.file_stem(draft)}.{engine.file_ext(draft, fmt.value)}"
-            else:
-                try:
-                    path = engine.write(draft, out, fmt.value, now)
-                except OSError as exc:
-                    from npscli.core.errors import InputFileError
-
-                    raise InputFileError(
-                        f"cannot write drafts into {out} ({exc.strerror})",
-                        hint=f"{len(rows)} draft(s) were written and logged before this one",
-                    ) from None
-                engine.record(store, draft, path.resolve(), actor=s.user, now=now)
-            rows.append(
-                {
-                    "ticket_id": draft.ticket_id,
-                    "draft": draft.kind,
-                    "template": draft.template,
-                    "sender": f"{draft.sender.name} <{draft.sender.email}>",
-                    "file": str(path),
-                    "note": draft.note,
-                }
-            )
+        request = DraftRequest(
+            out=out,
+            fmt=fmt.value,
+            template=template,
+            ticket_ids=ticket_ids,
+            locations=context.group_filters(location, store=store)["location"],
+            since=parse_since(since, now) if since else None,
+            sender=sender.strip() if sender and sender.strip() else None,
+            again=again,
+            dry_run=dry_run,
+            user_dir=user_dir,
+        )
+        run = draft_outreach(store, s, request, now=now)
     finally:
         store.dispose()
-    for skip in [*skips, *unreachable]:
-        rows.append(
-            {
-                "ticket_id": skip.ticket_id,
-                "draft": "skipped",
-                "template": "",
-                "sender": "",
-                "file": "",
-                "note": skip.reason,
-            }
-        )
-    if rows:
-        emit(rows, OutputFormat.table, DRAFT_COLS, title="would draft" if dry_run else "outreach drafts")
-    _summary(drafts, counts, out, dry_run=dry_run, fmt=fmt)
-    unconfigured = [skip for skip in unreachable if skip.error is not None]
-    if unconfigured:  # the others were drafted; the run still fails so that cron and people notice
-        from npscli.core.errors import ConfigError
-
-        problems = list(dict.fromkeys(skip.error.message for skip in unconfigured))
-        more = f" (and {len(problems) - 1} other sender problem(s), in the table)" if len(problems) > 1 else ""
-        raise ConfigError(
-            f"{len(unconfigured)} ticket(s) not drafted: {problems[0]}{more}", hint=unconfigured[0].error.hint
-        )
-
-
-def _summary(drafts, counts: dict[str, int], out: Path, *, dry_run: bool, fmt: DraftFormat) -> None:
-    kinds = {"email": "e-mail draft(s)", "call": "call script(s)", "public": "public reply(ies)"}
-    made = [f"{n} {label}" for kind, label in kinds.items() if (n := sum(1 for d in drafts if d.kind == kind))]
-    if made:
-        verb = "would write" if dry_run else "wrote"
-        message(f"{verb} {', '.join(made)} into {out}/")
-        if not dry_run and fmt is DraftFormat.eml and any(d.kind == "email" for d in drafts):
-            message(
-                "open each .eml in Outlook (it opens as a draft) or Thunderbird (Message > Edit As New), "
-                "read it through, make it yours, and send it from your own mailbox"
-            )
-        private = [d for d in drafts if d.kind != "public"]
-        if not dry_run and private:
-            channel = "email" if private[0].kind == "email" else "call"
-            message(
-                "once you have written or called, log it so colleagues know: "
-                f"npscli tickets contacted {private[0].ticket_id} --channel {channel}"
-            )
-        public = [d for d in drafts if d.kind == "public"]
-        if not dry_run and public:
-            message(
-                "a public reply does not reach the patient in private: once it is posted, note it: "
-                f'npscli tickets note {public[0].ticket_id} "public reply posted"'
-            )
-    else:
-        message("nothing new to draft")
-    if counts["already_drafted"]:
-        message(f"{counts['already_drafted']} ticket(s) drafted before were left alone (--again drafts them anew)")
-    if counts["no_response"]:
-        message(f"{counts['no_response']} ticket(s) skipped: the patient was closed as no response")
+    if run.rows:
+        emit(run.rows, OutputFormat.table, DRAFT_COLS, title="would draft" if dry_run else "outreach drafts")
+    for line in summary_lines(run, out, dry_run=dry_run, fmt=fmt.value):
+        message(line)
+    if (error := unconfigured_error(run)) is not None:  # the others were drafted; cron and people must notice
+        raise error
 
 
 # ---------------------------------------------------------------------------------------------- templates
@@ -242,7 +160,7 @@ templates_app = make_app(
 
 
 def _outreach_label(name: str) -> str:
-    from npscli.reports.outreach import kind_of
+    from npscli.services.outreach import kind_of
 
     if not name.startswith("outreach/"):
         return ""

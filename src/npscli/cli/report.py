@@ -28,7 +28,6 @@ report_app = make_app(
 )
 
 DEFAULT_FORMATS = "html,xlsx,md"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_SETTINGS: dict[str, type | tuple[type, ...]] = {
     "out_dir": str,
     "formats": (str, list),
@@ -163,13 +162,6 @@ def report_settings(s) -> dict[str, Any]:
     }
 
 
-def load_taxonomy_for(s):
-    """The theme taxonomy of ``[themes] taxonomy`` in npscli.toml, else the packaged one."""
-    from npscli.io.taxonomy import load_configured_taxonomy
-
-    return load_configured_taxonomy(s)
-
-
 def run_report(
     kind: str,
     key: str | None,
@@ -182,75 +174,31 @@ def run_report(
     include_contact: bool,
     db: str | None,
 ) -> None:
-    from npscli.reports.render import parse_formats, write_report
-    from npscli.reports.weekly import ReportOptions, locations_in, make_period, resolve_period, trailing_keys
+    """The body of `report weekly` and `report monthly`: options to a request, the service, its output."""
+    from npscli.reports.render import parse_formats
+    from npscli.reports.weekly import resolve_period
+    from npscli.services.reports import ReportRequest, make_mailer, recipients_of, run_reports
 
     s = context.settings(database=db)
     cfg = report_settings(s)
     now = context.now(as_of, s)
-    chosen = parse_formats(formats or cfg["formats"])
-    recipients = [a.strip() for a in (email_to or cfg["email_to"]) if a.strip()]
-    for address in recipients:
-        if "@" not in address or any(c in address for c in " ,;<>\r\n"):
-            raise UsageError(f"{address!r} is not an e-mail address", hint="repeat --email-to for each address")
-    if outbox is not None and not recipients:
+    req = ReportRequest(
+        kind=kind,
+        key=key,
+        out_dir=Path(out or cfg["out_dir"] or ".").expanduser(),
+        formats=tuple(parse_formats(formats or cfg["formats"])),
+        locations=tuple(location or ()),
+        recipients=recipients_of(email_to or cfg["email_to"]),
+        outbox=outbox,
+        include_contact=include_contact,
+        settings=cfg,
+    )
+    if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
-    out_dir = Path(out or cfg["out_dir"] or ".").expanduser()
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
-    mailer = make_mailer(s, cfg, outbox) if recipients else None
+    mailer = make_mailer(s, cfg, outbox) if req.recipients else None
     store = context.open_db(s)
-
-    targets: list[str | None] = [None]
-    if location:
-        first = trailing_keys(period.key, cfg["trend_periods"])[0]
-        known = locations_in(store, make_period(kind, first, s.timezone).start, period.end)
-        span = f"the {cfg['trend_periods']} {kind}s up to {period.key}"
-        if [v.strip().lower() for v in location] == ["all"]:
-            targets = list(known)
-            if not known:
-                message(f"no location has responses in {span}: no report written")
-        else:
-            spelled = {" ".join(name.split()).casefold(): name for name in known}  # "downtown" is "Downtown"
-            asked = [v.strip() for v in location if v.strip()]
-            targets = list(dict.fromkeys(spelled.get(" ".join(v.split()).casefold(), v) for v in asked))
-            for name in targets:
-                if name not in known:  # a typo in a crontab should not go unnoticed for weeks
-                    warn(f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})")
-
-    taxonomy = load_taxonomy_for(s)
-    failures: list[str] = []
-    for target in targets:
-        opts = ReportOptions(
-            kind=kind,
-            key=period.key,
-            location=target,
-            timezone=s.timezone,
-            method=s.ci,
-            min_n=s.min_n,
-            trend_periods=cfg["trend_periods"],
-            comments=cfg["comments"],
-            include_contact=include_contact,
-            ticket_threshold=s.tickets.threshold,
-            clinic_name=s.clinic_name,
-            taxonomy=taxonomy,
-            emerging=context.emerging_detector(s),
-        )
-        report = _build(store, opts, now)
-        written = write_report(report, chosen, out_dir, user_dir=s.templates_dir)
-        for path in written.values():
-            sys.stdout.write(f"{path}\n")
-        where = f" ({target})" if target else ""
-        if report["has_data"]:
-            o = report["overall"]
-            message(f"{kind} {period.key}{where}: NPS {o['nps']:.1f}, n = {o['n']}; wrote {len(written)} file(s)")
-        else:
-            message(f"no responses in {kind} {period.key}{where}: wrote a short report saying so")
-        if mailer is not None:
-            errors = send_report(mailer, cfg["sender"], report, recipients, user_dir=s.templates_dir)
-            failures += [f"{period.key}{where}: {e}" for e in errors]
-            if not errors:
-                how = f"wrote the e-mail to {outbox}" if outbox else f"mailed to {', '.join(recipients)}"
-                message(f"{period.key}{where}: {how}")
+    failures = run_reports(store, s, req, period, now=now, mailer=mailer, note=message, warn=warn, written=_print_path)
     if failures:
         raise DeliveryError(
             "the report was written but not mailed to everyone: " + "; ".join(failures),
@@ -259,51 +207,5 @@ def run_report(
         )
 
 
-def _build(store, opts, now):
-    from npscli.reports.weekly import build_report
-
-    return build_report(store, opts, now)
-
-
-def report_subject(report: dict[str, Any]) -> str:
-    where = f" — {report['location']}" if report["location"] else ""
-    if not report["has_data"]:
-        return f"NPS {report['report']} report {report['period']['key']}{where}: no responses"
-    o = report["overall"]
-    return f"NPS {report['report']} report {report['period']['key']}{where}: NPS {o['nps']:.1f} (n = {o['n']})"
-
-
-def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
-    """The one SMTP sender (npscli.io.mailer), or its outbox twin; checked before any report is built."""
-    from npscli.io.mailer import OutboxMailer, SmtpMailer, SmtpSettings
-
-    if cfg["sender"] is None:
-        raise ConfigError(
-            f"{s.config_path or 'config'}: `reports.from` (or `alerts.from`) is not set: "
-            "the report e-mail needs a sender",
-            hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
-        )
-    if outbox is not None:
-        return OutboxMailer(outbox)
-    where = str(s.config_path) if s.config_path else None
-    return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
-
-
-def send_report(
-    mailer, sender: str, report: dict[str, Any], recipients: list[str], *, user_dir: str | None = None
-) -> list[str]:
-    """Mail one report: the HTML as the body (the Markdown as its plain-text part), the XLSX attached.
-    Returns the delivery errors (empty when every recipient was accepted)."""
-    from npscli.io.mailer import compose
-    from npscli.reports.render import file_name, render_bytes
-
-    message_out = compose(
-        sender=sender,
-        to=recipients,
-        subject=report_subject(report),
-        text=render_bytes(report, "md", user_dir=user_dir).decode("utf-8"),
-        html=render_bytes(report, "html", user_dir=user_dir).decode("utf-8"),
-        name=file_name(report, "eml").removesuffix(".eml"),
-    )
-    message_out.attach(render_bytes(report, "xlsx"), file_name(report, "xlsx"), XLSX_MIME)
-    return [r.error or f"{r.recipient}: not delivered" for r in mailer.send([message_out]) if not r.ok]
+def _print_path(path: Path) -> None:
+    sys.stdout.write(f"{path}\n")

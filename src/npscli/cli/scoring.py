@@ -104,7 +104,7 @@ def score_command(
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
     from npscli.core.periods import parse_window
-    from npscli.reports.scoring import ScoreRequest, parse_by, score
+    from npscli.services.scoring import ScoreRequest, parse_by, score
 
     s = context.settings(database=db, timezone=timezone)
     reading = {
@@ -138,35 +138,23 @@ def score_command(
     store = None if files else context.open_db(s)
     req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:
-        from npscli.cli.importing import parse_map
+        from npscli.services.importing import parse_map
+        from npscli.services.scoring import frame_from_files, without_dates
 
-        reader = {
-            "overrides": parse_map(map_),
-            "source": source,
-            "sheet": sheet,
-            "dayfirst": dayfirst,
-            "scale_check": scale_check,
-            "encoding": encoding,
-        }
-        data, undated = _frame_from_files(files, s, **reader, now=now)
-        if undated:
-            windowed = [
-                flag
-                for flag, given in (
-                    ("--period", req.period),
-                    ("--since", since),
-                    ("--until", until),
-                    ("--compare", compare),
-                )
-                if given
-            ]
-            if windowed:
-                raise UsageError(
-                    f"{windowed[0]} needs the time of each response, and {', '.join(undated)} "
-                    f"{'has' if len(undated) == 1 else 'have'} no date column",
-                    hint="score without it, or name the date column with --map submitted_at=COLUMN",
-                )
-            req = replace(req, start=None, end=None)  # every response counts, whenever it was given
+        data, undated = frame_from_files(
+            files,
+            s,
+            overrides=parse_map(map_),
+            source=source,
+            sheet=sheet,
+            dayfirst=dayfirst,
+            scale_check=scale_check,
+            encoding=encoding,
+            now=now,
+            note=message,
+        )
+        flags = {"--period": req.period, "--since": since, "--until": until, "--compare": compare}
+        req = without_dates(req, undated, flags)
     else:
         data = store
     rows = score(data, req)
@@ -190,68 +178,3 @@ def _title(req) -> str:
         start = f"{req.start:%Y-%m-%d}" if midnight else f"{req.start:%Y-%m-%d %H:%M}"
         window = f" {start} to {req.end:%Y-%m-%d %H:%M}"
     return f"NPS ({req.method} 95% interval){window}"
-
-
-def _frame_from_files(files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now, encoding=None):
-    """Parse the files through the import pipeline in memory, deduplicated, nothing stored. Returns the
-    records and the names of the files that have no date column."""
-    from pathlib import Path
-
-    import numpy as np
-    import pandas as pd
-
-    from npscli.cli.importing import (
-        describe_identical,
-        describe_issues,
-        describe_mapping,
-        nothing_stored,
-        read_options,
-    )
-    from npscli.io.exports import read_export
-    from npscli.reports.scoring import GROUP_FIELDS
-
-    frames = []
-    sources: list[str] = []  # each file's source name: a response's key is unique within its source
-    undated: list[str] = []  # the files without a date column
-    for name in files:
-        path = Path(name)
-        options, saved = read_options(
-            s,
-            path,
-            source=source,
-            overrides=overrides,
-            sheet=sheet,
-            dayfirst=dayfirst,
-            scale_check=scale_check,
-            now=now,
-            encoding=encoding,
-            date_required=False,
-        )
-        # only the fields a score can group by (the comments, names and contacts are never built), no file digest
-        parsed = read_export(path, replace(options, fields=GROUP_FIELDS, checksum=False))
-        if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
-            for line in describe_issues(parsed):
-                message(line)
-            raise nothing_stored(parsed, verb="to score", can="can be scored")
-        if "submitted_at" not in parsed.mapping:
-            undated.append(path.name)
-        message(describe_mapping(parsed))
-        for line in describe_issues(parsed):
-            message(line)
-        identical = describe_identical(parsed)
-        if identical:
-            message(identical)
-        frames.append(parsed.records)
-        sources.append(source or saved or parsed.layout)
-    if len(frames) == 1:  # one source: its keys alone tell duplicates apart
-        frame = frames[0]
-        keys = pd.Series(frame["response_key"].to_numpy(dtype=object), dtype=object)
-    else:
-        frame = pd.concat(frames, ignore_index=True)
-        prefixed = [f"{p}:" + f["response_key"].to_numpy(dtype=object) for p, f in zip(sources, frames, strict=True)]
-        keys = pd.Series(np.concatenate(prefixed), dtype=object)
-    duplicate = keys.duplicated(keep="first").to_numpy()  # (object keys: hashed as str, no string array)
-    if duplicate.any():
-        frame = frame[~duplicate]
-        message(f"{int(duplicate.sum())} duplicate response(s) counted once")
-    return frame, undated

@@ -48,7 +48,7 @@ def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputForma
 
 
 def _done(ticket: dict, what: str, fmt: OutputFormat, s, now) -> None:
-    from npscli.reports.views import ticket_row
+    from npscli.services.views import ticket_row
 
     row = ticket_row(ticket, now=now, tz=s.timezone)
     if fmt is OutputFormat.table:
@@ -97,7 +97,7 @@ def list_command(
 ) -> None:
     """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
     from npscli.core.periods import parse_window
-    from npscli.reports.views import comment_themes, joined_themes, local_short, ticket_row, with_themes
+    from npscli.services.views import comment_themes, joined_themes, local_short, ticket_row, with_themes
     from npscli.store.tickets import TicketFilter, list_tickets
 
     s, store, now = _ctx(db, None, as_of)
@@ -139,7 +139,7 @@ def show_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """One ticket: the response, the full comment and the whole history."""
-    from npscli.reports.views import comment_themes, local_iso, local_short, ticket_row, with_themes
+    from npscli.services.views import comment_themes, local_iso, local_short, ticket_row, with_themes
     from npscli.store.tickets import show_ticket
 
     s, store, now = _ctx(db, None, as_of)
@@ -354,7 +354,7 @@ def escalate_command(
 def _who_hears_of_it(name: str, s) -> str:
     """Whether the next `npscli alert` run will e-mail the person a ticket was escalated to."""
     from npscli.core.routing import parse_alert_settings
-    from npscli.reports.alerts import address_of, people_addresses
+    from npscli.services.alerts import address_of, people_addresses
 
     try:
         cfg = parse_alert_settings(s.section("alerts"), s.section("routing"), where=str(s.config_path or ""))

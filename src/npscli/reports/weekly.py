@@ -1,6 +1,6 @@
 """The weekly (or monthly) trend report as plain data: one JSON-ready dict, no Typer, no formatting.
 
-Every NPS figure comes from ``npscli.reports.scoring.score`` (the path behind `npscli score`), with the
+Every NPS figure comes from ``npscli.services.scoring.score`` (the path behind `npscli score`), with the
 same request the CLI builds for the same window, so a report always agrees with::
 
     npscli score --period week --since 2025-11-17 --until 2025-11-23 --compare previous   # "overall"
@@ -232,7 +232,7 @@ def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
 
 def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, Any]:
     """Everything the report shows, as plain values (numbers unrounded only where `score` leaves them)."""
-    from npscli.reports.scoring import ScoreRequest, score
+    from npscli.services.scoring import ScoreRequest, score
 
     period = resolve_period(opts.kind, opts.key, now, opts.timezone)
     if opts.trend_periods < 2:
@@ -354,7 +354,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
 
 def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> dict[str, Any]:
     from npscli.core import tickets as rules
-    from npscli.reports.views import ticket_row
+    from npscli.services.views import ticket_row
     from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids, ticket_stats
 
     by = "location" if opts.location else None
@@ -392,7 +392,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
 
 
 def _detractor_rows(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> list[dict[str, Any]]:
-    from npscli.reports.views import detractor_row
+    from npscli.services.views import detractor_row
     from npscli.store.responses import list_detractors
 
     clean = _redactor()
@@ -470,9 +470,9 @@ def _emerging(store, opts, period, baseline_start, window, matched) -> dict[str,
     one-location report — flagged by the CUSUM in the last 14 days.
 
     The same detection and the same sentence as `npscli themes --emerging --as-of <period end>` and the
-    alerts (npscli.reports.themes.emerging_issues and describe_issue), so they never disagree.
+    alerts (npscli.services.themes.emerging_issues and describe_issue), so they never disagree.
     """
-    from npscli.reports.themes import describe_issue, emerging_issues
+    from npscli.services.themes import describe_issue, emerging_issues
 
     taxonomy = opts.taxonomy
     group_by = "department" if opts.location else "location"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from npscli.core.emerging import DetectorSettings, EmergingIssue, find_issues
 from npscli.core.emerging import describe_issue as sentence
+from npscli.core.errors import UsageError
 from npscli.core.redact import redact
 from npscli.core.themes import Taxonomy, theme_impact
 
@@ -258,3 +259,61 @@ def issue_comments(
                 }
             )
     return out
+
+
+def emerging_table(store, taxonomy, *, now, tz, by, detractors_only, filters, detector, window, baseline):
+    """The rows of `npscli themes --emerging`: the issues flagged in the last ``window`` (a span such as 14d),
+    each against the rate of the ``baseline`` span before it rose."""
+    issues = emerging_issues(
+        store,
+        taxonomy,
+        now=now,
+        tz=tz,
+        by=by,
+        max_score=6 if detractors_only else 8,
+        filters=filters,
+        detector=with_baseline(detector, window, baseline),
+        recent_days=span_days(window, "--window"),
+    )
+    return emerging_rows(issues, taxonomy, by=by)
+
+
+def themes_table(store, taxonomy, *, start, end, filters, by, detractors_only, examples):
+    """The rows of `npscli themes` (one per theme, or per group and theme) and the number of comments read."""
+    comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
+    uncommented = scores_without_comment(scores, comments)
+    rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)
+    return rows, len(comments)
+
+
+def scores_without_comment(scores: list[int], comments) -> list[int]:
+    """The scores of responses with no comment: every score minus the commented ones (as a multiset)."""
+    from collections import Counter
+
+    remaining = Counter(scores)
+    remaining.subtract(Counter(c.score for c in comments))
+    return [score for score, n in remaining.items() for _ in range(max(n, 0))]
+
+
+def span_days(span: str, option: str) -> int:
+    """A --window/--baseline span in whole days (at least one)."""
+    from npscli.core.periods import parse_duration
+
+    try:
+        days = parse_duration(span).total_seconds() / 86400
+    except UsageError:
+        raise UsageError(f"{option}: cannot read the span {span!r}", hint="e.g. 14d or 2w") from None
+    if days < 1 or days != int(days):
+        raise UsageError(f"{option} {span!r} must be a whole number of days (at least 1)", hint="e.g. 14d or 2w")
+    return int(days)
+
+
+def with_baseline(detector, window: str, baseline: str):
+    """The configured detector with --baseline applied (a baseline under a week is refused)."""
+    from dataclasses import replace
+
+    days = span_days(baseline, "--baseline")
+    if days < 7:
+        raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
+    span_days(window, "--window")
+    return replace(detector, baseline_days=days)

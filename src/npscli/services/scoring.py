@@ -7,7 +7,7 @@ period (or the previous window of equal length) and its significance, Holm-adjus
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,13 +43,9 @@ class ScoreRequest:
             if name not in GROUP_FIELDS:
                 raise UsageError(f"cannot group by {name!r}", hint="use --by location,department,provider")
         if self.period is not None and self.period not in PERIODS:
-            raise UsageError(
-                f"unknown period {self.period!r}", hint="use --period week, month, quarter or year"
-            )
+            raise UsageError(f"unknown period {self.period!r}", hint="use --period week, month, quarter or year")
         if self.method not in npsmath.CI_METHODS:
-            raise UsageError(
-                f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango"
-            )
+            raise UsageError(f"unknown interval method {self.method!r}", hint="use --ci adjusted-wald, wald or tango")
         if self.compare and not self.period and self.start is None:
             raise UsageError(
                 "--compare previous needs a period or a window to compare against",
@@ -61,9 +57,7 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     parts = tuple(p.strip().lower() for p in (text or "").split(",") if p.strip())
     for p in parts:
         if p not in GROUP_FIELDS:
-            raise UsageError(
-                f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)"
-            )
+            raise UsageError(f"cannot group by {p!r}", hint="use --by location,department,provider (any combination)")
     return parts
 
 
@@ -155,9 +149,7 @@ def counts_from_frame(
             df = df[df[name].isin(values)]
     keys = list(req.by)
     if req.period:
-        df = (
-            add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
-        )
+        df = add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
         keys.append(f"period_{req.period}")
     work = pd.DataFrame(
         {
@@ -280,3 +272,76 @@ def score(source: Store | pd.DataFrame, req: ScoreRequest) -> list[dict[str, Any
 
 def _is_frame(source: Any) -> bool:
     return hasattr(source, "columns") and hasattr(source, "iloc")
+
+
+def frame_from_files(
+    files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now, encoding=None, note=lambda line: None
+):
+    """Parse the files through the import pipeline in memory, deduplicated, nothing stored. Returns the
+    records and the names of the files that have no date column."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from npscli.io.exports import read_export
+    from npscli.services.importing import (
+        describe_identical,
+        describe_issues,
+        describe_mapping,
+        nothing_stored,
+        read_options,
+    )
+
+    frames = []
+    undated: list[str] = []  # the files without a date column
+    for name in files:
+        path = Path(name)
+        options, saved = read_options(
+            s,
+            path,
+            source=source,
+            overrides=overrides,
+            sheet=sheet,
+            dayfirst=dayfirst,
+            scale_check=scale_check,
+            now=now,
+            encoding=encoding,
+            date_required=False,
+        )
+        parsed = read_export(path, options)
+        if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
+            for line in describe_issues(parsed):
+                note(line)
+            raise nothing_stored(parsed, verb="to score", can="can be scored")
+        if "submitted_at" not in parsed.mapping:
+            undated.append(path.name)
+        note(describe_mapping(parsed))
+        for line in describe_issues(parsed):
+            note(line)
+        identical = describe_identical(parsed)
+        if identical:
+            note(identical)
+        frame = parsed.records.copy()
+        frame["response_key"] = (source or saved or parsed.layout) + ":" + frame["response_key"].astype(str)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    before = len(frame)
+    frame = frame.drop_duplicates("response_key", keep="first")
+    if len(frame) < before:
+        note(f"{before - len(frame)} duplicate response(s) counted once")
+    return frame, undated
+
+
+def without_dates(req: ScoreRequest, undated: list[str], flags: dict[str, object]) -> ScoreRequest:
+    """The request for files of which some have no date column: refused when it asks for a window or periods
+    (``flags``: option name to the value given), else every response counts, whenever it was given."""
+    if not undated:
+        return req
+    windowed = [flag for flag, given in flags.items() if given]
+    if windowed:
+        raise UsageError(
+            f"{windowed[0]} needs the time of each response, and {', '.join(undated)} "
+            f"{'has' if len(undated) == 1 else 'have'} no date column",
+            hint="score without it, or name the date column with --map submitted_at=COLUMN",
+        )
+    return replace(req, start=None, end=None)

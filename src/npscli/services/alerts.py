@@ -21,7 +21,7 @@ webhook, items.
 
 ``emerging`` (of an item: a list of lines) names the emerging issues a detractor's comment is part of: a
 theme of the comment that `npscli themes --emerging` flags at the response's location right now (the
-same detection and sentence, ``npscli.reports.themes.emerging_issues`` and ``describe_issue``: a CUSUM
+same detection and sentence, ``npscli.services.themes.emerging_issues`` and ``describe_issue``: a CUSUM
 per theme and location, issues flagged in the last 14 days). So the manager reading "charged twice" also
 reads that six other Eastgate patients said the same this week. The digest's ``emerging`` is the distinct
 lines of its detractors.
@@ -212,7 +212,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
     """Set ``ctx.emerging``: the (theme, location) issues flagged now, as `npscli themes --emerging` does."""
     if ctx.taxonomy is None:
         return
-    from npscli.reports.themes import emerging_issues
+    from npscli.services.themes import emerging_issues
 
     ctx.emerging = emerging_issues(store, ctx.taxonomy, now=ctx.now, tz=ctx.tz, by="location", detector=ctx.detector)
 
@@ -221,7 +221,7 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
     if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not (row.get("comment") or "").strip():
         return []
-    from npscli.reports.themes import describe_issue
+    from npscli.services.themes import describe_issue
 
     themes = set(ctx.taxonomy.match(row["comment"]))
     return [
@@ -315,7 +315,7 @@ def _render(name: str, context: dict[str, Any], ctx: RunContext) -> str:
     return render(name, context, user_dir=ctx.templates_dir)
 
 
-def _email(ctx: RunContext, recipient: str, template: str, context: dict[str, Any], name: str) -> Outgoing:
+def outgoing_email(ctx: RunContext, recipient: str, template: str, context: dict[str, Any], name: str) -> Outgoing:
     cfg = ctx.settings
     assert cfg.sender is not None  # checked by the command before anything is composed
     context = {"clinic_name": ctx.clinic_name, "recipient": recipient, **context}
@@ -338,7 +338,7 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     hook_rows = [r for r in rows if r["channel"] == book.CHANNEL_WEBHOOK]
     for r in (r for r in rows if r["channel"] == book.CHANNEL_ESCALATED):  # its own message, digest or not
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
-        out = _email(ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}")
+        out = outgoing_email(ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}")
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     if ctx.digest:
         by_recipient: dict[str, list[dict[str, Any]]] = {}
@@ -351,7 +351,7 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
                 "overdue": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_OVERDUE],
                 "emerging": list(dict.fromkeys(line for d in detractors for line in d["emerging"])),
             }
-            out = _email(ctx, recipient, "digest", context, f"digest-{recipient}")
+            out = outgoing_email(ctx, recipient, "digest", context, f"digest-{recipient}")
             jobs.append(Job("email", recipient, mine, outgoing=out))
         if hook_rows:
             jobs.append(Job("webhook", hook_rows[0]["recipient"], hook_rows, payload=_hook(hook_rows, ctx)))
@@ -359,7 +359,7 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     for r in mail_rows:
         template = "overdue" if r["channel"] == book.CHANNEL_OVERDUE else "detractor"
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
-        out = _email(ctx, r["recipient"], template, item(r, ctx), f"{label}-{template}-{r['recipient']}")
+        out = outgoing_email(ctx, r["recipient"], template, item(r, ctx), f"{label}-{template}-{r['recipient']}")
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     for r in hook_rows:
         jobs.append(Job("webhook", r["recipient"], [r], payload=_hook([r], ctx)))
@@ -445,150 +445,3 @@ def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, 
                 }
             )
     return out
-
-
-# ---------------------------------------------------------------------------------------------- emerging issues
-
-KIND_EMERGING = "emerging"
-CHANNEL_EMERGING = "emerging-email"
-
-
-def plan_issues(ctx: RunContext, *, since: datetime | None) -> list[Any]:
-    """The issue alerts due: every issue of ``ctx.emerging`` flagged (first or again) on or after the day of
-    ``since``, to the recipients the routing rules give a detractor at its location (score alerts.max_score,
-    so a rule for the lowest scores only does not receive every issue)."""
-    from npscli.reports.themes import describe_issue
-    from npscli.store.emerging import IssueDue
-
-    if not ctx.use_email or ctx.taxonomy is None:
-        return []
-    floor = since.astimezone(ZoneInfo(ctx.tz)).date() if since is not None else None
-    due = []
-    for e in ctx.emerging:
-        if floor is not None and e.last_flagged < floor:
-            continue
-        summary = describe_issue(e, ctx.taxonomy)
-        for r in route(ctx.settings, score=ctx.settings.max_score, location=e.group, department=None, provider=None):
-            due.append(IssueDue(e.theme, "location", e.group, e.first_flagged, r.recipient.address, summary))
-    return due
-
-
-def _issue_reason(row: dict[str, Any], cfg: AlertSettings) -> str:
-    for r in route(cfg, score=cfg.max_score, location=row["group_value"], department=None, provider=None):
-        if r.recipient.address == row["recipient"]:
-            return r.reason
-    return "a routing rule in force when it became due"
-
-
-def issue_jobs(store: Store, rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
-    """One e-mail per pending issue alert: the issue's sentence (as it stands now, if it is still listed),
-    the latest redacted comments that make it, and no patient contact details, whatever alerts.include_contact
-    says (an issue goes to a location's managers, not to a ticket's owner)."""
-    from npscli.reports.themes import describe_issue, issue_comments
-
-    jobs: list[Job] = []
-    for row in rows:
-        current = next(
-            (
-                e
-                for e in ctx.emerging
-                if (e.theme, e.group) == (row["theme"], row["group_value"])
-                and abs((e.first_flagged - row["first_flagged"]).days) < 28
-            ),
-            None,
-        )
-        label = ctx.taxonomy.theme(row["theme"]).label if ctx.taxonomy is not None else row["theme"]
-        comments = []
-        if current is not None and ctx.taxonomy is not None:
-            comments = issue_comments(store, ctx.taxonomy, current, tz=ctx.tz, by="location")
-        budget = ctx.detector.false_alarms_per_site_year if ctx.detector is not None else 1.0
-        context = {
-            "label": label,
-            "theme": row["theme"],
-            "group": row["group_value"],
-            "group_by": row["group_by"],
-            "first_flagged": row["first_flagged"].isoformat(),
-            "summary": describe_issue(current, ctx.taxonomy) if current is not None else row["summary"],
-            "comments": comments,
-            "budget": f"{budget:g}",
-            "reason": _issue_reason(row, ctx.settings),
-        }
-        name = f"emerging-{row['theme']}-{row['group_value']}-{row['first_flagged']}-{row['recipient']}"
-        out = _email(ctx, row["recipient"], "emerging", context, name)
-        jobs.append(Job("email", row["recipient"], [row], outgoing=out))
-    return jobs
-
-
-def deliver_issues(store: Store, jobs: list[Job], *, mailer: Any, now: datetime) -> None:
-    """Send the issue e-mails; record each outcome as soon as it is known."""
-    from npscli.store import emerging as issue_book
-
-    by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
-    if not by_message:
-        return
-    for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None]):
-        job = by_message[id(result.outgoing)]
-        job.results.append((result.ok, result.error))
-        if result.ok:
-            issue_book.mark_sent(store, job.deliveries, now=now)
-        else:
-            issue_book.mark_failed(store, job.deliveries, error=result.error or "?")
-
-
-def issue_report_rows(jobs: Iterable[Job], *, dry_run: bool = False, outbox: bool = False) -> list[dict]:
-    """One row per issue alert, in the `npscli alert --format json` shape (kind "emerging")."""
-    out = []
-    for job in jobs:
-        ok = bool(job.results) and all(o for o, _ in job.results)
-        error = next((e for o, e in job.results if not o), None)
-        for d in job.deliveries:
-            if dry_run:
-                result = "would retry" if d.get("attempts") else "would send"
-            else:
-                result = ("outbox" if outbox else "sent") if ok else "failed"
-            out.append(
-                {
-                    "kind": KIND_EMERGING,
-                    "ticket_id": None,
-                    "response_id": None,
-                    "score": None,
-                    "location": d["group_value"] if d["group_by"] == "location" else None,
-                    "department": d["group_value"] if d["group_by"] == "department" else None,
-                    "submitted_at": d["first_flagged"].isoformat(),
-                    "recipient": d["recipient"],
-                    "channel": CHANNEL_EMERGING,
-                    "digest": False,
-                    "result": result,
-                    "attempts": (d.get("attempts") or 0) + (0 if dry_run else 1),
-                    "error": d.get("last_error") if dry_run else error,
-                    "theme": d["theme"],
-                    "summary": d["summary"],
-                }
-            )
-    return out
-
-
-def preview_issues(store: Store, ctx: RunContext, *, since: datetime | None) -> list[dict[str, Any]]:
-    """The issue alerts a run would send, without writing anything: the pending plus the unrecorded due."""
-    from npscli.store import emerging as issue_book
-
-    rows = issue_book.pending(store)
-    due = plan_issues(ctx, since=since)
-    known = issue_book.already_known(store, due)
-    for d in dict.fromkeys(due):
-        if d.key in known:
-            continue
-        rows.append(
-            {
-                "id": None,
-                "theme": d.theme,
-                "group_by": d.group_by,
-                "group_value": d.group_value,
-                "first_flagged": d.first_flagged,
-                "recipient": d.recipient,
-                "attempts": 0,
-                "last_error": None,
-                "summary": d.summary,
-            }
-        )
-    return rows
