@@ -39,14 +39,15 @@ TARGETS = {  # seconds, from the performance issue
     "report weekly": 3.0,
 }
 
-# Runs a command and prints its wall time and the peak RSS (KiB) of the command's process tree.
+# Runs a command and prints its wall time, CPU time (user + system) and the peak RSS (KiB) of its process tree.
 MEASURE = r"""
 import resource, subprocess, sys, time, json
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": rss, "code": p.returncode, "err": p.stderr.decode()[-400:]}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+print(json.dumps({"wall": wall, "cpu": cpu, "rss_kib": rss, "code": p.returncode, "err": p.stderr.decode()[-400:]}))
 """
 
 
@@ -476,6 +477,7 @@ def _size_mib(name: str, sizes: dict[str, int], peer: str) -> tuple[float, float
 def _summary(samples: list[dict]) -> dict:
     return {
         "wall_s": round(statistics.median(s["wall"] for s in samples), 3),
+        "cpu_s": round(statistics.median(s["cpu"] for s in samples), 3),
         "runs_s": [round(s["wall"], 2) for s in samples],
         "peak_mib": round(max(s["rss_kib"] for s in samples) / 1024, 1),
     }
@@ -500,8 +502,9 @@ def _peer_target(name: str, peer: str) -> float | None:
 
 def peers_markdown(peers: dict) -> str:
     lines = [
-        "| work (whole process) | npscli (s) | peer | peer (s) | ratio | target | met | store MiB (npscli / peer) |",
-        "| --- | ---: | --- | ---: | ---: | ---: | --- | --- |",
+        "| work (whole process) | npscli (s) | peer | peer (s) | ratio | target | met | CPU (s) npscli / peer | "
+        "CPU ratio | peak MiB npscli / peer | store MiB npscli / peer |",
+        "| --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
     ]
     for name, r in peers.items():
         ours, theirs = r["npscli"]["wall_s"], r["peer_result"]["wall_s"]
@@ -512,9 +515,12 @@ def peers_markdown(peers: dict) -> str:
         if r["size_mib"]:
             a, b = r["size_mib"]
             size = f"{a:,.0f} / {b:,.0f} ({a / b:.2f}x)"
+        cpu_ours, cpu_theirs = r["npscli"]["cpu_s"], r["peer_result"]["cpu_s"]
         lines.append(
             f"| {r['task']} | {ours:.3f} | {r['peer']} | {theirs:.3f} | {ratio:.2f}x | "
-            f"{f'{target}x' if target else '-'} | {met} | {size} |"
+            f"{f'{target}x' if target else '-'} | {met} | {cpu_ours:.2f} / {cpu_theirs:.2f} | "
+            f"{cpu_ours / cpu_theirs:.2f}x | {r['npscli']['peak_mib']:.0f} / {r['peer_result']['peak_mib']:.0f} | "
+            f"{size} |"
         )
     return "\n".join(lines)
 
