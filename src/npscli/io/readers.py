@@ -557,7 +557,7 @@ def stripped_text(values: pd.Series, *, empty: str | None = "") -> pd.Series:
             cleaned = [text or empty for text in cleaned]
         cleaned.append(empty)  # code -1: None or NaN
         return pd.Series(np.array(cleaned, dtype=object)[codes], index=values.index, dtype=object)
-    text = _strip(array)
+    text = _strip_texts(array)
     if empty != "":
         text[text == ""] = empty
     return pd.Series(text, index=values.index, dtype=object)
@@ -576,6 +576,18 @@ def _clean_cell(text: str) -> str:
 
 
 _strip = np.frompyfunc(_clean_cell, 1, 1)
+_strip_spaces = np.frompyfunc(str.strip, 1, 1)
+
+
+def _strip_texts(array: np.ndarray) -> np.ndarray:
+    """:func:`_clean_cell` of every cell of an object array: ``str.strip`` (a C method, twice as fast as a Python
+    function per cell), then :func:`_clean_cell` itself only if an invisible mark is left in the column."""
+    try:
+        text = _strip_spaces(array)
+        marked = any(mark in "".join(text) for mark in _INVISIBLE)
+    except TypeError:  # a cell that is not a str (a workbook's number or date)
+        return _strip(array)
+    return _strip(text) if marked else text
 
 
 def as_text(values: pd.Series) -> pd.Series:
