@@ -584,7 +584,8 @@ def _strip_texts(array: np.ndarray) -> np.ndarray:
     function per cell), then :func:`_clean_cell` itself only if an invisible mark is left in the column."""
     try:
         text = _strip_spaces(array)
-        marked = any(mark in "".join(text) for mark in _INVISIBLE)
+        joined = "".join(text)
+        marked = any(mark in joined for mark in _INVISIBLE)
     except TypeError:  # a cell that is not a str (a workbook's number or date)
         return _strip(array)
     return _strip(text) if marked else text
