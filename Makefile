@@ -29,8 +29,11 @@ demo: $(STAMP)
 	NPSCLI_DB=$(DEMO)/npscli.db NPSCLI_NOW=2026-11-16 $(BIN)/npscli report weekly --out $(DEMO)
 	@echo "demo: the store is $(DEMO)/npscli.db; the weekly report is in $(DEMO)/ (open the .html in a browser)"
 
+# The whole suite, spread over one pytest-xdist worker per core (TEST_WORKERS=0: one process); each worker
+# starts its own PostgreSQL cluster and SMTP servers (tests/conftest.py). CI (.ci/run) runs exactly this.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data scripts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A week of the follow-up workflow on the sample exports; the README shows this script's real output.
 # Run from the repository root after `make install`:  bash docs/walkthrough.sh > docs/walkthrough.out
-# It works in a scratch folder (the store, npscli.toml from docs/walkthrough.toml, the drafts).
+# It works in a scratch folder: npscli.toml from docs/walkthrough.toml (whose `database` puts the store there too,
+# not in the user-wide default), the drafts.
 # tests/cli/test_walkthrough_doc.py runs it and checks that docs/walkthrough.out and the README still match.
 set -euo pipefail
 repo="$PWD"
@@ -9,8 +10,8 @@ work="${TMPDIR:-/tmp}/npscli-walkthrough"
 rm -rf "$work" && mkdir -p "$work" && ln -s "$repo/sample_data" "$work/sample_data"
 cp "$repo/docs/walkthrough.toml" "$work/npscli.toml"
 cd "$work"
-export NPSCLI_DB="$work/npscli.db" NPSCLI_TIMEZONE=America/Chicago COLUMNS=120 NO_COLOR=1
-unset NPSCLI_CONFIG NPSCLI_NOW NPSCLI_TEMPLATES
+export NPSCLI_TIMEZONE=America/Chicago COLUMNS=120 NO_COLOR=1
+unset NPSCLI_CONFIG NPSCLI_DB NPSCLI_NOW NPSCLI_TEMPLATES  # the store is npscli.toml's `database`
 npscli="${NPSCLI_BIN:-$repo/.venv/bin/npscli}"
 python="${NPSCLI_PYTHON:-$repo/.venv/bin/python}"
 run() { printf '\n$ npscli %s\n' "$*"; "$npscli" "$@" 2>&1; }

@@ -15,6 +15,13 @@ http_server      (function) HTTP server (HTTPRecorder): .url, .requests, .status
 
 Tests using postgres_server/pg_url get the ``postgres`` marker and tests using
 smtp_server get the ``smtp`` marker automatically (``pytest -m "not postgres"``).
+A test that reaches PostgreSQL some other way (``request.getfixturevalue("pg_url")`` in a
+fixture parametrized over backends) must carry the marker itself, e.g.
+``pytest.param("postgres", marks=pytest.mark.postgres)``; one that does not fails at once
+with a message saying so, so ``pytest -m "not postgres"`` never starts PostgreSQL.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) every worker is its own session: it starts
+its own PostgreSQL cluster (own directory, own port) and its own SMTP/HTTP servers.
 
 Other fixtures go below the "server fixtures" section, grouped by topic.
 """
@@ -41,8 +48,10 @@ import servers  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[servers.PostgresServer]:
-    """One PostgreSQL cluster for the whole session, stopped and deleted at the end."""
+def _postgres_cluster() -> Iterator[servers.PostgresServer]:
+    """One PostgreSQL cluster for the whole session (each xdist worker: its own), stopped and deleted at the end.
+
+    Reached only through ``postgres_server``, which checks the test's ``postgres`` marker first."""
     try:
         tools = servers.find_postgres_tools()
     except servers.PostgresNotFound as exc:
@@ -51,6 +60,19 @@ def postgres_server() -> Iterator[servers.PostgresServer]:
         pytest.skip(str(exc))
     with servers.PostgresServer(tools) as server:
         yield server
+
+
+@pytest.fixture
+def postgres_server(request: pytest.FixtureRequest) -> servers.PostgresServer:
+    """The session's PostgreSQL cluster, for a test marked ``postgres`` only (see the module docstring)."""
+    if request.node.get_closest_marker("postgres") is None:
+        pytest.fail(
+            f"{request.node.nodeid} uses PostgreSQL but has no `postgres` marker, so "
+            '`pytest -m "not postgres"` would run it: parametrize with '
+            'pytest.param("postgres", marks=pytest.mark.postgres) or mark the test',
+            pytrace=False,
+        )
+    return request.getfixturevalue("_postgres_cluster")
 
 
 @pytest.fixture
@@ -84,11 +106,27 @@ def http_server() -> Iterator[servers.HTTPRecorder]:
         server.stop()
 
 
-_AUTO_MARKERS = {"postgres_server": "postgres", "pg_url": "postgres", "smtp_server": "smtp"}
+_AUTO_MARKERS = {
+    "_postgres_cluster": "postgres",
+    "postgres_server": "postgres",
+    "pg_url": "postgres",
+    "smtp_server": "smtp",
+}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+_ALL_ITEMS = pytest.StashKey[list[pytest.Item]]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m/-k deselect items: the markers must be there when they are read
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())
         for marker in {m for f, m in _AUTO_MARKERS.items() if f in names}:
             item.add_marker(marker)
+    config.stash[_ALL_ITEMS] = list(items)
+
+
+@pytest.fixture(scope="session")
+def collected_items(pytestconfig: pytest.Config) -> list[pytest.Item]:
+    """Every item this session collected, before -m/-k deselection (for tests about the suite itself)."""
+    return pytestconfig.stash.get(_ALL_ITEMS, [])

@@ -32,9 +32,11 @@ HTTP
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import email
 import email.policy
+import errno
 import glob
 import json
 import os
@@ -348,7 +350,8 @@ class PostgresServer:
         # Short path under /tmp: the Unix socket path must stay under ~107 bytes, and every
         # parent must be traversable by the unprivileged user (mkdtemp's 0700 dir is chowned to it).
         parent = "/tmp" if os.geteuid() == 0 or len(tempfile.gettempdir()) > 60 else None
-        self.base_dir = Path(tempfile.mkdtemp(prefix="npscli-pg-", dir=parent))
+        worker = re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", ""))  # gw0, gw1: one cluster each
+        self.base_dir = Path(tempfile.mkdtemp(prefix=f"npscli-pg-{worker}-" if worker else "npscli-pg-", dir=parent))
         if self.run_as is not None:
             for ancestor in self.base_dir.parents:
                 if not os.stat(ancestor).st_mode & 0o001:
@@ -586,6 +589,8 @@ class _RecordingHandler:
                 auth_login=login.decode("utf-8", "replace") if isinstance(login, bytes) else login,
             )
         )
+        while self.recorder.hold_replies:  # the message is in; the client waits for the 250 (see hold_replies)
+            await asyncio.sleep(0.01)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -594,17 +599,21 @@ class SMTPRecorder:
 
     ``messages``: list of ReceivedMessage; ``refuse``: set of addresses answered
     with 550 at RCPT (case-insensitive); ``auth_attempts``: list of AuthAttempt.
+    ``hold_replies``: while True, a message is recorded but its final "250" is held back (a client killed
+    then has had its message accepted without knowing it).
     ``stop()``/``start()`` take it down and bring it back on the same port.
     """
 
     host = LOCALHOST
 
     def __init__(self, port: int | None = None):
+        self._port_chosen = port is None  # ours to change while it has never been bound (free-port race)
         self.port = port or free_port()
         self.messages: list[ReceivedMessage] = []
         self.refuse: set[str] = set()
         self.auth_attempts: list[AuthAttempt] = []
         self.credentials: tuple[str, str] | None = None
+        self.hold_replies = False
         self._controller = None
 
     @property
@@ -623,16 +632,25 @@ class SMTPRecorder:
             # is done in handle_MAIL rather than with auth_required=True, which makes aiosmtpd
             # emit a UserWarning on every connection.
             kwargs = {"auth_require_tls": False, "authenticator": self._authenticate}
-        # a new Controller each time: a stopped Controller's event loop is closed for good
-        controller = Controller(
-            _RecordingHandler(self),
-            hostname=self.host,
-            port=self.port,
-            server_hostname="smtp.npscli.test",  # avoids a socket.getfqdn() DNS lookup per connection
-            ready_timeout=10.0,
-            **kwargs,
-        )
-        controller.start()
+        for attempt in range(5):
+            # a new Controller each time: a stopped Controller's event loop is closed for good
+            controller = Controller(
+                _RecordingHandler(self),
+                hostname=self.host,
+                port=self.port,
+                server_hostname="smtp.npscli.test",  # avoids a socket.getfqdn() DNS lookup per connection
+                ready_timeout=10.0,
+                **kwargs,
+            )
+            try:
+                controller.start()
+                break
+            except OSError as exc:
+                # Another process (a parallel test worker) took the free port first: take another one.
+                if not (self._port_chosen and exc.errno == errno.EADDRINUSE and attempt < 4):
+                    raise
+                self.port = free_port()
+        self._port_chosen = False  # bound once: stop()/start() keep this port from now on
         self._controller = controller
         return self
 

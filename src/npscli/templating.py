@@ -3,7 +3,10 @@
 Templates are looked up first in the user's folder (config ``templates_dir`` or ``--templates DIR``),
 then in the packaged ``templates/``; ``default:NAME`` always means the packaged one (so a user template
 can extend the original). HTML templates are autoescaped. Filters are registered here and only here.
-A missing variable is an error naming the template, the line and the variable.
+A missing variable is an error naming the template, the line and the variable; so is every other failure of
+a clinic's own template (a missing include, a division by zero, text added to a number). The sandbox caps what
+a template can make: a rendered text of MAX_RENDERED_CHARS, a repeated string or list of MAX_REPEATED_CHARS
+(checked before it is built), a power of MAX_POWER_BITS, a ``range`` of MAX_RANGE items.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import NotFoundError, TemplateError
+from npscli.core.names import first_name
 
 
 def packaged_templates_dir() -> Path:
@@ -28,21 +32,17 @@ def packaged_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _first_name(full: str | None) -> str:
-    if not full:
-        return ""
-    parts = full.replace(",", " ").split()
-    if "," in (full or ""):  # "Pérez, Ana"
-        return full.split(",", 1)[1].strip().split()[0] if full.split(",", 1)[1].strip() else parts[0]
-    return parts[0] if parts else ""
-
-
 def _wrap(text: str | None, width: int = 72) -> str:
     import textwrap
 
     if not text:
         return ""
-    return "\n".join(textwrap.fill(line, width) if line.strip() else "" for line in str(text).splitlines())
+    # never at a hyphen ("pre-" / "authorization") nor inside a long word such as a link
+    lines = str(text).splitlines()
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False, break_long_words=False) if line.strip() else ""
+        for line in lines
+    )
 
 
 def _quote(text: str | None, prefix: str = "> ") -> str:
@@ -59,13 +59,55 @@ def _long_date(value: Any) -> str:
     return str(value or "")
 
 
-FILTERS = {"first_name": _first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
+FILTERS = {"first_name": first_name, "wrap": _wrap, "quote": _quote, "long_date": _long_date}
+
+MAX_RENDERED_CHARS = 10_000_000  # a draft or a report; the largest packaged report is far below
+MAX_REPEATED_CHARS = 1_000_000  # "-" * 72 is a rule; "a" * 100_000_000 is an attack
+MAX_POWER_BITS = 4096
+MAX_RANGE = 100_000
+
+
+class TemplateTooLarge(Exception):
+    """A template asked the sandbox for more than its caps allow."""
+
+
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else None
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse, before computing it, a repetition or a power past the caps (the sandbox's binop hook)."""
+    if operator == "*":
+        for sequence, times in ((left, right), (right, left)):
+            size = _sized(sequence)
+            if size is not None and isinstance(times, int) and size * times > MAX_REPEATED_CHARS:
+                raise TemplateTooLarge(
+                    f"a repeated text or list of {size} x {times} items is too large "
+                    f"(the sandbox allows {MAX_REPEATED_CHARS:,})"
+                )
+    elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+        if right > 0 and left.bit_length() * right > MAX_POWER_BITS:
+            raise TemplateTooLarge(f"a power of {left.bit_length()}-bit number to {right} is too large")
+
+
+def _capped_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateTooLarge(f"a range of {len(numbers):,} items is too large (the sandbox allows {MAX_RANGE:,})")
+    return numbers
 
 
 @lru_cache(maxsize=8)
 def environment(user_dir: str | None = None):
     from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class CappedSandbox(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})  # also keeps Jinja from folding them at compile time
+
+        def call_binop(self, context, operator, left, right):
+            _check_binop(operator, left, right)
+            return super().call_binop(context, operator, left, right)
 
     packaged = FileSystemLoader(str(packaged_templates_dir()))
     loaders = []
@@ -78,7 +120,7 @@ def environment(user_dir: str | None = None):
             )
         loaders.append(FileSystemLoader(str(path)))
     loaders += [packaged, PrefixLoader({"default": packaged}, delimiter=":")]
-    env = ImmutableSandboxedEnvironment(
+    env = CappedSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"), default=False),
@@ -87,6 +129,7 @@ def environment(user_dir: str | None = None):
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.globals["range"] = _capped_range
     return env
 
 
@@ -114,18 +157,66 @@ def render(name: str, context: dict[str, Any], *, user_dir: str | None = None) -
     except TemplateSyntaxError as exc:
         raise TemplateError(f"template {name}, line {exc.lineno}: {exc.message}") from None
     try:
-        return template.render(**context)
+        return _render_capped(template, context)
     except UndefinedError as exc:
         match = re.search(r"'([^']+)' is undefined", str(exc))
         var = match.group(1) if match else str(exc)
-        line = _line_of(exc, name)
-        where = f", line {line}" if line else ""
         raise TemplateError(
-            f"template {name}{where}: variable {var!r} is not defined",
+            f"template {name}{_where(exc, name)}: variable {var!r} is not defined",
             hint=f"use only the documented variables ({', '.join(sorted(context))})",
         ) from None
     except SecurityError as exc:
-        raise TemplateError(f"template {name}: refused by the sandbox ({exc})") from None
+        raise TemplateError(f"template {name}{_where(exc, name)}: refused by the sandbox ({exc})") from None
+    except TemplateNotFound as exc:  # an {% include %} or {% extends %} of a template that is not there
+        raise TemplateError(
+            f"template {name}{_where(exc, name)}: includes or extends {exc.name!r}, which does not exist",
+            hint="see `npscli templates list` for the available templates",
+        ) from None
+    except TemplateSyntaxError as exc:  # in an included template
+        raise TemplateError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from None
+    except (TemplateTooLarge, OverflowError, MemoryError, RecursionError) as exc:
+        raise TemplateError(
+            f"template {name}{_where(exc, name)}: {_problem(exc)}",
+            hint="a template writes one letter or report; make it loop over less",
+        ) from None
+    except Exception as exc:  # the template's own arithmetic or filters: 1/0, 3 + 'a', int('x')
+        raise TemplateError(
+            f"template {name}{_where(exc, name)}: {_problem(exc)}",
+            hint="fix the expression on that line (see `npscli templates show` for the packaged ones)",
+        ) from None
+
+
+def _render_capped(template, context: dict[str, Any]) -> str:
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(**context):
+        size += len(part)
+        if size > MAX_RENDERED_CHARS:
+            raise TemplateTooLarge(f"the rendered text is too large (over {MAX_RENDERED_CHARS:,} characters)")
+        parts.append(part)
+    return "".join(parts)
+
+
+def _where(exc: BaseException, name: str) -> str:
+    line = _line_of(exc, name)
+    return f", line {line}" if line else ""
+
+
+def _problem(exc: BaseException) -> str:
+    """What went wrong, without the exception's own text where that may quote a value (int('Sandra'))."""
+    if isinstance(exc, TemplateTooLarge):
+        return str(exc)
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, OverflowError):
+        return "a number or range too large (OverflowError)"
+    if isinstance(exc, MemoryError | RecursionError):
+        return f"the template needs too much memory or nesting ({type(exc).__name__})"
+    if isinstance(exc, TypeError):
+        return "values of types that do not go together, such as a number and text (TypeError)"
+    if isinstance(exc, ValueError):
+        return "a value that cannot be converted, such as text read as a number (ValueError)"
+    return f"the template failed ({type(exc).__name__})"
 
 
 def list_templates(user_dir: str | None = None) -> list[dict[str, str]]:

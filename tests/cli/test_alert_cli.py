@@ -500,6 +500,8 @@ def test_outbox_writes_eml_files_that_count_as_delivered(clinic, smtp_server, is
     assert result.exit_code == 0, result.output
     files = sorted(box.glob("*.eml"))
     assert len(files) == 5 and smtp_server.messages == []
+    # named by the run's --as-of (NOW, 2025-11-10T09:00), not by the wall clock
+    assert all(f.name.startswith("20251110-090000-") for f in files), [f.name for f in files]
     assert {r["result"] for r in as_json(result)} == {"outbox"}
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert any(b"npscli tickets show T-" in f.read_bytes() for f in files)
@@ -773,3 +775,77 @@ def test_escalating_with_broken_alert_settings_is_recorded_and_says_nobody_is_to
     assert r.exit_code == 0, r.output
     assert "Maria Lopez is not e-mailed: the alert settings have an error (" in r.stderr
     assert "alerts.digest" in r.stderr and "Traceback" not in r.output
+
+
+# ---------------------------------------------------------------------------------------------- kill -9
+
+
+def test_a_run_killed_after_the_server_took_a_message_resends_the_same_message_and_says_so(
+    clinic, smtp_server, isolated
+):
+    """kill -9 while the server has accepted a message but not yet answered: the delivery was attempted and
+    is uncertain. The next run sends it again with the same Message-ID (mail systems drop the duplicate) and
+    says which deliveries were uncertain; the ones never attempted are ordinary first sends."""
+    import os
+    import signal
+    import time
+
+    smtp_server.hold_replies = True
+    env = {**os.environ, "NPSCLI_DB": clinic.db, "NPSCLI_TIMEZONE": "America/Chicago"}
+    env["XDG_CONFIG_HOME"] = str(isolated / "xdg-config")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "npscli", "alert", "--as-of", NOW],
+        cwd=isolated,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not smtp_server.messages:
+            assert proc.poll() is None, "the run ended before it sent anything"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        smtp_server.hold_replies = False
+        if proc.poll() is None:
+            proc.kill()
+    first = smtp_server.messages[0]
+    assert all(d["status"] == "pending" for d in deliveries(clinic.db))
+
+    again = alert(clinic, "--format", "json")
+    assert again.exit_code == 0, again.output
+    resent = [m for m in smtp_server.messages[1:] if m.message["Message-ID"] == first.message["Message-ID"]]
+    assert len(resent) == 1 and resent[0].rcpt_tos == first.rcpt_tos
+    rows = as_json(again)
+    uncertain = [r for r in rows if r["uncertain"]]
+    assert [(r["recipient"], r["result"]) for r in uncertain] == [(first.rcpt_tos[0], "sent")]
+    assert "1 alert(s) may have been delivered before an earlier run stopped" in again.stderr
+    assert len({m.message["Message-ID"] for m in smtp_server.messages}) == 5  # 5 alerts, 6 messages
+
+
+def test_message_ids_are_one_per_response_recipient_and_kind_and_survive_a_retry(clinic, smtp_server):
+    smtp_server.refuse = {MARIA}
+    first = alert(clinic)
+    assert first.exit_code == 7, first.output
+    smtp_server.refuse = set()
+    retry = alert(clinic)
+    assert retry.exit_code == 0, retry.output
+    ids = [m.message["Message-ID"].strip() for m in smtp_server.messages]
+    assert len(ids) == 5 and len(set(ids)) == 5
+    assert all(re.fullmatch(r"<npscli\.[0-9a-f]{24}@riverside\.example\.org>", v) for v in ids), ids
+    store = open_store(clinic.db)
+    try:
+        from npscli.services.alerts import message_id
+
+        with store.read() as conn:
+            d, r = schema.alert_deliveries, schema.responses
+            q = select(r.c.response_id, r.c.submitted_at, d.c.response_pk, d.c.recipient, d.c.channel)
+            rows = conn.execute(q.select_from(d.join(r, d.c.response_pk == r.c.id))).mappings().all()
+    finally:
+        store.dispose()
+    maria = next(dict(x) for x in rows if x["recipient"] == MARIA)
+    to_maria = next(m for m in smtp_server.messages if m.rcpt_tos == [MARIA])
+    assert to_maria.message["Message-ID"].strip() == message_id([maria], f"PX <{PX}>")

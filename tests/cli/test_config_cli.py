@@ -82,3 +82,11 @@ def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_unco
     drafted = cli("draft-outreach", "--dry-run", "--as-of", "2025-11-10T10:00")
     assert drafted.exit_code == 0, drafted.output
     assert "downtown.manager@clinic.example.org" in drafted.stdout
+
+
+def test_under_umask_000_init_writes_a_private_config(cli, isolated, umask_000):
+    import stat
+
+    r = cli("init", db=False)
+    assert r.exit_code == 0, r.output
+    assert stat.S_IMODE((isolated / "npscli.toml").stat().st_mode) == 0o600

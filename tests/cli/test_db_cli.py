@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from tests.cli.conftest import Cli
 from tests.factories import response, write_plain
 
@@ -118,3 +119,109 @@ def test_a_command_on_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_
     real = cli("import", tmp_path / "e.csv")
     assert real.exit_code == 0, real.output
     assert missing.exists() and cli("score").exit_code == 0
+
+
+SECRET = "Secret9"
+# Every way a password can sit in a PostgreSQL URL: percent-encoded or not (a raw @ / # ? : in it), in the
+# query string, or both.
+PASSWORD_FORMS = [
+    "postgresql://ana:{pw}@{host}/{db}",
+    "postgresql://ana:p@ss-{pw}@{host}/{db}",
+    "postgresql://ana:pa/ss{pw}@{host}/{db}",
+    "postgresql://ana:pa#ss{pw}@{host}/{db}",
+    "postgresql://ana:pa?ss{pw}@{host}/{db}",
+    "postgresql://ana:pa:ss{pw}@{host}/{db}",
+    "postgresql://ana:p%40ss{pw}@{host}/{db}",
+    "postgresql://ana@{host}/{db}?password={pw}",
+    "postgresql://ana@{host}/{db}?sslmode=prefer&password={pw}&application_name=x",
+    "postgresql+psycopg://ana:{pw}@{host}/{db}?password={pw}",
+]
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_a_password_is_masked_in_every_form_of_url(form):
+    from npscli.store.engine import redact_url
+
+    shown = redact_url(form.format(pw=SECRET, host="db.example.org:5432", db="nps"))
+    assert SECRET not in shown and "ss" not in shown.split("@")[0].split(":", 2)[-1], shown
+    assert "ana" in shown and "db.example.org" in shown and "***" in shown
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_an_unreachable_server_never_prints_the_password_in_any_form(form):
+    from servers import free_port
+
+    url = form.format(pw=SECRET, host=f"127.0.0.1:{free_port()}", db="npscli")
+    r = Cli(url)("db", "check")
+    assert r.exit_code == 4, r.output
+    assert SECRET not in r.output and "Traceback" not in r.output
+    assert "hint:" in r.stderr
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_a_raw_password_in_a_url_reaches_the_real_server(form, pg_url):
+    """The suite's server trusts every login: the store opens with the URL as written, password and all."""
+    from sqlalchemy.engine import make_url
+
+    real = make_url(pg_url)
+    url = form.format(pw=SECRET, host=f"{real.host}:{real.port}", db=real.database).replace("ana", real.username)
+    r = Cli(url)("db", "check", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert SECRET not in r.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://ana:Secret9@db.example.org:notaport/nps", "postgre sql://ana:Secret9@db.example.org/nps"],
+)
+def test_an_unparseable_url_is_refused_without_echoing_it(url):
+    r = Cli(url)("db", "check")
+    assert r.exit_code != 0 and r.exit_code != 1, r.output
+    assert SECRET not in r.output and "Traceback" not in r.output
+    assert "db.example.org" not in r.output
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_config_show_masks_the_password_of_npscli_db(form, monkeypatch):
+    monkeypatch.setenv("NPSCLI_DB", form.format(pw=SECRET, host="db.example.org", db="nps"))
+    r = Cli("")("config", "show", db=False)
+    assert r.exit_code == 0, r.output
+    assert SECRET not in r.output
+
+
+def test_backup_into_a_folder_that_does_not_exist_creates_it_owner_only(cli, tmp_path):
+    filled(cli, tmp_path)
+    backup = tmp_path / "backups" / "2026" / "npscli-2026-12-02.db"
+    r = cli("db", "backup", backup)
+    assert r.exit_code == 0, r.output
+    assert backup.is_file()
+    assert stat.S_IMODE(os.stat(backup.parent).st_mode) == 0o700  # the folder holds patient data too
+    assert "internal error" not in r.stderr
+
+
+def test_backup_to_an_unwritable_path_is_a_one_line_error(sqlite_db, tmp_path):
+    local = Cli(sqlite_db)
+    filled(local, tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    r = local("db", "backup", blocker / "npscli.db")
+    assert r.exit_code == 4, r.output
+    assert "internal error" not in r.stderr
+    assert r.stderr.startswith("npscli: error: cannot write the backup") and str(blocker) in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 2  # the message and its hint
+    folder = tmp_path / "existing-folder"
+    folder.mkdir()
+    r = local("db", "backup", folder, "--force")
+    assert r.exit_code == 4, r.output
+    assert "internal error" not in r.stderr and "cannot write the backup" in r.stderr
+    assert folder.is_dir() and not list(folder.iterdir()) and not list(tmp_path.glob("*.partial"))
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            r = local("db", "backup", locked / "npscli.db")
+        finally:
+            locked.chmod(0o700)
+        assert r.exit_code == 4, r.output
+        assert "internal error" not in r.stderr and "cannot write the backup" in r.stderr

@@ -310,3 +310,92 @@ def test_imports_limit_must_be_positive(cli, limit):
     result = cli("imports", "--limit", limit)
     assert result.exit_code == 2, result.output
     assert "--limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_far_off_date_rejects_its_row_in_import_and_in_score_file(cli, tmp_path):
+    """One 9999-12-31 or 0001-01-01 among good rows: that row is rejected "out of range", the rest import."""
+    far = ["9999-12-31T23:59:59", "3000-01-01", "0001-01-01", "1000-01-01", "99999999999999", "1900-01-01"]
+    rows = [response("ok1", "2025-11-03T09:15:00-06:00", 9), response("ok2", "2025-11-04T09:15:00-06:00", 3)]
+    rows += [response(f"far{i}", when, 7) for i, when in enumerate(far)]
+    path = write_plain(tmp_path / "far.csv", rows)
+    out = tmp_path / "rejects.csv"
+    [row] = summary(cli("import", path, "--rejects", out, "--format", "json"))
+    assert (row["imported"], row["rejected"]) == (2, len(far))
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        reasons = {r["reason"] for r in csv.DictReader(fh)}
+    assert reasons == {"submitted_at is out of range (before 1970-01-01 or after 2199-12-31)"}
+    scored = cli("score", path, "--format", "json")
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)[0]["n"] == 2
+
+
+def test_under_umask_000_rejects_folders_and_files_are_private(cli, tmp_path, umask_000):
+    import stat
+
+    folder = tmp_path / "out" / "rejects"
+    r = cli("import", basic(tmp_path, "a.csv"), basic(tmp_path, "b.csv"), "--rejects", folder, "--format", "json")
+    assert r.exit_code == 0, r.output
+    for made in (tmp_path / "out", folder):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700, made
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == ["a.rejects.csv", "b.rejects.csv"]
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+
+
+def _dated(tmp_path: Path, name: str, days: list[str]) -> Path:
+    rows = [response(str(i), f"{day}/2025 10:00", 9) for i, day in enumerate(days)]
+    return write_plain(tmp_path / name, rows)
+
+
+def test_dates_that_read_either_way_are_month_first_and_the_import_says_so_once(sqlite_db, tmp_path):
+    from tests.cli.conftest import Cli
+
+    cli = Cli(sqlite_db)
+    either = _dated(tmp_path, "either.csv", ["03/11", "04/11", "05/12"])
+    r = cli("import", either, "--format", "json")
+    assert r.exit_code == 0, r.output
+    note = "  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not"
+    lines = r.stderr.splitlines()
+    assert lines[lines.index(next(line for line in lines if line.startswith("either.csv: "))) + 1] == note
+    assert r.stderr.count("dates read") == 1
+    stored = cli("score", "--period", "month", "--format", "json")
+    assert [row["period"] for row in json.loads(stored.stdout) if row["n"]] == ["2025-03", "2025-04", "2025-05"]
+    # a file whose dates prove the order, or an order asked for, needs no word
+    proven = _dated(tmp_path, "proven.csv", ["03/11", "13/11"])
+    assert "dates read" not in cli("import", proven, "--format", "json").stderr
+    asked = _dated(tmp_path, "asked.csv", ["06/11", "07/11"])
+    assert "dates read" not in cli("import", asked, "--monthfirst", "--format", "json").stderr
+    iso = basic(tmp_path)
+    assert "dates read" not in cli("import", iso, "--format", "json").stderr
+
+
+def test_score_files_say_the_same_of_their_dates_and_a_day_first_default_says_its_own(sqlite_db, tmp_path, isolated):
+    from tests.cli.conftest import Cli
+
+    cli = Cli(sqlite_db)
+    either = _dated(tmp_path, "either.csv", ["03/11", "04/11"])
+    r = cli("score", either)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not\n") == 1
+    (isolated / "npscli.toml").write_text("dayfirst = true\n", encoding="utf-8")
+    r = cli("score", either, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "  dates read day-first: 03/11/2025 is 3 November; --monthfirst if not\n" in r.stderr
+
+
+def test_an_import_on_a_terminal_shows_rows_read_and_a_rate_and_nothing_into_a_pipe(tmp_path, sqlite_db):
+    import os
+
+    from tests.cli.conftest import Cli
+    from tests.cli.test_meta import _on_a_terminal
+
+    rows = [response(str(i), "2025-11-03T09:00:00-06:00", i % 11) for i in range(2500)]
+    path = write_plain(tmp_path / "big.csv", rows)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR",) and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE="America/Chicago", COLUMNS="160", TERM="xterm-256color")
+    shown = _on_a_terminal(["import", str(path)], env).decode()
+    assert "importing big.csv" in shown and "2,500 rows read" in shown  # rows as the unit, not "0/1" files
+    assert "0/1" not in shown and "1/1" not in shown
+    piped = Cli(str(tmp_path / "other.db"))("import", path)
+    assert piped.exit_code == 0, piped.output
+    assert "rows read" not in piped.stderr and "importing big.csv" not in piped.stderr

@@ -45,6 +45,30 @@ def test_version(cli):
     assert result.stdout.startswith("npscli ")
 
 
+def test_short_version_flag(cli):
+    short, long = cli("-V", db=False), cli("--version", db=False)
+    assert short.exit_code == 0, short.output
+    assert short.stdout == long.stdout and short.stdout.startswith("npscli ")
+
+
+def test_shell_completion_is_offered_and_completes_commands(tmp_path):
+    import os
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "npscli", "--show-completion", "bash"], capture_output=True, text=True, check=False
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "complete " in shown.stdout and "_NPSCLI_COMPLETE" in shown.stdout
+    env = {**os.environ, "_NPSCLI_COMPLETE": "complete_bash", "COMP_WORDS": "npscli sc", "COMP_CWORD": "1"}
+    words = subprocess.run([sys.executable, "-m", "npscli"], env=env, capture_output=True, text=True, check=False)
+    assert words.stdout.split() == ["score"], words.stderr
+    env.update({"COMP_WORDS": "npscli db b", "COMP_CWORD": "2"})
+    words = subprocess.run([sys.executable, "-m", "npscli"], env=env, capture_output=True, text=True, check=False)
+    assert words.stdout.split() == ["backup"], words.stderr
+    listed = subprocess.run([sys.executable, "-m", "npscli", "--help"], capture_output=True, text=True, check=True)
+    assert "--install-completion" in listed.stdout and "-V, --version" in listed.stdout
+
+
 def test_unknown_option_is_a_usage_error(cli):
     result = cli("score", "--bogus")
     assert result.exit_code == 2
@@ -111,3 +135,27 @@ def test_every_command_cron_runs_takes_quiet_after_it_too(cli):
                  ("tickets", "sweep")):  # fmt: skip
         result = cli(*path, "--help", db=False)
         assert result.exit_code == 0 and "-q, --quiet" in result.stdout, path
+
+
+def test_csv_to_a_terminal_neutralises_escape_sequences_and_a_pipe_keeps_them(tmp_path, sqlite_db):
+    """A comment carrying an OSC (retitle the window) and a CSI (clear the screen): on a terminal the CSV shows
+    them as U+FFFD marks, as the table does; through a pipe (a file, another program) the data is kept."""
+    import os
+
+    from tests.factories import response, write_plain
+
+    comment = "\x1b]0;pwned\x07Waited \x1b[2J\x9b31m2 hours"
+    path = write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T09:00:00-06:00", 2, comment)])
+    env = {**os.environ, "NPSCLI_DB": sqlite_db, "NPSCLI_TIMEZONE": "America/Chicago", "NO_COLOR": "1"}
+    subprocess.run([sys.executable, "-m", "npscli", "-q", "import", str(path)], env=env, check=True)
+    for fmt in ("csv", "json"):
+        shown = _on_a_terminal(["detractors", "--format", fmt, "--as-of", "2025-11-04"], env)
+        assert b"Waited" in shown and b"2 hours" in shown
+        assert b"\x1b" not in shown and "\x9b".encode() not in shown, shown
+    piped = subprocess.run(
+        [sys.executable, "-m", "npscli", "detractors", "--format", "csv", "--as-of", "2025-11-04"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert comment.encode() in piped.stdout

@@ -10,7 +10,7 @@ COLS = [
     Col("when", "received"),
     Col("score", justify="right"),
     Col("comment", wrap=True, min_width=20),
-    Col("flag", ""),
+    Col("flag", marker=True),
 ]
 LONG = (
     "The wait was fifty minutes and nobody at the front desk told us why; the receptionist "

@@ -223,6 +223,33 @@ def test_missing_sender_names_the_location_and_the_key(cli, clinic, isolated):
     assert r.exit_code == 8 and "no outreach sender named 'Nobody Known'" in r.stderr
 
 
+def test_a_first_run_without_senders_says_once_what_to_add(cli, isolated):
+    """No npscli.toml yet (the first run): 28 tickets in three locations; one message naming the three locations
+    and the blocks to add, or --sender NAME; exit 8; no table repeating it per ticket, no "nothing new to draft"."""
+    store = open_store(cli.db)
+    try:
+        places = ["Downtown", "Eastgate", "Northside"]
+        fill(store, [response(str(i), location=places[i % 3]) for i in range(28)])
+    finally:
+        store.dispose()
+    r = draft(cli)
+    assert r.exit_code == 8, r.output
+    assert r.stdout == "" and files(isolated / "outreach") == []
+    assert "nothing new to draft" not in r.stderr and "Traceback" not in r.output
+    assert r.stderr.count("no outreach sender") == 1
+    first = r.stderr.splitlines()[0]
+    assert first == (
+        "npscli: error: 28 ticket(s) not drafted: no outreach sender `manager` for locations "
+        "'Downtown' (10 tickets), 'Eastgate' (9), 'Northside' (9)"
+    )
+    for place in places:
+        assert r.stderr.count(f"[locations.{place}]\n") == 1
+    assert r.stderr.count('manager = { name = "...", title = "...", email = "first.last@your-clinic.org" }') == 3
+    assert "--sender NAME" in r.stderr
+    dry = draft(cli, "--dry-run")
+    assert dry.exit_code == 8 and dry.stdout == "" and dry.stderr == r.stderr
+
+
 def test_a_location_without_a_sender_does_not_hold_up_the_others(cli, clinic, isolated):
     """Downtown is configured, Eastgate not: Downtown's drafts are written and logged, Eastgate's tickets are
     listed as not drafted, and the run exits 8 naming the missing setting (cron mail shows it)."""
@@ -231,9 +258,8 @@ def test_a_location_without_a_sender_does_not_hold_up_the_others(cli, clinic, is
     assert r.exit_code == 8, r.output
     assert files(isolated / "outreach") == ["T-000001-ana-perez.eml"] and len(history(cli, "T-000001")) == 1
     assert history(cli, "T-000002") == [] and history(cli, "T-000003") == []
-    skipped = [line for line in r.stdout.splitlines() if "skipped" in line]
-    assert len(skipped) == 2 and all("not drafted: no outreach sender `manager`" in line for line in skipped)
-    assert "2 ticket(s) not drafted: no outreach sender `manager` for location 'Eastgate'" in r.stderr
+    assert "T-000001" in r.stdout and "skipped" not in r.stdout  # said once below, not per ticket
+    assert "2 ticket(s) not drafted: no outreach sender `manager` for location 'Eastgate'\n" in r.stderr
     assert "[locations.Eastgate]" in r.stderr and "Traceback" not in r.output
     config = isolated / "npscli.toml"
     config.write_text(
@@ -258,6 +284,28 @@ def test_user_template_with_an_undefined_variable(cli, clinic, isolated):
     assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
     r = draft(cli, "--templates", str(isolated / "absent"))
     assert r.exit_code == 8 and "does not exist" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("Dear {{ patient_first_name }},\n{% include 'outreach/_footer.txt.j2' %}\n", "line 2: includes or extends"),
+        ("Dear {{ patient_first_name }},\n{{ 1/0 }}\n", "line 2: division by zero"),
+        ("Dear {{ patient_first_name }},\n\n{{ score + 'a' }}\n", "line 3: values of types"),
+        ("{% for i in range(10**9) %}{{ i }}{% endfor %}\n", "line 1: a range of 1,000,000,000 items is too large"),
+        ("{{ 'a' * 100000000 }}\n", "line 1: a repeated text or list"),
+    ],
+)
+def test_a_broken_clinic_template_exits_8_naming_it_and_writes_nothing(cli, clinic, isolated, source, problem):
+    mine = isolated / "mine" / "outreach"
+    mine.mkdir(parents=True)
+    (mine / "general.txt.j2").write_text(source, encoding="utf-8")
+    fill(clinic, [response("1")])
+    r = draft(cli, "--templates", str(isolated / "mine"))
+    assert r.exit_code == 8, r.output
+    assert f"template outreach/general.txt.j2, {problem}" in r.stderr, r.stderr
+    assert "Traceback" not in r.output and "Ana" not in r.output
+    assert files(isolated / "outreach") == [] and history(cli, "T-000001") == []
 
 
 def test_a_customised_template_is_used(cli, clinic, isolated):
@@ -432,3 +480,14 @@ def test_an_unusable_e_mail_address_is_named_as_such_not_as_missing(cli, clinic,
     assert "no valid e-mail address and no phone number: nothing to draft" in lines["T-000002"]
     assert "no e-mail address or phone number: nothing to draft" in lines["T-000003"]
     assert "tom.lind@example" not in r.stdout  # the table names no contact detail
+
+
+def test_the_call_script_never_breaks_a_word_at_its_hyphen(cli, clinic, isolated):
+    comment = "Word " * 13 + "pre-authorization was refused twice and nobody called back about it"
+    assert len("Word " * 13 + "pre-") <= 70 < len("Word " * 13 + "pre-authorization")  # where a wrap falls
+    fill(clinic, [response("1", email=None, phone="555-0177", comment=comment)])
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    [script] = list((isolated / "outreach").glob("*-call-script.txt"))
+    text = script.read_text(encoding="utf-8")
+    assert "pre-authorization" in text and "pre-\n" not in text

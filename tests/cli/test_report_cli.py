@@ -209,6 +209,8 @@ def test_a_week_without_data_says_so_and_exits_0(sqlite_cli, tmp_path):
     "args,code,text",
     [
         (("weekly", "--week", "2025-11"), 2, "is not a week"),
+        (("weekly", "--week", "2026-46"), 2, "a week is written 2026-W46"),
+        (("weekly", "--week", "2025-11"), 2, "a week is written 2025-W11"),
         (("monthly", "--month", "2025-W47"), 2, "is not a month"),
         (("weekly", "--format", "pdf"), 2, "unknown report format"),
         (("weekly", "--email-to", "not-an-address"), 2, "is not an e-mail address"),
@@ -218,6 +220,7 @@ def test_usage_errors(sqlite_cli, tmp_path, args, code, text):
     r = sqlite_cli("report", *args, "--out", str(tmp_path))
     assert r.exit_code == code, r.output
     assert text in r.stderr and "Traceback" not in r.output
+    assert "no month" not in r.stderr and "quarter" not in r.stderr  # a week, not a month, was asked for
     assert list(tmp_path.glob("nps-*")) == []
 
 
@@ -317,6 +320,7 @@ def test_outbox_writes_the_email_instead_of_sending(sqlite_cli, tmp_path):
     )
     assert r.exit_code == 0, r.output
     [eml] = list((tmp_path / "outbox").glob("*.eml"))
+    assert eml.name.startswith("20251124-070000-0001-")  # named by the run's --as-of, not the wall clock
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["From"] == "px@example.org" and "2025-10" in msg["Subject"]
     assert [a.get_filename() for a in msg.iter_attachments()] == ["nps-monthly-2025-10.xlsx"]
@@ -366,3 +370,71 @@ def test_the_html_report_renders_its_charts_in_headless_chromium(sqlite_cli, tmp
     assert band_pixels > 2000, band_pixels
     outside = (box[0], 5, box[2], 20)  # the page header above it has no chart colours
     assert shot.count_colour(png, outside, (0x1F, 0x5F, 0x99), tolerance=30) == 0
+
+
+def test_under_umask_000_report_folders_are_private(sqlite_cli, tmp_path, umask_000):
+    import stat
+
+    out = tmp_path / "shared" / "reports" / "weekly"
+    r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    for folder in (tmp_path / "shared", tmp_path / "shared" / "reports", out):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
+
+
+def test_the_report_speaks_plainly_to_managers(sqlite_cli, tmp_path):
+    """No 'our clinic' when no clinic_name is set; overdue 'including earlier weeks'; 'NPS gap'; no
+    '(median – to first contact)' without a median; XLSX theme share as a percentage, impact to one decimal."""
+    out = tmp_path / "plain"
+    r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(out), "--format", "md,html,xlsx,json")
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "nps-weekly-2025-W47.json").read_text(encoding="utf-8"))
+    md = (out / "nps-weekly-2025-W47.md").read_text(encoding="utf-8")
+    html = (out / "nps-weekly-2025-W47.html").read_text(encoding="utf-8")
+    for text in (md, html):
+        assert "our clinic" not in text and "with − without" not in text and "NPS gap" in text
+    assert md.split("\n\n")[1].startswith("NPS ")  # the headline follows the title: no empty subtitle line
+    overdue = len(data["tickets"]["overdue_now"])
+    assert overdue > data["tickets"]["opened"]  # the case the wording is for
+    assert f"- Overdue tickets now: {overdue} (including earlier weeks)" in md
+    assert "Overdue tickets now (including earlier weeks)" in html
+    assert data["tickets"]["median_hours_to_contact"] is None
+    assert "(median – to first contact)" not in md and "median" not in md.split("Contacted within the SLA")[1][:40]
+    ws = load_workbook(out / "nps-weekly-2025-W47.xlsx")["Summary"]
+    rows = list(ws.iter_rows())
+    start = next(i for i, row in enumerate(rows) if row[0].value == "top themes among detractors")
+    assert rows[start][3].value == "NPS gap"
+    themes = rows[start + 1 : start + 1 + len(data["themes"])]
+    assert themes and all(row[2].number_format == "0%" and row[3].number_format == "+0.0;-0.0;0.0" for row in themes)
+    assert [row[2].value for row in themes] == [t["share_of_detractors"] for t in data["themes"]]  # still numbers
+    assert not [c.value for row in rows for c in row if "our clinic" in str(c.value)]
+    window = ("--since", "2025-11-17", "--until", "2025-11-23")
+    week = sqlite_cli("tickets", "list", *window, "--as-of", AS_OF, "-f", "json")
+    first = json.loads(week.stdout)[0]["ticket_id"]
+    contacted = sqlite_cli("tickets", "contacted", first, "--channel", "call", "--as-of", "2025-11-23T12:00")
+    assert contacted.exit_code == 0, contacted.output
+    again = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "again"), "--format", "md,json")
+    assert again.exit_code == 0, again.output
+    median = json.loads((tmp_path / "again" / "nps-weekly-2025-W47.json").read_text())["tickets"]
+    line = f" (median {median['median_hours_to_contact']:.1f} h to first contact)\n"
+    assert line in (tmp_path / "again" / "nps-weekly-2025-W47.md").read_text(encoding="utf-8")
+    # a clinic_name set is shown
+    (tmp_path / "npscli.toml").write_text('clinic_name = "Riverside Health"\n', encoding="utf-8")
+    named = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "named"), "--format", "md")
+    assert named.exit_code == 0, named.output
+    assert "\nRiverside Health\n" in (tmp_path / "named" / "nps-weekly-2025-W47.md").read_text(encoding="utf-8")
+
+
+def test_one_report_per_location_shows_how_far_it_is_on_a_terminal(sqlite_cli, sqlite_db, tmp_path):
+    import os
+
+    from tests.cli.test_meta import _on_a_terminal
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR" and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE=TZ, COLUMNS="160", TERM="xterm-256color")
+    args = ["report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "t"), "--location", "all", "-f", "md"]
+    shown = _on_a_terminal(args, env).decode()
+    assert "report Downtown" in shown and "0 of 3 reports" in shown and "report Westview Clinic" in shown
+    piped = sqlite_cli(*args)
+    assert piped.exit_code == 0 and "of 3 reports" not in piped.stderr

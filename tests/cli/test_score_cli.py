@@ -151,6 +151,23 @@ def test_bad_options(cli, args, code, needle):
     assert needle in result.stderr and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "args,allowed",
+    [
+        (["score", "--format", "xml"], "table, csv, json or markdown"),
+        (["tickets", "list", "-f", "yaml"], "table, csv, json or markdown"),
+        (["draft-outreach", "--format", "pdf"], "eml, txt or md"),
+    ],
+)
+def test_an_unknown_format_lists_the_allowed_ones_plainly(sqlite_db, args, allowed):
+    from tests.cli.conftest import Cli
+
+    result = Cli(sqlite_db)(*args)
+    assert result.exit_code == 2, result.output
+    assert f"is not a format npscli knows; use {allowed}." in result.stderr
+    assert "Value error" not in result.stderr and "is not one of" not in result.stderr
+
+
 def test_table_csv_markdown(cli, tmp_path):
     path = export(tmp_path)
     table = cli("score", path, "--by", "location", "--min-n", "30")
@@ -173,6 +190,7 @@ def test_the_low_n_marker_column_is_shown_only_when_a_group_is_marked(cli, tmp_p
     assert "low n" not in unmarked.stdout
     # the unmarked table has one column fewer: no empty, unheaded column at the end
     assert header.count("|") == plain_header.count("|") + 1
+    assert header.split("|")[-2].strip() == "flag"  # the marker column has a heading when it is shown
     assert plain_header.rstrip().endswith("95% interval |")
 
 
@@ -251,9 +269,9 @@ def test_the_title_shows_when_a_relative_window_starts_not_only_its_day(cli, tmp
     path = export(tmp_path)
     result = cli("score", path, "--since", "24h", "--as-of", "2025-11-14T08:30", "--format", "table")
     assert result.exit_code == 0, result.output
-    assert "2025-11-13 08:30 to 2025-11-14 08:30" in result.output
+    assert "13 Nov 2025 08:30 to 14 Nov 2025 08:30" in result.output
     result = cli("score", path, "--since", "last-week", "--as-of", "2025-11-17T08:30", "--format", "table")
-    assert "2025-11-10 to 2025-11-17 00:00" in result.output  # a midnight start stays a date
+    assert "10-16 Nov 2025" in result.output and "00:00" not in result.output  # whole days read as days
 
 
 def test_a_week_without_responses_is_a_row_of_n_0_not_a_gap(cli, tmp_path):
@@ -293,3 +311,28 @@ def test_a_change_that_cannot_be_computed_is_explained(cli, tmp_path):
     args = ("--period", "week", "--compare", "previous", "--since", "2025-11-10", "--as-of", "2025-11-17")
     w46 = cli("score", path, *args)
     assert w46.exit_code == 0 and "change -" not in w46.stderr  # W46 compares with W45
+
+
+def test_window_titles_read_as_days_and_a_partial_week_is_marked(sqlite_db, tmp_path):
+    from tests.cli.conftest import Cli
+
+    cli = Cli(sqlite_db)
+    assert cli("import", export(tmp_path)).exit_code == 0
+    whole = cli("score", "--since", "2025-11-10", "--until", "2025-11-16", "--as-of", "2025-11-20")
+    assert whole.exit_code == 0, whole.output
+    assert whole.stdout.splitlines()[0].strip() == "NPS (adjusted-wald 95% interval) 10-16 Nov 2025"
+    assert "00:00" not in whole.stdout
+    across = cli("score", "--since", "2025-10-27", "--until", "2025-11-02", "--as-of", "2025-11-20")
+    assert across.stdout.splitlines()[0].strip() == "NPS (adjusted-wald 95% interval) 27 Oct-2 Nov 2025"
+    weeks = cli("score", "--period", "week", "--since", "2w", "--as-of", "2025-11-13T10:00", "-f", "markdown")
+    assert weeks.exit_code == 0, weeks.output
+    title, rows = weeks.stdout.splitlines()[0], weeks.stdout.splitlines()
+    assert title == "**NPS (adjusted-wald 95% interval) 30 Oct 2025 10:00 to 13 Nov 2025 10:00**"
+    periods = [line.split("|")[1].strip() for line in rows if line.startswith("| 2025-W")]
+    # the window starts on a Thursday and ends on one: both weeks at its ends are partial, the middle one whole
+    assert periods == ["2025-W44 (partial)", "2025-W45", "2025-W46 (partial)"]
+    two_weeks = ("--period", "week", "--since", "2w", "--as-of", "2025-11-13T10:00")
+    data = json.loads(cli("score", *two_weeks, "-f", "json").stdout)
+    assert [row["period"] for row in data] == ["2025-W44", "2025-W45", "2025-W46"]  # the contract keeps its keys
+    aligned = cli("score", "--period", "week", "--since", "2025-11-03", "--until", "2025-11-16", "-f", "markdown")
+    assert "partial" not in aligned.stdout

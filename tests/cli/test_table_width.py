@@ -18,7 +18,7 @@ COLS = [
     Col("comment", wrap=True, min_width=30),
     Col("ticket_id", "ticket"),
     Col("status"),
-    Col("flag", ""),
+    Col("flag", marker=True),
 ]
 ROWS = [
     {

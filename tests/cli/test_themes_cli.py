@@ -99,3 +99,17 @@ def test_emerging_honours_the_location_filter_and_refuses_a_since(sample):
         refused = sample("themes", "--emerging", *bad)
         assert refused.exit_code == 2, refused.output
         assert bad[0] in refused.stderr and "Traceback" not in refused.output
+
+
+def test_an_empty_themes_table_prints_no_legend(sqlite_db, tmp_path):
+    from tests.cli.conftest import Cli
+    from tests.factories import response, write_plain
+
+    cli = Cli(sqlite_db)
+    rows = [response("1", "2026-11-03T09:00:00-06:00", 2, "The bill was wrong")]
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    empty = cli("themes", "--since", "2020-01-01", "--until", "2020-02-01")
+    assert empty.exit_code == 0, empty.output
+    assert empty.stderr == "no comments in this window\n"  # and no "impact = ..." legend for a table not shown
+    shown = cli("themes", "--since", "2026-11-01", "--until", "2026-11-08")
+    assert shown.exit_code == 0 and "impact = NPS of responses mentioning the theme" in shown.stderr

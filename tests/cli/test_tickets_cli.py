@@ -49,6 +49,13 @@ def test_detractors_show_contact_and_filters(loaded):
     assert rows[0]["email"] == "patient1@example.org" and rows[0]["phone"] == "555-0142"
     table = loaded("detractors", "--as-of", "2025-11-06T12:00")
     assert table.exit_code == 0 and "OVERDUE" in table.stdout and "Call me please" in table.stdout
+    for args in (("detractors",), ("tickets", "list"), ("detractors", "--format", "markdown")):
+        shown = loaded(*args, "--as-of", "2025-11-06T12:00", env={"COLUMNS": "300"})
+        lines = shown.stdout.splitlines()
+        heading = next(line for line in lines if "status" in line).split("|")
+        overdue = next(line for line in lines if "OVERDUE" in line).split("|")
+        column = next(i for i, cell in enumerate(overdue) if cell.strip() == "OVERDUE")
+        assert heading[column].strip() == "flag", (args, heading)  # the OVERDUE column has a heading
 
 
 def test_detractors_since_forms(loaded):
@@ -103,6 +110,13 @@ def test_the_person_a_ticket_is_escalated_to_takes_it_over(loaded):
     text = loaded("tickets", "show", "2", "--hide-contact")
     assert text.exit_code == 0 and "escalated to: Dr. Reyes" in text.stdout
     assert loaded("tickets", "contacted", "3", "--channel", "email", "--as-of", "2025-11-06").exit_code == 0
+    nothing_yet = loaded("tickets", "sweep", "--as-of", "2025-11-07")
+    assert nothing_yet.exit_code == 0, nothing_yet.output
+    assert nothing_yet.stderr == (
+        "nothing to close: no ticket was contacted 7 or more days ago without a reply logged\n"
+    )  # not "closed 0 ticket(s) as no response: -"
+    dry = loaded("tickets", "sweep", "--as-of", "2025-11-07", "--days", "0", "--dry-run")
+    assert dry.exit_code == 0 and dry.stderr == "would close 1 ticket(s) as no response: T-000003\n"
     swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-14", "--format", "json"))
     assert swept == [{"ticket_id": "T-000003", "status": "no_response"}]
     assert loaded("tickets", "reopen", "T-000003").exit_code == 0

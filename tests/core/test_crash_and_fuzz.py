@@ -34,7 +34,7 @@ def big_export(path: Path, rows: int) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "crash.db")
@@ -160,3 +160,49 @@ def test_templates_cannot_reach_python_internals(tmp_path, source):
     (tmp_path / "evil.txt.j2").write_text(source)
     with pytest.raises(TemplateError):
         render("evil.txt.j2", {"x": render}, user_dir=str(tmp_path))
+
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("{% include 'nowhere.txt.j2' %}", "includes or extends 'nowhere.txt.j2', which does not exist"),
+        ("{% extends 'nothere.txt.j2' %}", "includes or extends 'nothere.txt.j2', which does not exist"),
+        ("line one\n{{ 1/0 }}", "division by zero"),
+        ("\n\n{{ score + 'a' }}", "TypeError"),
+        ("{% for i in range(10**9) %}{{ i }}{% endfor %}", "range"),
+        ("{{ 'a' * 100000000 }}", "too large"),
+        ("{{ [1, 2] * 100000000 }}", "too large"),
+        ("{{ 100000000 * 'a' }}", "too large"),
+        ("{{ 2 ** 100000 }}", "too large"),
+        ("{{ (10 ** 100) ** 100 ** 100 }}", "too large"),
+        ("{% for i in range(20000) %}{{ 'x' * 1000 }}{% endfor %}", "too large"),
+        ("{{ score | int(base=0) | string | int('x') }}{{ 'Sandra' | int(default=x) }}", "line 1"),
+    ],
+)
+def test_a_broken_clinic_template_is_an_error_naming_template_line_and_problem(tmp_path, source, problem):
+    from npscli.templating import environment, render
+
+    environment.cache_clear()
+    (tmp_path / "mine.txt.j2").write_text(source)
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as raised:
+        render("mine.txt.j2", {"score": 3, "name": "Sandra Patel"}, user_dir=str(tmp_path))
+    assert time.monotonic() - started < 5
+    message = str(raised.value)
+    assert message.startswith("template mine.txt.j2"), message
+    assert problem in message, message
+    assert "\n" not in message and "Sandra" not in message
+    line = source.count("\n") + 1
+    if "include" not in source and "extends" not in source and "range(20000)" not in source:
+        assert f"line {line}" in message, message
+
+
+def test_the_caps_leave_ordinary_templates_alone(tmp_path):
+    from npscli.templating import environment, render
+
+    environment.cache_clear()
+    source = "{{ '-' * 72 }}\n{% for i in range(500) %}{{ i * 2 }} {% endfor %}{{ 2 ** 10 }}"
+    (tmp_path / "ok.txt.j2").write_text(source)
+    out = render("ok.txt.j2", {}, user_dir=str(tmp_path))
+    assert out.startswith("-" * 72 + "\n0 2 4") and out.endswith("998 1024")

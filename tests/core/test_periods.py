@@ -559,3 +559,33 @@ def test_previous_window_of_day_windows_is_adjacent_and_same_calendar_length(nai
     assert previous_end == start
     assert previous_start < start
     assert start.date() - previous_start.date() in (timedelta(days=days), timedelta(days=days - 1))
+
+
+@pytest.mark.parametrize(
+    "first,last,shown",
+    [
+        (date(2026, 11, 9), date(2026, 11, 15), "9-15 Nov 2026"),
+        (date(2025, 10, 27), date(2025, 11, 2), "27 Oct-2 Nov 2025"),
+        (date(2025, 12, 29), date(2026, 1, 4), "29 Dec 2025-4 Jan 2026"),
+        (date(2026, 11, 9), date(2026, 11, 9), "9 Nov 2026"),
+    ],
+)
+def test_day_span_reads_as_people_write_it(first, last, shown):
+    from npscli.core.periods import day_span
+
+    assert day_span(first, last) == shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)), st.integers(min_value=1, max_value=400))
+def test_a_window_of_whole_days_is_titled_by_its_first_and_last_day(first, days):
+    """Local midnights (across DST changes too) to the exclusive midnight after the last day: never '00:00'."""
+    from npscli.core.periods import _midnight, day_span, period_is_partial, window_label
+
+    zone = ZoneInfo("America/Chicago")
+    last = first + timedelta(days=days - 1)
+    start, end = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
+    assert window_label(start, end) == day_span(first, last) and "00:00" not in window_label(start, end)
+    week = period_key(first, "week")
+    monday = date.fromisocalendar(*first.isocalendar()[:2], 1)
+    assert period_is_partial(week, start, end) == (first != monday or last < monday + timedelta(days=6))

@@ -16,17 +16,17 @@ from npscli.core import nps as npsmath
 from npscli.core.errors import TemplateError, UsageError
 from npscli.io.taxonomy import load_taxonomy
 from npscli.reports import render, svg
-from npscli.reports.weekly import (
+from npscli.reports.render import slugify
+from npscli.reports.xlsx import workbook_bytes
+from npscli.services.scoring import ScoreRequest, score
+from npscli.services.weekly import (
     ReportOptions,
     build_report,
     last_complete,
     make_period,
     resolve_period,
-    slugify,
     trailing_keys,
 )
-from npscli.reports.xlsx import workbook_bytes
-from npscli.services.scoring import ScoreRequest, score
 from npscli.store.engine import open_store
 
 TZ = "America/Chicago"

@@ -39,7 +39,7 @@ def sample(store):
     apply_action(store, 1, "contacted", actor="maria", now=T0 + timedelta(hours=1), channel="call")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "s.db")
@@ -112,7 +112,7 @@ def test_migration_5_adds_the_emerging_issue_alerts_to_an_older_store(url):
     sample(store)
     with store.read() as conn:
         assert not inspect(conn).has_table("emerging_alerts")
-    assert migrations.upgrade(store) == [5, 6]
+    assert migrations.upgrade(store) == list(range(5, migrations.LATEST + 1))
     with store.read() as conn:
         assert inspect(conn).has_table("emerging_alerts")
     counts = table_counts(store)
@@ -139,7 +139,7 @@ def test_migration_6_adds_the_stamped_date_to_the_batches_of_an_older_store(url)
         )  # fmt: skip
     store.dispose()
     store = open_store(url, migrate=False)
-    assert migrations.upgrade(store) == [5, 6]
+    assert migrations.upgrade(store) == list(range(5, migrations.LATEST + 1))
     sample(store)  # written by this version
     with store.read() as conn:
         stamped = conn.execute(
@@ -230,4 +230,32 @@ def test_sqlite_foreign_keys_are_off_only_inside_a_bulk_import(tmp_path):
         )
     with store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    store.dispose()
+
+
+def test_migration_7_adds_the_attempt_time_to_the_alert_deliveries_of_an_older_store(url):
+    """A store at version 6 has alert deliveries without attempted_at: migration 7 adds it, empty (not
+    uncertain) for the deliveries already there."""
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=6) == [1, 2, 3, 4, 5, 6]
+    with store.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE alert_deliveries DROP COLUMN attempted_at")  # as version 6 created it
+    sample(store)
+    with store.write() as conn:
+        pk = conn.execute(select(schema.responses.c.id).limit(1)).scalar_one()
+        conn.exec_driver_sql(
+            "INSERT INTO alert_deliveries (response_pk, recipient, channel, status, attempts, created_at) "
+            f"VALUES ({pk}, 'px@example.org', 'email', 'pending', 0, '2025-11-10 09:00:00')"
+        )
+    store.dispose()
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store) == list(range(7, migrations.LATEST + 1))
+    from npscli.store import alerts as book
+
+    [row] = book.pending(store)
+    assert row["recipient"] == "px@example.org" and row["attempted_at"] is None
+    book.mark_attempted(store, [row], now=T0)
+    assert book.pending(store)[0]["attempted_at"] == T0.replace(tzinfo=None)
+    book.mark_failed(store, [row], error="refused")
+    assert book.pending(store)[0]["attempted_at"] is None  # failed for sure: not uncertain
     store.dispose()

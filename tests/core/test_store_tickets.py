@@ -11,14 +11,13 @@ from npscli.config import TicketSettings
 from npscli.core.errors import ConflictError, NotFoundError
 from npscli.store import schema
 from npscli.store.engine import open_store
+from npscli.store.ticket_stats import _recovered_response_pks, ticket_stats
 from npscli.store.tickets import (
     TicketFilter,
-    _recovered_response_pks,
     apply_action,
     list_tickets,
     show_ticket,
     sweep,
-    ticket_stats,
 )
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
@@ -217,7 +216,12 @@ def test_recovery_looks_at_the_patients_next_response_only(store):
 
 @pytest.mark.parametrize(
     ("backend", "sla_hours"),
-    [("sqlite", 48), ("sqlite", 0.1), ("postgres", 48), ("postgres", 0.1)],  # 0.1 h: not whole seconds
+    [
+        ("sqlite", 48),
+        ("sqlite", 0.1),  # 0.1 h: not whole seconds
+        pytest.param("postgres", 48, marks=pytest.mark.postgres),
+        pytest.param("postgres", 0.1, marks=pytest.mark.postgres),
+    ],
 )
 def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_hours, monkeypatch):
     """Each backend opens tickets with one INSERT ... SELECT; it must give exactly what the portable

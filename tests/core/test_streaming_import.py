@@ -162,7 +162,7 @@ INDEX_NAMES = {
 }
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_a_first_big_load_rebuilds_the_indexes_and_a_failed_one_keeps_them(request, tmp_path, monkeypatch, backend):
     """A file larger than the store drops the secondary indexes for the load and builds them again in the same
     transaction; a load that fails half-way leaves every index in place."""

@@ -215,7 +215,7 @@ def init_command(
         raise ConflictError(
             f"{path} already exists", hint="pass --force to overwrite it, or --print to see the starter"
         )
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from npscli.io.private import write_private_text
+
+    write_private_text(path, text)  # 0600: it may come to hold the SMTP password
     message(f"wrote {path}; edit it, then check it with `npscli config show`")

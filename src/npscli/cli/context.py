@@ -38,7 +38,27 @@ def open_db(s: Settings, *, create: bool = False) -> Store:
             f"no store at {path}: nothing has been imported into it",
             hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
         )
-    return open_store(s.database_url())
+    store = open_store(s.database_url())
+    _say_which_store(store)
+    return store
+
+
+_announced: set[str] = set()
+
+
+def _say_which_store(store: Store) -> None:
+    """On a terminal, one line on stderr naming the store and its size, so that a default (user-wide) store or a
+    stale NPSCLI_DB cannot be read silently. Never into a pipe or a file: scripted output stays as it was."""
+    from npscli.cli.output import is_quiet, message, stderr_is_terminal
+
+    if store.url in _announced or is_quiet() or not stderr_is_terminal():
+        return
+    _announced.add(store.url)
+    from npscli.store.engine import describe_store
+    from npscli.store.responses import count_responses
+
+    n = count_responses(store)
+    message(f"store: {describe_store(store)}, {n:,} response{'' if n == 1 else 's'}")
 
 
 def now(as_of: str | None, s: Settings) -> datetime:
@@ -46,10 +66,6 @@ def now(as_of: str | None, s: Settings) -> datetime:
     from npscli.core.periods import resolve_now
 
     return resolve_now(as_of or os.environ.get("NPSCLI_NOW") or None, s.timezone)
-
-
-def split_csv(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def group_filters(location=None, department=None, provider=None, *, store=None) -> dict[str, tuple[str, ...]]:

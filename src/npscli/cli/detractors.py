@@ -71,41 +71,32 @@ def detractors_command(
 ) -> None:
     """Detractors (0-6), newest first: comment, ticket, status, assignee, age and OVERDUE past the deadline."""
     from npscli.core.periods import parse_window
-    from npscli.services.views import age, comment_themes, detractor_row, joined_themes, local_short, with_themes
-    from npscli.store.responses import list_detractors
+    from npscli.services.detractors import detractor_rows, for_table
+    from npscli.services.views import joined_themes
 
     s = context.settings(database=db)
     now = context.now(as_of, s)
     start, end = parse_window(since, until, now)
     store = context.open_db(s)
-    rows = list_detractors(
+    out, raw = detractor_rows(
         store,
-        max_score=6,
-        since=start,
-        until=end,
+        now=now,
+        tz=s.timezone,
+        start=start,
+        end=end,
         filters=context.group_filters(location, department, provider, store=store),
         statuses=parse_statuses(status),
         comments_only=comments_only,
+        show_contact=show_contact,
+        taxonomy=context.taxonomy_or_none(s),
     )
-    taxonomy = context.taxonomy_or_none(s)
-    out = [
-        with_themes(
-            detractor_row(r, now=now, tz=s.timezone, show_contact=show_contact),
-            comment_themes(taxonomy, r.get("comment")),
-        )
-        for r in rows
-    ]
     if fmt is OutputFormat.json:
         emit(out, fmt, [])
         return
     if fmt is OutputFormat.csv:
         emit([{**r, "themes": joined_themes(r["themes"])} for r in out], fmt, [])
         return
-    for shown, raw in zip(out, rows, strict=True):
-        shown["when"] = local_short(raw["submitted_at"], s.timezone)
-        shown["age"] = age(raw["submitted_at"], now)
-        shown["flag"] = "OVERDUE" if shown["overdue"] else ""
-        shown["themes_shown"] = "\n".join(shown["themes"] or ())  # one per line: the column stays narrow
+    for_table(out, raw, now=now, tz=s.timezone)
     cols = [
         Col("when", "received"),
         Col("score", justify="right"),
@@ -118,7 +109,7 @@ def detractors_command(
         Col("status"),
         Col("assignee"),
         Col("age", justify="right"),
-        Col("flag", ""),
+        Col("flag", marker=True),
     ]
     if show_contact:
         cols[7:7] = [Col("patient_name", "patient"), Col("email"), Col("phone")]

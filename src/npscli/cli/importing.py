@@ -23,7 +23,7 @@ from npscli.cli.options import (
     SourceOpt,
     TimezoneOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, file_progress, is_quiet, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, import_progress, is_quiet, message, set_quiet
 from npscli.core.errors import UsageError
 
 IMPORT_COLS = [
@@ -100,7 +100,7 @@ def import_command(
         tickets_since=parse_since(tickets_since, now, flag="--tickets-since") if tickets_since else None,
         rejects=rejects,
     )
-    progress = file_progress(len(files), quiet=quiet)
+    progress = import_progress(quiet=quiet)
     outcome = import_files(
         s,
         request,
@@ -108,7 +108,7 @@ def import_command(
         store_missing=context.missing_store(s),
         note=message,
         failed=report_error,
-        started=lambda file: progress.step(f"importing {file.name}"),
+        reading=lambda file, export: progress.watch(file.name, export),
     )
     progress.done()
     rows = [r.as_dict() for r in outcome.results]

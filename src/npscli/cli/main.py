@@ -18,6 +18,7 @@ from npscli.cli.output import set_quiet
 
 app = make_app(
     help="Close the loop on patient feedback: import NPS exports, score them, follow up on every detractor.",
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 store, 5 not found, 6 conflict, "
     "7 delivery failed, 8 configuration.",
 )
@@ -34,7 +35,7 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also NPSCLI_DEBUG=1).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output.")] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     set_debug(debug)
@@ -57,4 +58,4 @@ app.add_typer(report.report_app, name="report")
 
 
 def main() -> None:
-    app()
+    app(prog_name="npscli")  # also under `python -m npscli`: completion is keyed by the program's name

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from npscli.cli.output import OutputFormat
+
+
+def format_choices(enum: type[Enum]) -> dict[str, Any]:
+    """Option settings for a closed set of values: a parser whose refusal lists the allowed values plainly.
+
+    Typer's own message for an enum passes through its validator ("Value error, 'xml' is not one of ...").
+    """
+    allowed = [str(member.value) for member in enum]
+
+    def parse(value: Any) -> Enum:
+        if isinstance(value, enum):
+            return value
+        try:
+            return enum(str(value).strip().lower())
+        except ValueError:
+            listed = ", ".join(allowed[:-1]) + " or " + allowed[-1]
+            raise typer.BadParameter(f"{str(value)!r} is not a format npscli knows; use {listed}.") from None
+
+    parser: Callable[[Any], Enum] = parse
+    return {"parser": parser, "metavar": "<" + "|".join(allowed) + ">"}
+
 
 DbOpt = Annotated[
     str | None,
@@ -17,7 +40,10 @@ DbOpt = Annotated[
         help="The store: a SQLite file path or a SQLAlchemy URL (else NPSCLI_DB, else config).",
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.", **format_choices(OutputFormat)),
+]
 SinceOpt = Annotated[
     str | None,
     typer.Option(

@@ -40,6 +40,7 @@ class Col:
     justify: str = "left"
     wrap: bool = False  # long text: wrapped, never cut
     min_width: int | None = None
+    marker: bool = False  # a flag column (OVERDUE, low n): shown only when some row is flagged
 
 
 def stdout_is_terminal() -> bool:
@@ -266,8 +267,15 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
 
 
 def shown_columns(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[Col]:
-    """The columns a table shows: a marker column (no heading: OVERDUE, low n) only when some row is marked."""
-    return [c for c in cols if c.header != "" or any(row.get(c.key) for row in rows)]
+    """The columns a table shows: a marker column (OVERDUE, low n) only when some row is marked."""
+    return [c for c in cols if not c.marker or any(row.get(c.key) for row in rows)]
+
+
+def _for_stdout(text: str) -> str:
+    """A machine format as it goes out: to a file or a pipe byte for byte; to a terminal, where a person reads
+    it, with the control characters of untrusted text (ESC/OSC sequences in a comment) made visible marks, as
+    the table does."""
+    return terminal_safe(text) if stdout_is_terminal() else text
 
 
 def emit(
@@ -283,11 +291,11 @@ def emit(
     table and markdown show ``cols``."""
     fmt = OutputFormat(fmt)
     if fmt is OutputFormat.json:
-        sys.stdout.write(to_json(list(rows) if json_rows is None else json_rows) + "\n")
+        sys.stdout.write(_for_stdout(to_json(list(rows) if json_rows is None else json_rows) + "\n"))
         return
     if fmt is OutputFormat.csv:
         keys = list(rows[0].keys()) if rows else [c.key for c in cols]
-        sys.stdout.write(to_csv(rows, keys))
+        sys.stdout.write(_for_stdout(to_csv(rows, keys)))
         return
     if not rows and empty:
         message(empty)
@@ -347,46 +355,131 @@ def fmt_p(value: Any) -> str:
 
 
 class _NoProgress:
-    def step(self, text: str) -> None:
+    def file(self, name: str, estimated_rows: int | None = None) -> None:
+        pass
+
+    def rows(self, count: int) -> None:
+        pass
+
+    def counted(self, export: Any) -> Any:
+        return export
+
+    def watch(self, name: str, export: Any) -> Any:
+        return export
+
+    def step(self, text: str, done: int | None = None) -> None:
         pass
 
     def done(self) -> None:
         pass
 
 
-class _FileProgress:
-    """A transient progress bar over files, on stderr."""
+class _CountedExport:
+    """An export whose chunks report the rows read so far to a progress display (everything else is the export's)."""
 
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    def __init__(self, export: Any, progress: _RowProgress) -> None:
+        self._export, self._progress = export, progress
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._export, name)
+
+    def chunks(self):
+        for chunk in self._export.chunks():
+            self._progress.rows(self._export.rows_read)
+            yield chunk
+
+
+class _RowProgress:
+    """A transient progress display on stderr: rows read and the rate (an import), or steps done of a total."""
+
+    def __init__(self, unit: str, total: int | None = None) -> None:
+        from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn
+        from rich.text import Text
+
+        class Counted(ProgressColumn):
+            def render(self, task) -> Text:
+                done = int(task.completed)
+                elapsed = task.elapsed or 0.0
+                rate = f", {done / elapsed:,.0f} {unit}/s" if elapsed > 0.5 and done else ""
+                of = f" of {int(task.total):,}" if task.total and unit != "rows" else ""
+                return Text(f"{done:,}{of} {unit}{' read' if unit == 'rows' else ''}{rate}")
 
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            Counted(),
             console=make_console(stderr=True),
             transient=True,
         )
-        self._task = self._progress.add_task("importing", total=total)
+        self._task = self._progress.add_task("", total=total)
         self._started = False
 
-    def step(self, text: str) -> None:
+    def _start(self) -> None:
         if not self._started:
             self._progress.start()
             self._started = True
-        else:
-            self._progress.advance(self._task)
-        self._progress.update(self._task, description=text)
+
+    def file(self, name: str, estimated_rows: int | None = None) -> None:
+        """A new file: the count starts again (the bar's end is the file's estimated size)."""
+        self._progress.reset(self._task, total=estimated_rows or None, description=f"importing {name}")
+        self._start()
+        self._progress.refresh()
+
+    def rows(self, count: int) -> None:
+        self._progress.update(self._task, completed=count)
+        self._progress.refresh()
+
+    def counted(self, export: Any) -> Any:
+        return _CountedExport(export, self)
+
+    def watch(self, name: str, export: Any) -> Any:
+        """A new file to import: its rows counted from 0, against its estimated size."""
+        self.file(name, getattr(export, "estimated_rows", None))
+        return self.counted(export)
+
+    def step(self, text: str, done: int | None = None) -> None:
+        self._progress.update(self._task, description=text, **({} if done is None else {"completed": done}))
+        self._start()
+        self._progress.refresh()
 
     def done(self) -> None:
         if self._started:
-            self._progress.advance(self._task)
             self._progress.stop()
 
 
-def file_progress(total: int, *, quiet: bool = False):
-    """A progress bar only on a terminal, never with NO_COLOR or --quiet (cron mail stays plain)."""
-    if quiet or _quiet["on"] or not color_allowed(sys.stderr):
-        return _NoProgress()
-    return _FileProgress(total)
+def _progress_allowed(quiet: bool) -> bool:
+    """Only on a terminal, never with NO_COLOR or --quiet (cron mail stays plain)."""
+    return not (quiet or _quiet["on"] or not color_allowed(sys.stderr))
+
+
+def import_progress(*, quiet: bool = False):
+    """Rows read and the rate, per file, while an import runs (a terminal only)."""
+    return _RowProgress("rows") if _progress_allowed(quiet) else _NoProgress()
+
+
+def step_progress(total: int, unit: str, *, quiet: bool = False):
+    """``done of total unit`` while a long run works through its parts (reports, deliveries; a terminal only)."""
+    return _RowProgress(unit, total) if _progress_allowed(quiet) and total > 1 else _NoProgress()
+
+
+class _LazySteps:
+    """A :func:`step_progress` made at the first step, when the service has found how many parts there are."""
+
+    def __init__(self, unit: str, quiet: bool) -> None:
+        self._unit, self._quiet = unit, quiet
+        self._real: _RowProgress | _NoProgress | None = None
+
+    def step(self, text: str, *, done: int, total: int) -> None:
+        if self._real is None:
+            self._real = step_progress(total, self._unit, quiet=self._quiet)
+        self._real.step(text, done=done)
+
+    def done(self) -> None:
+        if self._real is not None:
+            self._real.done()
+
+
+def steps_progress(unit: str, *, quiet: bool = False) -> _LazySteps:
+    """Like :func:`step_progress`, for a total that a service learns as it starts (``step(text, done=, total=)``)."""
+    return _LazySteps(unit, quiet)

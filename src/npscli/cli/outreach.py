@@ -16,7 +16,7 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.app import make_app
-from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, QuietOpt, SinceOpt
+from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, QuietOpt, SinceOpt, format_choices
 from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core.errors import ConflictError, NotFoundError, UsageError
 
@@ -77,6 +77,7 @@ def draft_outreach_command(
             "--format",
             help="eml (opens as a draft in your mail program), txt or md. Call scripts and "
             "public replies are always txt or md.",
+            **format_choices(DraftFormat),
         ),
     ] = DraftFormat.eml,
     dry_run: Annotated[

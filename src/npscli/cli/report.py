@@ -19,7 +19,7 @@ import typer
 from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import AsOfOpt, DbOpt, QuietOpt
-from npscli.cli.output import message, set_quiet, warn
+from npscli.cli.output import message, set_quiet, steps_progress, warn
 from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError, DeliveryError, UsageError
 
@@ -176,8 +176,8 @@ def run_report(
 ) -> None:
     """The body of `report weekly` and `report monthly`: options to a request, the service, its output."""
     from npscli.reports.render import parse_formats
-    from npscli.reports.weekly import resolve_period
     from npscli.services.reports import ReportRequest, make_mailer, recipients_of, run_reports
+    from npscli.services.weekly import resolve_period
 
     s = context.settings(database=db)
     cfg = report_settings(s)
@@ -196,9 +196,14 @@ def run_report(
     if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
-    mailer = make_mailer(s, cfg, outbox) if req.recipients else None
+    mailer = make_mailer(s, cfg, outbox, now=now) if req.recipients else None
     store = context.open_db(s)
-    failures = run_reports(store, s, req, period, now=now, mailer=mailer, note=message, warn=warn, written=_print_path)
+    progress = steps_progress("reports")  # one report per location: on a terminal, how far it is
+    failures = run_reports(
+        store, s, req, period, now=now, mailer=mailer, note=message, warn=warn, written=_print_path,
+        building=lambda done, total, target: progress.step(f"report {target}", done=done, total=total),
+    )  # fmt: skip
+    progress.done()
     if failures:
         raise DeliveryError(
             "the report was written but not mailed to everyone: " + "; ".join(failures),

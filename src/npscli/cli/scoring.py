@@ -27,7 +27,6 @@ from npscli.cli.options import (
     UntilOpt,
 )
 from npscli.cli.output import Col, OutputFormat, emit, fmt_num, fmt_p, fmt_signed, message
-from npscli.core.errors import UsageError
 
 FilesOptArg = Annotated[
     list[str] | None,
@@ -43,10 +42,14 @@ def _interval(row: dict) -> str:
     return f"{row['ci_low']:.1f} to {row['ci_high']:.1f}"
 
 
-def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: bool) -> list[Col]:
+def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: bool, window=(None, None)) -> list[Col]:
+    """The table's columns; adds the shown-only cells to ``rows`` (interval, low-n mark, a partial period
+    marked as such: the window ``(start, end)`` cuts it)."""
+    from npscli.core.periods import period_is_partial
+
     cols = [Col(name) for name in by]
     if period:
-        cols.append(Col("period"))
+        cols.append(Col("period_shown", "period"))
     cols += [
         Col("n", justify="right"),
         Col("promoters", justify="right"),
@@ -54,7 +57,7 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
         Col("detractors", justify="right"),
         Col("nps", "NPS", fmt=fmt_num, justify="right"),
         Col("interval", "95% interval"),
-        Col("low_n_mark", "", fmt=lambda v: v or ""),
+        Col("low_n_mark", "flag", fmt=lambda v: v or "", marker=True),
     ]
     if compare:
         cols += [
@@ -65,6 +68,9 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
     for row in rows:
         row["interval"] = _interval(row)
         row["low_n_mark"] = "low n" if row.get("low_n") and row.get("n") else ""  # n = 0: the NPS "-" says it
+        if period and row.get("period"):
+            partial = any(window) and period_is_partial(row["period"], *window)
+            row["period_shown"] = row["period"] + (" (partial)" if partial else "")
     return cols
 
 
@@ -103,38 +109,23 @@ def score_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Score NPS (points, -100..100) with 95% intervals, overall or by group and period."""
-    from npscli.core.periods import parse_window
-    from npscli.services.scoring import ScoreRequest, parse_by, score
+    from npscli.services.scoring import refuse_reading_flags, score, score_request
 
     s = context.settings(database=db, timezone=timezone)
-    reading = {
-        "--map": bool(map_),
-        "--source": source is not None,
-        "--sheet": sheet is not None,
-        "--dayfirst/--monthfirst": dayfirst is not None,
-        "--no-scale-check": not scale_check,
-        "--encoding": encoding is not None,
-    }
-    if not files and any(reading.values()):
-        raise UsageError(
-            f"{', '.join(flag for flag, given in reading.items() if given)}: how to read export files, "
-            "but no FILE was given",
-            hint="name the export files to score (npscli score FILE... --map score=Q1), or import them first",
-        )
-    if compare not in (None, "previous"):
-        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
-    now = context.now(as_of, s)
-    start, end = parse_window(since, until, now)
-    req = ScoreRequest(  # checks the options before the store is opened: a usage error comes first
-        by=parse_by(by),
-        period=period.lower() if period else None,
-        start=start,
-        end=end,
-        method=ci or s.ci,
-        min_n=s.min_n if min_n is None else min_n,
-        compare=compare == "previous",
-        timezone=s.timezone,
+    refuse_reading_flags(
+        files,
+        {
+            "--map": bool(map_),
+            "--source": source is not None,
+            "--sheet": sheet is not None,
+            "--dayfirst/--monthfirst": dayfirst is not None,
+            "--no-scale-check": not scale_check,
+            "--encoding": encoding is not None,
+        },
     )
+    now = context.now(as_of, s)
+    # the options are checked before the store is opened: a usage error comes first
+    req = score_request(s, by=by, period=period, since=since, until=until, now=now, ci=ci, min_n=min_n, compare=compare)
     store = None if files else context.open_db(s)
     req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:
@@ -158,8 +149,8 @@ def score_command(
     else:
         data = store
     rows = score(data, req)
-    cols = score_columns(rows, req.by, bool(req.period), req.compare)
-    contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark")} for r in rows]
+    cols = score_columns(rows, req.by, bool(req.period), req.compare, (req.start, req.end))
+    contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark", "period_shown")} for r in rows]
     if fmt in (OutputFormat.json, OutputFormat.csv):
         emit(contract, fmt, cols)
     else:
@@ -171,10 +162,8 @@ def score_command(
 
 
 def _title(req) -> str:
-    window = ""
-    if req.start is not None:
-        # a window that starts at midnight reads as that day; any other start shows its time
-        midnight = (req.start.hour, req.start.minute) == (0, 0)
-        start = f"{req.start:%Y-%m-%d}" if midnight else f"{req.start:%Y-%m-%d %H:%M}"
-        window = f" {start} to {req.end:%Y-%m-%d %H:%M}"
+    from npscli.core.periods import window_label
+
+    # whole days read as days (9-15 Nov 2026, not an exclusive midnight); any other start or end shows its time
+    window = f" {window_label(req.start, req.end)}" if req.start is not None and req.end is not None else ""
     return f"NPS ({req.method} 95% interval){window}"

@@ -122,7 +122,8 @@ def themes_command(
         r["share"] = "-" if r["share_of_detractors"] is None else f"{r['share_of_detractors']:.0f}%"
     cols = ([Col(by)] if by else []) + THEME_COLS
     emit(rows, fmt, cols, title=f"themes in {n_comments} comments", empty="no comments in this window")
-    message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
+    if rows:  # the legend of a table that was shown
+        message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
 
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;

@@ -67,7 +67,7 @@ LIST_COLS = [
     Col("location"),
     Col("department"),
     Col("due", "due"),
-    Col("flag", ""),
+    Col("flag", marker=True),
     Col("root_causes", "root cause"),
 ]
 
@@ -139,27 +139,13 @@ def show_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """One ticket: the response, the full comment and the whole history."""
-    from npscli.services.views import comment_themes, local_iso, local_short, ticket_row, with_themes
-    from npscli.store.tickets import show_ticket
+    from npscli.services.tickets import ticket_lines, ticket_view
 
     s, store, now = _ctx(db, None, as_of)
-    t, events = show_ticket(store, rules.parse_ticket_id(ticket))
-    row = ticket_row(t, now=now, tz=s.timezone, show_contact=show_contact)
     taxonomy = context.taxonomy_or_none(s)  # a broken taxonomy file must not hide a ticket
-    row = with_themes(row, comment_themes(taxonomy, row["comment"]))
-    row["abusive"] = bool(taxonomy and row["comment"] and taxonomy.is_abusive(row["comment"]))
-    history = [
-        {
-            "at": local_iso(e["at"], s.timezone),
-            "actor": e["actor"],
-            "kind": e["kind"],
-            "channel": e["channel"],
-            "from_status": e["from_status"],
-            "to_status": e["to_status"],
-            "text": e["text"],
-        }
-        for e in events
-    ]
+    row, history, t = ticket_view(
+        store, rules.parse_ticket_id(ticket), now=now, tz=s.timezone, show_contact=show_contact, taxonomy=taxonomy
+    )
     if fmt is OutputFormat.json:
         emit([], fmt, [], json_rows={**row, "history": history})
         return
@@ -167,37 +153,12 @@ def show_command(
         emit(history, fmt, [])
         return
     out = _TerminalSafe(sys.stdout)
-    out.write(f"{row['ticket_id']}  {row['status']}  priority {row['priority']}  assignee {row['assignee'] or '-'}")
-    out.write("  OVERDUE\n" if row["overdue"] else "\n")
-    out.write(
-        f"score {row['score']} at {row['location'] or '-'} / {row['department'] or '-'} / {row['provider'] or '-'}\n"
-    )
-    out.write(f"received {local_short(t['submitted_at'], s.timezone)}, due {local_short(t['due_at'], s.timezone)}\n")
-    if show_contact:
-        out.write(f"patient: {row.get('patient_name') or '-'}  {row.get('email') or ''}  {row.get('phone') or ''}\n")
-    if row["escalated_to"]:
-        out.write(f"escalated to: {row['escalated_to']}\n")
-    if row["suggested_cause"]:
-        out.write(f"suggested root cause: {row['suggested_cause']}\n")
-    if row["root_causes"]:
-        out.write(f"root cause: {row['root_causes']}\n")
-    if row["themes"]:
-        out.write(f"themes: {', '.join(_theme_names(taxonomy, row['themes']))}\n")
-    if row["abusive"]:
-        out.write("abusive language: do not answer this comment in public\n")
-    out.write("comment:\n")
-    for line in (row["comment"] or "(no comment)").splitlines() or [""]:
-        out.write(f"  {line}\n")
-    out.write("\n")
+    for line in ticket_lines(row, t, tz=s.timezone, show_contact=show_contact, taxonomy=taxonomy):
+        out.write(f"{line}\n")
     cols = [Col("at"), Col("actor"), Col("kind"), Col("to_status", "status"), Col("text", wrap=True)]
     for h in history:
         h["at"] = h["at"][:16].replace("T", " ")
     emit(history, fmt, cols, title="history")
-
-
-def _theme_names(taxonomy, codes: list[str]) -> list[str]:
-    """ "Billing and insurance (billing)": the label a person reads and the code the JSON and a taxonomy file use."""
-    return [f"{taxonomy.theme(code).label} ({code})" for code in codes]
 
 
 class _TerminalSafe:
@@ -407,9 +368,15 @@ def sweep_command(
         raise UsageError("--days must be 0 or more")
     closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
-    if fmt is OutputFormat.table:
+    if fmt is OutputFormat.table and not closed:
+        if n_days == 0:
+            message("nothing to close: no contacted ticket is waiting for a reply")
+        else:
+            ago = f"{n_days} or more day{'s' if n_days != 1 else ''} ago"
+            message(f"nothing to close: no ticket was contacted {ago} without a reply logged")
+    elif fmt is OutputFormat.table:
         verb = "would close" if dry_run else "closed"
-        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows) or '-'}")
+        message(f"{verb} {len(closed)} ticket(s) as no response: {', '.join(r['ticket_id'] for r in rows)}")
     else:
         emit(rows, fmt, [])
 
@@ -425,7 +392,7 @@ def stats_command(
 ) -> None:
     """Opened, closed, time to first contact, share within the SLA, overdue, root causes, recovered patients."""
     from npscli.core.periods import parse_window
-    from npscli.store.tickets import ticket_stats
+    from npscli.store.ticket_stats import ticket_stats
 
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)

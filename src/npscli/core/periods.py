@@ -67,6 +67,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # --------------------------------------------------------------------------------------------------
 
 
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """An instant as the store keeps it: UTC without tzinfo. An aware datetime is converted; a naive one is
+    taken as UTC already; None stays None. The one place this conversion is written."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def period_key(d: date, period: str) -> str:
     """The key of the ``period`` ("week", "month", "quarter", "year") that contains the day ``d``.
 
@@ -83,6 +91,12 @@ def period_key(d: date, period: str) -> str:
     if period == "year":
         return f"{d.year:04d}"
     raise UsageError(f"unknown period {period!r}", hint="use one of: " + ", ".join(PERIODS))
+
+
+def keys_of_days(days: list[date]) -> dict[str, list[str]]:
+    """For each period (week, month, quarter, year), the key of each of ``days``, in order: how the store and
+    in-memory scoring file a response by its local date (callers pass each distinct day once)."""
+    return {period: [period_key(day, period) for day in days] for period in PERIODS}
 
 
 def _bad_key(key: str, why: str = "") -> UsageError:
@@ -413,6 +427,43 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(weeks=count)
     except OverflowError:
         raise UsageError(f"the duration {text!r} is too long", hint=_DURATION_HINT) from None
+
+
+def day_span(first: date, last: date, *, dash: str = "-") -> str:
+    """Days ``first`` to ``last`` (inclusive) as people write them: ``9-15 Nov 2026``, ``27 Oct-2 Nov 2025``,
+    ``29 Dec 2025-4 Jan 2026``, one day as ``9 Nov 2026``."""
+    if first == last:
+        return f"{last.day} {last:%b %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        start = f"{first.day}"
+    elif first.year == last.year:
+        start = f"{first.day} {first:%b}"
+    else:
+        start = f"{first.day} {first:%b %Y}"
+    return f"{start}{dash}{last.day} {last:%b %Y}"
+
+
+def window_label(start: datetime, end: datetime) -> str:
+    """The window ``[start, end)`` for a title: whole days as a :func:`day_span` (an exclusive midnight end is
+    the day before it), other moments with their time: ``30 Oct 2025 10:00 to 13 Nov 2025 10:00``."""
+    local_end = end.astimezone(start.tzinfo) if start.tzinfo and end.tzinfo else end
+    starts_at_midnight = (start.hour, start.minute, start.second) == (0, 0, 0)
+    ends_at_midnight = (local_end.hour, local_end.minute, local_end.second) == (0, 0, 0)
+    last_day = local_end.date() - timedelta(days=1) if ends_at_midnight else local_end.date()
+    if starts_at_midnight and ends_at_midnight and last_day >= start.date():
+        return day_span(start.date(), last_day)
+    first = f"{start.day} {start:%b %Y}" + ("" if starts_at_midnight else f" {start:%H:%M}")
+    final = f"{last_day.day} {last_day:%b %Y}" + ("" if ends_at_midnight else f" {local_end:%H:%M}")
+    return f"{first} to {final}"
+
+
+def period_is_partial(key: str, start: datetime | None, end: datetime | None) -> bool:
+    """Whether the window ``[start, end)`` (aware, local) leaves out part of the period ``key``."""
+    first, end_day = period_bounds(key)
+    zone = (start or end).tzinfo if (start or end) is not None else None
+    if start is not None and start > _midnight(first, zone):
+        return True
+    return end is not None and end < _midnight(end_day, zone)
 
 
 def previous_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from npscli.core.themes import fold, fold_with_offsets
 
-__all__ = ["redact"]
+__all__ = ["redact", "safe_label"]
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
@@ -107,6 +107,17 @@ def _mask_names(text: str, parts: list[str]) -> str:
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def safe_label(text: str, limit: int = 40) -> str:
+    """``text`` (a column name, a file's header cell) fit for an error message: e-mail addresses, phone and
+    record numbers masked as :func:`redact` does, then cut to ``limit`` characters ("..." marks the cut).
+
+    The one helper every message that shows text read from a file goes through: a header cell may be a
+    patient's data when the header row is wrong.
+    """
+    masked = redact(" ".join(text[: limit * 4].split())) or ""  # a 10 MB cell is cut before the patterns run
+    return masked if len(masked) <= limit else masked[: limit - 3] + "..."
 
 
 def redact(text: str | None, *, names: Iterable[str] = ()) -> str | None:

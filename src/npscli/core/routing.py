@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core.errors import ConfigError
+from npscli.core.names import fold_name
 
 ALERT_KEYS = (
     "from",
@@ -78,7 +79,7 @@ class Rule:
             (self.departments, department),
             (self.providers, provider),
         ):
-            if wanted and fold(value) not in {fold(w) for w in wanted}:
+            if wanted and fold_name(value) not in {fold_name(w) for w in wanted}:
                 return False
         return True
 
@@ -147,11 +148,6 @@ class AlertSettings:
         if isinstance(self.start, datetime):
             return self.start.replace(tzinfo=zone) if self.start.tzinfo is None else self.start.astimezone(zone)
         return datetime.combine(self.start, time(0), tzinfo=zone)
-
-
-def fold(value: str | None) -> str:
-    """How names are compared: case-insensitive, surrounding and repeated spaces ignored."""
-    return " ".join((value or "").split()).casefold()
 
 
 def route(

@@ -227,7 +227,9 @@ def write_new(directory: Path, stem: str, ext: str, data: bytes) -> Path:
     The file appears complete or not at all (a temporary file, fsynced, then hard-linked to its name; the
     link fails instead of replacing a file that exists, so a draft someone edited is never overwritten).
     """
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from npscli.io.private import private_dir
+
+    private_dir(directory)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".draft-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

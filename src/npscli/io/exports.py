@@ -1,11 +1,12 @@
 """Read a survey export (Qualtrics, SurveyMonkey, Google Forms, Typeform, Delighted or a plain table) into
 one row per usable response, with every other data row accounted for as an issue.
 
-``read_export`` is the only entry point the rest of npscli needs: bytes -> raw table (``readers``), header
-found by content (``layouts``), columns mapped to canonical fields by header and values (``mapping``), scores,
-statuses and times parsed a column at a time (``values``), and each response keyed by its id or its whole row
-(``keys``). A file without a date column reads for scoring (``date_required=False``) or with every response
-stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
+Two entry points: ``open_export`` (the importer: header and mapping now, rows a chunk at a time as they
+are stored) and ``read_export`` (the whole file at once: `score FILE`, tests). Either way: bytes -> raw table
+(``readers``), header found by content (``layouts``), columns mapped to canonical fields by header and values
+(``mapping``), scores, statuses and times parsed a column at a time (``values``), and each response keyed by
+its id or its whole row (``keys``). A file without a date column reads for scoring (``date_required=False``)
+or with every response stamped at ``stamp`` (--date). ``rows_read == len(records) + len(issues)`` always holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
+from npscli.core.fields import TEXT_FIELDS
 from npscli.core.textsafe import neutralize_formula
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
@@ -32,6 +34,7 @@ from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text
 from npscli.io.values import (
     BAD_DATE,
     BLANK_SCORE,
+    DATE_OUT_OF_RANGE,
     FUTURE_DATE,
     MISSING_DATE,
     SCALE_MIN_VALUES,
@@ -57,9 +60,6 @@ __all__ = [
     "write_rejects",
 ]
 
-TEXT_FIELDS = (
-    "comment", "location", "department", "provider", "patient_name", "email", "phone", "patient_id",
-)  # fmt: skip
 RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
 
 
@@ -112,6 +112,7 @@ class ParsedExport:
     issues: list[RowIssue]
     rows_read: int
     rejected_cells: pd.DataFrame  # the original cells of the rejected rows, as text, indexed by row
+    guessed_dayfirst: bool | None = None  # see ExportStream.guessed_dayfirst
 
     @property
     def estimated_rows(self) -> int:
@@ -157,6 +158,12 @@ class ExportStream:
         self._order = DateOrder(options.dayfirst, options.default_dayfirst, self._where)
         self._scale = _ScaleWatch()
         self._started = False
+
+    @property
+    def guessed_dayfirst(self) -> bool | None:
+        """After reading: the day/month order used for dates that read either way (03/11/2025) when no value
+        proved it and none was asked for (the config default), else None: nothing was guessed."""
+        return self._order.decide() if self._order.unsettled else None
 
     @property
     def kept_identical(self) -> int:
@@ -248,6 +255,8 @@ class ExportStream:
         date_problem = pd.Series(None, index=data.index, dtype=object)
         if date_column is not None:
             date_problem[dates.utc.isna()] = BAD_DATE
+            if dates.out_of_range is not None:
+                date_problem[dates.out_of_range] = DATE_OUT_OF_RANGE
             date_problem[dates.blank] = MISSING_DATE
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
@@ -373,13 +382,13 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
     if "score" not in mapping.columns:
         raise ColumnError(
-            f"{name}: no 0-10 likelihood-to-recommend column found (columns: {describe_columns(header.columns)})",
+            f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
             hint="name it with --map score=COLUMN",
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(
             f"{name}: no date/time column found for when each response was submitted "
-            f"(columns: {describe_columns(header.columns)})",
+            f"({describe_columns(header)})",
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )
@@ -409,6 +418,7 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         issues=stream.issues,
         rows_read=stream.rows_read,
         rejected_cells=stream.rejected_cells,
+        guessed_dayfirst=stream.guessed_dayfirst,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from npscli.core.periods import PERIODS, period_key
+from npscli.core.periods import keys_of_days
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 def add_period_keys(records: pd.DataFrame) -> pd.DataFrame:
     """Add period_week/month/quarter/year from local_date ("YYYY-MM-DD"), computed once per distinct day."""
+    import numpy as np
+    import pandas as pd
+
     out = records.copy()
-    days = out["local_date"].astype(str)
-    unique = days.unique()
-    for period in PERIODS:
-        keys = {d: period_key(date.fromisoformat(d), period) for d in unique}
-        out[f"period_{period}"] = days.map(keys)
+    codes, days = pd.factorize(out["local_date"].astype(str).to_numpy())
+    for period, keys in keys_of_days([date.fromisoformat(day) for day in days]).items():
+        out[f"period_{period}"] = np.asarray(keys, dtype=object)[codes] if len(codes) else np.asarray([], dtype=object)
     return out

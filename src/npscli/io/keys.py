@@ -162,7 +162,7 @@ def legacy_keys(records: pd.DataFrame) -> np.ndarray:
     """The ``fp:`` key the importer gave a record without a response id before whole-row keys: a sha256 of its
     time to the minute, its score and its text fields (whitespace collapsed, e-mail lower-cased). Used only to
     recognise rows a store made then already holds; never stored for new rows."""
-    from npscli.io.exports import TEXT_FIELDS
+    from npscli.core.fields import TEXT_FIELDS
 
     count = len(records)
     keys = np.empty(count, dtype=object)

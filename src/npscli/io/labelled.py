@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from npscli.core.errors import ColumnError, InputFileError
+from npscli.core.redact import safe_label
 from npscli.core.theme_eval import UnknownTheme, parse_expected
 from npscli.core.themes import fold
 
@@ -68,7 +69,7 @@ def _choose(header: Sequence[str], wanted: str, flag: str, file: str) -> int:
     if wanted.strip().isdigit() and 1 <= int(wanted) <= len(header):
         return int(wanted) - 1
     raise ColumnError(
-        f"{file}: {flag} {wanted}: no such column (columns: {', '.join(repr(h) for h in header if h)})",
+        f"{file}: {flag} {wanted}: no such column (columns: {_listed(header)})",
         hint=f"give {flag} a column header as written in the file's first row, or its number",
     )
 
@@ -108,7 +109,7 @@ def read_labelled(
         named = [i for i, h in enumerate(header) if _name(h) in EXPECTED_NAMES]
         if not named:
             raise ColumnError(
-                f"{file}: no expected-themes column found (columns: {', '.join(repr(h) for h in header if h)})",
+                f"{file}: no expected-themes column found (columns: {_listed(header)})",
                 hint="head it 'themes' or name it with --expected COLUMN",
             )
         expected_at = named[0]
@@ -158,3 +159,9 @@ def read_labelled(
         blank=blank,
         comments=tuple(comments),
     )
+
+
+def _listed(header: list[str]) -> str:
+    """The header's names for an error message, each masked and cut (a first row may be data)."""
+    return ", ".join(repr(safe_label(h)) for h in header if h)
+

@@ -23,6 +23,9 @@ from npscli.io.readers import RawTable, frame_as_text, stripped_text
 LAYOUTS = ("qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "typeform", "delighted", "plain")
 
 _SCAN_ROWS = 40
+# The characters of a cell the header detection looks at: a Qualtrics question with its HTML fits; a 10 MB
+# header cell (a paste gone wrong, or an attack) is cut, so matching it costs what a normal one does.
+HEADER_CELL_CHARS = 2000
 _IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:""")
 _IMPORT_ID_VALUE = re.compile(r"""['"]ImportId['"]\s*:\s*['"]([^'"]*)['"]""")
 _IMPORT_TIMEZONE = re.compile(r"""['"]timeZone['"]\s*:\s*['"]([^'"]*)['"]""")
@@ -75,7 +78,7 @@ class Header:
 def detect_header(raw: RawTable) -> Header:
     """Recognise the layout of ``raw`` and return its :class:`Header`."""
     head = frame_as_text(raw.cells.iloc[:_SCAN_ROWS])
-    rows = [[cell.strip() for cell in row] for row in head.itertuples(index=False, name=None)]
+    rows = [[cell[:HEADER_CELL_CHARS].strip() for cell in row] for row in head.itertuples(index=False, name=None)]
 
     for index in range(2, len(rows)):
         if _import_id_share(rows[index]) >= 0.5:

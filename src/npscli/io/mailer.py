@@ -8,7 +8,8 @@
 * ``SmtpMailer(settings).send(messages) -> list[Result]`` sends them over one connection (reconnecting
   once if it drops) and returns one ``Result`` per envelope recipient: accepted, or not and why.
   ``iter_send`` yields the results as they happen, so a caller can record each success right away.
-* ``OutboxMailer(directory)`` has the same interface and writes ``.eml`` files instead (mode 0600).
+* ``OutboxMailer(directory, now=...)`` has the same interface and writes ``.eml`` files instead (mode 0600), named
+  by the run's "now" (``--as-of`` / ``NPSCLI_NOW``).
 
 Nothing here raises for a delivery problem (a server down, a refused login, a refused recipient): it is
 reported in the ``Result`` and the caller decides. Error texts never contain the password.
@@ -22,7 +23,7 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -160,9 +161,12 @@ def compose(
     headers: dict[str, str] | None = None,
     tag: Any = None,
     name: str = "",
+    message_id: str | None = None,
 ) -> Outgoing:
     """A message with a plain-text body (and an HTML alternative when ``html`` is given).
 
+    ``message_id`` is a stable ``<...@...>`` for a message that may be sent again (an alert after a killed
+    run), so that mail systems drop the copy; by default a new one.
     Addresses may carry names ("Maria Lopez <maria@x.org>"); the subject is folded onto one line.
     Marked ``Auto-Submitted: auto-generated`` so that mail systems send no out-of-office replies to it.
     """
@@ -178,7 +182,8 @@ def compose(
     msg["Subject"] = _one_line(subject)
     msg["Date"] = format_datetime(date or datetime.now().astimezone())
     domain = bare_address(sender).rpartition("@")[2] or None
-    msg["Message-ID"] = make_msgid(domain=domain)  # a domain given: no slow DNS lookup of our own name
+    # a domain given: no slow DNS lookup of our own name
+    msg["Message-ID"] = message_id or make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     for key, value in (headers or {}).items():
@@ -292,8 +297,12 @@ class SmtpMailer:
     def send(self, messages: Iterable[Outgoing]) -> list[Result]:
         return list(self.iter_send(messages))
 
-    def iter_send(self, messages: Iterable[Outgoing]) -> Iterator[Result]:
-        """One ``Result`` per envelope recipient, yielded right after the server answered."""
+    def iter_send(
+        self, messages: Iterable[Outgoing], *, before: Callable[[Outgoing], None] | None = None
+    ) -> Iterator[Result]:
+        """One ``Result`` per envelope recipient, yielded right after the server answered.
+
+        ``before(message)`` is called just before each SMTP transaction (to record the attempt)."""
         queue = list(messages)
         conn: smtplib.SMTP | None = None
         reconnected = False
@@ -308,6 +317,8 @@ class SmtpMailer:
                         for rest in queue[i:]:
                             yield from _all_failed(rest, str(exc), self.settings.server)
                         return
+                if before is not None:
+                    before(out)
                 try:
                     refused = conn.send_message(out.message, from_addr=out.sender, to_addrs=out.recipients)
                 except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
@@ -387,23 +398,30 @@ class OutboxMailer:
     temporary name first so a program watching the folder never picks up half a message.
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, now: datetime | None = None) -> None:
         self.directory = Path(directory).expanduser()
+        self.now = now  # the run's "now" (--as-of / NPSCLI_NOW) names the files; else the clock
 
     def send(self, messages: Iterable[Outgoing]) -> list[Result]:
         return list(self.iter_send(messages))
 
-    def iter_send(self, messages: Iterable[Outgoing]) -> Iterator[Result]:
+    def iter_send(
+        self, messages: Iterable[Outgoing], *, before: Callable[[Outgoing], None] | None = None
+    ) -> Iterator[Result]:
         messages = list(messages)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            from npscli.io.private import private_dir
+
+            private_dir(self.directory)
         except OSError as exc:
             error = f"cannot create the outbox {self.directory} ({exc.strerror})"
             for out in messages:
                 yield from _all_failed(out, error, "outbox")
             return
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = (self.now or datetime.now()).strftime("%Y%m%d-%H%M%S")
         for n, out in enumerate(messages, start=1):
+            if before is not None:
+                before(out)
             try:
                 path = self._write(out, f"{stamp}-{n:04d}-{_UNSAFE.sub('_', out.name or 'message')[:80]}")
             except OSError as exc:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from npscli.core.errors import ColumnError, NpsError, UsageError
+from npscli.core.redact import safe_label
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.readers import stripped_text
 from npscli.io.values import SCALE_MIN_VALUES, parse_datetimes, parse_scores
@@ -270,12 +271,29 @@ class _Column:
     import_id: str
 
 
-def describe_columns(columns: list[str]) -> str:
-    """``A, B, C`` for an error message (column names are not patient data), shortened when very long."""
+def describe_columns(header: Header) -> str:
+    """``columns: A, B, C`` for an error message, each name masked and cut (:func:`safe_label`), the list
+    shortened when very long; nothing of the row when the header is not proven to name columns (a data row read
+    as the header would print a patient's details)."""
+    if not header_is_proven(header):
+        return "the row read as the header names no known column, so it is not shown"
+    columns = [safe_label(name) for name in header.columns]
     shown = ", ".join(columns[:_LIST_LIMIT])
     if len(columns) > _LIST_LIMIT:
         shown += f", ... ({len(columns) - _LIST_LIMIT} more)"
-    return shown
+    return f"columns: {shown}"
+
+
+def header_is_proven(header: Header) -> bool:
+    """Whether the header row is known to name columns: a vendor's layout, or some column called exactly as
+    one of the fields is ("Score", "Email", "Created at"), not a row of values."""
+    if header.layout != "plain":
+        return True
+    return any(
+        (found := _match(rule, _describe(header, position))) is not None and found[2]
+        for position in range(len(header.columns))
+        for rule in _RULES.values()
+    )
 
 
 def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], file_name: str) -> ColumnMapping:
@@ -295,7 +313,7 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
         names = _resolve_override(header, name, target)
         if names is None:
             raise ColumnError(
-                f"{file_name}: --map {name}={target}: no such column (columns: {describe_columns(header.columns)})",
+                f"{file_name}: --map {name}={target}: no such column ({describe_columns(header)})",
                 hint="name a column by its header or its question text, as shown in the file",
             )
         mapped[name] = names
@@ -540,7 +558,8 @@ def _could_be_date(values: pd.Series) -> bool:
         parsed = parse_datetimes(filled, timezone="UTC", dayfirst=None, default_dayfirst=False, where="")
     except NpsError:  # dates in both day/month orders: dates all the same (the import says what is wrong)
         return True
-    return bool(parsed.utc.notna().mean() >= 0.5)
+    dated = parsed.utc.notna() if parsed.out_of_range is None else parsed.utc.notna() | parsed.out_of_range
+    return bool(dated.mean() >= 0.5)
 
 
 class AmbiguousColumn(Exception):

@@ -29,12 +29,15 @@ import pandas as pd
 from npscli.core.errors import InputFileError
 
 DELIMITERS = (",", ";", "\t")
+# Rarer delimiters some exports use (pipe-delimited files from EHR and data-warehouse tools): chosen only when
+# they split the records more evenly than every usual one, i.e. when the sniffer proves them.
+RARE_DELIMITERS = ("|", "^", "~")
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 60
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "^": "caret", "~": "tilde"}
 # Columns read beyond the widest record the sniffer saw: a later line with a few more fields (a comment with an
 # unquoted comma) is read whole, and rejected as a row rather than failing the file or losing its end.
 EXTRA_FIELDS = 8
@@ -340,14 +343,18 @@ def sniff_delimiter(text: str) -> tuple[str, int]:
 
     Each candidate splits the sample with real CSV quoting rules (so commas inside quoted question text
     do not count); the winner is the delimiter under which most records have the same number of fields
-    (more than one), then the one giving more fields. Title lines above the header do not disturb it.
+    (more than one), then the one giving more fields. Title lines above the header do not disturb it. A rare
+    delimiter (:data:`RARE_DELIMITERS`) wins only by splitting a larger share of records evenly.
     """
     sample = text[:_SNIFF_CHARS]
     if len(text) > _SNIFF_CHARS and "\n" in sample:
         sample = sample[: sample.rindex("\n") + 1]
     best: tuple[float, int, int] | None = None
     best_delimiter, best_width = ",", 1
-    for delimiter in DELIMITERS:
+    candidates = (*DELIMITERS, *RARE_DELIMITERS)
+    for delimiter in candidates:
+        if delimiter in RARE_DELIMITERS and delimiter not in sample:
+            continue
         counts = _field_counts(sample, delimiter)
         if not counts:
             continue
@@ -355,7 +362,9 @@ def sniff_delimiter(text: str) -> tuple[str, int]:
         if not wide:
             continue
         mode, occurrences = Counter(wide).most_common(1)[0]
-        key = (occurrences / len(counts), mode, -DELIMITERS.index(delimiter))
+        key = (occurrences / len(counts), mode, -candidates.index(delimiter))
+        if delimiter in RARE_DELIMITERS and best is not None and key[0] <= best[0]:
+            continue
         if best is None or key > best:
             best, best_delimiter, best_width = key, delimiter, max(counts)
     # The width counts blank records too: pandas drops the fields of a first line wider than the columns.

@@ -11,13 +11,14 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, UsageError
+from npscli.core.periods import naive_utc
 from npscli.io.readers import stripped_text
 
 # --- scores -------------------------------------------------------------------------------------------------
@@ -28,6 +29,7 @@ SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_NOT_NUMBER = "score is not a number"
 MISSING_DATE = "missing submitted_at"
 BAD_DATE = "submitted_at could not be parsed as a date"
+DATE_OUT_OF_RANGE = "submitted_at is out of range (before 1970-01-01 or after 2199-12-31)"
 FUTURE_DATE = "submitted_at is after the import (a wrong clock or time zone, or day and month swapped?)"
 
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.
@@ -89,12 +91,6 @@ def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     return ScoreParse(score=score, numeric=numeric.where(finite), blank=blank, problem=problem)
 
 
-def looks_like_five_point_scale(scores: pd.Series) -> bool:
-    """True when at least 10 valid scores are all within 1..5 (a CSAT / Press Ganey item, not 0-10)."""
-    valid = scores.dropna()
-    return len(valid) >= SCALE_MIN_VALUES and bool(valid.min() >= 1) and bool(valid.max() <= 5)
-
-
 def score_like_share(values: pd.Series) -> float:
     """The share of non-blank cells that read as a number (used to pick among score candidates)."""
     parsed = parse_scores(values)
@@ -152,8 +148,14 @@ def status_exclusions(values: pd.Series, *, numeric_codes: bool) -> pd.Series:
 
 # --- dates --------------------------------------------------------------------------------------------------
 
+# The accepted range of submission times (UTC): no survey platform predates 1970 (a 1900-01-01 or 0001-01-01 is
+# a placeholder), and 2200 or later is a typo; a time after the import itself is FUTURE_DATE. Values outside it
+# are parsed at microsecond resolution (years 1-9999 and beyond fit) and rejected as DATE_OUT_OF_RANGE, never
+# overflowing pandas' nanosecond range.
 _EARLIEST = pd.Timestamp("1970-01-01")
 _LATEST = pd.Timestamp("2200-01-01")
+_WORKING = "datetime64[us]"
+_MARGIN = pd.Timedelta(days=2)  # a wall-clock time this far inside the range is inside it in every zone
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _SHAPE = str.maketrans("0123456789", "9999999999")
 _SAMPLE = 500
@@ -187,9 +189,10 @@ _ENDS_IN_ZONE = re.compile(r"(?s).*(?:Z|[+-]\d{2}(?::?\d{2})?)\n?\Z")
 
 @dataclass(frozen=True)
 class DateParse:
-    utc: pd.Series  # datetime64[ns], naive UTC; NaT where blank or unparseable
+    utc: pd.Series  # datetime64[ns], naive UTC; NaT where blank, unparseable or out of range
     blank: pd.Series  # bool
     dayfirst: bool  # the day/month order used for ambiguous dates
+    out_of_range: pd.Series | None = None  # bool: a date, but outside 1970-01-01 .. 2199-12-31 (None: none)
 
 
 def check_timezone(name: str, *, what: str = "timezone") -> ZoneInfo:
@@ -223,16 +226,16 @@ def parse_datetimes(
     A file read in chunks passes one ``order_state`` (:class:`DateOrder`) for all of them.
     """
     index = values.index
-    local = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")  # wall-clock times in `timezone`
-    utc = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")  # instants already in UTC
+    local = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # wall-clock times in `timezone`
+    utc = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # instants already in UTC
     if values.dtype == object:
         is_datetime = values.map(lambda value: isinstance(value, datetime))
         is_number = values.map(
             lambda value: isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         )
         if is_datetime.any():
-            stamps = pd.to_datetime(values[is_datetime].map(_naive), errors="coerce")
-            local[is_datetime] = stamps.astype("datetime64[ns]")
+            stamps = pd.to_datetime(values[is_datetime].map(naive_utc), errors="coerce")
+            local[is_datetime] = stamps.astype(_WORKING)
         if is_number.any():
             _numbers(values[is_number].astype(float), local, utc)
         text = pd.Series("", index=index, dtype=object)
@@ -249,17 +252,16 @@ def parse_datetimes(
     if not todo.empty:
         _parse_text(todo, order, local, utc)
 
-    filled = local.notna()
+    far_local = local.notna() & ((local < _EARLIEST - _MARGIN) | (local >= _LATEST + _MARGIN))
+    filled = local.notna() & ~far_local
     if filled.any():
         utc[filled] = _wall_clock_to_utc(local[filled], timezone)
-    utc = utc.where((utc >= _EARLIEST) & (utc < _LATEST))
-    return DateParse(utc=utc.astype("datetime64[ns]"), blank=blank, dayfirst=order)
+    inside = (utc >= _EARLIEST) & (utc < _LATEST)
+    out_of_range = far_local | (utc.notna() & ~inside)
+    utc = utc.where(inside)
+    return DateParse(utc=utc.astype("datetime64[ns]"), blank=blank, dayfirst=order, out_of_range=out_of_range)
 
 
-def _naive(value: datetime) -> datetime:
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 @dataclass
@@ -411,7 +413,7 @@ def _fixed_positions(text: pd.Series, shape: str, dayfirst: bool, local: pd.Seri
         afternoon = (chars[:, ampm_at] | 0x20) == ord("p")
         hour = hour % 12 + np.where(afternoon, 12, 0)
     fits &= (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second_of_minute < 60)
-    fits &= (year >= 1900) & (year < 2300)
+    fits &= (year >= 1) & (year <= 9999)
     months = np.where(fits, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     dates = months.astype("datetime64[D]") + np.where(fits, day - 1, 0).astype("timedelta64[D]")
     fits &= dates.astype("datetime64[M]") == months  # no 31 February
@@ -419,7 +421,7 @@ def _fixed_positions(text: pd.Series, shape: str, dayfirst: bool, local: pd.Seri
     if not fits.any():
         return text
     positions = np.flatnonzero(same_width)[fits]
-    local[text.index[positions]] = stamps[fits].astype("datetime64[ns]")
+    local[text.index[positions]] = stamps[fits].astype(_WORKING)
     parsed = np.zeros(len(text), dtype=bool)
     parsed[positions] = True
     return text[~parsed]
@@ -496,7 +498,7 @@ def _apply_route(route: tuple[str, str], text: pd.Series, local: pd.Series, utc:
     else:
         return text
     good = parsed.notna()
-    target[good[good].index] = parsed[good].astype("datetime64[ns]")
+    target[good[good].index] = parsed[good].astype(_WORKING)
     return pd.concat([text[~good], rest]) if kind == "iso" else text[~good]
 
 
@@ -507,16 +509,16 @@ def _numbers(numbers: pd.Series, local: pd.Series, utc: pd.Series) -> None:
     compact_date = (numbers >= 19700101) & (numbers <= 22001231) & (numbers == np.floor(numbers))
     serial = (numbers >= 20000) & (numbers < 100000)
     if millis.any():
-        utc[millis[millis].index] = pd.to_datetime(numbers[millis], unit="ms").astype("datetime64[ns]")
+        utc[millis[millis].index] = pd.to_datetime(numbers[millis], unit="ms").astype(_WORKING)
     if seconds.any():
-        utc[seconds[seconds].index] = pd.to_datetime(numbers[seconds], unit="s").astype("datetime64[ns]")
+        utc[seconds[seconds].index] = pd.to_datetime(numbers[seconds], unit="s").astype(_WORKING)
     if compact_date.any():
         as_text_dates = numbers[compact_date].astype("int64").astype(str)
         parsed = pd.to_datetime(as_text_dates, format="%Y%m%d", errors="coerce")
-        local[parsed.index] = parsed.astype("datetime64[ns]")
+        local[parsed.index] = parsed.astype(_WORKING)
     if serial.any():
         days = pd.to_timedelta(numbers[serial], unit="D").dt.round("s")
-        local[serial[serial].index] = (_EXCEL_EPOCH + days).astype("datetime64[ns]")
+        local[serial[serial].index] = (_EXCEL_EPOCH + days).astype(_WORKING)
 
 
 def _components(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) -> None:
@@ -553,7 +555,7 @@ def _components(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Serie
             }
         ),
         errors="coerce",
-    ).astype("datetime64[ns]")
+    ).astype(_WORKING)
     stamps[bad_clock] = pd.NaT
     zone = parts["zone"].fillna("").str.strip()
     zoned = zone != ""
@@ -584,13 +586,13 @@ def _words(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) ->
             except (ValueError, OverflowError, TypeError):
                 continue
             if stamp.tzinfo is not None:
-                instants[value] = pd.Timestamp(stamp.astimezone(UTC).replace(tzinfo=None))
+                instants[value] = pd.Timestamp(naive_utc(stamp))
             else:
                 wall_clock[value] = pd.Timestamp(stamp)
     for lookup, target in ((wall_clock, local), (instants, utc)):
         if lookup:
             found = text.map(lookup).dropna()
-            target[found.index] = found.astype("datetime64[ns]")
+            target[found.index] = found.astype(_WORKING)
 
 
 def _wall_clock_to_utc(local: pd.Series, timezone: str) -> pd.Series:
@@ -600,7 +602,7 @@ def _wall_clock_to_utc(local: pd.Series, timezone: str) -> pd.Series:
     # An autumn wall-clock time that happens twice is read as the first (summer-time) one; a spring time
     # that does not exist is moved forward, as the clinic's clock did.
     aware = local.dt.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
-    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype(_WORKING)
 
 
 def local_dates(utc: pd.Series, timezone: str) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Turning a report (``npscli.reports.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
+"""Turning a report (``npscli.services.weekly.build_report``) into files: HTML, Markdown, XLSX and JSON.
 
 HTML and Markdown go through the one Jinja environment (``npscli.templating``), from the overridable
 templates ``reports/weekly.html.j2`` / ``reports/weekly.md.j2`` (``reports/monthly.*.j2`` extend them).
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import UsageError
+from npscli.io.private import private_dir
 from npscli.reports import svg
-from npscli.reports.weekly import slugify
 
 FORMATS = ("html", "xlsx", "md", "json")
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -30,6 +30,16 @@ OVERDUE_SHOWN = 25  # ids listed in HTML / Markdown, most overdue first
 
 
 # ------------------------------------------------------------------ names and writing
+
+
+def slugify(name: str) -> str:
+    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "location"
 
 
 def parse_formats(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -91,7 +101,7 @@ def write_report(
     """Render every format first (a template error writes nothing), then write each file atomically."""
     rendered = {fmt: render_bytes(report, fmt, user_dir=user_dir) for fmt in formats}
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)
         return {fmt: write_atomic(out_dir / file_name(report, fmt), data) for fmt, data in rendered.items()}
     except OSError as exc:
         raise UsageError(
@@ -247,76 +257,18 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
     from markupsafe import Markup
 
     esc = md_escape if markdown_text else (lambda v: "" if v is None else str(v))
-    period, noun = report["period"], report["period"]["kind"]
-    where = report["location"] or report["clinic_name"]
-    trend = report["trend"]
-    by_loc = report["trend_by_location"]
+    trend, by_loc = report["trend"], report["trend_by_location"]
     shared = svg.y_range([_points(trend), *(_points(s) for s in by_loc.values())])
-    overall_chart = svg.line_chart(
-        _points(trend),
-        title=f"NPS by {noun}, last {len(trend)} {noun}s — {where}",
-        yrange=shared,
-        chart_id="trend-overall",
-    )
-    location_charts = [
-        Markup(
-            svg.line_chart(
-                _points(series),
-                title=name,
-                width=350,
-                height=170,
-                yrange=shared,
-                chart_id=f"trend-{slugify(name)}",
-            )
-        )
-        for name, series in by_loc.items()
-    ]
-    t = report["tickets"]
-    o = report["overall"]
-    kpis = [
-        {"label": "NPS", "value": fmt_nps(o["nps"]), "detail": f"95% interval {fmt_interval(o)}"},
-        {"label": "Responses", "value": fmt_int(o["n"]), "detail": "low n" if o["low_n"] and o["n"] else ""},
-        {
-            "label": f"vs previous {noun}",
-            "value": fmt_change(o.get("change")),
-            "detail": ("significant" if o.get("significant") else "not significant")
-            if o.get("change") is not None
-            else "",
-        },
-        {
-            "label": f"vs {report['baseline']['periods']} {noun}s",
-            "value": fmt_change(report["baseline"]["change"]),
-            "detail": ("significant" if report["baseline"]["significant"] else "not significant")
-            if report["baseline"]["change"] is not None
-            else "",
-        },
-        {"label": "Detractors", "value": fmt_int(report["detractors"]), "detail": ""},
-        {"label": "Overdue tickets", "value": fmt_int(len(t["overdue_now"])), "detail": "open, not contacted in time"},
-    ]
-
-    def comment_rows(side: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "score": c["score"],
-                "where": esc(" / ".join(v for v in (c["location"], c["department"]) if v) or "–"),
-                "date": c["date"],
-                "text": esc(c["text"]),
-                "themes": esc(", ".join(c["themes"])),
-            }
-            for c in report["comments"][side]
-        ]
-
-    title = f"Patient feedback — {period['label']}"
+    overall_chart, location_charts = _charts(report, shared)
+    named = " — ".join(part for part in (report["clinic_name"], report["location"]) if part)
     return {
-        "title": title,
-        "subtitle": esc(
-            f"{report['clinic_name']} — {report['location']}" if report["location"] else report["clinic_name"]
-        ),
-        "noun": noun,
+        "title": f"Patient feedback — {report['period']['label']}",
+        "subtitle": esc(named),
+        "noun": report["period"]["kind"],
         "headline": headline(report),  # our own sentences: numbers only, nothing from the data
-        "kpis": kpis,
+        "kpis": _kpis(report),
         "chart": Markup(overall_chart),
-        "location_charts": location_charts,
+        "location_charts": [Markup(chart) for chart in location_charts],
         "sparkline": sparkline(trend, *shared),
         "location_sparklines": [
             {"name": esc(name), "spark": sparkline(series, *shared), "last": fmt_nps(series[-1]["nps"])}
@@ -334,18 +286,7 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
         ],
         "by_location": _group_rows(report["by_location"], "location", esc),
         "by_department": _group_rows(report["by_department"], "department", esc),
-        "tickets": {
-            "opened": fmt_int(t["opened"]),
-            "closed": fmt_int(t["closed"]),
-            "open": fmt_int(t["open"]),
-            "within_sla": fmt_pct(t["contacted_within_sla"])
-            + (f" ({t['sla_met']} of {t['sla_decided']})" if t.get("sla_decided") else ""),
-            "median_hours": "–" if t["median_hours_to_contact"] is None else f"{t['median_hours_to_contact']:.1f} h",
-            "overdue_count": fmt_int(len(t["overdue_now"])),
-            "overdue_ids": _overdue_text(t["overdue_now"]),
-            "overdue_shown": t["overdue_now"][:OVERDUE_SHOWN],
-            "overdue_more": max(0, len(t["overdue_now"]) - OVERDUE_SHOWN),
-        },
+        "tickets": _ticket_view(report["tickets"]),
         "themes": [
             {
                 "label": esc(th["label"]),
@@ -359,7 +300,7 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
             "available": report["emerging"]["available"],
             "lines": [esc(e["text"]) for e in report["emerging"]["issues"]],
         },
-        "comments": {"detractors": comment_rows("detractors"), "promoters": comment_rows("promoters")},
+        "comments": {side: _comment_rows(report, side, esc) for side in ("detractors", "promoters")},
         "notes": list(report["notes"]),
         "footer": (
             f"Generated by npscli on {report['generated_at'][:16].replace('T', ' ')} ({report['timezone']}). "
@@ -368,6 +309,84 @@ def build_view(report: dict[str, Any], *, markdown_text: bool = False) -> dict[s
             f"the two headline comparisons are single tests. Comments are redacted."
         ),
     }
+
+
+def _charts(report: dict[str, Any], shared: tuple[float, float]) -> tuple[str, list[str]]:
+    """The overall trend chart and one small chart per location, on one y range so they compare."""
+    noun, trend = report["period"]["kind"], report["trend"]
+    where = report["location"] or report["clinic_name"]
+    overall = svg.line_chart(
+        _points(trend),
+        title=f"NPS by {noun}, last {len(trend)} {noun}s" + (f" — {where}" if where else ""),
+        yrange=shared,
+        chart_id="trend-overall",
+    )
+    by_location = [
+        svg.line_chart(
+            _points(series), title=name, width=350, height=170, yrange=shared, chart_id=f"trend-{slugify(name)}"
+        )
+        for name, series in report["trend_by_location"].items()
+    ]
+    return overall, by_location
+
+
+def _significance(change: Any, significant: Any) -> str:
+    if change is None:
+        return ""
+    return "significant" if significant else "not significant"
+
+
+def _kpis(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The headline figures across the top of the report."""
+    noun, o, baseline = report["period"]["kind"], report["overall"], report["baseline"]
+    overdue = report["tickets"]["overdue_now"]
+    return [
+        {"label": "NPS", "value": fmt_nps(o["nps"]), "detail": f"95% interval {fmt_interval(o)}"},
+        {"label": "Responses", "value": fmt_int(o["n"]), "detail": "low n" if o["low_n"] and o["n"] else ""},
+        {
+            "label": f"vs previous {noun}",
+            "value": fmt_change(o.get("change")),
+            "detail": _significance(o.get("change"), o.get("significant")),
+        },
+        {
+            "label": f"vs {baseline['periods']} {noun}s",
+            "value": fmt_change(baseline["change"]),
+            "detail": _significance(baseline["change"], baseline["significant"]),
+        },
+        {"label": "Detractors", "value": fmt_int(report["detractors"]), "detail": ""},
+        {"label": "Overdue tickets", "value": fmt_int(len(overdue)), "detail": "open, not contacted in time"},
+    ]
+
+
+def _ticket_view(t: dict[str, Any]) -> dict[str, Any]:
+    median = t["median_hours_to_contact"]
+    return {
+        "opened": fmt_int(t["opened"]),
+        "closed": fmt_int(t["closed"]),
+        "open": fmt_int(t["open"]),
+        "within_sla": fmt_pct(t["contacted_within_sla"])
+        + (f" ({t['sla_met']} of {t['sla_decided']})" if t.get("sla_decided") else ""),
+        "median_hours": "–" if median is None else f"{median:.1f} h",
+        # no ticket contacted yet: no median to speak of
+        "median_phrase": "" if median is None else f" (median {median:.1f} h to first contact)",
+        "overdue_count": fmt_int(len(t["overdue_now"])),
+        "overdue_ids": _overdue_text(t["overdue_now"]),
+        "overdue_shown": t["overdue_now"][:OVERDUE_SHOWN],
+        "overdue_more": max(0, len(t["overdue_now"]) - OVERDUE_SHOWN),
+    }
+
+
+def _comment_rows(report: dict[str, Any], side: str, esc) -> list[dict[str, Any]]:
+    return [
+        {
+            "score": c["score"],
+            "where": esc(" / ".join(v for v in (c["location"], c["department"]) if v) or "–"),
+            "date": c["date"],
+            "text": esc(c["text"]),
+            "themes": esc(", ".join(c["themes"])),
+        }
+        for c in report["comments"][side]
+    ]
 
 
 # ------------------------------------------------------------------ templates

@@ -14,6 +14,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+from npscli.core.periods import naive_utc
 from npscli.core.textsafe import neutralize_formula
 
 GREY = "9CA3AF"
@@ -114,7 +115,9 @@ def _summary(wb, report: dict[str, Any]) -> None:
     noun = report["period"]["kind"]
     ws.append([cell(f"Patient feedback — {report['period']['label']}")])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([cell(report["clinic_name"] + (f" — {report['location']}" if report["location"] else ""))])
+    named = " — ".join(part for part in (report["clinic_name"], report["location"]) if part)
+    if named:
+        ws.append([cell(named)])
     for line in headline(report):
         ws.append([cell(line)])
     ws.append([])
@@ -155,11 +158,14 @@ def _summary(wb, report: dict[str, Any]) -> None:
         ws.append([cell(label), cell(value)])
     if report["themes"]:
         ws.append([])
-        ws.append(["top themes among detractors", "detractor mentions", "share of detractors", "NPS impact"])
+        ws.append(["top themes among detractors", "detractor mentions", "share of detractors", "NPS gap"])
         for c in ws[ws.max_row]:
             c.font = Font(bold=True)
         for th in report["themes"]:
             ws.append([cell(th["label"]), th["detractor_mentions"], th["share_of_detractors"], th["impact"]])
+            share, impact = ws.cell(ws.max_row, 3), ws.cell(ws.max_row, 4)
+            share.number_format = "0%"  # as the HTML shows them: 30%, +7.1
+            impact.number_format = "+0.0;-0.0;0.0"
     if report["emerging"]["issues"]:
         ws.append([])
         ws.append(["emerging issues"])
@@ -307,7 +313,7 @@ def workbook_bytes(report: dict[str, Any]) -> bytes:
 
     stamp = datetime.fromisoformat(report["generated_at"])
     wb = build_workbook(report)
-    wb.properties.created = stamp.astimezone(UTC).replace(tzinfo=None)
+    wb.properties.created = naive_utc(stamp)
     buffer = io.BytesIO()
     wb.save(buffer)
     w3c = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -81,7 +81,7 @@ def prepare(
         if outbox is not None:
             from npscli.io.mailer import OutboxMailer
 
-            mailer = OutboxMailer(outbox)
+            mailer = OutboxMailer(outbox, now=now)
         else:
             from npscli.io.mailer import SmtpMailer, SmtpSettings
 
@@ -133,6 +133,13 @@ def run_alerts(store: Store, plan: AlertPlan, *, dry_run: bool) -> AlertOutcome:
         engine.deliver(store, jobs, run, mailer=plan.mailer, how="to the outbox" if outbox else "by email")
         issues.deliver_issues(store, issue_jobs, mailer=plan.mailer, now=run.now)
     report = engine.report_rows(jobs, run, outbox=outbox)
+    uncertain = [r for r in report if r.get("uncertain")]
+    if uncertain:
+        outcome.warnings.append(
+            f"{len(uncertain)} alert(s) may have been delivered before an earlier run stopped (to: "
+            f"{', '.join(dict.fromkeys(r['recipient'] for r in uncertain))}); sent again with the same Message-ID, "
+            "which a mail system that has the first one drops"
+        )
     outcome.report = _same_fields(report + issues.issue_report_rows(issue_jobs, outbox=outbox))
     return outcome
 
@@ -185,4 +192,5 @@ def _same_fields(rows: list[dict]) -> list[dict]:
     for r in rows:
         r.setdefault("theme", None)
         r.setdefault("summary", None)
+        r.setdefault("uncertain", False)
     return rows

@@ -36,6 +36,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
+from npscli.core.names import fold_name
+from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
 from npscli.store import alerts as book
@@ -77,10 +79,6 @@ class Job:
 # ---------------------------------------------------------------------------------------------- people
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, str]:
     """Whom a ticket can be escalated to by name, and their address: the named alert recipients
     ("Dr. Sam Reyes <sam.reyes@...>"), [senders.NAME], [providers.NAME] and the locations' managers and owners
@@ -91,7 +89,7 @@ def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, 
 
     def add(name: Any, address: Any) -> None:
         if isinstance(name, str) and isinstance(address, str) and name.strip() and "@" in address:
-            people.setdefault(_fold(name), parseaddr(address)[1].lower() or address.strip().lower())
+            people.setdefault(fold_name(name), parseaddr(address)[1].lower() or address.strip().lower())
 
     for r in cfg.email_recipients:
         name, address = parseaddr(r.display)
@@ -118,7 +116,7 @@ def address_of(name: str | None, people: dict[str, str]) -> str | None:
     if "@" in name:
         address = parseaddr(name)[1]
         return address.lower() if "@" in address else None
-    return people.get(_fold(name))
+    return people.get(fold_name(name))
 
 
 # ---------------------------------------------------------------------------------------------- planning
@@ -160,7 +158,7 @@ def still_due(row: dict[str, Any], ctx: RunContext) -> bool:
         return False
     if row["channel"] == book.CHANNEL_OVERDUE:  # contacted or closed since: the escalation is moot
         return row["ticket"] is not None and rules.is_overdue(
-            row["ticket_status"], row["due_at"], row["first_contact_at"], _naive_utc(ctx.now)
+            row["ticket_status"], row["due_at"], row["first_contact_at"], naive_utc(ctx.now)
         )
     if row["channel"] == book.CHANNEL_ESCALATED:  # contacted, closed or handed on since: moot
         still_theirs = address_of(row["escalated_to"], ctx.people) == row["recipient"]
@@ -229,8 +227,6 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     ]
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 def _local(dt: datetime | None, tz: str) -> str | None:
@@ -281,7 +277,7 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
     ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
     overdue_for = None
     if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
-        overdue_for = _hours((_naive_utc(ctx.now) - row["due_at"]).total_seconds())
+        overdue_for = _hours((naive_utc(ctx.now) - row["due_at"]).total_seconds())
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}
@@ -315,7 +311,15 @@ def _render(name: str, context: dict[str, Any], ctx: RunContext) -> str:
     return render(name, context, user_dir=ctx.templates_dir)
 
 
-def outgoing_email(ctx: RunContext, recipient: str, template: str, context: dict[str, Any], name: str) -> Outgoing:
+def outgoing_email(
+    ctx: RunContext,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    name: str,
+    deliveries: list[dict[str, Any]] | None = None,
+) -> Outgoing:
+    """The e-mail of one job; with the ``deliveries`` it settles, a stable Message-ID (:func:`message_id`)."""
     cfg = ctx.settings
     assert cfg.sender is not None  # checked by the command before anything is composed
     context = {"clinic_name": ctx.clinic_name, "recipient": recipient, **context}
@@ -326,7 +330,28 @@ def outgoing_email(ctx: RunContext, recipient: str, template: str, context: dict
         text=_render(f"alerts/{template}.txt.j2", context, ctx),
         headers={"X-Npscli-Alert": template},
         name=name,
+        message_id=message_id(deliveries, cfg.sender.display) if deliveries else None,
     )
+
+
+def message_id(deliveries: Iterable[dict[str, Any]], sender: str) -> str:
+    """``<npscli.HASH@sender's domain>``, the same every time these deliveries are sent: a message resent
+    after a run was killed between the server's answer and the store's record is the same message, which mail
+    systems drop. Each delivery is (response, recipient, kind); the response by its export id and time, so two
+    clinics' stores never make the same id."""
+    import hashlib
+
+    from npscli.io.mailer import bare_address
+
+    keys = sorted(
+        "|".join(
+            (str(d.get("response_id") or d["response_pk"]), str(d.get("submitted_at")), d["recipient"], d["channel"])
+        )
+        for d in deliveries
+    )
+    digest = hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()[:24]  # 96 bits; the header stays one line
+    domain = bare_address(sender).rpartition("@")[2] or "npscli.invalid"
+    return f"<npscli.{digest}@{domain}>"
 
 
 def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
@@ -338,7 +363,9 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     hook_rows = [r for r in rows if r["channel"] == book.CHANNEL_WEBHOOK]
     for r in (r for r in rows if r["channel"] == book.CHANNEL_ESCALATED):  # its own message, digest or not
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
-        out = outgoing_email(ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}")
+        out = outgoing_email(
+            ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}", deliveries=[r]
+        )
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     if ctx.digest:
         by_recipient: dict[str, list[dict[str, Any]]] = {}
@@ -351,7 +378,7 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
                 "overdue": [item(r, ctx) for r in mine if r["channel"] == book.CHANNEL_OVERDUE],
                 "emerging": list(dict.fromkeys(line for d in detractors for line in d["emerging"])),
             }
-            out = outgoing_email(ctx, recipient, "digest", context, f"digest-{recipient}")
+            out = outgoing_email(ctx, recipient, "digest", context, f"digest-{recipient}", deliveries=mine)
             jobs.append(Job("email", recipient, mine, outgoing=out))
         if hook_rows:
             jobs.append(Job("webhook", hook_rows[0]["recipient"], hook_rows, payload=_hook(hook_rows, ctx)))
@@ -359,7 +386,9 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     for r in mail_rows:
         template = "overdue" if r["channel"] == book.CHANNEL_OVERDUE else "detractor"
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
-        out = outgoing_email(ctx, r["recipient"], template, item(r, ctx), f"{label}-{template}-{r['recipient']}")
+        out = outgoing_email(
+            ctx, r["recipient"], template, item(r, ctx), f"{label}-{template}-{r['recipient']}", deliveries=[r]
+        )
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     for r in hook_rows:
         jobs.append(Job("webhook", r["recipient"], [r], payload=_hook([r], ctx)))
@@ -384,7 +413,10 @@ def deliver(store: Store, jobs: list[Job], ctx: RunContext, *, mailer: Any, how:
 
     by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
     if by_message:
-        for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None]):
+        def attempting(out: Outgoing) -> None:
+            book.mark_attempted(store, by_message[id(out)].deliveries, now=ctx.now)
+
+        for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None], before=attempting):
             job = by_message[id(result.outgoing)]
             job.results.append((result.ok, result.error))
             if len(job.results) < len(result.outgoing.recipients):
@@ -440,6 +472,8 @@ def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, 
                     "channel": d["channel"],
                     "digest": ctx.digest and job.channel == "email" and d["channel"] != book.CHANNEL_ESCALATED,
                     "result": result,
+                    # an earlier run was killed between sending this and recording it: maybe delivered already
+                    "uncertain": d.get("attempted_at") is not None,
                     "attempts": (d.get("attempts") or 0) + (0 if dry_run else 1),
                     "error": error if not dry_run else d.get("last_error"),
                 }

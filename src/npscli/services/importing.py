@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import NpsError, UsageError
+from npscli.io.private import private_dir
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,12 @@ def import_files(
     store_missing: bool,
     note: Callable[[str], None],
     failed: Callable[[NpsError], None],
-    started: Callable[[Path], None] = lambda file: None,
+    reading: Callable[[Path, Any], Any] = lambda file, export: export,
 ) -> ImportOutcome:
     """Import (or, dry, count) every file of ``req``. ``open_store`` opens (creating) the store the first time it
     is needed; with ``store_missing`` a dry run never creates it. A lone file's error is raised; with several,
-    each failing file goes to ``failed`` and the next is read."""
+    each failing file goes to ``failed`` and the next is read. ``reading(file, export)`` is told of each export
+    before its rows are read and returns the one to read them from (a progress display counts its chunks)."""
     from npscli.io.exports import open_export, write_rejects
     from npscli.store.responses import dry_run_result, import_parsed
 
@@ -69,7 +71,6 @@ def import_files(
     many = len(req.files) > 1
     try:
         for file in req.files:
-            started(file)
             try:
                 options, saved_name = read_options(
                     s,
@@ -85,18 +86,19 @@ def import_files(
                     stamp=req.stamp,
                 )
                 export = open_export(file, options)  # the header and mapping now; the rows as they are stored
+                if store is None and not (req.dry_run and store_missing):
+                    store = open_store()  # (on a terminal it names the store: before the files)
                 note(describe_mapping(export))
                 if req.stamp is not None and export.stamped is None:
                     note(f"  --date not used: {file.name} has its own dates ({export.mapping['submitted_at']!r})")
                 if req.overrides and not saved_name:
                     note(save_hint(req.source or export.layout, file, req.overrides))
-                if store is None and not (req.dry_run and store_missing):
-                    store = open_store()
+                watched = reading(file, export)
                 name = req.source or saved_name or export.layout
                 if req.dry_run:
                     result = dry_run_result(
                         store,
-                        export,
+                        watched,
                         source=name,
                         ticket_threshold=s.tickets.threshold,
                         tickets_since=req.tickets_since,
@@ -105,7 +107,7 @@ def import_files(
                 else:
                     result = import_parsed(
                         store,
-                        export,
+                        watched,
                         source=name,
                         actor=s.user,
                         tickets=s.tickets,
@@ -113,8 +115,9 @@ def import_files(
                         now=req.now,
                         tickets_since=req.tickets_since,
                     )
-                for line in describe_issues(export):
-                    note(line)
+                for line in [describe_date_order(export), *describe_issues(export)]:
+                    if line:
+                        note(line)
                 identical = describe_identical(export)
                 if identical:
                     note(identical)
@@ -225,6 +228,16 @@ _UTF8 = (None, "utf-8", "utf-8-sig", "utf_8", "utf_8_sig")
 _ENCODING_NAMES = {"iso8859-1": "latin-1", "cp1252": "cp1252 (Windows-1252)"}
 
 
+def describe_date_order(parsed) -> str | None:
+    """The line that says how dates reading either way were read, when the file did not prove the order."""
+    dayfirst = parsed.guessed_dayfirst
+    if dayfirst is None:
+        return None
+    if dayfirst:
+        return "  dates read day-first: 03/11/2025 is 3 November; --monthfirst if not"
+    return "  dates read month-first: 03/11/2025 is 11 March; --dayfirst if not"
+
+
 def describe_identical(parsed) -> str | None:
     """The line that says how many identical rows were kept as separate responses, if any."""
     kept = parsed.kept_identical
@@ -275,7 +288,7 @@ def check_rejects_target(rejects: Path, many: bool) -> None:
     folder = rejects if one_file_each else rejects.parent
     if one_file_each:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
         except OSError as exc:
             raise UsageError(
                 f"--rejects {rejects}: cannot create the folder ({exc.strerror}); nothing was imported",
@@ -290,7 +303,7 @@ def check_rejects_target(rejects: Path, many: bool) -> None:
 
 def _rejects_path(rejects: Path, file: Path, many: bool) -> Path:
     if many or rejects.is_dir():
-        rejects.mkdir(parents=True, exist_ok=True)
+        private_dir(rejects)
         return rejects / f"{file.stem}.rejects.csv"
     return rejects
 

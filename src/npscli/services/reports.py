@@ -2,7 +2,7 @@
 
 The command checks its options into a :class:`ReportRequest`; ``report_targets`` matches the asked locations
 to those with responses (ignoring case and spacing, "downtown" is "Downtown"); ``run_reports`` builds each
-report (``npscli.reports.weekly``), writes its files (``npscli.reports.render``) and mails it, and says what
+report (``npscli.services.weekly``), writes its files (``npscli.reports.render``) and mails it, and says what
 happened through ``note`` (progress lines), ``written`` (each file path, the command's stdout) and returns the
 delivery failures.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError, UsageError
+from npscli.core.names import fold_name
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,7 +47,8 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     """The reports to build: [None] (the whole clinic), every location with responses ('all'), or the asked
     locations in their stored spelling. Returns the targets, notes and warnings (a typo in a crontab should not
     go unnoticed for weeks)."""
-    from npscli.reports.weekly import locations_in, make_period, trailing_keys
+    from npscli.services.weekly import make_period, trailing_keys
+    from npscli.store.queries import locations_in
 
     if not req.locations:
         return [None], [], []
@@ -57,9 +59,9 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     if [v.strip().lower() for v in req.locations] == ["all"]:
         notes = [] if known else [f"no location has responses in {span}: no report written"]
         return list(known), notes, []
-    spelled = {" ".join(name.split()).casefold(): name for name in known}
+    spelled = {fold_name(name): name for name in known}
     asked = [v.strip() for v in req.locations if v.strip()]
-    targets: list[str | None] = list(dict.fromkeys(spelled.get(" ".join(v.split()).casefold(), v) for v in asked))
+    targets: list[str | None] = list(dict.fromkeys(spelled.get(fold_name(v), v) for v in asked))
     warnings = [
         f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})"
         for name in targets
@@ -68,7 +70,7 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     return targets, [], warnings
 
 
-def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
+def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | None = None):
     """The one SMTP sender (npscli.io.mailer), or its outbox twin; checked before any report is built."""
     from npscli.io.mailer import OutboxMailer, SmtpMailer, SmtpSettings
 
@@ -79,7 +81,7 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None):
             hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
         )
     if outbox is not None:
-        return OutboxMailer(outbox)
+        return OutboxMailer(outbox, now=now)
     where = str(s.config_path) if s.config_path else None
     return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
 
@@ -95,12 +97,14 @@ def run_reports(
     note: Callable[[str], None] = lambda line: None,
     warn: Callable[[str], None] = lambda line: None,
     written: Callable[[Path], None] = lambda path: None,
+    building: Callable[[int, int, str | None], None] = lambda done, total, target: None,
 ) -> list[str]:
-    """Build, write and (with a mailer) mail every report; returns the delivery failures."""
+    """Build, write and (with a mailer) mail every report; returns the delivery failures. ``building(done, total,
+    target)`` is told before each report (a progress display on a terminal)."""
     from npscli.core.emerging import detector_settings
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.render import write_report
-    from npscli.reports.weekly import ReportOptions, build_report
+    from npscli.services.weekly import ReportOptions, build_report
 
     cfg = req.settings
     targets, notes, warnings = report_targets(store, req, period, s.timezone)
@@ -111,7 +115,8 @@ def run_reports(
     taxonomy = load_configured_taxonomy(s)
     detector = detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
     failures: list[str] = []
-    for target in targets:
+    for done, target in enumerate(targets):
+        building(done, len(targets), target)
         opts = ReportOptions(
             kind=req.kind,
             key=period.key,
@@ -123,7 +128,8 @@ def run_reports(
             comments=cfg["comments"],
             include_contact=req.include_contact,
             ticket_threshold=s.tickets.threshold,
-            clinic_name=s.clinic_name,
+            # not configured: the report names no clinic (no "our clinic" in a manager's report)
+            clinic_name=None if s.origins.get("clinic_name", "default") == "default" else s.clinic_name,
             taxonomy=taxonomy,
             emerging=detector,
         )

@@ -8,19 +8,19 @@ period (or the previous window of equal length) and its significance, Holm-adjus
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import PERIODS, period_bounds, previous_period, previous_window
+from npscli.core.fields import GROUP_FIELDS
+from npscli.core.periods import PERIODS, naive_utc, period_bounds, previous_period, previous_window
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from npscli.store.engine import Store
 
-GROUP_FIELDS = ("location", "department", "provider")
 Key = tuple[Any, ...]
 
 
@@ -61,8 +61,6 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     return parts
 
 
-def _naive_utc(dt: datetime | None) -> datetime | None:
-    return None if dt is None else dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _query_start(req: ScoreRequest) -> datetime | None:
@@ -86,49 +84,24 @@ def _query_start(req: ScoreRequest) -> datetime | None:
 def counts_from_store(
     store: Store, req: ScoreRequest, start: datetime | None, end: datetime | None
 ) -> dict[Key, npsmath.Counts]:
-    from sqlalchemy import case, func, select
+    from npscli.store.queries import nps_counts
 
-    from npscli.store.schema import responses as R
-
-    group_cols = [R.c[name] for name in req.by]
-    if req.period:
-        group_cols.append(R.c[f"period_{req.period}"])
-    det = func.sum(case((R.c.score <= req.detractor_max, 1), else_=0))
-    pro = func.sum(case((R.c.score >= req.promoter_min, 1), else_=0))
-    total = func.count()
-    q = select(*group_cols, det, pro, total)
+    group_by = [*req.by, *([f"period_{req.period}"] if req.period else [])]
+    rows = nps_counts(
+        store,
+        group_by=group_by,
+        detractor_max=req.detractor_max,
+        promoter_min=req.promoter_min,
+        start=start,
+        end=end,
+        filters=req.filters,
+    )
     out: dict[Key, npsmath.Counts] = {}
-    with store.read() as conn:
-        # A window that excludes no stored response is left out (two index lookups tell), so a window
-        # covering the whole history ("--since 2y") is grouped from a covering index, not per row.
-        # (two scalar subqueries: SQLite answers a lone min() or max() from the index, not both at once)
-        first, last = conn.execute(
-            select(
-                select(func.min(R.c.submitted_at)).scalar_subquery(),
-                select(func.max(R.c.submitted_at)).scalar_subquery(),
-            )
-        ).one()
-        # Both bounds or neither: a two-sided range is what SQLite's planner reads as selective.
-        conds = []
-        start_needed = start is not None and (first is None or _naive_utc(start) > first)
-        end_needed = end is not None and (last is None or _naive_utc(end) <= last)
-        if start is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at >= _naive_utc(start))
-        if end is not None and (start_needed or end_needed):
-            conds.append(R.c.submitted_at < _naive_utc(end))
-        for name, values in req.filters.items():
-            if values:
-                conds.append(R.c[name].in_(values))
-        if conds:
-            q = q.where(*conds)
-        if group_cols:
-            q = q.group_by(*group_cols)
-        for row in conn.execute(q):
-            *key, d, p, n = row
-            d, p, n = int(d or 0), int(p or 0), int(n or 0)
-            if n == 0 and group_cols:
-                continue
-            out[tuple(key)] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
+    for *key, d, p, n in rows:
+        d, p, n = int(d or 0), int(p or 0), int(n or 0)
+        if n == 0 and group_by:
+            continue
+        out[tuple(key)] = npsmath.Counts(detractors=d, passives=n - d - p, promoters=p)
     return out
 
 
@@ -141,9 +114,9 @@ def counts_from_frame(
 
     df = frame
     if start is not None:
-        df = df[df["submitted_at"] >= pd.Timestamp(_naive_utc(start))]
+        df = df[df["submitted_at"] >= pd.Timestamp(naive_utc(start))]
     if end is not None:
-        df = df[df["submitted_at"] < pd.Timestamp(_naive_utc(end))]
+        df = df[df["submitted_at"] < pd.Timestamp(naive_utc(end))]
     for name, values in req.filters.items():
         if values:
             df = df[df[name].isin(values)]
@@ -286,6 +259,7 @@ def frame_from_files(
 
     from npscli.io.exports import read_export
     from npscli.services.importing import (
+        describe_date_order,
         describe_identical,
         describe_issues,
         describe_mapping,
@@ -319,8 +293,9 @@ def frame_from_files(
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         note(describe_mapping(parsed))
-        for line in describe_issues(parsed):
-            note(line)
+        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
+            if line:
+                note(line)
         identical = describe_identical(parsed)
         if identical:
             note(identical)
@@ -353,3 +328,33 @@ def without_dates(req: ScoreRequest, undated: list[str], flags: dict[str, object
             hint="score without it, or name the date column with --map submitted_at=COLUMN",
         )
     return replace(req, start=None, end=None)
+
+
+def refuse_reading_flags(files: list[str] | None, given: dict[str, bool]) -> None:
+    """Options that say how to read export files (``given``: option to whether it was given) need a FILE."""
+    if not files and any(given.values()):
+        raise UsageError(
+            f"{', '.join(flag for flag, on in given.items() if on)}: how to read export files, but no FILE was given",
+            hint="name the export files to score (npscli score FILE... --map score=Q1), or import them first",
+        )
+
+
+def score_request(
+    s, *, by: str | None, period: str | None, since: str | None, until: str | None, now: datetime, ci, min_n, compare
+) -> ScoreRequest:
+    """The request of `npscli score` from its options (the filters are added once the store is known)."""
+    from npscli.core.periods import parse_window
+
+    if compare not in (None, "previous"):
+        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
+    start, end = parse_window(since, until, now)
+    return ScoreRequest(
+        by=parse_by(by),
+        period=period.lower() if period else None,
+        start=start,
+        end=end,
+        method=ci or s.ci,
+        min_n=s.min_n if min_n is None else min_n,
+        compare=compare == "previous",
+        timezone=s.timezone,
+    )

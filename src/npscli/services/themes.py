@@ -34,8 +34,6 @@ class Comment:
     themes: list[str]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def load_comments(
@@ -48,28 +46,22 @@ def load_comments(
     max_score: int | None = None,
 ) -> tuple[list[Comment], list[int]]:
     """Theme-tagged comments in the window, and the scores of every response (for NPS with/without)."""
-    from sqlalchemy import select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    conds = []
-    if start is not None:
-        conds.append(R.c.submitted_at >= _utc(start))
-    if end is not None:
-        conds.append(R.c.submitted_at < _utc(end))
-    for name, values in (filters or {}).items():
-        if values:
-            conds.append(R.c[name].in_(values))
-    if max_score is not None:
-        conds.append(R.c.score <= max_score)
-    q = select(R.c.score, R.c.comment, R.c.location, R.c.department, R.c.patient_name).where(*conds)
+    rows = responses_in(
+        store,
+        ("score", "comment", "location", "department", "patient_name"),
+        start=start,
+        end=end,
+        filters=filters,
+        max_score=max_score,
+    )
     comments: list[Comment] = []
     scores: list[int] = []
-    with store.read() as conn:
-        for score, text, location, department, name in conn.execute(q):
-            scores.append(score)
-            if text and text.strip():
-                comments.append(Comment(score, text, location, department, name, taxonomy.match(text)))
+    for score, text, location, department, name in rows:
+        scores.append(score)
+        if text and text.strip():
+            comments.append(Comment(score, text, location, department, name, taxonomy.match(text)))
     return comments, scores
 
 
@@ -180,17 +172,9 @@ def emerging_issues(
 
 def _responses_with_times(store, start, end, by, filters):
     """(score, comment, group, submitted_at) of every response in [start, end)."""
-    from sqlalchemy import select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(R.c.score, R.c.comment, R.c[by], R.c.submitted_at).where(
-        R.c.submitted_at >= _utc(start),
-        R.c.submitted_at < _utc(end),
-        *[R.c[name].in_(values) for name, values in filters.items() if values],
-    )
-    with store.read() as conn:
-        yield from conn.execute(q)
+    return responses_in(store, ("score", "comment", by, "submitted_at"), start=start, end=end, filters=filters)
 
 
 def emerging_rows(issues: list[EmergingIssue], taxonomy: Taxonomy, *, by: str = "location") -> list[dict[str, Any]]:
@@ -231,33 +215,34 @@ def issue_comments(
     left out. Each: date (the clinic's), score, text. Never a name, address or phone number."""
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
+    from npscli.store.queries import responses_in
 
     zone = ZoneInfo(tz)
     start = datetime.combine(issue.rise_started, time(0), tzinfo=zone)
-    q = (
-        select(R.c.score, R.c.comment, R.c.patient_name, R.c.submitted_at)
-        .where(R.c.submitted_at >= _utc(start), R.c[by] == issue.group, R.c.score <= max_score)
-        .order_by(R.c.submitted_at.desc(), R.c.id.desc())
+    rows = responses_in(
+        store,
+        ("score", "comment", "patient_name", "submitted_at"),
+        start=start,
+        equal={by: issue.group},
+        max_score=max_score,
+        newest_first=True,
     )
     out: list[dict[str, Any]] = []
-    with store.read() as conn:
-        for score, text, name, at in conn.execute(q):
-            if len(out) >= limit:
-                break
-            if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
-                continue
-            if taxonomy.is_abusive(text):
-                continue
-            out.append(
-                {
-                    "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
-                    "score": score,
-                    "text": redact(text, names=[name] if name else []),
-                }
-            )
+    for score, text, name, at in rows:
+        if len(out) >= limit:
+            break
+        if not (text and text.strip()) or issue.theme not in taxonomy.match(text):
+            continue
+        if taxonomy.is_abusive(text):
+            continue
+        out.append(
+            {
+                "date": at.replace(tzinfo=UTC).astimezone(zone).date().isoformat(),
+                "score": score,
+                "text": redact(text, names=[name] if name else []),
+            }
+        )
+    rows.close()  # the read transaction ends here, not when the generator is collected
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from npscli.core import tickets as rules
+from npscli.core.periods import naive_utc
 
 CONTACT_FIELDS = ("patient_name", "email", "phone")
 
@@ -27,7 +28,7 @@ def local_short(dt: datetime | None, tz: str) -> str:
 def age(since: datetime | None, now: datetime) -> str:
     if since is None:
         return ""
-    seconds = (now.astimezone(UTC).replace(tzinfo=None) - since).total_seconds()
+    seconds = (naive_utc(now) - since).total_seconds()
     if seconds < 0:
         return "future"
     hours = int(seconds // 3600)
@@ -46,7 +47,7 @@ def overdue(row: dict[str, Any], now: datetime) -> bool:
     if row.get("due_at") is None or row.get("status") is None:
         return False
     return rules.is_overdue(
-        row["status"], row["due_at"], row.get("first_contact_at"), now.astimezone(UTC).replace(tzinfo=None)
+        row["status"], row["due_at"], row.get("first_contact_at"), naive_utc(now)
     )
 
 
@@ -86,7 +87,7 @@ def ticket_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: boo
             row["status"],
             row["due_at"],
             row.get("first_contact_at"),
-            now.astimezone(UTC).replace(tzinfo=None),
+            naive_utc(now),
         ),
         "first_contact_at": local_iso(row.get("first_contact_at"), tz),
         "closed_at": local_iso(row.get("closed_at"), tz),

@@ -12,7 +12,10 @@ left alone), then sends every pending row and records each success in its own tr
 it succeeded (``status = 'sent'`` plus an "alerted" event in the ticket's history, together), or each
 failure (``attempts``, ``last_error``; the row stays pending and the next run retries it). A response is
 therefore alerted to a recipient at most once, and never silently dropped: the only window for a
-duplicate is a crash between the server accepting a message and that transaction committing.
+duplicate is a crash between the server accepting a message and that transaction committing. That window is
+made visible and harmless: ``attempted_at`` is recorded just before each SMTP transaction (and cleared when it
+fails), so the next run knows which pending deliveries are uncertain, and it resends them with the same
+stable ``Message-ID`` (one per response, recipient and kind), which mail systems drop as a duplicate.
 
 ``run_lock(store)`` keeps two overlapping runs (cron every 15 minutes, a slow SMTP server) apart:
 an OS file lock (``flock``) on ``<db>.alert.lock`` for SQLite, a session advisory lock held on a
@@ -24,13 +27,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from npscli.core import tickets as rules
 from npscli.core.errors import ConflictError, StoreError
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -47,8 +51,6 @@ R = schema.responses
 T = schema.tickets
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,9 @@ def _subject_columns():
 
 def new_detractors(store: Store, *, max_score: int, since: datetime | None, until: datetime) -> list[dict[str, Any]]:
     """Responses scored at or below ``max_score`` received in [since, until], oldest first."""
-    conds = [R.c.score <= max_score, R.c.submitted_at <= _naive_utc(until)]
+    conds = [R.c.score <= max_score, R.c.submitted_at <= naive_utc(until)]
     if since is not None:
-        conds.append(R.c.submitted_at >= _naive_utc(since))
+        conds.append(R.c.submitted_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
         .select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
@@ -105,10 +107,10 @@ def new_detractors(store: Store, *, max_score: int, since: datetime | None, unti
 
 def overdue_tickets(store: Store, *, now: datetime, since: datetime | None) -> list[dict[str, Any]]:
     """Open tickets nobody has contacted whose deadline passed (at or after ``since``), oldest first."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     conds = [T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now_n]
     if since is not None:
-        conds.append(T.c.due_at >= _naive_utc(since))
+        conds.append(T.c.due_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
         .select_from(T.join(R, T.c.response_pk == R.c.id))
@@ -179,7 +181,7 @@ def claim(store: Store, due: Iterable[Due], *, now: datetime) -> int:
             "channel": d.channel,
             "status": PENDING,
             "attempts": 0,
-            "created_at": _naive_utc(now),
+            "created_at": naive_utc(now),
         }
         for d in due
         if d.key not in known
@@ -209,6 +211,7 @@ def pending(store: Store, channels: Iterable[str] = CHANNELS) -> list[dict[str, 
             D.c.attempts,
             D.c.last_error,
             D.c.created_at,
+            D.c.attempted_at,
             *_subject_columns(),
         )
         .select_from(D.join(R, D.c.response_pk == R.c.id).outerjoin(T, T.c.response_pk == R.c.id))
@@ -229,7 +232,7 @@ def mark_sent(
 ) -> None:
     """Record these deliveries as sent, and "alerted <recipient>" in their tickets' histories,
     in one transaction. ``deliveries`` are rows of ``pending()``; ``how`` ends the event text."""
-    now_n = _naive_utc(now)
+    now_n = naive_utc(now)
     deliveries = list(deliveries)
     with store.write() as conn:
         for d in deliveries:
@@ -253,21 +256,32 @@ def mark_sent(
                 )
 
 
+def mark_attempted(store: Store, deliveries: Iterable[dict[str, Any]], *, now: datetime) -> None:
+    """Record that these deliveries are about to be sent (committed before the SMTP transaction starts)."""
+    ids = [d["delivery_id"] for d in deliveries]
+    if not ids:
+        return
+    with store.write() as conn:
+        conn.execute(
+            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=naive_utc(now))
+        )
+
+
 def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the deliveries stay pending for the next run."""
-    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error)
+    """Count a failed attempt; the deliveries stay pending for the next run (not uncertain: it failed)."""
+    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error, attempted_at=None)
 
 
-def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str) -> None:
-    """One more attempt and the last error on the still-pending rows ``ids`` of an outbox ``table`` (this
-    module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
+def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str, **values: Any) -> None:
+    """One more attempt and the last error (and ``values``) on the still-pending rows ``ids`` of an outbox
+    ``table`` (this module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
     if not ids:
         return
     with store.write() as conn:
         conn.execute(
             table.update()
             .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
-            .values(attempts=table.c.attempts + 1, last_error=error[:500])
+            .values(attempts=table.c.attempts + 1, last_error=error[:500], **values)
         )
 
 

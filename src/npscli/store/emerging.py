@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from npscli.core.periods import naive_utc
 from npscli.store import schema
-from npscli.store.alerts import _naive_utc, count_failed_attempt
+from npscli.store.alerts import count_failed_attempt
 from npscli.store.engine import Store
 
 PENDING, SENT = "pending", "sent"
@@ -80,7 +81,7 @@ def claim(store: Store, due: Iterable[IssueDue], *, now: datetime) -> int:
             "status": PENDING,
             "attempts": 0,
             "summary": d.summary[:500],
-            "created_at": _naive_utc(now),
+            "created_at": naive_utc(now),
         }
         for d in due
         if d.key not in known
@@ -117,7 +118,7 @@ def mark_sent(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) ->
         conn.execute(
             A.update()
             .where(and_(A.c.id.in_(ids), A.c.status == PENDING))
-            .values(status=SENT, sent_at=_naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
+            .values(status=SENT, sent_at=naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
         )
 
 

@@ -10,6 +10,7 @@ A new SQLite file is created readable and writable by its owner only (it holds p
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,13 +26,101 @@ BUSY_TIMEOUT_MS = 60_000
 
 
 def to_url(target: str) -> str:
-    """A --db value (a path or a SQLAlchemy URL) as a SQLAlchemy URL."""
+    """A --db value (a path or a SQLAlchemy URL) as a SQLAlchemy URL.
+
+    A password written as it is (a raw ``@ / # ? :`` in it, which the URL syntax would read as the host or the
+    path) is percent-encoded, so the URL means what its author meant. A URL that still cannot be read is
+    refused without being echoed (it may hold a password).
+    """
     if "://" in target:
         if target.startswith("postgresql://") or target.startswith("postgres://"):
             # psycopg 3 is the driver we ship
-            return "postgresql+psycopg://" + target.split("://", 1)[1]
-        return target
+            target = "postgresql+psycopg://" + target.split("://", 1)[1]
+        url = _encode_password(target)
+        _check_readable(url)
+        return url
     return "sqlite:///" + str(Path(target).expanduser().resolve())
+
+
+_PASSWORD_PARAM = re.compile(r"(?i)(?<![\w])(password=)([^&]*)")
+_UNREADABLE_URL = "the database URL cannot be read (it is not shown: it may hold a password)"
+
+
+def _userinfo_end(url: str) -> int | None:
+    """Where the ``user:password`` part of ``scheme://user:password@host/...`` ends (its ``@``), or None.
+
+    The last ``@`` outside ``password=`` query values: a password may hold a raw ``@``, a host cannot."""
+    hidden = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "x" * len(m.group(2)), url)
+    start = hidden.find("://")
+    at = hidden.rfind("@")
+    return at if start >= 0 and at > start else None
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str | None, str] | None:
+    """``(scheme://, user, password as written or None, the rest after the @)``; None without a user part."""
+    at = _userinfo_end(url)
+    if at is None:
+        return None
+    start = url.index("://") + 3
+    userinfo = url[start:at]
+    user, colon, password = userinfo.partition(":")
+    return url[:start], user, password if colon else None, url[at + 1 :]
+
+
+def _encode_password(url: str) -> str:
+    from urllib.parse import quote, unquote
+
+    parts = _split_userinfo(url)
+    if parts is None or parts[2] is None:
+        return url
+    scheme, user, password, rest = parts
+    return f"{scheme}{user}:{quote(unquote(password), safe='')}@{rest}"
+
+
+def _check_readable(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+        _ = parsed.port  # a port that is not a number
+    except Exception:
+        raise StoreError(
+            _UNREADABLE_URL,
+            hint="write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME (or keep the password in ~/.pgpass "
+            "or PGPASSWORD)",
+        ) from None
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password hidden, in every form it can take, for messages and `config show`.
+
+    The user part's password (percent-encoded or not) by SQLAlchemy's ``render_as_string(hide_password=True)``,
+    ``password=`` query parameters by name; a URL that cannot be read is not shown at all. A path (a SQLite
+    file) is returned as it is.
+    """
+    if "://" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(_encode_password(url)).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unreadable database URL, not shown)"
+    return _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", shown)
+
+
+def scrub_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's error message about ``url``) with the URL's password removed, in whatever form the
+    driver repeats it (as written, decoded, or as part of a host it could not resolve)."""
+    from urllib.parse import unquote
+
+    secrets = {m.group(2) for m in _PASSWORD_PARAM.finditer(url)}
+    parts = _split_userinfo(url)
+    if parts is not None and parts[2]:
+        secrets |= {parts[2], unquote(parts[2])}
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", text)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -40,15 +129,14 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, for messages and `config show`."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+def describe_store(store: Store) -> str:
+    """Where the store is, for a person: a SQLite path with the home folder as ~, else the URL without password."""
+    path = store.path
+    if path is None:
+        return redact_url(re.sub(r"^postgresql\+\w+://", "postgresql://", store.url))
+    path = path.expanduser().absolute()
+    home = Path.home()
+    return "~/" + path.relative_to(home).as_posix() if path.is_relative_to(home) and path != home else str(path)
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -106,7 +194,7 @@ def create_engine_for(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except Exception as exc:  # bad URL, missing driver
         raise StoreError(
-            f"cannot use database URL {redact_url(url)}: {exc}",
+            f"cannot use database URL {redact_url(url)}: {scrub_secrets(str(exc).splitlines()[0], url)}",
             hint="give a SQLite file path, or a PostgreSQL URL such as postgresql://user@host/dbname",
         ) from None
 
@@ -160,7 +248,7 @@ class Store:
 
 
 def _store_error(store: Store, exc: Exception) -> StoreError:
-    text = str(getattr(exc, "orig", exc)).splitlines()[0]
+    text = scrub_secrets(str(getattr(exc, "orig", exc)).splitlines()[0], store.url)
     if "locked" in text:
         return StoreError(
             f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
@@ -202,6 +290,7 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
 
             if isinstance(exc, DBAPIError):
                 text = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                text = scrub_secrets(text, url)
                 raise StoreError(
                     f"cannot open the store {redact_url(url)}: {text}",
                     hint=_connection_hint(url, text),

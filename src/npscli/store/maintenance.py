@@ -74,18 +74,38 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
     return copied
 
 
+def _make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents owner-only (0700): a backup holds patient data."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700)
+        created.chmod(0o700)  # mkdir's mode is masked by the umask
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(folder))
+
+
 def backup(store: Store, path: Path) -> dict[str, int]:
     """Write a consistent SQLite copy of ``store`` to ``path`` (atomically: temp file, then rename)."""
     path = path.expanduser().resolve()
     tmp = path.with_name(path.name + ".partial")
-    for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-        leftover.unlink(missing_ok=True)
+    try:
+        _make_private_folder(path.parent)
+        for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            leftover.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write the backup at {path}: {exc.strerror or type(exc).__name__}",
+            hint="choose a folder you can write to (a missing folder is created)",
+        ) from None
     try:
         if store.dialect == "sqlite":
             import sqlite3
 
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            os.close(fd)
             src = sqlite3.connect(str(store.path))
             dst = sqlite3.connect(str(tmp))
             with dst:
@@ -100,7 +120,13 @@ def backup(store: Store, path: Path) -> dict[str, int]:
             target = open_store(str(tmp))
             counts = copy_store(store, target)
             target.dispose()
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the backup at {path}: {exc.strerror or type(exc).__name__}",
+                hint="choose a file name that is not a folder",
+            ) from None
     finally:
         for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             leftover.unlink(missing_ok=True)

@@ -69,6 +69,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "import batches: the date stamped on a file without a date column (--date)",
         _add_columns(schema.import_batches, "stamped_at"),
     ),
+    (
+        7,
+        "alert deliveries: when a send was attempted (a delivery a killed run may have made)",
+        _add_columns(schema.alert_deliveries, "attempted_at"),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

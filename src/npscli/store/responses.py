@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from npscli.core.fields import GROUP_FIELDS, TEXT_FIELDS
+from npscli.core.names import fold_name
+from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -43,16 +46,6 @@ RESPONSE_COLUMNS = (
     "period_quarter",
     "period_year",
     "score",
-    "comment",
-    "location",
-    "department",
-    "provider",
-    "patient_name",
-    "email",
-    "phone",
-    "patient_id",
-)
-TEXT_FIELDS = (
     "comment",
     "location",
     "department",
@@ -141,7 +134,7 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from npscli.core.periods import PERIODS, period_key
+    from npscli.core.periods import keys_of_days
 
     count = len(records)
     day_codes, days = pd.factorize(records["local_date"].astype(str).to_numpy())
@@ -162,9 +155,8 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     else:
         cols["submitted_at"] = submitted.astype(object)
         cols["local_date"] = np.array(day_dates, dtype=object)[day_codes]
-    for period in PERIODS:
-        keys = np.array([period_key(day, period) for day in day_dates], dtype=object)
-        cols[f"period_{period}"] = keys[day_codes]
+    for period, keys in keys_of_days(day_dates).items():
+        cols[f"period_{period}"] = np.asarray(keys, dtype=object)[day_codes]
     cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         cols[name] = _nullable(records[name])
@@ -404,9 +396,9 @@ def import_parsed(
     --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
     (--as-of); default the clock. ``tickets_since`` (aware): detractors received before it open no ticket.
     """
-    from npscli.store.tickets import open_tickets_for_batch
+    from npscli.store.ticket_opening import open_tickets_for_batch
 
-    now = utcnow() if now is None else now.astimezone(UTC).replace(tzinfo=None)
+    now = utcnow() if now is None else naive_utc(now)
     with store.write(bulk=True) as conn:
         batch_id = conn.execute(
             schema.import_batches.insert().values(
@@ -423,7 +415,7 @@ def import_parsed(
                 excluded=0,
                 rejected=0,
                 tickets_opened=0,
-                stamped_at=_naive(getattr(parsed, "stamped", None)),
+                stamped_at=naive_utc(getattr(parsed, "stamped", None)),
             )
         ).inserted_primary_key[0]
         records = 0
@@ -468,10 +460,6 @@ def import_parsed(
     )
 
 
-def _naive(when: datetime | None) -> datetime | None:
-    return None if when is None else when.astimezone(UTC).replace(tzinfo=None)
-
-
 def _refresh_statistics(store: Store) -> None:
     """After a large import on PostgreSQL: VACUUM (ANALYZE) the tables it filled, so the next query plans with
     the new row counts and reads the covering indexes alone (index-only scans need the visibility map)
@@ -503,9 +491,9 @@ def dry_run_result(
     it would store (new, first in the file) scored at or below the threshold and received since
     ``tickets_since`` (aware; None = any time), as :func:`npscli.store.tickets.open_tickets_for_batch` does.
     """
-    import numpy as np
 
-    since = None if tickets_since is None else np.datetime64(tickets_since.astimezone(UTC).replace(tzinfo=None))
+    from npscli.store.ticket_opening import opens_ticket
+
     seen: set[str] = set()
     records = already = would_open = 0
     legacy = None
@@ -536,9 +524,12 @@ def dry_run_result(
         already += len(stored)
         if ticket_threshold is not None and keys:
             new = chunk[first]
-            follow = ~all_keys[first].isin(stored).to_numpy() & (new["score"].to_numpy() <= ticket_threshold)
-            if since is not None:
-                follow &= new["submitted_at"].to_numpy(dtype="datetime64[us]") >= since
+            follow = ~all_keys[first].isin(stored).to_numpy() & opens_ticket(
+                new["score"].to_numpy(),
+                new["submitted_at"].to_numpy(dtype="datetime64[us]"),
+                threshold=ticket_threshold,
+                since=tickets_since,
+            )
             would_open += int(follow.sum())
         if planned is not None:
             planned.update(key for key in keys if key not in stored)
@@ -556,6 +547,12 @@ def dry_run_result(
         layout=parsed.layout,
         tickets_opened=would_open,
     )
+
+
+def count_responses(store: Store) -> int:
+    """How many responses the store holds."""
+    with store.read() as conn:
+        return conn.execute(select(func.count()).select_from(schema.responses)).scalar_one()
 
 
 def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
@@ -619,9 +616,9 @@ def list_detractors(
     ).select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
     conds = [R.c.score <= max_score]
     if since is not None:
-        conds.append(R.c.submitted_at >= since.astimezone(UTC).replace(tzinfo=None))
+        conds.append(R.c.submitted_at >= naive_utc(since))
     if until is not None:
-        conds.append(R.c.submitted_at < until.astimezone(UTC).replace(tzinfo=None))
+        conds.append(R.c.submitted_at < naive_utc(until))
     for name, values in filters.items():
         if values:
             conds.append(R.c[name].in_(values))
@@ -634,11 +631,6 @@ def list_detractors(
         return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
 
 
-GROUP_FIELDS = ("location", "department", "provider")
-
-
-def _group_key(value: str) -> str:
-    return " ".join(value.split()).casefold()
 
 
 def match_group_values(
@@ -662,10 +654,10 @@ def match_group_values(
             known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
             by_key: dict[str, list[str]] = {}
             for value in known:
-                by_key.setdefault(_group_key(value), []).append(value)
+                by_key.setdefault(fold_name(value), []).append(value)
             values, missing = [], []
             for value in filters[name]:
-                hits = by_key.get(_group_key(value))
+                hits = by_key.get(fold_name(value))
                 if hits:
                     values.extend(hits)
                 else:

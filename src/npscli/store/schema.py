@@ -151,6 +151,9 @@ alert_deliveries = Table(
     Column("last_error", String(500)),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    # Set just before the SMTP transaction, cleared when it fails: a pending row with it set was maybe delivered
+    # (the run died between the server's answer and the store's record).
+    Column("attempted_at", DateTime),
     UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
     Index("ix_alert_status", "status"),
 )

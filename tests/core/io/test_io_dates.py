@@ -156,3 +156,44 @@ def test_impossible_dates_are_rejected_not_guessed(tmp_path: Path, cell: str):
     path.write_text(f"Date,Score\n2025-07-01,9\n{cell},9\n", encoding="utf-8")
     parsed = read_export(path)
     assert [(issue.row, issue.reason) for issue in parsed.issues] == [(3, "submitted_at could not be parsed as a date")]
+
+
+OUT_OF_RANGE = "submitted_at is out of range (before 1970-01-01 or after 2199-12-31)"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "9999-12-31T23:59:59",
+        "3000-01-01",
+        "0001-01-01",
+        "1000-01-01",
+        "99999999999999",
+        "1900-01-01",
+        "1969-12-31",
+        "1969-12-31T23:59:59Z",
+        "2200-01-01",
+        "12/31/1969",
+        "31/12/1000 10:00",
+        "1000/01/01",
+        "Jan 1, 1000",
+        "1/1/3000 10:00 AM GMT-3",
+    ],
+)
+def test_a_date_outside_1970_to_2199_rejects_its_row_not_the_file(tmp_path: Path, cell: str):
+    path = tmp_path / "far.csv"
+    path.write_text(f'Date,Score\n2025-07-01,9\n"{cell}",9\n2025-07-02,7\n', encoding="utf-8")
+    parsed = read_export(path, ReadOptions(timezone="America/New_York"))
+    assert [(issue.row, issue.reason) for issue in parsed.issues] == [(3, OUT_OF_RANGE)]
+    assert len(parsed.records) == 2
+
+
+def test_the_edges_of_the_accepted_range_are_accepted(tmp_path: Path):
+    path = tmp_path / "edges.csv"
+    path.write_text("Date,Score\n1970-01-01T00:00:00Z,9\n2199-12-31T23:59:59Z,9\n", encoding="utf-8")
+    parsed = read_export(path, ReadOptions(timezone="UTC"))
+    assert parsed.issues == []
+    assert parsed.records["submitted_at"].tolist() == [
+        pd.Timestamp("1970-01-01"),
+        pd.Timestamp("2199-12-31 23:59:59"),
+    ]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npscli.core.errors import ColumnError, InputFileError, UsageError
+from npscli.core.errors import ColumnError, InputFileError, NpsError, UsageError
 from npscli.io.exports import ReadOptions, read_export
 from npscli.io.readers import read_table, sniff_delimiter, stripped_text
 
@@ -64,6 +64,10 @@ def test_quoted_commas_in_question_text_do_not_fool_the_sniffer():
         ('"a, b";"c, d";e\n1;2;3\n4;5;6\n', ";"),
         ("Title of the report\n\nx\ty\tz\n1\t2\t3\n", "\t"),
         ('q,"why, really?",r\n1,"x; y",3\n', ","),
+        ("id|score|comment\n1|9|slow, rude\n2|3|fine\n", "|"),
+        ("id^score^comment\n1^9^slow, rude\n2^3^fine\n", "^"),
+        ("id,score,comment\n1,9,a | b\n2,3,fine\n", ","),
+        ("id,when,score\n1,10:00:00,9\n2,11:30:00,3\n", ","),
     ],
 )
 def test_sniff_delimiter(text: str, delimiter: str):
@@ -339,6 +343,75 @@ def test_a_stray_nul_byte_names_its_line_and_how_to_remove_it(tmp_path: Path):
     )
     assert "tr -d '\\000' < nul.csv > clean.csv" in raised.value.hint and "Ana" not in str(raised.value)
 
+
+SANDRA = ("58310067", "Sandra Patel", "sandrapatel78@example.org", "+13125550147", "3125550147", "slow")
+
+
+def test_a_pipe_delimited_export_with_commas_in_comments_imports(tmp_path: Path):
+    path = tmp_path / "pipes.csv"
+    path.write_text(
+        "Response ID|Created at|Score|Comment|Patient Name|Email|Phone\n"
+        "58310067|2025-10-01T10:00:00|9|slow, rude front desk|Sandra Patel|sandrapatel78@example.org|+13125550147\n"
+        "58310068|2025-10-02T10:00:00|3|fine|Ana Perez|ana@example.org|555-0142\n",
+        encoding="utf-8",
+    )
+    parsed = read_export(path, ReadOptions(timezone="UTC"))
+    assert parsed.issues == []
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert parsed.records["comment"].tolist() == ["slow, rude front desk", "fine"]
+
+
+def test_an_unproven_header_is_not_listed_in_the_error(tmp_path: Path):
+    """A delimiter nobody can prove ("#", with commas in a comment): a data row is read as the header, and the
+    error must not list its cells (a name, an e-mail address, a phone number, comment text)."""
+    path = tmp_path / "hashes.csv"
+    rows = [
+        f"{58310067 + i}#9#N/A#slow, rude#Sandra Patel#sandrapatel78@example.org#+13125550147#RH-296030\n"
+        for i in range(5)
+    ]
+    path.write_text("".join(rows), encoding="utf-8")
+    with pytest.raises(NpsError) as raised:
+        read_export(path)
+    message = str(raised.value) + str(raised.value.hint)
+    assert "hashes.csv" in message
+    for secret in SANDRA:
+        assert secret not in message, message
+
+
+def test_listed_column_names_are_cut_and_masked(tmp_path: Path):
+    long_name = "How likely are you to tell a friend about the clinic, from 0 to 10 " * 2
+    path = tmp_path / "named.csv"
+    path.write_text(
+        f'Response ID,Created at,"{long_name}",Reach me at sandrapatel78@example.org or 312-555-0147\n'
+        "1,2025-10-01,ten,x\n2,2025-10-02,nine,y\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ColumnError) as raised:
+        read_export(path, ReadOptions(timezone="UTC"))
+    message = str(raised.value)
+    assert "(columns: Response ID, Created at, " in message
+    assert long_name[:37] + "..." in message and long_name[:38] not in message
+    assert "sandrapatel78" not in message and "555-0147" not in message
+
+
+def test_a_huge_header_cell_is_cut_not_searched_for_seconds(tmp_path: Path):
+    """A 5 MB header cell (a paste gone wrong, or an attack) costs what a 2,000-character one does: header
+    texts are cut to HEADER_CELL_CHARS before they are matched against column names."""
+    import time
+
+    from npscli.io.layouts import HEADER_CELL_CHARS
+
+    path = tmp_path / "bighead.csv"
+    huge = "How likely are you to recommend us " + "X" * 5_000_000
+    path.write_text(
+        f'Response ID,Created at,Score,"{huge}"\n1,2025-10-01T10:00:00,9,a\n2,2025-10-02T10:00:00,3,b\n',
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    parsed = read_export(path, ReadOptions(timezone="UTC"))
+    assert time.monotonic() - started < 3
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert all(len(name) <= HEADER_CELL_CHARS for name in parsed.columns)
 
 _CELL_TEXT = st.text(
     alphabet=st.sampled_from(["a", "B", "7", " ", "\t", "\n", "\u3000", "\ufeff", "\u200b"]), max_size=6

@@ -8,9 +8,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from npscli.core.errors import TemplateError
+from npscli.core.names import HONORIFICS
 from npscli.core.themes import fold
 from npscli.services.outreach.constants import KIND_PUBLIC
-from npscli.services.outreach.templates import HONORIFICS
 
 if TYPE_CHECKING:
     from npscli.services.outreach.drafts import Draft

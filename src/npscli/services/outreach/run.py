@@ -117,7 +117,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
                 "note": draft.note,
             }
         )
-    for skip in [*skips, *unreachable]:
+    for skip in [*skips, *(skip for skip in unreachable if skip.error is None)]:  # sender problems: said once
         run.rows.append(
             {
                 "ticket_id": skip.ticket_id,
@@ -159,7 +159,7 @@ def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[
                 "a public reply does not reach the patient in private: once it is posted, note it: "
                 f'npscli tickets note {public[0].ticket_id} "public reply posted"'
             )
-    else:
+    elif not run.unconfigured:  # (tickets held up by a missing sender are said once, by the error that follows)
         lines.append("nothing new to draft")
     if run.counts["already_drafted"]:
         lines.append(
@@ -174,10 +174,31 @@ def unconfigured_error(run: DraftRun):
     """The ConfigError that fails the run when some tickets were not drafted for want of a sender (or None)."""
     if not run.unconfigured:
         return None
-    from npscli.core.errors import ConfigError
+    from collections import Counter
 
-    problems = list(dict.fromkeys(skip.error.message for skip in run.unconfigured))
-    more = f" (and {len(problems) - 1} other sender problem(s), in the table)" if len(problems) > 1 else ""
-    return ConfigError(
-        f"{len(run.unconfigured)} ticket(s) not drafted: {problems[0]}{more}", hint=run.unconfigured[0].error.hint
-    )
+    from npscli.core.errors import ConfigError
+    from npscli.services.outreach.senders import MissingSenderError
+
+    unconfigured = run.unconfigured
+    missing = [skip.error for skip in unconfigured if isinstance(skip.error, MissingSenderError)]
+    others = list(dict.fromkeys(skip.error.message for skip in unconfigured if skip.error not in missing))
+    parts = []
+    for role in dict.fromkeys(error.role for error in missing):  # each location once, with its ticket count
+        per_location = Counter(error.location for error in missing if error.role == role)
+        if len(per_location) == 1:
+            parts.append(f"no outreach sender `{role}` for location {next(iter(per_location))!r}")
+        else:
+            listed = [f"{loc!r} ({n})" for loc, n in sorted(per_location.items())]
+            listed[0] = listed[0][:-1] + " tickets)"
+            parts.append(f"no outreach sender `{role}` for locations {', '.join(listed)}")
+    parts.extend(others)
+    blocks = list(dict.fromkeys(error.hint for error in sorted(missing, key=lambda error: error.location)))
+    if blocks:
+        hint = (
+            f"add to {missing[0].where} (the real person who signs the drafts):\n"
+            + "\n\n".join(blocks)
+            + '\n\nor draft them all from one person: --sender NAME, with a [senders."NAME"] entry'
+        )
+    else:
+        hint = next((skip.error.hint for skip in unconfigured if skip.error.hint), None)
+    return ConfigError(f"{len(unconfigured)} ticket(s) not drafted: " + "; ".join(parts), hint=hint)

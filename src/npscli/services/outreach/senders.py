@@ -163,6 +163,16 @@ def _sender_from(value: Any, key: str, default_name: str, cfg: OutreachConfig, *
     )
 
 
+class MissingSenderError(ConfigError):
+    """A location without the sender (``role``: manager or owner) its drafts need; ``hint`` is the block to add."""
+
+    def __init__(self, message: str, *, hint: str, role: str, location: str, where: str) -> None:
+        super().__init__(message, hint=hint)
+        self.role = role
+        self.location = location
+        self.where = where
+
+
 def resolve_sender(choice: str | None, ticket: dict[str, Any], cfg: OutreachConfig) -> Sender:
     """The sender of one ticket's draft: ``provider``, ``manager``, ``owner`` (per location) or a NAME."""
     label = rules.format_ticket_id(ticket["id"])
@@ -197,11 +207,14 @@ def resolve_sender(choice: str | None, ticket: dict[str, Any], cfg: OutreachConf
             )
         if found_location is None or role not in found_location[1]:
             loc = found_location[0] if found_location else location
-            raise ConfigError(
+            raise MissingSenderError(
                 f"no outreach sender `{role}` for location {loc!r}: "
                 f"add `{role}` under [locations.{_q(loc)}] in {cfg.where}",
                 hint=f"[locations.{_q(loc)}]\n"
                 f'{role} = {{ name = "...", title = "...", email = "first.last@your-clinic.org" }}',
+                role=role,
+                location=loc,
+                where=cfg.where,
             )
         loc, table = found_location
         sender = _sender_from(table[role], f"locations.{_q(loc)}.{role}", "", cfg)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
 from npscli.core.language import ENGLISH, SPANISH, guess_language
-from npscli.core.themes import fold
+from npscli.core.names import first_name
 from npscli.services.outreach.constants import (
     CALL_TEMPLATE,
     CAUSE_TEMPLATES,
@@ -125,19 +125,6 @@ def template_for(ticket: dict[str, Any], names: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------------------------------------- context
 
-HONORIFICS = frozenset("mr mrs ms mx miss dr prof sr sra srta don dona".split())
-
-
-def first_name(full: str | None) -> str:
-    """``"Ana Pérez"`` -> ``"Ana"``; ``"Pérez, Ana"`` -> ``"Ana"``; ``"Dr. Ana Pérez"`` -> ``"Ana"``."""
-    from npscli.io.eml import one_line
-    from npscli.templating import FILTERS
-
-    name = one_line(full)
-    words = name.split()
-    while len(words) > 1 and fold(words[0]).strip(".") in HONORIFICS:
-        words = words[1:]
-    return FILTERS["first_name"](" ".join(words)) if words else ""
 
 
 def local_date(moment: datetime, tz: str) -> date:

@@ -18,6 +18,7 @@ always passed through ``npscli.core.redact.redact`` with the patient's own name 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
-from npscli.core.periods import last_complete_week, period_bounds, period_key, previous_period, resolve_now
+from npscli.core.periods import last_complete_week, naive_utc, period_bounds, period_key, previous_period, resolve_now
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
@@ -69,6 +70,9 @@ class ReportPeriod:
 
 
 def make_period(kind: str, key: str, tz: str) -> ReportPeriod:
+    if kind == "week" and (written := re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", key)) and 1 <= int(written[2]) <= 53:
+        week = f"{written[1]}-W{int(written[2]):02d}"
+        raise UsageError(f"{key!r} is not a week: a week is written {week}", hint=f"use --week {week} (ISO week)")
     first, end = period_bounds(key)
     normalized = period_key(first, kind)
     if normalized != key.strip().upper() or period_bounds(normalized) != (first, end):
@@ -120,7 +124,7 @@ class ReportOptions:
     comments: int = 3  # per side (promoters, detractors)
     include_contact: bool = False
     ticket_threshold: int = 6
-    clinic_name: str = "our clinic"
+    clinic_name: str | None = None  # None (not configured): the report names no clinic
     taxonomy: Any = None  # a loaded npscli.core.themes.Taxonomy, or None for "themes unavailable"
     emerging: Any = None  # npscli.core.emerging.DetectorSettings ([emerging] of npscli.toml); None: defaults
     promoter_min: int = 9
@@ -140,8 +144,6 @@ def _empty_row(**keys: Any) -> dict[str, Any]:
     return {**keys, **npsmath.summarize(npsmath.Counts()).as_dict()}
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _local_iso(dt: datetime | None, tz: str) -> str | None:
@@ -166,16 +168,6 @@ def _redactor():
     return clean
 
 
-def slugify(name: str) -> str:
-    """``"Eastgate Clinic (North)"`` -> ``"eastgate-clinic-north"``; accents folded, never empty."""
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "location"
-
-
 # ------------------------------------------------------------------ store reads the scoring path lacks
 
 
@@ -188,43 +180,21 @@ def _responses(
     max_score: int | None = None,
     with_comment: bool = False,
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
+    from npscli.store.queries import responses_in
 
-    from npscli.store.schema import responses as R
-
-    q = select(
-        R.c.response_id,
-        R.c.submitted_at,
-        R.c.score,
-        R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.patient_name,
-    ).where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end))
-    if location is not None:
-        q = q.where(R.c.location == location)
-    if max_score is not None:
-        q = q.where(R.c.score <= max_score)
-    if with_comment:
-        q = q.where(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
-    with store.read() as conn:
-        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
-
-
-def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
-    """Every location with a response in ``[start, end)``, sorted (for ``--location all``)."""
-    from sqlalchemy import select
-
-    from npscli.store.schema import responses as R
-
-    q = (
-        select(R.c.location)
-        .where(R.c.submitted_at >= _naive_utc(start), R.c.submitted_at < _naive_utc(end), R.c.location.is_not(None))
-        .distinct()
+    columns = ("response_id", "submitted_at", "score", "comment", "location", "department", "patient_name")
+    rows = responses_in(
+        store,
+        columns,
+        start=start,
+        end=end,
+        equal={"location": location} if location is not None else None,
+        max_score=max_score,
+        with_comment=with_comment,
+        newest_first=True,
     )
-    with store.read() as conn:
-        return sorted(v for v in conn.execute(q).scalars() if v)
+    return [r._asdict() for r in rows]  # _asdict: the keys once, not per row
+
 
 
 # ------------------------------------------------------------------ assembling
@@ -232,85 +202,29 @@ def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
 
 def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, Any]:
     """Everything the report shows, as plain values (numbers unrounded only where `score` leaves them)."""
-    from npscli.services.scoring import ScoreRequest, score
-
     period = resolve_period(opts.kind, opts.key, now, opts.timezone)
     if opts.trend_periods < 2:
         raise UsageError("a trend needs at least 2 periods", hint="set reports.trend_periods to 2 or more")
-    filters = {"location": (opts.location,)} if opts.location else {}
     # trend_periods + 1 keys: the oldest trend_periods of them (all before this period) are the baseline.
     keys = trailing_keys(period.key, opts.trend_periods + 1)
     trend_keys, baseline_keys = keys[1:], keys[:-1]
     trend_start = make_period(period.kind, trend_keys[0], opts.timezone).start
     baseline_start = make_period(period.kind, baseline_keys[0], opts.timezone).start
+    scorer = _Scorer(store, opts, period)
 
-    def request(**kw: Any) -> ScoreRequest:
-        return ScoreRequest(
-            filters=dict(filters),
-            method=opts.method,
-            min_n=opts.min_n,
-            timezone=opts.timezone,
-            promoter_min=opts.promoter_min,
-            detractor_max=opts.detractor_max,
-            **kw,
-        )
-
-    def this_period(by: tuple[str, ...]) -> list[dict[str, Any]]:
-        rows = score(store, request(by=by, period=period.kind, start=period.start, end=period.end, compare=True))
-        return [r for r in rows if r["period"] == period.key]
-
-    current = this_period(())
-    overall = current[0] if current else None
-    has_data = overall is not None and overall["n"] > 0
-    if overall is None:
-        overall = {
-            "period": period.key,
-            **_empty_row(),
-            "previous_nps": None,
-            "change": None,
-            "p_value": None,
-            "p_adjusted": None,
-            "significant": False,
-        }
-
-    baseline_row = score(store, request(start=baseline_start, end=period.start))[0]
-    vs_baseline = npsmath.compare(_counts(overall), _counts(baseline_row))
-    baseline = {
-        "periods": opts.trend_periods,
-        "first_period": baseline_keys[0],
-        "last_period": baseline_keys[-1],
-        "since": baseline_start.date().isoformat(),
-        "until": (period.first_day - timedelta(days=1)).isoformat(),
-        **baseline_row,
-        "change": round(vs_baseline.change, 1) if vs_baseline else None,
-        "p_value": round(vs_baseline.p_value, 4) if vs_baseline and vs_baseline.p_value is not None else None,
-        "significant": bool(vs_baseline and vs_baseline.significant),
-    }
-
-    trend_rows = score(store, request(period=period.kind, start=trend_start, end=period.end))
-    by_key = {r["period"]: r for r in trend_rows}
-    trend = [by_key.get(k) or _empty_row(period=k) for k in trend_keys]
-
+    overall, has_data = _overall(scorer)
+    baseline = _baseline(scorer, overall, baseline_keys, baseline_start)
+    trend = _series(scorer.score(period=period.kind, start=trend_start, end=period.end), trend_keys)
     trend_by_location: dict[str, list[dict[str, Any]]] = {}
     by_location: list[dict[str, Any]] = []
     if opts.location is None:
-        rows = score(store, request(by=("location",), period=period.kind, start=trend_start, end=period.end))
-        grouped: dict[str | None, dict[str, dict[str, Any]]] = {}
-        for r in rows:
-            grouped.setdefault(r["location"], {})[r["period"]] = r
-        for loc in sorted(grouped, key=lambda v: (v is None, str(v))):
-            series = grouped[loc]
-            trend_by_location[loc if loc is not None else "(none)"] = [
-                {k: v for k, v in (series.get(k) or _empty_row(period=k)).items() if k != "location"}
-                for k in trend_keys
-            ]
-        by_location = this_period(("location",))
-    by_department = this_period(("department",))
+        trend_by_location = _location_trends(scorer, trend_keys, trend_start)
+        by_location = scorer.this_period(("location",))
+    by_department = scorer.this_period(("department",))
 
     tickets = _ticket_summary(store, opts, period, now)
     themes, emerging, comments, notes = _comment_sections(store, opts, period, baseline_start)
     detractor_rows = _detractor_rows(store, opts, period, now)
-
     if period.end > now:
         notes.insert(0, f"This {period.kind} is not over yet: the figures are partial.")
     if has_data and overall["low_n"]:
@@ -329,7 +243,7 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
             "previous": previous_period(period.key),
         },
         "location": opts.location,
-        "clinic_name": opts.clinic_name,
+        "clinic_name": opts.clinic_name or None,
         "generated_at": now.isoformat(timespec="seconds"),
         "timezone": opts.timezone,
         "method": opts.method,
@@ -352,10 +266,98 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
     }
 
 
+class _Scorer:
+    """The report's NPS figures, each through `score` (the path behind `npscli score`) with the report's
+    location, method and thresholds."""
+
+    def __init__(self, store: Store, opts: ReportOptions, period: ReportPeriod) -> None:
+        self.store, self.opts, self.period = store, opts, period
+        self.filters = {"location": (opts.location,)} if opts.location else {}
+
+    def score(self, **kw: Any) -> list[dict[str, Any]]:
+        from npscli.services.scoring import ScoreRequest, score
+
+        opts = self.opts
+        request = ScoreRequest(
+            filters=dict(self.filters),
+            method=opts.method,
+            min_n=opts.min_n,
+            timezone=opts.timezone,
+            promoter_min=opts.promoter_min,
+            detractor_max=opts.detractor_max,
+            **kw,
+        )
+        return score(self.store, request)
+
+    def this_period(self, by: tuple[str, ...]) -> list[dict[str, Any]]:
+        """This period's rows (by ``by``), each compared with the period before."""
+        p = self.period
+        rows = self.score(by=by, period=p.kind, start=p.start, end=p.end, compare=True)
+        return [r for r in rows if r["period"] == p.key]
+
+
+def _overall(scorer: _Scorer) -> tuple[dict[str, Any], bool]:
+    """This period's overall row (an empty one when nobody answered) and whether anybody did."""
+    current = scorer.this_period(())
+    overall = current[0] if current else None
+    has_data = overall is not None and overall["n"] > 0
+    if overall is None:
+        overall = {
+            "period": scorer.period.key,
+            **_empty_row(),
+            "previous_nps": None,
+            "change": None,
+            "p_value": None,
+            "p_adjusted": None,
+            "significant": False,
+        }
+    return overall, has_data
+
+
+def _baseline(scorer: _Scorer, overall: dict[str, Any], keys: list[str], start: datetime) -> dict[str, Any]:
+    """The periods before this one taken together, and this period compared with them."""
+    period = scorer.period
+    row = scorer.score(start=start, end=period.start)[0]
+    vs = npsmath.compare(_counts(overall), _counts(row))
+    return {
+        "periods": scorer.opts.trend_periods,
+        "first_period": keys[0],
+        "last_period": keys[-1],
+        "since": start.date().isoformat(),
+        "until": (period.first_day - timedelta(days=1)).isoformat(),
+        **row,
+        "change": round(vs.change, 1) if vs else None,
+        "p_value": round(vs.p_value, 4) if vs and vs.p_value is not None else None,
+        "significant": bool(vs and vs.significant),
+    }
+
+
+def _series(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """One row per period key, an empty one for a period without responses."""
+    by_key = {r["period"]: r for r in rows}
+    return [by_key.get(k) or _empty_row(period=k) for k in keys]
+
+
+def _location_trends(scorer: _Scorer, keys: list[str], start: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Each location's trend over the same periods (responses without a location as "(none)")."""
+    period = scorer.period
+    rows = scorer.score(by=("location",), period=period.kind, start=start, end=period.end)
+    grouped: dict[str | None, list[dict[str, Any]]] = {}
+    for r in rows:
+        grouped.setdefault(r["location"], []).append(r)
+    return {
+        (loc if loc is not None else "(none)"): [
+            {k: v for k, v in r.items() if k != "location"} for r in _series(grouped[loc], keys)
+        ]
+        for loc in sorted(grouped, key=lambda v: (v is None, str(v)))
+    }
+
+
 def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> dict[str, Any]:
     from npscli.core import tickets as rules
     from npscli.services.views import ticket_row
-    from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids, ticket_stats
+    from npscli.store.ticket_stats import ticket_stats
+    from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids
 
     by = "location" if opts.location else None
     stats = ticket_stats(store, by=by, since=period.start, until=period.end, now=now, threshold=opts.ticket_threshold)
@@ -365,7 +367,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
     where = (opts.location,) if opts.location else ()
     overdue = overdue_ticket_ids(store, now, where)
     window = list_tickets(store, TicketFilter(since=period.start, until=period.end, location=where), newest_first=False)
-    now_utc = now.astimezone(UTC).replace(tzinfo=None)
+    now_utc = naive_utc(now)
     rows = []
     for t in window:
         r = ticket_row(t, now=now, tz=opts.timezone)

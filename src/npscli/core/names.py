@@ -1,0 +1,61 @@
+"""How text and names are folded for comparison, and a patient's first name: one rule each.
+
+``fold`` (case and accents: "Esperé" is "espere") is what theme keywords and name checks match on.
+
+``fold_name`` is how a name typed by a person (``--location downtown``, a recipient in [[routing.rules]], a
+[senders] entry) is matched to a stored or configured one: case-insensitive, surrounding and repeated spaces
+ignored. ``first_name`` is the name a letter opens with ("Dear Ana,"), for the outreach variables and the
+templates' ``first_name`` filter alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+HONORIFICS = frozenset("mr mrs ms mx miss dr prof sr sra srta don dona".split())
+
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Case- and accent-fold ``text``; also return, for each folded character, its index in ``text``.
+
+    "José Núñez" -> "jose nunez". Curly apostrophes become "'". The offsets let a caller map a match in the
+    folded text back to the original (``casefold`` can change lengths: "ß" -> "ss").
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        for piece in unicodedata.normalize("NFKD", char.translate(_APOSTROPHES)):
+            if unicodedata.combining(piece):
+                continue
+            for folded in piece.casefold():
+                out.append(folded)
+                offsets.append(index)
+    return "".join(out), offsets
+
+
+def fold(text: str) -> str:
+    """Case- and accent-fold ``text`` ("Esperé" -> "espere")."""
+    return fold_with_offsets(text)[0]
+
+
+def fold_name(value: str | None) -> str:
+    """``"  Down  Town "`` and ``"down town"`` are the same name."""
+    return " ".join((value or "").split()).casefold()
+
+
+def first_name(full: str | None) -> str:
+    """``"Ana Pérez"`` -> ``"Ana"``; ``"Pérez, Ana"`` -> ``"Ana"``; ``"Dr. Ana Pérez"`` -> ``"Ana"``; a lone
+    honorific or nothing -> ``""`` only when there is no name at all (``"Dr."`` stays ``"Dr."``)."""
+    name = " ".join(_CONTROL.sub(" ", full or "").split())
+    if "," in name:  # "Pérez, Ana": the given name follows the comma
+        family, _, given = name.partition(",")
+        name = given.strip() or family.strip()
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and fold(words[0]).strip(".") in HONORIFICS:
+        words = words[1:]
+    return words[0] if words else ""

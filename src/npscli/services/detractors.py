@@ -1,0 +1,53 @@
+"""`npscli detractors`: the detractors of a window, newest first, each with its ticket, age and themes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from npscli.services.views import age, comment_themes, detractor_row, local_short, with_themes
+
+
+def detractor_rows(
+    store,
+    *,
+    now: datetime,
+    tz: str,
+    start: datetime | None,
+    end: datetime | None,
+    filters: dict[str, tuple[str, ...]],
+    statuses: tuple[str, ...],
+    comments_only: bool,
+    show_contact: bool,
+    taxonomy: Any,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows as every format shows them (contact details only with ``show_contact``), and the stored rows
+    they came from (for the table's local times and ages)."""
+    from npscli.store.responses import list_detractors
+
+    raw = list_detractors(
+        store,
+        max_score=6,
+        since=start,
+        until=end,
+        filters=filters,
+        statuses=statuses,
+        comments_only=comments_only,
+    )
+    rows = [
+        with_themes(
+            detractor_row(r, now=now, tz=tz, show_contact=show_contact), comment_themes(taxonomy, r.get("comment"))
+        )
+        for r in raw
+    ]
+    return rows, raw
+
+
+def for_table(rows: list[dict[str, Any]], raw: list[dict[str, Any]], *, now: datetime, tz: str) -> None:
+    """Add what the table shows beside the data: local time received, age, the OVERDUE flag, themes one per
+    line (so the column stays narrow)."""
+    for shown, stored in zip(rows, raw, strict=True):
+        shown["when"] = local_short(stored["submitted_at"], tz)
+        shown["age"] = age(stored["submitted_at"], now)
+        shown["flag"] = "OVERDUE" if shown["overdue"] else ""
+        shown["themes_shown"] = "\n".join(shown["themes"] or ())
