@@ -13,7 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from npscli.core.names import fold, fold_with_offsets
 from npscli.io.taxonomy import load_taxonomy
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "theme_outputs_expected.json"
@@ -44,3 +47,17 @@ def test_answers_do_not_depend_on_the_order_comments_come_in(taxonomies):
     for row in reversed(rows):
         assert fresh.suggest_root_cause(row["text"]) == row["model"]["cause"]
         assert fresh.match(row["text"]) == row["model"]["match"]
+
+
+def test_fold_is_fold_with_offsets_for_every_character():
+    """``fold``'s fast paths (ASCII, remembered characters) fold every code point as the reference does."""
+    chars = [chr(i) for i in range(0x30000) if not 0xD800 <= i < 0xE000]
+    assert [fold(c) for c in chars] == [fold_with_offsets(c)[0] for c in chars]
+    assert fold("ESPERÉ ` ’") == "espere ' '"
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_fold_of_a_text_is_fold_with_offsets(text):
+    assert fold(text) == fold_with_offsets(text)[0]
+    assert fold(text) == fold(text)  # the second time from the remembered characters

@@ -38,9 +38,31 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
+_FOLDED_CHARS: dict[str, str] = {}  # char -> its fold, as fold_with_offsets folds it (bounded by the alphabet)
+
+
+def _fold_char(char: str) -> str:
+    pieces = unicodedata.normalize("NFKD", char.translate(_APOSTROPHES))
+    return "".join(piece.casefold() for piece in pieces if not unicodedata.combining(piece))
+
+
 def fold(text: str) -> str:
-    """Case- and accent-fold ``text`` ("Esperé" -> "espere")."""
-    return fold_with_offsets(text)[0]
+    """Case- and accent-fold ``text`` ("Esperé" -> "espere"): ``fold_with_offsets(text)[0]``, faster.
+
+    Character by character, as ``fold_with_offsets``: ASCII text is only lower-cased (and "`" made "'"),
+    other characters' folds are remembered.
+    """
+    if text.isascii():
+        text = text.lower()
+        return text.replace("`", "'") if "`" in text else text
+    folded = _FOLDED_CHARS
+    out = []
+    for char in text:
+        piece = folded.get(char)
+        if piece is None:
+            piece = folded[char] = _fold_char(char)
+        out.append(piece)
+    return "".join(out)
 
 
 def fold_name(value: str | None) -> str:
