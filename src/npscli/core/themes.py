@@ -67,6 +67,7 @@ _THEME_KEYS = ("label", "root_cause", *KEYWORD_KINDS, "exclude")
 _TOP_KEYS = ("taxonomy", "themes", "abusive", "context")
 _CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"\w+(?:'\w+)*")
+_RUN = re.compile(r"\w+")
 
 # Context windows, in words (see the module docstring).
 NEGATION_WINDOW = 3
@@ -148,6 +149,8 @@ class Theme:
     problems: re.Pattern[str] | None
     if_negative: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
+    # The folded first word of each of its keywords, problems and if_negative ("wait*"); None: unknown.
+    first_words: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -288,13 +291,30 @@ class Taxonomy:
         if self.model is not None:
             model_index = {i: t.code for i, t in enumerate(self.themes) if t.code in self.model.weights}
         object.__setattr__(self, "_model_index", model_index)
-        # Per theme, one pattern matching wherever any of its keywords does: a theme none of whose keywords
-        # occurs in a comment (most themes, in most comments) is passed over after one search, not three.
-        anywhere = []
-        for theme in self.themes:
-            sources = [p.pattern for kind in KEYWORD_KINDS if (p := getattr(theme, kind)) is not None]
-            anywhere.append(re.compile("|".join(f"(?:{source})" for source in sources)))
-        object.__setattr__(self, "_anywhere", tuple(anywhere))
+        # Which themes a comment's words can reach: every keyword match starts where a run of word characters
+        # starts, so a keyword whose first word is "wait*" needs a run starting "wait", one whose first word is
+        # "bill" a run "bill" ("a&e": a run "a"). Most comments mention few themes; the others are passed over
+        # without running their patterns. A theme with a keyword not of this form is always run.
+        exact: dict[str, set[int]] = {}
+        prefix: dict[str, set[int]] = {}
+        always: set[int] = set()
+        for index, theme in enumerate(self.themes):
+            if theme.first_words is None:
+                always.add(index)
+                continue
+            for word in theme.first_words:
+                star = word.endswith("*")
+                lead = _RUN.match(word[:-1] if star else word)
+                if lead is None:
+                    always.add(index)
+                elif star and lead.end() == len(word) - 1:
+                    prefix.setdefault(lead.group(), set()).add(index)
+                else:
+                    exact.setdefault(lead.group(), set()).add(index)
+        object.__setattr__(self, "_first_exact", exact)
+        object.__setattr__(self, "_first_prefix", prefix)
+        object.__setattr__(self, "_prefix_lengths", tuple(sorted({len(p) for p in prefix})))
+        object.__setattr__(self, "_always", frozenset(always))
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -360,16 +380,17 @@ class Taxonomy:
         """The keyword hits that count as a concern, and the themes mentioned only with praise or negation."""
         counted: list[_Hit] = []
         praised: set[int] = set()
-        anywhere: tuple[re.Pattern[str], ...] = self._anywhere  # type: ignore[attr-defined]
+        reachable = self._reachable(folded)
         for index, theme in enumerate(self.themes):
-            if anywhere[index].search(folded) is None:
+            if index not in reachable:
                 continue
+            starts = reachable[index]
             excluded = [m.span() for m in theme.exclude.finditer(folded)] if theme.exclude else []
             hits = [
                 _Hit(index, m.start(), m.end(), frozenset((kind,)))
                 for kind in KEYWORD_KINDS
                 if (pattern := getattr(theme, kind)) is not None
-                for m in pattern.finditer(folded)
+                for m in (pattern.finditer(folded) if starts is None else _matches_at(pattern, folded, starts))
                 if not any(s < m.end() and m.start() < e for s, e in excluded)
             ]
             for hit in _merge_adjacent(hits, folded):
@@ -383,6 +404,28 @@ class Taxonomy:
                     praised.add(index)
         counted.sort(key=lambda h: h.start)
         return counted, praised - {hit.theme for hit in counted}
+
+    def _reachable(self, folded: str) -> dict[int, list[int] | None]:
+        """Theme -> where in ``folded`` one of its keywords may start (every place, None; no entry: nowhere)."""
+        exact: dict[str, set[int]] = self._first_exact  # type: ignore[attr-defined]
+        prefix: dict[str, set[int]] = self._first_prefix  # type: ignore[attr-defined]
+        lengths: tuple[int, ...] = self._prefix_lengths  # type: ignore[attr-defined]
+        reachable: dict[int, list[int] | None] = dict.fromkeys(self._always)  # type: ignore[attr-defined]
+        for m in _RUN.finditer(folded):
+            run = m.group()
+            themes = exact.get(run, set())
+            for length in lengths:
+                if length > len(run):
+                    break
+                found = prefix.get(run[:length])
+                if found:
+                    themes = themes | found
+            for index in themes:
+                if index not in reachable:
+                    reachable[index] = [m.start()]
+                elif (starts := reachable[index]) is not None:
+                    starts.append(m.start())
+        return reachable
 
     def _features(
         self, folded: str, analysis: _Analysis, counted: list[_Hit], praised: set[int]
@@ -577,7 +620,17 @@ def _build_theme(code: Any, table: Any, where: str, root_causes: tuple[str, ...]
     if not any(lists[kind] for kind in KEYWORD_KINDS):
         raise ConfigError(f"{where} has no keywords", hint="give it keywords, problems or if_negative")
     compiled = {key: _compile_keywords(words, f"{where}.{key}") for key, words in lists.items()}
-    return Theme(code=code, label=label.strip(), root_cause=cause, **compiled)
+    first_words = tuple(fold(word).split()[0] for kind in KEYWORD_KINDS for word in lists[kind])
+    return Theme(code=code, label=label.strip(), root_cause=cause, **compiled, first_words=first_words)
+
+
+def _matches_at(pattern: re.Pattern[str], folded: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(folded)`` when every match can only start at one of ``starts`` (ascending)."""
+    end = 0
+    for start in starts:
+        if start >= end and (m := pattern.match(folded, start)) is not None:
+            end = m.end()
+            yield m
 
 
 def _counts(polarity: int, kind: str) -> bool:
