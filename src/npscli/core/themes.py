@@ -68,6 +68,7 @@ _TOP_KEYS = ("taxonomy", "themes", "abusive", "context")
 _CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _RUN = re.compile(r"\w+")
+_CUE_KINDS = ("negation", "praise", "complaint")
 
 # Context windows, in words (see the module docstring).
 NEGATION_WINDOW = 3
@@ -160,6 +161,8 @@ class ContextCues:
     negation: re.Pattern[str] | None
     praise: re.Pattern[str] | None
     complaint: re.Pattern[str] | None
+    # kind -> the folded first word of each of its words ("not", "wait*"); None: unknown.
+    first_words: Mapping[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,9 @@ _EMPTY_VERDICT = _Verdict((), frozenset(), {}, ())
 class _Analysis:
     """One folded comment split into words, clauses and context cues (indexed by word position)."""
 
-    def __init__(self, folded: str, cues: ContextCues) -> None:
+    def __init__(
+        self, folded: str, cues: ContextCues, reachable: Mapping[int | str, list[int] | None] | None = None
+    ) -> None:
         spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
         self.starts = [start for start, _ in spans]
         self.ends = [end for _, end in spans]
@@ -213,11 +218,12 @@ class _Analysis:
         self.clauses = clauses
         self.ending_at: dict[int, list[_Cue]] = {}
         self.starting_at: dict[int, list[_Cue]] = {}
-        for kind in ("negation", "praise", "complaint"):
+        for kind in _CUE_KINDS:
             pattern = getattr(cues, kind)
-            if pattern is None:
+            if pattern is None or (reachable is not None and kind not in reachable):
                 continue
-            for m in pattern.finditer(folded):
+            starts = reachable[kind] if reachable is not None else None
+            for m in pattern.finditer(folded) if starts is None else _matches_at(pattern, folded, starts):
                 span = self.token_span(m.start(), m.end())
                 if span is not None:
                     cue = _Cue(span[0], span[1], kind)
@@ -295,14 +301,20 @@ class Taxonomy:
         # starts, so a keyword whose first word is "wait*" needs a run starting "wait", one whose first word is
         # "bill" a run "bill" ("a&e": a run "a"). Most comments mention few themes; the others are passed over
         # without running their patterns. A theme with a keyword not of this form is always run.
-        exact: dict[str, set[int]] = {}
-        prefix: dict[str, set[int]] = {}
-        always: set[int] = set()
-        for index, theme in enumerate(self.themes):
-            if theme.first_words is None:
+        # The context cues likewise, under their kind ("negation", "praise", "complaint") instead of an index.
+        exact: dict[str, set[int | str]] = {}
+        prefix: dict[str, set[int | str]] = {}
+        always: set[int | str] = set()
+        groups: list[tuple[int | str, tuple[str, ...] | None]] = [
+            (index, theme.first_words) for index, theme in enumerate(self.themes)
+        ]
+        first_cue_words = self.cues.first_words or {}
+        groups += [(kind, first_cue_words.get(kind)) for kind in _CUE_KINDS if getattr(self.cues, kind) is not None]
+        for index, first_words in groups:
+            if first_words is None:
                 always.add(index)
                 continue
-            for word in theme.first_words:
+            for word in first_words:
                 star = word.endswith("*")
                 lead = _RUN.match(word[:-1] if star else word)
                 if lead is None:
@@ -315,6 +327,8 @@ class Taxonomy:
         object.__setattr__(self, "_first_prefix", prefix)
         object.__setattr__(self, "_prefix_lengths", tuple(sorted({len(p) for p in prefix})))
         object.__setattr__(self, "_always", frozenset(always))
+        object.__setattr__(self, "_run_themes", {})  # word -> the themes whose keywords it may start
+        object.__setattr__(self, "_stems", {})  # folded word -> the model's word for it
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -349,8 +363,9 @@ class Taxonomy:
 
     def _decide(self, text: str) -> _Verdict:
         folded = fold(text)
-        analysis = _Analysis(folded, self.cues)
-        counted, praised = self._analyse(folded, analysis)
+        reachable = self._reachable(folded)
+        analysis = _Analysis(folded, self.cues, reachable)
+        counted, praised = self._analyse(folded, analysis, reachable)
         keyword_found = {hit.theme for hit in counted}
         model_index: dict[int, str] = self._model_index  # type: ignore[attr-defined]
         if self.model is None or not model_index:
@@ -376,11 +391,12 @@ class Taxonomy:
         }
         return _Verdict(tuple(counted), frozenset(found), margins, features)
 
-    def _analyse(self, folded: str, analysis: _Analysis) -> tuple[list[_Hit], set[int]]:
+    def _analyse(
+        self, folded: str, analysis: _Analysis, reachable: Mapping[int | str, list[int] | None]
+    ) -> tuple[list[_Hit], set[int]]:
         """The keyword hits that count as a concern, and the themes mentioned only with praise or negation."""
         counted: list[_Hit] = []
         praised: set[int] = set()
-        reachable = self._reachable(folded)
         for index, theme in enumerate(self.themes):
             if index not in reachable:
                 continue
@@ -405,21 +421,26 @@ class Taxonomy:
         counted.sort(key=lambda h: h.start)
         return counted, praised - {hit.theme for hit in counted}
 
-    def _reachable(self, folded: str) -> dict[int, list[int] | None]:
-        """Theme -> where in ``folded`` one of its keywords may start (every place, None; no entry: nowhere)."""
-        exact: dict[str, set[int]] = self._first_exact  # type: ignore[attr-defined]
-        prefix: dict[str, set[int]] = self._first_prefix  # type: ignore[attr-defined]
+    def _reachable(self, folded: str) -> dict[int | str, list[int] | None]:
+        """Theme index or cue kind -> where in ``folded`` one of its keywords may start (every place: None; no
+        entry: nowhere)."""
+        exact: dict[str, set[int | str]] = self._first_exact  # type: ignore[attr-defined]
+        prefix: dict[str, set[int | str]] = self._first_prefix  # type: ignore[attr-defined]
         lengths: tuple[int, ...] = self._prefix_lengths  # type: ignore[attr-defined]
-        reachable: dict[int, list[int] | None] = dict.fromkeys(self._always)  # type: ignore[attr-defined]
+        reachable: dict[int | str, list[int] | None] = dict.fromkeys(self._always)  # type: ignore[attr-defined]
+        memo: dict[str, frozenset[int | str]] = self._run_themes  # type: ignore[attr-defined]
         for m in _RUN.finditer(folded):
             run = m.group()
-            themes = exact.get(run, set())
-            for length in lengths:
-                if length > len(run):
-                    break
-                found = prefix.get(run[:length])
-                if found:
-                    themes = themes | found
+            themes = memo.get(run)
+            if themes is None:
+                found = set(exact.get(run, ()))
+                for length in lengths:
+                    if length > len(run):
+                        break
+                    found.update(prefix.get(run[:length], ()))
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                themes = memo[run] = frozenset(found)
             for index in themes:
                 if index not in reachable:
                     reachable[index] = [m.start()]
@@ -435,8 +456,16 @@ class Taxonomy:
         synonyms = model.synonyms if model is not None else {}
         persons = model.person_words if model is not None else frozenset()
         attitudes = model.attitude_words if model is not None else frozenset()
-        words = [folded[a:b] for a, b in zip(analysis.starts, analysis.ends, strict=True)]
-        words = [stem(synonyms.get(word, word)) for word in words]
+        stems: dict[str, str] = self._stems  # type: ignore[attr-defined]
+        if len(stems) >= _MEMO_SIZE:
+            stems.clear()
+        words = []
+        for a, b in zip(analysis.starts, analysis.ends, strict=True):
+            word = folded[a:b]
+            stemmed = stems.get(word)
+            if stemmed is None:
+                stemmed = stems[word] = stem(synonyms.get(word, word))
+            words.append(stemmed)
         clauses = analysis.clauses
         person_clauses = set()
         attitude_clauses = set()
@@ -474,8 +503,9 @@ class Taxonomy:
         if text is None or not text.strip():
             return []
         folded = fold(text)
-        analysis = _Analysis(folded, self.cues)
-        counted, praised = self._analyse(folded, analysis)
+        reachable = self._reachable(folded)
+        analysis = _Analysis(folded, self.cues, reachable)
+        counted, praised = self._analyse(folded, analysis, reachable)
         return list(self._features(folded, analysis, counted, praised))
 
     def match(self, text: str | None) -> list[str]:
@@ -597,8 +627,11 @@ class Taxonomy:
                 kind: _compile_keywords(
                     _string_list(context.get(kind, []), f"{origin}: context.{kind}"), f"{origin}: context.{kind}"
                 )
-                for kind in ("negation", "praise", "complaint")
-            }
+                for kind in _CUE_KINDS
+            },
+            first_words={
+                kind: tuple(fold(word).split()[0] for word in context.get(kind, [])) for kind in _CUE_KINDS
+            },
         )
         return cls(themes=themes, abusive=abusive, cues=cues)
 
