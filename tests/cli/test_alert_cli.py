@@ -667,6 +667,9 @@ def test_a_user_without_the_password_variable_is_a_config_error(cli, isolated, s
     result = alert(cli)
     assert result.exit_code == 8
     assert "NPSCLI_SMTP_PASSWORD" in result.stderr
+    lines = (isolated / "npscli.toml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("user = "))
+    assert f"npscli.toml:{line}: [smtp] user: is set but" in result.stderr  # placed, though the environment tells
 
 
 # ---------------------------------------------------------------------------------------------- config

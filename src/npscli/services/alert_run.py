@@ -85,7 +85,7 @@ def prepare(
         else:
             from npscli.io.mailer import SmtpMailer, SmtpSettings
 
-            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
+            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=s.where))
     webhook = None
     if cfg.webhook_url:
         from npscli.io.webhook import webhook_label

@@ -82,8 +82,7 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | 
         )
     if outbox is not None:
         return OutboxMailer(outbox, now=now)
-    where = str(s.config_path) if s.config_path else None
-    return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
+    return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=s.where))
 
 
 def run_reports(
