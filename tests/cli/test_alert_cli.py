@@ -703,7 +703,7 @@ def test_a_sender_is_required(cli, isolated, smtp_server):
     (isolated / "npscli.toml").write_text(f'[alerts]\ndefault_recipients = ["{PX}"]\n')
     result = alert(cli)
     assert result.exit_code == 8
-    assert "[alerts] from: is not set" in result.stderr
+    assert "npscli.toml:1: [alerts] from: is not set" in result.stderr  # the table it belongs in
 
 
 def test_a_broken_user_template_fails_before_anything_is_sent(cli, isolated, smtp_server):
