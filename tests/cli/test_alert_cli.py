@@ -790,6 +790,20 @@ def test_escalating_with_broken_alert_settings_is_refused_before_anything_is_rec
     assert (after["status"], after["history"]) == (before["status"], before["history"])
 
 
+def test_on_a_terminal_the_run_shows_the_deliveries_settled(sqlite_db, isolated, smtp_server):
+    import os
+
+    from tests.cli.test_meta import _on_a_terminal
+
+    seed(sqlite_db)
+    config(isolated, smtp_server)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR" and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=sqlite_db, NPSCLI_TIMEZONE="America/Chicago", COLUMNS="160", TERM="xterm-256color")
+    shown = _on_a_terminal(["alert", "--as-of", NOW, "--outbox", str(isolated / "box")], env).decode()
+    assert "sending alerts" in shown and "5 of 5 alerts" in shown
+    assert len(list((isolated / "box").glob("*.eml"))) == 5
+
+
 # ---------------------------------------------------------------------------------------------- kill -9
 
 

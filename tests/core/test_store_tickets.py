@@ -11,14 +11,13 @@ from npscli.config import TicketSettings
 from npscli.core.errors import ConflictError, NotFoundError
 from npscli.store import schema
 from npscli.store.engine import open_store
+from npscli.store.ticket_stats import _recovered_response_pks, ticket_stats
 from npscli.store.tickets import (
     TicketFilter,
-    _recovered_response_pks,
     apply_action,
     list_tickets,
     show_ticket,
     sweep,
-    ticket_stats,
 )
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)

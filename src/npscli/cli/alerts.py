@@ -21,6 +21,7 @@ from npscli.cli.output import (
     set_quiet,
     stderr_is_terminal,
     stdout_is_terminal,
+    steps_progress,
     warn,
 )
 
@@ -84,9 +85,16 @@ def alert_command(
     now = context.now(as_of, s)
     plan = prepare(s, now=now, since=since, since_last=since_last, digest=digest, dry_run=dry_run, outbox=outbox)
     store = context.open_db(s)
+    progress = steps_progress("alerts")  # on a terminal: the deliveries settled so far
     try:
-        outcome = run_alerts(store, plan, dry_run=dry_run)
+        outcome = run_alerts(
+            store,
+            plan,
+            dry_run=dry_run,
+            settled=lambda done, total: progress.step("sending alerts", done=done, total=total),
+        )
     finally:
+        progress.done()
         store.dispose()
     for line in outcome.warnings:
         warn(line)

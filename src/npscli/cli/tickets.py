@@ -392,7 +392,7 @@ def stats_command(
 ) -> None:
     """Opened, closed, time to first contact, share within the SLA, overdue, root causes, recovered patients."""
     from npscli.core.periods import parse_window
-    from npscli.store.tickets import ticket_stats
+    from npscli.store.ticket_stats import ticket_stats
 
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)

@@ -8,6 +8,7 @@ composes them), and returns the report rows the command shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -106,8 +107,11 @@ def prepare(
     return AlertPlan(run=run, floor=floor, mailer=mailer, outbox=outbox, settings=s)
 
 
-def run_alerts(store: Store, plan: AlertPlan, *, dry_run: bool) -> AlertOutcome:
-    """Send (or, dry, compose) everything due; every template rendered before anything is sent."""
+def run_alerts(
+    store: Store, plan: AlertPlan, *, dry_run: bool, settled: Callable[[int, int], None] = lambda done, total: None
+) -> AlertOutcome:
+    """Send (or, dry, compose) everything due; every template rendered before anything is sent. ``settled(done,
+    total)`` follows the deliveries (a progress display)."""
     run, floor, outcome = plan.run, plan.floor, AlertOutcome()
     if dry_run:
         rows = engine.preview(store, run, since=floor)
@@ -130,7 +134,8 @@ def run_alerts(store: Store, plan: AlertPlan, *, dry_run: bool) -> AlertOutcome:
         issue_book.claim(store, issues.plan_issues(run, since=floor), now=run.now)
         jobs = engine.compose_jobs(rows, run)
         issue_jobs = issues.issue_jobs(store, issue_book.pending(store) if run.use_email else [], run)
-        engine.deliver(store, jobs, run, mailer=plan.mailer, how="to the outbox" if outbox else "by email")
+        how = "to the outbox" if outbox else "by email"
+        engine.deliver(store, jobs, run, mailer=plan.mailer, how=how, settled=settled)
         issues.deliver_issues(store, issue_jobs, mailer=plan.mailer, now=run.now)
     report = engine.report_rows(jobs, run, outbox=outbox)
     uncertain = [r for r in report if r.get("uncertain")]

@@ -403,13 +403,25 @@ def _hook(rows: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- delivery
 
 
-def deliver(store: Store, jobs: list[Job], ctx: RunContext, *, mailer: Any, how: str) -> None:
+def deliver(
+    store: Store,
+    jobs: list[Job],
+    ctx: RunContext,
+    *,
+    mailer: Any,
+    how: str,
+    settled: Callable[[int, int], None] = lambda done, total: None,
+) -> None:
     """Send every job; record each outcome in the store as soon as it is known (``job.results``).
 
     ``mailer`` is an SmtpMailer or OutboxMailer; ``how`` ends the ticket event ("by email",
     "to the outbox"). A server that cannot be reached fails the rest of its channel for this run.
+    ``settled(done, total)`` is told as each job is settled (a progress display on a terminal).
     """
     from npscli.io.webhook import post_json
+
+    total = sum(1 for j in jobs if j.outgoing is not None) + sum(1 for j in jobs if j.payload is not None)
+    done = 0
 
     by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
     if by_message:
@@ -425,6 +437,8 @@ def deliver(store: Store, jobs: list[Job], ctx: RunContext, *, mailer: Any, how:
                 book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how=how)
             else:
                 book.mark_failed(store, job.deliveries, error=next(e for ok, e in job.results if not ok) or "?")
+            done += 1
+            settled(done, total)
     unreachable: str | None = None
     for job in (j for j in jobs if j.payload is not None):
         if unreachable is not None:
@@ -439,6 +453,8 @@ def deliver(store: Store, jobs: list[Job], ctx: RunContext, *, mailer: Any, how:
             book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how="on the chat webhook")
         else:
             book.mark_failed(store, job.deliveries, error=error or "?")
+        done += 1
+        settled(done, total)
 
 
 def report_rows(jobs: Iterable[Job], ctx: RunContext, *, dry_run: bool = False, outbox: bool = False) -> list[dict]:

@@ -356,7 +356,8 @@ def _location_trends(scorer: _Scorer, keys: list[str], start: datetime) -> dict[
 def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> dict[str, Any]:
     from npscli.core import tickets as rules
     from npscli.services.views import ticket_row
-    from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids, ticket_stats
+    from npscli.store.ticket_stats import ticket_stats
+    from npscli.store.tickets import TicketFilter, list_tickets, overdue_ticket_ids
 
     by = "location" if opts.location else None
     stats = ticket_stats(store, by=by, since=period.start, until=period.end, now=now, threshold=opts.ticket_threshold)

@@ -396,7 +396,7 @@ def import_parsed(
     --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
     (--as-of); default the clock. ``tickets_since`` (aware): detractors received before it open no ticket.
     """
-    from npscli.store.tickets import open_tickets_for_batch
+    from npscli.store.ticket_opening import open_tickets_for_batch
 
     now = utcnow() if now is None else naive_utc(now)
     with store.write(bulk=True) as conn:
@@ -492,7 +492,7 @@ def dry_run_result(
     ``tickets_since`` (aware; None = any time), as :func:`npscli.store.tickets.open_tickets_for_batch` does.
     """
 
-    from npscli.store.tickets import opens_ticket
+    from npscli.store.ticket_opening import opens_ticket
 
     seen: set[str] = set()
     records = already = would_open = 0

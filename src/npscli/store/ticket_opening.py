@@ -1,0 +1,264 @@
+"""Opening tickets at import: one per new detractor of a batch, in set-based statements per backend.
+
+``opens_ticket`` is the same rule over arrays, for `import --dry-run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, String, literal, select
+
+from npscli.config import TicketSettings
+from npscli.core import tickets as rules
+from npscli.core.periods import naive_utc
+from npscli.store import schema
+
+T = schema.tickets
+E = schema.ticket_events
+R = schema.responses
+
+TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
+_EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
+_MAX_ROWID = 2**63 - 1
+
+
+def opens_ticket(scores, submitted, *, threshold: int, since: datetime | None):
+    """The rule :func:`open_tickets_for_batch` applies in SQL, over arrays (for `import --dry-run`): a response
+    gets a ticket when its score is at or below ``threshold`` and it was received at or after ``since`` (aware;
+    None = any time). ``scores`` int array, ``submitted`` datetime64 (naive UTC); returns a boolean array."""
+    import numpy as np
+
+    follow = np.asarray(scores) <= threshold
+    if since is not None:
+        follow &= np.asarray(submitted, dtype="datetime64[us]") >= np.datetime64(naive_utc(since))
+    return follow
+
+
+def open_tickets_for_batch(
+    conn,
+    batch_id: int,
+    settings: TicketSettings,
+    *,
+    actor: str,
+    now: datetime,
+    suggest_cause: Callable[[str | None], str | None] | None = None,
+    received_since: datetime | None = None,
+) -> int:
+    """Open one ticket for every response of this batch at or below the threshold (received since
+    ``received_since``, when given: a back-fill of old exports opens no follow-up for patients surveyed
+    long ago). Returns the count.
+
+    Only responses first stored by this batch carry its batch_id, so a re-imported response never
+    opens a second ticket; the unique key on tickets.response_pk guarantees it besides.
+
+    Built for a first import of a million rows (a quarter of them detractors): the root cause is
+    suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
+    "opened" events are one INSERT ... SELECT.
+    """
+    now = naive_utc(now)
+    since = naive_utc(received_since) if received_since is not None else _EARLIEST
+    args = {"now": now, "since": since, "suggest_cause": suggest_cause}
+    # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
+    # here are those above the largest id before them -- a range of the primary key, where the response ids
+    # of the batch would be a subquery of a million rows (0.3 s of a first load)
+    before = None
+    if conn.dialect.name == "sqlite":
+        before = conn.exec_driver_sql("SELECT max(id) FROM tickets").scalar() or 0
+    if conn.dialect.name == "sqlite" and _whole_seconds(settings):
+        opened = _open_tickets_sqlite(conn, batch_id, settings, **args)
+    elif conn.dialect.name == "postgresql":
+        opened = _open_tickets_postgres(conn, batch_id, settings, **args)
+    else:
+        opened = _open_tickets_rows(conn, batch_id, settings, **args)
+    if not opened:
+        return 0
+    if before is not None and before + opened < _MAX_ROWID:  # (past it, SQLite picks ids at random)
+        new = T.c.id > before
+    else:
+        new = T.c.response_pk.in_(select(R.c.id).where(R.c.batch_id == batch_id))
+    opened_tickets = (
+        select(
+            T.c.id,
+            literal(now, DateTime()),
+            literal(actor, String()),
+            literal("opened", String()),
+            literal(rules.NEW, String()),
+        )
+        .where(new)
+        .order_by(T.c.id)
+    )
+    conn.execute(E.insert().from_select(["ticket_id", "at", "actor", "kind", "to_status"], opened_tickets))
+    return opened
+
+
+def _whole_seconds(settings: TicketSettings) -> bool:
+    hours = [settings.sla_hours, *settings.sla_hours_by_location.values()]
+    return all(float(h * 3600).is_integer() for h in hours)
+
+
+def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None, str | None]:
+    """The suggested root cause of each distinct comment (theme matching once per distinct text)."""
+    if suggest_cause is None:
+        return {}
+    return {comment: suggest_cause(comment) for comment in dict.fromkeys(comments) if comment is not None}
+
+
+def _open_tickets_rows(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
+    """Any backend: the detractors read into Python, the tickets written by the bulk path."""
+    rows = conn.execute(
+        select(R.c.id, R.c.score, R.c.location, R.c.submitted_at, R.c.comment)
+        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold, R.c.submitted_at >= since)
+        .order_by(R.c.submitted_at, R.c.id)
+    ).all()
+    causes = _cause_for(suggest_cause, (row[4] for row in rows))
+    slas: dict[str | None, timedelta] = {}
+    high_max = settings.high_priority_max
+    ticket_rows = []
+    for rid, score, location, submitted, comment in rows:
+        sla = slas.get(location)
+        if sla is None:
+            sla = slas[location] = rules.due_at(submitted, settings.sla_for(location)) - submitted
+        priority = rules.priority_for(score, high_max)
+        ticket_rows.append((rid, rules.NEW, priority, now, submitted + sla, causes.get(comment), now))
+    if ticket_rows:
+        _insert_tickets(conn, ticket_rows)
+    return len(ticket_rows)
+
+
+def _open_tickets_sqlite(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
+    """SQLite: one INSERT ... SELECT. The due time is the stored "YYYY-MM-DD HH:MM:SS.ffffff" text moved by
+    the SLA in whole seconds (the fraction carried over as text, so it is exact); the suggested causes
+    of the distinct comments go through a temporary table."""
+    detractors = "FROM responses WHERE batch_id = ? AND score <= ? AND submitted_at >= ?"
+    after = since.strftime(_SQLITE_DATETIME)
+    comments = conn.exec_driver_sql(
+        f"SELECT DISTINCT comment {detractors} AND comment IS NOT NULL", (batch_id, settings.threshold, after)
+    ).scalars()
+    causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS npscli_causes (comment TEXT PRIMARY KEY, cause TEXT NOT NULL)"
+    )
+    conn.exec_driver_sql("DELETE FROM npscli_causes")
+    if causes:
+        conn.exec_driver_sql("INSERT INTO npscli_causes VALUES (?, ?)", list(causes.items()))
+
+    def shift(hours: float) -> str:
+        return f"{int(hours * 3600):+d} seconds"
+
+    by_location = list(settings.sla_hours_by_location.items())
+    sla_case = "CASE r.location " + " ".join("WHEN ? THEN ?" for _ in by_location) + " ELSE ? END"
+    if not by_location:
+        sla_case = "?"
+    sla_params = [value for location, hours in by_location for value in (location, shift(float(hours)))]
+    sla_params.append(shift(float(settings.sla_hours)))
+    stamp = now.strftime(_SQLITE_DATETIME)
+    high_max = settings.high_priority_max
+    high, normal = rules.priority_for(high_max, high_max), rules.priority_for(high_max + 1, high_max)
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+        "SELECT r.id, ?, CASE WHEN r.score <= ? THEN ? ELSE ? END, ?, "
+        f"strftime('%Y-%m-%d %H:%M:%S', substr(r.submitted_at, 1, 19), {sla_case}) || substr(r.submitted_at, 20), "
+        "c.cause, ? "
+        "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
+        "WHERE r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ? ORDER BY r.submitted_at, r.id",
+        (
+            rules.NEW,
+            high_max,
+            high,
+            normal,
+            stamp,
+            *sla_params,
+            stamp,
+            batch_id,
+            settings.threshold,
+            after,
+        ),
+    ).rowcount
+    conn.exec_driver_sql("DELETE FROM npscli_causes")
+    return inserted
+
+
+def _open_tickets_postgres(
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+) -> int:
+    """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
+    microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
+    the comment's md5 (a long comment is too big for a B-tree key)."""
+    import hashlib
+
+    from npscli.store.postgres import copy_rows
+
+    comments = conn.execute(
+        select(R.c.comment)
+        .distinct()
+        .where(
+            R.c.batch_id == batch_id,
+            R.c.score <= settings.threshold,
+            R.c.submitted_at >= since,
+            R.c.comment.is_not(None),
+        )
+    ).scalars()
+    causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS npscli_causes (digest TEXT PRIMARY KEY, cause TEXT NOT NULL) "
+        "ON COMMIT DROP"
+    )
+    conn.exec_driver_sql("TRUNCATE npscli_causes")
+    copy_rows(
+        conn,
+        "npscli_causes",
+        ("digest", "cause"),
+        ((hashlib.md5(comment.encode("utf-8")).hexdigest(), cause) for comment, cause in causes.items()),
+    )
+    params: dict[str, Any] = {
+        "status": rules.NEW,
+        "high_max": settings.high_priority_max,
+        "high": rules.priority_for(settings.high_priority_max, settings.high_priority_max),
+        "normal": rules.priority_for(settings.high_priority_max + 1, settings.high_priority_max),
+        "now": now,
+        "batch": batch_id,
+        "threshold": settings.threshold,
+        "since": since,
+        "sla": float(settings.sla_hours) * 3600,
+    }
+    whens = []
+    for n, (location, hours) in enumerate(settings.sla_hours_by_location.items()):
+        params[f"loc{n}"], params[f"sla{n}"] = location, float(hours) * 3600
+        whens.append(f"WHEN %(loc{n})s THEN %(sla{n})s")
+    seconds = f"CASE r.location {' '.join(whens)} ELSE %(sla)s END" if whens else "%(sla)s"
+    return conn.exec_driver_sql(
+        f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+        "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
+        f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, %(now)s "
+        "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.digest = md5(r.comment) "
+        "WHERE r.batch_id = %(batch)s AND r.score <= %(threshold)s AND r.submitted_at >= %(since)s "
+        "ORDER BY r.submitted_at, r.id",
+        params,
+    ).rowcount
+
+
+def _insert_tickets(conn, rows: list[tuple]) -> None:
+    """Insert ticket tuples (TICKET_COLUMNS order), in order, by the backend's fastest path."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stamp = _SQLITE_DATETIME
+        rows = [
+            (rid, status, priority, opened.strftime(stamp), due.strftime(stamp), cause, updated.strftime(stamp))
+            for rid, status, priority, opened, due, cause, updated in rows
+        ]
+        marks = ", ".join("?" for _ in TICKET_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})", rows)
+    elif dialect == "postgresql":
+        from npscli.store.postgres import copy_rows
+
+        copy_rows(conn, "tickets", TICKET_COLUMNS, rows)
+    else:
+        conn.execute(T.insert(), [dict(zip(TICKET_COLUMNS, row, strict=True)) for row in rows])
