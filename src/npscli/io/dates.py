@@ -18,7 +18,7 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, UsageError
 from npscli.core.periods import naive_utc
-from npscli.io.readers import stripped_text
+from npscli.io.cells import stripped_text
 
 MISSING_DATE = "missing submitted_at"
 BAD_DATE = "submitted_at could not be parsed as a date"

@@ -27,6 +27,7 @@ import pandas as pd
 from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
 from npscli.core.fields import TEXT_FIELDS
 from npscli.core.textsafe import neutralize_formula
+from npscli.io.cells import frame_as_text, stripped_text
 from npscli.io.dates import (
     BAD_DATE,
     DATE_OUT_OF_RANGE,
@@ -41,7 +42,7 @@ from npscli.io.dates import (
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
 from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text, workbook_sheets
+from npscli.io.readers import RawTable, read_table, workbook_sheets
 from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, parse_scores, status_exclusions
 
 __all__ = [

@@ -26,10 +26,10 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, NpsError, UsageError
 from npscli.core.redact import safe_label
+from npscli.io.cells import stripped_text
 from npscli.io.dates import parse_datetimes
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.mapping_rules import FIRST_NAMES, LAST_NAMES, RULES, STATUS_NAMES, Rule
-from npscli.io.readers import stripped_text
 from npscli.io.values import SCALE_MIN_VALUES, parse_scores
 
 CANONICAL_FIELDS = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from npscli.io.readers import stripped_text
+from npscli.io.cells import stripped_text
 
 # --- scores -------------------------------------------------------------------------------------------------
 
