@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from npscli.core import config_schema as schema
 from npscli.core.errors import ConfigError
 from npscli.core.tickets import ROOT_CAUSES
 
@@ -22,44 +24,15 @@ CONFIG_FILE_NAME = "npscli.toml"
 DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 
 # setting -> (environment variable, type); only these are read from the environment
-ENV_SETTINGS: dict[str, tuple[str, type]] = {
-    "database": ("NPSCLI_DB", str),
-    "timezone": ("NPSCLI_TIMEZONE", str),
-    "user": ("NPSCLI_USER", str),
-    "templates_dir": ("NPSCLI_TEMPLATES", str),
-}
-
-TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
-    "database": str,
-    "timezone": str,
-    "dayfirst": bool,
-    "user": str,
-    "templates_dir": str,
-    "min_n": int,
-    "ci": str,
-    "clinic_name": str,
-    "clinic_phone": str,
-}
-# Paths in npscli.toml are relative to the file's folder (as `reports.out_dir` and `themes.taxonomy` are), so a
-# cron job with NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in.
-FILE_PATHS = ("database", "templates_dir")
-SECTIONS = (
-    "sources",
-    "tickets",
-    "alerts",
-    "smtp",
-    "routing",
-    "senders",
-    "locations",
-    "providers",
-    "reports",
-    "themes",
-    "emerging",
-)
+ENV_SETTINGS: dict[str, tuple[str, type]] = {key.name: (key.env, str) for key in schema.ROOT.keys if key.env}
+SECTIONS = tuple(table.name for table in schema.ROOT.tables)
 
 
 def relative_to_config(config_path: Path | None, value: str) -> str:
-    """A path from npscli.toml: ``~`` expanded, and a relative one taken from the file's folder (a URL as is)."""
+    """A path from npscli.toml: ``~`` expanded, and a relative one taken from the file's folder (a URL as is).
+
+    Every key declared with ``path=True`` in the schema is one, so a cron job with
+    NPSCLI_CONFIG=/etc/npscli/npscli.toml finds the same store whatever folder it runs in."""
     if "://" in value or not value.strip():
         return value
     path = Path(value).expanduser()
@@ -100,14 +73,18 @@ def system_timezone() -> str:
     return "UTC"
 
 
+def _default(table: str, key: str) -> Any:
+    return schema.default(table, key)
+
+
 @dataclass
 class TicketSettings:
-    threshold: int = 6  # scores at or below open a ticket (6 = detractors; 8 includes passives)
-    sla_hours: float = 48.0
+    threshold: int = _default("tickets", "threshold")  # scores at or below open a ticket (8 includes passives)
+    sla_hours: float = _default("tickets", "sla_hours")
     sla_hours_by_location: dict[str, float] = field(default_factory=dict)
-    root_causes: tuple[str, ...] = DEFAULT_ROOT_CAUSES
-    sweep_days: int = 7
-    high_priority_max: int = 3  # scores at or below are high priority
+    root_causes: tuple[str, ...] = _default("tickets", "root_causes")
+    sweep_days: int = _default("tickets", "sweep_days")
+    high_priority_max: int = _default("tickets", "high_priority_max")  # scores at or below are high priority
 
     def sla_for(self, location: str | None) -> float:
         if location and location in self.sla_hours_by_location:
@@ -129,13 +106,13 @@ class Settings:
     config_path: Path | None = None
     database: str | None = None
     timezone: str = "UTC"
-    dayfirst: bool = False
+    dayfirst: bool = _default("", "dayfirst")
     user: str = ""
     templates_dir: str | None = None
-    min_n: int = 30
-    ci: str = "adjusted-wald"
-    clinic_name: str = "our clinic"
-    clinic_phone: str = ""
+    min_n: int = _default("", "min_n")
+    ci: str = _default("", "ci")
+    clinic_name: str = _default("", "clinic_name")
+    clinic_phone: str = _default("", "clinic_phone")
     tickets: TicketSettings = field(default_factory=TicketSettings)
     sources: dict[str, SourceSettings] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
@@ -179,141 +156,192 @@ def find_config_file() -> Path | None:
     return None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:  # Notepad's "ANSI" (Windows-1252) or "Unicode" (UTF-16)
-            line = raw[: exc.start].count(b"\n") + 1
-            raise ConfigError(
-                f"{path}: not UTF-8 text (line {line}); a TOML file must be saved as UTF-8",
-                hint="open it in an editor and save it again with the encoding UTF-8",
-            ) from None
-        return tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML ({exc})",
-            hint="fix the line named, or compare with `npscli init --print`",
-        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-# how a TOML user would call each value type
-_TOML_KINDS = {
-    int: "a whole number",
-    float: "a number",
-    str: "a quoted string",
-    bool: "true or false",
-    list: "a list",
-    dict: "a table",
-}
-
-
-def _check_type(path: Path | None, key: str, value: Any, expected: type | tuple[type, ...]) -> Any:
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bool) and expected is not bool and expected != (bool,):
-        ok = False
-    else:
-        ok = isinstance(value, expected)
-    if not ok:
-        kinds = expected if isinstance(expected, tuple) else (expected,)
-        names = " or ".join(_TOML_KINDS.get(t, t.__name__) for t in kinds)
-        given = _TOML_KINDS.get(type(value), type(value).__name__)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # Notepad's "ANSI" (Windows-1252) or "Unicode" (UTF-16)
+        line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            f"{path or 'config'}: setting `{key}` must be {names}, not {given}",
-            hint="see `npscli init --print` for an example of every setting",
-        )
-    return value
+            f"{path}:{line}: not UTF-8 text (line {line}); a TOML file must be saved as UTF-8",
+            hint="open it in an editor and save it again with the encoding UTF-8",
+        ) from None
+    return text.removeprefix("\ufeff")
 
 
-def _tickets(path: Path | None, data: Any) -> TicketSettings:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: [tickets] must be a table")
-    t = TicketSettings()
-    kinds = {
-        "threshold": int,
-        "sla_hours": float,
-        "sla_hours_by_location": dict,
-        "root_causes": list,
-        "sweep_days": int,
-        "high_priority_max": int,
-    }
-    for key, value in data.items():
-        if key not in kinds:
-            raise ConfigError(f"{path}: unknown setting `tickets.{key}`", hint=f"known: {', '.join(kinds)}")
-        value = _check_type(path, f"tickets.{key}", value, kinds[key])
-        if key == "root_causes":
-            if not value or not all(isinstance(v, str) and v for v in value):
-                raise ConfigError(f"{path}: `tickets.root_causes` must be a non-empty list of codes")
-            value = tuple(value)
-        if key == "threshold" and not 0 <= value <= 10:
-            raise ConfigError(f"{path}: `tickets.threshold` must be between 0 and 10")
-        setattr(t, key, value)
-    return t
+_TOML_POSITION = re.compile(r"at line (\d+)")
 
 
-def _sources(path: Path | None, data: Any) -> dict[str, SourceSettings]:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: [sources] must be a table of named sources")
-    out: dict[str, SourceSettings] = {}
-    for name, body in data.items():
-        if not isinstance(body, dict):
-            raise ConfigError(f"{path}: [sources.{name}] must be a table")
-        src = SourceSettings(name=name)
-        for key, value in body.items():
-            if key == "map":
-                if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                    raise ConfigError(f"{path}: `sources.{name}.map` must map fields to column names")
-                src.map = dict(value)
-            elif key in ("match", "timezone"):
-                setattr(src, key, _check_type(path, f"sources.{name}.{key}", value, str))
-            elif key == "dayfirst":
-                src.dayfirst = _check_type(path, f"sources.{name}.dayfirst", value, bool)
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_POSITION.search(str(exc))
+        where = f"{path}:{found[1]}" if found else f"{path}"
+        raise ConfigError(
+            f"{where}: not valid TOML ({exc})",
+            hint="fix the line named, or compare with `npscli init --print`",
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------- lines
+# tomllib gives no positions: the line of each table and key is found by scanning the text, table by table.
+
+_PART = r"""(?:[A-Za-z0-9_\-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_KEY_PATH = rf"{_PART}(?:\s*\.\s*{_PART})*"
+_HEADER = re.compile(rf"^\s*(\[\[|\[)\s*({_KEY_PATH})\s*\]")
+_ASSIGN = re.compile(rf"^\s*({_KEY_PATH})\s*=")
+_PART_RE = re.compile(_PART)
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    for match in _PART_RE.finditer(text):
+        part = match.group(0)
+        if part.startswith('"'):
+            part = tomllib.loads(f"k = {part}")["k"]
+        elif part.startswith("'"):
+            part = part[1:-1]
+        parts.append(part)
+    return tuple(parts)
+
+
+def line_index(text: str) -> dict[tuple[str | int, ...], int]:
+    """Table and key paths -> the line (from 1) where each is first written; the n-th ``[[a.b]]`` entry
+    is ``("a", "b", n)`` counted from 0, as in ``config_schema.Problem``."""
+    index: dict[tuple[str | int, ...], int] = {}
+    table: tuple[str | int, ...] = ()
+    arrays: dict[tuple[str, ...], int] = {}
+    multiline: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if multiline:
+            if multiline in line:
+                multiline = None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            parts = _key_parts(header[2])
+            if header[1] == "[[":
+                arrays[parts] = arrays.get(parts, -1) + 1
+                table = (*parts, arrays[parts])
             else:
-                raise ConfigError(
-                    f"{path}: unknown setting `sources.{name}.{key}`",
-                    hint="known: map, match, dayfirst, timezone",
-                )
-        out[name] = src
-    return out
+                table = parts
+            for end in range(1, len(table) + 1):
+                index.setdefault(table[:end], number)
+            continue
+        assign = _ASSIGN.match(line)
+        if assign:
+            full = (*table, *_key_parts(assign[1]))
+            for end in range(len(table) + 1, len(full) + 1):
+                index.setdefault(full[:end], number)
+            rest = line[assign.end() :]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) == 1:
+                    multiline = quote
+    return index
+
+
+def _line_of(index: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int | None:
+    for end in range(len(path), 0, -1):
+        if path[:end] in index:
+            return index[path[:end]]
+    return None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem of a config file, placed: ``npscli.toml:LINE: [table] key: problem``."""
+
+    path: Path
+    line: int | None
+    problem: schema.Problem
+
+    def message(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.problem.text()}"
+
+    def error(self) -> ConfigError:
+        return ConfigError(self.message(), hint=self.problem.hint or None)
+
+
+def line_of(path: Path, table: tuple[str | int, ...], key: str = "") -> int | None:
+    """The line of ``key`` in ``table`` of the config file at ``path`` (else of the table), or None."""
+    index = line_index(_read_text(path))
+    return _line_of(index, (*table, key) if key else table)
+
+
+def file_problems(path: Path, text: str | None = None, data: dict[str, Any] | None = None) -> list[ConfigProblem]:
+    """Every problem in the config file at ``path``, in file order (a file that is not TOML raises its one
+    ConfigError). ``text`` and ``data``: the file already read and parsed."""
+    text = _read_text(path) if text is None else text
+    data = _parse(path, text) if data is None else data
+    problems = schema.validate(data)
+    if not problems:
+        return []
+    index = line_index(text)
+    placed = [ConfigProblem(path, _line_of(index, p.lookup_path()), p) for p in problems]
+    return sorted(placed, key=lambda p: p.line or 0)  # in the order of the file (stable within a line)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def _number(key: schema.Key, value: Any) -> Any:
+    return float(value) if key.kind == "number" and isinstance(value, int) else value
 
 
 def load_settings(**flags: Any) -> Settings:
-    """Build the effective settings. ``flags`` are command-line values (None = not given)."""
+    """Build the effective settings. ``flags`` are command-line values (None = not given).
+
+    The file is checked against the schema first; its first problem is raised as a ConfigError naming the file,
+    the line, the table and the key (``npscli config check`` lists them all)."""
     path = find_config_file()
-    data = _read_toml(path) if path else {}
+    data: dict[str, Any] = {}
+    if path:
+        text = _read_text(path)
+        data = _parse(path, text)
+        problems = file_problems(path, text, data)
+        if problems:
+            error = problems[0].error()
+            if len(problems) > 1:
+                more = f"{len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}"
+                error.hint = f"{error.hint}; " if error.hint else ""
+                error.hint += f"{more} in the file: `npscli config check` lists them all"
+            raise error
     s = Settings(config_path=path)
     where = f"{path}" if path else ""
-    s.origins = {key: "default" for key in TOP_LEVEL}
+    s.origins = {key.name: "default" for key in schema.ROOT.keys}
     s.timezone = system_timezone()
     s.origins["timezone"] = "default (system)"
     s.user = ""
-    for key, value in data.items():
-        if key in TOP_LEVEL:
-            value = _check_type(path, key, value, TOP_LEVEL[key])
-            if key in FILE_PATHS:
+    for key in schema.ROOT.keys:
+        if key.name in data:
+            value = _number(key, data[key.name])
+            if key.path:
                 value = relative_to_config(path, value)
-            setattr(s, key, value)
-            s.origins[key] = where
-        elif key == "tickets":
-            s.tickets = _tickets(path, value)
-            s.origins["tickets"] = where
-        elif key == "sources":
-            s.sources = _sources(path, value)
-            s.origins["sources"] = where
-        elif key in SECTIONS:
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: [{key}] must be a table")
-            s.sections[key] = value
-            s.origins[key] = where
-        else:
-            raise ConfigError(
-                f"{path}: unknown setting `{key}`",
-                hint=f"known settings: {', '.join(list(TOP_LEVEL) + list(SECTIONS))}",
-            )
+            setattr(s, key.name, value)
+            s.origins[key.name] = where
+    tickets = data.get("tickets", {})
+    for name, value in tickets.items():
+        key = schema.section("tickets").key(name)
+        if name == "sla_hours_by_location":
+            value = {location: float(hours) for location, hours in value.items()}
+        elif name == "root_causes":
+            value = tuple(value)
+        elif key is not None:
+            value = _number(key, value)
+        setattr(s.tickets, name, value)
+        s.origins[f"tickets.{name}"] = where
+    for name, body in data.get("sources", {}).items():
+        s.sources[name] = SourceSettings(name=name, **{k: dict(v) if k == "map" else v for k, v in body.items()})
+    for name in SECTIONS:
+        if name in data:
+            s.origins[name] = where
+            if name not in ("tickets", "sources"):
+                s.sections[name] = data[name]
     for key, (env, _kind) in ENV_SETTINGS.items():
         value = os.environ.get(env)
         if value:
@@ -322,7 +350,8 @@ def load_settings(**flags: Any) -> Settings:
     for key, value in flags.items():
         if value is not None:
             setattr(s, key, value)
-            s.origins[key] = f"--{key.replace('_', '-')}"
+            declared = schema.ROOT.key(key)
+            s.origins[key] = declared.flag if declared and declared.flag else f"--{key.replace('_', '-')}"
     if not s.user:
         try:
             s.user = getpass.getuser()
@@ -330,12 +359,11 @@ def load_settings(**flags: Any) -> Settings:
             s.user = "npscli"
         s.origins["user"] = "default (OS user)"
     _validate_timezone(s)
-    if s.ci not in ("adjusted-wald", "wald", "tango"):
-        raise ConfigError(f"{where or 'config'}: `ci` must be adjusted-wald, wald or tango")
     return s
 
 
 def _validate_timezone(s: Settings) -> None:
+    """The zone from the environment or a flag (the file's was checked with the rest of the file)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -345,9 +373,105 @@ def _validate_timezone(s: Settings) -> None:
             f"unknown time zone {s.timezone!r} (from {s.origins.get('timezone', 'config')})",
             hint="use an IANA name such as America/Chicago or Europe/Madrid",
         ) from None
-    for src in s.sources.values():
-        if src.timezone:
-            try:
-                ZoneInfo(src.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(f"{s.config_path}: unknown time zone in sources.{src.name}.timezone") from None
+
+
+# ---------------------------------------------------------------------------------------------- effective
+
+
+@dataclass(frozen=True)
+class Effective:
+    """One effective setting for ``config show``: its dotted name, value and where the value came from."""
+
+    setting: str
+    value: Any
+    origin: str
+    key: schema.Key | None = None
+
+
+def effective_settings(s: Settings, environ: dict[str, str] | None = None) -> list[Effective]:
+    """Every setting the schema declares, with its effective value and origin (defaults included); a named
+    or array table lists each entry the file has. Secret keys say only whether they are set."""
+    environ = os.environ if environ is None else environ
+    where = str(s.config_path) if s.config_path else ""
+    out: list[Effective] = []
+    for key in schema.ROOT.keys:
+        out.append(Effective(key.name, getattr(s, key.name), s.origins.get(key.name, "default"), key))
+    for table in schema.ROOT.tables:
+        raw = s.sections.get(table.name, {}) if table.name not in ("tickets", "sources") else None
+        if table.name == "tickets":
+            for key in table.keys:
+                origin = s.origins.get(f"tickets.{key.name}", "default")
+                out.append(Effective(f"tickets.{key.name}", getattr(s.tickets, key.name), origin, key))
+            origin = s.origins.get("tickets.sla_hours_by_location", "default")
+            out.append(Effective("tickets.sla_hours_by_location", s.tickets.sla_hours_by_location, origin))
+        elif table.name == "sources":
+            bodies = {
+                name: {k: getattr(src, k) for k in ("match", "map", "dayfirst", "timezone")}
+                for name, src in s.sources.items()
+            }
+            out.extend(_named(table, "sources", bodies, where, set_keys=_set_source_keys(s)))
+        elif table.entries == "named":
+            out.extend(_named(table, table.name, raw or {}, where))
+        elif table.tables:  # [routing]: its [[routing.rules]]
+            for sub in table.tables:
+                entries = (raw or {}).get(sub.name, [])
+                if not entries:
+                    out.append(Effective(f"{table.name}.{sub.name}", "(none)", "default"))
+                for i, body in enumerate(entries, start=1):
+                    for key in sub.keys:
+                        value, origin = _value(key, body, where)
+                        out.append(Effective(f"{table.name}.{sub.name}[{i}].{key.name}", value, origin, key))
+        else:
+            for key in table.keys:
+                if key.secret:
+                    present = bool(environ.get(key.env or ""))
+                    out.append(
+                        Effective(
+                            f"{table.name}.{key.name}",
+                            "set (hidden)" if present else "not set",
+                            key.env if present else f"{key.env} only",
+                            key,
+                        )
+                    )
+                    continue
+                value, origin = _value(key, raw or {}, where)
+                if table.name == "smtp" and key.name == "port" and value is None:
+                    value = schema.SMTP_DEFAULT_PORTS.get((raw or {}).get("security", "starttls"))
+                if key.path and isinstance(value, str) and origin == where:
+                    value = relative_to_config(s.config_path, value)
+                out.append(Effective(f"{table.name}.{key.name}", value, origin, key))
+    return out
+
+
+def _set_source_keys(s: Settings) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for name, src in s.sources.items():
+        out[name] = {k for k in ("match", "dayfirst", "timezone") if getattr(src, k) is not None}
+        if src.map:
+            out[name].add("map")
+    return out
+
+
+def _named(
+    table: schema.Table,
+    name: str,
+    bodies: dict[str, dict[str, Any]],
+    where: str,
+    set_keys: dict[str, set[str]] | None = None,
+) -> list[Effective]:
+    if not bodies:
+        return [Effective(name, "(none)", "default")]
+    out = []
+    for entry, body in bodies.items():
+        for key in table.keys:
+            value, origin = _value(key, body, where)
+            if set_keys is not None:
+                origin = where if key.name in set_keys.get(entry, set()) else "default"
+            out.append(Effective(f"{name}.{schema.quote(entry)}.{key.name}", value, origin, key))
+    return out
+
+
+def _value(key: schema.Key, body: dict[str, Any], where: str) -> tuple[Any, str]:
+    if key.name in body:
+        return _number(key, body[key.name]), where
+    return key.default, "default"

@@ -6,7 +6,10 @@ can extend the original). HTML templates are autoescaped. Filters are registered
 A missing variable is an error naming the template, the line and the variable; so is every other failure of
 a clinic's own template (a missing include, a division by zero, text added to a number). The sandbox caps what
 a template can make: a rendered text of MAX_RENDERED_CHARS, a repeated string or list of MAX_REPEATED_CHARS
-(checked before it is built), a power of MAX_POWER_BITS, a ``range`` of MAX_RANGE items.
+(checked before it is built), a power of MAX_POWER_BITS, a ``range`` of MAX_RANGE items. Growth by doubling
+(a namespace or a macro's argument joined with itself in a loop) is stopped by checking every value that ``~``,
+``+``, ``%``, a filter or a method makes against MAX_VALUE_CHARS, and a width or count argument above
+MAX_REPEATED_CHARS (``center(100000000)``, ``'%0100000000d'``) is refused before the call.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ MAX_RENDERED_CHARS = 10_000_000  # a draft or a report; the largest packaged rep
 MAX_REPEATED_CHARS = 1_000_000  # "-" * 72 is a rule; "a" * 100_000_000 is an attack
 MAX_POWER_BITS = 4096
 MAX_RANGE = 100_000
+MAX_VALUE_CHARS = MAX_RENDERED_CHARS  # one value made by ~, +, %, a filter or a method
+_LONG_NUMBER = re.compile(r"\d{7,}")  # a width in a format string of a million or more
 
 
 class TemplateTooLarge(Exception):
@@ -90,6 +95,48 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
             raise TemplateTooLarge(f"a power of {left.bit_length()}-bit number to {right} is too large")
 
 
+def _check_arguments(what: str, args: tuple, kwargs: dict) -> None:
+    """Refuse a call whose width or count would make a huge value (``center(100000000)``)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEATED_CHARS:
+            raise TemplateTooLarge(f"{what} with an argument of {value:,} would be too large")
+
+
+# Filters whose arguments are widths or counts (the value filtered, and the other filters' arguments, may be any
+# number: a count of 1,500,000 responses is data).
+_WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "wrap", "batch", "slice", "truncate"})
+_PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+def _check_format(template: Any) -> None:
+    if isinstance(template, str) and _LONG_NUMBER.search(template):
+        raise TemplateTooLarge("a format with a width of a million or more characters would be too large")
+
+
+def _checked_value(value: Any, what: str) -> Any:
+    size = _sized(value)
+    if size is not None and size > MAX_VALUE_CHARS:
+        raise TemplateTooLarge(f"{what} made a value too large ({size:,} characters or items)")
+    return value
+
+
+def _capped_filter(name: str, function: Any) -> Any:
+    import functools
+
+    passes = getattr(function, "jinja_pass_arg", None) is not None  # a context/environment comes first
+
+    @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment marks
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        value, extra = (args[1:2], args[2:]) if passes else (args[:1], args[1:])
+        if name in _WIDTH_FILTERS:
+            _check_arguments(f"the filter {name}", extra, kwargs)
+        elif name == "format" and value:
+            _check_format(value[0])
+        return _checked_value(function(*args, **kwargs), f"the filter {name}")
+
+    return capped
+
+
 def _capped_range(*args: int) -> range:
     numbers = range(*args)
     if len(numbers) > MAX_RANGE:
@@ -100,14 +147,38 @@ def _capped_range(*args: int) -> range:
 @lru_cache(maxsize=8)
 def environment(user_dir: str | None = None):
     from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+    from jinja2.compiler import CodeGenerator
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    class CappedCodeGenerator(CodeGenerator):
+        def visit_Concat(self, node, frame) -> None:  # a ~ b: the join is checked (no hook of Jinja's own)
+            self.write("environment.npscli_joined(")
+            super().visit_Concat(node, frame)
+            self.write(")")
+
     class CappedSandbox(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})  # also keeps Jinja from folding them at compile time
+        code_generator_class = CappedCodeGenerator
+        # intercepted, these are also never folded at compile time
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
 
         def call_binop(self, context, operator, left, right):
             _check_binop(operator, left, right)
-            return super().call_binop(context, operator, left, right)
+            if operator == "%":
+                _check_format(left)
+            return _checked_value(super().call_binop(context, operator, left, right), f"the operator {operator}")
+
+        def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+            name = getattr(__obj, "__name__", "")
+            what = f"the call {name or 'of a function'}"
+            if isinstance(getattr(__obj, "__self__", None), str):
+                if name in _PADDING_METHODS:
+                    _check_arguments(what, args, kwargs)
+                elif name in ("format", "format_map"):
+                    _check_format(__obj.__self__)
+            return _checked_value(super().call(__context, __obj, *args, **kwargs), what)
+
+        def npscli_joined(self, value):
+            return _checked_value(value, "joining with ~")
 
     packaged = FileSystemLoader(str(packaged_templates_dir()))
     loaders = []
@@ -129,7 +200,9 @@ def environment(user_dir: str | None = None):
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters = {name: _capped_filter(name, function) for name, function in env.filters.items()}
     env.globals["range"] = _capped_range
+    env.globals.pop("lipsum", None)  # a generator of filler text: no use in a letter, and unbounded
     return env
 
 

@@ -651,9 +651,14 @@ def test_a_password_in_the_file_is_refused(cli, isolated, smtp_server):
     config(isolated, smtp_server, smtp_extra=f'user = "{PX}"\npassword = "{SECRET}"')
     result = alert(cli)
     assert result.exit_code == 8, result.output
-    assert "smtp.password" in result.stderr and "NPSCLI_SMTP_PASSWORD" in result.stderr
+    assert "npscli.toml:" in result.stderr and "[smtp] password" in result.stderr
+    assert "NPSCLI_SMTP_PASSWORD" in result.stderr
     assert SECRET not in result.output
     assert smtp_server.messages == []
+    # refused when the file is loaded, not only at a real send: a dry run and `config show` refuse it too
+    for refused in (alert(cli, "--dry-run"), cli("config", "show"), cli("config", "check")):
+        assert refused.exit_code == 8, refused.output
+        assert "[smtp] password" in refused.stderr + refused.stdout and SECRET not in refused.output
 
 
 def test_a_user_without_the_password_variable_is_a_config_error(cli, isolated, smtp_server, monkeypatch):
@@ -670,10 +675,10 @@ def test_a_user_without_the_password_variable_is_a_config_error(cli, isolated, s
 @pytest.mark.parametrize(
     ("rules", "alerts", "named"),
     [
-        ('[[routing.rules]]\nlcation = "Downtown"\nto = ["a@example.org"]\n', "", "routing.rules.lcation"),
-        ('[[routing.rules]]\nlocation = "Downtown"\n', "", "routing.rules.to"),
-        ('[[routing.rules]]\nmax_score = 12\nto = ["a@example.org"]\n', "", "routing.rules.max_score"),
-        ("", "max_age_hours = -5", "alerts.max_age_hours"),
+        ('[[routing.rules]]\nlcation = "Downtown"\nto = ["a@example.org"]\n', "", "[[routing.rules]] (rule 1) lcation"),
+        ('[[routing.rules]]\nlocation = "Downtown"\n', "", "[[routing.rules]] (rule 1) to: is missing"),
+        ('[[routing.rules]]\nmax_score = 12\nto = ["a@example.org"]\n', "", "[[routing.rules]] (rule 1) max_score"),
+        ("", "max_age_hours = -5", "[alerts] max_age_hours"),
     ],
 )
 def test_config_errors_exit_8_naming_the_key(cli, isolated, smtp_server, rules, alerts, named):
@@ -695,7 +700,7 @@ def test_a_sender_is_required(cli, isolated, smtp_server):
     (isolated / "npscli.toml").write_text(f'[alerts]\ndefault_recipients = ["{PX}"]\n')
     result = alert(cli)
     assert result.exit_code == 8
-    assert "alerts.from" in result.stderr
+    assert "[alerts] from: is not set" in result.stderr
 
 
 def test_a_broken_user_template_fails_before_anything_is_sent(cli, isolated, smtp_server):
@@ -768,13 +773,18 @@ def test_an_escalation_contacted_before_the_run_is_not_mailed(clinic, smtp_serve
     assert len(smtp_server.messages) == sent_before  # she already called: nothing to tell her
 
 
-def test_escalating_with_broken_alert_settings_is_recorded_and_says_nobody_is_told(clinic, isolated):
-    config(isolated, alerts='digest = "sometimes"')  # not true or false
+def test_escalating_with_broken_alert_settings_is_refused_before_anything_is_recorded(clinic, isolated):
     ticket = tickets_by_response(clinic.db)["east"]
+    before = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)
+    config(isolated, alerts='digest = "sometimes"')  # not true or false
     r = clinic("tickets", "escalate", ticket, "--to", "Maria Lopez", "--reason", "complaint")
-    assert r.exit_code == 0, r.output
-    assert "Maria Lopez is not e-mailed: the alert settings have an error (" in r.stderr
-    assert "alerts.digest" in r.stderr and "Traceback" not in r.output
+    # the file is checked when it is loaded: every command refuses it, before anything is recorded
+    assert r.exit_code == 8, r.output
+    assert "npscli.toml:" in r.stderr and "[alerts] digest: must be true or false" in r.stderr
+    assert "Traceback" not in r.output
+    config(isolated)
+    after = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)
+    assert (after["status"], after["history"]) == (before["status"], before["history"])
 
 
 def test_on_a_terminal_the_run_shows_the_deliveries_settled(sqlite_db, isolated, smtp_server):

@@ -1,4 +1,4 @@
-"""`npscli init` and `npscli config show`."""
+"""`npscli init`, `npscli config show` and `npscli config check`."""
 
 import json
 import re
@@ -64,17 +64,25 @@ def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_unco
         assert section in text, section
     # uncommented as they stand, they are a configuration the commands accept
     tail = text[text.index("# [alerts]") :]
-    uncommented = "\n".join(
-        line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line
-        for line in tail.splitlines()
-    )
+    uncommented = "\n".join(line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line for line in tail.splitlines())
     (isolated / "npscli.toml").write_text(text[: text.index("# [alerts]")] + uncommented + "\n", encoding="utf-8")
     rows = [response("1", "2025-11-10T09:00:00-06:00", 2, location="Downtown", department="Pediatrics")]
     assert cli("import", write_plain(tmp_path / "one.csv", rows)).exit_code == 0
     shown = cli("config", "show", "--format", "json")
     assert shown.exit_code == 0, shown.output
-    sections = {r["setting"] for r in json.loads(shown.stdout)}
-    assert {"[alerts]", "[routing]", "[smtp]", "[locations]", "[reports]"} <= sections
+    settings = {r["setting"]: r for r in json.loads(shown.stdout)}
+    config_file = str(isolated / "npscli.toml")
+    # every effective setting, one row each, with its source: the file's values and the defaults beside them
+    assert settings["alerts.from"]["value"] == "Patient Experience <px@clinic.example.org>"
+    assert settings["alerts.from"]["from"] == config_file
+    assert settings["alerts.max_score"] == {"setting": "alerts.max_score", "value": 6, "from": config_file}
+    assert settings["alerts.digest"]["from"] == "default" and settings["alerts.digest"]["value"] is False
+    assert settings["routing.rules[2].department"]["value"] == "Pediatrics"
+    assert settings["routing.rules[2].continue"]["from"] == "default"
+    assert settings["smtp.port"]["value"] == 587 and settings["smtp.security"]["from"] == config_file
+    assert settings["locations.Downtown.phone"]["value"] == "(555) 010-0110"
+    assert settings["reports.out_dir"]["value"] == str(isolated / "reports")
+    assert settings["emerging.false_alarms_per_site_year"]["value"] == 1
     dry = cli("alert", "--dry-run", "--since", "2025-11-01", "--as-of", "2025-11-10T10:00", "--format", "json")
     assert dry.exit_code == 0, dry.output
     recipients = sorted(d["recipient"] for d in json.loads(dry.stdout))
@@ -82,6 +90,89 @@ def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_unco
     drafted = cli("draft-outreach", "--dry-run", "--as-of", "2025-11-10T10:00")
     assert drafted.exit_code == 0, drafted.output
     assert "downtown.manager@clinic.example.org" in drafted.stdout
+
+
+def test_config_show_lists_every_declared_setting_with_its_source(cli, isolated, monkeypatch):
+    """Generated from the schema: each declared key of a plain table is a row, whatever the file holds."""
+    from npscli.core import config_schema as schema
+
+    (isolated / "npscli.toml").write_text(
+        'min_n = 50\n[smtp]\nhost = "smtp.example.org"\nsecurity = "ssl"\n'
+        '[alerts]\nwebhook_url = "https://chat.example.org/hooks/T0K3N"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NPSCLI_USER", "maria")
+    shown = cli("config", "show", "--format", "json", db=False)
+    assert shown.exit_code == 0, shown.output
+    rows = {r["setting"]: r for r in json.loads(shown.stdout)}
+    for table in schema.ROOT.tables:
+        if not table.entries and not table.tables:
+            for key in table.keys:
+                assert f"{table.name}.{key.name}" in rows, f"{table.name}.{key.name}"
+    for key in schema.ROOT.keys:
+        assert key.name in rows
+    config_file = str(isolated / "npscli.toml")
+    assert rows["min_n"]["value"] == 50 and rows["min_n"]["from"] == config_file
+    assert rows["user"] == {"setting": "user", "value": "maria", "from": "NPSCLI_USER"}
+    assert rows["smtp.port"]["value"] == 465 and rows["smtp.port"]["from"] == "default"  # ssl's port
+    assert rows["smtp.password"]["value"] == "not set"
+    flagged = cli("config", "show", "--db", str(isolated / "flag.db"), "--format", "json", db=False)
+    database = next(r for r in json.loads(flagged.stdout) if r["setting"] == "database")
+    assert database == {"setting": "database", "value": str(isolated / "flag.db"), "from": "--db"}
+    assert "T0K3N" not in shown.stdout and rows["alerts.webhook_url"]["value"] == "https://chat.example.org/..."
+
+
+def test_config_check_lists_every_problem_at_once_exit_8(cli, isolated):
+    (isolated / "npscli.toml").write_text(
+        'min_n = "many"\n\n[smtp]\nhost = "smtp.example.org"\npassword = "hunter2"\n'
+        "[alerts]\nmax_score = 11\n[[routing.rules]]\nto = []\n",
+        encoding="utf-8",
+    )
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 8, result.output
+    found = [(p["line"], p["setting"]) for p in json.loads(result.stdout)]
+    assert found == [
+        (1, "min_n"),
+        (5, "[smtp] password"),
+        (7, "[alerts] max_score"),
+        (9, "[[routing.rules]] (rule 1) to"),
+    ]
+    assert "4 problems" in result.stderr and "hunter2" not in result.output
+    table = cli("config", "check", db=False)
+    assert table.exit_code == 8 and "[smtp] password" in table.stdout and "NPSCLI_SMTP_PASSWORD" in table.stdout
+
+
+def test_config_check_of_a_sound_file_exits_0(cli, isolated, monkeypatch):
+    assert cli("init", db=False).exit_code == 0
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [] and "no problems" in result.stderr
+    table = cli("config", "check", db=False)
+    assert table.exit_code == 0 and table.stdout == "" and "npscli.toml: no problems" in table.stderr
+
+
+def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, monkeypatch):
+    """A sound file whose smtp.user has no NPSCLI_SMTP_PASSWORD in the environment: a problem, not a crash."""
+    monkeypatch.delenv("NPSCLI_SMTP_PASSWORD", raising=False)
+    (isolated / "npscli.toml").write_text('[smtp]\nhost = "smtp.example.org"\nuser = "px"\n', encoding="utf-8")
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 8, result.output
+    [problem] = json.loads(result.stdout)
+    assert (problem["line"], problem["setting"]) == (3, "[smtp] user")
+    assert "NPSCLI_SMTP_PASSWORD" in problem["problem"]
+    monkeypatch.setenv("NPSCLI_SMTP_PASSWORD", "s3cret")
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_rest(cli, isolated):
+    (isolated / "npscli.toml").write_text("min_n = 0\nci = 'bayes'\ncolour = 'blue'\n", encoding="utf-8")
+    result = cli("score", db=False)
+    assert result.exit_code == 8, result.output
+    first, hint = result.stderr.strip().splitlines()
+    assert first == f"npscli: error: {isolated / 'npscli.toml'}:1: min_n: must be a whole number of at least 1, not 0"
+    assert "2 more problems" in hint and "npscli config check" in hint
+    assert "Traceback" not in result.output
 
 
 def test_under_umask_000_init_writes_a_private_config(cli, isolated, umask_000):

@@ -225,3 +225,12 @@ def test_backup_to_an_unwritable_path_is_a_one_line_error(sqlite_db, tmp_path):
             locked.chmod(0o700)
         assert r.exit_code == 4, r.output
         assert "internal error" not in r.stderr and "cannot write the backup" in r.stderr
+
+
+def test_a_driver_message_loses_every_piece_of_the_password_and_a_sqlite_path_is_shown_as_it_is():
+    from npscli.store.engine import redact_url, scrub_secrets, to_url
+
+    text = scrub_secrets("failed to resolve host 'ss-Secret9@127.0.0.1'", "postgresql://ana:pa@ss-Secret9@127.0.0.1/d")
+    assert "Secret9" not in text and "127.0.0.1" in text
+    for path in ("sqlite:////tmp/a:x y@c.db", "sqlite:////tmp/plain.db"):
+        assert to_url(path) == path and redact_url(path) == path

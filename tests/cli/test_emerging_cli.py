@@ -199,7 +199,7 @@ def test_a_bad_false_alarm_budget_names_the_setting(cli, isolated, budget):
     seed(cli.db, clinic_rows(1, incident=False)[:50])
     r = cli("themes", "--emerging", "--as-of", MIDNIGHT)
     assert r.exit_code == 8, r.output
-    assert "emerging.false_alarms_per_site_year" in r.stderr and "npscli.toml" in r.stderr
+    assert "[emerging] false_alarms_per_site_year" in r.stderr and "npscli.toml" in r.stderr
     assert "Traceback" not in r.output
 
 

@@ -231,7 +231,7 @@ def test_reports_section_of_the_config(sqlite_cli, tmp_path):
     assert (tmp_path / "from-config" / "nps-weekly-2025-W47.md").is_file()
     (tmp_path / "npscli.toml").write_text("[reports]\ncolour = 'blue'\n")
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF)
-    assert r.exit_code == 8 and "reports.colour" in r.stderr
+    assert r.exit_code == 8 and "[reports] colour: unknown setting" in r.stderr
 
 
 def smtp_config(tmp_path: Path, smtp_server) -> None:
@@ -296,7 +296,7 @@ def test_a_refused_recipient_exits_7_after_the_files_are_written(sqlite_cli, tmp
 def test_email_needs_a_sender_and_says_so_before_writing(sqlite_cli, tmp_path):
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "o"), "--email-to", "a@example.org")
     assert r.exit_code == 8, r.output
-    assert "reports.from" in r.stderr and not (tmp_path / "o").exists()
+    assert "[reports] from: is not set" in r.stderr and not (tmp_path / "o").exists()
 
 
 def test_outbox_writes_the_email_instead_of_sending(sqlite_cli, tmp_path):

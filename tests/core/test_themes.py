@@ -522,7 +522,7 @@ def test_config_themes_model_switches_the_model(tmp_path, monkeypatch):
     config.write_text("[themes]\n", encoding="utf-8")
     assert load_configured_taxonomy(load_settings()).model is not None
     config.write_text('[themes]\nmodel = "yes"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="themes.model"):
+    with pytest.raises(ConfigError, match=r"npscli.toml:2: \[themes\] model: must be true or false"):
         load_configured_taxonomy(load_settings())
 
 

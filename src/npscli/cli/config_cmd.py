@@ -1,11 +1,11 @@
-"""`npscli config show` and `npscli init`."""
+"""`npscli config show`, `npscli config check` and `npscli init`."""
 
 from __future__ import annotations
 
-import os
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,75 +13,151 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
-from npscli.core.errors import ConflictError
+from npscli.core.errors import ConfigError, ConflictError
 
-app = make_app(help="Show the effective settings and where each came from.")
+app = make_app(help="Show the effective settings and where each came from; check the config file.")
 
 
 @app.command("show")
 def show(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
-    """The effective settings and where each came from (flag, environment, file or default)."""
+    """Every effective setting and where it came from: flag, environment, file or default.
+
+    Generated from the config schema: every key of every table, defaults included; each [sources.NAME],
+    [locations.NAME], [senders.NAME], [providers.NAME] and [[routing.rules]] entry of the file, key by key.
+    Secrets are never shown: the SMTP password says only whether NPSCLI_SMTP_PASSWORD is set.
+    """
+    from npscli.config import effective_settings
     from npscli.store.engine import redact_url
 
     s = context.settings(database=db)
-    o = s.origins
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "setting": "config file",
             "value": str(s.config_path or "(none)"),
             "from": "NPSCLI_CONFIG, ./npscli.toml, user dir",
-        },
-        {"setting": "database", "value": redact_url(s.database_url()), "from": o.get("database", "default")},
-        {"setting": "timezone", "value": s.timezone, "from": o.get("timezone", "default")},
-        {"setting": "dayfirst", "value": s.dayfirst, "from": o.get("dayfirst", "default")},
-        {"setting": "user", "value": s.user, "from": o.get("user", "default")},
-        {
-            "setting": "templates_dir",
-            "value": s.templates_dir or "(packaged only)",
-            "from": o.get("templates_dir", "default"),
-        },
-        {"setting": "min_n", "value": s.min_n, "from": o.get("min_n", "default")},
-        {"setting": "ci", "value": s.ci, "from": o.get("ci", "default")},
-        {"setting": "clinic_name", "value": s.clinic_name, "from": o.get("clinic_name", "default")},
-        {"setting": "clinic_phone", "value": s.clinic_phone or "(none)", "from": o.get("clinic_phone", "default")},
-        {"setting": "tickets.threshold", "value": s.tickets.threshold, "from": o.get("tickets", "default")},
-        {
-            "setting": "tickets.high_priority_max",
-            "value": s.tickets.high_priority_max,
-            "from": o.get("tickets", "default"),
-        },
-        {"setting": "tickets.sla_hours", "value": s.tickets.sla_hours, "from": o.get("tickets", "default")},
-        {
-            "setting": "tickets.sla_hours_by_location",
-            "value": ", ".join(f"{k}={v}" for k, v in s.tickets.sla_hours_by_location.items()) or "(none)",
-            "from": o.get("tickets", "default"),
-        },
-        {
-            "setting": "tickets.root_causes",
-            "value": ", ".join(s.tickets.root_causes),
-            "from": o.get("tickets", "default"),
-        },
-        {"setting": "tickets.sweep_days", "value": s.tickets.sweep_days, "from": o.get("tickets", "default")},
-        _emerging_row(s),
-        {
-            "setting": "sources",
-            "value": ", ".join(s.sources) or "(none)",
-            "from": o.get("sources", "default"),
-        },
-        {
-            "setting": "smtp password",
-            "value": "set (hidden)" if os.environ.get("NPSCLI_SMTP_PASSWORD") else "not set",
-            "from": "NPSCLI_SMTP_PASSWORD only",
-        },
+        }
     ]
-    for name in sorted(s.sections):
-        rows.append({"setting": f"[{name}]", "value": f"{len(s.sections[name])} setting(s)", "from": o.get(name, "")})
+    for item in effective_settings(s):
+        value = item.value
+        if item.setting == "database":
+            value = redact_url(s.database_url())
+        elif item.setting == "templates_dir" and not value:
+            value = "(packaged only)"
+        elif item.key is not None and item.key.masked and isinstance(value, str):
+            value = _without_path(value)
+        rows.append({"setting": item.setting, "value": _shown(value), "from": item.origin})
     emit(rows, fmt, [Col("setting"), Col("value", wrap=True), Col("from")])
+
+
+def _shown(value: Any) -> Any:
+    """A setting's value as `config show` prints it: lists joined, tables as key=value, nothing as (none)."""
+    if value is None or value == "" or value == () or value == [] or value == {}:
+        return "(none)"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
+def _without_path(url: str) -> str:
+    """A webhook URL without its path and query (they carry the secret token)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}/..." if parts.hostname else "(set)"
+
+
+@app.command("check")
+def check(fmt: FormatOpt = OutputFormat.table) -> None:
+    """Every problem of the config file at once, each with its line (exit 8 if any).
+
+    Each row names the line, the [table] and key, the problem and a hint. A file whose contents are sound is
+    also checked for what only the environment tells (NPSCLI_SMTP_PASSWORD for an smtp.user) and for the
+    theme taxonomy file it names.
+    """
+    from npscli.config import file_problems, find_config_file
+
+    path = find_config_file()
+    if path is None:
+        _clean(fmt, "no config file (./npscli.toml, the user config dir or $NPSCLI_CONFIG): the defaults apply")
+        return
+    rows = [
+        {
+            "file": str(p.path),
+            "line": p.line,
+            "setting": p.problem.where(),
+            "problem": p.problem.message,
+            "hint": p.problem.hint,
+        }
+        for p in file_problems(path)
+    ]
+    if not rows:  # the file's contents are sound: what the features check with more than the file
+        rows = _feature_problems(path)
+    if not rows:
+        _clean(fmt, f"{path}: no problems")
+        return
+    emit(rows, fmt, CHECK_COLUMNS, title=str(path))
+    raise ConfigError(
+        f"{path}: {len(rows)} problem{'s' if len(rows) != 1 else ''}",
+        hint="fix each line named and run `npscli config check` again",
+    )
+
+
+def _clean(fmt: OutputFormat, said: str) -> None:
+    """No problems: no rows for a script (``[]``, a CSV header), the sentence for a person."""
+    emit([], fmt, CHECK_COLUMNS, empty=said)
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        message(said)
+
+
+_TABLE_KEY = re.compile(r"\[(?P<table>[A-Za-z0-9_.\-]+)\] (?P<key>[A-Za-z0-9_\-]+):")
+CHECK_COLUMNS = [Col("line", justify="right"), Col("setting"), Col("problem", wrap=True), Col("hint", wrap=True)]
+
+
+def _feature_problems(path: Path) -> list[dict[str, Any]]:
+    """Problems only the features can see: the environment (NPSCLI_SMTP_PASSWORD for an smtp.user, a zone
+    from NPSCLI_TIMEZONE) and the files the config names (the theme taxonomy)."""
+    from npscli.config import line_of
+    from npscli.core.routing import parse_alert_settings
+    from npscli.io.mailer import SmtpSettings
+    from npscli.io.taxonomy import load_configured_taxonomy
+
+    rows: list[dict[str, Any]] = []
+
+    def note(exc: ConfigError) -> None:
+        text = exc.message.removeprefix(f"{path}: ")
+        found = _TABLE_KEY.match(text)
+        setting, line = "", None
+        if found:  # "[smtp] user: is set but ...": the line of that key
+            setting, text = f"[{found['table']}] {found['key']}", text[found.end() :].strip()
+            line = line_of(path, tuple(found["table"].split(".")), found["key"])
+        rows.append({"file": str(path), "line": line, "setting": setting, "problem": text, "hint": exc.hint or ""})
+
+    try:
+        s = context.settings()
+    except ConfigError as exc:
+        note(exc)
+        return rows
+    where = str(path)
+    checks = [
+        lambda: parse_alert_settings(s.section("alerts"), s.section("routing"), where=where),
+        lambda: load_configured_taxonomy(s) if s.section("themes").get("taxonomy") else None,
+    ]
+    if s.section("smtp"):
+        checks.append(lambda: SmtpSettings.from_section(s.section("smtp"), where=where))
+    for run in checks:
+        try:
+            run()
+        except ConfigError as exc:
+            note(exc)
+    return rows
 
 
 STARTER = """\
 # npscli configuration. Precedence: command-line flag > NPSCLI_* environment > this file > defaults.
-# `npscli config show` prints the effective settings and where each came from.
+# `npscli config check` lists every problem in this file (with its line); `npscli config show` prints every
+# effective setting and where it came from. Every key is described in docs/config.md of the npscli source.
 
 # The store: a SQLite file (default: the user data dir) or a PostgreSQL URL for teams.
 # Relative paths in this file are taken from this file's folder.
@@ -172,21 +248,6 @@ match = "qualtrics_*.csv"
 """
 
 
-def _emerging_row(s) -> dict:
-    """The false-alarm budget of the emerging-issue detector (a broken value shows as such, not a crash)."""
-    from npscli.core.errors import ConfigError
-
-    try:
-        value: object = context.emerging_detector(s).false_alarms_per_site_year
-    except ConfigError as exc:
-        value = f"invalid: {exc}"
-    return {
-        "setting": "emerging.false_alarms_per_site_year",
-        "value": value,
-        "from": s.origins.get("emerging", "default"),
-    }
-
-
 def starter_text() -> str:
     """The starter file, with this machine's time zone (never someone else's) as the clinic's."""
     from npscli.config import system_timezone
@@ -217,5 +278,5 @@ def init_command(
         )
     from npscli.io.private import write_private_text
 
-    write_private_text(path, text)  # 0600: it may come to hold the SMTP password
-    message(f"wrote {path}; edit it, then check it with `npscli config show`")
+    write_private_text(path, text)  # 0600: it names the store, the mail server and the people alerted
+    message(f"wrote {path}; edit it, then check it with `npscli config check`")

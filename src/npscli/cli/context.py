@@ -6,13 +6,14 @@ import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from npscli.config import Settings, load_settings
-
 if TYPE_CHECKING:
+    from npscli.config import Settings
     from npscli.store.engine import Store
 
 
 def settings(**flags: Any) -> Settings:
+    from npscli.config import load_settings  # here, not at import: `npscli --help` reads no config schema
+
     return load_settings(**flags)
 
 

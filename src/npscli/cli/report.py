@@ -20,22 +20,12 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import AsOfOpt, DbOpt, QuietOpt
 from npscli.cli.output import message, set_quiet, steps_progress, warn
-from npscli.config import relative_to_config
-from npscli.core.errors import ConfigError, DeliveryError, UsageError
+from npscli.core.errors import DeliveryError, UsageError
 
 report_app = make_app(
     help="Weekly and monthly trend reports: HTML with charts, Excel with native charts, Markdown; mail them from cron."
 )
 
-DEFAULT_FORMATS = "html,xlsx,md"
-REPORT_SETTINGS: dict[str, type | tuple[type, ...]] = {
-    "out_dir": str,
-    "formats": (str, list),
-    "email_to": (str, list),
-    "from": str,
-    "trend_periods": int,
-    "comments": int,
-}
 
 OutOpt = Annotated[
     Path | None,
@@ -130,23 +120,14 @@ def monthly_command(
 
 
 def report_settings(s) -> dict[str, Any]:
-    """The ``[reports]`` section of npscli.toml, checked."""
+    """The ``[reports]`` section of npscli.toml (declared and checked in ``npscli.core.config_schema``)."""
+    from npscli.config import relative_to_config
+    from npscli.core import config_schema as schema
+
     section = s.section("reports")
-    where = s.config_path or "config"
-    for key, value in section.items():
-        if key not in REPORT_SETTINGS:
-            raise ConfigError(f"{where}: unknown setting `reports.{key}`", hint=f"known: {', '.join(REPORT_SETTINGS)}")
-        expected = REPORT_SETTINGS[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            raise ConfigError(f"{where}: `reports.{key}` has the wrong type ({type(value).__name__})")
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: `reports.{key}` must be a list of strings")
-    trend = section.get("trend_periods", 12)
-    if not 2 <= trend <= 104:
-        raise ConfigError(f"{where}: `reports.trend_periods` must be between 2 and 104")
-    comments = section.get("comments", 3)
-    if not 0 <= comments <= 20:
-        raise ConfigError(f"{where}: `reports.comments` must be between 0 and 20")
+    schema.require_valid("reports", section, str(s.config_path) if s.config_path else None)
+    trend = section.get("trend_periods", schema.default("reports", "trend_periods"))
+    comments = section.get("comments", schema.default("reports", "comments"))
     email_to = section.get("email_to", [])
     out_dir = section.get("out_dir")
     if isinstance(out_dir, str) and out_dir:
@@ -155,7 +136,7 @@ def report_settings(s) -> dict[str, Any]:
     return {
         "sender": sender if isinstance(sender, str) and sender.strip() else None,
         "out_dir": out_dir,
-        "formats": section.get("formats", DEFAULT_FORMATS),
+        "formats": section.get("formats", schema.default("reports", "formats")),
         "email_to": [email_to] if isinstance(email_to, str) else list(email_to),
         "trend_periods": trend,
         "comments": comments,

@@ -131,19 +131,10 @@ def detector_settings(section: Mapping[str, object], *, where: str | None = None
 
     ``false_alarms_per_site_year`` (default 1): how many false alarms a site may expect in a year, over all
     its themes. More detects sooner (bench/README.md, "Early warning", has the delays for 1, 4 and 12)."""
-    from npscli.core.errors import ConfigError
+    from npscli.core import config_schema as schema
 
-    prefix = f"{where}: " if where else ""
-    known = ("false_alarms_per_site_year",)
-    for key in section:
-        if key not in known:
-            raise ConfigError(f"{prefix}unknown setting `emerging.{key}`", hint=f"known: {', '.join(known)}")
-    value = section.get("false_alarms_per_site_year", 1.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value <= 365):
-        raise ConfigError(
-            f"{prefix}`emerging.false_alarms_per_site_year` must be a number above 0 (at most 365), got {value!r}",
-            hint="false_alarms_per_site_year = 1   # or 4, 12: more false alarms, earlier warnings",
-        )
+    schema.require_valid("emerging", dict(section), where)
+    value = section.get("false_alarms_per_site_year", schema.default("emerging", "false_alarms_per_site_year"))
     return DetectorSettings(false_alarms_per_site_year=float(value))
 
 

@@ -1,7 +1,7 @@
 """Who hears of which detractor: the alert settings and ordered routing rules of npscli.toml.
 
-Pure: the raw ``[alerts]`` and ``[routing]`` tables in, frozen dataclasses out, and a ``ConfigError``
-naming the key (``routing.rules[2].max_score``) for anything that cannot be used.
+Pure: the ``[alerts]`` and ``[routing]`` tables in (declared and checked in ``npscli.core.config_schema``),
+frozen dataclasses out; a ``ConfigError`` naming the table and key for a raw table that cannot be used.
 
 Routing semantics (documented in the README):
 
@@ -19,35 +19,18 @@ Routing semantics (documented in the README):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from npscli.core import config_schema as schema
 from npscli.core.errors import ConfigError
 from npscli.core.names import fold_name
 
-ALERT_KEYS = (
-    "from",
-    "default_recipients",
-    "escalate_overdue_to",
-    "include_contact",
-    "redact_comments",
-    "max_score",
-    "max_age_hours",
-    "start",
-    "digest",
-    "webhook_url",
-    "webhook_timeout",
-)
-RULE_KEYS = ("name", "location", "department", "provider", "min_score", "max_score", "to", "continue")
-ROUTING_KEYS = ("rules",)
-DEFAULT_MAX_SCORE = 6  # detractors
-DEFAULT_MAX_AGE_HOURS = 72.0
-
-_ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)+$")
+DEFAULT_MAX_SCORE = schema.default("alerts", "max_score")  # detractors
+DEFAULT_MAX_AGE_HOURS = schema.default("alerts", "max_age_hours")
 
 
 @dataclass(frozen=True)
@@ -178,178 +161,74 @@ def route(
 # ---------------------------------------------------------------------------------------------- parsing
 
 
-def _where(where: str | None) -> str:
-    return f"{where}: " if where else ""
-
-
 def parse_recipient(text: Any, key: str, where: str | None = None) -> Recipient:
     """``"maria@x.org"`` or ``"Maria Lopez <maria@x.org>"`` -> Recipient; ConfigError naming ``key``."""
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(
-            f"{_where(where)}`{key}` must be an e-mail address",
-            hint='e.g. "maria.lopez@riverside.example.org" or "Maria Lopez <maria.lopez@riverside.example.org>"',
-        )
-    name, address = parseaddr(text.strip())
-    if "\n" in text or "\r" in text or not _ADDRESS.match(address or ""):
-        raise ConfigError(
-            f"{_where(where)}`{key}` is not a valid e-mail address: {text.strip()!r}",
-            hint='e.g. "maria.lopez@riverside.example.org" or "Maria Lopez <maria.lopez@riverside.example.org>"',
-        )
+    problem = schema.address_problem(text)
+    if problem:
+        message, hint = problem if isinstance(problem, tuple) else (problem, "")
+        raise ConfigError(f"{where}: {key}: {message}" if where else f"{key}: {message}", hint=hint or None)
+    _name, address = parseaddr(text.strip())
     return Recipient(address=address.lower(), display=text.strip())
 
 
-def _recipients(value: Any, key: str, where: str | None, *, allow_empty: bool = True) -> tuple[Recipient, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise ConfigError(
-            f"{_where(where)}`{key}` must be a list of e-mail addresses", hint=f'{key} = ["px@example.org"]'
-        )
-    if not value and not allow_empty:
-        raise ConfigError(f"{_where(where)}`{key}` must name at least one recipient")
+def _recipients(value: Any, key: str) -> tuple[Recipient, ...]:
     out: dict[str, Recipient] = {}
-    for i, item in enumerate(value):
-        r = parse_recipient(item, f"{key}[{i}]" if len(value) > 1 else key, where)
+    for item in [value] if isinstance(value, str) else value:
+        r = parse_recipient(item, key)
         out.setdefault(r.address, r)
     return tuple(out.values())
 
 
-def _names(value: Any, key: str, where: str | None) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(
-            f"{_where(where)}`{key}` must be a name or a list of names",
-            hint=f'{key} = "Downtown" or ["Downtown", "Eastgate"]',
-        )
-    return tuple(dict.fromkeys(" ".join(v.split()) for v in value))
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(v.split()) for v in ([value] if isinstance(value, str) else value)))
 
 
-def _score(value: Any, key: str, where: str | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise ConfigError(f"{_where(where)}`{key}` must be a whole score from 0 to 10")
-    return value
-
-
-def _bool(value: Any, key: str, where: str | None) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{_where(where)}`{key}` must be true or false")
-    return value
-
-
-def _number(value: Any, key: str, where: str | None, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (positive and value == 0):
-        raise ConfigError(f"{_where(where)}`{key}` must be a {'positive' if positive else 'non-negative'} number")
-    return float(value)
-
-
-def _start(value: Any, key: str, where: str | None) -> datetime | date:
+def _start(value: Any) -> datetime | date:
     if isinstance(value, datetime | date):  # TOML dates and date-times arrive parsed
         return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                return date.fromisoformat(text)
-            if re.match(r"\d{4}-\d{2}-\d{2}[T ]", text):
-                return datetime.fromisoformat(text)
-        except ValueError:
-            pass
-    raise ConfigError(
-        f"{_where(where)}`{key}` must be a date or date-time",
-        hint='e.g. start = "2025-11-01" (00:00 clinic time) or "2025-11-01T08:00"',
-    )
+    text = value.strip()
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
 
 
-def _webhook_url(value: Any, key: str, where: str | None) -> str:
-    from urllib.parse import urlsplit
-
-    if isinstance(value, str):
-        parts = urlsplit(value.strip())
-        if parts.scheme in ("http", "https") and parts.hostname:
-            return value.strip()
-    raise ConfigError(
-        f"{_where(where)}`{key}` must be an http(s) URL", hint='e.g. webhook_url = "https://chat.example.org/hooks/..."'
-    )
-
-
-def _rule(index: int, body: Any, where: str | None) -> Rule:
-    # Messages say "routing rule 2" (counted from 1, in file order) and name the key inside it.
-    where = f"{where}: routing rule {index}" if where else f"routing rule {index}"
-    if not isinstance(body, dict):
-        raise ConfigError(f"{where}: must be a table", hint="write each rule as a [[routing.rules]] table")
-    for key in body:
-        if key not in RULE_KEYS:
-            raise ConfigError(f"{where}: unknown setting `routing.rules.{key}`", hint=f"known: {', '.join(RULE_KEYS)}")
-    if "to" not in body:
-        raise ConfigError(
-            f"{where}: `routing.rules.to` is missing: a rule must say who is alerted",
-            hint='to = ["maria.lopez@riverside.example.org"]',
-        )
-    kwargs: dict[str, Any] = {
-        "index": index,
-        "to": _recipients(body["to"], "routing.rules.to", where, allow_empty=False),
-    }
+def _rule(index: int, body: dict[str, Any]) -> Rule:
+    kwargs: dict[str, Any] = {"index": index, "to": _recipients(body["to"], "to")}
     if "name" in body:
-        if not isinstance(body["name"], str) or not body["name"].strip():
-            raise ConfigError(f"{where}: `routing.rules.name` must be a non-empty string")
         kwargs["name"] = body["name"].strip()
     for key, attr in (("location", "locations"), ("department", "departments"), ("provider", "providers")):
         if key in body:
-            kwargs[attr] = _names(body[key], f"routing.rules.{key}", where)
+            kwargs[attr] = _names(body[key])
     for key in ("min_score", "max_score"):
         if key in body:
-            kwargs[key] = _score(body[key], f"routing.rules.{key}", where)
+            kwargs[key] = body[key]
     if "continue" in body:
-        kwargs["cont"] = _bool(body["continue"], "routing.rules.continue", where)
-    rule = Rule(**kwargs)
-    if rule.min_score > rule.max_score:
-        raise ConfigError(
-            f"{where}: `routing.rules.min_score` ({rule.min_score}) is above `routing.rules.max_score` "
-            f"({rule.max_score})"
-        )
-    return rule
+        kwargs["cont"] = body["continue"]
+    return Rule(**kwargs)
 
 
 def parse_alert_settings(
     alerts: dict[str, Any] | None, routing: dict[str, Any] | None, *, where: str | None = None
 ) -> AlertSettings:
-    """Validate the raw ``[alerts]`` and ``[routing]`` tables (``where`` names the file in messages)."""
+    """The ``[alerts]`` and ``[routing]`` tables as AlertSettings. Their keys are declared and checked in
+    ``npscli.core.config_schema`` (when the file is loaded; here again, for a raw table, naming ``where``)."""
     alerts = alerts or {}
     routing = routing or {}
-    for key in alerts:
-        if key not in ALERT_KEYS:
-            raise ConfigError(f"{_where(where)}unknown setting `alerts.{key}`", hint=f"known: {', '.join(ALERT_KEYS)}")
-    for key in routing:
-        if key not in ROUTING_KEYS:
-            raise ConfigError(
-                f"{_where(where)}unknown setting `routing.{key}`",
-                hint="routing rules are written as [[routing.rules]] tables",
-            )
+    schema.require_valid("alerts", alerts, where or None)
+    schema.require_valid("routing", routing, where or None)
     kwargs: dict[str, Any] = {}
     if "from" in alerts:
-        kwargs["sender"] = parse_recipient(alerts["from"], "alerts.from", where)
+        kwargs["sender"] = parse_recipient(alerts["from"], "from")
     for key in ("default_recipients", "escalate_overdue_to"):
         if key in alerts:
-            kwargs[key] = _recipients(alerts[key], f"alerts.{key}", where)
-    for key in ("include_contact", "redact_comments", "digest"):
+            kwargs[key] = _recipients(alerts[key], key)
+    for key in ("include_contact", "redact_comments", "digest", "max_score"):
         if key in alerts:
-            kwargs[key] = _bool(alerts[key], f"alerts.{key}", where)
-    if "max_score" in alerts:
-        kwargs["max_score"] = _score(alerts["max_score"], "alerts.max_score", where)
-    if "max_age_hours" in alerts:
-        kwargs["max_age_hours"] = _number(alerts["max_age_hours"], "alerts.max_age_hours", where)
+            kwargs[key] = alerts[key]
+    for key in ("max_age_hours", "webhook_timeout"):
+        if key in alerts:
+            kwargs[key] = float(alerts[key])
     if "start" in alerts:
-        kwargs["start"] = _start(alerts["start"], "alerts.start", where)
+        kwargs["start"] = _start(alerts["start"])
     if "webhook_url" in alerts:
-        kwargs["webhook_url"] = _webhook_url(alerts["webhook_url"], "alerts.webhook_url", where)
-    if "webhook_timeout" in alerts:
-        kwargs["webhook_timeout"] = _number(alerts["webhook_timeout"], "alerts.webhook_timeout", where, positive=True)
-    rules = routing.get("rules", [])
-    if not isinstance(rules, list):
-        raise ConfigError(
-            f"{_where(where)}`routing.rules` must be an array of tables",
-            hint="write each rule as a [[routing.rules]] table",
-        )
-    kwargs["rules"] = tuple(_rule(i, body, where) for i, body in enumerate(rules, start=1))
+        kwargs["webhook_url"] = alerts["webhook_url"].strip()
+    kwargs["rules"] = tuple(_rule(i, body) for i, body in enumerate(routing.get("rules", []), start=1))
     return AlertSettings(**kwargs)

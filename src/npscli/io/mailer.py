@@ -1,8 +1,8 @@
 """The one SMTP sender (alerts, the weekly report): build messages, send them, report per recipient.
 
-* ``SmtpSettings.from_section(settings.section("smtp"))`` validates ``[smtp]``: ``host``, ``port``,
-  ``security`` (``starttls`` | ``ssl`` | ``none``), ``user``, ``timeout``, ``helo``. The password is read
-  only from the environment variable ``NPSCLI_SMTP_PASSWORD``; a ``password`` key in the file is refused.
+* ``SmtpSettings.from_section(settings.section("smtp"))`` builds the settings from ``[smtp]`` (its keys are
+  declared and checked in ``npscli.core.config_schema``). The password is read only from the environment
+  variable ``NPSCLI_SMTP_PASSWORD``; a ``password`` key in the file is refused when the file is loaded.
 * ``compose(...)`` builds an ``Outgoing`` (an ``EmailMessage`` with its envelope recipients) with a plain
   text body and an optional HTML alternative; ``Outgoing.attach(data, filename, mimetype)`` adds files.
 * ``SmtpMailer(settings).send(messages) -> list[Result]`` sends them over one connection (reconnecting
@@ -31,13 +31,11 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
+from npscli.core import config_schema as schema
 from npscli.core.errors import ConfigError
 
-PASSWORD_ENV = "NPSCLI_SMTP_PASSWORD"
-SECURITY_MODES = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-SMTP_KEYS = ("host", "port", "security", "user", "timeout", "helo")
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+PASSWORD_ENV = schema.SMTP_PASSWORD_ENV
+DEFAULT_PORTS = schema.SMTP_DEFAULT_PORTS
 
 
 # ---------------------------------------------------------------------------------------------- settings
@@ -46,10 +44,10 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
-    port: int = 587
-    security: str = "starttls"
+    port: int = DEFAULT_PORTS[schema.default("smtp", "security")]
+    security: str = schema.default("smtp", "security")
     user: str | None = None
-    timeout: float = 20.0
+    timeout: float = schema.default("smtp", "timeout")
     helo: str | None = None  # the name given in EHLO (default: this machine's name)
     password: str | None = field(default=None, repr=False)
 
@@ -61,48 +59,28 @@ class SmtpSettings:
     def from_section(
         cls, section: dict[str, Any], *, where: str | None = None, environ: dict[str, str] | None = None
     ) -> SmtpSettings:
-        """Validate the raw ``[smtp]`` table; ``ConfigError`` naming the key for anything unusable."""
+        """The ``[smtp]`` table (checked against the schema, ``npscli.core.config_schema``, when the file was
+        loaded; checked again here when handed a raw table) plus what only the environment and a real send
+        can tell: a host to send through, and the password of ``user`` from NPSCLI_SMTP_PASSWORD."""
         environ = os.environ if environ is None else environ
+        schema.require_valid("smtp", section, where)
         prefix = f"{where}: " if where else ""
-        if "password" in section:
-            raise ConfigError(
-                f"{prefix}`smtp.password` is not allowed in a file",
-                hint=f"delete it and set the environment variable {PASSWORD_ENV} in the job that runs npscli",
-            )
-        for key in section:
-            if key not in SMTP_KEYS:
-                raise ConfigError(f"{prefix}unknown setting `smtp.{key}`", hint=f"known: {', '.join(SMTP_KEYS)}")
         host = section.get("host")
-        if not isinstance(host, str) or not host.strip():
+        if not host:
             raise ConfigError(
-                f"{prefix}`smtp.host` is not set: there is no mail server to send through",
+                f"{prefix}[smtp] host: is not set: there is no mail server to send through",
                 hint='add [smtp] host = "smtp.example.org" to npscli.toml, or use --outbox DIR to write .eml files',
             )
-        security = section.get("security", "starttls")
-        if security not in SECURITY_MODES:
-            raise ConfigError(f"{prefix}`smtp.security` must be one of {', '.join(SECURITY_MODES)}")
+        security = section.get("security", schema.default("smtp", "security"))
         port = section.get("port", DEFAULT_PORTS[security])
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-            raise ConfigError(f"{prefix}`smtp.port` must be a port number (1-65535)")
-        timeout = section.get("timeout", 20)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise ConfigError(f"{prefix}`smtp.timeout` must be a positive number of seconds")
+        timeout = section.get("timeout", schema.default("smtp", "timeout"))
         user = section.get("user")
-        if user is not None and (not isinstance(user, str) or not user.strip()):
-            raise ConfigError(f"{prefix}`smtp.user` must be a non-empty string")
         helo = section.get("helo")
-        if helo is not None and (not isinstance(helo, str) or not helo.strip()):
-            raise ConfigError(f"{prefix}`smtp.helo` must be a host name")
         password = environ.get(PASSWORD_ENV) or None
         if user and not password:
             raise ConfigError(
-                f"{prefix}`smtp.user` is set but the environment variable {PASSWORD_ENV} is empty",
+                f"{prefix}[smtp] user: is set but the environment variable {PASSWORD_ENV} is empty",
                 hint=f"export {PASSWORD_ENV} in the job that runs npscli (never put it in npscli.toml)",
-            )
-        if user and security == "none" and host.strip().lower() not in LOOPBACK_HOSTS:
-            raise ConfigError(
-                f'{prefix}`smtp.security = "none"` would send the password for {user} in clear text',
-                hint='use security = "starttls" (port 587) or "ssl" (port 465)',
             )
         return cls(
             host=host.strip(),

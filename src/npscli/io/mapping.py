@@ -276,7 +276,7 @@ def describe_columns(header: Header) -> str:
     shortened when very long; nothing of the row when the header is not proven to name columns (a data row read
     as the header would print a patient's details)."""
     if not header_is_proven(header):
-        return "the row read as the header names no known column, so it is not shown"
+        return "its first row, read as the header, names no known column and is not shown: has the file a header row?"
     columns = [safe_label(name) for name in header.columns]
     shown = ", ".join(columns[:_LIST_LIMIT])
     if len(columns) > _LIST_LIMIT:

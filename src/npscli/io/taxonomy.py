@@ -26,18 +26,14 @@ def load_configured_taxonomy(settings) -> Taxonomy:
 
     ``[themes] model = true`` decides the packaged themes with the packaged model (see :func:`load_taxonomy`).
     """
+    from npscli.core import config_schema as schema
+
     section = settings.section("themes")
+    schema.require_valid("themes", section, str(settings.config_path) if settings.config_path else None)
     path = section.get("taxonomy")
-    if path is not None and not isinstance(path, str):
-        raise ConfigError(f"{settings.config_path}: `themes.taxonomy` must be a path to a TOML file")
     if path:
         path = relative_to_config(settings.config_path, path)
-    model = section.get("model", True)
-    if not isinstance(model, bool):
-        raise ConfigError(
-            f"{settings.config_path}: `themes.model` must be true or false",
-            hint="model = true decides the packaged themes with the model trained on real comments",
-        )
+    model = section.get("model", schema.default("themes", "model"))
     return _cached(path, tuple(settings.tickets.root_causes), model)
 
 

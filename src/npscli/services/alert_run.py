@@ -67,7 +67,7 @@ def prepare(
     use_email = bool(cfg.email_recipients)
     if use_email and cfg.sender is None:
         raise ConfigError(
-            f"{where + ': ' if where else ''}`alerts.from` is not set: alerts need a sender",
+            f"{where + ': ' if where else ''}[alerts] from: is not set: alerts need a sender",
             hint='from = "Patient Experience <px@riverside.example.org>"',
         )
     if since:

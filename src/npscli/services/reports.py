@@ -76,7 +76,7 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | 
 
     if cfg["sender"] is None:
         raise ConfigError(
-            f"{s.config_path or 'config'}: `reports.from` (or `alerts.from`) is not set: "
+            f"{s.config_path or 'config'}: [reports] from: is not set (nor [alerts] from): "
             "the report e-mail needs a sender",
             hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
         )

@@ -70,6 +70,8 @@ def _split_userinfo(url: str) -> tuple[str, str, str | None, str] | None:
 def _encode_password(url: str) -> str:
     from urllib.parse import quote, unquote
 
+    if url.startswith("sqlite"):  # a file path, whose ":" and "@" are the path's
+        return url
     parts = _split_userinfo(url)
     if parts is None or parts[2] is None:
         return url
@@ -98,7 +100,7 @@ def redact_url(url: str) -> str:
     ``password=`` query parameters by name; a URL that cannot be read is not shown at all. A path (a SQLite
     file) is returned as it is.
     """
-    if "://" not in url:
+    if "://" not in url or url.startswith("sqlite"):  # a path holds no password
         return url
     from sqlalchemy.engine import make_url
 
@@ -118,6 +120,8 @@ def scrub_secrets(text: str, url: str) -> str:
     parts = _split_userinfo(url)
     if parts is not None and parts[2]:
         secrets |= {parts[2], unquote(parts[2])}
+        # the pieces a driver shows when a raw @ / # ? split the password into user, host and path
+        secrets |= {piece for piece in re.split(r"[@/#?:]", unquote(parts[2])) if len(piece) >= 4}
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "***")
     return _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", text)

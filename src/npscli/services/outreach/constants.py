@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from npscli.core.config_schema import SENDER_ROLES as SENDER_ROLES  # declared with [locations] sender
 from npscli.core.language import SPANISH
 
 EVENT_KIND = "outreach_drafted"
@@ -14,7 +15,6 @@ PUBLIC_TEMPLATE = "public_reply"
 # Root-cause codes whose template has another name; any other code uses a template of its own name when one
 # exists (so a clinic's own code "parking" is served by a user template outreach/parking.*), else general.
 CAUSE_TEMPLATES = {"staff": "staff_communication", "communication": "staff_communication"}
-SENDER_ROLES = ("provider", "manager", "owner")
 # A template in another language lives in a folder named by its code: outreach/es/wait_time.txt.j2.
 LANGUAGE_PREFIX = r"(?:[a-z]{2}/)?"
 LANGUAGE_NAMES = {SPANISH: "Spanish"}
