@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO   := demo
 export NPSCLI_TIMEZONE := America/Chicago
 
-.PHONY: install demo test lint bench bench-memory bench-emerging clean
+.PHONY: install demo test lint bench bench-peers bench-quick bench-memory bench-emerging clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,22 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data scripts
 
-# The benchmark table of bench/README.md (about 10 minutes; RUNS=5 for steadier medians).
+# The benchmark tables of bench/README.md: npscli against its peers (pandas, pandas + to_sql, DuckDB),
+# interleaved, then the per-command table on SQLite and PostgreSQL (about 30 minutes; RUNS=5 for steadier medians).
 RUNS ?= 3
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py --runs $(RUNS)
+
+# The peers table alone (about 10 minutes).
+bench-peers: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/run.py --suite peers --runs $(RUNS)
+
+# A smoke test of the harness: 20,000 rows, one run, the peers only (under a minute).
+bench-quick: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/run.py --quick
 
 # Peak memory of the import as the file grows (250k, 1M, 2M and 5M rows).
 bench-memory: $(STAMP)

@@ -228,6 +228,21 @@ def test_a_refused_issue_alert_stays_pending_and_the_next_run_sends_it(cli, isol
     [row] = [r for r in json.loads(retried.stdout) if r["kind"] == "emerging"]
     assert (row["recipient"], row["result"], row["attempts"]) == (NORA, "sent", 2)
     assert [to for to, _, _ in issue_mails(smtp_server)] == [[NORA]]
+    # its Message-ID is the issue's and the recipient's, the same whenever it is (re)sent
+    from sqlalchemy import select
+
+    from npscli.services.alerts import message_id
+    from npscli.store import schema
+
+    store = open_store(cli.db)
+    try:
+        with store.read() as conn:
+            table = schema.emerging_alerts
+            rows = [dict(r) for r in conn.execute(select(table).where(table.c.recipient == NORA)).mappings()]
+    finally:
+        store.dispose()
+    [mail] = [m for m in smtp_server.messages if m.message["X-Npscli-Alert"] == "emerging"]
+    assert mail.message["Message-ID"].strip() == message_id(rows, mail.message["From"])
 
 
 def test_an_issue_alert_written_to_the_outbox_counts_as_told(cli, isolated, smtp_server, tmp_path):

@@ -126,7 +126,9 @@ def _feature_problems(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def note(exc: ConfigError) -> None:
-        text = exc.message.removeprefix(f"{path}: ")
+        text = exc.message.removeprefix(str(path))
+        placed = re.match(r"(?::\d+)?: ", text)  # "PATH: " or "PATH:LINE: "
+        text = text[placed.end() :] if placed else exc.message
         found = _TABLE_KEY.match(text)
         setting, line = "", None
         if found:  # "[smtp] user: is set but ...": the line of that key
@@ -145,7 +147,7 @@ def _feature_problems(path: Path) -> list[dict[str, Any]]:
         lambda: load_configured_taxonomy(s) if s.section("themes").get("taxonomy") else None,
     ]
     if s.section("smtp"):
-        checks.append(lambda: SmtpSettings.from_section(s.section("smtp"), where=where))
+        checks.append(lambda: SmtpSettings.from_section(s.section("smtp"), where=s.where))
     for run in checks:
         try:
             run()

@@ -76,6 +76,8 @@ class ReadOptions:
     date_required: bool = True  # False for scoring a file: a file without a date column still scores
     stamp: datetime | None = None  # aware: --date, the time of every response of a file without a date column
     encoding: str | None = None  # --encoding: decode a text file as this, not by detection
+    fields: tuple[str, ...] | None = None  # the text fields to build (None: all); the others are left empty
+    checksum: bool = True  # False: no sha256 of the file (scoring a file stores nothing that needs it)
 
 
 @dataclass
@@ -281,7 +283,13 @@ class ExportStream:
             return keys[usable.to_numpy()]
 
         records = _records(
-            data[usable], mapping, scores.score[usable], dates.utc[usable], self._options.timezone, whole_row_keys
+            data[usable],
+            mapping,
+            scores.score[usable],
+            dates.utc[usable],
+            self._options.timezone,
+            whole_row_keys,
+            self._options.fields,
         )
         problem_rows = data.index[~usable]
         self.issues.extend(
@@ -344,7 +352,9 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
     Raises InputFileError, ColumnError or UsageError (here or from ``chunks``); never quotes a cell.
     """
     check_timezone(options.timezone)
-    raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding)
+    raw = read_table(
+        path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding, checksum=options.checksum
+    )
     try:
         return _open(raw, options)
     except (ColumnError, InputFileError) as error:
@@ -352,7 +362,7 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
             raise
         for sheet in workbook_sheets(raw.path)[1:]:
             try:
-                other = read_table(path, sheet, chunk_rows=CHUNK_ROWS)
+                other = read_table(path, sheet, chunk_rows=CHUNK_ROWS, checksum=options.checksum)
                 stream = _open(other, options)
             except (ColumnError, InputFileError):
                 continue
@@ -499,13 +509,14 @@ def _records(
     utc: pd.Series,
     timezone: str,
     whole_row_keys: Callable[[], np.ndarray],
+    wanted: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     count = len(data)
     empty = pd.Series([None] * count, index=data.index, dtype=object)
     fields: dict[str, pd.Series] = {}
     for field_name in ("response_id", *TEXT_FIELDS):
         names = mapping.columns.get(field_name)
-        if not names:
+        if not names or (wanted is not None and field_name != "response_id" and field_name not in wanted):
             fields[field_name] = empty
         elif len(names) == 1:
             fields[field_name] = _text(data[names[0]])

@@ -67,7 +67,7 @@ def prepare(
     use_email = bool(cfg.email_recipients)
     if use_email and cfg.sender is None:
         raise ConfigError(
-            f"{where + ': ' if where else ''}[alerts] from: is not set: alerts need a sender",
+            f"{s.where('alerts', '') + ': ' if s.config_path else ''}[alerts] from: is not set: alerts need a sender",
             hint='from = "Patient Experience <px@riverside.example.org>"',
         )
     if since:
@@ -86,7 +86,7 @@ def prepare(
         else:
             from npscli.io.mailer import SmtpMailer, SmtpSettings
 
-            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
+            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=s.where))
     webhook = None
     if cfg.webhook_url:
         from npscli.io.webhook import webhook_label

@@ -338,20 +338,24 @@ def message_id(deliveries: Iterable[dict[str, Any]], sender: str) -> str:
     """``<npscli.HASH@sender's domain>``, the same every time these deliveries are sent: a message resent
     after a run was killed between the server's answer and the store's record is the same message, which mail
     systems drop. Each delivery is (response, recipient, kind); the response by its export id and time, so two
-    clinics' stores never make the same id."""
+    clinics' stores never make the same id. An emerging-issue alert is (issue, recipient): its theme, group and
+    first flagged day."""
     import hashlib
 
     from npscli.io.mailer import bare_address
 
-    keys = sorted(
-        "|".join(
-            (str(d.get("response_id") or d["response_pk"]), str(d.get("submitted_at")), d["recipient"], d["channel"])
-        )
-        for d in deliveries
-    )
+    keys = sorted(_delivery_key(d) for d in deliveries)
     digest = hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()[:24]  # 96 bits; the header stays one line
     domain = bare_address(sender).rpartition("@")[2] or "npscli.invalid"
     return f"<npscli.{digest}@{domain}>"
+
+
+def _delivery_key(d: dict[str, Any]) -> str:
+    if "theme" in d and "group_value" in d:  # a row of emerging_alerts
+        parts = ("emerging", d["theme"], d["group_by"], d["group_value"], d["first_flagged"], d["recipient"])
+    else:
+        parts = (d.get("response_id") or d["response_pk"], d.get("submitted_at"), d["recipient"], d["channel"])
+    return "|".join(str(part) for part in parts)
 
 
 def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:

@@ -81,7 +81,7 @@ def issue_jobs(store: Store, rows: Iterable[dict[str, Any]], ctx: RunContext) ->
             "reason": _issue_reason(row, ctx.settings),
         }
         name = f"emerging-{row['theme']}-{row['group_value']}-{row['first_flagged']}-{row['recipient']}"
-        out = outgoing_email(ctx, row["recipient"], "emerging", context, name)
+        out = outgoing_email(ctx, row["recipient"], "emerging", context, name, deliveries=[row])
         jobs.append(Job("email", row["recipient"], [row], outgoing=out))
     return jobs
 

@@ -254,6 +254,7 @@ def frame_from_files(
     records and the names of the files that have no date column."""
     from pathlib import Path
 
+    import numpy as np
     import pandas as pd
 
     from npscli.io.exports import read_export
@@ -267,6 +268,7 @@ def frame_from_files(
     )
 
     frames = []
+    sources: list[str] = []  # each file's source name: a response's key is unique within its source
     undated: list[str] = []  # the files without a date column
     for name in files:
         path = Path(name)
@@ -282,7 +284,8 @@ def frame_from_files(
             encoding=encoding,
             date_required=False,
         )
-        parsed = read_export(path, options)
+        # only the fields a score can group by (the comments, names and contacts are never built), no file digest
+        parsed = read_export(path, replace(options, fields=GROUP_FIELDS, checksum=False))
         if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
             for line in describe_issues(parsed):
                 note(line)
@@ -296,14 +299,19 @@ def frame_from_files(
         identical = describe_identical(parsed)
         if identical:
             note(identical)
-        frame = parsed.records.copy()
-        frame["response_key"] = (source or saved or parsed.layout) + ":" + frame["response_key"].astype(str)
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    before = len(frame)
-    frame = frame.drop_duplicates("response_key", keep="first")
-    if len(frame) < before:
-        note(f"{before - len(frame)} duplicate response(s) counted once")
+        frames.append(parsed.records)
+        sources.append(source or saved or parsed.layout)
+    if len(frames) == 1:  # one source: its keys alone tell duplicates apart
+        frame = frames[0]
+        keys = pd.Series(frame["response_key"].to_numpy(dtype=object), dtype=object)
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+        prefixed = [f"{p}:" + f["response_key"].to_numpy(dtype=object) for p, f in zip(sources, frames, strict=True)]
+        keys = pd.Series(np.concatenate(prefixed), dtype=object)
+    duplicate = keys.duplicated(keep="first").to_numpy()  # (object keys: hashed as str, no string array)
+    if duplicate.any():
+        frame = frame[~duplicate]
+        note(f"{int(duplicate.sum())} duplicate response(s) counted once")
     return frame, undated
 
 

@@ -6,11 +6,14 @@ import os
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npscli.core.errors import ColumnError, InputFileError, NpsError, UsageError
 from npscli.io.exports import ReadOptions, read_export
-from npscli.io.readers import read_table, sniff_delimiter
+from npscli.io.readers import read_table, sniff_delimiter, stripped_text
 
 EXPORTS = Path(__file__).resolve().parents[2] / "data" / "exports"
 
@@ -409,3 +412,27 @@ def test_a_huge_header_cell_is_cut_not_searched_for_seconds(tmp_path: Path):
     assert time.monotonic() - started < 3
     assert parsed.records["score"].tolist() == [9, 3]
     assert all(len(name) <= HEADER_CELL_CHARS for name in parsed.columns)
+
+_CELL_TEXT = st.text(
+    alphabet=st.sampled_from(["a", "B", "7", " ", "\t", "\n", "\u3000", "\ufeff", "\u200b"]), max_size=6
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELL_TEXT, min_size=1, max_size=40, unique=True))
+def test_stripped_text_of_a_column_of_distinct_cells_cleans_each_as_one_cell(cells):
+    """The column-at-a-time path (mostly distinct text: ids, times) against the per-distinct-value path (an object
+    column) and against the rule itself: spaces off both ends, then a byte order mark or zero-width space at either
+    end and the spaces they hid."""
+    marks = "\ufeff\u200b"
+
+    def rule(text: str) -> str:
+        text = text.strip()
+        return text.strip(marks).strip() if text and (text[0] in marks or text[-1] in marks) else text
+
+    expected = [rule(cell) for cell in cells]
+    as_text = stripped_text(pd.Series(cells, dtype="str"))
+    as_objects = stripped_text(pd.Series(cells, dtype=object))
+    assert as_text.tolist() == expected
+    assert as_objects.tolist() == expected
+    assert stripped_text(pd.Series(cells, dtype="str"), empty=None).tolist() == [text or None for text in expected]
