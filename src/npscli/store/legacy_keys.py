@@ -11,33 +11,6 @@ from npscli.store import schema
 if TYPE_CHECKING:
     import pandas as pd
 
-    from npscli.io.exports import ExportStream, ParsedExport
-
-    Export = ExportStream | ParsedExport
-
-RESPONSE_COLUMNS = (
-    "source",
-    "response_key",
-    "response_id",
-    "batch_id",
-    "source_row",
-    "submitted_at",
-    "local_date",
-    "period_week",
-    "period_month",
-    "period_quarter",
-    "period_year",
-    "score",
-    "comment",
-    "location",
-    "department",
-    "provider",
-    "patient_name",
-    "email",
-    "phone",
-    "patient_id",
-)
-
 
 class LegacyKeys:
     """Matches rows without a response id against a store made before whole-row keys (:mod:`npscli.io.keys`).
@@ -55,9 +28,7 @@ class LegacyKeys:
         # (the unique index on (source, response_key) answers this range without a scan)
         self.active = (
             conn.execute(
-                select(R.c.id)
-                .where(R.c.source == source, R.c.response_key >= "fp:", R.c.response_key < "fp;")
-                .limit(1)
+                select(R.c.id).where(R.c.source == source, R.c.response_key >= "fp:", R.c.response_key < "fp;").limit(1)
             ).first()
             is not None
         )
