@@ -112,8 +112,11 @@ def parse_datetimes(
             lambda value: isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         )
         if is_datetime.any():
-            stamps = pd.to_datetime(values[is_datetime].map(naive_utc), errors="coerce")
-            local[is_datetime] = stamps.astype(_WORKING)
+            # A typed datetime with a zone is an instant; one without is a wall-clock time in `timezone`.
+            aware = is_datetime & values.map(lambda value: isinstance(value, datetime) and value.tzinfo is not None)
+            for which, target in ((aware, utc), (is_datetime & ~aware, local)):
+                if which.any():
+                    target[which] = pd.to_datetime(values[which].map(_instant), errors="coerce").astype(_WORKING)
         if is_number.any():
             _numbers(values[is_number].astype(float), local, utc)
         text = pd.Series("", index=index, dtype=object)
@@ -138,8 +141,6 @@ def parse_datetimes(
     out_of_range = far_local | (utc.notna() & ~inside)
     utc = utc.where(inside)
     return DateParse(utc=utc.astype("datetime64[ns]"), blank=blank, dayfirst=order, out_of_range=out_of_range)
-
-
 
 
 @dataclass
@@ -411,7 +412,8 @@ def _components(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Serie
     else:
         day_field, month_field = parts["b"], parts["a"]
     year = pd.to_numeric(parts["Y"].fillna(parts["y"]), errors="coerce")
-    year = year.where(year >= 100, year + np.where(year < 69, 2000, 1900))
+    two_digits = parts["y"].str.len() == 2  # 25 is 2025; a year written 0001 is year 1 (out of range), not 2001
+    year = year.where(~two_digits, year + np.where(year < 69, 2000, 1900))
     month = pd.to_numeric(parts["mo"].fillna(month_field), errors="coerce")
     day = pd.to_numeric(parts["d"].fillna(day_field), errors="coerce")
     hour = pd.to_numeric(parts["H"], errors="coerce").fillna(0)
@@ -450,6 +452,19 @@ def _components(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Serie
     local[naive.index] = naive
 
 
+def _instant(moment: datetime) -> datetime:
+    """:func:`naive_utc`, or the calendar's first or last moment when the zone takes it past year 1 or 9999
+    (``0001-01-01 00:00+05:00``): out of range like any other date that far off, not an OverflowError."""
+    try:
+        return naive_utc(moment)  # type: ignore[return-value]
+    except OverflowError:
+        return datetime.min if moment.year == 1 else datetime.max
+
+
+# A year written with four digits below 100 (``Jan 1, 0001``): dateutil reads it as 2001.
+_YEAR_BELOW_100 = re.compile(r"(?<![\d:.+-])00\d\d(?![\d:])")
+
+
 def _words(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) -> None:
     """Dates written with words (``Jul 1, 2025 11:13 AM``): dateutil, once per distinct value."""
     from dateutil import parser as dateutil_parser
@@ -463,8 +478,10 @@ def _words(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) ->
                 stamp = dateutil_parser.parse(value, dayfirst=dayfirst)
             except (ValueError, OverflowError, TypeError):
                 continue
-            if stamp.tzinfo is not None:
-                instants[value] = pd.Timestamp(naive_utc(stamp))
+            if _YEAR_BELOW_100.search(value):
+                wall_clock[value] = pd.Timestamp(datetime.min)  # out of range, as the year it says
+            elif stamp.tzinfo is not None:
+                instants[value] = pd.Timestamp(_instant(stamp))
             else:
                 wall_clock[value] = pd.Timestamp(stamp)
     for lookup, target in ((wall_clock, local), (instants, utc)):
