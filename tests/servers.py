@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.client import HTTPMessage
@@ -589,7 +590,8 @@ class _RecordingHandler:
                 auth_login=login.decode("utf-8", "replace") if isinstance(login, bytes) else login,
             )
         )
-        while self.recorder.hold_replies:  # the message is in; the client waits for the 250 (see hold_replies)
+        received = self.recorder.messages[-1]
+        while self.recorder.holds(received):  # the message is in; the client waits for the 250 (see hold_replies)
             await asyncio.sleep(0.01)
         return "250 2.0.0 Message accepted for delivery"
 
@@ -600,7 +602,8 @@ class SMTPRecorder:
     ``messages``: list of ReceivedMessage; ``refuse``: set of addresses answered
     with 550 at RCPT (case-insensitive); ``auth_attempts``: list of AuthAttempt.
     ``hold_replies``: while True, a message is recorded but its final "250" is held back (a client killed
-    then has had its message accepted without knowing it).
+    then has had its message accepted without knowing it); a callable ``hold_replies(received)`` holds back
+    only the messages it returns True for.
     ``stop()``/``start()`` take it down and bring it back on the same port.
     """
 
@@ -613,8 +616,12 @@ class SMTPRecorder:
         self.refuse: set[str] = set()
         self.auth_attempts: list[AuthAttempt] = []
         self.credentials: tuple[str, str] | None = None
-        self.hold_replies = False
+        self.hold_replies: bool | Callable[[ReceivedMessage], bool] = False
         self._controller = None
+
+    def holds(self, received: ReceivedMessage) -> bool:
+        hold = self.hold_replies
+        return bool(hold(received)) if callable(hold) else bool(hold)
 
     @property
     def running(self) -> bool:

@@ -117,6 +117,15 @@ class Settings:
     sources: dict[str, SourceSettings] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)  # line_index of the file
+
+    def where(self, table: str, key: str | None = None) -> str | None:
+        """``npscli.toml:LINE`` of ``key`` in ``table`` (the table's line if the key is not written; the file
+        alone for ``key=None``), for the messages of what only a feature can check; None without a file."""
+        if self.config_path is None:
+            return None
+        line = None if key is None else _line_of(self.lines, (*table.split("."), key) if key else (table,))
+        return f"{self.config_path}:{line}" if line else str(self.config_path)
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.sections.get(name, {})
@@ -311,7 +320,7 @@ def load_settings(**flags: Any) -> Settings:
                 error.hint = f"{error.hint}; " if error.hint else ""
                 error.hint += f"{more} in the file: `npscli config check` lists them all"
             raise error
-    s = Settings(config_path=path)
+    s = Settings(config_path=path, lines=line_index(text) if path else {})
     where = f"{path}" if path else ""
     s.origins = {key.name: "default" for key in schema.ROOT.keys}
     s.timezone = system_timezone()

@@ -2,41 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import pytest
-import typer
-import typer.testing
 from typer.testing import CliRunner
 
 from npscli.cli.main import app
-
-
-def _built_once(get_command: Callable[[typer.Typer], Any]) -> Callable[[typer.Typer], Any]:
-    built: dict[int, tuple[typer.Typer, Any]] = {}
-
-    def get(typer_app: typer.Typer) -> Any:
-        hit = built.get(id(typer_app))
-        if hit is None or hit[0] is not typer_app:
-            hit = built[id(typer_app)] = (typer_app, get_command(typer_app))
-        return hit[1]
-
-    return get
-
-
-@pytest.fixture(scope="session", autouse=True)
-def command_built_once() -> Iterator[None]:
-    """Typer's CliRunner turns the app into its command (every option of every function read anew) on each
-    invoke: about 45 ms, half of a typical CLI test. The installed `npscli` builds it once per process and
-    the tests now do the same: one command per app object for the session. Without the hook (another Typer)
-    every invoke builds it again, slower but the same."""
-    if not hasattr(typer.testing, "_get_command"):
-        yield
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(typer.testing, "_get_command", _built_once(typer.testing._get_command))
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -667,6 +667,9 @@ def test_a_user_without_the_password_variable_is_a_config_error(cli, isolated, s
     result = alert(cli)
     assert result.exit_code == 8
     assert "NPSCLI_SMTP_PASSWORD" in result.stderr
+    lines = (isolated / "npscli.toml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("user = "))
+    assert f"npscli.toml:{line}: [smtp] user: is set but" in result.stderr  # placed, though the environment tells
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -700,7 +703,7 @@ def test_a_sender_is_required(cli, isolated, smtp_server):
     (isolated / "npscli.toml").write_text(f'[alerts]\ndefault_recipients = ["{PX}"]\n')
     result = alert(cli)
     assert result.exit_code == 8
-    assert "[alerts] from: is not set" in result.stderr
+    assert "npscli.toml:1: [alerts] from: is not set" in result.stderr  # the table it belongs in
 
 
 def test_a_broken_user_template_fails_before_anything_is_sent(cli, isolated, smtp_server):

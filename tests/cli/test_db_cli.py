@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import string
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,10 @@ PASSWORD_FORMS = [
     "postgresql://ana@{host}/{db}?password={pw}",
     "postgresql://ana@{host}/{db}?sslmode=prefer&password={pw}&application_name=x",
     "postgresql+psycopg://ana:{pw}@{host}/{db}?password={pw}",
+    # an @ in another query value is not the end of the user part
+    "postgresql://ana:{pw}@{host}/{db}?application_name=a@b",
+    "postgresql://ana:p@ss-{pw}@{host}/{db}?application_name=x@y",
+    "postgresql://ana@{host}/{db}?application_name=a@b&password={pw}",
 ]
 
 
@@ -145,6 +150,63 @@ def test_a_password_is_masked_in_every_form_of_url(form):
     shown = redact_url(form.format(pw=SECRET, host="db.example.org:5432", db="nps"))
     assert SECRET not in shown and "ss" not in shown.split("@")[0].split(":", 2)[-1], shown
     assert "ana" in shown and "db.example.org" in shown and "***" in shown
+
+
+@pytest.mark.parametrize(
+    "url, password",
+    [
+        ("postgresql://ana:Secret9@db.example.org:5432/nps?application_name=a@b", "Secret9"),
+        ("postgresql://ana:p@ss-Secret9@db.example.org:5432/nps?application_name=a@b", "p@ss-Secret9"),
+        ("postgresql://ana@db.example.org:5432/nps?application_name=a@b", None),
+        ("postgresql://db.example.org:5432/nps?application_name=a@b&password=Secret9", None),
+    ],
+)
+def test_an_at_sign_in_a_query_value_leaves_host_database_and_query_as_written(url, password):
+    """The user part ends at the @ before the host, not at the last @ of the URL: nothing is mangled or leaked."""
+    from sqlalchemy.engine import make_url
+
+    from npscli.store.engine import redact_url, scrub_secrets, to_url
+
+    parsed = make_url(to_url(url))
+    assert (parsed.host, parsed.port, parsed.database) == ("db.example.org", 5432, "nps")
+    assert parsed.password == password and parsed.query["application_name"] == "a@b"
+    shown = redact_url(url)
+    assert "Secret9" not in shown and "db.example.org:5432/nps?application_name=a" in shown, shown
+    message = f"connection to server at db.example.org failed for {url}"
+    assert "Secret9" not in scrub_secrets(message, url) and "db.example.org" in scrub_secrets(message, url)
+
+
+def test_any_raw_password_and_at_signs_in_query_values_parse_as_written_and_never_show():
+    """Property: a password of URL punctuation written raw, and query values with @ in them, give back that
+    password, host, database and query, and the password is in neither the masked URL nor a scrubbed message."""
+    from hypothesis import assume, given, settings
+    from hypothesis import strategies as st
+    from sqlalchemy.engine import make_url
+
+    from npscli.store.engine import redact_url, scrub_secrets, to_url
+
+    alphabet = st.sampled_from(string.ascii_letters + string.digits + "@/#?:-_.!~*")
+    passwords = st.text(alphabet, min_size=6, max_size=14).filter(lambda pw: any(c.isalnum() for c in pw))
+    values = st.text(st.sampled_from(string.ascii_letters + "@-."), min_size=1, max_size=8)
+
+    @settings(max_examples=150, deadline=None)
+    @given(passwords, st.lists(values, max_size=2))
+    def check(password, app_values):
+        query = "&".join(f"application_name={v}" if i == 0 else f"options={v}" for i, v in enumerate(app_values))
+        assume(password not in query)  # the query's own text is shown as it is
+        url = f"postgresql://ana:{password}@db.example.org:5432/nps" + (f"?{query}" if query else "")
+        parsed = make_url(to_url(url))
+        assert (parsed.username, parsed.password, parsed.host, parsed.database) == (
+            "ana",
+            password,
+            "db.example.org",
+            "nps",
+        )
+        assert [parsed.query.get(k) for k in ("application_name", "options")][: len(app_values)] == app_values
+        assert password not in redact_url(url)
+        assert password not in scrub_secrets(f"could not connect with {url} ({password})", url)
+
+    check()
 
 
 @pytest.mark.parametrize("form", PASSWORD_FORMS)

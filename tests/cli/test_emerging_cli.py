@@ -259,3 +259,65 @@ def test_an_issue_alert_written_to_the_outbox_counts_as_told(cli, isolated, smtp
     assert again.exit_code == 0, again.output
     assert [r for r in json.loads(again.stdout) if r["kind"] == "emerging"] == []
     assert issue_mails(smtp_server) == []
+
+
+def test_an_issue_alert_a_killed_run_may_have_sent_is_resent_the_same_and_reported_uncertain(
+    cli, isolated, smtp_server
+):
+    """kill -9 while the server has accepted the issue alert but not yet answered: the next run reports it as
+    uncertain (JSON ``uncertain`` and a warning) and sends it again with the same Message-ID."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import select
+
+    from npscli.store import schema
+
+    seed(cli.db, clinic_rows(5, incident=True))
+    configure(isolated, smtp_server)
+    smtp_server.hold_replies = lambda m: m.message["X-Npscli-Alert"] == "emerging"
+    env = {**os.environ, "NPSCLI_DB": cli.db, "NPSCLI_TIMEZONE": "America/Chicago"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "npscli", "alert", "--as-of", MIDNIGHT, "--since", "7d"],
+        cwd=isolated,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not issue_mails(smtp_server):
+            assert proc.poll() is None, "the run ended before it sent the issue alert"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        smtp_server.hold_replies = False
+        if proc.poll() is None:
+            proc.kill()
+    [first] = [m for m in smtp_server.messages if m.message["X-Npscli-Alert"] == "emerging"]
+    store = open_store(cli.db)
+    try:
+        with store.read() as conn:
+            table = schema.emerging_alerts
+            [(status, attempted_at)] = conn.execute(select(table.c.status, table.c.attempted_at)).all()
+    finally:
+        store.dispose()
+    assert status == "pending" and attempted_at is not None
+
+    again = cli("alert", "--as-of", "2026-11-16T00:15", "--since", "7d", "--format", "json")
+    assert again.exit_code == 0, again.output
+    [row] = [r for r in json.loads(again.stdout) if r["kind"] == "emerging"]
+    assert (row["recipient"], row["result"], row["uncertain"]) == (NORA, "sent", True)
+    assert all(not r["uncertain"] for r in json.loads(again.stdout) if r["kind"] != "emerging")
+    assert f"1 alert(s) may have been delivered before an earlier run stopped (to: {NORA})" in again.stderr
+    resent = [m for m in smtp_server.messages if m.message["X-Npscli-Alert"] == "emerging"][1:]
+    assert [(m.rcpt_tos, m.message["Message-ID"]) for m in resent] == [(first.rcpt_tos, first.message["Message-ID"])]
+
+    third = cli("alert", "--as-of", "2026-11-16T00:30", "--since", "7d", "--format", "json")
+    assert third.exit_code == 0, third.output
+    assert "may have been delivered" not in third.stderr

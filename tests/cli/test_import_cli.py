@@ -329,6 +329,40 @@ def test_a_far_off_date_rejects_its_row_in_import_and_in_score_file(cli, tmp_pat
     assert json.loads(scored.stdout)[0]["n"] == 2
 
 
+def test_a_workbook_date_whose_zone_passes_the_calendar_ends_rejects_its_row(cli, tmp_path):
+    """Year 1 or 9999 with a time zone in an XLSX: converting it to UTC leaves the calendar; the row is rejected
+    "out of range" in import and in score FILE (no crash), and a year written 0001 is never read as 2001."""
+    from datetime import datetime
+
+    import openpyxl
+
+    far = [
+        "Dec 31, 9999 23:00 -05:00",
+        "Jan 1, 0001 00:00 +05:00",
+        "01/01/0001 00:00 +05:00",
+        "9999-12-31 23:30 -05:00",
+    ]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Response ID", "Date", "Score", "Comment"])
+    sheet.append(["ok1", datetime(2025, 11, 3, 9, 15), 9, "Kind staff"])
+    sheet.append(["ok2", "2025-11-04T09:15:00-06:00", 3, "Slow"])
+    for i, when in enumerate(far):
+        sheet.append([f"far{i}", when, 7, "ok"])
+    path = tmp_path / "far.xlsx"
+    workbook.save(path)
+    out = tmp_path / "rejects.csv"
+    [row] = summary(cli("import", path, "--rejects", out, "--format", "json"))
+    assert (row["rows_read"], row["imported"], row["rejected"]) == (2 + len(far), 2, len(far))
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        reasons = {r["reason"] for r in csv.DictReader(fh)}
+    assert reasons == {"submitted_at is out of range (before 1970-01-01 or after 2199-12-31)"}
+    scored = cli("score", path, "--format", "json")
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)[0]["n"] == 2
+    assert "out of range" in scored.stderr and "Traceback" not in scored.output
+
+
 def test_under_umask_000_rejects_folders_and_files_are_private(cli, tmp_path, umask_000):
     import stat
 

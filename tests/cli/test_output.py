@@ -81,3 +81,12 @@ def test_the_terminal_table_prints_brackets_literally():
         [{"when": "x", "score": 3, "comment": "Call me at [phone] or [bold]now", "flag": ""}], COLS, console=console
     )
     assert "Call me at [phone] or [bold]now" in buffer.getvalue()
+
+
+def test_progress_text_counts_rows_with_their_rate_and_steps_of_their_total():
+    from npscli.cli.output import progress_text
+
+    assert progress_text(300_000, 310_000.0, 15.0, "rows") == "300,000 rows read, 20,000 rows/s"
+    assert progress_text(40_000, None, 0.2, "rows") == "40,000 rows read"  # too soon for a rate
+    assert progress_text(0, 5.0, 3.0, "reports") == "0 of 5 reports"
+    assert progress_text(3, 5.0, 2.0, "alerts") == "3 of 5 alerts, 2 alerts/s"

@@ -259,3 +259,30 @@ def test_migration_7_adds_the_attempt_time_to_the_alert_deliveries_of_an_older_s
     book.mark_failed(store, [row], error="refused")
     assert book.pending(store)[0]["attempted_at"] is None  # failed for sure: not uncertain
     store.dispose()
+
+
+def test_migration_8_adds_the_attempt_time_to_the_emerging_issue_alerts_of_an_older_store(url):
+    """A store at version 7 has emerging-issue alerts without attempted_at: migration 8 adds it, empty (not
+    uncertain) for the alerts already there."""
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=7) == [1, 2, 3, 4, 5, 6, 7]
+    with store.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE emerging_alerts DROP COLUMN attempted_at")  # as version 7 created it
+        conn.exec_driver_sql(
+            "INSERT INTO emerging_alerts (theme, group_by, group_value, first_flagged, recipient, status, attempts, "
+            "summary, created_at) VALUES ('scheduling', 'location', 'Downtown', '2025-11-03', 'px@example.org', "
+            "'pending', 0, 'Scheduling complaints rose at Downtown', '2025-11-10 09:00:00')"
+        )
+    store.dispose()
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store) == list(range(8, migrations.LATEST + 1))
+    from npscli.store import emerging as issue_book
+
+    [row] = issue_book.pending(store)
+    assert row["recipient"] == "px@example.org" and row["attempted_at"] is None
+    issue_book.mark_attempted(store, [row], now=T0)
+    assert issue_book.pending(store)[0]["attempted_at"] == T0.replace(tzinfo=None)
+    issue_book.mark_failed(store, [row], error="refused")
+    [failed] = issue_book.pending(store)
+    assert failed["attempted_at"] is None and failed["attempts"] == 1  # failed for sure: not uncertain
+    store.dispose()

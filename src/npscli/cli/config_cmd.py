@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,7 +92,9 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
         for p in file_problems(path)
     ]
     if not rows:  # the file's contents are sound: what the features check with more than the file
-        rows = _feature_problems(path)
+        from npscli.services.config_check import feature_problems
+
+        rows = feature_problems(path, context.settings)
     if not rows:
         _clean(fmt, f"{path}: no problems")
         return
@@ -111,47 +112,7 @@ def _clean(fmt: OutputFormat, said: str) -> None:
         message(said)
 
 
-_TABLE_KEY = re.compile(r"\[(?P<table>[A-Za-z0-9_.\-]+)\] (?P<key>[A-Za-z0-9_\-]+):")
 CHECK_COLUMNS = [Col("line", justify="right"), Col("setting"), Col("problem", wrap=True), Col("hint", wrap=True)]
-
-
-def _feature_problems(path: Path) -> list[dict[str, Any]]:
-    """Problems only the features can see: the environment (NPSCLI_SMTP_PASSWORD for an smtp.user, a zone
-    from NPSCLI_TIMEZONE) and the files the config names (the theme taxonomy)."""
-    from npscli.config import line_of
-    from npscli.core.routing import parse_alert_settings
-    from npscli.io.mailer import SmtpSettings
-    from npscli.io.taxonomy import load_configured_taxonomy
-
-    rows: list[dict[str, Any]] = []
-
-    def note(exc: ConfigError) -> None:
-        text = exc.message.removeprefix(f"{path}: ")
-        found = _TABLE_KEY.match(text)
-        setting, line = "", None
-        if found:  # "[smtp] user: is set but ...": the line of that key
-            setting, text = f"[{found['table']}] {found['key']}", text[found.end() :].strip()
-            line = line_of(path, tuple(found["table"].split(".")), found["key"])
-        rows.append({"file": str(path), "line": line, "setting": setting, "problem": text, "hint": exc.hint or ""})
-
-    try:
-        s = context.settings()
-    except ConfigError as exc:
-        note(exc)
-        return rows
-    where = str(path)
-    checks = [
-        lambda: parse_alert_settings(s.section("alerts"), s.section("routing"), where=where),
-        lambda: load_configured_taxonomy(s) if s.section("themes").get("taxonomy") else None,
-    ]
-    if s.section("smtp"):
-        checks.append(lambda: SmtpSettings.from_section(s.section("smtp"), where=where))
-    for run in checks:
-        try:
-            run()
-        except ConfigError as exc:
-            note(exc)
-    return rows
 
 
 STARTER = """\

@@ -56,7 +56,7 @@ def _say_which_store(store: Store) -> None:
         return
     _announced.add(store.url)
     from npscli.store.engine import describe_store
-    from npscli.store.responses import count_responses
+    from npscli.store.queries import count_responses
 
     n = count_responses(store)
     message(f"store: {describe_store(store)}, {n:,} response{'' if n == 1 else 's'}")
@@ -83,7 +83,7 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
     if store is None or not any(filters.values()):
         return filters
     from npscli.cli.output import warn
-    from npscli.store.responses import match_group_values
+    from npscli.store.queries import match_group_values
 
     resolved, unmatched = match_group_values(store, filters)
     for name, (missing, known) in unmatched.items():

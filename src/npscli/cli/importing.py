@@ -126,7 +126,7 @@ def imports_command(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List the import batches: file, sha256, counts, when and by whom."""
-    from npscli.store.responses import list_batches
+    from npscli.store.queries import list_batches
 
     if limit < 1:
         raise UsageError(f"--limit {limit}: give a number of batches, 1 or more", hint="for example: --limit 10")

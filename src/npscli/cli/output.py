@@ -389,6 +389,16 @@ class _CountedExport:
             yield chunk
 
 
+def progress_text(done: int, total: float | None, elapsed: float, unit: str) -> str:
+    """``12,345 rows read, 4,100 rows/s`` (an import: its total is an estimate, not shown) or ``2 of 5 reports``;
+    the rate once half a second has passed (before that it is noise)."""
+    rate = f", {done / elapsed:,.0f} {unit}/s" if elapsed > 0.5 and done else ""
+    if unit == "rows":
+        return f"{done:,} rows read{rate}"
+    of = f" of {int(total):,}" if total else ""
+    return f"{done:,}{of} {unit}{rate}"
+
+
 class _RowProgress:
     """A transient progress display on stderr: rows read and the rate (an import), or steps done of a total."""
 
@@ -398,11 +408,7 @@ class _RowProgress:
 
         class Counted(ProgressColumn):
             def render(self, task) -> Text:
-                done = int(task.completed)
-                elapsed = task.elapsed or 0.0
-                rate = f", {done / elapsed:,.0f} {unit}/s" if elapsed > 0.5 and done else ""
-                of = f" of {int(task.total):,}" if task.total and unit != "rows" else ""
-                return Text(f"{done:,}{of} {unit}{' read' if unit == 'rows' else ''}{rate}")
+                return Text(progress_text(int(task.completed), task.total, task.elapsed or 0.0, unit))
 
         self._progress = Progress(
             SpinnerColumn(),

@@ -148,7 +148,11 @@ def score_command(
         req = without_dates(req, undated, flags)
     else:
         data = store
-    rows = score(data, req)
+    _emit_scores(score(data, req), req, fmt)
+
+
+def _emit_scores(rows: list[dict], req, fmt: OutputFormat) -> None:
+    """JSON/CSV: the documented fields only; a table or Markdown with its title and the legend it needs."""
     cols = score_columns(rows, req.by, bool(req.period), req.compare, (req.start, req.end))
     contract = [{k: v for k, v in r.items() if k not in ("interval", "low_n_mark", "period_shown")} for r in rows]
     if fmt in (OutputFormat.json, OutputFormat.csv):

@@ -112,18 +112,7 @@ def themes_command(
         detractors_only=detractors_only,
         examples=examples,
     )
-    if fmt in (OutputFormat.json, OutputFormat.csv):
-        if fmt is OutputFormat.csv:
-            rows = [{**r, "examples": " | ".join(r["examples"])} for r in rows]
-        emit(rows, fmt, [])
-        return
-    for r in rows:
-        r["example_text"] = "\n".join(f"- {e}" for e in r["examples"])
-        r["share"] = "-" if r["share_of_detractors"] is None else f"{r['share_of_detractors']:.0f}%"
-    cols = ([Col(by)] if by else []) + THEME_COLS
-    emit(rows, fmt, cols, title=f"themes in {n_comments} comments", empty="no comments in this window")
-    if rows:  # the legend of a table that was shown
-        message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
+    _emit_themes(rows, n_comments, by, fmt)
 
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;
@@ -168,6 +157,27 @@ def evaluate_command(
     report = evaluate_labelled(
         context.settings(), file, text=text, expected=expected, taxonomy_file=taxonomy_file, sheet=sheet, worst=worst
     )
+    _emit_evaluation(report, fmt)
+
+
+def _emit_themes(rows: list[dict], n_comments: int, by: str | None, fmt: OutputFormat) -> None:
+    """The themes table: JSON/CSV as data; the table with examples one per line and the impact legend."""
+    if fmt in (OutputFormat.json, OutputFormat.csv):
+        if fmt is OutputFormat.csv:
+            rows = [{**r, "examples": " | ".join(r["examples"])} for r in rows]
+        emit(rows, fmt, [])
+        return
+    for r in rows:
+        r["example_text"] = "\n".join(f"- {e}" for e in r["examples"])
+        r["share"] = "-" if r["share_of_detractors"] is None else f"{r['share_of_detractors']:.0f}%"
+    cols = ([Col(by)] if by else []) + THEME_COLS
+    emit(rows, fmt, cols, title=f"themes in {n_comments} comments", empty="no comments in this window")
+    if rows:  # the legend of a table that was shown
+        message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
+
+
+def _emit_evaluation(report: dict, fmt: OutputFormat) -> None:
+    """Per theme, the micro and macro averages, then the worst misses (redacted) and what was read."""
     if fmt is OutputFormat.json:
         emit([], fmt, [], json_rows=report)
         return

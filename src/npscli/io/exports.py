@@ -16,7 +16,7 @@ import csv
 import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,28 +24,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from npscli.core.errors import ColumnError, InputFileError, RowError, UsageError
-from npscli.core.fields import TEXT_FIELDS
+from npscli.core.errors import ColumnError, InputFileError, RowError
 from npscli.core.textsafe import neutralize_formula
-from npscli.io.keys import RowKeyState, row_keys
-from npscli.io.layouts import Header, data_rows, detect_header, extract_data, words
-from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import RawTable, frame_as_text, read_table, stripped_text, workbook_sheets
-from npscli.io.values import (
+from npscli.io.cells import frame_as_text, stripped_text
+from npscli.io.dates import (
     BAD_DATE,
-    BLANK_SCORE,
     DATE_OUT_OF_RANGE,
     FUTURE_DATE,
     MISSING_DATE,
-    SCALE_MIN_VALUES,
     DateOrder,
-    DateParse,
     check_timezone,
-    local_dates,
     parse_datetimes,
-    parse_scores,
-    status_exclusions,
 )
+from npscli.io.keys import RowKeyState, row_keys
+from npscli.io.layouts import Header, data_rows, detect_header, extract_data
+from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
+from npscli.io.readers import RawTable, read_table, workbook_sheets
+from npscli.io.records import build_records, source_timezone, stamped_dates
+from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, parse_scores, status_exclusions
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -60,7 +56,6 @@ __all__ = [
     "write_rejects",
 ]
 
-RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -237,11 +232,11 @@ class ExportStream:
         scores = parse_scores(data[score_column])
         self._scale.add(scores.score[~is_excluded])
         if date_column is None:
-            dates = _stamped(data.index, self.stamped)
+            dates = stamped_dates(data.index, self.stamped)
         else:
             dates = parse_datetimes(
                 data[date_column],
-                timezone=_source_timezone(self._header, date_column, self._options.timezone),
+                timezone=source_timezone(self._header, date_column, self._options.timezone),
                 dayfirst=self._options.dayfirst,
                 default_dayfirst=self._options.default_dayfirst,
                 where=self._where,
@@ -282,7 +277,7 @@ class ExportStream:
             keys = row_keys(data, meanings=meanings, usable=usable.to_numpy(), state=self._row_keys)
             return keys[usable.to_numpy()]
 
-        records = _records(
+        records = build_records(
             data[usable],
             mapping,
             scores.score[usable],
@@ -477,96 +472,3 @@ def write_rejects(parsed: ParsedExport | ExportStream, path: Path) -> int:
             hint="check that the folder exists and is writable",
         ) from None
     return len(rejected)
-
-
-# --- building the records -----------------------------------------------------------------------------------
-
-
-def _source_timezone(header: Header, column: str, clinic_timezone: str) -> str:
-    """The zone of naive times in ``column``: Qualtrics' row-3 timeZone, UTC when the header says so."""
-    position = header.columns.index(column)
-    zone = header.timezones[position]
-    if zone:
-        try:
-            check_timezone(zone)
-            return zone
-        except UsageError:  # a zone name this system does not know: fall back to the clinic's
-            pass
-    if {"utc", "gmt"} & set(words(column)):
-        return "UTC"
-    return clinic_timezone
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Stripped strings, None for empty cells, as an object column."""
-    return stripped_text(values, empty=None)
-
-
-def _records(
-    data: pd.DataFrame,
-    mapping: ColumnMapping,
-    score: pd.Series,
-    utc: pd.Series,
-    timezone: str,
-    whole_row_keys: Callable[[], np.ndarray],
-    wanted: tuple[str, ...] | None = None,
-) -> pd.DataFrame:
-    count = len(data)
-    empty = pd.Series([None] * count, index=data.index, dtype=object)
-    fields: dict[str, pd.Series] = {}
-    for field_name in ("response_id", *TEXT_FIELDS):
-        names = mapping.columns.get(field_name)
-        if not names or (wanted is not None and field_name != "response_id" and field_name not in wanted):
-            fields[field_name] = empty
-        elif len(names) == 1:
-            fields[field_name] = _text(data[names[0]])
-        else:  # first name + last name
-            parts = [stripped_text(data[name]).to_numpy() for name in names]
-            joined = pd.Series(
-                [" ".join(part for part in row if part) for row in zip(*parts, strict=True)],
-                index=data.index,
-                dtype=object,
-            )
-            fields[field_name] = joined.where(joined != "", None)
-
-    scores = score.astype("int64")
-    keys = _response_keys(fields["response_id"], whole_row_keys)
-    dated = utc.notna().any() or count == 0
-
-    def column(values: np.ndarray | pd.Series, dtype: str = "object") -> pd.Series:
-        # Explicit dtypes: pandas would otherwise infer its string dtype and turn None into NaN.
-        array = values.to_numpy() if isinstance(values, pd.Series) else values
-        return pd.Series(array, index=pd.RangeIndex(count), dtype=dtype)
-
-    return pd.DataFrame(
-        {
-            "row": column(data.index.to_numpy(), "int64"),
-            "response_id": column(fields["response_id"]),
-            "response_key": column(keys),
-            "submitted_at": column(utc, "datetime64[ns]"),
-            "local_date": column(local_dates(utc, timezone) if dated else empty),
-            "score": column(scores, "int64"),
-            **{name: column(fields[name]) for name in TEXT_FIELDS},
-        },
-        columns=list(RECORD_COLUMNS),
-        copy=False,  # the columns above are new already: a second copy would cost 100 MB a million rows
-    )
-
-
-def _response_keys(ids: pd.Series, whole_row_keys: Callable[[], np.ndarray]) -> np.ndarray:
-    """``id:<response id>``, or the whole-row key of :mod:`npscli.io.keys` for the rows without one (computed
-    only when some row has none: an export with ids pays nothing for it)."""
-    values = ids.to_numpy()
-    keys = np.empty(len(values), dtype=object)
-    has_id = pd.notna(values)
-    keys[has_id] = ["id:" + value for value in values[has_id]]
-    if not has_id.all():
-        keys[~has_id] = whole_row_keys()[~has_id]
-    return keys
-
-
-def _stamped(index: pd.Index, stamp: datetime | None) -> DateParse:
-    """The dates of a file without a date column: every row at ``stamp`` (--date), or none (scoring)."""
-    value = pd.NaT if stamp is None else pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None)
-    utc = pd.Series(value, index=index, dtype="datetime64[ns]")
-    return DateParse(utc=utc, blank=pd.Series(False, index=index), dayfirst=False)

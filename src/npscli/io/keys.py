@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from npscli.io.readers import cell_to_text
+from npscli.io.cells import cell_to_text
 
 ORDINARY_EXPECTED = 0.01  # expected other respondents with exactly this row: at or above, repeats are people
 ORDINARY_MIN_ROWS = 20  # below this many rows, identical rows are always one response

@@ -85,7 +85,8 @@ def read_labelled(
 ) -> LabelledSample:
     """The labelled comments of ``path``; ``lookup`` maps folded codes and labels to codes (see
     :func:`npscli.core.theme_eval.expected_lookup`), ``codes`` are the valid codes for the error hint."""
-    from npscli.io.readers import read_table, stripped_text
+    from npscli.io.cells import stripped_text
+    from npscli.io.readers import read_table
 
     raw = read_table(path, sheet)
     file = raw.name

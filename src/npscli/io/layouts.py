@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from npscli.core.errors import InputFileError
-from npscli.io.readers import RawTable, frame_as_text, stripped_text
+from npscli.io.cells import frame_as_text, stripped_text
+from npscli.io.readers import RawTable
 
 LAYOUTS = ("qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "typeform", "delighted", "plain")
 

@@ -57,18 +57,28 @@ class SmtpSettings:
 
     @classmethod
     def from_section(
-        cls, section: dict[str, Any], *, where: str | None = None, environ: dict[str, str] | None = None
+        cls,
+        section: dict[str, Any],
+        *,
+        where: str | Callable[[str, str | None], str | None] | None = None,
+        environ: dict[str, str] | None = None,
     ) -> SmtpSettings:
         """The ``[smtp]`` table (checked against the schema, ``npscli.core.config_schema``, when the file was
         loaded; checked again here when handed a raw table) plus what only the environment and a real send
-        can tell: a host to send through, and the password of ``user`` from NPSCLI_SMTP_PASSWORD."""
+        can tell: a host to send through, and the password of ``user`` from NPSCLI_SMTP_PASSWORD.
+
+        ``where`` names the file in messages: a string, or ``Settings.where`` (then with the key's line)."""
         environ = os.environ if environ is None else environ
-        schema.require_valid("smtp", section, where)
-        prefix = f"{where}: " if where else ""
+
+        def at(key: str | None) -> str:
+            place = where("smtp", key) if callable(where) else where
+            return f"{place}: " if place else ""
+
+        schema.require_valid("smtp", section, at(None).removesuffix(": ") or None)
         host = section.get("host")
         if not host:
             raise ConfigError(
-                f"{prefix}[smtp] host: is not set: there is no mail server to send through",
+                f"{at('host')}[smtp] host: is not set: there is no mail server to send through",
                 hint='add [smtp] host = "smtp.example.org" to npscli.toml, or use --outbox DIR to write .eml files',
             )
         security = section.get("security", schema.default("smtp", "security"))
@@ -79,7 +89,7 @@ class SmtpSettings:
         password = environ.get(PASSWORD_ENV) or None
         if user and not password:
             raise ConfigError(
-                f"{prefix}[smtp] user: is set but the environment variable {PASSWORD_ENV} is empty",
+                f"{at('user')}[smtp] user: is set but the environment variable {PASSWORD_ENV} is empty",
                 hint=f"export {PASSWORD_ENV} in the job that runs npscli (never put it in npscli.toml)",
             )
         return cls(
@@ -246,7 +256,8 @@ class SmtpMailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
+        # the system's certificates are loaded only for a connection that uses TLS (about 70 ms each time)
+        context = ssl.create_default_context() if s.security in ("ssl", "starttls") else None
         conn: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":

@@ -26,9 +26,11 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, NpsError, UsageError
 from npscli.core.redact import safe_label
+from npscli.io.cells import stripped_text
+from npscli.io.dates import parse_datetimes
 from npscli.io.layouts import Header, clean_label, compact, words
-from npscli.io.readers import stripped_text
-from npscli.io.values import SCALE_MIN_VALUES, parse_datetimes, parse_scores
+from npscli.io.mapping_rules import FIRST_NAMES, LAST_NAMES, RULES, STATUS_NAMES, Rule
+from npscli.io.values import SCALE_MIN_VALUES, parse_scores
 
 CANONICAL_FIELDS = (
     "response_id", "submitted_at", "score", "comment", "location", "department",
@@ -45,208 +47,6 @@ _LIST_LIMIT = 60
 _NPS_GROUPS = {"detractor", "detractors", "passive", "passives", "promoter", "promoters", "neutral"}
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """Ways a column can be named for one field, strongest first (priority 0, 1, 2...)."""
-
-    exact: tuple[frozenset[str], ...] = ()  # compact names, one set per priority
-    phrases: tuple[tuple[str, ...], ...] = ()  # regexes on the normalised text, one tuple per priority
-    phrase_priorities: tuple[int, ...] | None = None  # default: after the exact names, in order
-    short_words: frozenset[str] = frozenset()  # a word that names the field in a header of <= 3 words
-    import_ids: dict[str, int] | None = None  # Qualtrics ImportId (compact) -> priority
-    exclude: tuple[str, ...] = ()  # regexes on the normalised text that rule a column out
-
-
-def _sets(*groups: str) -> tuple[frozenset[str], ...]:
-    return tuple(frozenset(group.split()) for group in groups)
-
-
-_RULES: dict[str, _Rule] = {
-    "score": _Rule(
-        # The NPS question itself beats a column merely called "Score" (Google Forms quizzes have one).
-        exact=_sets(
-            "nps npsscore npsrating npsvalue npswert npspunktzahl npspuntuacion npsnota likelihoodtorecommend "
-            "likelytorecommend ltr netpromoterscore recommendationscore recommendscore npsantwort",
-            "score recommend recommendation puntuacion puntaje bewertung nota note punteggio pontuacao cijfer",
-        ),
-        phrases=(
-            (
-                r"\blikel\w* .*recommend",  # English
-                r"\bwahrscheinlich.*empfehl",  # German
-                r"\bprobab\w* .*recomi?end",  # Spanish (recomiendes, recomendaría), Portuguese
-                r"\bprobabilit\w* .*recommand",  # French
-                r"\bprobab\w* .*(raccomand|consigl)",  # Italian
-                r"\bwaarschijnlijk.*(aanbevel|aanbeveel|aanraad|aanraden|aan te raden|aan te bevelen)",  # Dutch
-            ),
-            (
-                r"recommend",
-                r"recomi?end",
-                r"empfehl",
-                r"recommand",
-                r"raccomand",
-                r"\bconsiglier",
-                r"aanbevel",
-                r"aanbeveel",
-                r"aanraden",
-                r"\bnps\b",
-            ),
-        ),
-        phrase_priorities=(0, 2),
-        short_words=frozenset({"score", "rating", "nps"}),
-        exclude=(r"npsgroup$", r"\bnps group\b", r"\bgroup\b", r"\bsentiment", r"\btopics?\b", r"\bcategory\b"),
-    ),
-    "submitted_at": _Rule(
-        exact=_sets(
-            "recordeddate erfassungsdatum",
-            "enddate submitdate submitdateutc datesubmitted submittedat submitted submissiondate "
-            "responsetimestamp timestamp completedat completeddate completed completiondate createdat "
-            "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio "
-            # Google Forms' timestamp column in French, Portuguese, Italian and Dutch
-            "horodateur horodatage carimbodedatahora informazionicronologiche tijdstempel",
-            "created date datetime surveydate responsecreated datum fecha",
-            "startdate startdateutc anfangsdatum startedat",
-        ),
-        phrases=((r"\bsubmi(t|tted|ssion)\b", r"\btimestamp\b", r"\brecorded\b", r"\bcompleted\b"),),
-        short_words=frozenset({"date", "timestamp", "datum", "fecha", "time"}),
-        import_ids={"recordeddate": 0, "enddate": 1, "startdate": 3},
-        exclude=(r"\bupdated\b", r"\bbirth", r"\bdob\b", r"\bduration\b", r"\bzone\b", r"timezone"),
-    ),
-    "response_id": _Rule(
-        exact=_sets(
-            "# responseid respondentid responseidentifier token responsetoken submissionid antwortid "
-            "idderantwort iddelarespuesta",
-            "id responsenumber",
-        ),
-        import_ids={"recordid": 0, "responseid": 0},
-    ),
-    "comment": _Rule(
-        exact=_sets(
-            "comment comments feedback additionalcomments anycomments othercomments kommentar kommentare "
-            "anmerkung anmerkungen comentario comentarios commentaire commentaires verbatim freetext remarks "
-            "npscomment reason"
-        ),
-        phrases=(
-            (
-                r"\bwhy\b",
-                r"\bdo better\b",
-                r"\bplease tell us\b",
-                r"\btell us\b",
-                r"\breason for\b",
-                r"\bimprove",
-                r"\bcomment",
-                r"\bfeedback\b",
-                r"\bsuggestion",
-                r"\bpor que\b",
-                r"\bporque\b",
-                r"\bmejorar\b",
-                r"\bcomentario",
-                r"\bwarum\b",
-                r"\bverbesser",
-                r"\bkommentar",
-                r"\bbegrundung\b",
-                r"\bpourquoi\b",
-                r"\bameliorer\b",
-                r"\bfree text\b",
-                r"\bfreitext\b",
-                r"\banything else\b",
-            ),
-            (r"\bopen ended response\b",),
-        ),
-        exclude=(r"\btopics?\b", r"\bsentiment\b", r"\bpolarity\b", r"\bparent topics\b", r"npsgroup$"),
-    ),
-    "location": _Rule(
-        exact=_sets(
-            "clinic site practice location office facility clinicname sitename locationname practicename "
-            "officename facilityname cliniclocation clinicsite praxis standort klinik clinica sede centro "
-            "branch hospital"
-        ),
-        phrases=(
-            (
-                r"\b(which|what) (clinic|location|site|office|practice|facility|hospital)\b",
-                r"\b(clinic|location|site|office|practice|facility) (did )?you visit",
-                r"\bwelche (praxis|klinik)\b",
-                r"\bwelcher standort\b",
-                r"\bque (clinica|centro|sede)\b",
-            ),
-        ),
-        short_words=frozenset(
-            {"clinic", "site", "practice", "location", "office", "facility", "praxis", "standort", "klinik"}
-        ),
-        exclude=(
-            r"latitude",
-            r"longitude",
-            r"accuracy",
-            r"breitengrad",
-            r"langengrad",
-            r"\blat\b",
-            r"\blng\b",
-            r"\bip\b",
-            r"website",
-            r"\bweb site\b",
-        ),
-    ),
-    "department": _Rule(
-        exact=_sets(
-            "department dept service specialty speciality unit departmentname servicename serviceline "
-            "abteilung fachbereich fachrichtung departamento servicio especialidad ward"
-        ),
-        phrases=(
-            (
-                r"\b(which|what) (department|service|specialty|speciality|unit|ward)\b",
-                r"\bwelche (abteilung|fachrichtung|station)\b",
-                r"\bque (departamento|servicio|especialidad)\b",
-            ),
-        ),
-        short_words=frozenset({"department", "dept", "specialty", "speciality", "unit", "abteilung"}),
-    ),
-    "provider": _Rule(
-        exact=_sets(
-            "provider doctor physician clinician providername doctorname physicianname clinicianname arzt "
-            "arztin medico doctora dr practitioner therapist dentist attendingphysician"
-        ),
-        phrases=(
-            (
-                r"\bwho did you see\b",
-                r"\bwho (was|were) your\b",
-                r"\b(which|what) (provider|doctor|physician)",
-                r"\bseen by\b",
-                r"\bwelche[rn]? (arzt|arztin)\b",
-                r"\bque medico\b",
-            ),
-        ),
-        short_words=frozenset({"provider", "doctor", "physician", "clinician", "arzt"}),
-    ),
-    "patient_name": _Rule(
-        exact=_sets(
-            "name patientname fullname respondentname yourname patient nombre patientenname nombrecompleto contactname"
-        ),
-    ),
-    "email": _Rule(
-        exact=_sets(
-            "email emailaddress recipientemail mail emailadresse correo correoelectronico patientemail "
-            "respondentemail contactemail courriel"
-        ),
-        short_words=frozenset({"email", "mail"}),
-    ),
-    "phone": _Rule(
-        exact=_sets(
-            "phone mobile phonenumber mobilenumber mobilephone cell cellphone telephone telefon telefono "
-            "telefonnummer handy contactnumber patientphone tel"
-        ),
-        short_words=frozenset({"phone", "mobile", "telefon", "telephone"}),
-    ),
-    "patient_id": _Rule(
-        exact=_sets(
-            "patientid mrn patientnumber externalreference externaldatareference medicalrecordnumber "
-            "chartnumber patientno externalid patid patientennummer"
-        ),
-        short_words=frozenset({"mrn"}),
-        import_ids={"externaldatareference": 0},
-    ),
-}
-_FIRST_NAMES = {"firstname", "recipientfirstname", "patientfirstname", "givenname", "vorname"}
-_LAST_NAMES = {"lastname", "recipientlastname", "patientlastname", "surname", "familyname", "nachname", "apellido"}
-_STATUS_NAMES = {"status", "responsetype", "antworttyp"}
 
 
 @dataclass(frozen=True)
@@ -292,7 +92,7 @@ def header_is_proven(header: Header) -> bool:
     return any(
         (found := _match(rule, _describe(header, position))) is not None and found[2]
         for position in range(len(header.columns))
-        for rule in _RULES.values()
+        for rule in RULES.values()
     )
 
 
@@ -362,7 +162,7 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
         (
             column.name
             for column in columns
-            if any(text in _STATUS_NAMES for text, _ in column.compacts) or column.import_id == "status"
+            if any(text in STATUS_NAMES for text, _ in column.compacts) or column.import_id == "status"
         ),
         None,
     )
@@ -419,7 +219,7 @@ def _resolve_override(header: Header, field: str, target: str) -> tuple[str, ...
 def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
     """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
     the values decided between candidates ("" otherwise)."""
-    rule = _RULES[field]
+    rule = RULES[field]
     candidates: list[tuple[int, str, _Column]] = []
     exact_names: set[str] = set()
     for column in columns:
@@ -576,7 +376,7 @@ def _base_name(name: str) -> str:
     return re.sub(r" \(\d+\)$", "", name)
 
 
-def _match(rule: _Rule, column: _Column) -> tuple[int, str, bool] | None:
+def _match(rule: Rule, column: _Column) -> tuple[int, str, bool] | None:
     """``(priority, source, by exact name)`` of the strongest way ``column`` is named for ``rule``, or None."""
     found: list[tuple[int, str, bool]] = []
     for priority, names in enumerate(rule.exact):
@@ -595,7 +395,7 @@ def _match(rule: _Rule, column: _Column) -> tuple[int, str, bool] | None:
             tokens = text.split()
             if 0 < len(tokens) <= 3 and rule.short_words & set(tokens):
                 found.append((weakest, source, False))
-    if rule is _RULES["comment"] and re.fullmatch(r"qid\d+text", column.import_id):
+    if rule is RULES["comment"] and re.fullmatch(r"qid\d+text", column.import_id):
         found.append((base, "header", False))
     if not found:
         return None
@@ -638,8 +438,8 @@ def _mean_length(values: pd.Series) -> float:
 
 
 def _name_pair(columns: list[_Column]) -> tuple[tuple[str, ...], str] | None:
-    first = next((c for c in columns if any(t in _FIRST_NAMES for t, _ in c.compacts)), None)
-    last = next((c for c in columns if any(t in _LAST_NAMES for t, _ in c.compacts)), None)
+    first = next((c for c in columns if any(t in FIRST_NAMES for t, _ in c.compacts)), None)
+    last = next((c for c in columns if any(t in LAST_NAMES for t, _ in c.compacts)), None)
     if first is None or last is None:
         return None
     return (first.name, last.name), "header"

@@ -67,7 +67,7 @@ def prepare(
     use_email = bool(cfg.email_recipients)
     if use_email and cfg.sender is None:
         raise ConfigError(
-            f"{where + ': ' if where else ''}[alerts] from: is not set: alerts need a sender",
+            f"{s.where('alerts', '') + ': ' if s.config_path else ''}[alerts] from: is not set: alerts need a sender",
             hint='from = "Patient Experience <px@riverside.example.org>"',
         )
     if since:
@@ -86,7 +86,7 @@ def prepare(
         else:
             from npscli.io.mailer import SmtpMailer, SmtpSettings
 
-            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
+            mailer = SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=s.where))
     webhook = None
     if cfg.webhook_url:
         from npscli.io.webhook import webhook_label
@@ -137,7 +137,7 @@ def run_alerts(
         how = "to the outbox" if outbox else "by email"
         engine.deliver(store, jobs, run, mailer=plan.mailer, how=how, settled=settled)
         issues.deliver_issues(store, issue_jobs, mailer=plan.mailer, now=run.now)
-    report = engine.report_rows(jobs, run, outbox=outbox)
+    report = engine.report_rows(jobs, run, outbox=outbox) + issues.issue_report_rows(issue_jobs, outbox=outbox)
     uncertain = [r for r in report if r.get("uncertain")]
     if uncertain:
         outcome.warnings.append(
@@ -145,7 +145,7 @@ def run_alerts(
             f"{', '.join(dict.fromkeys(r['recipient'] for r in uncertain))}); sent again with the same Message-ID, "
             "which a mail system that has the first one drops"
         )
-    outcome.report = _same_fields(report + issues.issue_report_rows(issue_jobs, outbox=outbox))
+    outcome.report = _same_fields(report)
     return outcome
 
 

@@ -23,7 +23,7 @@ def detractor_rows(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows as every format shows them (contact details only with ``show_contact``), and the stored rows
     they came from (for the table's local times and ages)."""
-    from npscli.store.responses import list_detractors
+    from npscli.store.queries import list_detractors
 
     raw = list_detractors(
         store,

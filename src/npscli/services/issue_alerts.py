@@ -93,7 +93,11 @@ def deliver_issues(store: Store, jobs: list[Job], *, mailer: Any, now: datetime)
     by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
     if not by_message:
         return
-    for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None]):
+
+    def attempting(out: Any) -> None:
+        issue_book.mark_attempted(store, by_message[id(out)].deliveries, now=now)
+
+    for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None], before=attempting):
         job = by_message[id(result.outgoing)]
         job.results.append((result.ok, result.error))
         if result.ok:
@@ -126,6 +130,8 @@ def issue_report_rows(jobs: Iterable[Job], *, dry_run: bool = False, outbox: boo
                     "channel": CHANNEL_EMERGING,
                     "digest": False,
                     "result": result,
+                    # an earlier run was killed between sending this and recording it: maybe delivered already
+                    "uncertain": d.get("attempted_at") is not None,
                     "attempts": (d.get("attempts") or 0) + (0 if dry_run else 1),
                     "error": d.get("last_error") if dry_run else error,
                     "theme": d["theme"],

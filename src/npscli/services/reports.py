@@ -76,14 +76,13 @@ def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | 
 
     if cfg["sender"] is None:
         raise ConfigError(
-            f"{s.config_path or 'config'}: [reports] from: is not set (nor [alerts] from): "
+            f"{s.where('reports', '') or 'config'}: [reports] from: is not set (nor [alerts] from): "
             "the report e-mail needs a sender",
             hint='[reports] from = "Patient Experience <px@clinic.example.org>"',
         )
     if outbox is not None:
         return OutboxMailer(outbox, now=now)
-    where = str(s.config_path) if s.config_path else None
-    return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=where))
+    return SmtpMailer(SmtpSettings.from_section(s.section("smtp"), where=s.where))
 
 
 def run_reports(

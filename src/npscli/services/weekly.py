@@ -395,7 +395,7 @@ def _ticket_summary(store: Store, opts: ReportOptions, period: ReportPeriod, now
 
 def _detractor_rows(store: Store, opts: ReportOptions, period: ReportPeriod, now: datetime) -> list[dict[str, Any]]:
     from npscli.services.views import detractor_row
-    from npscli.store.responses import list_detractors
+    from npscli.store.queries import list_detractors
 
     clean = _redactor()
     filters = {"location": (opts.location,)} if opts.location else {}

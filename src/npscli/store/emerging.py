@@ -2,7 +2,9 @@
 
 Like the detractor alerts (``npscli.store.alerts``): a run first *claims* what is due (``pending`` rows;
 rows already there are left alone), sends, and records each success (``sent``) or failure (``attempts``,
-``last_error``; the row stays pending and the next run retries it) in its own transaction.
+``last_error``; the row stays pending and the next run retries it) in its own transaction. ``attempted_at`` is
+recorded just before each SMTP transaction and cleared when it fails: a pending row with it set may have been
+delivered by a run killed before it recorded the success (the next run says so and resends the same Message-ID).
 
 An issue is (theme, group_by, group_value, first_flagged). A recipient already told of an issue of the same
 theme and site first flagged less than ``EPISODE_DAYS`` before is not told again: the detector's first
@@ -122,6 +124,15 @@ def mark_sent(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) ->
         )
 
 
+def mark_attempted(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) -> None:
+    """Record that these issue alerts are about to be sent (committed before the SMTP transaction starts)."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return
+    with store.write() as conn:
+        conn.execute(A.update().where(and_(A.c.id.in_(ids), A.c.status == PENDING)).values(attempted_at=naive_utc(now)))
+
+
 def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the issue alerts stay pending for the next run."""
-    count_failed_attempt(store, A, [r["id"] for r in rows], error=error)
+    """Count a failed attempt; the issue alerts stay pending for the next run (not uncertain: it failed)."""
+    count_failed_attempt(store, A, [r["id"] for r in rows], error=error, attempted_at=None)

@@ -46,14 +46,39 @@ _PASSWORD_PARAM = re.compile(r"(?i)(?<![\w])(password=)([^&]*)")
 _UNREADABLE_URL = "the database URL cannot be read (it is not shown: it may hold a password)"
 
 
+# What follows the user part's @: host[:port] (several, comma-separated, or none: a socket), a path without an @,
+# then a query of name=value pairs whose values may hold anything (an @ too). No fragment: a # there is a password's.
+_HOST = r"(?:\[[0-9A-Za-z:.%]+\]|[\w.~%-]*)(?::\d*)?"
+_PAIR = r"[A-Za-z_][\w.-]*=[^&]*"
+_AFTER_USERINFO = re.compile(rf"{_HOST}(?:,{_HOST})*(?:/[^?#@]*)?(?:\?(?:{_PAIR}(?:&{_PAIR})*&?)?)?", re.DOTALL)
+
+
 def _userinfo_end(url: str) -> int | None:
     """Where the ``user:password`` part of ``scheme://user:password@host/...`` ends (its ``@``), or None.
 
-    The last ``@`` outside ``password=`` query values: a password may hold a raw ``@``, a host cannot."""
+    The first ``@`` after a user name (no ``/ ? #`` in it) that the rest of the URL can follow (host, path,
+    ``name=value`` query pairs): a password may hold a raw ``@ / # ?``, a host or a path cannot hold an ``@``, a
+    query value (``application_name=a@b``) can. Failing that, the last ``@`` outside ``password=`` values."""
     hidden = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "x" * len(m.group(2)), url)
     start = hidden.find("://")
+    if start < 0:
+        return None
+    start += 3
+    at = hidden.find("@", start)
+    while at >= 0:
+        if any(c in hidden[start:at].partition(":")[0] for c in "/?#"):
+            break  # no user name holds these: this @ is in a query value, or the URL is odd
+        if _AFTER_USERINFO.fullmatch(hidden, at + 1):
+            return at
+        at = hidden.find("@", at + 1)
     at = hidden.rfind("@")
-    return at if start >= 0 and at > start else None
+    return at if at >= start and not _in_query_value(hidden, at) else None
+
+
+def _in_query_value(url: str, at: int) -> bool:
+    """Whether position ``at`` is inside a query value of a URL whose user part has no raw ``?``."""
+    query = url.find("?", url.find("://") + 3)
+    return 0 <= query < at and "@" not in url[:query]
 
 
 def _split_userinfo(url: str) -> tuple[str, str, str | None, str] | None:
@@ -73,10 +98,21 @@ def _encode_password(url: str) -> str:
     if url.startswith("sqlite"):  # a file path, whose ":" and "@" are the path's
         return url
     parts = _split_userinfo(url)
-    if parts is None or parts[2] is None:
-        return url
+    if parts is None:
+        if "://" not in url:
+            return url
+        start = url.index("://") + 3
+        return url[:start] + _encode_query_ats(url[start:])
     scheme, user, password, rest = parts
-    return f"{scheme}{user}:{quote(unquote(password), safe='')}@{rest}"
+    userinfo = user if password is None else f"{user}:{quote(unquote(password), safe='')}"
+    return f"{scheme}{userinfo}@{_encode_query_ats(rest)}"
+
+
+def _encode_query_ats(rest: str) -> str:
+    """``host/path?query`` with each ``@`` of the query percent-encoded: SQLAlchemy's URL parser would take the
+    last ``@`` for the end of the user part (``?application_name=a@b``); a query value is decoded again."""
+    path, mark, query = rest.partition("?")
+    return path + mark + query.replace("@", "%40")
 
 
 def _check_readable(url: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from npscli.core.errors import ConflictError, StoreError
+from npscli.io.private import private_dir
 from npscli.store import migrations, schema
 from npscli.store.engine import Store, open_store, redact_url
 
@@ -74,25 +75,12 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
     return copied
 
 
-def _make_private_folder(folder: Path) -> None:
-    """Create ``folder`` and any missing parents owner-only (0700): a backup holds patient data."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for created in reversed(missing):
-        created.mkdir(mode=0o700)
-        created.chmod(0o700)  # mkdir's mode is masked by the umask
-    if not folder.is_dir():
-        raise NotADirectoryError(20, "Not a directory", str(folder))
-
-
 def backup(store: Store, path: Path) -> dict[str, int]:
     """Write a consistent SQLite copy of ``store`` to ``path`` (atomically: temp file, then rename)."""
     path = path.expanduser().resolve()
     tmp = path.with_name(path.name + ".partial")
     try:
-        _make_private_folder(path.parent)
+        private_dir(path.parent)  # a missing folder is made, owner-only at every level: a backup is patient data
         for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             leftover.unlink(missing_ok=True)
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)

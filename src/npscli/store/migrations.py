@@ -74,6 +74,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "alert deliveries: when a send was attempted (a delivery a killed run may have made)",
         _add_columns(schema.alert_deliveries, "attempted_at"),
     ),
+    (
+        8,
+        "emerging-issue alerts: when a send was attempted (an issue alert a killed run may have made)",
+        _add_columns(schema.emerging_alerts, "attempted_at"),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -7,12 +7,15 @@ SQL: they say which columns, which window ``[start, end)`` (aware datetimes), wh
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
 
+from npscli.core.fields import GROUP_FIELDS
+from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
+from npscli.store import schema
 from npscli.store.engine import Store
 from npscli.store.schema import responses as R
 
@@ -107,3 +110,123 @@ def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
     )
     with store.read() as conn:
         return sorted(v for v in conn.execute(q).scalars() if v)
+
+
+def count_responses(store: Store) -> int:
+    """How many responses the store holds."""
+    with store.read() as conn:
+        return conn.execute(select(func.count()).select_from(schema.responses)).scalar_one()
+
+
+def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    b = schema.import_batches
+    with store.read() as conn:
+        rows = conn.execute(select(b).order_by(b.c.id.desc()).limit(limit)).mappings().all()
+    return [
+        {
+            "batch": r["id"],
+            "imported_at": r["imported_at"].replace(tzinfo=UTC).isoformat(),
+            "source": r["source"],
+            "file": r["file_name"],
+            "sha256": r["sha256"],
+            "layout": r["layout"],
+            "rows_read": r["rows_read"],
+            "imported": r["imported"],
+            "duplicates": r["duplicates"],
+            "skipped": r["skipped"],
+            "excluded": r["excluded"],
+            "rejected": r["rejected"],
+            "tickets_opened": r["tickets_opened"],
+            "stamped_at": r["stamped_at"].replace(tzinfo=UTC).isoformat() if r["stamped_at"] else None,
+            "by": r["imported_by"],
+        }
+        for r in rows
+    ]
+
+
+def list_detractors(
+    store: Store,
+    *,
+    max_score: int,
+    since: datetime | None,
+    until: datetime | None,
+    filters: dict[str, tuple[str, ...]],
+    statuses: tuple[str, ...] = (),
+    comments_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Responses at or below ``max_score``, newest first, with their ticket (if any)."""
+    T = schema.tickets
+    R = schema.responses
+    q = select(
+        R.c.id.label("response_pk"),
+        R.c.response_id,
+        R.c.source,
+        R.c.submitted_at,
+        R.c.score,
+        R.c.location,
+        R.c.department,
+        R.c.provider,
+        R.c.comment,
+        R.c.patient_name,
+        R.c.email,
+        R.c.phone,
+        R.c.patient_id,
+        T.c.id.label("ticket"),
+        T.c.status,
+        T.c.assignee,
+        T.c.due_at,
+        T.c.first_contact_at,
+    ).select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
+    conds = [R.c.score <= max_score]
+    if since is not None:
+        conds.append(R.c.submitted_at >= naive_utc(since))
+    if until is not None:
+        conds.append(R.c.submitted_at < naive_utc(until))
+    for name, values in filters.items():
+        if values:
+            conds.append(R.c[name].in_(values))
+    if statuses:
+        conds.append(T.c.status.in_(statuses))
+    if comments_only:
+        conds.append(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
+    q = q.where(*conds).order_by(R.c.submitted_at.desc(), R.c.id.desc())
+    with store.read() as conn:
+        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
+
+
+
+
+def match_group_values(
+    store: Store, filters: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[list[str], list[str]]]]:
+    """Match each --location/--department/--provider value to the spelling stored, ignoring case and extra
+    spaces ("downtown" finds "Downtown").
+
+    Returns the filters with the stored spellings, and, per field, the values that match nothing together
+    with the values that exist (for a warning). A value that matches nothing stays as given, so the filter
+    still selects nothing rather than everything.
+    """
+    resolved: dict[str, tuple[str, ...]] = dict(filters)
+    unmatched: dict[str, tuple[list[str], list[str]]] = {}
+    wanted = [name for name in GROUP_FIELDS if filters.get(name)]
+    if not wanted:
+        return resolved, unmatched
+    with store.read() as conn:
+        for name in wanted:
+            column = schema.responses.c[name]
+            known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
+            by_key: dict[str, list[str]] = {}
+            for value in known:
+                by_key.setdefault(fold_name(value), []).append(value)
+            values, missing = [], []
+            for value in filters[name]:
+                hits = by_key.get(fold_name(value))
+                if hits:
+                    values.extend(hits)
+                else:
+                    missing.append(value)
+                    values.append(value)
+            resolved[name] = tuple(dict.fromkeys(values))
+            if missing:
+                unmatched[name] = (missing, known)
+    return resolved, unmatched

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from npscli.core.fields import GROUP_FIELDS, TEXT_FIELDS
-from npscli.core.names import fold_name
+from npscli.core.fields import TEXT_FIELDS
 from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
+from npscli.store.legacy_keys import LegacyKeys
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -235,65 +235,6 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
             ).first()
             if not exists:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
-
-
-class LegacyKeys:
-    """Matches rows without a response id against a store made before whole-row keys (:mod:`npscli.io.keys`).
-
-    Such a store holds ``fp:`` keys: a hash of time (to the minute), score and mapped text fields, under which
-    responses that were merely alike were stored once. A row of a new import whose old key is in the store
-    takes that key (and so counts as the duplicate it is) if it is the first row of the file with that old
-    key, which is the one the old import stored; the others were never stored and are new. The same file
-    imported again into such a store therefore adds only the responses the old rule lost.
-    """
-
-    def __init__(self, conn, source: str) -> None:
-        R = schema.responses
-        self._source = source
-        # (the unique index on (source, response_key) answers this range without a scan)
-        self.active = (
-            conn.execute(
-                select(R.c.id)
-                .where(R.c.source == source, R.c.response_key >= "fp:", R.c.response_key < "fp;")
-                .limit(1)
-            ).first()
-            is not None
-        )
-        self._seen: set[str] = set()
-
-    def adopt(self, conn, records: pd.DataFrame) -> pd.DataFrame:
-        """``records`` with the old key in place of the whole-row key where the store holds the row under it."""
-        import numpy as np
-        import pandas as pd
-
-        from npscli.io.keys import ROW_PREFIX, legacy_keys
-
-        if not self.active or records.empty:
-            return records
-        whole_row = records["response_key"].astype(str).str.startswith(ROW_PREFIX).to_numpy()
-        if not whole_row.any():
-            return records
-        old = legacy_keys(records[whole_row])
-        first = ~pd.Series(old).duplicated().to_numpy() & ~np.isin(old, list(self._seen))
-        wanted = old[first].tolist()
-        self._seen.update(wanted)
-        stored: set[str] = set()
-        R = schema.responses
-        for start in range(0, len(wanted), 500):
-            stored.update(
-                conn.execute(
-                    select(R.c.response_key).where(
-                        R.c.source == self._source, R.c.response_key.in_(wanted[start : start + 500])
-                    )
-                ).scalars()
-            )
-        if not stored:
-            return records
-        take = first & np.isin(old, list(stored))
-        keys = records["response_key"].to_numpy(dtype=object).copy()
-        rows = np.flatnonzero(whole_row)[take]
-        keys[rows] = old[take]
-        return records.assign(response_key=keys)
 
 
 def _record_pieces(
@@ -547,123 +488,3 @@ def dry_run_result(
         layout=parsed.layout,
         tickets_opened=would_open,
     )
-
-
-def count_responses(store: Store) -> int:
-    """How many responses the store holds."""
-    with store.read() as conn:
-        return conn.execute(select(func.count()).select_from(schema.responses)).scalar_one()
-
-
-def list_batches(store: Store, limit: int = 50) -> list[dict[str, Any]]:
-    b = schema.import_batches
-    with store.read() as conn:
-        rows = conn.execute(select(b).order_by(b.c.id.desc()).limit(limit)).mappings().all()
-    return [
-        {
-            "batch": r["id"],
-            "imported_at": r["imported_at"].replace(tzinfo=UTC).isoformat(),
-            "source": r["source"],
-            "file": r["file_name"],
-            "sha256": r["sha256"],
-            "layout": r["layout"],
-            "rows_read": r["rows_read"],
-            "imported": r["imported"],
-            "duplicates": r["duplicates"],
-            "skipped": r["skipped"],
-            "excluded": r["excluded"],
-            "rejected": r["rejected"],
-            "tickets_opened": r["tickets_opened"],
-            "stamped_at": r["stamped_at"].replace(tzinfo=UTC).isoformat() if r["stamped_at"] else None,
-            "by": r["imported_by"],
-        }
-        for r in rows
-    ]
-
-
-def list_detractors(
-    store: Store,
-    *,
-    max_score: int,
-    since: datetime | None,
-    until: datetime | None,
-    filters: dict[str, tuple[str, ...]],
-    statuses: tuple[str, ...] = (),
-    comments_only: bool = False,
-) -> list[dict[str, Any]]:
-    """Responses at or below ``max_score``, newest first, with their ticket (if any)."""
-    T = schema.tickets
-    R = schema.responses
-    q = select(
-        R.c.id.label("response_pk"),
-        R.c.response_id,
-        R.c.source,
-        R.c.submitted_at,
-        R.c.score,
-        R.c.location,
-        R.c.department,
-        R.c.provider,
-        R.c.comment,
-        R.c.patient_name,
-        R.c.email,
-        R.c.phone,
-        R.c.patient_id,
-        T.c.id.label("ticket"),
-        T.c.status,
-        T.c.assignee,
-        T.c.due_at,
-        T.c.first_contact_at,
-    ).select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
-    conds = [R.c.score <= max_score]
-    if since is not None:
-        conds.append(R.c.submitted_at >= naive_utc(since))
-    if until is not None:
-        conds.append(R.c.submitted_at < naive_utc(until))
-    for name, values in filters.items():
-        if values:
-            conds.append(R.c[name].in_(values))
-    if statuses:
-        conds.append(T.c.status.in_(statuses))
-    if comments_only:
-        conds.append(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = q.where(*conds).order_by(R.c.submitted_at.desc(), R.c.id.desc())
-    with store.read() as conn:
-        return [r._asdict() for r in conn.execute(q)]  # _asdict: the keys once, not per row
-
-
-
-
-def match_group_values(
-    store: Store, filters: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[list[str], list[str]]]]:
-    """Match each --location/--department/--provider value to the spelling stored, ignoring case and extra
-    spaces ("downtown" finds "Downtown").
-
-    Returns the filters with the stored spellings, and, per field, the values that match nothing together
-    with the values that exist (for a warning). A value that matches nothing stays as given, so the filter
-    still selects nothing rather than everything.
-    """
-    resolved: dict[str, tuple[str, ...]] = dict(filters)
-    unmatched: dict[str, tuple[list[str], list[str]]] = {}
-    wanted = [name for name in GROUP_FIELDS if filters.get(name)]
-    if not wanted:
-        return resolved, unmatched
-    with store.read() as conn:
-        for name in wanted:
-            column = schema.responses.c[name]
-            known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
-            by_key: dict[str, list[str]] = {}
-            for value in known:
-                by_key.setdefault(fold_name(value), []).append(value)
-            values, missing = [], []
-            for value in filters[name]:
-                hits = by_key.get(fold_name(value))
-                if hits:
-                    values.extend(hits)
-                else:
-                    missing.append(value)
-                    values.append(value)
-            resolved[name] = tuple(dict.fromkeys(values))
-            if missing:
-                unmatched[name] = (missing, known)
-    return resolved, unmatched

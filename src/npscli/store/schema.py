@@ -175,6 +175,7 @@ emerging_alerts = Table(
     Column("summary", String(500), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    Column("attempted_at", DateTime),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
     UniqueConstraint("theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"),
     Index("ix_emerging_alert_status", "status"),
 )

@@ -178,6 +178,12 @@ OUT_OF_RANGE = "submitted_at is out of range (before 1970-01-01 or after 2199-12
         "1000/01/01",
         "Jan 1, 1000",
         "1/1/3000 10:00 AM GMT-3",
+        # a zone that takes year 1 or 9999 past the calendar's ends, and four-digit years below 100 (never 2001)
+        "Dec 31, 9999 23:00 -05:00",
+        "Jan 1, 0001 00:00 +05:00",
+        "01/01/0001 00:00 +05:00",
+        "0001/01/01 12:00:00 AM GMT+5",
+        "9999-12-31 23:30 -05:00",
     ],
 )
 def test_a_date_outside_1970_to_2199_rejects_its_row_not_the_file(tmp_path: Path, cell: str):
@@ -197,3 +203,25 @@ def test_the_edges_of_the_accepted_range_are_accepted(tmp_path: Path):
         pd.Timestamp("1970-01-01"),
         pd.Timestamp("2199-12-31 23:59:59"),
     ]
+
+
+def test_workbook_datetimes_with_a_zone_are_instants_and_past_the_calendar_out_of_range():
+    """Typed datetimes with a time zone: an instant (not a wall-clock time in the clinic's zone), and year 1 or
+    9999 shifted past the calendar's ends out of range, not an overflow."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from npscli.io.dates import parse_datetimes
+
+    plus5, minus5 = timezone(timedelta(hours=5)), timezone(timedelta(hours=-5))
+    cells = pd.Series(
+        [
+            datetime(1, 1, 1, tzinfo=plus5),
+            datetime(9999, 12, 31, 23, tzinfo=minus5),
+            datetime(2025, 7, 1, 12, 0, tzinfo=UTC),
+            datetime(2025, 7, 1, 12, 0),  # naive: New York wall-clock time
+        ],
+        dtype=object,
+    )
+    parsed = parse_datetimes(cells, timezone="America/New_York", dayfirst=None, default_dayfirst=False, where="w")
+    assert parsed.out_of_range.tolist() == [True, True, False, False]
+    assert parsed.utc.tolist()[2:] == [pd.Timestamp("2025-07-01 12:00"), pd.Timestamp("2025-07-01 16:00")]

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npscli.core.errors import ColumnError, InputFileError, NpsError, UsageError
+from npscli.io.cells import stripped_text
 from npscli.io.exports import ReadOptions, read_export
-from npscli.io.readers import read_table, sniff_delimiter, stripped_text
+from npscli.io.readers import read_table, sniff_delimiter
 
 EXPORTS = Path(__file__).resolve().parents[2] / "data" / "exports"
 
