@@ -36,13 +36,22 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from npscli.core.errors import ConfigError
 from npscli.core.names import fold, fold_with_offsets
 from npscli.core.theme_impact import theme_impact
+from npscli.core.theme_keywords import (
+    KEYWORD_KINDS,
+    ContextCues,
+    Theme,
+    build_theme,
+    check_keys,
+    compile_keywords,
+    string_list,
+)
 from npscli.core.theme_model import NEGATIVE_GATE, Explanation, ThemeModel, describe_cue, stem
 from npscli.core.tickets import ROOT_CAUSES
 
@@ -62,10 +71,7 @@ __all__ = [
 DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 """The root-cause codes a theme may map to (the same default as ``tickets.root_causes`` in the config)."""
 
-KEYWORD_KINDS = ("keywords", "problems", "if_negative")
-_THEME_KEYS = ("label", "root_cause", *KEYWORD_KINDS, "exclude")
 _TOP_KEYS = ("taxonomy", "themes", "abusive", "context")
-_CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _RUN = re.compile(r"\w+")
 _CUE_KINDS = ("negation", "praise", "complaint")
@@ -86,83 +92,8 @@ _CONJUNCTIONS = frozenset(
 
 
 # --------------------------------------------------------------------------------------------------
-# Text folding
-# --------------------------------------------------------------------------------------------------
-
-# --------------------------------------------------------------------------------------------------
-# Keyword syntax
-# --------------------------------------------------------------------------------------------------
-
-
-def _keyword_regex(keyword: str, where: str) -> str:
-    """One keyword or phrase -> a regex over folded text (see the module docstring for the syntax)."""
-    words = fold(keyword).split()
-    if not words:
-        raise ConfigError(f"{where}: empty keyword", hint="remove the empty string from the list")
-    parts = []
-    for word in words:
-        stem, star = (word[:-1], True) if word.endswith("*") else (word, False)
-        if not stem or "*" in stem or not re.search(r"\w", stem):
-            raise ConfigError(
-                f"{where}: keyword {keyword!r} is not valid",
-                hint="use whole words; '*' only at the end of a word, as in \"wait*\"",
-            )
-        parts.append(re.escape(stem) + (r"\w*" if star else ""))
-    return r"[\s\-/]+".join(parts)
-
-
-def _compile_keywords(keywords: Sequence[str], where: str) -> re.Pattern[str] | None:
-    if not keywords:
-        return None
-    # Longest first, so "front desk staff" wins over "front desk" where both start.
-    alternatives = sorted({_keyword_regex(k, where) for k in keywords}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
-
-
-def _string_list(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of strings", hint='write it as ["word", "a phrase", "prefix*"]')
-    return tuple(value)
-
-
-def _check_keys(table: Any, allowed: Sequence[str], where: str) -> Mapping[str, Any]:
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{where} must be a table")
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(f"{where}: unknown key {key!r}", hint=f"the keys allowed here are: {', '.join(allowed)}")
-    return table
-
-
-# --------------------------------------------------------------------------------------------------
 # The taxonomy
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Theme:
-    """One theme: its code, label, root-cause code, and compiled keywords (None where a kind is empty)."""
-
-    code: str
-    label: str
-    root_cause: str
-    keywords: re.Pattern[str] | None
-    problems: re.Pattern[str] | None
-    if_negative: re.Pattern[str] | None
-    exclude: re.Pattern[str] | None
-    # The folded first word of each of its keywords, problems and if_negative ("wait*"); None: unknown.
-    first_words: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class ContextCues:
-    """Compiled negation, praise and complaint words (the taxonomy's ``[context]`` table)."""
-
-    negation: re.Pattern[str] | None
-    praise: re.Pattern[str] | None
-    complaint: re.Pattern[str] | None
-    # kind -> the folded first word of each of its words ("not", "wait*"); None: unknown.
-    first_words: Mapping[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -590,7 +521,7 @@ class Taxonomy:
         "abusive": {"words": [...], "patterns": [regex, ...]},
         "context": {"negation": [...], "praise": [...], "complaint": [...]}}``
         """
-        _check_keys(data, _TOP_KEYS, origin)
+        check_keys(data, _TOP_KEYS, origin)
         allowed_causes = tuple(root_causes)
         themes_table = data.get("themes")
         if not isinstance(themes_table, Mapping) or not themes_table:
@@ -598,14 +529,14 @@ class Taxonomy:
                 f"{origin}: no [themes.<code>] tables", hint="define at least one theme, e.g. [themes.parking]"
             )
         themes = tuple(
-            _build_theme(code, table, f"{origin}: themes.{code}", allowed_causes)
+            build_theme(code, table, f"{origin}: themes.{code}", allowed_causes)
             for code, table in themes_table.items()
         )
 
-        abusive_table = _check_keys(data.get("abusive", {}), ("words", "patterns"), f"{origin}: abusive")
-        words = _string_list(abusive_table.get("words", []), f"{origin}: abusive.words")
-        alternatives = [_compile_keywords(words, f"{origin}: abusive.words")]
-        for raw in _string_list(abusive_table.get("patterns", []), f"{origin}: abusive.patterns"):
+        abusive_table = check_keys(data.get("abusive", {}), ("words", "patterns"), f"{origin}: abusive")
+        words = string_list(abusive_table.get("words", []), f"{origin}: abusive.words")
+        alternatives = [compile_keywords(words, f"{origin}: abusive.words")]
+        for raw in string_list(abusive_table.get("patterns", []), f"{origin}: abusive.patterns"):
             try:
                 alternatives.append(re.compile(raw))
             except re.error as exc:
@@ -621,11 +552,11 @@ class Taxonomy:
                 hint="drop inline flags such as (?i): patterns already see lower-case text without accents",
             ) from None
 
-        context = _check_keys(data.get("context", {}), ("negation", "praise", "complaint"), f"{origin}: context")
+        context = check_keys(data.get("context", {}), ("negation", "praise", "complaint"), f"{origin}: context")
         cues = ContextCues(
             **{
-                kind: _compile_keywords(
-                    _string_list(context.get(kind, []), f"{origin}: context.{kind}"), f"{origin}: context.{kind}"
+                kind: compile_keywords(
+                    string_list(context.get(kind, []), f"{origin}: context.{kind}"), f"{origin}: context.{kind}"
                 )
                 for kind in _CUE_KINDS
             },
@@ -634,27 +565,6 @@ class Taxonomy:
             },
         )
         return cls(themes=themes, abusive=abusive, cues=cues)
-
-
-def _build_theme(code: Any, table: Any, where: str, root_causes: tuple[str, ...]) -> Theme:
-    if not isinstance(code, str) or not _CODE.match(code):
-        raise ConfigError(f"{where}: a theme code must be lower_snake_case", hint='for example "wait_time"')
-    _check_keys(table, _THEME_KEYS, where)
-    label = table.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise ConfigError(f"{where}.label is missing or empty", hint='add label = "A short human name"')
-    cause = table.get("root_cause")
-    if cause not in root_causes:
-        raise ConfigError(
-            f"{where}.root_cause: {cause!r} is not a root-cause code",
-            hint=f"use one of: {', '.join(root_causes)}",
-        )
-    lists = {key: _string_list(table.get(key, []), f"{where}.{key}") for key in (*KEYWORD_KINDS, "exclude")}
-    if not any(lists[kind] for kind in KEYWORD_KINDS):
-        raise ConfigError(f"{where} has no keywords", hint="give it keywords, problems or if_negative")
-    compiled = {key: _compile_keywords(words, f"{where}.{key}") for key, words in lists.items()}
-    first_words = tuple(fold(word).split()[0] for kind in KEYWORD_KINDS for word in lists[kind])
-    return Theme(code=code, label=label.strip(), root_cause=cause, **compiled, first_words=first_words)
 
 
 def _matches_at(pattern: re.Pattern[str], folded: str, starts: list[int]) -> Iterator[re.Match[str]]:

@@ -16,7 +16,8 @@ from typing import Any
 
 from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError
-from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, ThemeModel, _check_keys
+from npscli.core.theme_keywords import check_keys
+from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, ThemeModel
 
 MODEL_FILE = "theme_model.json"
 
@@ -100,7 +101,7 @@ def load_taxonomy(
         return taxonomy.with_model(packaged_model()) if model else taxonomy
     path = Path(path)
     data = _read_toml(path)
-    options = _check_keys(data.get("taxonomy", {}), ("extend",), f"{path}: taxonomy")
+    options = check_keys(data.get("taxonomy", {}), ("extend",), f"{path}: taxonomy")
     extend = options.get("extend", False)
     if not isinstance(extend, bool):
         raise ConfigError(f"{path}: taxonomy.extend must be true or false")
