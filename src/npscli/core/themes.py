@@ -35,7 +35,6 @@ Pure standard library; the only I/O is :func:`load_taxonomy` reading one TOML fi
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,6 +52,15 @@ from npscli.core.theme_keywords import (
     string_list,
 )
 from npscli.core.theme_model import NEGATIVE_GATE, Explanation, ThemeModel, describe_cue, stem
+from npscli.core.theme_text import (
+    CUE_KINDS,
+    RUN,
+    Analysis,
+    Hit,
+    counts,
+    matches_at,
+    merge_adjacent,
+)
 from npscli.core.tickets import ROOT_CAUSES
 
 __all__ = [
@@ -72,23 +80,7 @@ DEFAULT_ROOT_CAUSES = ROOT_CAUSES
 """The root-cause codes a theme may map to (the same default as ``tickets.root_causes`` in the config)."""
 
 _TOP_KEYS = ("taxonomy", "themes", "abusive", "context")
-_WORD = re.compile(r"\w+(?:'\w+)*")
-_RUN = re.compile(r"\w+")
-_CUE_KINDS = ("negation", "praise", "complaint")
-
-# Context windows, in words (see the module docstring).
-NEGATION_WINDOW = 3
-PRAISE_BEFORE = 3
-PRAISE_AFTER = 5
-CUE_NEGATION_WINDOW = 2
 _MEMO_SIZE = 50_000  # distinct comments remembered per taxonomy
-
-# A clause ends at punctuation (a single newline is only a line wrap; a blank line ends it) ...
-_CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\"]|\n\s*\n|\s[-–—]+\s|[–—]")
-# ... and at these words, which start a new clause themselves.
-_CONJUNCTIONS = frozenset(
-    {"but", "and", "although", "though", "however", "while", "whereas", "pero", "y", "aunque", "sino", "mientras"}
-)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -97,120 +89,14 @@ _CONJUNCTIONS = frozenset(
 
 
 @dataclass(frozen=True)
-class _Hit:
-    theme: int
-    start: int  # character span in the folded text
-    end: int
-    kinds: frozenset[str]  # more than one when touching hits of several kinds were merged
-    clause: int = -1  # set once the hit is known to count
-
-
-@dataclass(frozen=True)
-class _Cue:
-    first: int  # token span
-    last: int
-    kind: str  # "negation" | "praise" | "complaint"
-
-
-@dataclass(frozen=True)
 class _Verdict:
-    hits: tuple[_Hit, ...]  # the keyword mentions that count, in text order
+    hits: tuple[Hit, ...]  # the keyword mentions that count, in text order
     matched: frozenset[int]  # theme indexes found
     margins: Mapping[int, float]  # model themes only: score minus threshold
     features: tuple[str, ...]  # empty unless there is a model
 
 
 _EMPTY_VERDICT = _Verdict((), frozenset(), {}, ())
-class _Analysis:
-    """One folded comment split into words, clauses and context cues (indexed by word position)."""
-
-    def __init__(
-        self, folded: str, cues: ContextCues, reachable: Mapping[int | str, list[int] | None] | None = None
-    ) -> None:
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
-        self.starts = [start for start, _ in spans]
-        self.ends = [end for _, end in spans]
-        clause = 0
-        clauses: list[int] = []
-        previous_end = 0
-        for start, end in spans:
-            word = folded[start:end]
-            # Most words are one space apart, which cannot be a clause break: only search other gaps.
-            gap = start - previous_end
-            broken = (gap > 1 or (gap == 1 and folded[previous_end] != " ")) and _CLAUSE_BREAK.search(
-                folded, previous_end, start
-            )
-            if broken or word in _CONJUNCTIONS:
-                clause += 1
-            clauses.append(clause)
-            if word in _CONJUNCTIONS:
-                clause += 1  # the conjunction belongs to neither side
-            previous_end = end
-        self.clauses = clauses
-        self.ending_at: dict[int, list[_Cue]] = {}
-        self.starting_at: dict[int, list[_Cue]] = {}
-        for kind in _CUE_KINDS:
-            pattern = getattr(cues, kind)
-            if pattern is None or (reachable is not None and kind not in reachable):
-                continue
-            starts = reachable[kind] if reachable is not None else None
-            for m in pattern.finditer(folded) if starts is None else _matches_at(pattern, folded, starts):
-                span = self.token_span(m.start(), m.end())
-                if span is not None:
-                    cue = _Cue(span[0], span[1], kind)
-                    self.ending_at.setdefault(cue.last, []).append(cue)
-                    self.starting_at.setdefault(cue.first, []).append(cue)
-
-    def token_span(self, start: int, end: int) -> tuple[int, int] | None:
-        """The first and last word overlapping the character span, or None if it holds no word."""
-        first = bisect_right(self.ends, start)
-        last = bisect_left(self.starts, end) - 1
-        return (first, last) if first <= last else None
-
-    def _cues_ending(self, low: int, high: int, clause: int) -> list[_Cue]:
-        """Cues whose last word is at a position in [low, high) and in ``clause``."""
-        return [
-            cue
-            for position in range(max(low, 0), high)
-            if self.clauses[position] == clause
-            for cue in self.ending_at.get(position, ())
-        ]
-
-    def _negated(self, cue: _Cue) -> bool:
-        """A praise or complaint word with a negation at most two words before it, in its clause."""
-        before = self._cues_ending(cue.first - CUE_NEGATION_WINDOW, cue.first, self.clauses[cue.first])
-        return any(other.kind == "negation" for other in before)
-
-    def polarity(self, first: int, last: int, kind: str) -> int:
-        """> 0: the hit is praised or negated; < 0: it is complained about; 0: neutral."""
-        clause_first, clause_last = self.clauses[first], self.clauses[last]
-        after_end = min(last + PRAISE_AFTER + 1, len(self.clauses))
-        nearby = self._cues_ending(first - PRAISE_BEFORE, first, clause_first) + [
-            cue
-            for position in range(last + 1, after_end)
-            if self.clauses[position] == clause_last
-            for cue in self.starting_at.get(position, ())
-        ]
-        score = 0
-        for cue in nearby:
-            if cue.kind != "negation":
-                sign = 1 if cue.kind == "praise" else -1
-                score += -sign if self._negated(cue) else sign
-        if kind != "keywords":
-            for cue in self._cues_ending(first - NEGATION_WINDOW, first, clause_first):
-                if cue.kind != "negation":
-                    continue
-                # "not a long wait": the negation belongs to "long", already counted above.
-                between = any(
-                    other.kind != "negation" and other.last < first
-                    for position in range(cue.last + 1, first)
-                    for other in self.starting_at.get(position, ())
-                )
-                if not between:
-                    score += 1 if kind == "problems" else -1
-        return score
-
-
 @dataclass(frozen=True)
 class Taxonomy:
     """The themes in order, the abusive-language pattern and the context cues. Build with :meth:`from_dict`."""
@@ -240,14 +126,14 @@ class Taxonomy:
             (index, theme.first_words) for index, theme in enumerate(self.themes)
         ]
         first_cue_words = self.cues.first_words or {}
-        groups += [(kind, first_cue_words.get(kind)) for kind in _CUE_KINDS if getattr(self.cues, kind) is not None]
+        groups += [(kind, first_cue_words.get(kind)) for kind in CUE_KINDS if getattr(self.cues, kind) is not None]
         for index, first_words in groups:
             if first_words is None:
                 always.add(index)
                 continue
             for word in first_words:
                 star = word.endswith("*")
-                lead = _RUN.match(word[:-1] if star else word)
+                lead = RUN.match(word[:-1] if star else word)
                 if lead is None:
                     always.add(index)
                 elif star and lead.end() == len(word) - 1:
@@ -289,13 +175,13 @@ class Taxonomy:
             verdict = memo[text] = self._decide(text)
         return verdict
 
-    def _hits(self, text: str | None) -> tuple[_Hit, ...]:
+    def _hits(self, text: str | None) -> tuple[Hit, ...]:
         return self._verdict(text).hits
 
     def _decide(self, text: str) -> _Verdict:
         folded = fold(text)
         reachable = self._reachable(folded)
-        analysis = _Analysis(folded, self.cues, reachable)
+        analysis = Analysis(folded, self.cues, reachable)
         counted, praised = self._analyse(folded, analysis, reachable)
         keyword_found = {hit.theme for hit in counted}
         model_index: dict[int, str] = self._model_index  # type: ignore[attr-defined]
@@ -323,10 +209,10 @@ class Taxonomy:
         return _Verdict(tuple(counted), frozenset(found), margins, features)
 
     def _analyse(
-        self, folded: str, analysis: _Analysis, reachable: Mapping[int | str, list[int] | None]
-    ) -> tuple[list[_Hit], set[int]]:
+        self, folded: str, analysis: Analysis, reachable: Mapping[int | str, list[int] | None]
+    ) -> tuple[list[Hit], set[int]]:
         """The keyword hits that count as a concern, and the themes mentioned only with praise or negation."""
-        counted: list[_Hit] = []
+        counted: list[Hit] = []
         praised: set[int] = set()
         for index, theme in enumerate(self.themes):
             if index not in reachable:
@@ -334,18 +220,18 @@ class Taxonomy:
             starts = reachable[index]
             excluded = [m.span() for m in theme.exclude.finditer(folded)] if theme.exclude else []
             hits = [
-                _Hit(index, m.start(), m.end(), frozenset((kind,)))
+                Hit(index, m.start(), m.end(), frozenset((kind,)))
                 for kind in KEYWORD_KINDS
                 if (pattern := getattr(theme, kind)) is not None
-                for m in (pattern.finditer(folded) if starts is None else _matches_at(pattern, folded, starts))
+                for m in (pattern.finditer(folded) if starts is None else matches_at(pattern, folded, starts))
                 if not any(s < m.end() and m.start() < e for s, e in excluded)
             ]
-            for hit in _merge_adjacent(hits, folded):
+            for hit in merge_adjacent(hits, folded):
                 span = analysis.token_span(hit.start, hit.end)
                 if span is None:
                     continue
                 polarities = [analysis.polarity(*span, kind) for kind in hit.kinds]
-                if any(_counts(polarity, kind) for polarity, kind in zip(polarities, hit.kinds, strict=True)):
+                if any(counts(polarity, kind) for polarity, kind in zip(polarities, hit.kinds, strict=True)):
                     counted.append(replace(hit, clause=analysis.clauses[span[0]]))
                 elif all(polarity > 0 for polarity in polarities):
                     praised.add(index)
@@ -360,7 +246,7 @@ class Taxonomy:
         lengths: tuple[int, ...] = self._prefix_lengths  # type: ignore[attr-defined]
         reachable: dict[int | str, list[int] | None] = dict.fromkeys(self._always)  # type: ignore[attr-defined]
         memo: dict[str, frozenset[int | str]] = self._run_themes  # type: ignore[attr-defined]
-        for m in _RUN.finditer(folded):
+        for m in RUN.finditer(folded):
             run = m.group()
             themes = memo.get(run)
             if themes is None:
@@ -380,7 +266,7 @@ class Taxonomy:
         return reachable
 
     def _features(
-        self, folded: str, analysis: _Analysis, counted: list[_Hit], praised: set[int]
+        self, folded: str, analysis: Analysis, counted: list[Hit], praised: set[int]
     ) -> Iterator[str]:
         """The model's features of one comment (see :class:`ThemeModel`)."""
         model = self.model
@@ -435,7 +321,7 @@ class Taxonomy:
             return []
         folded = fold(text)
         reachable = self._reachable(folded)
-        analysis = _Analysis(folded, self.cues, reachable)
+        analysis = Analysis(folded, self.cues, reachable)
         counted, praised = self._analyse(folded, analysis, reachable)
         return list(self._features(folded, analysis, counted, praised))
 
@@ -558,43 +444,13 @@ class Taxonomy:
                 kind: compile_keywords(
                     string_list(context.get(kind, []), f"{origin}: context.{kind}"), f"{origin}: context.{kind}"
                 )
-                for kind in _CUE_KINDS
+                for kind in CUE_KINDS
             },
             first_words={
-                kind: tuple(fold(word).split()[0] for word in context.get(kind, [])) for kind in _CUE_KINDS
+                kind: tuple(fold(word).split()[0] for word in context.get(kind, [])) for kind in CUE_KINDS
             },
         )
         return cls(themes=themes, abusive=abusive, cues=cues)
-
-
-def _matches_at(pattern: re.Pattern[str], folded: str, starts: list[int]) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(folded)`` when every match can only start at one of ``starts`` (ascending)."""
-    end = 0
-    for start in starts:
-        if start >= end and (m := pattern.match(folded, start)) is not None:
-            end = m.end()
-            yield m
-
-
-def _counts(polarity: int, kind: str) -> bool:
-    """Topic and problem words count unless praised or negated; ``if_negative`` ones only when negative."""
-    return polarity < 0 or (polarity == 0 and kind != "if_negative")
-
-
-def _merge_adjacent(hits: list[_Hit], folded: str) -> list[_Hit]:
-    """Join hits of one theme that touch ("front desk" + "staff"): their context is the whole phrase.
-
-    The merged hit counts if any of its parts' kinds would count in that context ("therapy" + "hasn't
-    helped": the problem phrase counts even though "therapy" alone needs a negative context).
-    """
-    merged: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if merged and not folded[merged[-1].end : hit.start].strip(" \t\n-/"):
-            last = merged[-1]
-            merged[-1] = _Hit(last.theme, last.start, max(last.end, hit.end), last.kinds | hit.kinds)
-        else:
-            merged.append(hit)
-    return merged
 
 
 # --------------------------------------------------------------------------------------------------
