@@ -623,6 +623,39 @@ class SMTPRecorder:
         hold = self.hold_replies
         return bool(hold(received)) if callable(hold) else bool(hold)
 
+    def kill_while_held(
+        self,
+        args: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        hold: bool | Callable[[ReceivedMessage], bool],
+        sent: Callable[[], bool],
+        timeout: float = 60,
+    ) -> None:
+        """Run ``npscli ARGS`` in a process, hold back the "250" of the messages ``hold`` picks, and kill -9 the
+        process as soon as ``sent()`` holds (the server has the message, the client never heard it did)."""
+        self.hold_replies = hold
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "npscli", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while not sent():
+                assert proc.poll() is None, "the run ended before it sent what the test waits for"
+                assert time.monotonic() < deadline, "nothing was sent in time"
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            self.hold_replies = False
+            if proc.poll() is None:
+                proc.kill()
+
     @property
     def running(self) -> bool:
         return self._controller is not None

@@ -814,31 +814,12 @@ def test_a_run_killed_after_the_server_took_a_message_resends_the_same_message_a
     is uncertain. The next run sends it again with the same Message-ID (mail systems drop the duplicate) and
     says which deliveries were uncertain; the ones never attempted are ordinary first sends."""
     import os
-    import signal
-    import time
 
-    smtp_server.hold_replies = True
     env = {**os.environ, "NPSCLI_DB": clinic.db, "NPSCLI_TIMEZONE": "America/Chicago"}
     env["XDG_CONFIG_HOME"] = str(isolated / "xdg-config")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "npscli", "alert", "--as-of", NOW],
-        cwd=isolated,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    smtp_server.kill_while_held(
+        ["alert", "--as-of", NOW], cwd=isolated, env=env, hold=True, sent=lambda: bool(smtp_server.messages)
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not smtp_server.messages:
-            assert proc.poll() is None, "the run ended before it sent anything"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        smtp_server.hold_replies = False
-        if proc.poll() is None:
-            proc.kill()
     first = smtp_server.messages[0]
     assert all(d["status"] == "pending" for d in deliveries(clinic.db))
 

@@ -267,10 +267,6 @@ def test_an_issue_alert_a_killed_run_may_have_sent_is_resent_the_same_and_report
     """kill -9 while the server has accepted the issue alert but not yet answered: the next run reports it as
     uncertain (JSON ``uncertain`` and a warning) and sends it again with the same Message-ID."""
     import os
-    import signal
-    import subprocess
-    import sys
-    import time
 
     from sqlalchemy import select
 
@@ -278,27 +274,14 @@ def test_an_issue_alert_a_killed_run_may_have_sent_is_resent_the_same_and_report
 
     seed(cli.db, clinic_rows(5, incident=True))
     configure(isolated, smtp_server)
-    smtp_server.hold_replies = lambda m: m.message["X-Npscli-Alert"] == "emerging"
     env = {**os.environ, "NPSCLI_DB": cli.db, "NPSCLI_TIMEZONE": "America/Chicago"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "npscli", "alert", "--as-of", MIDNIGHT, "--since", "7d"],
+    smtp_server.kill_while_held(
+        ["alert", "--as-of", MIDNIGHT, "--since", "7d"],
         cwd=isolated,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        hold=lambda m: m.message["X-Npscli-Alert"] == "emerging",
+        sent=lambda: bool(issue_mails(smtp_server)),
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not issue_mails(smtp_server):
-            assert proc.poll() is None, "the run ended before it sent the issue alert"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        smtp_server.hold_replies = False
-        if proc.poll() is None:
-            proc.kill()
     [first] = [m for m in smtp_server.messages if m.message["X-Npscli-Alert"] == "emerging"]
     store = open_store(cli.db)
     try:

@@ -258,12 +258,20 @@ def mark_sent(
 
 def mark_attempted(store: Store, deliveries: Iterable[dict[str, Any]], *, now: datetime) -> None:
     """Record that these deliveries are about to be sent (committed before the SMTP transaction starts)."""
-    ids = [d["delivery_id"] for d in deliveries]
+    set_attempted(store, D, [d["delivery_id"] for d in deliveries], now=now)
+
+
+def set_attempted(store: Store, table: Any, ids: list[int], *, now: datetime) -> None:
+    """``attempted_at`` on the still-pending rows ``ids`` of an outbox ``table`` (this module's deliveries, or
+    the emerging-issue alerts of ``store.emerging``), committed before the SMTP transaction starts: a run
+    killed after the server accepted them leaves them uncertain, not silently pending."""
     if not ids:
         return
     with store.write() as conn:
         conn.execute(
-            D.update().where(and_(D.c.id.in_(ids), D.c.status == PENDING)).values(attempted_at=naive_utc(now))
+            table.update()
+            .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
+            .values(attempted_at=naive_utc(now))
         )
 
 

@@ -22,10 +22,9 @@ from sqlalchemy import and_, select
 
 from npscli.core.periods import naive_utc
 from npscli.store import schema
-from npscli.store.alerts import count_failed_attempt
+from npscli.store.alerts import PENDING, SENT, count_failed_attempt, set_attempted
 from npscli.store.engine import Store
 
-PENDING, SENT = "pending", "sent"
 EPISODE_DAYS = 28
 A = schema.emerging_alerts
 
@@ -126,11 +125,7 @@ def mark_sent(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) ->
 
 def mark_attempted(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) -> None:
     """Record that these issue alerts are about to be sent (committed before the SMTP transaction starts)."""
-    ids = [r["id"] for r in rows]
-    if not ids:
-        return
-    with store.write() as conn:
-        conn.execute(A.update().where(and_(A.c.id.in_(ids), A.c.status == PENDING)).values(attempted_at=naive_utc(now)))
+    set_attempted(store, A, [r["id"] for r in rows], now=now)
 
 
 def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> None:
