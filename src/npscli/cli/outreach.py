@@ -108,7 +108,13 @@ def draft_outreach_command(
     """
     from npscli.core import tickets as rules
     from npscli.core.periods import parse_since
-    from npscli.services.outreach.run import DraftRequest, draft_outreach, summary_lines, unconfigured_error
+    from npscli.services.outreach.run import (
+        DraftRequest,
+        draft_outreach,
+        forced_template,
+        summary_lines,
+        unconfigured_error,
+    )
     from npscli.templating import environment
 
     if quiet:
@@ -117,17 +123,14 @@ def draft_outreach_command(
     user_dir = str(Path(s.templates_dir).expanduser().resolve()) if s.templates_dir else None
     environment(user_dir)  # a template folder that does not exist is a clear error before anything else
     ticket_ids = tuple(dict.fromkeys(rules.parse_ticket_id(t) for t in ticket or ()))
-    if template:  # a wrong --template is refused before the store is opened
-        from npscli.services.outreach.run import forced_template
-
-        forced_template(template, ticket_ids, user_dir)
+    forced = forced_template(template, ticket_ids, user_dir)  # a wrong --template is refused before the store opens
     now = context.now(as_of, s)
     store = context.open_db(s)
     try:
         request = DraftRequest(
             out=out,
             fmt=fmt.value,
-            template=template,
+            template=forced,
             ticket_ids=ticket_ids,
             locations=context.group_filters(location, store=store)["location"],
             since=parse_since(since, now) if since else None,

@@ -41,7 +41,7 @@ class DraftRequest:
 
     out: Path
     fmt: str  # eml, txt or md
-    template: str | None = None  # --template as given
+    template: str | None = None  # --template, checked by forced_template (None: by root cause)
     ticket_ids: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
     since: datetime | None = None
@@ -79,7 +79,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
         ticket_ids=req.ticket_ids,
         locations=req.locations,
         since=req.since,
-        template=forced_template(req.template, req.ticket_ids, req.user_dir),
+        template=req.template,
         sender=req.sender,
         again=req.again,
     )
