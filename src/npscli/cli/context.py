@@ -93,13 +93,6 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
     return resolved
 
 
-def emerging_detector(s: Settings):
-    """The emerging-issue detector's settings from ``[emerging]`` of npscli.toml (ConfigError if bad)."""
-    from npscli.core.emerging import detector_settings
-
-    return detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
-
-
 def taxonomy_or_none(s: Settings):
     """The configured theme taxonomy, or None with a warning when its file is broken: a broken taxonomy must not
     hide detractors or a ticket (`npscli themes` reports the error itself)."""

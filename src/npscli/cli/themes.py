@@ -69,7 +69,7 @@ def themes_command(
         return
     from npscli.core.periods import parse_window
     from npscli.io.taxonomy import load_configured_taxonomy
-    from npscli.services.themes import emerging_table, themes_table
+    from npscli.services.themes import emerging_detector, emerging_table, themes_table
 
     if by not in (None, "location", "department"):
         raise UsageError(f"cannot split themes by {by!r}", hint="use --by location or --by department")
@@ -94,7 +94,7 @@ def themes_command(
             by=group_by,
             detractors_only=detractors_only,
             filters=filters,
-            detector=context.emerging_detector(s),
+            detector=emerging_detector(s),
             window=window,
             baseline=baseline,
         )

@@ -176,15 +176,15 @@ def _with_emerging(store: Store, plan: AlertPlan, outcome: AlertOutcome) -> None
     detractors' alerts.
 
     A broken theme taxonomy must not hold the alerts back: they go out without it, with a warning."""
-    from npscli.core.emerging import detector_settings
     from npscli.io.taxonomy import load_configured_taxonomy
+    from npscli.services.themes import emerging_detector
 
     run, s = plan.run, plan.settings
     if not run.use_email:
         return
     try:
         run.taxonomy = load_configured_taxonomy(s)
-        run.detector = detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
+        run.detector = emerging_detector(s)
     except ConfigError as exc:
         outcome.warnings.append(f"emerging issues are left out of these alerts: {exc}")
         return

@@ -100,9 +100,9 @@ def run_reports(
 ) -> list[str]:
     """Build, write and (with a mailer) mail every report; returns the delivery failures. ``building(done, total,
     target)`` is told before each report (a progress display on a terminal)."""
-    from npscli.core.emerging import detector_settings
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.render import write_report
+    from npscli.services.themes import emerging_detector
     from npscli.services.weekly import ReportOptions, build_report
 
     cfg = req.settings
@@ -112,7 +112,7 @@ def run_reports(
     for line in warnings:
         warn(line)
     taxonomy = load_configured_taxonomy(s)
-    detector = detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
+    detector = emerging_detector(s)
     failures: list[str] = []
     for done, target in enumerate(targets):
         building(done, len(targets), target)

@@ -302,3 +302,11 @@ def with_baseline(detector, window: str, baseline: str):
         raise UsageError(f"--baseline {baseline!r} is too short for a rate", hint="use at least 1w; the default is 12w")
     span_days(window, "--window")
     return replace(detector, baseline_days=days)
+
+
+def emerging_detector(s) -> DetectorSettings:
+    """The emerging-issue detector's settings from ``[emerging]`` of npscli.toml (ConfigError if bad): the one
+    place `themes --emerging`, the alerts and the report read them."""
+    from npscli.core.emerging import detector_settings
+
+    return detector_settings(s.section("emerging"), where=str(s.config_path) if s.config_path else None)
