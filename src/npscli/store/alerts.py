@@ -265,32 +265,21 @@ def set_attempted(store: Store, table: Any, ids: list[int], *, now: datetime) ->
     """``attempted_at`` on the still-pending rows ``ids`` of an outbox ``table`` (this module's deliveries, or
     the emerging-issue alerts of ``store.emerging``), committed before the SMTP transaction starts: a run
     killed after the server accepted them leaves them uncertain, not silently pending."""
-    if not ids:
-        return
-    with store.write() as conn:
-        conn.execute(
-            table.update()
-            .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
-            .values(attempted_at=naive_utc(now))
-        )
-
-
-def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the deliveries stay pending for the next run (not uncertain: it failed)."""
-    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error, attempted_at=None)
+    update_pending(store, table, ids, attempted_at=naive_utc(now))
 
 
 def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str, **values: Any) -> None:
-    """One more attempt and the last error (and ``values``) on the still-pending rows ``ids`` of an outbox
-    ``table`` (this module's deliveries, or the emerging-issue alerts of ``store.emerging``)."""
+    """One more attempt and the last error (and ``values``) on the still-pending rows ``ids`` of an outbox."""
+    update_pending(store, table, ids, attempts=table.c.attempts + 1, last_error=error[:500], **values)
+
+
+def update_pending(store: Store, table: Any, ids: list[int], **values: Any) -> None:
+    """Set ``values`` on the rows ``ids`` of an outbox ``table`` that are still pending, in one statement (a row
+    another run has meanwhile sent is left alone)."""
     if not ids:
         return
     with store.write() as conn:
-        conn.execute(
-            table.update()
-            .where(and_(table.c.id.in_(ids), table.c.status == PENDING))
-            .values(attempts=table.c.attempts + 1, last_error=error[:500], **values)
-        )
+        conn.execute(table.update().where(and_(table.c.id.in_(ids), table.c.status == PENDING)).values(**values))
 
 
 # ---------------------------------------------------------------------------------------------- the lock

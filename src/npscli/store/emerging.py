@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from npscli.core.periods import naive_utc
 from npscli.store import schema
-from npscli.store.alerts import PENDING, SENT, count_failed_attempt, set_attempted
+from npscli.store.alerts import PENDING, SENT, count_failed_attempt, set_attempted, update_pending
 from npscli.store.engine import Store
 
 EPISODE_DAYS = 28
@@ -113,14 +113,7 @@ def pending(store: Store) -> list[dict[str, Any]]:
 def mark_sent(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) -> None:
     """The issue alerts ``rows`` went out (one statement: they share the time)."""
     ids = [r["id"] for r in rows]
-    if not ids:
-        return
-    with store.write() as conn:
-        conn.execute(
-            A.update()
-            .where(and_(A.c.id.in_(ids), A.c.status == PENDING))
-            .values(status=SENT, sent_at=naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
-        )
+    update_pending(store, A, ids, status=SENT, sent_at=naive_utc(now), attempts=A.c.attempts + 1, last_error=None)
 
 
 def mark_attempted(store: Store, rows: Iterable[dict[str, Any]], *, now: datetime) -> None:
