@@ -268,6 +268,11 @@ def set_attempted(store: Store, table: Any, ids: list[int], *, now: datetime) ->
     update_pending(store, table, ids, attempted_at=naive_utc(now))
 
 
+def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
+    """Count a failed attempt; the deliveries stay pending for the next run (not uncertain: it failed)."""
+    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error, attempted_at=None)
+
+
 def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str, **values: Any) -> None:
     """One more attempt and the last error (and ``values``) on the still-pending rows ``ids`` of an outbox."""
     update_pending(store, table, ids, attempts=table.c.attempts + 1, last_error=error[:500], **values)
