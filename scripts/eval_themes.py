@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/eval_themes.py            # Markdown tables on stdout
     .venv/bin/python scripts/eval_themes.py --misses 20 # and the first misses per theme on stderr
+    .venv/bin/python scripts/eval_themes.py --external  # the external set (Care Opinion), from the mirror
 
 Held-back real comments: ``tests/data/real_comments_heldback.csv`` (written by ``scripts/train_themes.py``;
 what was held back and how: ``scripts/themes_data.py`` and docs/themes-accuracy.md). The matcher never saw them.
@@ -80,14 +81,60 @@ def held_back_parts(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]
     }
 
 
+# The npscli themes a phase-1 code can express (themes_data.PHASE1_MAP): no phone, billing or cost code.
+PHASE1_COMPARABLE = ("wait_time", "scheduling", "staff", "communication", "facility", "parking", "clinical")
+
+
+def external_tables(taxonomy, keywords_only) -> str:
+    """The external set (every negative Care Opinion comment, never trained or tuned on), read from the
+    pxtextmining mirror: micro figures (every theme found counts / only the themes its codes can express) for
+    the keywords and the default matcher, and the default matcher's table."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import themes_data
+
+    rows = [{"comment": c.text, "themes": ";".join(sorted(c.themes))} for c in themes_data.load_external()]
+
+    def micro(matcher, only=None) -> str:
+        if only is None:
+            m = evaluate(matcher, rows)["micro"]
+        else:
+            kept = [dict(r, themes=";".join(t for t in r["themes"].split(";") if t in only)) for r in rows]
+            counts = Counter()
+            for row in kept:
+                gold = set(filter(None, row["themes"].split(";")))
+                found = set(matcher.match(row["comment"])) & set(only)
+                counts.update(tp=len(gold & found), fp=len(found - gold), fn=len(gold - found))
+            m = score(counts["tp"], counts["fp"], counts["fn"])
+        return f"{fmt(m['precision'])} / {fmt(m['recall'])} / **{fmt(m['f1'])}**"
+
+    lines = [
+        "| external set | comments | keywords only: P / R / F1 | default (model): P / R / F1 |",
+        "| --- | ---: | --- | --- |",
+        f"| every theme found counts | {len(rows)} | {micro(keywords_only)} | {micro(taxonomy)} |",
+        f"| only the themes its codes can express | {len(rows)} | {micro(keywords_only, PHASE1_COMPARABLE)} | "
+        f"{micro(taxonomy, PHASE1_COMPARABLE)} |",
+        "",
+        f"Default matcher, external set ({len(rows)} comments, every theme found counts):",
+        "",
+        table(evaluate(taxonomy, rows)),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", type=int, default=0, help="print this many misses per theme to stderr")
+    parser.add_argument(
+        "--external", action="store_true", help="measure the external set instead (needs the pxtextmining mirror)"
+    )
     args = parser.parse_args(argv)
 
     from npscli.io.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
+    if args.external:
+        print(external_tables(taxonomy, load_taxonomy(model=False)))
+        return 0
     out = []
     real = read_rows(HELD_BACK)
     for title, rows in held_back_parts(real).items():

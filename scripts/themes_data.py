@@ -1,7 +1,8 @@
 """The real patient comments behind the packaged theme model: sources, label map, and the fixed held-back split.
 
 Used by ``scripts/train_themes.py`` (which trains on the part that is not held back) and by
-``scripts/eval_themes.py`` (which measures on the held-back part). Three sources, all from the NHS England
+``scripts/eval_themes.py`` (which measures on the held-back part). Four sources (three to train on, one
+external), all from the NHS England
 "Patient Experience Qualitative Data Categorisation" project (github.com/The-Strategy-Unit/pxtextmining, MIT
 licence, commit ba6c0a2f10ca9bb3b964b72afe6047b463095c75):
 
@@ -10,6 +11,11 @@ licence, commit ba6c0a2f10ca9bb3b964b72afe6047b463095c75):
 ``v5``  ``datasets/testing/test_data.csv``: 999 comments (NUTH hospital, NHFT), multi-label, same sentiment scale.
 ``p1``  ``datasets/phase_1/text_data.csv`` (= ``shared/real-comments/nhs_fft_phase1_text_data.csv``): 10,334
         comments (three trusts), ONE label each, criticality -5..+5.
+``co``  ``datasets/phase_1/co_multi_label.csv``: 1,998 Care Opinion comments (mental-health and community
+        services; none of them in p1), coded with the phase-1 framework, up to six codes each (multi-label),
+        criticality -5..+5. NOT trained or tuned on: the external set (``load_external``), measured whole by
+        ``scripts/eval_themes.py --external``. Care Opinion data is licensed CC BY-NC-SA 4.0 (the data
+        set's README), not MIT: it is read from the mirror and never copied into this repository.
 
 Held back, decided before any training or tuning: every comment whose *group* hashes into bucket 0 of 4
 (``sha256("npscli-themes-v1|" + group)``), about 25%. The group is the respondent for v6 and v5 (so a
@@ -37,6 +43,7 @@ SOURCES = {
     "v6": "datasets/v6framework_230831.csv",
     "v5": "datasets/testing/test_data.csv",
     "p1": "datasets/phase_1/text_data.csv",
+    "co": "datasets/phase_1/co_multi_label.csv",
 }
 SALT = "npscli-themes-v1|"
 
@@ -81,7 +88,7 @@ THEMES = ("wait_time", "scheduling", "staff", "communication", "facility", "park
 
 @dataclass(frozen=True)
 class Comment:
-    source: str  # v6 | v5 | p1
+    source: str  # v6 | v5 | p1 | co
     group: str
     text: str
     themes: frozenset[str]  # the concerns (empty on a positive comment)
@@ -138,8 +145,20 @@ def _phase1(rows: list[dict[str, str]]) -> Iterator[Comment]:
         yield Comment("p1", text, text, themes, frozenset((theme,) if theme else ()), polarity, False)
 
 
+def _care_opinion(rows: list[dict[str, str]]) -> Iterator[Comment]:
+    for row in rows:
+        text = (row.get("feedback") or "").strip()
+        criticality = _number(row.get("crit"))
+        if not text or math.isnan(criticality) or abs(criticality) > 5:
+            continue
+        codes = {(row.get(f"cat_{i}") or "").strip().lower() for i in range(1, 7)} - {"", "na"}
+        labels = frozenset(PHASE1_MAP[code] for code in codes if code in PHASE1_MAP)
+        polarity = "negative" if criticality < 0 else "positive" if criticality > 0 else "mixed"
+        yield Comment("co", text, text, labels if polarity == "negative" else frozenset(), labels, polarity, True)
+
+
 def load_comments(mirror: Path = DEFAULT_MIRROR) -> list[Comment]:
-    """Every usable comment of the three sources (unrated, empty and "did not answer" ones dropped)."""
+    """Every usable comment of the three training sources (unrated, empty and "did not answer" ones dropped)."""
     comments = [
         *_framework(_read_source(mirror, SOURCES["v6"]), "v6"),
         *_framework(_read_source(mirror, SOURCES["v5"]), "v5"),
@@ -153,3 +172,10 @@ def load_comments(mirror: Path = DEFAULT_MIRROR) -> list[Comment]:
 def held_back(comments: list[Comment]) -> list[Comment]:
     """The measuring set: held-back negative comments."""
     return [c for c in comments if c.held_back and c.polarity == "negative"]
+
+
+def load_external(mirror: Path = DEFAULT_MIRROR) -> list[Comment]:
+    """The external measuring set: every negative Care Opinion comment (never trained or tuned on)."""
+    comments = _care_opinion(_read_source(mirror, SOURCES["co"]))
+    return [c for c in comments if c.polarity == "negative"]
+
