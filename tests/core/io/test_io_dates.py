@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npscli.core.errors import ColumnError, UsageError
 from npscli.io.exports import ReadOptions, read_export
@@ -225,3 +228,37 @@ def test_workbook_datetimes_with_a_zone_are_instants_and_past_the_calendar_out_o
     parsed = parse_datetimes(cells, timezone="America/New_York", dayfirst=None, default_dayfirst=False, where="w")
     assert parsed.out_of_range.tolist() == [True, True, False, False]
     assert parsed.utc.tolist()[2:] == [pd.Timestamp("2025-07-01 12:00"), pd.Timestamp("2025-07-01 16:00")]
+
+
+# The vectorised zone test against the regex it replaces (the ISO route splits zoned values from naive ones).
+_ZONE_ALPHABET = "0123456789+-:Z\nzT .\u0663\u00e9\x00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=_ZONE_ALPHABET, max_size=12), max_size=60))
+def test_ends_in_zone_is_the_regex(values):
+    from npscli.io.dates import _ENDS_IN_ZONE, ends_in_zone
+
+    got = ends_in_zone(np.array(values, dtype=object))
+    assert got.tolist() == [_ENDS_IN_ZONE.match(value) is not None for value in values]
+
+
+@pytest.mark.parametrize(
+    ("value", "zoned"),
+    [
+        ("2024-11-16T06:00:27-06:00", True),
+        ("2024-11-16T06:00:27+0530", True),
+        ("2024-11-16T06:00:27Z", True),
+        ("2024-11-16T06:00:27Z\n", True),
+        ("2024-11-16 06:00:27 +02", True),
+        ("2024-11-16T06:00:27", False),
+        ("2024-11-16T06:00:27z", False),
+        ("2024-11-16T06:00:27+05:3", False),
+        ("2024-11-16T06:00:27Z\n\n", False),
+        ("2024-11-16T06:00:27+\u0665\u0660:00", True),  # Arabic-Indic digits: \d matches them, so the regex path
+    ],
+)
+def test_ends_in_zone_examples(value, zoned):
+    from npscli.io.dates import ends_in_zone
+
+    assert ends_in_zone(np.array([value, "x"], dtype=object)).tolist() == [zoned, False]
