@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         sample = texts[::50]
         rows = record(sample)
         fixture = {
-            "about": "expected theme outputs of the code before the theme-speed change (bench/theme_check.py "
-            "--fixture, run with that checkout's .venv); comments: bench/comment_corpus.py",
+            "about": "expected theme outputs of the packaged matcher (pinned before the theme-speed change, "
+            "re-pinned when the model was retrained with the Spanish word map; bench/theme_check.py --fixture, "
+            "run with that checkout's .venv); comments: bench/comment_corpus.py",
             "extension": EXTENSION,
             "comments": [
                 {"text": text, **{name: {"match": row[name]["match"], "cause": row[name]["cause"]}
