@@ -1,7 +1,5 @@
 """`npscli score`: NPS by location, department, provider and period, with honest intervals."""
 
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import Annotated
 
