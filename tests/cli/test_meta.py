@@ -30,6 +30,26 @@ def test_help_does_not_import_heavy_modules():
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
 
 
+def test_a_command_with_options_does_not_import_pydantic():
+    """Typer 0.29 coerces every option through a pydantic TypeAdapter (about a tenth of `score FILE` on a
+    small export); the Typer pinned in pyproject.toml does not."""
+    from pathlib import Path
+
+    export = Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv"
+    code = (
+        "import sys\n"
+        f"sys.argv = ['npscli', 'score', {str(export)!r}, '--by', 'location', '--format', 'json']\n"
+        "from npscli.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        "import json\n"
+        "print(json.dumps([code, 'pandas' in sys.modules, 'pydantic' in sys.modules]), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)  # the scores were printed
+    code, used_pandas, used_pydantic = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (code, used_pandas, used_pydantic) == (0, True, False), done.stderr
+
+
 def test_every_command_has_help_text(cli):
     commands = list(_walk(app))
     assert len(commands) >= 10

@@ -4,8 +4,6 @@ Off a terminal (cron) a successful run prints nothing, so cron mails only when s
 each distinct delivery error as one warning line, then the error line of the exit status.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

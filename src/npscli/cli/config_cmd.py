@@ -1,7 +1,5 @@
 """`npscli config show`, `npscli config check` and `npscli init`."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

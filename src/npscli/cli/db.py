@@ -1,7 +1,5 @@
 """`npscli db ...`: move a store between SQLite and PostgreSQL, back it up, check it."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`npscli detractors`: every unhappy patient, newest first, with the ticket that follows them up."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

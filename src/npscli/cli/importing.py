@@ -1,7 +1,5 @@
 """`npscli import` and `npscli imports`: survey exports into the store, and the batch history."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,10 +1,10 @@
 """The `npscli` command: wires every command group into one Typer app.
 
 Command modules import only Typer and the standard library at import time; pandas, SQLAlchemy and
-openpyxl are imported inside the commands, so `npscli --help` starts fast.
+openpyxl are imported inside the commands, so `npscli --help` starts fast. The modules that define commands
+do without `from __future__ import annotations`: Typer reads every parameter's annotation when it builds
+the commands, each process, and string annotations would be evaluated one by one (about 13 ms a start).
 """
-
-from __future__ import annotations
 
 from typing import Annotated
 
@@ -57,5 +57,21 @@ app.add_typer(db.app, name="db")
 app.add_typer(report.report_app, name="report")
 
 
+def _tune_gc() -> None:
+    """Fewer cyclic-garbage passes for a short-lived process.
+
+    A command imports several hundred modules (pandas, SQLAlchemy) and builds thousands of objects that
+    live until it exits; with the default thresholds the collector scans them again and again (about 8 % of
+    the CPU of `detractors --since 7d` or `score FILE`). What exists once the CLI is imported is frozen
+    (never scanned), and the young generation is collected every 50,000 allocations instead of 700.
+    Garbage cycles are still collected, only later.
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def main() -> None:
+    _tune_gc()
     app(prog_name="npscli")  # also under `python -m npscli`: completion is keyed by the program's name

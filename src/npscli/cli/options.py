@@ -82,7 +82,7 @@ TimezoneOpt = Annotated[
     str | None,
     typer.Option("--timezone", metavar="ZONE", help="The clinic's IANA time zone for naive times (else config)."),
 ]
-FilesArg = Annotated[list[Path], typer.Argument(metavar="FILE", help="Survey export files (CSV, TSV or XLSX).")]
+FilesArg = Annotated[list[Path], typer.Argument(metavar="FILE...", help="Survey export files (CSV, TSV or XLSX).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output (for cron).")]
 
 # Reading export files (`import`, and `score FILE...`)

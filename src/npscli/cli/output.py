@@ -69,6 +69,8 @@ def to_json(rows: Any) -> str:
 
 
 def _plain(value: Any) -> str:
+    if type(value) is str:  # most cells: no conversion
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -193,7 +195,12 @@ def _cell_width(text: str) -> int:
 
 
 def _lines_width(text: str) -> int:
-    return max((_cell_width(line) for line in text.splitlines()), default=0)
+    """The widest line of ``text`` (0 for no text)."""
+    if text.isascii():
+        if text.isprintable():  # one line: every line break (\n, \r, \v, \f, \x1c-\x1e) is a control
+            return len(text)
+        return max(map(len, text.splitlines()), default=0)
+    return max(map(_cell_width, text.splitlines()), default=0)
 
 
 def _fold(text: str, width: int) -> list[str]:
@@ -220,8 +227,7 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     """
     headers = [_header(c) for c in cols]
     natural = [
-        max([_cell_width(headers[i])] + [_cell_width(line) for row in cells for line in row[i].splitlines()])
-        for i in range(len(cols))
+        max([_cell_width(headers[i])] + [_lines_width(row[i]) for row in cells]) for i in range(len(cols))
     ]
     widths = list(natural)  # an empty marker column (OVERDUE, low n) may be 0 wide, as rich draws it
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
@@ -235,21 +241,28 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
             give = min(excess, max(0, widths[i] - floor))
             widths[i] -= give
             excess -= give
+    right = [c.justify == "right" for c in cols]
+    wrap = [c.wrap for c in cols]
+    blank = [" " * w for w in widths]
+
+    def fit(text: str, i: int) -> str:
+        """``text`` padded to its column's width (ASCII: one column a character, as ljust/rjust count)."""
+        if text.isascii():
+            return text.rjust(widths[i]) if right[i] else text.ljust(widths[i])
+        pad = " " * max(0, widths[i] - _cell_width(text))
+        return pad + text if right[i] else text + pad
 
     def render(row: Sequence[str]) -> list[str]:
         columns = [
-            _fold(text, widths[i]) if cols[i].wrap else (text.splitlines() or [""]) for i, text in enumerate(row)
+            _fold(text, widths[i]) if wrap[i] else ([text] if text.isprintable() else text.splitlines() or [""])
+            for i, text in enumerate(row)
         ]
-        height = max(len(lines) for lines in columns)
-        out = []
-        for n in range(height):
-            parts = []
-            for i, lines in enumerate(columns):
-                text = lines[n] if n < len(lines) else ""
-                pad = " " * max(0, widths[i] - _cell_width(text))
-                parts.append(pad + text if cols[i].justify == "right" else text + pad)
-            out.append("| " + " | ".join(parts) + " |")
-        return out
+        height = max(map(len, columns))
+        return [
+            "| " + " | ".join([fit(lines[n], i) if n < len(lines) else blank[i] for i, lines in enumerate(columns)])
+            + " |"
+            for n in range(height)
+        ]
 
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     lines = []

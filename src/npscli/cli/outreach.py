@@ -5,8 +5,6 @@ The selection, the choice of template and sender, and the public-reply guard are
 ``npscli.services.outreach``; the files are written by ``npscli.io.eml``.
 """
 
-from __future__ import annotations
-
 import sys
 from enum import StrEnum
 from pathlib import Path

@@ -8,8 +8,6 @@ The file paths written go to stdout, one per line; what happened goes to stderr.
 responses still writes (and mails) a short report that says so, and exits 0.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """`npscli score`: NPS by location, department, provider and period, with honest intervals."""
 
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import Annotated
 
@@ -31,7 +29,7 @@ from npscli.cli.output import Col, OutputFormat, emit, fmt_num, fmt_p, fmt_signe
 FilesOptArg = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="FILE", help="Score these export files in memory (the store is not touched); else score the store."
+        metavar="FILE...", help="Score these export files in memory (the store is not touched); else score the store."
     ),
 ]
 

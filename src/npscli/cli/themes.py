@@ -1,7 +1,5 @@
 """`npscli themes`: what patients talk about, what it costs in NPS, and what is suddenly rising."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`npscli tickets ...`: one ticket per detractor, from assignment to resolution."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from npscli.core.themes import fold, fold_with_offsets
+from npscli.core.names import fold, fold_with_offsets
 
 __all__ = ["redact", "safe_label"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from npscli.core.periods import naive_utc
 from npscli.services.views import age, comment_themes, detractor_row, local_short, with_themes
 
 
@@ -34,9 +35,10 @@ def detractor_rows(
         statuses=statuses,
         comments_only=comments_only,
     )
+    at = naive_utc(now)  # "now" as the store keeps times, converted once rather than for every row
     rows = [
         with_themes(
-            detractor_row(r, now=now, tz=tz, show_contact=show_contact), comment_themes(taxonomy, r.get("comment"))
+            detractor_row(r, now=at, tz=tz, show_contact=show_contact), comment_themes(taxonomy, r.get("comment"))
         )
         for r in raw
     ]
@@ -46,8 +48,9 @@ def detractor_rows(
 def for_table(rows: list[dict[str, Any]], raw: list[dict[str, Any]], *, now: datetime, tz: str) -> None:
     """Add what the table shows beside the data: local time received, age, the OVERDUE flag, themes one per
     line (so the column stays narrow)."""
+    at = naive_utc(now)
     for shown, stored in zip(rows, raw, strict=True):
         shown["when"] = local_short(stored["submitted_at"], tz)
-        shown["age"] = age(stored["submitted_at"], now)
+        shown["age"] = age(stored["submitted_at"], at)
         shown["flag"] = "OVERDUE" if shown["overdue"] else ""
         shown["themes_shown"] = "\n".join(shown["themes"] or ())
