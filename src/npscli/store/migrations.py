@@ -79,6 +79,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "emerging-issue alerts: when a send was attempted (an issue alert a killed run may have made)",
         _add_columns(schema.emerging_alerts, "attempted_at"),
     ),
+    (
+        9,
+        "responses: no batch index (a new batch is a range of ids), partial patient id and e-mail indexes",
+        _replace_indexes(schema.responses, schema.RETIRED_IN_9),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

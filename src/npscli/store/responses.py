@@ -273,7 +273,7 @@ def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect
 
 
 @contextmanager
-def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
+def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]:
     """For a file larger than the store (the first load of a big history), drop the secondary indexes of
     ``responses`` for the insert and build them again afterwards, inside the same transaction.
 
@@ -284,11 +284,7 @@ def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
     import commits -- acceptable only because the store is still small next to the file (a first load),
     never for the routine imports of a shared store.
     """
-    if incoming < BULK_LOAD_MIN_ROWS or dialect not in ("sqlite", "postgresql"):
-        yield
-        return
-    stored = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
-    if incoming <= stored:
+    if incoming < BULK_LOAD_MIN_ROWS or dialect not in ("sqlite", "postgresql") or incoming <= stored:
         yield
         return
     if dialect == "sqlite":
@@ -361,17 +357,23 @@ def import_parsed(
         ).inserted_primary_key[0]
         records = 0
         legacy = LegacyKeys(conn, source)
-        with _bulk_load(conn, store.dialect, parsed.estimated_rows):
+        before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
+        with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
                 _insert_piece(conn, piece, source, batch_id, store.dialect)
-        imported = conn.execute(
-            select(func.count()).select_from(schema.responses).where(schema.responses.c.batch_id == batch_id)
-        ).scalar_one()
+        imported, after_id = _batch_rows(conn, store.dialect, batch_id, before)
         duplicates = records - imported
         counts = outcome_counts(parsed)
         opened = open_tickets_for_batch(
-            conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause, received_since=tickets_since
+            conn,
+            batch_id,
+            tickets,
+            actor=actor,
+            now=now,
+            suggest_cause=suggest_cause,
+            received_since=tickets_since,
+            after_id=after_id,
         )
         conn.execute(
             schema.import_batches.update()
@@ -399,6 +401,33 @@ def import_parsed(
         batch_id=batch_id,
         tickets_opened=opened,
     )
+
+
+_MAX_ROWID = 2**63 - 1
+
+
+def _batch_rows(conn, dialect: str, batch_id: int, before: int) -> tuple[int, int | None]:
+    """``(responses the batch stored, id above which they all are)``; the id None: no such bound is known.
+
+    A new response's id is larger than every id committed before the batch began: on SQLite writers take turns
+    (BEGIN IMMEDIATE) and a new rowid is max(rowid) + 1, so the batch's rows are exactly the ids after
+    ``before`` and they count by subtraction; on PostgreSQL the id sequence only grows, but a concurrent import
+    may take ids in between and a conflict uses one up, so the batch id is checked and the rows counted. (Past
+    the largest rowid SQLite picks ids at random: then no bound, every row's batch id is read.) The bound makes
+    an index on batch_id unneeded: the cron import's 300 responses are a range of the primary key.
+    """
+    R = schema.responses
+    if dialect == "sqlite":
+        last = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
+        if last < _MAX_ROWID:
+            return last - before, before
+        after_id = None
+    elif dialect == "postgresql":
+        after_id = before
+    else:  # any other backend: ids need not grow
+        after_id = None
+    new = R.c.batch_id == batch_id if after_id is None else (R.c.id > after_id) & (R.c.batch_id == batch_id)
+    return conn.execute(select(func.count()).select_from(R).where(new)).scalar_one(), after_id
 
 
 def _refresh_statistics(store: Store) -> None:
