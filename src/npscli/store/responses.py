@@ -200,14 +200,23 @@ def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> N
         conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
 
 
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
 def _nullable(series: pd.Series) -> list:
-    """Text or None: None, NaN, NA and "" are all None; anything else as str."""
+    """Text or None: None, NaN, NA and "" are all None; anything else as str.
+
+    The reader's text columns are already str or None with no "" (blank cells become None there): for those
+    the values are returned as they are, after two passes in C (their types, an equality test with "") instead
+    of the per-value test in Python."""
     import pandas as pd
 
+    values = series.tolist()
+    if set(map(type, values)) <= _STR_OR_NONE and "" not in values:
+        return values
     na = pd.NA
     return [
-        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v))
-        for v in series.tolist()
+        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values
     ]
 
 
