@@ -289,8 +289,9 @@ def test_migration_8_adds_the_attempt_time_to_the_emerging_issue_alerts_of_an_ol
 
 
 def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partial(url):
-    """A store at version 8 has an index on batch_id and full indexes on patient_id and lower(email), as
-    version 8 created them: migration 9 drops those three and creates the partial ones, keeping every row;
+    """A store at version 8 has an index on batch_id, full indexes on patient_id and lower(email) and the
+    history indexed by (ticket_id, at), as version 8 created them: migration 9 drops those and creates the
+    partial ones and the history's by ticket id, keeping every row;
     the store then imports, opens tickets and finds recovered patients as before."""
     from npscli.store.ticket_stats import ticket_stats
 
@@ -302,6 +303,8 @@ def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partia
         conn.exec_driver_sql("CREATE INDEX ix_responses_batch ON responses (batch_id)")
         conn.exec_driver_sql("CREATE INDEX ix_responses_patient_id ON responses (patient_id)")
         conn.exec_driver_sql("CREATE INDEX ix_responses_email_lower ON responses (lower(email))")
+        conn.exec_driver_sql("DROP INDEX ix_ticket_events_ticket_id")
+        conn.exec_driver_sql("CREATE INDEX ix_ticket_events_ticket ON ticket_events (ticket_id, at)")
     store.dispose()
     store = open_store(url, migrate=False)
     sample(store)  # 40 responses written under version 8 (no patient ids, no e-mails)
@@ -315,6 +318,9 @@ def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partia
         assert conn.exec_driver_sql("SELECT count(*) FROM responses").scalar_one() == 41
     assert not after & set(schema.RETIRED_IN_9)
     assert {ix.name for ix in schema.responses.indexes} <= after
+    event_indexes = {ix["name"] for ix in inspect(store.engine).get_indexes("ticket_events")}
+    assert event_indexes == {"ix_ticket_events_ticket_id"}
+    assert [e["kind"] for e in show_ticket(store, 1)[1]] == ["opened", "assigned", "call"]
     result = fill(
         store,
         [

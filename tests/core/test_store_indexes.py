@@ -17,7 +17,7 @@ from tests.storefill import fill
 
 from npscli.store.engine import open_store
 from npscli.store.ticket_stats import _recovered_response_pks
-from npscli.store.tickets import TicketFilter, list_tickets
+from npscli.store.tickets import TicketFilter, apply_action, list_tickets, show_ticket
 
 T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -167,3 +167,15 @@ def test_an_import_counts_only_its_own_rows_when_ids_of_the_store_are_not_contig
     assert (result.imported, result.duplicates, result.tickets_opened) == (6, 0, 6)
     assert len(list_tickets(store, TicketFilter())) == 13
 
+
+
+def test_a_tickets_history_is_read_through_its_index_in_id_order(store):
+    fill(store, patients(30))
+    apply_action(store, 3, "assign", actor="lead", now=T0 + timedelta(days=1), assignee="Maria")
+    with statements(store, "SELECT") as seen:
+        _ticket, events = show_ticket(store, 3)
+    assert [e["kind"] for e in events] == ["opened", "assigned"]
+    [text] = [plan(store, st, params) for st, params in seen if "ticket_events" in st]
+    assert "ix_ticket_events_ticket_id" in text, text
+    if store.dialect == "sqlite":
+        assert "TEMP B-TREE" not in text  # the index gives the id order: no sort
