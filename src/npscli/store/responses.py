@@ -293,7 +293,7 @@ def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]
     """For a file larger than the store (the first load of a big history), drop the secondary indexes of
     ``responses`` for the insert and build them again afterwards, inside the same transaction.
 
-    Building an index from sorted data is several times faster than updating seven B-trees row by row, and
+    Building an index from sorted data is several times faster than updating five B-trees row by row, and
     the DDL is transactional on both backends: a failed import rolls back to the indexes as they were. The
     unique key (source, response_key) stays, so deduplication is unchanged. On SQLite, readers keep their
     WAL snapshot, indexes included; on PostgreSQL, DROP INDEX locks the table against readers until the
