@@ -168,7 +168,6 @@ def test_an_import_counts_only_its_own_rows_when_ids_of_the_store_are_not_contig
     assert len(list_tickets(store, TicketFilter())) == 13
 
 
-
 def test_a_tickets_history_is_read_through_its_index_in_id_order(store):
     fill(store, patients(30))
     apply_action(store, 3, "assign", actor="lead", now=T0 + timedelta(days=1), assignee="Maria")
