@@ -178,3 +178,22 @@ def test_a_tickets_history_is_read_through_its_index_in_id_order(store):
     assert "ix_ticket_events_ticket_id" in text, text
     if store.dialect == "sqlite":
         assert "TEMP B-TREE" not in text  # the index gives the id order: no sort
+
+
+@pytest.mark.postgres
+def test_postgres_finds_a_batch_by_the_ids_it_took_even_below_the_largest_stored(pg_url):
+    """PostgreSQL ids come from a sequence, which need not hand out ids above every stored one (a sequence
+    set back, or one caching values per session): the batch's rows are found by the ids its inserts
+    returned, not by the largest id before it."""
+    store = open_store(pg_url)
+    try:
+        with store.write() as conn:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('responses', 'id'), 1000)")
+        fill(store, patients(5))  # ids 1001-1005
+        with store.write() as conn:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('responses', 'id'), 10)")
+        result = fill(store, patients(12)[5:] + [patients(1)[0]])  # seven new ones (ids from 11), one stored
+        assert (result.imported, result.duplicates, result.tickets_opened) == (7, 1, 7)
+        assert len(list_tickets(store, TicketFilter())) == 12
+    finally:
+        store.dispose()

@@ -220,10 +220,11 @@ def _nullable(series: pd.Series) -> list:
     ]
 
 
-def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
-    """Insert rows, silently keeping the existing row for a (source, response_key) already stored."""
+def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None, int] | None:
+    """Insert rows, silently keeping the existing row for a (source, response_key) already stored. On PostgreSQL
+    returns the smallest id inserted (None if none) and how many were; elsewhere None."""
     if not rows:
-        return
+        return None
     cols = ", ".join(RESPONSE_COLUMNS)
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in RESPONSE_COLUMNS)
@@ -234,7 +235,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
     elif dialect == "postgresql":
         from npscli.store.postgres import copy_insert_responses
 
-        copy_insert_responses(conn, RESPONSE_COLUMNS, rows)
+        return copy_insert_responses(conn, RESPONSE_COLUMNS, rows)
     else:  # any other SQLAlchemy backend: the portable path
         for row in rows:
             exists = conn.execute(
@@ -244,6 +245,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
             ).first()
             if not exists:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
+    return None
 
 
 def _record_pieces(
@@ -263,7 +265,9 @@ def _record_pieces(
             yield (len(records) if start == 0 else 0), unique.iloc[start : start + INSERT_CHUNK_ROWS]
 
 
-def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str) -> None:
+def _insert_piece(
+    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str
+) -> tuple[int | None, int] | None:
     """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
 
     Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
@@ -274,8 +278,8 @@ def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect
     try:
         if dialect == "sqlite":
             _insert_sqlite(conn, piece, source, batch_id)
-        else:
-            insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
+            return None
+        return insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
     finally:
         if collecting:
             gc.enable()
@@ -374,11 +378,14 @@ def import_parsed(
         records = 0
         legacy = LegacyKeys(conn, source)
         before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
+        inserted: list[tuple[int | None, int]] = []  # PostgreSQL: (smallest id, rows) per piece
         with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
-                _insert_piece(conn, piece, source, batch_id, store.dialect)
-        imported, after_id = _batch_rows(conn, store.dialect, batch_id, before)
+                added = _insert_piece(conn, piece, source, batch_id, store.dialect)
+                if added is not None:
+                    inserted.append(added)
+        imported, after_id = _batch_rows(conn, store.dialect, batch_id, before, inserted)
         duplicates = records - imported
         counts = outcome_counts(parsed)
         opened = open_tickets_for_batch(
@@ -422,15 +429,17 @@ def import_parsed(
 _MAX_ROWID = 2**63 - 1
 
 
-def _batch_rows(conn, dialect: str, batch_id: int, before: int) -> tuple[int, int | None]:
+def _batch_rows(
+    conn, dialect: str, batch_id: int, before: int, inserted: list[tuple[int | None, int]]
+) -> tuple[int, int | None]:
     """``(responses the batch stored, id above which they all are)``; the id None: no such bound is known.
 
-    A new response's id is larger than every id committed before the batch began: on SQLite writers take turns
-    (BEGIN IMMEDIATE) and a new rowid is max(rowid) + 1, so the batch's rows are exactly the ids after
-    ``before`` and they count by subtraction; on PostgreSQL the id sequence only grows, but a concurrent import
-    may take ids in between and a conflict uses one up, so the batch id is checked and the rows counted. (Past
-    the largest rowid SQLite picks ids at random: then no bound, every row's batch id is read.) The bound makes
-    an index on batch_id unneeded: the cron import's 300 responses are a range of the primary key.
+    On SQLite writers take turns (BEGIN IMMEDIATE) and a new rowid is max(rowid) + 1, so the batch's rows are
+    exactly the ids after ``before``, the largest id before it, and they count by subtraction. (Past the largest
+    rowid SQLite picks ids at random: then no bound, every row's batch id is read.) On PostgreSQL each insert
+    returned the smallest id it took and how many rows (``inserted``): ids come from a sequence, which a
+    concurrent import shares (its rows in between are told apart by their batch id). The bound makes an index
+    on batch_id unneeded: the cron import's 300 responses are a range of the primary key.
     """
     R = schema.responses
     if dialect == "sqlite":
@@ -439,7 +448,8 @@ def _batch_rows(conn, dialect: str, batch_id: int, before: int) -> tuple[int, in
             return last - before, before
         after_id = None
     elif dialect == "postgresql":
-        after_id = before
+        lowest = [low for low, added in inserted if low is not None]
+        return sum(added for _low, added in inserted), (min(lowest) - 1 if lowest else before)
     else:  # any other backend: ids need not grow
         after_id = None
     new = R.c.batch_id == batch_id if after_id is None else (R.c.id > after_id) & (R.c.batch_id == batch_id)
