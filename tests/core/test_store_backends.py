@@ -286,3 +286,50 @@ def test_migration_8_adds_the_attempt_time_to_the_emerging_issue_alerts_of_an_ol
     [failed] = issue_book.pending(store)
     assert failed["attempted_at"] is None and failed["attempts"] == 1  # failed for sure: not uncertain
     store.dispose()
+
+
+def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partial(url):
+    """A store at version 8 has an index on batch_id, full indexes on patient_id and lower(email) and the
+    history indexed by (ticket_id, at), as version 8 created them: migration 9 drops those and creates the
+    partial ones and the history's by ticket id, keeping every row;
+    the store then imports, opens tickets and finds recovered patients as before."""
+    from npscli.store.ticket_stats import ticket_stats
+
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=8) == list(range(1, 9))
+    with store.write() as conn:  # the responses indexes of version 8, exactly
+        conn.exec_driver_sql("DROP INDEX ix_responses_patient_id_present")
+        conn.exec_driver_sql("DROP INDEX ix_responses_email_lower_present")
+        conn.exec_driver_sql("CREATE INDEX ix_responses_batch ON responses (batch_id)")
+        conn.exec_driver_sql("CREATE INDEX ix_responses_patient_id ON responses (patient_id)")
+        conn.exec_driver_sql("CREATE INDEX ix_responses_email_lower ON responses (lower(email))")
+        conn.exec_driver_sql("DROP INDEX ix_ticket_events_ticket_id")
+        conn.exec_driver_sql("CREATE INDEX ix_ticket_events_ticket ON ticket_events (ticket_id, at)")
+    store.dispose()
+    store = open_store(url, migrate=False)
+    sample(store)  # 40 responses written under version 8 (no patient ids, no e-mails)
+    fill(store, [{"response_id": "p1", "submitted_at": T0, "score": 2, "patient_id": "P1", "email": "a@example.org"}])
+    with store.read() as conn:
+        names = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
+    assert set(schema.RETIRED_IN_9) <= names
+    assert migrations.upgrade(store) == [9]
+    with store.read() as conn:
+        after = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
+        assert conn.exec_driver_sql("SELECT count(*) FROM responses").scalar_one() == 41
+    assert not after & set(schema.RETIRED_IN_9)
+    assert {ix.name for ix in schema.responses.indexes} <= after
+    event_indexes = {ix["name"] for ix in inspect(store.engine).get_indexes("ticket_events")}
+    assert event_indexes == {"ix_ticket_events_ticket_id"}
+    assert [e["kind"] for e in show_ticket(store, 1)[1]] == ["opened", "assigned", "call"]
+    result = fill(
+        store,
+        [
+            {"response_id": "p2", "submitted_at": T0 + timedelta(days=3), "score": 10, "patient_id": "P1"},
+            {"response_id": "d2", "submitted_at": T0 + timedelta(days=3), "score": 0},
+        ],
+    )
+    assert (result.imported, result.tickets_opened) == (2, 1)
+    [overall] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(days=9), threshold=6)
+    assert overall["recovered"] == 1  # P1's next response, found through the new partial index
+    assert migrations.upgrade(store) == []
+    store.dispose()

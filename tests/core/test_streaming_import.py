@@ -11,6 +11,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from npscli.config import TicketSettings
@@ -260,3 +262,35 @@ def test_sqlite_multi_row_insert_stores_what_the_portable_path_stores(tmp_path, 
     assert responses.SQLITE_ROWS_PER_STATEMENT * 2 < 100  # two whole statements and a remainder
     assert every["sqlite"] == every["portable"]
     assert [row.response_id for row in every["sqlite"][0][30:]] == [f"R{i}" for i in range(130) if not 40 <= i < 70]
+
+
+_CELLS = st.one_of(
+    st.text(max_size=6),
+    st.just(""),
+    st.none(),
+    st.just(float("nan")),
+    st.just("NA_MARKER"),  # replaced by pandas.NA below (hypothesis cannot hash it into a strategy)
+    st.integers(-5, 5),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELLS, max_size=12), st.booleans())
+def test_the_text_values_stored_follow_the_per_value_rule(cells, as_str_dtype):
+    """``_nullable`` (a fast path for columns of str and None) gives what the per-value rule gives: None for
+    None, NaN, NA and "", str for anything else, for object and pandas' str columns."""
+    import pandas as pd
+
+    from npscli.store.responses import _nullable
+
+    values = [pd.NA if v == "NA_MARKER" else v for v in cells]
+    series = pd.Series(values, dtype=object)
+    if as_str_dtype:
+        series = series.astype("str")  # pandas' own text column (missing values NaN)
+
+    def rule(v):
+        return None if v is None or v is pd.NA or v != v or v == "" else (v if type(v) is str else str(v))
+
+    expected = [rule(v) for v in series.tolist()]
+    got = _nullable(series)
+    assert got == expected and [type(v) for v in got] == [type(v) for v in expected]

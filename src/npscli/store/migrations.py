@@ -39,6 +39,16 @@ def _replace_indexes(table, retired: tuple[str, ...]):
     return apply
 
 
+def _in_turn(*steps: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """The steps of one migration, one after the other (in its one transaction)."""
+
+    def apply(conn: Connection) -> None:
+        for step in steps:
+            step(conn)
+
+    return apply
+
+
 def _add_columns(table, *names: str):
     """Add the table's columns ``names`` where missing (a store made at version 1 by this code has them)."""
 
@@ -78,6 +88,15 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         8,
         "emerging-issue alerts: when a send was attempted (an issue alert a killed run may have made)",
         _add_columns(schema.emerging_alerts, "attempted_at"),
+    ),
+    (
+        9,
+        "responses: no batch index (a new batch is a range of ids), partial patient id and e-mail indexes; "
+        "the history indexed by ticket id alone",
+        _in_turn(
+            _replace_indexes(schema.responses, schema.RETIRED_IN_9),
+            _replace_indexes(schema.ticket_events, schema.RETIRED_EVENT_INDEXES_IN_9),
+        ),
     ),
 ]
 LATEST = MIGRATIONS[-1][0]

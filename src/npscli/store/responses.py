@@ -200,21 +200,31 @@ def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> N
         conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
 
 
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
 def _nullable(series: pd.Series) -> list:
-    """Text or None: None, NaN, NA and "" are all None; anything else as str."""
+    """Text or None: None, NaN, NA and "" are all None; anything else as str.
+
+    The reader's text columns are already str or None with no "" (blank cells become None there): for those
+    the values are returned as they are, after two passes in C (their types, an equality test with "") instead
+    of the per-value test in Python."""
     import pandas as pd
 
+    values = series.tolist()
+    if set(map(type, values)) <= _STR_OR_NONE and "" not in values:
+        return values
     na = pd.NA
     return [
-        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v))
-        for v in series.tolist()
+        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values
     ]
 
 
-def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
-    """Insert rows, silently keeping the existing row for a (source, response_key) already stored."""
+def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None, int] | None:
+    """Insert rows, silently keeping the existing row for a (source, response_key) already stored. On PostgreSQL
+    returns the smallest id inserted (None if none) and how many were; elsewhere None."""
     if not rows:
-        return
+        return None
     cols = ", ".join(RESPONSE_COLUMNS)
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in RESPONSE_COLUMNS)
@@ -225,7 +235,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
     elif dialect == "postgresql":
         from npscli.store.postgres import copy_insert_responses
 
-        copy_insert_responses(conn, RESPONSE_COLUMNS, rows)
+        return copy_insert_responses(conn, RESPONSE_COLUMNS, rows)
     else:  # any other SQLAlchemy backend: the portable path
         for row in rows:
             exists = conn.execute(
@@ -235,6 +245,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> None:
             ).first()
             if not exists:
                 conn.execute(schema.responses.insert().values(dict(zip(RESPONSE_COLUMNS, row, strict=True))))
+    return None
 
 
 def _record_pieces(
@@ -254,7 +265,9 @@ def _record_pieces(
             yield (len(records) if start == 0 else 0), unique.iloc[start : start + INSERT_CHUNK_ROWS]
 
 
-def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str) -> None:
+def _insert_piece(
+    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str
+) -> tuple[int | None, int] | None:
     """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
 
     Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
@@ -265,30 +278,33 @@ def _insert_piece(conn, piece: pd.DataFrame, source: str, batch_id: int, dialect
     try:
         if dialect == "sqlite":
             _insert_sqlite(conn, piece, source, batch_id)
-        else:
-            insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
+            return None
+        return insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
     finally:
         if collecting:
             gc.enable()
 
 
+def sort_threads(cores: int) -> int:
+    """SQLite's helper threads for the index sorts of a bulk load: one core left to the main thread and one to
+    the rest of the machine. On 2 cores none: the five builds of a million rows took 3.9 CPU-s and 3.9 s
+    single-threaded against 4.9 CPU-s and 3.2-6.5 s with two helper threads (interleaved, bench/README.md)."""
+    return min(4, max(0, cores - 2))
+
+
 @contextmanager
-def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
+def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]:
     """For a file larger than the store (the first load of a big history), drop the secondary indexes of
     ``responses`` for the insert and build them again afterwards, inside the same transaction.
 
-    Building an index from sorted data is several times faster than updating seven B-trees row by row, and
+    Building an index from sorted data is several times faster than updating five B-trees row by row, and
     the DDL is transactional on both backends: a failed import rolls back to the indexes as they were. The
     unique key (source, response_key) stays, so deduplication is unchanged. On SQLite, readers keep their
     WAL snapshot, indexes included; on PostgreSQL, DROP INDEX locks the table against readers until the
     import commits -- acceptable only because the store is still small next to the file (a first load),
     never for the routine imports of a shared store.
     """
-    if incoming < BULK_LOAD_MIN_ROWS or dialect not in ("sqlite", "postgresql"):
-        yield
-        return
-    stored = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
-    if incoming <= stored:
+    if incoming < BULK_LOAD_MIN_ROWS or dialect not in ("sqlite", "postgresql") or incoming <= stored:
         yield
         return
     if dialect == "sqlite":
@@ -306,7 +322,7 @@ def _bulk_load(conn, dialect: str, incoming: int) -> Iterator[None]:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     yield
     if dialect == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # parallel sorts
+        conn.exec_driver_sql(f"PRAGMA threads = {sort_threads(os.cpu_count() or 1)}")
     else:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # sort in memory
     try:
@@ -361,17 +377,26 @@ def import_parsed(
         ).inserted_primary_key[0]
         records = 0
         legacy = LegacyKeys(conn, source)
-        with _bulk_load(conn, store.dialect, parsed.estimated_rows):
+        before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
+        inserted: list[tuple[int | None, int]] = []  # PostgreSQL: (smallest id, rows) per piece
+        with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
-                _insert_piece(conn, piece, source, batch_id, store.dialect)
-        imported = conn.execute(
-            select(func.count()).select_from(schema.responses).where(schema.responses.c.batch_id == batch_id)
-        ).scalar_one()
+                added = _insert_piece(conn, piece, source, batch_id, store.dialect)
+                if added is not None:
+                    inserted.append(added)
+        imported, after_id = _batch_rows(conn, store.dialect, batch_id, before, inserted)
         duplicates = records - imported
         counts = outcome_counts(parsed)
         opened = open_tickets_for_batch(
-            conn, batch_id, tickets, actor=actor, now=now, suggest_cause=suggest_cause, received_since=tickets_since
+            conn,
+            batch_id,
+            tickets,
+            actor=actor,
+            now=now,
+            suggest_cause=suggest_cause,
+            received_since=tickets_since,
+            after_id=after_id,
         )
         conn.execute(
             schema.import_batches.update()
@@ -399,6 +424,36 @@ def import_parsed(
         batch_id=batch_id,
         tickets_opened=opened,
     )
+
+
+_MAX_ROWID = 2**63 - 1
+
+
+def _batch_rows(
+    conn, dialect: str, batch_id: int, before: int, inserted: list[tuple[int | None, int]]
+) -> tuple[int, int | None]:
+    """``(responses the batch stored, id above which they all are)``; the id None: no such bound is known.
+
+    On SQLite writers take turns (BEGIN IMMEDIATE) and a new rowid is max(rowid) + 1, so the batch's rows are
+    exactly the ids after ``before``, the largest id before it, and they count by subtraction. (Past the largest
+    rowid SQLite picks ids at random: then no bound, every row's batch id is read.) On PostgreSQL each insert
+    returned the smallest id it took and how many rows (``inserted``): ids come from a sequence, which a
+    concurrent import shares (its rows in between are told apart by their batch id). The bound makes an index
+    on batch_id unneeded: the cron import's 300 responses are a range of the primary key.
+    """
+    R = schema.responses
+    if dialect == "sqlite":
+        last = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
+        if last < _MAX_ROWID:
+            return last - before, before
+        after_id = None
+    elif dialect == "postgresql":
+        lowest = [low for low, added in inserted if low is not None]
+        return sum(added for _low, added in inserted), (min(lowest) - 1 if lowest else before)
+    else:  # any other backend: ids need not grow
+        after_id = None
+    new = R.c.batch_id == batch_id if after_id is None else (R.c.id > after_id) & (R.c.batch_id == batch_id)
+    return conn.execute(select(func.count()).select_from(R).where(new)).scalar_one(), after_id
 
 
 def _refresh_statistics(store: Store) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 metadata = MetaData()
@@ -85,11 +86,24 @@ responses = Table(
     Index("ix_responses_location_week_score", "location", "period_week", "score"),
     # time windows (detractors, alerts, themes, reports), and trends by week within them:
     Index("ix_responses_window_score", "submitted_at", "score", "location", "period_week"),
-    Index("ix_responses_batch", "batch_id"),  # the tickets of a new batch; cheap (batch ids only grow)
-    Index("ix_responses_patient_id", "patient_id"),  # recovery: the same patient's next response
+    # recovery: the same patient's next response. Partial: a response without a patient id (most exports
+    # have none) is never looked up by it; the query says `patient_id IS NOT NULL` so both backends use it.
+    Index(
+        "ix_responses_patient_id_present",
+        "patient_id",
+        sqlite_where=text("patient_id IS NOT NULL"),
+        postgresql_where=text("patient_id IS NOT NULL"),
+    ),
 )
-# recovery by e-mail compares lower(email): an index on the expression, not on the column
-Index("ix_responses_email_lower", func.lower(responses.c.email))
+# recovery by e-mail compares lower(email): an index on the expression, not on the column (partial, as above)
+Index(
+    "ix_responses_email_lower_present",
+    func.lower(responses.c.email),
+    sqlite_where=text("email IS NOT NULL"),
+    postgresql_where=text("email IS NOT NULL"),
+)
+# (No index on batch_id: the responses of a new batch are the ids above the largest before it, a range of
+# the primary key; see ``store.responses.import_parsed``.)
 
 # Indexes of earlier versions that the ones above make redundant (dropped by migration 4).
 RETIRED_RESPONSE_INDEXES = (
@@ -101,6 +115,12 @@ RETIRED_RESPONSE_INDEXES = (
     "ix_responses_score_submitted",
     "ix_responses_email",
 )
+
+# Indexes of version 8 that migration 9 replaces: the batch index (the new batch's responses are a range of the
+# primary key) and the recovery indexes, made partial (responses without a patient id or e-mail left out).
+RETIRED_IN_9 = ("ix_responses_batch", "ix_responses_patient_id", "ix_responses_email_lower")
+# ... and the history's (ticket_id, at): no query reads the events of a ticket by time, all of them by id.
+RETIRED_EVENT_INDEXES_IN_9 = ("ix_ticket_events_ticket",)
 
 tickets = Table(
     "tickets",
@@ -136,7 +156,8 @@ ticket_events = Table(
     Column("from_status", String(20)),
     Column("to_status", String(20)),
     Column("text", Text),
-    Index("ix_ticket_events_ticket", "ticket_id", "at"),
+    # a ticket's history: every query reads it by ticket id, in id order (which this index gives as it is)
+    Index("ix_ticket_events_ticket_id", "ticket_id"),
 )
 
 alert_deliveries = Table(

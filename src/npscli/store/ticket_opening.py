@@ -47,13 +47,16 @@ def open_tickets_for_batch(
     now: datetime,
     suggest_cause: Callable[[str | None], str | None] | None = None,
     received_since: datetime | None = None,
+    after_id: int | None = None,
 ) -> int:
     """Open one ticket for every response of this batch at or below the threshold (received since
     ``received_since``, when given: a back-fill of old exports opens no follow-up for patients surveyed
     long ago). Returns the count.
 
     Only responses first stored by this batch carry its batch_id, so a re-imported response never
-    opens a second ticket; the unique key on tickets.response_pk guarantees it besides.
+    opens a second ticket; the unique key on tickets.response_pk guarantees it besides. ``after_id``: every
+    response of the batch has a larger id (see ``store.responses._batch_rows``), so they are read as a range
+    of the primary key (there is no index on batch_id); None: the batch id of every response is read.
 
     Built for a first import of a million rows (a quarter of them detractors): the root cause is
     suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
@@ -61,7 +64,7 @@ def open_tickets_for_batch(
     """
     now = naive_utc(now)
     since = naive_utc(received_since) if received_since is not None else _EARLIEST
-    args = {"now": now, "since": since, "suggest_cause": suggest_cause}
+    args = {"now": now, "since": since, "suggest_cause": suggest_cause, "after_id": after_id}
     # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
     # here are those above the largest id before them -- a range of the primary key, where the response ids
     # of the batch would be a subquery of a million rows (0.3 s of a first load)
@@ -79,7 +82,7 @@ def open_tickets_for_batch(
     if before is not None and before + opened < _MAX_ROWID:  # (past it, SQLite picks ids at random)
         new = T.c.id > before
     else:
-        new = T.c.response_pk.in_(select(R.c.id).where(R.c.batch_id == batch_id))
+        new = T.c.response_pk.in_(select(R.c.id).where(*_of_batch(batch_id, after_id)))
     opened_tickets = (
         select(
             T.c.id,
@@ -95,6 +98,11 @@ def open_tickets_for_batch(
     return opened
 
 
+def _of_batch(batch_id: int, after_id: int | None) -> tuple:
+    """The conditions on responses of the batch's own rows (a range of ids when ``after_id`` is known)."""
+    return (R.c.batch_id == batch_id,) if after_id is None else (R.c.id > after_id, R.c.batch_id == batch_id)
+
+
 def _whole_seconds(settings: TicketSettings) -> bool:
     hours = [settings.sla_hours, *settings.sla_hours_by_location.values()]
     return all(float(h * 3600).is_integer() for h in hours)
@@ -108,12 +116,12 @@ def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None
 
 
 def _open_tickets_rows(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
 ) -> int:
     """Any backend: the detractors read into Python, the tickets written by the bulk path."""
     rows = conn.execute(
         select(R.c.id, R.c.score, R.c.location, R.c.submitted_at, R.c.comment)
-        .where(R.c.batch_id == batch_id, R.c.score <= settings.threshold, R.c.submitted_at >= since)
+        .where(*_of_batch(batch_id, after_id), R.c.score <= settings.threshold, R.c.submitted_at >= since)
         .order_by(R.c.submitted_at, R.c.id)
     ).all()
     causes = _cause_for(suggest_cause, (row[4] for row in rows))
@@ -132,15 +140,18 @@ def _open_tickets_rows(
 
 
 def _open_tickets_sqlite(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
 ) -> int:
     """SQLite: one INSERT ... SELECT. The due time is the stored "YYYY-MM-DD HH:MM:SS.ffffff" text moved by
     the SLA in whole seconds (the fraction carried over as text, so it is exact); the suggested causes
-    of the distinct comments go through a temporary table."""
-    detractors = "FROM responses WHERE batch_id = ? AND score <= ? AND submitted_at >= ?"
+    of the distinct comments go through a temporary table. The batch's rows are read by their range of ids
+    (NOT INDEXED: the rowid range, never a scan of the time-window index from the beginning of time)."""
+    lowest = -_MAX_ROWID - 1 if after_id is None else after_id  # (None: below every rowid)
+    batch = "r.id > ? AND r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ?"
     after = since.strftime(_SQLITE_DATETIME)
     comments = conn.exec_driver_sql(
-        f"SELECT DISTINCT comment {detractors} AND comment IS NOT NULL", (batch_id, settings.threshold, after)
+        f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
+        (lowest, batch_id, settings.threshold, after),
     ).scalars()
     causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
     conn.exec_driver_sql(
@@ -167,8 +178,8 @@ def _open_tickets_sqlite(
         "SELECT r.id, ?, CASE WHEN r.score <= ? THEN ? ELSE ? END, ?, "
         f"strftime('%Y-%m-%d %H:%M:%S', substr(r.submitted_at, 1, 19), {sla_case}) || substr(r.submitted_at, 20), "
         "c.cause, ? "
-        "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
-        "WHERE r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ? ORDER BY r.submitted_at, r.id",
+        "FROM responses AS r NOT INDEXED LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
+        f"WHERE {batch} ORDER BY r.submitted_at, r.id",
         (
             rules.NEW,
             high_max,
@@ -177,6 +188,7 @@ def _open_tickets_sqlite(
             stamp,
             *sla_params,
             stamp,
+            lowest,
             batch_id,
             settings.threshold,
             after,
@@ -187,7 +199,7 @@ def _open_tickets_sqlite(
 
 
 def _open_tickets_postgres(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause
+    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
 ) -> int:
     """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
     microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
@@ -200,7 +212,7 @@ def _open_tickets_postgres(
         select(R.c.comment)
         .distinct()
         .where(
-            R.c.batch_id == batch_id,
+            *_of_batch(batch_id, after_id),
             R.c.score <= settings.threshold,
             R.c.submitted_at >= since,
             R.c.comment.is_not(None),
@@ -225,6 +237,7 @@ def _open_tickets_postgres(
         "normal": rules.priority_for(settings.high_priority_max + 1, settings.high_priority_max),
         "now": now,
         "batch": batch_id,
+        "after_id": -(2**31) if after_id is None else after_id,  # (None: below every id of a SERIAL)
         "threshold": settings.threshold,
         "since": since,
         "sla": float(settings.sla_hours) * 3600,
@@ -239,7 +252,8 @@ def _open_tickets_postgres(
         "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
         f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, %(now)s "
         "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.digest = md5(r.comment) "
-        "WHERE r.batch_id = %(batch)s AND r.score <= %(threshold)s AND r.submitted_at >= %(since)s "
+        "WHERE r.id > %(after_id)s AND r.batch_id = %(batch)s "
+        "AND r.score <= %(threshold)s AND r.submitted_at >= %(since)s "
         "ORDER BY r.submitted_at, r.id",
         params,
     ).rowcount
