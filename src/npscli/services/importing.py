@@ -115,12 +115,8 @@ def import_files(
                         now=req.now,
                         tickets_since=req.tickets_since,
                     )
-                for line in [describe_date_order(export), *describe_issues(export)]:
-                    if line:
-                        note(line)
-                identical = describe_identical(export)
-                if identical:
-                    note(identical)
+                for line in describe_read(export):
+                    note(line)
                 if req.rejects is not None and result.rejected:
                     path = _rejects_path(req.rejects, file, many)
                     write_rejects(export, path)
@@ -255,6 +251,12 @@ def parse_stamp(text: str, now):
     from npscli.core.periods import parse_since
 
     return parse_since(text, now, flag="--date")
+
+
+def describe_read(parsed) -> list[str]:
+    """The lines after a file was read: how its dates were read, its row outcomes, its identical rows kept."""
+    lines = [describe_date_order(parsed), *describe_issues(parsed), describe_identical(parsed)]
+    return [line for line in lines if line]
 
 
 def describe_issues(parsed) -> list[str]:

@@ -259,10 +259,9 @@ def frame_from_files(
 
     from npscli.io.exports import read_export
     from npscli.services.importing import (
-        describe_date_order,
-        describe_identical,
         describe_issues,
         describe_mapping,
+        describe_read,
         nothing_stored,
         read_options,
     )
@@ -293,12 +292,8 @@ def frame_from_files(
         if "submitted_at" not in parsed.mapping:
             undated.append(path.name)
         note(describe_mapping(parsed))
-        for line in [describe_date_order(parsed), *describe_issues(parsed)]:
-            if line:
-                note(line)
-        identical = describe_identical(parsed)
-        if identical:
-            note(identical)
+        for line in describe_read(parsed):
+            note(line)
         frames.append(parsed.records)
         sources.append(source or saved or parsed.layout)
     if len(frames) == 1:  # one source: its keys alone tell duplicates apart
