@@ -8,7 +8,9 @@ modulo 2**128, of a 128-bit BLAKE2b hash of each row's values, so two stores tha
 order print the same line. Left out: the columns that record when the import ran or who ran it (imported_at,
 imported_by, opened_at, updated_at, a history event's time) and, unless --ids, the surrogate keys (a ticket is
 named by its response's source and key, a history event by its ticket's). Two imports of the same files, before
-and after a change to the importer, must print the same digests.
+and after a change to the importer, must print the same digests. (A response's location, department and provider
+are digested by name: the digests of a store of version 10, which holds their ids, and of an older one, which held
+the names, compare; run each checkout's own digest on its own store.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 
 from sqlalchemy import select
 
+from npscli.store import group_labels
 from npscli.store.engine import open_store, to_url
 from npscli.store.schema import import_batches, responses, ticket_events, tickets
 
@@ -39,8 +42,17 @@ def _digest(rows) -> tuple[int, str]:
     return count, f"{total:032x}"
 
 
+GROUP_IDS = {f"{field}_id": field for field in ("location", "department", "provider")}
+
+
 def _kept(table, ids: bool) -> list:
-    return [c for c in table.c if c.name not in WALL_CLOCK and (ids or c.name not in SURROGATE)]
+    """The columns digested, in the table's order; a location, department or provider by its name (a store
+    before version 10 held the names in place of the ids, so the digests of the two compare)."""
+    return [
+        group_labels.value_of(GROUP_IDS[c.name]) if c.name in GROUP_IDS else c
+        for c in table.c
+        if c.name not in WALL_CLOCK and (ids or c.name not in SURROGATE)
+    ]
 
 
 def digests(url: str, ids: bool = False) -> dict[str, tuple[int, str]]:
@@ -48,7 +60,7 @@ def digests(url: str, ids: bool = False) -> dict[str, tuple[int, str]]:
     R, T, E, B = responses, tickets, ticket_events, import_batches
     queries = {
         "import_batches": select(*_kept(B, ids)),
-        "responses": select(*_kept(R, ids)),
+        "responses": select(*_kept(R, ids)).select_from(group_labels.with_labels(R)),
         "tickets": select(R.c.source, R.c.response_key, *_kept(T, ids)).join(R, R.c.id == T.c.response_pk),
         "ticket_history": select(R.c.source, R.c.response_key, *_kept(E, ids))
         .join(T, T.c.id == E.c.ticket_id)

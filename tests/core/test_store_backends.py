@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import inspect, select
 from tests.storefill import fill
 
+from npscli.config import TicketSettings
 from npscli.core.errors import ConflictError, StoreError
 from npscli.store import migrations, schema
 from npscli.store.engine import open_store
@@ -84,7 +85,9 @@ def test_migration_4_replaces_the_index_set_of_an_older_store(url):
     assert migrations.upgrade(store, target=3) == [1, 2, 3]
     with store.write() as conn:
         for name in schema.RETIRED_RESPONSE_INDEXES[:3]:  # as version 3 created them
-            column = {"ix_responses_location_department": "location"}.get(name, name.removeprefix("ix_responses_"))
+            column = {"ix_responses_location_department": "location_id", "ix_responses_provider": "provider_id"}.get(
+                name, name.removeprefix("ix_responses_")
+            )
             conn.exec_driver_sql(f"CREATE INDEX {name} ON responses ({column})")
         for index in schema.responses.indexes:
             conn.exec_driver_sql(f"DROP INDEX {index.name}")
@@ -312,7 +315,7 @@ def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partia
     with store.read() as conn:
         names = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
     assert set(schema.RETIRED_IN_9) <= names
-    assert migrations.upgrade(store) == [9]
+    assert migrations.upgrade(store) == list(range(9, migrations.LATEST + 1))
     with store.read() as conn:
         after = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
         assert conn.exec_driver_sql("SELECT count(*) FROM responses").scalar_one() == 41
@@ -331,5 +334,149 @@ def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partia
     assert (result.imported, result.tickets_opened) == (2, 1)
     [overall] = ticket_stats(store, by=None, since=None, until=None, now=T0 + timedelta(days=9), threshold=6)
     assert overall["recovered"] == 1  # P1's next response, found through the new partial index
+    assert migrations.upgrade(store) == []
+    store.dispose()
+
+
+OLD_GROUP_INDEXES = (  # the indexes of version 9 on the names, exactly
+    "CREATE INDEX ix_responses_groups_score ON responses (location, department, provider, score)",
+    "CREATE INDEX ix_responses_location_week_score ON responses (location, period_week, score)",
+    "CREATE INDEX ix_responses_window_score ON responses (submitted_at, score, location, period_week)",
+)
+
+
+def _v9_responses():
+    """The responses table as version 9 created it: the names as text columns (a copy of today's otherwise)."""
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
+
+    md = MetaData()
+    Table("import_batches", md, Column("id", Integer, primary_key=True))  # the reference's target only
+    columns = []
+    for column in schema.responses.columns:
+        if column.name in ("location_id", "department_id", "provider_id"):
+            columns.append(Column(column.name.removesuffix("_id"), String(200)))
+        elif column.name == "batch_id":
+            columns.append(Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False))
+        else:
+            columns.append(Column(column.name, column.type, primary_key=column.primary_key, nullable=column.nullable))
+    return Table("responses_v9", md, *columns)
+
+
+def _as_version_9(conn) -> None:
+    """Turn a store's responses back into the layout of version 9: the names in the table, no label table."""
+    for name in schema.RETIRED_IN_10:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    names = {
+        field: f"(SELECT value FROM group_labels WHERE id = responses.{field}_id)"
+        for field in ("location", "department", "provider")
+    }
+    if conn.dialect.name == "sqlite":  # (SQLite cannot drop a column a foreign key names: rebuild the table)
+        v9 = _v9_responses()
+        v9.create(conn)
+        targets = ", ".join(c.name for c in v9.columns)
+        values = ", ".join(names.get(c.name, c.name) for c in v9.columns)
+        conn.exec_driver_sql(f"INSERT INTO responses_v9 ({targets}) SELECT {values} FROM responses")
+        conn.exec_driver_sql("DROP TABLE responses")
+        conn.exec_driver_sql("ALTER TABLE responses_v9 RENAME TO responses")
+        conn.exec_driver_sql("CREATE UNIQUE INDEX uq_v9_key ON responses (source, response_key)")
+        for index in ("ix_responses_patient_id_present", "ix_responses_email_lower_present"):
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+    else:
+        for field, value in names.items():
+            conn.exec_driver_sql(f"ALTER TABLE responses ADD COLUMN {field} VARCHAR(200)")
+            conn.exec_driver_sql(f"UPDATE responses SET {field} = {value}")
+            conn.exec_driver_sql(f"ALTER TABLE responses DROP COLUMN {field}_id")
+    conn.exec_driver_sql("DROP TABLE group_labels")
+    for statement in OLD_GROUP_INDEXES:
+        conn.exec_driver_sql(statement)
+
+
+def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url):
+    """A store at version 9 holds each response's location, department and provider as text, in the table and
+    in three indexes: migration 10 gives each distinct name one label, the responses its id, and the indexes
+    on the ids; everything reads back as before (scores by group, detractors, tickets, filters), and the store
+    imports and opens tickets with per-location SLAs afterwards."""
+    from npscli.store.queries import list_detractors, nps_counts
+    from npscli.store.tickets import TicketFilter, list_tickets
+
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=9) == list(range(1, 10))
+    places = [("Downtown", "Primary Care", "Dr. Ada Lee"), ("Northside", None, "Dr. Bo Kim"), (None, "ER", None)]
+    fill(
+        store,
+        [
+            {
+                "response_id": f"r{i}",
+                "submitted_at": T0 + timedelta(hours=i),
+                "score": i % 11,
+                "location": places[i % 3][0],
+                "department": places[i % 3][1],
+                "provider": places[i % 3][2],
+                "comment": f"comment {i}",
+            }
+            for i in range(60)
+        ],
+    )
+
+    def reads():
+        counts = nps_counts(
+            store,
+            group_by=["location", "department", "provider"],
+            detractor_max=6,
+            promoter_min=9,
+            start=None,
+            end=None,
+            filters={},
+        )
+        filtered = nps_counts(
+            store,
+            group_by=["location"],
+            detractor_max=6,
+            promoter_min=9,
+            start=None,
+            end=None,
+            filters={"department": ("ER", "Primary Care")},
+        )
+        detractors = list_detractors(store, max_score=6, since=None, until=None, filters={"location": ("Northside",)})
+        tickets = list_tickets(store, TicketFilter(provider=("Dr. Ada Lee",)))
+        return sorted(counts, key=repr), sorted(filtered, key=repr), detractors, tickets
+
+    before = reads()
+    assert {row[0] for row in before[0]} == {"Downtown", "Northside", None}
+    assert before[2] and all(d["location"] == "Northside" for d in before[2])
+    with store.write(bulk=True) as conn:  # (bulk: no foreign key checks while the table is rebuilt)
+        _as_version_9(conn)
+    store.dispose()
+    store = open_store(url, migrate=False)
+    with store.read() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("responses")}
+    assert {"location", "department", "provider"} <= columns and "location_id" not in columns
+
+    assert migrations.upgrade(store) == list(range(10, migrations.LATEST + 1))
+    with store.read() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("responses")}
+        labels = conn.exec_driver_sql("SELECT field, value FROM group_labels ORDER BY field, value").all()
+        indexes = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
+    assert not {"location", "department", "provider"} & columns
+    assert {"location_id", "department_id", "provider_id"} <= columns
+    assert labels == [
+        ("department", "ER"),
+        ("department", "Primary Care"),
+        ("location", "Downtown"),
+        ("location", "Northside"),
+        ("provider", "Dr. Ada Lee"),
+        ("provider", "Dr. Bo Kim"),
+    ]
+    assert {ix.name for ix in schema.responses.indexes} <= indexes
+    assert reads() == before
+    settings = TicketSettings(sla_hours=48, sla_hours_by_location={"Northside": 4})
+    result = fill(
+        store,
+        [{"response_id": "n1", "submitted_at": T0 + timedelta(days=5), "score": 1, "location": "Northside"}],
+        tickets=settings,
+    )
+    assert (result.imported, result.tickets_opened) == (1, 1)
+    [ticket] = list_tickets(store, TicketFilter(location=("Northside",), since=T0 + timedelta(days=4)))
+    assert ticket["due_at"] - ticket["submitted_at"] == timedelta(hours=4)
     assert migrations.upgrade(store) == []
     store.dispose()

@@ -19,7 +19,7 @@ from npscli.config import TicketSettings
 from npscli.core.errors import ColumnError, InputFileError, RowError
 from npscli.io import exports
 from npscli.io.exports import ReadOptions, open_export, read_export
-from npscli.store import schema
+from npscli.store import group_labels, schema
 from npscli.store.engine import open_store
 from npscli.store.maintenance import table_counts
 from npscli.store.responses import dry_run_result, import_parsed
@@ -184,7 +184,8 @@ def test_a_first_big_load_rebuilds_the_indexes_and_a_failed_one_keeps_them(reque
     result = store_import(store, write(tmp_path / "big.csv", rows(60)))
     assert result.imported == 60 and index_names() == before
     with store.read() as conn:  # the rebuilt indexes answer queries
-        assert conn.execute(select(func.count()).where(schema.responses.c.location == "Clinic 1")).scalar_one() == 15
+        clinic_1 = group_labels.matching("location", ["Clinic 1"])
+        assert conn.execute(select(func.count()).where(clinic_1)).scalar_one() == 15
     data = rows(200)
     data[150][2] = "eleven"
     with pytest.raises(RowError):

@@ -35,6 +35,7 @@ from sqlalchemy import and_, select
 from npscli.core import tickets as rules
 from npscli.core.errors import ConflictError, StoreError
 from npscli.core.periods import naive_utc
+from npscli.store import group_labels as labels
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -74,9 +75,9 @@ def _subject_columns():
         R.c.submitted_at,
         R.c.score,
         R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.provider,
+        labels.value_of("location"),
+        labels.value_of("department"),
+        labels.value_of("provider"),
         R.c.patient_name,
         R.c.email,
         R.c.phone,
@@ -97,7 +98,7 @@ def new_detractors(store: Store, *, max_score: int, since: datetime | None, unti
         conds.append(R.c.submitted_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
-        .select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
+        .select_from(labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)))
         .where(*conds)
         .order_by(R.c.submitted_at, R.c.id)
     )
@@ -113,7 +114,7 @@ def overdue_tickets(store: Store, *, now: datetime, since: datetime | None) -> l
         conds.append(T.c.due_at >= naive_utc(since))
     q = (
         select(*_subject_columns())
-        .select_from(T.join(R, T.c.response_pk == R.c.id))
+        .select_from(labels.with_labels(T.join(R, T.c.response_pk == R.c.id)))
         .where(*conds)
         .order_by(T.c.due_at, T.c.id)
     )
@@ -125,7 +126,7 @@ def escalated_tickets(store: Store) -> list[dict[str, Any]]:
     """Tickets in the escalated status, with why (``escalation``: see :func:`escalation_reasons`), oldest first."""
     q = (
         select(*_subject_columns())
-        .select_from(T.join(R, T.c.response_pk == R.c.id))
+        .select_from(labels.with_labels(T.join(R, T.c.response_pk == R.c.id)))
         .where(T.c.status == rules.ESCALATED, T.c.escalated_to.is_not(None))
         .order_by(T.c.updated_at, T.c.id)
     )
@@ -214,7 +215,7 @@ def pending(store: Store, channels: Iterable[str] = CHANNELS) -> list[dict[str, 
             D.c.attempted_at,
             *_subject_columns(),
         )
-        .select_from(D.join(R, D.c.response_pk == R.c.id).outerjoin(T, T.c.response_pk == R.c.id))
+        .select_from(labels.with_labels(D.join(R, D.c.response_pk == R.c.id).outerjoin(T, T.c.response_pk == R.c.id)))
         .where(D.c.status == PENDING, D.c.channel.in_(list(channels)))
         .order_by(R.c.submitted_at, R.c.id, D.c.id)
     )

@@ -1,7 +1,8 @@
 """Versioned schema migrations.
 
 Each migration is applied once, in its own transaction, and recorded in ``npscli_schema``.
-A migration adds tables, columns and indexes, and may replace indexes; data is never dropped.
+A migration adds tables, columns and indexes, and may replace indexes or move values to another table;
+data is never dropped.
 A store written by a newer npscli (a higher version than this code knows) is refused, not touched.
 """
 
@@ -28,13 +29,17 @@ def _create(*tables):
 
 
 def _replace_indexes(table, retired: tuple[str, ...]):
-    """Drop the ``retired`` indexes (where present) and create the table's current ones (where missing)."""
+    """Drop the ``retired`` indexes (where present) and create the table's current ones (where missing).
+
+    An index on a column a later migration adds (the group ids of version 10) is left to that migration."""
 
     def apply(conn: Connection) -> None:
         for name in retired:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        present = {column["name"] for column in inspect(conn).get_columns(table.name)}
         for index in table.indexes:  # IF NOT EXISTS: reflection cannot see expression indexes on SQLite
-            conn.execute(CreateIndex(index, if_not_exists=True))
+            if all(column.name in present for column in index.columns):
+                conn.execute(CreateIndex(index, if_not_exists=True))
 
     return apply
 
@@ -64,8 +69,43 @@ def _add_columns(table, *names: str):
     return apply
 
 
+def _group_ids(conn: Connection) -> None:
+    """Version 10: the location, department and provider names of responses move to ``group_labels``, the
+    responses keep their ids. Each distinct name becomes one label; every response's id is its name's; the
+    name columns are dropped, and the three indexes on them are made again on the ids. No value is lost:
+    a name reads back through its label exactly as it was stored. (A store created by this code has the ids
+    from the start: then only the label table and the indexes are made sure of.)"""
+    schema.group_labels.create(conn, checkfirst=True)
+    present = {column["name"] for column in inspect(conn).get_columns("responses")}
+    if "location" in present:
+        if conn.dialect.name == "sqlite":
+            import sqlite3
+
+            if sqlite3.sqlite_version_info < (3, 35):
+                raise StoreError(
+                    f"this store needs SQLite 3.35 or newer to upgrade (this Python has {sqlite3.sqlite_version})",
+                    hint="run npscli with a newer Python (3.11 from python.org or your distribution bundles one)",
+                )
+        for name in schema.RETIRED_IN_10:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        reference = "INTEGER REFERENCES group_labels (id)"
+        for field in ("location", "department", "provider"):
+            conn.exec_driver_sql(
+                f"INSERT INTO group_labels (field, value) SELECT DISTINCT '{field}', {field} FROM responses "
+                f"WHERE {field} IS NOT NULL ORDER BY {field}"
+            )
+            conn.exec_driver_sql(f"ALTER TABLE responses ADD COLUMN {field}_id {reference}")
+            conn.exec_driver_sql(
+                f"UPDATE responses SET {field}_id = (SELECT l.id FROM group_labels AS l "
+                f"WHERE l.field = '{field}' AND l.value = responses.{field}) WHERE {field} IS NOT NULL"
+            )
+            conn.exec_driver_sql(f"ALTER TABLE responses DROP COLUMN {field}")
+    for index in schema.responses.indexes:
+        conn.execute(CreateIndex(index, if_not_exists=True))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "responses and import batches", _create(schema.import_batches, schema.responses)),
+    (1, "responses and import batches", _create(schema.import_batches, schema.group_labels, schema.responses)),
     (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
     (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
     (
@@ -97,6 +137,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
             _replace_indexes(schema.responses, schema.RETIRED_IN_9),
             _replace_indexes(schema.ticket_events, schema.RETIRED_EVENT_INDEXES_IN_9),
         ),
+    ),
+    (
+        10,
+        "responses: location, department and provider names stored once (group_labels), the responses and "
+        "their indexes hold ids",
+        _group_ids,
     ),
 ]
 LATEST = MIGRATIONS[-1][0]

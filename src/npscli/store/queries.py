@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from npscli.core.fields import GROUP_FIELDS
 from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
+from npscli.store import group_labels as labels
 from npscli.store import schema
 from npscli.store.engine import Store
 from npscli.store.schema import responses as R
@@ -31,8 +32,10 @@ def nps_counts(
     filters: Mapping[str, Sequence[str]],
 ) -> list[tuple[Any, ...]]:
     """(group values..., detractors, promoters, responses) per group of ``group_by`` (columns of responses,
-    e.g. location and period_week); one row without groups."""
-    group_cols = [R.c[name] for name in group_by]
+    e.g. location and period_week); one row without groups. Grouped by the ids of the group names (the
+    covering indexes hold ids), named afterwards."""
+    group_cols = [labels.id_column(name) if name in GROUP_FIELDS else R.c[name] for name in group_by]
+    named = [i for i, name in enumerate(group_by) if name in GROUP_FIELDS]
     det = func.sum(case((R.c.score <= detractor_max, 1), else_=0))
     pro = func.sum(case((R.c.score >= promoter_min, 1), else_=0))
     q = select(*group_cols, det, pro, func.count())
@@ -56,12 +59,23 @@ def nps_counts(
             conds.append(R.c.submitted_at < naive_utc(end))
         for name, values in filters.items():
             if values:
-                conds.append(R.c[name].in_(values))
+                conds.append(labels.matching(name, values))
         if conds:
             q = q.where(*conds)
         if group_cols:
             q = q.group_by(*group_cols)
-        return [tuple(row) for row in conn.execute(q)]
+        rows = [tuple(row) for row in conn.execute(q)]
+        if not named or not rows:
+            return rows
+        names = labels.names(conn, [group_by[i] for i in named])
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in named:
+            if values[i] is not None:
+                values[i] = names[values[i]]
+        out.append(tuple(values))
+    return out
 
 
 def responses_in(
@@ -87,14 +101,14 @@ def responses_in(
         conds.append(R.c.submitted_at < naive_utc(end))
     for name, values in (filters or {}).items():
         if values:
-            conds.append(R.c[name].in_(values))
+            conds.append(labels.matching(name, values))
     for name, value in (equal or {}).items():
-        conds.append(R.c[name] == value)
+        conds.append(labels.equal(name, value))
     if max_score is not None:
         conds.append(R.c.score <= max_score)
     if with_comment:
         conds.append(func.length(func.trim(func.coalesce(R.c.comment, ""))) > 0)
-    q = select(*[R.c[name] for name in columns]).where(*conds)
+    q = select(*[labels.value_of(name) for name in columns]).select_from(labels.with_labels(R, columns)).where(*conds)
     if newest_first:
         q = q.order_by(R.c.submitted_at.desc(), R.c.id.desc())
     with store.read() as conn:
@@ -103,13 +117,16 @@ def responses_in(
 
 def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
     """Every location with a response in ``[start, end)``, sorted (for ``--location all``)."""
+    location = labels.id_column("location")
     q = (
-        select(R.c.location)
-        .where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end), R.c.location.is_not(None))
+        select(location)
+        .where(R.c.submitted_at >= naive_utc(start), R.c.submitted_at < naive_utc(end), location.is_not(None))
         .distinct()
     )
     with store.read() as conn:
-        return sorted(v for v in conn.execute(q).scalars() if v)
+        ids = conn.execute(q).scalars().all()
+        names = labels.names(conn, ["location"])
+    return sorted(names[i] for i in ids if names[i])
 
 
 def count_responses(store: Store) -> int:
@@ -163,9 +180,9 @@ def list_detractors(
         R.c.source,
         R.c.submitted_at,
         R.c.score,
-        R.c.location,
-        R.c.department,
-        R.c.provider,
+        labels.value_of("location"),
+        labels.value_of("department"),
+        labels.value_of("provider"),
         R.c.comment,
         R.c.patient_name,
         R.c.email,
@@ -176,7 +193,7 @@ def list_detractors(
         T.c.assignee,
         T.c.due_at,
         T.c.first_contact_at,
-    ).select_from(R.outerjoin(T, T.c.response_pk == R.c.id))
+    ).select_from(labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)))
     conds = [R.c.score <= max_score]
     if since is not None:
         conds.append(R.c.submitted_at >= naive_utc(since))
@@ -184,7 +201,7 @@ def list_detractors(
         conds.append(R.c.submitted_at < naive_utc(until))
     for name, values in filters.items():
         if values:
-            conds.append(R.c[name].in_(values))
+            conds.append(labels.matching(name, values))
     if statuses:
         conds.append(T.c.status.in_(statuses))
     if comments_only:
@@ -213,8 +230,7 @@ def match_group_values(
         return resolved, unmatched
     with store.read() as conn:
         for name in wanted:
-            column = schema.responses.c[name]
-            known = sorted(v for v in conn.execute(select(column).distinct()).scalars() if v is not None)
+            known = sorted(labels.values_of(conn, name))
             by_key: dict[str, list[str]] = {}
             for value in known:
                 by_key.setdefault(fold_name(value), []).append(value)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from npscli.core.fields import TEXT_FIELDS
+from npscli.core.fields import GROUP_FIELDS, TEXT_FIELDS
 from npscli.core.periods import naive_utc
 from npscli.store import schema
 from npscli.store.engine import Store
@@ -47,9 +47,9 @@ RESPONSE_COLUMNS = (
     "period_year",
     "score",
     "comment",
-    "location",
-    "department",
-    "provider",
+    "location_id",
+    "department_id",
+    "provider_id",
     "patient_name",
     "email",
     "phone",
@@ -114,23 +114,24 @@ INSERT_CHUNK_ROWS = 50_000  # rows turned into tuples and inserted at a time: me
 BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, rebuilds the indexes after
 
 
-def _rows_for_insert(records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
+def _rows_for_insert(conn, records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
     """The records as tuples in RESPONSE_COLUMNS order, with the period keys; column-wise, no frame copies."""
     count = len(records)
     if count == 0:
         return []
     cols: dict[str, Any] = {
         name: values.tolist() if hasattr(values, "tolist") else values  # Python str, int, datetime, date
-        for name, values in _record_columns(records, dialect).items()
+        for name, values in _record_columns(conn, records, dialect).items()
     }
     cols["source"] = repeat(source, count)
     cols["batch_id"] = repeat(batch_id, count)
     return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
 
 
-def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
+def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]:
     """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id): the values
-    the database stores, with the period keys, as numpy arrays (object, text or int64) or lists."""
+    the database stores, with the period keys and the ids of the group names (names new to the store are
+    added to ``group_labels`` on ``conn``), as numpy arrays (object, text or int64) or lists."""
     import numpy as np
     import pandas as pd
 
@@ -159,8 +160,25 @@ def _record_columns(records: pd.DataFrame, dialect: str) -> dict[str, Any]:
         cols[f"period_{period}"] = np.asarray(keys, dtype=object)[day_codes]
     cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
-        cols[name] = _nullable(records[name])
+        if name in GROUP_FIELDS:
+            cols[f"{name}_id"] = _label_ids(conn, name, _nullable(records[name]))
+        else:
+            cols[name] = _nullable(records[name])
     return cols
+
+
+def _label_ids(conn, field: str, values: list):
+    """The ids (Python int or None) of a group field's names (str or None), as an object array."""
+    import numpy as np
+    import pandas as pd
+
+    from npscli.store.group_labels import ids_for
+
+    codes, names = pd.factorize(np.asarray(values, dtype=object))  # None: code -1
+    ids = ids_for(conn, field, names.tolist())
+    lookup = np.empty(len(names) + 1, dtype=object)  # the last slot (code -1) stays None
+    lookup[: len(names)] = [ids[name] for name in names.tolist()]
+    return lookup[codes]
 
 
 # Rows per INSERT statement on SQLite: 49 rows of 20 values stay within the 999 variables a statement may
@@ -183,7 +201,7 @@ def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> N
     count = len(records)
     if count == 0:
         return
-    cols = _record_columns(records, "sqlite")
+    cols = _record_columns(conn, records, "sqlite")
     width = len(RESPONSE_COLUMNS)
     table = np.empty((count, width), dtype=object)
     for position, name in enumerate(RESPONSE_COLUMNS):
@@ -279,7 +297,7 @@ def _insert_piece(
         if dialect == "sqlite":
             _insert_sqlite(conn, piece, source, batch_id)
             return None
-        return insert_responses(conn, _rows_for_insert(piece, source, batch_id, dialect), dialect)
+        return insert_responses(conn, _rows_for_insert(conn, piece, source, batch_id, dialect), dialect)
     finally:
         if collecting:
             gc.enable()

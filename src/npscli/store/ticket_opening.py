@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, String, literal, select
 from npscli.config import TicketSettings
 from npscli.core import tickets as rules
 from npscli.core.periods import naive_utc
+from npscli.store import group_labels as labels
 from npscli.store import schema
 
 T = schema.tickets
@@ -120,7 +121,8 @@ def _open_tickets_rows(
 ) -> int:
     """Any backend: the detractors read into Python, the tickets written by the bulk path."""
     rows = conn.execute(
-        select(R.c.id, R.c.score, R.c.location, R.c.submitted_at, R.c.comment)
+        select(R.c.id, R.c.score, labels.value_of("location"), R.c.submitted_at, R.c.comment)
+        .select_from(labels.with_labels(R, ["location"]))
         .where(*_of_batch(batch_id, after_id), R.c.score <= settings.threshold, R.c.submitted_at >= since)
         .order_by(R.c.submitted_at, R.c.id)
     ).all()
@@ -164,11 +166,11 @@ def _open_tickets_sqlite(
     def shift(hours: float) -> str:
         return f"{int(hours * 3600):+d} seconds"
 
-    by_location = list(settings.sla_hours_by_location.items())
-    sla_case = "CASE r.location " + " ".join("WHEN ? THEN ?" for _ in by_location) + " ELSE ? END"
+    by_location = _sla_by_location_id(conn, settings)
+    sla_case = "CASE r.location_id " + " ".join("WHEN ? THEN ?" for _ in by_location) + " ELSE ? END"
     if not by_location:
         sla_case = "?"
-    sla_params = [value for location, hours in by_location for value in (location, shift(float(hours)))]
+    sla_params = [value for location_id, hours in by_location for value in (location_id, shift(float(hours)))]
     sla_params.append(shift(float(settings.sla_hours)))
     stamp = now.strftime(_SQLITE_DATETIME)
     high_max = settings.high_priority_max
@@ -243,10 +245,10 @@ def _open_tickets_postgres(
         "sla": float(settings.sla_hours) * 3600,
     }
     whens = []
-    for n, (location, hours) in enumerate(settings.sla_hours_by_location.items()):
-        params[f"loc{n}"], params[f"sla{n}"] = location, float(hours) * 3600
+    for n, (location_id, hours) in enumerate(_sla_by_location_id(conn, settings)):
+        params[f"loc{n}"], params[f"sla{n}"] = location_id, float(hours) * 3600
         whens.append(f"WHEN %(loc{n})s THEN %(sla{n})s")
-    seconds = f"CASE r.location {' '.join(whens)} ELSE %(sla)s END" if whens else "%(sla)s"
+    seconds = f"CASE r.location_id {' '.join(whens)} ELSE %(sla)s END" if whens else "%(sla)s"
     return conn.exec_driver_sql(
         f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
         "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
@@ -257,6 +259,13 @@ def _open_tickets_postgres(
         "ORDER BY r.submitted_at, r.id",
         params,
     ).rowcount
+
+
+def _sla_by_location_id(conn, settings: TicketSettings) -> list[tuple[int, float]]:
+    """The per-location SLAs (hours) by the ids of the locations stored (a location no response has is left out:
+    no response needs its SLA)."""
+    ids = labels.existing_ids(conn, "location", settings.sla_hours_by_location)
+    return [(ids[name], hours) for name, hours in settings.sla_hours_by_location.items() if name in ids]
 
 
 def _insert_tickets(conn, rows: list[tuple]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, select
 from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
 from npscli.core.periods import naive_utc
+from npscli.store import group_labels as labels
 from npscli.store import schema
 from npscli.store.engine import Store
 
@@ -50,14 +51,14 @@ def _ticket_query():
         R.c.submitted_at,
         R.c.score,
         R.c.comment,
-        R.c.location,
-        R.c.department,
-        R.c.provider,
+        labels.value_of("location"),
+        labels.value_of("department"),
+        labels.value_of("provider"),
         R.c.patient_name,
         R.c.email,
         R.c.phone,
         R.c.patient_id,
-    ).select_from(T.join(R, T.c.response_pk == R.c.id))
+    ).select_from(labels.with_labels(T.join(R, T.c.response_pk == R.c.id)))
 
 
 @dataclass
@@ -80,11 +81,11 @@ def _apply_filter(q, f: TicketFilter):
     if f.assignee:
         conds.append(func.lower(T.c.assignee) == f.assignee.lower())
     if f.location:
-        conds.append(R.c.location.in_(f.location))
+        conds.append(labels.matching("location", f.location))
     if f.department:
-        conds.append(R.c.department.in_(f.department))
+        conds.append(labels.matching("department", f.department))
     if f.provider:
-        conds.append(R.c.provider.in_(f.provider))
+        conds.append(labels.matching("provider", f.provider))
     if f.overdue_at is not None:
         now = naive_utc(f.overdue_at)
         conds.append(
