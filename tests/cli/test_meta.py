@@ -50,6 +50,32 @@ def test_a_command_with_options_does_not_import_pydantic():
     assert (code, used_pandas, used_pydantic) == (0, True, False), done.stderr
 
 
+def test_a_command_on_a_sqlite_store_does_not_import_the_postgresql_dialects(tmp_path):
+    """SQLAlchemy imports all of its PostgreSQL dialects (about 25 ms) as soon as a table declares a
+    ``postgresql_*`` option: the partial indexes get theirs only when a PostgreSQL store is opened."""
+    from datetime import UTC, datetime
+
+    from tests.storefill import fill
+
+    from npscli.store.engine import open_store
+
+    store = open_store(str(tmp_path / "n.db"))
+    fill(store, [{"response_id": "a", "submitted_at": datetime(2026, 1, 5, tzinfo=UTC), "score": 9, "location": "X"}])
+    store.dispose()
+    code = (
+        "import sys\n"
+        f"sys.argv = ['npscli', 'score', '--db', {str(tmp_path / 'n.db')!r}, '--by', 'location', '--format', 'json']\n"
+        "from npscli.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        "import json\n"
+        "print(json.dumps([code, 'sqlalchemy' in sys.modules, 'sqlalchemy.dialects.postgresql' in sys.modules]),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == [0, True, False], done.stderr
+    assert json.loads(done.stdout)[0]["location"] == "X"
+
+
 def test_every_command_has_help_text(cli):
     commands = list(_walk(app))
     assert len(commands) >= 10

@@ -316,6 +316,10 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
     url = to_url(target)
     engine = create_engine_for(url)
     store = Store(url=url, engine=engine)
+    if store.dialect == "postgresql":
+        from npscli.store.schema import use_postgresql
+
+        use_postgresql()
     if migrate:
         from npscli.store.migrations import upgrade
 
