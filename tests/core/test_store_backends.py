@@ -451,6 +451,10 @@ def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url)
     with store.read() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("responses")}
     assert {"location", "department", "provider"} <= columns and "location_id" not in columns
+    as_stored = "SELECT response_id, location, department, provider, score FROM {} ORDER BY id"
+    with store.read() as conn:
+        stored = conn.exec_driver_sql(as_stored.format("responses")).all()
+    assert len(stored) == 60 and ("r0", "Downtown", "Primary Care", "Dr. Ada Lee", 0) in stored
 
     assert migrations.upgrade(store) == list(range(10, migrations.LATEST + 1))
     with store.read() as conn:
@@ -469,6 +473,8 @@ def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url)
     ]
     assert {ix.name for ix in schema.responses.indexes} <= indexes
     assert reads() == before
+    with store.read() as conn:  # the view shows the table as it was, for one's own SQL
+        assert conn.exec_driver_sql(as_stored.format(schema.RESPONSES_NAMED)).all() == stored
     settings = TicketSettings(sla_hours=48, sla_hours_by_location={"Northside": 4})
     result = fill(
         store,

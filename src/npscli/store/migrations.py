@@ -73,7 +73,8 @@ def _group_ids(conn: Connection) -> None:
     """Version 10: the location, department and provider names of responses move to ``group_labels``, the
     responses keep their ids. Each distinct name becomes one label; every response's id is its name's; the
     name columns are dropped, and the three indexes on them are made again on the ids. No value is lost:
-    a name reads back through its label exactly as it was stored. (A store created by this code has the ids
+    a name reads back through its label exactly as it was stored. The view ``responses_named`` shows the
+    responses with their names, as the table was before, for SQL written against it (a report, a dashboard). (A store created by this code has the ids
     from the start: then only the label table and the indexes are made sure of.)"""
     schema.group_labels.create(conn, checkfirst=True)
     present = {column["name"] for column in inspect(conn).get_columns("responses")}
@@ -102,6 +103,8 @@ def _group_ids(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE responses DROP COLUMN {field}")
     for index in schema.responses.indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
+    conn.exec_driver_sql(f"DROP VIEW IF EXISTS {schema.RESPONSES_NAMED}")
+    conn.exec_driver_sql(schema.responses_named_sql())
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [

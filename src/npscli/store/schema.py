@@ -122,6 +122,24 @@ def use_postgresql() -> None:
 # (No index on batch_id: the responses of a new batch are the ids above the largest before it, a range of
 # the primary key; see ``store.responses.import_parsed``.)
 
+# The responses as the table was before version 10, each group field by its name: for SQL of one's own (a
+# dashboard, psql, the sqlite3 shell). npscli itself never reads it.
+RESPONSES_NAMED = "responses_named"
+
+
+def responses_named_sql() -> str:
+    """CREATE VIEW of ``responses_named``: every column of responses, the group ids replaced by the names."""
+    groups = ("location", "department", "provider")
+    columns = [
+        f"{field}_label.value AS {field}" if (field := c.name.removesuffix("_id")) in groups else f"r.{c.name}"
+        for c in responses.columns
+    ]
+    joins = " ".join(
+        f"LEFT JOIN group_labels AS {field}_label ON {field}_label.id = r.{field}_id" for field in groups
+    )
+    return f"CREATE VIEW {RESPONSES_NAMED} AS SELECT {', '.join(columns)} FROM responses AS r {joins}"
+
+
 # Indexes of earlier versions that the ones above make redundant (dropped by migration 4).
 RETIRED_RESPONSE_INDEXES = (
     "ix_responses_submitted_at",
