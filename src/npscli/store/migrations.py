@@ -74,8 +74,9 @@ def _group_ids(conn: Connection) -> None:
     responses keep their ids. Each distinct name becomes one label; every response's id is its name's; the
     name columns are dropped, and the three indexes on them are made again on the ids. No value is lost:
     a name reads back through its label exactly as it was stored. The view ``responses_named`` shows the
-    responses with their names, as the table was before, for SQL written against it (a report, a dashboard). (A store created by this code has the ids
-    from the start: then only the label table and the indexes are made sure of.)"""
+    responses with their names, as the table was before, for SQL written against it (a report, a dashboard).
+    (A store created by this code has the ids from the start: then the label table, the indexes and the view
+    are made sure of.)"""
     schema.group_labels.create(conn, checkfirst=True)
     present = {column["name"] for column in inspect(conn).get_columns("responses")}
     if "location" in present:
