@@ -7,6 +7,9 @@ Which migration creates which table is in ``npscli.store.migrations``.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Date,
@@ -23,6 +26,54 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.types import TypeDecorator
+
+EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def microseconds(value: datetime) -> int:
+    """A naive UTC time as microseconds since 1970-01-01 (exact; negative before 1970)."""
+    return (value - EPOCH) // _MICROSECOND
+
+
+class _Microseconds(TypeDecorator):
+    """SQLite's side of ``Timestamp``: an INTEGER, the naive UTC time's microseconds since 1970-01-01."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return microseconds(value.replace(tzinfo=None) if value.tzinfo is not None else value)
+        if isinstance(value, date):
+            return microseconds(datetime(value.year, value.month, value.day))
+        raise TypeError("a Timestamp column takes datetime and date objects")
+
+    def process_result_value(self, value: Any, dialect) -> Any:
+        return None if value is None else EPOCH + timedelta(microseconds=value)
+
+
+class Timestamp(TypeDecorator):
+    """A naive UTC time: PostgreSQL's ``timestamp``; on SQLite an INTEGER of microseconds since 1970-01-01.
+
+    SQLAlchemy's own DateTime on SQLite is 26 characters of text ("YYYY-MM-DD HH:MM:SS.ffffff"); the integer is
+    at most 8 bytes, exact to the microsecond, and orders the same. Every value bound against a column of this
+    type (inserts, updates, comparisons, ``func.min``/``max``) converts both ways, so Python sees datetimes on
+    both backends. Raw SQL on SQLite must write the integer itself (``microseconds``). An aware datetime is
+    stored by its wall-clock fields, as SQLAlchemy's DateTime does on SQLite; the store holds naive UTC.
+    The backend is told by the dialect's class (SQLite's DBAPI-independent base), not by its name."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+        return _Microseconds() if isinstance(dialect, SQLiteDialect) else dialect.type_descriptor(DateTime())
+
 
 metadata = MetaData()
 
@@ -31,7 +82,7 @@ schema_versions = Table(
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("description", String(200), nullable=False),
-    Column("applied_at", DateTime, nullable=False),
+    Column("applied_at", Timestamp, nullable=False),
 )
 
 import_batches = Table(
@@ -42,7 +93,7 @@ import_batches = Table(
     Column("file_name", String(500), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("layout", String(40), nullable=False),
-    Column("imported_at", DateTime, nullable=False),
+    Column("imported_at", Timestamp, nullable=False),
     Column("imported_by", String(100), nullable=False),
     Column("rows_read", Integer, nullable=False),
     Column("imported", Integer, nullable=False),
@@ -52,7 +103,7 @@ import_batches = Table(
     Column("rejected", Integer, nullable=False),
     Column("tickets_opened", Integer, nullable=False, default=0),
     # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
-    Column("stamped_at", DateTime, nullable=True),
+    Column("stamped_at", Timestamp, nullable=True),
 )
 
 responses = Table(
@@ -64,7 +115,7 @@ responses = Table(
     Column("response_id", String(200)),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
     Column("source_row", Integer, nullable=False),
-    Column("submitted_at", DateTime, nullable=False),
+    Column("submitted_at", Timestamp, nullable=False),
     Column("local_date", Date, nullable=False),
     Column("period_week", String(8), nullable=False),
     Column("period_month", String(7), nullable=False),
@@ -130,15 +181,15 @@ tickets = Table(
     Column("status", String(20), nullable=False),
     Column("assignee", String(100)),
     Column("priority", String(10), nullable=False),
-    Column("opened_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
-    Column("first_contact_at", DateTime),
-    Column("closed_at", DateTime),
+    Column("opened_at", Timestamp, nullable=False),
+    Column("due_at", Timestamp, nullable=False),
+    Column("first_contact_at", Timestamp),
+    Column("closed_at", Timestamp),
     Column("root_causes", String(300)),
     Column("suggested_cause", String(40)),
     Column("escalated_to", String(100)),
     Column("resolution", Text),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
     Index("ix_tickets_status", "status"),
     Index("ix_tickets_assignee", "assignee"),
     Index("ix_tickets_due", "due_at"),
@@ -149,7 +200,7 @@ ticket_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
-    Column("at", DateTime, nullable=False),
+    Column("at", Timestamp, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("channel", String(20)),
@@ -170,11 +221,11 @@ alert_deliveries = Table(
     Column("status", String(20), nullable=False),  # pending | sent
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500)),
-    Column("created_at", DateTime, nullable=False),
-    Column("sent_at", DateTime),
+    Column("created_at", Timestamp, nullable=False),
+    Column("sent_at", Timestamp),
     # Set just before the SMTP transaction, cleared when it fails: a pending row with it set was maybe delivered
     # (the run died between the server's answer and the store's record).
-    Column("attempted_at", DateTime),
+    Column("attempted_at", Timestamp),
     UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
     Index("ix_alert_status", "status"),
 )
@@ -194,9 +245,9 @@ emerging_alerts = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500)),
     Column("summary", String(500), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("sent_at", DateTime),
-    Column("attempted_at", DateTime),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
+    Column("created_at", Timestamp, nullable=False),
+    Column("sent_at", Timestamp),
+    Column("attempted_at", Timestamp),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
     UniqueConstraint("theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"),
     Index("ix_emerging_alert_status", "status"),
 )
