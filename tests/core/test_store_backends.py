@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from tests.storefill import fill
 
 from npscli.config import TicketSettings
@@ -338,15 +338,154 @@ def test_migration_9_drops_the_batch_index_and_makes_the_recovery_indexes_partia
     store.dispose()
 
 
-OLD_GROUP_INDEXES = (  # the indexes of version 9 on the names, exactly
+def _present(conn):
+    """(table, its columns) of the schema as far as the store has them (a later migration may add more)."""
+    found = inspect(conn)
+    for table in schema.metadata.sorted_tables:
+        if found.has_table(table.name):
+            names = {column["name"] for column in found.get_columns(table.name)}
+            yield table, [c for c in table.c if c.name in names]
+
+
+def _timestamp_columns(conn):
+    return [
+        (table, [c for c in columns if isinstance(c.type, schema.Timestamp)])
+        for table, columns in _present(conn)
+        if any(isinstance(c.type, schema.Timestamp) for c in columns)
+    ]
+
+
+def _every_row(store):
+    with store.read() as conn:
+        return {
+            table.name: conn.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+            for table, columns in list(_present(conn))
+        }
+
+
+def _as_version_9_wrote_them(store) -> int:
+    """Every time in the SQLite store rewritten as version 9 stored it: SQLAlchemy's DateTime text (the import's
+    and ticket opening's raw SQL wrote the same form). Returns how many values."""
+    from sqlalchemy.dialects import sqlite
+
+    as_text = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    written = 0
+    with store.write() as conn:
+        for table, columns in _timestamp_columns(conn):
+            key = table.primary_key.columns.keys()[0]
+            for row in conn.execute(select(table.c[key], *columns)).all():
+                values = {c.name: as_text(v) for c, v in zip(columns, row[1:], strict=True) if v is not None}
+                if values:
+                    sets = ", ".join(f"{name} = ?" for name in values)
+                    conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} WHERE {key} = ?", (*values.values(), row[0]))
+                    written += len(values)
+    return written
+
+
+def _value_types(store) -> set[str]:
+    with store.read() as conn:
+        return {
+            kind
+            for table, columns in _timestamp_columns(conn)
+            for c in columns
+            for kind in conn.exec_driver_sql(f"SELECT DISTINCT typeof({c.name}) FROM {table.name}").scalars()
+        }
+
+
+def _old_store_with_every_table(url):
+    """A store at version 9 with rows in every table that has a time (tickets with a contact and a closing, an
+    alert delivery, an emerging-issue alert, a batch stamped with --date), its times as version 9 wrote them;
+    and every row as read before they were rewritten so."""
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=9) == list(range(1, 10))
+    sample(store)
+    closed = T0 + timedelta(days=1, microseconds=999_999)
+    apply_action(store, 1, "resolve", actor="maria", now=closed, codes=["wait_time"], text="ok")
+    before_epoch = datetime(1969, 7, 20, 20, 17, 40, 1)
+    with store.write() as conn:
+        batches = schema.import_batches
+        conn.execute(batches.update().where(batches.c.id == 1).values(stamped_at=before_epoch))
+        conn.execute(
+            schema.alert_deliveries.insert().values(
+                response_pk=1, recipient="px@example.org", channel="email", status="sent", attempts=1,
+                created_at=T0.replace(tzinfo=None), sent_at=datetime(2025, 11, 3, 9, 0, 0, 1), attempted_at=None,
+            )
+        )  # fmt: skip
+        conn.execute(
+            schema.emerging_alerts.insert().values(
+                theme="scheduling", group_by="location", group_value="Downtown", first_flagged=T0.date(),
+                recipient="px@example.org", status="pending", attempts=0, summary="Scheduling complaints rose",
+                created_at=datetime(2200, 12, 31, 23, 59, 59, 999_999),
+            )
+        )  # fmt: skip
+    rows = _every_row(store)
+    if store.dialect == "sqlite":
+        assert _as_version_9_wrote_them(store) > 0
+        assert _value_types(store) == {"text", "null"}
+    return store, rows
+
+
+def test_migration_10_stores_every_time_of_an_older_sqlite_store_as_an_integer_exactly(url):
+    """A store at version 9 keeps its times as 26 characters of text on SQLite: migration 10 turns each into the
+    integer of microseconds, and every row reads back identical; the indexes are as they were. On PostgreSQL
+    (timestamp already) it changes nothing."""
+    store, expected = _old_store_with_every_table(url)
+    with store.read() as conn:
+        indexes = set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars())
+        if store.dialect == "sqlite":
+            definitions = set(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").all())
+    assert migrations.upgrade(store, target=10) == [10]
+    after = _every_row(store)
+    after["npscli_schema"] = [row for row in after["npscli_schema"] if row.version < 10]  # (the record of 10 added)
+    assert after == expected
+    assert sum(len(rows) for rows in expected.values()) > 100
+    with store.read() as conn:
+        assert set(conn.exec_driver_sql(INDEX_NAMES[store.dialect]).scalars()) == indexes
+        if store.dialect == "sqlite":
+            assert set(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").all()) == (
+                definitions
+            )
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+            # an independent reading of one value: 1969-07-20 20:17:40.000001 UTC, in microseconds since 1970
+            assert conn.exec_driver_sql("SELECT stamped_at FROM import_batches WHERE id = 1").scalar_one() == (
+                -14_182_940 * 1_000_000 + 1
+            )
+    if store.dialect == "sqlite":
+        assert _value_types(store) == {"integer", "null"}
+    # the store works on at the latest version: a window of times, and a new import with tickets
+    assert migrations.upgrade(store) == list(range(11, migrations.LATEST + 1))
+    with store.read() as conn:
+        R = schema.responses
+        in_window = conn.execute(
+            select(func.count()).where(R.c.submitted_at >= T0.replace(tzinfo=None) + timedelta(hours=10))
+        ).scalar_one()
+    assert in_window == 30
+    result = fill(store, [{"response_id": "late", "submitted_at": T0 + timedelta(days=5), "score": 1}])
+    assert (result.imported, result.tickets_opened) == (1, 1)
+    assert migrations.upgrade(store) == []
+    store.dispose()
+
+
+def test_migration_10_refuses_a_text_that_is_no_time_and_changes_nothing(tmp_path):
+    store, _rows = _old_store_with_every_table(str(tmp_path / "s.db"))
+    with store.write() as conn:
+        conn.exec_driver_sql("UPDATE tickets SET closed_at = 'yesterday' WHERE id = 2")
+    with pytest.raises(StoreError, match=r"tickets\.closed_at holds 1 value\(s\) that are not times"):
+        migrations.upgrade(store)
+    assert migrations.status(store)["version"] == 9
+    assert _value_types(store) == {"text", "null"}
+    store.dispose()
+
+
+OLD_GROUP_INDEXES = (  # the indexes of version 10 on the names, exactly
     "CREATE INDEX ix_responses_groups_score ON responses (location, department, provider, score)",
     "CREATE INDEX ix_responses_location_week_score ON responses (location, period_week, score)",
     "CREATE INDEX ix_responses_window_score ON responses (submitted_at, score, location, period_week)",
 )
 
 
-def _v9_responses():
-    """The responses table as version 9 created it: the names as text columns (a copy of today's otherwise)."""
+def _v10_responses():
+    """The responses table as version 10 created it: the names as text columns (a copy of today's otherwise)."""
     from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
 
     md = MetaData()
@@ -359,26 +498,26 @@ def _v9_responses():
             columns.append(Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False))
         else:
             columns.append(Column(column.name, column.type, primary_key=column.primary_key, nullable=column.nullable))
-    return Table("responses_v9", md, *columns)
+    return Table("responses_v10", md, *columns)
 
 
-def _as_version_9(conn) -> None:
-    """Turn a store's responses back into the layout of version 9: the names in the table, no label table."""
-    for name in schema.RETIRED_IN_10:
+def _as_version_10(conn) -> None:
+    """Turn a store's responses back into the layout of version 10: the names in the table, no label table."""
+    for name in schema.RETIRED_IN_11:
         conn.exec_driver_sql(f"DROP INDEX {name}")
     names = {
         field: f"(SELECT value FROM group_labels WHERE id = responses.{field}_id)"
         for field in ("location", "department", "provider")
     }
     if conn.dialect.name == "sqlite":  # (SQLite cannot drop a column a foreign key names: rebuild the table)
-        v9 = _v9_responses()
-        v9.create(conn)
-        targets = ", ".join(c.name for c in v9.columns)
-        values = ", ".join(names.get(c.name, c.name) for c in v9.columns)
-        conn.exec_driver_sql(f"INSERT INTO responses_v9 ({targets}) SELECT {values} FROM responses")
+        v10 = _v10_responses()
+        v10.create(conn)
+        targets = ", ".join(c.name for c in v10.columns)
+        values = ", ".join(names.get(c.name, c.name) for c in v10.columns)
+        conn.exec_driver_sql(f"INSERT INTO responses_v10 ({targets}) SELECT {values} FROM responses")
         conn.exec_driver_sql("DROP TABLE responses")
-        conn.exec_driver_sql("ALTER TABLE responses_v9 RENAME TO responses")
-        conn.exec_driver_sql("CREATE UNIQUE INDEX uq_v9_key ON responses (source, response_key)")
+        conn.exec_driver_sql("ALTER TABLE responses_v10 RENAME TO responses")
+        conn.exec_driver_sql("CREATE UNIQUE INDEX uq_v10_key ON responses (source, response_key)")
         for index in ("ix_responses_patient_id_present", "ix_responses_email_lower_present"):
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
     else:
@@ -391,16 +530,16 @@ def _as_version_9(conn) -> None:
         conn.exec_driver_sql(statement)
 
 
-def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url):
-    """A store at version 9 holds each response's location, department and provider as text, in the table and
-    in three indexes: migration 10 gives each distinct name one label, the responses its id, and the indexes
+def test_migration_11_moves_the_group_names_to_labels_and_keeps_every_value(url):
+    """A store at version 10 holds each response's location, department and provider as text, in the table and
+    in three indexes: migration 11 gives each distinct name one label, the responses its id, and the indexes
     on the ids; everything reads back as before (scores by group, detractors, tickets, filters), and the store
     imports and opens tickets with per-location SLAs afterwards."""
     from npscli.store.queries import list_detractors, nps_counts
     from npscli.store.tickets import TicketFilter, list_tickets
 
     store = open_store(url, migrate=False)
-    assert migrations.upgrade(store, target=9) == list(range(1, 10))
+    assert migrations.upgrade(store, target=10) == list(range(1, 11))
     places = [("Downtown", "Primary Care", "Dr. Ada Lee"), ("Northside", None, "Dr. Bo Kim"), (None, "ER", None)]
     fill(
         store,
@@ -445,7 +584,7 @@ def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url)
     assert {row[0] for row in before[0]} == {"Downtown", "Northside", None}
     assert before[2] and all(d["location"] == "Northside" for d in before[2])
     with store.write(bulk=True) as conn:  # (bulk: no foreign key checks while the table is rebuilt)
-        _as_version_9(conn)
+        _as_version_10(conn)
     store.dispose()
     store = open_store(url, migrate=False)
     with store.read() as conn:
@@ -456,7 +595,7 @@ def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url)
         stored = conn.exec_driver_sql(as_stored.format("responses")).all()
     assert len(stored) == 60 and ("r0", "Downtown", "Primary Care", "Dr. Ada Lee", 0) in stored
 
-    assert migrations.upgrade(store) == list(range(10, migrations.LATEST + 1))
+    assert migrations.upgrade(store) == list(range(11, migrations.LATEST + 1))
     with store.read() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("responses")}
         labels = conn.exec_driver_sql("SELECT field, value FROM group_labels ORDER BY field, value").all()
@@ -475,6 +614,8 @@ def test_migration_10_moves_the_group_names_to_labels_and_keeps_every_value(url)
     assert reads() == before
     with store.read() as conn:  # the view shows the table as it was, for one's own SQL
         assert conn.exec_driver_sql(as_stored.format(schema.RESPONSES_NAMED)).all() == stored
+        first = conn.exec_driver_sql(f"SELECT submitted_at FROM {schema.RESPONSES_NAMED} ORDER BY id").first()[0]
+    assert str(first)[:19] == "2025-11-03 09:00:00"  # T0, as text on SQLite (a datetime on PostgreSQL)
     settings = TicketSettings(sla_hours=48, sla_hours_by_location={"Northside": 4})
     result = fill(
         store,

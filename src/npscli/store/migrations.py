@@ -69,8 +69,79 @@ def _add_columns(table, *names: str):
     return apply
 
 
+_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+_MINUTE = _DAY + "[ T][0-9][0-9]:[0-9][0-9]"
+_SECOND = _MINUTE + ":[0-9][0-9]"
+
+
+def _sqlite_time_text(column: str) -> tuple[str, str]:
+    """SQL for a text time in ``column``, as SQLAlchemy's DateTime reads it back (``datetime.fromisoformat``):
+    (is it one of the forms below, its microseconds since 1970-01-01). The forms: "YYYY-MM-DD HH:MM:SS.ffffff",
+    what npscli wrote before version 10 (SQLAlchemy's format, and the import's and ticket opening's raw SQL),
+    and the shorter ISO forms a hand-made row may have (a date, to the minute or second, 1 to 6 decimals)."""
+    well_formed = (
+        f"({column} GLOB '{_DAY}' OR {column} GLOB '{_MINUTE}' OR {column} GLOB '{_SECOND}' "
+        f"OR ({column} GLOB '{_SECOND}.[0-9]*' AND length({column}) <= 26 "
+        f"AND substr({column}, 21) NOT GLOB '*[^0-9]*')) "
+        f"AND strftime('%s', substr({column}, 1, 19)) IS NOT NULL"
+    )
+    value = (
+        f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000 + CASE WHEN length({column}) > 20 "
+        f"THEN CAST(substr(substr({column}, 21) || '00000', 1, 6) AS INTEGER) ELSE 0 END"
+    )
+    return well_formed, value
+
+
+def _sqlite_times_as_integers(conn: Connection) -> None:
+    """SQLite: every time stored as text (SQLAlchemy's DateTime, before version 10) becomes the integer
+    ``schema.Timestamp`` stores, exactly. One UPDATE per table, its indexes on those columns dropped around
+    it and created again from their stored SQL (rebuilding an index from scratch is several times faster than
+    moving a million entries in it). A text that is not a time (no npscli wrote one) stops the migration,
+    which then changes nothing. PostgreSQL stores ``timestamp`` already: nothing to do."""
+    if conn.dialect.name != "sqlite":
+        return
+    for table in schema.metadata.sorted_tables:
+        columns = [column.name for column in table.c if isinstance(column.type, schema.Timestamp)]
+        if not columns or not inspect(conn).has_table(table.name):
+            continue
+        sql = {name: _sqlite_time_text(name) for name in columns}
+        counts = ", ".join(
+            f"count(CASE WHEN typeof({name}) = 'text' THEN 1 END), "
+            f"count(CASE WHEN typeof({name}) = 'text' AND NOT ({sql[name][0]}) THEN 1 END)"
+            for name in columns
+        )
+        found = conn.exec_driver_sql(f"SELECT {counts} FROM {table.name}").one()
+        texts, malformed = found[0::2], found[1::2]
+        for name, bad in zip(columns, malformed, strict=True):
+            if bad:
+                raise StoreError(
+                    f"{table.name}.{name} holds {bad} value(s) that are not times, in the store's upgrade to "
+                    "version 10 (times stored as integers); the store is unchanged",
+                    hint="correct or clear those values with the sqlite3 shell, then run npscli again",
+                )
+        if not any(texts):
+            continue
+        indexes = [
+            (name, definition)
+            for name, definition in conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (table.name,),
+            ).all()
+            if {row[2] for row in conn.exec_driver_sql(f'PRAGMA index_info("{name}")')} & set(columns)
+        ]
+        for name, _definition in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        assignments = ", ".join(
+            f"{name} = CASE WHEN typeof({name}) = 'text' THEN {sql[name][1]} ELSE {name} END" for name in columns
+        )
+        text_rows = " OR ".join(f"typeof({name}) = 'text'" for name in columns)
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {text_rows}")
+        for _name, definition in indexes:
+            conn.exec_driver_sql(definition)
+
+
 def _group_ids(conn: Connection) -> None:
-    """Version 10: the location, department and provider names of responses move to ``group_labels``, the
+    """Version 11: the location, department and provider names of responses move to ``group_labels``, the
     responses keep their ids. Each distinct name becomes one label; every response's id is its name's; the
     name columns are dropped, and the three indexes on them are made again on the ids. No value is lost:
     a name reads back through its label exactly as it was stored. The view ``responses_named`` shows the
@@ -88,7 +159,7 @@ def _group_ids(conn: Connection) -> None:
                     f"this store needs SQLite 3.35 or newer to upgrade (this Python has {sqlite3.sqlite_version})",
                     hint="run npscli with a newer Python (3.11 from python.org or your distribution bundles one)",
                 )
-        for name in schema.RETIRED_IN_10:
+        for name in schema.RETIRED_IN_11:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
         reference = "INTEGER REFERENCES group_labels (id)"
         for field in ("location", "department", "provider"):
@@ -105,7 +176,7 @@ def _group_ids(conn: Connection) -> None:
     for index in schema.responses.indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {schema.RESPONSES_NAMED}")
-    conn.exec_driver_sql(schema.responses_named_sql())
+    conn.exec_driver_sql(schema.responses_named_sql(conn.dialect.name))
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
@@ -144,6 +215,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     ),
     (
         10,
+        "SQLite: every time an integer of microseconds since 1970 (was 26 characters of text)",
+        _sqlite_times_as_integers,
+    ),
+    (
+        11,
         "responses: location, department and provider names stored once (group_labels), the responses and "
         "their indexes hold ids",
         _group_ids,

@@ -137,7 +137,6 @@ def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]
 
     from npscli.core.periods import keys_of_days
 
-    count = len(records)
     day_codes, days = pd.factorize(records["local_date"].astype(str).to_numpy())
     day_dates = [date.fromisoformat(day) for day in days]
     submitted = records["submitted_at"].to_numpy(dtype="datetime64[us]")
@@ -147,11 +146,8 @@ def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]
         "source_row": records["row"].to_numpy(dtype="int64"),
     }
     if dialect == "sqlite":
-        # "YYYY-MM-DD HH:MM:SS.ffffff", SQLAlchemy's DateTime format on SQLite: numpy writes the ISO form
-        # and the "T" becomes a space in place (each string is 26 UCS-4 code points).
-        text = np.datetime_as_string(submitted, unit="us")
-        text.view(np.uint32).reshape(count, -1)[:, 10] = ord(" ")
-        cols["submitted_at"] = text
+        # microseconds since 1970-01-01, as schema.Timestamp stores a time on SQLite: datetime64[us] is that count
+        cols["submitted_at"] = submitted.view("int64")
         cols["local_date"] = np.asarray(days, dtype=object)[day_codes]
     else:
         cols["submitted_at"] = submitted.astype(object)

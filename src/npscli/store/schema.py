@@ -7,6 +7,9 @@ Which migration creates which table is in ``npscli.store.migrations``.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Date,
@@ -23,6 +26,54 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.types import TypeDecorator
+
+EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def microseconds(value: datetime) -> int:
+    """A naive UTC time as microseconds since 1970-01-01 (exact; negative before 1970)."""
+    return (value - EPOCH) // _MICROSECOND
+
+
+class _Microseconds(TypeDecorator):
+    """SQLite's side of ``Timestamp``: an INTEGER, the naive UTC time's microseconds since 1970-01-01."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return microseconds(value.replace(tzinfo=None) if value.tzinfo is not None else value)
+        if isinstance(value, date):
+            return microseconds(datetime(value.year, value.month, value.day))
+        raise TypeError("a Timestamp column takes datetime and date objects")
+
+    def process_result_value(self, value: Any, dialect) -> Any:
+        return None if value is None else EPOCH + timedelta(microseconds=value)
+
+
+class Timestamp(TypeDecorator):
+    """A naive UTC time: PostgreSQL's ``timestamp``; on SQLite an INTEGER of microseconds since 1970-01-01.
+
+    SQLAlchemy's own DateTime on SQLite is 26 characters of text ("YYYY-MM-DD HH:MM:SS.ffffff"); the integer is
+    at most 8 bytes, exact to the microsecond, and orders the same. Every value bound against a column of this
+    type (inserts, updates, comparisons, ``func.min``/``max``) converts both ways, so Python sees datetimes on
+    both backends. Raw SQL on SQLite must write the integer itself (``microseconds``). An aware datetime is
+    stored by its wall-clock fields, as SQLAlchemy's DateTime does on SQLite; the store holds naive UTC.
+    The backend is told by the dialect's class (SQLite's DBAPI-independent base), not by its name."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+        return _Microseconds() if isinstance(dialect, SQLiteDialect) else dialect.type_descriptor(DateTime())
+
 
 metadata = MetaData()
 
@@ -31,7 +82,7 @@ schema_versions = Table(
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("description", String(200), nullable=False),
-    Column("applied_at", DateTime, nullable=False),
+    Column("applied_at", Timestamp, nullable=False),
 )
 
 import_batches = Table(
@@ -42,7 +93,7 @@ import_batches = Table(
     Column("file_name", String(500), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("layout", String(40), nullable=False),
-    Column("imported_at", DateTime, nullable=False),
+    Column("imported_at", Timestamp, nullable=False),
     Column("imported_by", String(100), nullable=False),
     Column("rows_read", Integer, nullable=False),
     Column("imported", Integer, nullable=False),
@@ -52,7 +103,7 @@ import_batches = Table(
     Column("rejected", Integer, nullable=False),
     Column("tickets_opened", Integer, nullable=False, default=0),
     # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
-    Column("stamped_at", DateTime, nullable=True),
+    Column("stamped_at", Timestamp, nullable=True),
 )
 
 # The location, department and provider names, each stored once: a response holds their ids. The names
@@ -76,7 +127,7 @@ responses = Table(
     Column("response_id", String(200)),
     Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
     Column("source_row", Integer, nullable=False),
-    Column("submitted_at", DateTime, nullable=False),
+    Column("submitted_at", Timestamp, nullable=False),
     Column("local_date", Date, nullable=False),
     Column("period_week", String(8), nullable=False),
     Column("period_month", String(7), nullable=False),
@@ -122,22 +173,29 @@ def use_postgresql() -> None:
 # (No index on batch_id: the responses of a new batch are the ids above the largest before it, a range of
 # the primary key; see ``store.responses.import_parsed``.)
 
-# The responses as the table was before version 10, each group field by its name: for SQL of one's own (a
+# The responses as the table was before version 11, each group field by its name: for SQL of one's own (a
 # dashboard, psql, the sqlite3 shell). npscli itself never reads it.
 RESPONSES_NAMED = "responses_named"
 
 
-def responses_named_sql() -> str:
-    """CREATE VIEW of ``responses_named``: every column of responses, the group ids replaced by the names."""
+def responses_named_sql(dialect: str) -> str:
+    """CREATE VIEW of ``responses_named``: every column of responses, the group ids replaced by the names (and on
+    SQLite the times as UTC text, "YYYY-MM-DD HH:MM:SS.SSS", not the stored integers)."""
     groups = ("location", "department", "provider")
-    columns = [
-        f"{field}_label.value AS {field}" if (field := c.name.removesuffix("_id")) in groups else f"r.{c.name}"
-        for c in responses.columns
-    ]
+
+    def shown(column) -> str:
+        field = column.name.removesuffix("_id")
+        if field in groups:
+            return f"{field}_label.value AS {field}"
+        if dialect == "sqlite" and isinstance(column.type, Timestamp):
+            return f"strftime('%Y-%m-%d %H:%M:%f', r.{column.name} / 1000000.0, 'unixepoch') AS {column.name}"
+        return f"r.{column.name}"
+
     joins = " ".join(
         f"LEFT JOIN group_labels AS {field}_label ON {field}_label.id = r.{field}_id" for field in groups
     )
-    return f"CREATE VIEW {RESPONSES_NAMED} AS SELECT {', '.join(columns)} FROM responses AS r {joins}"
+    columns = ", ".join(shown(column) for column in responses.columns)
+    return f"CREATE VIEW {RESPONSES_NAMED} AS SELECT {columns} FROM responses AS r {joins}"
 
 
 # Indexes of earlier versions that the ones above make redundant (dropped by migration 4).
@@ -154,8 +212,8 @@ RETIRED_RESPONSE_INDEXES = (
 # Indexes of version 8 that migration 9 replaces: the batch index (the new batch's responses are a range of the
 # primary key) and the recovery indexes, made partial (responses without a patient id or e-mail left out).
 RETIRED_IN_9 = ("ix_responses_batch", "ix_responses_patient_id", "ix_responses_email_lower")
-# Indexes of version 9 on the names, which migration 10 replaces by the same indexes on the ids.
-RETIRED_IN_10 = ("ix_responses_groups_score", "ix_responses_location_week_score", "ix_responses_window_score")
+# Indexes of version 10 on the names, which migration 11 replaces by the same indexes on the ids.
+RETIRED_IN_11 = ("ix_responses_groups_score", "ix_responses_location_week_score", "ix_responses_window_score")
 # ... and the history's (ticket_id, at): no query reads the events of a ticket by time, all of them by id.
 RETIRED_EVENT_INDEXES_IN_9 = ("ix_ticket_events_ticket",)
 
@@ -167,15 +225,15 @@ tickets = Table(
     Column("status", String(20), nullable=False),
     Column("assignee", String(100)),
     Column("priority", String(10), nullable=False),
-    Column("opened_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
-    Column("first_contact_at", DateTime),
-    Column("closed_at", DateTime),
+    Column("opened_at", Timestamp, nullable=False),
+    Column("due_at", Timestamp, nullable=False),
+    Column("first_contact_at", Timestamp),
+    Column("closed_at", Timestamp),
     Column("root_causes", String(300)),
     Column("suggested_cause", String(40)),
     Column("escalated_to", String(100)),
     Column("resolution", Text),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
     Index("ix_tickets_status", "status"),
     Index("ix_tickets_assignee", "assignee"),
     Index("ix_tickets_due", "due_at"),
@@ -186,7 +244,7 @@ ticket_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
-    Column("at", DateTime, nullable=False),
+    Column("at", Timestamp, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("channel", String(20)),
@@ -207,11 +265,11 @@ alert_deliveries = Table(
     Column("status", String(20), nullable=False),  # pending | sent
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500)),
-    Column("created_at", DateTime, nullable=False),
-    Column("sent_at", DateTime),
+    Column("created_at", Timestamp, nullable=False),
+    Column("sent_at", Timestamp),
     # Set just before the SMTP transaction, cleared when it fails: a pending row with it set was maybe delivered
     # (the run died between the server's answer and the store's record).
-    Column("attempted_at", DateTime),
+    Column("attempted_at", Timestamp),
     UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
     Index("ix_alert_status", "status"),
 )
@@ -231,9 +289,9 @@ emerging_alerts = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500)),
     Column("summary", String(500), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("sent_at", DateTime),
-    Column("attempted_at", DateTime),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
+    Column("created_at", Timestamp, nullable=False),
+    Column("sent_at", Timestamp),
+    Column("attempted_at", Timestamp),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
     UniqueConstraint("theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"),
     Index("ix_emerging_alert_status", "status"),
 )

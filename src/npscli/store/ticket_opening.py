@@ -9,20 +9,20 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, literal, select
+from sqlalchemy import String, literal, select
 
 from npscli.config import TicketSettings
 from npscli.core import tickets as rules
 from npscli.core.periods import naive_utc
 from npscli.store import group_labels as labels
 from npscli.store import schema
+from npscli.store.schema import microseconds
 
 T = schema.tickets
 E = schema.ticket_events
 R = schema.responses
 
 TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 _MAX_ROWID = 2**63 - 1
 
@@ -72,7 +72,7 @@ def open_tickets_for_batch(
     before = None
     if conn.dialect.name == "sqlite":
         before = conn.exec_driver_sql("SELECT max(id) FROM tickets").scalar() or 0
-    if conn.dialect.name == "sqlite" and _whole_seconds(settings):
+    if conn.dialect.name == "sqlite":
         opened = _open_tickets_sqlite(conn, batch_id, settings, **args)
     elif conn.dialect.name == "postgresql":
         opened = _open_tickets_postgres(conn, batch_id, settings, **args)
@@ -87,7 +87,7 @@ def open_tickets_for_batch(
     opened_tickets = (
         select(
             T.c.id,
-            literal(now, DateTime()),
+            literal(now, schema.Timestamp()),
             literal(actor, String()),
             literal("opened", String()),
             literal(rules.NEW, String()),
@@ -104,11 +104,6 @@ def _of_batch(batch_id: int, after_id: int | None) -> tuple:
     return (R.c.batch_id == batch_id,) if after_id is None else (R.c.id > after_id, R.c.batch_id == batch_id)
 
 
-def _whole_seconds(settings: TicketSettings) -> bool:
-    hours = [settings.sla_hours, *settings.sla_hours_by_location.values()]
-    return all(float(h * 3600).is_integer() for h in hours)
-
-
 def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None, str | None]:
     """The suggested root cause of each distinct comment (theme matching once per distinct text)."""
     if suggest_cause is None:
@@ -119,7 +114,7 @@ def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None
 def _open_tickets_rows(
     conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
 ) -> int:
-    """Any backend: the detractors read into Python, the tickets written by the bulk path."""
+    """Any other backend: the detractors read into Python, the tickets written by the bulk path."""
     rows = conn.execute(
         select(R.c.id, R.c.score, labels.value_of("location"), R.c.submitted_at, R.c.comment)
         .select_from(labels.with_labels(R, ["location"]))
@@ -144,13 +139,13 @@ def _open_tickets_rows(
 def _open_tickets_sqlite(
     conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
 ) -> int:
-    """SQLite: one INSERT ... SELECT. The due time is the stored "YYYY-MM-DD HH:MM:SS.ffffff" text moved by
-    the SLA in whole seconds (the fraction carried over as text, so it is exact); the suggested causes
+    """SQLite: one INSERT ... SELECT. The due time is the stored integer (microseconds, see
+    ``schema.Timestamp``) plus the SLA in microseconds, as ``rules.due_at`` computes it; the suggested causes
     of the distinct comments go through a temporary table. The batch's rows are read by their range of ids
     (NOT INDEXED: the rowid range, never a scan of the time-window index from the beginning of time)."""
     lowest = -_MAX_ROWID - 1 if after_id is None else after_id  # (None: below every rowid)
     batch = "r.id > ? AND r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ?"
-    after = since.strftime(_SQLITE_DATETIME)
+    after = microseconds(since)
     comments = conn.exec_driver_sql(
         f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
         (lowest, batch_id, settings.threshold, after),
@@ -163,8 +158,8 @@ def _open_tickets_sqlite(
     if causes:
         conn.exec_driver_sql("INSERT INTO npscli_causes VALUES (?, ?)", list(causes.items()))
 
-    def shift(hours: float) -> str:
-        return f"{int(hours * 3600):+d} seconds"
+    def shift(hours: float) -> int:  # the SLA as rules.due_at adds it: timedelta(hours=...), to the microsecond
+        return microseconds(rules.due_at(schema.EPOCH, hours))
 
     by_location = _sla_by_location_id(conn, settings)
     sla_case = "CASE r.location_id " + " ".join("WHEN ? THEN ?" for _ in by_location) + " ELSE ? END"
@@ -172,13 +167,13 @@ def _open_tickets_sqlite(
         sla_case = "?"
     sla_params = [value for location_id, hours in by_location for value in (location_id, shift(float(hours)))]
     sla_params.append(shift(float(settings.sla_hours)))
-    stamp = now.strftime(_SQLITE_DATETIME)
+    stamp = microseconds(now)
     high_max = settings.high_priority_max
     high, normal = rules.priority_for(high_max, high_max), rules.priority_for(high_max + 1, high_max)
     inserted = conn.exec_driver_sql(
         f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
         "SELECT r.id, ?, CASE WHEN r.score <= ? THEN ? ELSE ? END, ?, "
-        f"strftime('%Y-%m-%d %H:%M:%S', substr(r.submitted_at, 1, 19), {sla_case}) || substr(r.submitted_at, 20), "
+        f"r.submitted_at + {sla_case}, "
         "c.cause, ? "
         "FROM responses AS r NOT INDEXED LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
         f"WHERE {batch} ORDER BY r.submitted_at, r.id",
@@ -270,16 +265,7 @@ def _sla_by_location_id(conn, settings: TicketSettings) -> list[tuple[int, float
 
 def _insert_tickets(conn, rows: list[tuple]) -> None:
     """Insert ticket tuples (TICKET_COLUMNS order), in order, by the backend's fastest path."""
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        stamp = _SQLITE_DATETIME
-        rows = [
-            (rid, status, priority, opened.strftime(stamp), due.strftime(stamp), cause, updated.strftime(stamp))
-            for rid, status, priority, opened, due, cause, updated in rows
-        ]
-        marks = ", ".join("?" for _ in TICKET_COLUMNS)
-        conn.exec_driver_sql(f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})", rows)
-    elif dialect == "postgresql":
+    if conn.dialect.name == "postgresql":
         from npscli.store.postgres import copy_rows
 
         copy_rows(conn, "tickets", TICKET_COLUMNS, rows)
