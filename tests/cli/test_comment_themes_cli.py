@@ -132,3 +132,76 @@ def test_the_packaged_taxonomy_by_default(cli, tmp_path):
     assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
     shown = js(cli("detractors", "--as-of", "2025-11-10", "--format", "json"))
     assert "billing" in shown[0]["themes"]
+
+
+def _stored_themes(db: str) -> dict[str, str | None]:
+    from sqlalchemy import select
+
+    from npscli.store import schema
+    from npscli.store.engine import open_store
+
+    store = open_store(db)
+    R, T = schema.responses, schema.tickets
+    with store.read() as conn:
+        found = dict(conn.execute(select(R.c.response_id, T.c.themes).join(T, T.c.response_pk == R.c.id)).all())
+    store.dispose()
+    return found
+
+
+def _set_stored_themes(db: str, response_id: str, themes: str) -> None:
+    from sqlalchemy import select
+
+    from npscli.store import schema
+    from npscli.store.engine import open_store
+
+    store = open_store(db)
+    R, T = schema.responses, schema.tickets
+    with store.write() as conn:
+        pk = select(R.c.id).where(R.c.response_id == response_id).scalar_subquery()
+        assert conn.execute(T.update().where(T.c.response_pk == pk).values(themes=themes)).rowcount == 1
+    store.dispose()
+
+
+def test_each_ticket_keeps_its_comments_themes_from_the_import(clinic, db):
+    """The import matches each detractor's comment once and keeps the themes on its ticket (codes joined by
+    commas, "" for none), with the matching's fingerprint on the batch."""
+    assert _stored_themes(db) == {"1": "billing,parking", "2": "queue", "3": "", "4": None}  # 4: no comment
+    from sqlalchemy import select
+
+    from npscli.store import schema
+    from npscli.store.engine import open_store
+
+    store = open_store(db)
+    with store.read() as conn:
+        [key] = conn.execute(select(schema.import_batches.c.themes_key)).scalars().all()
+    store.dispose()
+    assert len(key) == 32 and int(key, 16) >= 0
+
+
+def test_detractors_show_the_stored_themes_while_the_matching_is_the_same_and_match_again_after_it_changes(
+    clinic, db, tmp_path
+):
+    # The stored themes are what is shown while the taxonomy, model and code are those of the import: a
+    # value put in the store by hand shows (so they are read, not matched again) ...
+    _set_stored_themes(db, "2", "billing")
+    rows = js(clinic("detractors", "--as-of", "2025-11-10", "--format", "json"))
+    shown = {r["response_id"]: r["themes"] for r in rows}
+    assert shown == {"1": ["billing", "parking"], "2": ["billing"], "3": [], "4": []}
+    listed = js(clinic("tickets", "list", "--as-of", "2025-11-10", "--format", "json"))
+    assert {r["response_id"]: r["themes"] for r in listed}["2"] == ["billing"]  # (tickets list alike)
+    # ... the same taxonomy in another file is the same matching ...
+    (tmp_path / "copy.toml").write_text(TAXONOMY, encoding="utf-8")
+    (tmp_path / "npscli.toml").write_text('[themes]\ntaxonomy = "copy.toml"\n', encoding="utf-8")
+    rows = js(clinic("detractors", "--as-of", "2025-11-10", "--format", "json"))
+    assert {r["response_id"]: r["themes"] for r in rows}["2"] == ["billing"]
+    # ... and a clinic that edits its taxonomy sees the themes of the new one at once.
+    edited = TAXONOMY + '\n[themes.door]\nlabel = "Doors"\nroot_cause = "facility"\nkeywords = ["door"]\n'
+    (tmp_path / "edited.toml").write_text(edited, encoding="utf-8")
+    (tmp_path / "npscli.toml").write_text('[themes]\ntaxonomy = "edited.toml"\n', encoding="utf-8")
+    rows = js(clinic("detractors", "--as-of", "2025-11-10", "--format", "json"))
+    assert {r["response_id"]: r["themes"] for r in rows} == {
+        "1": ["billing", "parking"],
+        "2": ["queue", "door"],
+        "3": [],
+        "4": [],
+    }

@@ -627,3 +627,25 @@ def test_migration_11_moves_the_group_names_to_labels_and_keeps_every_value(url)
     assert ticket["due_at"] - ticket["submitted_at"] == timedelta(hours=4)
     assert migrations.upgrade(store) == []
     store.dispose()
+
+
+def test_migration_12_adds_the_stored_themes_to_an_older_stores_tickets(url):
+    """A store at version 11 has tickets without themes and batches without the matching's fingerprint:
+    migration 12 adds both, empty for what is there (those comments' themes are matched when listed)."""
+    from npscli.store.queries import list_detractors
+
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store, target=11) == list(range(1, 12))
+    sample(store)  # tickets opened before the columns existed
+    with store.write() as conn:  # as version 11 created them
+        conn.exec_driver_sql("ALTER TABLE tickets DROP COLUMN themes")
+        conn.exec_driver_sql("ALTER TABLE import_batches DROP COLUMN themes_key")
+    store.dispose()
+    store = open_store(url, migrate=False)
+    assert migrations.upgrade(store) == list(range(12, migrations.LATEST + 1))
+    rows = list_detractors(store, max_score=6, since=None, until=None, filters={})
+    assert len(rows) == 28 and all(r["stored_themes"] is None and r["stored_themes_key"] is None for r in rows)
+    result = fill(store, [{"response_id": "new", "submitted_at": T0, "score": 1, "comment": "waited 3 hours"}])
+    assert result.tickets_opened == 1
+    assert migrations.upgrade(store) == []
+    store.dispose()

@@ -93,6 +93,15 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
     return resolved
 
 
+def theme_source(s: Settings):
+    """The themes of listed comments: stored on their tickets when current, else from the taxonomy (loaded on
+    first need, as :func:`taxonomy_or_none`)."""
+    from npscli.io.taxonomy import configured_taxonomy_key
+    from npscli.services.views import ThemeSource
+
+    return ThemeSource(configured_taxonomy_key(s), lambda: taxonomy_or_none(s))
+
+
 def taxonomy_or_none(s: Settings):
     """The configured theme taxonomy, or None with a warning when its file is broken: a broken taxonomy must not
     hide detractors or a ticket (`npscli themes` reports the error itself)."""

@@ -86,7 +86,7 @@ def detractors_command(
         statuses=parse_statuses(status),
         comments_only=comments_only,
         show_contact=show_contact,
-        taxonomy=context.taxonomy_or_none(s),
+        themes=context.theme_source(s),
     )
     if fmt is OutputFormat.json:
         emit(out, fmt, [])

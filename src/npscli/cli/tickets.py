@@ -95,7 +95,7 @@ def list_command(
 ) -> None:
     """List tickets (open ones by default). `--format csv` is ready for a CRM or EHR task list."""
     from npscli.core.periods import parse_window
-    from npscli.services.views import comment_themes, joined_themes, local_short, ticket_row, with_themes
+    from npscli.services.views import joined_themes, local_short, ticket_row, with_themes
     from npscli.store.tickets import TicketFilter, list_tickets
 
     s, store, now = _ctx(db, None, as_of)
@@ -113,8 +113,8 @@ def list_command(
     raw = list_tickets(store, f)
     rows = [ticket_row(r, now=now, tz=s.timezone, show_contact=show_contact) for r in raw]
     if fmt in (OutputFormat.json, OutputFormat.csv):  # the comment is in these: so are its themes
-        taxonomy = context.taxonomy_or_none(s)
-        rows = [with_themes(row, comment_themes(taxonomy, row["comment"])) for row in rows]
+        themes = context.theme_source(s).themes_of(raw)
+        rows = [with_themes(row, found) for row, found in zip(rows, themes, strict=True)]
         if fmt is OutputFormat.csv:
             rows = [{**row, "themes": joined_themes(row["themes"])} for row in rows]
         emit(rows, fmt, [])

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from npscli.core.periods import naive_utc
-from npscli.services.views import age, comment_themes, detractor_row, local_short, with_themes
+from npscli.services.views import ThemeSource, age, detractor_row, local_short, with_themes
 
 
 def detractor_rows(
@@ -20,10 +20,11 @@ def detractor_rows(
     statuses: tuple[str, ...],
     comments_only: bool,
     show_contact: bool,
-    taxonomy: Any,
+    themes: ThemeSource,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows as every format shows them (contact details only with ``show_contact``), and the stored rows
-    they came from (for the table's local times and ages)."""
+    they came from (for the table's local times and ages). Each comment's ``themes`` from ``themes``: those its
+    ticket stored when they are current, else matched."""
     from npscli.store.queries import list_detractors
 
     raw = list_detractors(
@@ -37,10 +38,8 @@ def detractor_rows(
     )
     at = naive_utc(now)  # "now" as the store keeps times, converted once rather than for every row
     rows = [
-        with_themes(
-            detractor_row(r, now=at, tz=tz, show_contact=show_contact), comment_themes(taxonomy, r.get("comment"))
-        )
-        for r in raw
+        with_themes(detractor_row(r, now=at, tz=tz, show_contact=show_contact), found)
+        for r, found in zip(raw, themes.themes_of(raw), strict=True)
     ]
     return rows, raw
 

@@ -67,7 +67,7 @@ def import_files(
     store = None
     planned: dict[str, set[str]] = {}  # --dry-run: the keys earlier files would store, per source
     outcome = ImportOutcome()
-    suggest = _cause_suggester(s)
+    suggest, match_themes, themes_key = _theme_functions(s)
     many = len(req.files) > 1
     try:
         for file in req.files:
@@ -114,6 +114,8 @@ def import_files(
                         suggest_cause=suggest,
                         now=req.now,
                         tickets_since=req.tickets_since,
+                        match_themes=match_themes,
+                        themes_key=themes_key,
                     )
                 for line in describe_read(export):
                     note(line)
@@ -339,11 +341,14 @@ def nothing_stored(export, *, verb: str = "was stored", can: str = "can be store
     )
 
 
-def _cause_suggester(s):
-    """A function comment -> root-cause code from the theme taxonomy, or None if themes are unavailable."""
+def _theme_functions(s):
+    """(comment -> root-cause code, comment -> theme codes, the fingerprint of that matching) from the theme
+    taxonomy; all None if themes are unavailable. The tickets keep their comment's themes under the
+    fingerprint (``io.taxonomy.configured_taxonomy_key``), so `detractors` shows them without matching again."""
     try:
-        from npscli.io.taxonomy import load_configured_taxonomy
+        from npscli.io.taxonomy import configured_taxonomy_key, load_configured_taxonomy
     except ImportError:
-        return None
+        return None, None, None
+    key = configured_taxonomy_key(s)
     taxonomy = load_configured_taxonomy(s)
-    return taxonomy.suggest_root_cause
+    return taxonomy.suggest_root_cause, taxonomy.match, key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,6 +113,54 @@ def comment_themes(taxonomy: Any, comment: str | None) -> list[str] | None:
     if taxonomy is None:
         return None
     return taxonomy.match(comment) if comment else []
+
+
+_UNLOADED = object()
+
+
+class ThemeSource:
+    """Where the ``themes`` of listed comments come from: the themes stored on a ticket when it was opened,
+    if the matching that found them is the one in force now (its fingerprint, ``key``, is the current one),
+    else the taxonomy, loaded only when some row needs it (``load``: the taxonomy, or None when it cannot
+    be loaded). The themes are the same either way; the stored ones save loading and matching."""
+
+    def __init__(self, key: str | None, load: Callable[[], Any]) -> None:
+        self.key = key
+        self._load = load
+        self._taxonomy: Any = _UNLOADED
+
+    def taxonomy(self) -> Any:
+        if self._taxonomy is _UNLOADED:
+            self._taxonomy = self._load()
+        return self._taxonomy
+
+    def themes_of(self, rows: list[dict[str, Any]]) -> list[list[str] | None]:
+        """Per row (``comment``, and ``stored_themes``/``stored_themes_key`` from the store): what
+        :func:`comment_themes` gives with the taxonomy."""
+        out: list[list[str] | None] = []
+        pending: list[int] = []
+        for i, row in enumerate(rows):
+            stored = row.get("stored_themes")
+            if self.key is not None and stored is not None and row.get("comment") and (
+                row.get("stored_themes_key") == self.key
+            ):
+                out.append(stored.split(",") if stored else [])
+            else:
+                out.append(None)
+                pending.append(i)
+        if pending:
+            # (a row without a comment has no themes, [], if the taxonomy loads: known already when a stored
+            # row matched the current fingerprint, which only a taxonomy that loaded can have)
+            known_good = len(pending) < len(rows)
+            commented = any(rows[i].get("comment") for i in pending)
+            taxonomy = self.taxonomy() if commented or not known_good else None
+            for i in pending:
+                comment = rows[i].get("comment")
+                if comment and taxonomy is not None:
+                    out[i] = taxonomy.match(comment)
+                elif not comment and (taxonomy is not None or known_good):
+                    out[i] = []
+        return out
 
 
 def with_themes(row: dict[str, Any], themes: list[str] | None) -> dict[str, Any]:

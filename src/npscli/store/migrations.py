@@ -224,6 +224,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "their indexes hold ids",
         _group_ids,
     ),
+    (
+        12,
+        "tickets: the themes of the comment when the ticket was opened; import batches: the theme matching's "
+        "fingerprint",
+        _in_turn(_add_columns(schema.tickets, "themes"), _add_columns(schema.import_batches, "themes_key")),
+    ),
 ]
 LATEST = MIGRATIONS[-1][0]
 

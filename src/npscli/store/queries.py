@@ -174,6 +174,7 @@ def list_detractors(
     """Responses at or below ``max_score``, newest first, with their ticket (if any)."""
     T = schema.tickets
     R = schema.responses
+    B = schema.import_batches
     q = select(
         R.c.id.label("response_pk"),
         R.c.response_id,
@@ -193,7 +194,11 @@ def list_detractors(
         T.c.assignee,
         T.c.due_at,
         T.c.first_contact_at,
-    ).select_from(labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)))
+        T.c.themes.label("stored_themes"),  # the comment's themes when the ticket was opened ...
+        B.c.themes_key.label("stored_themes_key"),  # ... and what found them (see services.views.ThemeSource)
+    ).select_from(
+        labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)).join(B, B.c.id == R.c.batch_id)
+    )
     conds = [R.c.score <= max_score]
     if since is not None:
         conds.append(R.c.submitted_at >= naive_utc(since))

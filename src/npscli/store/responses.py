@@ -359,6 +359,8 @@ def import_parsed(
     suggest_cause=None,
     now: datetime | None = None,
     tickets_since: datetime | None = None,
+    match_themes=None,
+    themes_key: str | None = None,
 ) -> ImportResult:
     """Import one export in one transaction, a chunk at a time (an :class:`~npscli.io.exports.ExportStream`
     or a whole :class:`~npscli.io.exports.ParsedExport`). Returns its outcome counts.
@@ -366,7 +368,10 @@ def import_parsed(
     Any error while the file is read (a bad line further down, a whole-file check, a rejected row under
     --strict) rolls the whole file back. ``now`` (aware) is the import's time, for back-filled runs
     (--as-of); default the clock. ``tickets_since`` (aware): detractors received before it open no ticket.
+    ``match_themes`` with ``themes_key``: each new ticket keeps its comment's themes, the batch the key.
     """
+    if match_themes is None or themes_key is None:
+        match_themes, themes_key = None, None
     from npscli.store.ticket_opening import open_tickets_for_batch
 
     now = utcnow() if now is None else naive_utc(now)
@@ -387,6 +392,7 @@ def import_parsed(
                 rejected=0,
                 tickets_opened=0,
                 stamped_at=naive_utc(getattr(parsed, "stamped", None)),
+                themes_key=themes_key,
             )
         ).inserted_primary_key[0]
         records = 0
@@ -409,6 +415,7 @@ def import_parsed(
             actor=actor,
             now=now,
             suggest_cause=suggest_cause,
+            match_themes=match_themes,
             received_since=tickets_since,
             after_id=after_id,
         )

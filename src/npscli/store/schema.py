@@ -104,6 +104,9 @@ import_batches = Table(
     Column("tickets_opened", Integer, nullable=False, default=0),
     # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
     Column("stamped_at", Timestamp, nullable=True),
+    # the fingerprint of the theme matching the batch's tickets' ``themes`` were found with
+    # (``io.taxonomy.configured_taxonomy_key``); NULL: no themes stored
+    Column("themes_key", String(64), nullable=True),
 )
 
 # The location, department and provider names, each stored once: a response holds their ids. The names
@@ -231,6 +234,10 @@ tickets = Table(
     Column("closed_at", Timestamp),
     Column("root_causes", String(300)),
     Column("suggested_cause", String(40)),
+    # the themes of the response's comment when the ticket was opened, codes joined by ","; "" none; NULL not
+    # stored (no comment, no taxonomy, or a ticket of an older version). Valid while its batch's themes_key is
+    # the current one; `detractors` reads them instead of matching every comment again.
+    Column("themes", Text),
     Column("escalated_to", String(100)),
     Column("resolution", Text),
     Column("updated_at", Timestamp, nullable=False),

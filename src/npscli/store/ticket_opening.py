@@ -22,7 +22,9 @@ T = schema.tickets
 E = schema.ticket_events
 R = schema.responses
 
-TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "updated_at")
+TICKET_COLUMNS = (
+    "response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "themes", "updated_at"
+)
 _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 _MAX_ROWID = 2**63 - 1
 
@@ -49,6 +51,7 @@ def open_tickets_for_batch(
     suggest_cause: Callable[[str | None], str | None] | None = None,
     received_since: datetime | None = None,
     after_id: int | None = None,
+    match_themes: Callable[[str], list[str]] | None = None,
 ) -> int:
     """Open one ticket for every response of this batch at or below the threshold (received since
     ``received_since``, when given: a back-fill of old exports opens no follow-up for patients surveyed
@@ -61,11 +64,18 @@ def open_tickets_for_batch(
 
     Built for a first import of a million rows (a quarter of them detractors): the root cause is
     suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
-    "opened" events are one INSERT ... SELECT.
+    "opened" events are one INSERT ... SELECT. ``match_themes``: the themes of a comment, stored on its ticket
+    (for `npscli detractors`, which then need not match them again).
     """
     now = naive_utc(now)
     since = naive_utc(received_since) if received_since is not None else _EARLIEST
-    args = {"now": now, "since": since, "suggest_cause": suggest_cause, "after_id": after_id}
+    args = {
+        "now": now,
+        "since": since,
+        "suggest_cause": suggest_cause,
+        "after_id": after_id,
+        "match_themes": match_themes,
+    }
     # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
     # here are those above the largest id before them -- a range of the primary key, where the response ids
     # of the batch would be a subquery of a million rows (0.3 s of a first load)
@@ -104,15 +114,33 @@ def _of_batch(batch_id: int, after_id: int | None) -> tuple:
     return (R.c.batch_id == batch_id,) if after_id is None else (R.c.id > after_id, R.c.batch_id == batch_id)
 
 
-def _cause_for(suggest_cause, comments: Iterable[str | None]) -> dict[str | None, str | None]:
-    """The suggested root cause of each distinct comment (theme matching once per distinct text)."""
-    if suggest_cause is None:
+def _cause_for(
+    suggest_cause, comments: Iterable[str | None], match_themes=None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Per distinct comment: (its suggested root cause, its themes joined by ","), theme matching once per
+    distinct text; either None when its function is."""
+    if suggest_cause is None and match_themes is None:
         return {}
-    return {comment: suggest_cause(comment) for comment in dict.fromkeys(comments) if comment is not None}
+    return {
+        comment: (
+            suggest_cause(comment) if suggest_cause is not None else None,
+            ",".join(match_themes(comment)) if match_themes is not None else None,
+        )
+        for comment in dict.fromkeys(comments)
+        if comment is not None
+    }
 
 
 def _open_tickets_rows(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
+    conn,
+    batch_id: int,
+    settings: TicketSettings,
+    *,
+    now: datetime,
+    since: datetime,
+    suggest_cause,
+    after_id,
+    match_themes=None,
 ) -> int:
     """Any other backend: the detractors read into Python, the tickets written by the bulk path."""
     rows = conn.execute(
@@ -121,7 +149,7 @@ def _open_tickets_rows(
         .where(*_of_batch(batch_id, after_id), R.c.score <= settings.threshold, R.c.submitted_at >= since)
         .order_by(R.c.submitted_at, R.c.id)
     ).all()
-    causes = _cause_for(suggest_cause, (row[4] for row in rows))
+    causes = _cause_for(suggest_cause, (row[4] for row in rows), match_themes)
     slas: dict[str | None, timedelta] = {}
     high_max = settings.high_priority_max
     ticket_rows = []
@@ -130,14 +158,23 @@ def _open_tickets_rows(
         if sla is None:
             sla = slas[location] = rules.due_at(submitted, settings.sla_for(location)) - submitted
         priority = rules.priority_for(score, high_max)
-        ticket_rows.append((rid, rules.NEW, priority, now, submitted + sla, causes.get(comment), now))
+        cause, themes = causes.get(comment, (None, None))
+        ticket_rows.append((rid, rules.NEW, priority, now, submitted + sla, cause, themes, now))
     if ticket_rows:
         _insert_tickets(conn, ticket_rows)
     return len(ticket_rows)
 
 
 def _open_tickets_sqlite(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
+    conn,
+    batch_id: int,
+    settings: TicketSettings,
+    *,
+    now: datetime,
+    since: datetime,
+    suggest_cause,
+    after_id,
+    match_themes=None,
 ) -> int:
     """SQLite: one INSERT ... SELECT. The due time is the stored integer (microseconds, see
     ``schema.Timestamp``) plus the SLA in microseconds, as ``rules.due_at`` computes it; the suggested causes
@@ -150,13 +187,17 @@ def _open_tickets_sqlite(
         f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
         (lowest, batch_id, settings.threshold, after),
     ).scalars()
-    causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
+    causes = [
+        (comment, cause, themes)
+        for comment, (cause, themes) in _cause_for(suggest_cause, comments, match_themes).items()
+        if cause or themes is not None
+    ]
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS npscli_causes (comment TEXT PRIMARY KEY, cause TEXT NOT NULL)"
+        "CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes (comment TEXT PRIMARY KEY, cause TEXT, themes TEXT)"
     )
-    conn.exec_driver_sql("DELETE FROM npscli_causes")
+    conn.exec_driver_sql("DELETE FROM npscli_ticket_themes")
     if causes:
-        conn.exec_driver_sql("INSERT INTO npscli_causes VALUES (?, ?)", list(causes.items()))
+        conn.exec_driver_sql("INSERT INTO npscli_ticket_themes VALUES (?, ?, ?)", causes)
 
     def shift(hours: float) -> int:  # the SLA as rules.due_at adds it: timedelta(hours=...), to the microsecond
         return microseconds(rules.due_at(schema.EPOCH, hours))
@@ -174,8 +215,8 @@ def _open_tickets_sqlite(
         f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
         "SELECT r.id, ?, CASE WHEN r.score <= ? THEN ? ELSE ? END, ?, "
         f"r.submitted_at + {sla_case}, "
-        "c.cause, ? "
-        "FROM responses AS r NOT INDEXED LEFT JOIN npscli_causes AS c ON c.comment = r.comment "
+        "c.cause, c.themes, ? "
+        "FROM responses AS r NOT INDEXED LEFT JOIN npscli_ticket_themes AS c ON c.comment = r.comment "
         f"WHERE {batch} ORDER BY r.submitted_at, r.id",
         (
             rules.NEW,
@@ -191,12 +232,20 @@ def _open_tickets_sqlite(
             after,
         ),
     ).rowcount
-    conn.exec_driver_sql("DELETE FROM npscli_causes")
+    conn.exec_driver_sql("DELETE FROM npscli_ticket_themes")
     return inserted
 
 
 def _open_tickets_postgres(
-    conn, batch_id: int, settings: TicketSettings, *, now: datetime, since: datetime, suggest_cause, after_id
+    conn,
+    batch_id: int,
+    settings: TicketSettings,
+    *,
+    now: datetime,
+    since: datetime,
+    suggest_cause,
+    after_id,
+    match_themes=None,
 ) -> int:
     """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
     microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
@@ -215,17 +264,21 @@ def _open_tickets_postgres(
             R.c.comment.is_not(None),
         )
     ).scalars()
-    causes = {comment: cause for comment, cause in _cause_for(suggest_cause, comments).items() if cause}
+    causes = [
+        (comment, cause, themes)
+        for comment, (cause, themes) in _cause_for(suggest_cause, comments, match_themes).items()
+        if cause or themes is not None
+    ]
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS npscli_causes (digest TEXT PRIMARY KEY, cause TEXT NOT NULL) "
+        "CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes (digest TEXT PRIMARY KEY, cause TEXT, themes TEXT) "
         "ON COMMIT DROP"
     )
-    conn.exec_driver_sql("TRUNCATE npscli_causes")
+    conn.exec_driver_sql("TRUNCATE npscli_ticket_themes")
     copy_rows(
         conn,
-        "npscli_causes",
-        ("digest", "cause"),
-        ((hashlib.md5(comment.encode("utf-8")).hexdigest(), cause) for comment, cause in causes.items()),
+        "npscli_ticket_themes",
+        ("digest", "cause", "themes"),
+        ((hashlib.md5(comment.encode("utf-8")).hexdigest(), cause, themes) for comment, cause, themes in causes),
     )
     params: dict[str, Any] = {
         "status": rules.NEW,
@@ -247,8 +300,8 @@ def _open_tickets_postgres(
     return conn.exec_driver_sql(
         f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
         "SELECT r.id, %(status)s, CASE WHEN r.score <= %(high_max)s THEN %(high)s ELSE %(normal)s END, "
-        f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, %(now)s "
-        "FROM responses AS r LEFT JOIN npscli_causes AS c ON c.digest = md5(r.comment) "
+        f"%(now)s, r.submitted_at + make_interval(secs => ({seconds})::double precision), c.cause, c.themes, "
+        "%(now)s FROM responses AS r LEFT JOIN npscli_ticket_themes AS c ON c.digest = md5(r.comment) "
         "WHERE r.id > %(after_id)s AND r.batch_id = %(batch)s "
         "AND r.score <= %(threshold)s AND r.submitted_at >= %(since)s "
         "ORDER BY r.submitted_at, r.id",

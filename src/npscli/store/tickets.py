@@ -26,6 +26,7 @@ from npscli.store.engine import Store
 T = schema.tickets
 E = schema.ticket_events
 R = schema.responses
+B = schema.import_batches
 
 # ---------------------------------------------------------------- reading
 
@@ -58,7 +59,9 @@ def _ticket_query():
         R.c.email,
         R.c.phone,
         R.c.patient_id,
-    ).select_from(labels.with_labels(T.join(R, T.c.response_pk == R.c.id)))
+        T.c.themes.label("stored_themes"),  # as in queries.list_detractors
+        B.c.themes_key.label("stored_themes_key"),
+    ).select_from(labels.with_labels(T.join(R, T.c.response_pk == R.c.id)).join(B, B.c.id == R.c.batch_id))
 
 
 @dataclass
