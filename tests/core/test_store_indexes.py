@@ -50,9 +50,10 @@ def plan(store, statement: str, parameters) -> str:
     """The database's plan of the statement, as one text."""
     with store.engine.connect() as conn:
         raw = conn.connection.dbapi_connection.cursor()
-        if "npscli_causes" in statement:  # the import's temporary table (dropped at its commit on PostgreSQL)
+        if "npscli_ticket_themes" in statement:  # the import's temporary table (dropped at its commit on PostgreSQL)
             key = "comment" if store.dialect == "sqlite" else "digest"
-            raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS npscli_causes ({key} TEXT PRIMARY KEY, cause TEXT NOT NULL)")
+            columns = f"{key} TEXT PRIMARY KEY, cause TEXT, themes TEXT"
+            raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes ({columns})")
         if store.dialect == "sqlite":
             rows = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
             text = "\n".join(str(row[-1]) for row in rows)

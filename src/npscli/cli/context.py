@@ -96,7 +96,7 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
 def theme_source(s: Settings):
     """The themes of listed comments: stored on their tickets when current, else from the taxonomy (loaded on
     first need, as :func:`taxonomy_or_none`)."""
-    from npscli.io.taxonomy import configured_taxonomy_key
+    from npscli.io.theme_key import configured_taxonomy_key
     from npscli.services.views import ThemeSource
 
     return ThemeSource(configured_taxonomy_key(s), lambda: taxonomy_or_none(s))

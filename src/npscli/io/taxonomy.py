@@ -18,8 +18,7 @@ from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError
 from npscli.core.theme_keywords import check_keys
 from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, ThemeModel
-
-MODEL_FILE = "theme_model.json"
+from npscli.io.theme_key import MODEL_FILE
 
 
 def load_configured_taxonomy(settings) -> Taxonomy:
@@ -36,45 +35,6 @@ def load_configured_taxonomy(settings) -> Taxonomy:
         path = relative_to_config(settings.config_path, path)
     model = section.get("model", schema.default("themes", "model"))
     return _cached(path, tuple(settings.tickets.root_causes), model)
-
-
-# The code a comment's themes depend on besides the taxonomy and the model (their bytes go into the key below).
-_MATCHER_MODULES = ("themes.py", "theme_text.py", "theme_model.py", "theme_keywords.py", "names.py", "language.py")
-
-
-def configured_taxonomy_key(settings) -> str | None:
-    """A fingerprint of what decides a comment's themes under ``settings``: the taxonomy file (or the packaged
-    one), the packaged themes and model, the root causes, the model switch, and npscli's matcher code. Two equal
-    keys match every comment alike, so themes stored at import under one key are the themes the other would
-    find (``npscli detractors`` reads them instead of matching again). Reads the files' bytes, compiles nothing;
-    None when a file cannot be read (the themes are then matched, and the error reported, as before)."""
-    import hashlib
-
-    import npscli
-    from npscli import core
-    from npscli.core import config_schema as schema
-
-    section = settings.section("themes")
-    digest = hashlib.sha256()
-    path = section.get("taxonomy")
-    model = section.get("model", schema.default("themes", "model"))
-    options = repr((bool(model), tuple(settings.tickets.root_causes)))
-    parts: list[bytes] = [npscli.__version__.encode(), options.encode()]
-    data = resources.files("npscli.data")
-    try:
-        if path:
-            parts.append(Path(relative_to_config(settings.config_path, path)).read_bytes())
-        parts.append(data.joinpath("themes.toml").read_bytes())
-        if model:
-            parts.append(data.joinpath(MODEL_FILE).read_bytes())
-        folder = Path(core.__file__).parent
-        parts.extend((folder / name).read_bytes() for name in _MATCHER_MODULES if (folder / name).exists())
-    except OSError:
-        return None
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()[:32]
 
 
 @lru_cache(maxsize=4)

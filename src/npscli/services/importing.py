@@ -344,9 +344,10 @@ def nothing_stored(export, *, verb: str = "was stored", can: str = "can be store
 def _theme_functions(s):
     """(comment -> root-cause code, comment -> theme codes, the fingerprint of that matching) from the theme
     taxonomy; all None if themes are unavailable. The tickets keep their comment's themes under the
-    fingerprint (``io.taxonomy.configured_taxonomy_key``), so `detractors` shows them without matching again."""
+    fingerprint (``io.theme_key.configured_taxonomy_key``), so `detractors` shows them without matching again."""
     try:
-        from npscli.io.taxonomy import configured_taxonomy_key, load_configured_taxonomy
+        from npscli.io.taxonomy import load_configured_taxonomy
+        from npscli.io.theme_key import configured_taxonomy_key
     except ImportError:
         return None, None, None
     key = configured_taxonomy_key(s)

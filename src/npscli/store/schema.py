@@ -105,7 +105,7 @@ import_batches = Table(
     # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
     Column("stamped_at", Timestamp, nullable=True),
     # the fingerprint of the theme matching the batch's tickets' ``themes`` were found with
-    # (``io.taxonomy.configured_taxonomy_key``); NULL: no themes stored
+    # (``io.theme_key.configured_taxonomy_key``); NULL: no themes stored
     Column("themes_key", String(64), nullable=True),
 )
 
