@@ -1,4 +1,5 @@
-"""The store's tables (SQLAlchemy Core). Times are UTC, stored without a zone.
+"""The store's tables (SQLAlchemy Core). Times are UTC, stored without a zone (``Timestamp``: PostgreSQL's
+``timestamp``, on SQLite an integer of microseconds since 1970).
 
 ``responses.local_date`` and the ``period_*`` keys are computed at import in the clinic's time zone,
 so grouping by week or month is an indexed column read, not a per-row time-zone conversion.
@@ -37,23 +38,32 @@ def microseconds(value: datetime) -> int:
     return (value - EPOCH) // _MICROSECOND
 
 
-class _Microseconds(TypeDecorator):
-    """SQLite's side of ``Timestamp``: an INTEGER, the naive UTC time's microseconds since 1970-01-01."""
+class _Microseconds(Integer):
+    """SQLite's side of ``Timestamp``: an INTEGER, the naive UTC time's microseconds since 1970-01-01.
 
-    impl = Integer
-    cache_ok = True
+    (A type of its own rather than a TypeDecorator: its processors are one Python call per value, where a
+    decorator's wrap them in another; ``tickets stats`` of 250,000 tickets reads two million times.)"""
 
-    def process_bind_param(self, value: Any, dialect) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return microseconds(value.replace(tzinfo=None) if value.tzinfo is not None else value)
-        if isinstance(value, date):
-            return microseconds(datetime(value.year, value.month, value.day))
-        raise TypeError("a Timestamp column takes datetime and date objects")
+    def bind_processor(self, dialect):
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, datetime):
+                return microseconds(value.replace(tzinfo=None) if value.tzinfo is not None else value)
+            if isinstance(value, date):
+                return microseconds(datetime(value.year, value.month, value.day))
+            raise TypeError("a Timestamp column takes datetime and date objects")
 
-    def process_result_value(self, value: Any, dialect) -> Any:
-        return None if value is None else EPOCH + timedelta(microseconds=value)
+        return process
+
+    def result_processor(self, dialect, coltype):
+        epoch, moved_by = EPOCH, timedelta
+
+        def process(value: Any) -> Any:
+            # positional timedelta(days, seconds, microseconds): a third faster than microseconds=...
+            return None if value is None else epoch + moved_by(0, 0, value)
+
+        return process
 
 
 class Timestamp(TypeDecorator):
