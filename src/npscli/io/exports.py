@@ -129,8 +129,17 @@ class ExportStream:
     back).
     """
 
-    def __init__(self, raw: RawTable, header: Header, mapping: ColumnMapping, options: ReadOptions) -> None:
+    def __init__(
+        self,
+        raw: RawTable,
+        header: Header,
+        mapping: ColumnMapping,
+        options: ReadOptions,
+        first: tuple[pd.DataFrame, pd.Series] | None = None,
+    ) -> None:
+        """``first``: what :func:`extract_data` gave for ``raw`` and ``header`` (the mapping read it), if known."""
         self._raw, self._header, self._map, self._options = raw, header, mapping, options
+        self._first = first
         self.path = raw.path
         self.sha256 = raw.sha256
         self.layout = header.layout
@@ -199,7 +208,8 @@ class ExportStream:
 
     def _data(self) -> Iterator[tuple[pd.DataFrame, pd.Series]]:
         """The data rows and their fields beyond the header, CHUNK_ROWS at a time (the first never empty)."""
-        first, extra = extract_data(self._raw, self._header)
+        first, extra = self._first if self._first is not None else extract_data(self._raw, self._header)
+        self._first = None
         for start in range(0, len(first), CHUNK_ROWS):
             yield first.iloc[start : start + CHUNK_ROWS], extra.iloc[start : start + CHUNK_ROWS]
         for cells in self._raw.more():
@@ -369,7 +379,7 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
 def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     name = raw.name
     header = detect_header(raw)
-    first, _extra = extract_data(raw, header)
+    first, extra = extract_data(raw, header)
     if first.empty:
         raise InputFileError(
             f"{name}: no data rows below the header", hint="export the survey again with its responses"
@@ -387,7 +397,7 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )
-    return ExportStream(raw, header, mapping, options)
+    return ExportStream(raw, header, mapping, options, first=(first, extra))  # the data rows extracted once
 
 
 def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
