@@ -108,6 +108,35 @@ def test_one_command_builds_alone_and_answers_as_the_whole_tree(tmp_path):
     assert whole[0] == 0 and "Usage" in whole[1] and "npscli.cli.tickets" in whole[3]  # the whole tree
 
 
+def test_a_command_starts_no_blas_threads_unless_asked(tmp_path):
+    """numpy's OpenBLAS pool (a thread per core, spinning while it waits) is not started by a command, since
+    npscli computes no matrix products; a user's own OPENBLAS_NUM_THREADS is left as it is."""
+    import os
+    from pathlib import Path
+
+    if not Path("/proc/self/task").is_dir():
+        import pytest
+
+        pytest.skip("threads are counted in /proc")
+    export = Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv"
+    code = (
+        "import json, os, sys\n"
+        f"sys.argv = ['npscli', 'score', {str(export)!r}, '--format', 'json']\n"
+        "from npscli.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        "import numpy\n"
+        "print(json.dumps([code, len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS')]),"
+        " file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(done.stdout)  # the scores were printed
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == [0, 1, "1"], done.stderr
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert json.loads(chosen.stderr.strip().splitlines()[-1])[2] == "2"
+
+
 def test_every_command_has_help_text(cli):
     commands = list(_walk(app))
     assert len(commands) >= 10
