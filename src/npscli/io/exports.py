@@ -258,14 +258,18 @@ class ExportStream:
         reason = pd.Series(None, index=data.index, dtype=object)
         concerned = pd.Series(None, index=data.index, dtype=object)
         date_problem = pd.Series(None, index=data.index, dtype=object)
+        problems = []  # (rows, reason): a later reason overrides an earlier one
         if date_column is not None:
-            date_problem[dates.utc.isna()] = BAD_DATE
+            problems.append((dates.utc.isna(), BAD_DATE))
             if dates.out_of_range is not None:
-                date_problem[dates.out_of_range] = DATE_OUT_OF_RANGE
-            date_problem[dates.blank] = MISSING_DATE
+                problems.append((dates.out_of_range, DATE_OUT_OF_RANGE))
+            problems.append((dates.blank, MISSING_DATE))
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
-            date_problem[dates.utc > latest] = FUTURE_DATE
+            problems.append((dates.utc > latest, FUTURE_DATE))
+        for rows, why in problems:
+            if rows.any():  # (most chunks have none)
+                date_problem[rows] = why
         steps = (
             (extra != "", "rejected", EXTRA_FIELDS, None),
             (is_excluded, "excluded", excluded, mapping.status_column),
@@ -275,10 +279,13 @@ class ExportStream:
         )
         for mask, label, why, column in steps:
             fresh = mask & outcome.isna()
+            if not fresh.any():  # (the usual case: nothing to mark, and a masked assignment costs as much)
+                continue
             outcome[fresh] = label
             reason[fresh] = why[fresh] if isinstance(why, pd.Series) else why
             concerned[fresh] = column
         usable = outcome.isna()
+        every_row = bool(usable.all())  # (a clean chunk: its columns as they are, not copied through a mask)
 
         def whole_row_keys() -> np.ndarray:
             meanings = {score_column: scores.score}
@@ -288,14 +295,17 @@ class ExportStream:
             return keys[usable.to_numpy()]
 
         records = build_records(
-            data[usable],
+            data if every_row else data[usable],
             mapping,
-            scores.score[usable],
-            dates.utc[usable],
+            scores.score if every_row else scores.score[usable],
+            dates.utc if every_row else dates.utc[usable],
             self._options.timezone,
             whole_row_keys,
             self._options.fields,
         )
+        if every_row:
+            self.rows_read += len(data)
+            return records
         problem_rows = data.index[~usable]
         self.issues.extend(
             RowIssue(row=int(row), outcome=label, reason=why, column=column)
