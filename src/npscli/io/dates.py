@@ -19,7 +19,7 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, UsageError
 from npscli.core.periods import naive_utc
-from npscli.io.cells import stripped_text
+from npscli.io.cells import all_text, stripped_text
 
 MISSING_DATE = "missing submitted_at"
 BAD_DATE = "submitted_at could not be parsed as a date"
@@ -167,7 +167,7 @@ def parse_datetimes(
     index = values.index
     local = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # wall-clock times in `timezone`
     utc = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # instants already in UTC
-    if values.dtype == object:
+    if values.dtype == object and not all_text(values):  # (a text file's column: text alone, no typed cell)
         is_datetime = values.map(lambda value: isinstance(value, datetime))
         is_number = values.map(
             lambda value: isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError
 from npscli.core.textsafe import neutralize_formula
-from npscli.io.cells import frame_as_text, stripped_text
+from npscli.io.cells import all_text, frame_as_text, stripped_text
 from npscli.io.dates import (
     BAD_DATE,
     DATE_OUT_OF_RANGE,
@@ -352,7 +352,7 @@ class _ScaleWatch:
 
 def _date_texts(values: pd.Series) -> pd.Series:
     """The text cells of a date column, stripped (workbook dates and numbers are not text)."""
-    if values.dtype == object:
+    if values.dtype == object and not all_text(values):
         values = values[values.map(lambda value: isinstance(value, str))]
     return stripped_text(values)
 
