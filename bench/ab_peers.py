@@ -8,7 +8,8 @@ rows (made by the base's code, so both sides read the same file); ``--csv``: the
 the DuckDB file and the pandas + to_sql store of the peers are loaded from once into ``--work``. The peers are
 bench/run.py's scripts (the pandas script, pandas + to_sql, DuckDB). Each run measures every side of a task
 once, the side that starts rotating; the medians and the ratios after / before and to the peer are printed,
-then every sample as JSON.
+then every sample as JSON. ``--peer-env NAME=VALUE``: a variable for the peers' runs alone (npscli sets
+OPENBLAS_NUM_THREADS=1 for itself: give the peers the same to compare like with like).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def main() -> None:
     ap.add_argument("--work", required=True, help="a folder for the peers' stores (made once) and the cron copies")
     ap.add_argument("--small", help="the 2,000-row export (default: bench/data/responses_2000.csv, made if missing)")
     ap.add_argument("--cron", help="the 300-row cron export (default: bench/data/cron_300.csv, made if missing)")
+    ap.add_argument("--peer-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable for the peers' runs only (e.g. OPENBLAS_NUM_THREADS=1, which "
+                    "npscli sets for itself); repeatable")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -52,6 +56,7 @@ def main() -> None:
     cron = Path(args.cron) if args.cron else harness.cron_export(harness.DATA / "cron_300.csv", 300)
     env = {**os.environ, "NPSCLI_TIMEZONE": "America/Chicago", "NPSCLI_NOW": harness.AS_OF, "NO_COLOR": "1"}
     env.pop("NPSCLI_CONFIG", None)
+    peer_env = {**env, **dict(item.split("=", 1) for item in args.peer_env)}
     scripts = work / "peers"
     scripts.mkdir(exist_ok=True)
     for name, text in (("pandas_score.py", harness.PANDAS_SCORE), ("pandas_to_sql.py", harness.PANDAS_TO_SQL),
@@ -81,22 +86,23 @@ def main() -> None:
         "score2k": ("score FILE (2,000 rows)", [
             ("before", npscli(before_py, "score", str(small)), e, None),
             ("after", npscli(after_py, "score", str(small)), e, None),
-            ("pandas script", [peer_py, str(scripts / "pandas_score.py"), str(small)], env, None)]),
+            ("pandas script", [peer_py, str(scripts / "pandas_score.py"), str(small)], peer_env, None)]),
         "by": ("score --by location,department (1M stored)", [
             ("before", npscli(before_py, "score", "--by", "location,department"), e, None),
             ("after", npscli(after_py, "score", "--by", "location,department"), e, None),
-            ("DuckDB query", [peer_py, str(scripts / "duckdb_query.py"), str(duck), harness.DUCKDB_SCORE], env, None)]),
+            ("DuckDB query", [peer_py, str(scripts / "duckdb_query.py"), str(duck), harness.DUCKDB_SCORE], peer_env,
+             None)]),
         "det": ("detractors --since 7d (1M stored)", [
             ("before", npscli(before_py, "detractors", "--since", "7d"), e, None),
             ("after", npscli(after_py, "detractors", "--since", "7d"), e, None),
-            ("DuckDB query", [peer_py, str(scripts / "duckdb_query.py"), str(duck), harness.DUCKDB_DETRACTORS], env,
-             None)]),
+            ("DuckDB query", [peer_py, str(scripts / "duckdb_query.py"), str(duck), harness.DUCKDB_DETRACTORS],
+             peer_env, None)]),
         "cron": ("cron: import 300 rows into 1M stored", [
             ("before", npscli(before_py, "-q", "import", str(cron)), {**env, "NPSCLI_DB": str(nps_cron)},
              copy(store, nps_cron)),
             ("after", npscli(after_py, "-q", "import", str(cron)), {**env, "NPSCLI_DB": str(nps_cron)},
              copy(store, nps_cron)),
-            ("pandas + to_sql", [peer_py, str(scripts / "pandas_to_sql.py"), str(cron), str(peer_cron)], env,
+            ("pandas + to_sql", [peer_py, str(scripts / "pandas_to_sql.py"), str(cron), str(peer_cron)], peer_env,
              copy(peer_sql, peer_cron))]),
     }
     chosen = [tasks[t] for t in args.tasks.split(",")]

@@ -8,10 +8,9 @@ are kept as plain dictionaries in ``Settings.sections`` and validated by the fea
 
 from __future__ import annotations
 
-import getpass
+import functools
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,14 +180,13 @@ def _read_text(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-_TOML_POSITION = re.compile(r"at line (\d+)")
-
-
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    import tomllib  # here: a start without a config file (cron, `score FILE`) parses no TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_POSITION.search(str(exc))
+        found = re.search(r"at line (\d+)", str(exc))
         where = f"{path}:{found[1]}" if found else f"{path}"
         raise ConfigError(
             f"{where}: not valid TOML ({exc})",
@@ -201,16 +199,22 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
 
 _PART = r"""(?:[A-Za-z0-9_\-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
 _KEY_PATH = rf"{_PART}(?:\s*\.\s*{_PART})*"
-_HEADER = re.compile(rf"^\s*(\[\[|\[)\s*({_KEY_PATH})\s*\]")
-_ASSIGN = re.compile(rf"^\s*({_KEY_PATH})\s*=")
-_PART_RE = re.compile(_PART)
+
+
+@functools.cache
+def _line_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A table header, a key's assignment, one part of a dotted key: compiled when a file is read (not at import:
+    a start without a config file compiles none of them)."""
+    return re.compile(rf"^\s*(\[\[|\[)\s*({_KEY_PATH})\s*\]"), re.compile(rf"^\s*({_KEY_PATH})\s*="), re.compile(_PART)
 
 
 def _key_parts(text: str) -> tuple[str, ...]:
     parts: list[str] = []
-    for match in _PART_RE.finditer(text):
+    for match in _line_patterns()[2].finditer(text):
         part = match.group(0)
         if part.startswith('"'):
+            import tomllib
+
             part = tomllib.loads(f"k = {part}")["k"]
         elif part.startswith("'"):
             part = part[1:-1]
@@ -221,6 +225,7 @@ def _key_parts(text: str) -> tuple[str, ...]:
 def line_index(text: str) -> dict[tuple[str | int, ...], int]:
     """Table and key paths -> the line (from 1) where each is first written; the n-th ``[[a.b]]`` entry
     is ``("a", "b", n)`` counted from 0, as in ``config_schema.Problem``."""
+    header_line, assign_line, _part = _line_patterns()
     index: dict[tuple[str | int, ...], int] = {}
     table: tuple[str | int, ...] = ()
     arrays: dict[tuple[str, ...], int] = {}
@@ -230,7 +235,7 @@ def line_index(text: str) -> dict[tuple[str | int, ...], int]:
             if multiline in line:
                 multiline = None
             continue
-        header = _HEADER.match(line)
+        header = header_line.match(line)
         if header:
             parts = _key_parts(header[2])
             if header[1] == "[[":
@@ -241,7 +246,7 @@ def line_index(text: str) -> dict[tuple[str | int, ...], int]:
             for end in range(1, len(table) + 1):
                 index.setdefault(table[:end], number)
             continue
-        assign = _ASSIGN.match(line)
+        assign = assign_line.match(line)
         if assign:
             full = (*table, *_key_parts(assign[1]))
             for end in range(len(table) + 1, len(full) + 1):
@@ -363,12 +368,24 @@ def load_settings(**flags: Any) -> Settings:
             s.origins[key] = declared.flag if declared and declared.flag else f"--{key.replace('_', '-')}"
     if not s.user:
         try:
-            s.user = getpass.getuser()
+            s.user = _login_name()
         except Exception:  # no login name (containers): a neutral actor name
             s.user = "npscli"
         s.origins["user"] = "default (OS user)"
     _validate_timezone(s)
     return s
+
+
+def _login_name() -> str:
+    """What ``getpass.getuser()`` gives, without importing getpass (and termios, about 2 ms a start): the first
+    of LOGNAME, USER, LNAME and USERNAME that is set, else the password database's name for the user id."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(name)
+        if user:
+            return user
+    import pwd  # (not on Windows: the ImportError gives the neutral name, as getpass.getuser() did)
+
+    return pwd.getpwuid(os.getuid())[0]
 
 
 def _validate_timezone(s: Settings) -> None:

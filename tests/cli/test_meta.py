@@ -76,6 +76,93 @@ def test_a_command_on_a_sqlite_store_does_not_import_the_postgresql_dialects(tmp
     assert json.loads(done.stdout)[0]["location"] == "X"
 
 
+_ONE_OR_ALL = (
+    "import json, sys\n"
+    "import typer.main\n"
+    "from npscli.cli import main as m\n"
+    "args, whole = json.loads(sys.argv[1]), sys.argv[2] == 'whole'\n"
+    "sys.argv = ['npscli', *args]\n"
+    "try:\n"
+    "    if whole:\n"
+    "        m.build_app()(prog_name='npscli')\n"
+    "    else:\n"
+    "        m.main()\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code\n"
+    "loaded = sorted(n for n in sys.modules if n.startswith('npscli.cli.') and n.count('.') == 2)\n"
+    "print(json.dumps([code, loaded]), file=sys.stderr)\n"
+)
+
+
+def test_one_command_builds_alone_and_answers_as_the_whole_tree(tmp_path):
+    """`npscli score FILE` imports and builds only the score command; what it prints, and what help, a usage
+    error, a mistyped command or a group print, is what the whole tree prints."""
+    from pathlib import Path
+
+    export = str(Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv")
+    env = {"PATH": "/usr/bin:/bin", "NPSCLI_TIMEZONE": "America/Chicago", "NPSCLI_NOW": "2026-11-16",
+           "NO_COLOR": "1", "NPSCLI_DB": str(tmp_path / "none.db"), "HOME": str(tmp_path), "COLUMNS": "100"}
+    cases = [
+        ["score", export, "--by", "location", "--format", "json"],
+        ["-q", "--debug", "score", export],
+        ["score", "--help"],
+        ["score", "--no-such-option"],
+        ["tickets"],
+        ["report", "weekly", "--help"],
+        ["scroe", export],
+        ["--help"],
+        ["-V", "score"],
+    ]
+    seen = {}
+    for args in cases:
+        runs = {}
+        for how in ("one", "whole"):
+            done = subprocess.run([sys.executable, "-c", _ONE_OR_ALL, json.dumps(args), how], capture_output=True,
+                                  text=True, env=env)
+            *printed, last = done.stderr.splitlines()
+            code, loaded = json.loads(last)
+            runs[how] = (code, done.stdout, printed, set(loaded))
+        assert runs["one"][:3] == runs["whole"][:3], args
+        seen[tuple(args)] = runs["one"]
+    alone = {"npscli.cli.app", "npscli.cli.errors", "npscli.cli.main", "npscli.cli.output", "npscli.cli.context",
+             "npscli.cli.options", "npscli.cli.scoring"}
+    first = seen[tuple(cases[0])]
+    assert first[0] == 0 and json.loads(first[1]) and first[3] <= alone, first
+    assert seen[tuple(cases[1])][3] <= alone
+    assert "npscli.cli.tickets" in seen[("tickets",)][3] and "npscli.cli.scoring" not in seen[("tickets",)][3]
+    whole = seen[("--help",)]
+    assert whole[0] == 0 and "Usage" in whole[1] and "npscli.cli.tickets" in whole[3]  # the whole tree
+
+
+def test_a_command_starts_no_blas_threads_unless_asked(tmp_path):
+    """numpy's OpenBLAS pool (a thread per core, spinning while it waits) is not started by a command, since
+    npscli computes no matrix products; a user's own OPENBLAS_NUM_THREADS is left as it is."""
+    import os
+    from pathlib import Path
+
+    if not Path("/proc/self/task").is_dir():
+        import pytest
+
+        pytest.skip("threads are counted in /proc")
+    export = Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv"
+    code = (
+        "import json, os, sys\n"
+        f"sys.argv = ['npscli', 'score', {str(export)!r}, '--format', 'json']\n"
+        "from npscli.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        "import numpy\n"
+        "print(json.dumps([code, len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS')]),"
+        " file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(done.stdout)  # the scores were printed
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == [0, 1, "1"], done.stderr
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert json.loads(chosen.stderr.strip().splitlines()[-1])[2] == "2"
+
+
 def test_every_command_has_help_text(cli):
     commands = list(_walk(app))
     assert len(commands) >= 10

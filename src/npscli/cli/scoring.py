@@ -127,7 +127,7 @@ def score_command(
     store = None if files else context.open_db(s)
     req = replace(req, filters=context.group_filters(location, department, provider, store=store))
     if files:
-        from npscli.services.importing import parse_map
+        from npscli.services.reading import parse_map
         from npscli.services.scoring import frame_from_files, without_dates
 
         data, undated = frame_from_files(

@@ -10,10 +10,16 @@ templates' ``first_name`` filter alike.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+@functools.cache
+def _control() -> re.Pattern[str]:  # compiled on first use, not at import
+    return re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 HONORIFICS = frozenset("mr mrs ms mx miss dr prof sr sra srta don dona".split())
 
 
@@ -73,7 +79,7 @@ def fold_name(value: str | None) -> str:
 def first_name(full: str | None) -> str:
     """``"Ana Pérez"`` -> ``"Ana"``; ``"Pérez, Ana"`` -> ``"Ana"``; ``"Dr. Ana Pérez"`` -> ``"Ana"``; a lone
     honorific or nothing -> ``""`` only when there is no name at all (``"Dr."`` stays ``"Dr."``)."""
-    name = " ".join(_CONTROL.sub(" ", full or "").split())
+    name = " ".join(_control().sub(" ", full or "").split())
     if "," in name:  # "Pérez, Ana": the given name follows the comma
         family, _, given = name.partition(",")
         name = given.strip() or family.strip()

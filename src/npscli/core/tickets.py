@@ -46,8 +46,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "note": (STATUSES, None),
 }
 
-_ID = re.compile(r"^\s*(?:T-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
-
 
 def format_ticket_id(number: int) -> str:
     return f"T-{number:06d}"
@@ -55,7 +53,7 @@ def format_ticket_id(number: int) -> str:
 
 def parse_ticket_id(text: str) -> int:
     """``T-000123``, ``t-123``, ``123`` -> 123."""
-    match = _ID.match(text or "")
+    match = re.match(r"^\s*(?:T-?)?0*(\d{1,9})\s*$", text or "", re.IGNORECASE)  # compiled on first use
     if not match or int(match.group(1)) == 0:
         raise UsageError(
             f"{text!r} is not a ticket id", hint="ticket ids look like T-000123 (see `npscli tickets list`)"

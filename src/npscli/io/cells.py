@@ -31,6 +31,12 @@ def cell_to_text(value: Any) -> str:
     return str(value)
 
 
+def all_text(values: pd.Series) -> bool:
+    """Whether every cell of ``values`` is a string (a text file's column; a blank cell is ""), told in C: looking
+    for a workbook's typed cells (datetimes, numbers) one by one in Python costs about 0.4 ms a thousand cells."""
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
+
+
 def stripped_text(values: pd.Series, *, empty: str | None = "") -> pd.Series:
     """Cells as stripped strings, object dtype, same index; workbook cells rendered by :func:`cell_to_text`.
     An empty cell (blank, or only spaces) is ``empty``: "" by default, or None.

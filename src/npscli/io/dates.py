@@ -6,6 +6,7 @@ Every function takes a whole column and returns whole columns; reasons are fixed
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections import Counter
@@ -18,7 +19,7 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, UsageError
 from npscli.core.periods import naive_utc
-from npscli.io.cells import stripped_text
+from npscli.io.cells import all_text, stripped_text
 
 MISSING_DATE = "missing submitted_at"
 BAD_DATE = "submitted_at could not be parsed as a date"
@@ -42,23 +43,32 @@ _FAST_SHAPES = 24
 _ISO_SHAPE = re.compile(
     r"^9{4}-9{1,2}-9{1,2}(?:[T ]9{1,2}:9{2}(?::9{2}(?:[.,]9+)?)?)?(?P<zone> ?(?:Z|[+-]9{2}(?::?9{2})?))?$"
 )
-_DAY_MONTH_SHAPE = re.compile(
+_DAY_MONTH_SHAPE = (
     r"^(?P<first>9{1,2})(?P<sep>[/.-])9{1,2}(?P=sep)(?P<year>9{4}|9{2})"
     r"(?:(?P<tsep>T| |, ?)9{1,2}:9{2}(?P<sec>:9{2})?(?P<ampm> ?[AP]M)?)?$"
 )
-_YEAR_FIRST_SHAPE = re.compile(
+_YEAR_FIRST_SHAPE = (
     r"^9{4}(?P<sep>[/.])9{1,2}(?P=sep)9{1,2}(?:(?P<tsep>T| )9{1,2}:9{2}(?P<sec>:9{2})?(?P<ampm> ?[AP]M)?)?$"
 )
 _NUMBER_SHAPE = re.compile(r"^9+(?:\.9+)?$")
 _DAY_MONTH_PREFIX = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-]|$)")
-_COMPONENTS = re.compile(
+_COMPONENTS = (
     r"""^(?:(?P<Y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})
          |(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2}))
         (?:(?:T|\s+|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?
            (?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?)?)?
-        \s*(?P<zone>Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT)?$""",
-    re.VERBOSE | re.IGNORECASE,
+        \s*(?P<zone>Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT)?$"""
 )
+
+
+@functools.cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """``_DAY_MONTH_SHAPE``, ``_YEAR_FIRST_SHAPE`` or ``_COMPONENTS`` compiled on first use (ISO dates, the usual
+    export, never need them: a start does not compile them)."""
+    flags = re.VERBOSE | re.IGNORECASE if name == "components" else 0
+    source = {"day_month": _DAY_MONTH_SHAPE, "year_first": _YEAR_FIRST_SHAPE, "components": _COMPONENTS}[name]
+    return re.compile(source, flags)
+
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 # A value ending in a zone (Z, +05, +0530, -05:00). Matched from the start with a greedy ".*": the regex engine
 # jumps to the end and backs off a few characters, where search(...$) would try every position (3x slower).
@@ -157,7 +167,7 @@ def parse_datetimes(
     index = values.index
     local = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # wall-clock times in `timezone`
     utc = pd.Series(pd.NaT, index=index, dtype=_WORKING)  # instants already in UTC
-    if values.dtype == object:
+    if values.dtype == object and not all_text(values):  # (a text file's column: text alone, no typed cell)
         is_datetime = values.map(lambda value: isinstance(value, datetime))
         is_number = values.map(
             lambda value: isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
@@ -328,7 +338,7 @@ def _fixed_positions(text: pd.Series, shape: str, dayfirst: bool, local: pd.Seri
         )
         for found in re.finditer("9+", shape)
     ]
-    if _YEAR_FIRST_SHAPE.match(shape):
+    if _pattern("year_first").match(shape):
         year, month, day = numbers[0], numbers[1], numbers[2]
     else:
         first, second, year = numbers[0], numbers[1], numbers[2]
@@ -366,20 +376,20 @@ def _route(shape: str, dayfirst: bool) -> tuple[str, str]:
     iso = _ISO_SHAPE.match(shape)
     if iso:
         return ("iso", "aware" if iso.group("zone") else "naive")
-    day_month = _DAY_MONTH_SHAPE.match(shape)
+    day_month = _pattern("day_month").match(shape)
     if day_month:
         first, second = ("%d", "%m") if dayfirst else ("%m", "%d")
         sep = day_month.group("sep")
         year = "%Y" if len(day_month.group("year")) == 4 else "%y"
         return ("format", f"{first}{sep}{second}{sep}{year}" + _time_format(day_month))
-    year_first = _YEAR_FIRST_SHAPE.match(shape)
+    year_first = _pattern("year_first").match(shape)
     if year_first:
         sep = year_first.group("sep")
         return ("format", f"%Y{sep}%m{sep}%d" + _time_format(year_first))
     order = "dayfirst" if dayfirst else "monthfirst"
     if _NUMBER_SHAPE.match(shape):
         return ("number", "")
-    if _COMPONENTS.match(shape.replace("9", "1")):
+    if _pattern("components").match(shape.replace("9", "1")):
         return ("components", order)
     if "9999" in shape and re.search(r"[A-Z]{3}", shape):
         return ("words", order)
@@ -453,7 +463,7 @@ def _numbers(numbers: pd.Series, local: pd.Series, utc: pd.Series) -> None:
 
 def _components(text: pd.Series, dayfirst: bool, local: pd.Series, utc: pd.Series) -> None:
     """The general (slower) parser: date, optional time, AM/PM and a zone such as ``GMT-3`` or ``+02:00``."""
-    parts = text.str.extract(_COMPONENTS)
+    parts = text.str.extract(_pattern("components"))
     matched = parts["mo"].notna() | parts["a"].notna()
     if not matched.any():
         return

@@ -26,7 +26,7 @@ import pandas as pd
 
 from npscli.core.errors import ColumnError, InputFileError, RowError
 from npscli.core.textsafe import neutralize_formula
-from npscli.io.cells import frame_as_text, stripped_text
+from npscli.io.cells import all_text, frame_as_text, stripped_text
 from npscli.io.dates import (
     BAD_DATE,
     DATE_OUT_OF_RANGE,
@@ -129,8 +129,17 @@ class ExportStream:
     back).
     """
 
-    def __init__(self, raw: RawTable, header: Header, mapping: ColumnMapping, options: ReadOptions) -> None:
+    def __init__(
+        self,
+        raw: RawTable,
+        header: Header,
+        mapping: ColumnMapping,
+        options: ReadOptions,
+        first: tuple[pd.DataFrame, pd.Series] | None = None,
+    ) -> None:
+        """``first``: what :func:`extract_data` gave for ``raw`` and ``header`` (the mapping read it), if known."""
         self._raw, self._header, self._map, self._options = raw, header, mapping, options
+        self._first = first
         self.path = raw.path
         self.sha256 = raw.sha256
         self.layout = header.layout
@@ -199,7 +208,8 @@ class ExportStream:
 
     def _data(self) -> Iterator[tuple[pd.DataFrame, pd.Series]]:
         """The data rows and their fields beyond the header, CHUNK_ROWS at a time (the first never empty)."""
-        first, extra = extract_data(self._raw, self._header)
+        first, extra = self._first if self._first is not None else extract_data(self._raw, self._header)
+        self._first = None
         for start in range(0, len(first), CHUNK_ROWS):
             yield first.iloc[start : start + CHUNK_ROWS], extra.iloc[start : start + CHUNK_ROWS]
         for cells in self._raw.more():
@@ -248,14 +258,18 @@ class ExportStream:
         reason = pd.Series(None, index=data.index, dtype=object)
         concerned = pd.Series(None, index=data.index, dtype=object)
         date_problem = pd.Series(None, index=data.index, dtype=object)
+        problems = []  # (rows, reason): a later reason overrides an earlier one
         if date_column is not None:
-            date_problem[dates.utc.isna()] = BAD_DATE
+            problems.append((dates.utc.isna(), BAD_DATE))
             if dates.out_of_range is not None:
-                date_problem[dates.out_of_range] = DATE_OUT_OF_RANGE
-            date_problem[dates.blank] = MISSING_DATE
+                problems.append((dates.out_of_range, DATE_OUT_OF_RANGE))
+            problems.append((dates.blank, MISSING_DATE))
         if self._options.not_after is not None:
             latest = pd.Timestamp(self._options.not_after).tz_convert("UTC").tz_localize(None)  # dates.utc is naive UTC
-            date_problem[dates.utc > latest] = FUTURE_DATE
+            problems.append((dates.utc > latest, FUTURE_DATE))
+        for rows, why in problems:
+            if rows.any():  # (most chunks have none)
+                date_problem[rows] = why
         steps = (
             (extra != "", "rejected", EXTRA_FIELDS, None),
             (is_excluded, "excluded", excluded, mapping.status_column),
@@ -265,10 +279,13 @@ class ExportStream:
         )
         for mask, label, why, column in steps:
             fresh = mask & outcome.isna()
+            if not fresh.any():  # (the usual case: nothing to mark, and a masked assignment costs as much)
+                continue
             outcome[fresh] = label
             reason[fresh] = why[fresh] if isinstance(why, pd.Series) else why
             concerned[fresh] = column
         usable = outcome.isna()
+        every_row = bool(usable.all())  # (a clean chunk: its columns as they are, not copied through a mask)
 
         def whole_row_keys() -> np.ndarray:
             meanings = {score_column: scores.score}
@@ -278,14 +295,17 @@ class ExportStream:
             return keys[usable.to_numpy()]
 
         records = build_records(
-            data[usable],
+            data if every_row else data[usable],
             mapping,
-            scores.score[usable],
-            dates.utc[usable],
+            scores.score if every_row else scores.score[usable],
+            dates.utc if every_row else dates.utc[usable],
             self._options.timezone,
             whole_row_keys,
             self._options.fields,
         )
+        if every_row:
+            self.rows_read += len(data)
+            return records
         problem_rows = data.index[~usable]
         self.issues.extend(
             RowIssue(row=int(row), outcome=label, reason=why, column=column)
@@ -332,7 +352,7 @@ class _ScaleWatch:
 
 def _date_texts(values: pd.Series) -> pd.Series:
     """The text cells of a date column, stripped (workbook dates and numbers are not text)."""
-    if values.dtype == object:
+    if values.dtype == object and not all_text(values):
         values = values[values.map(lambda value: isinstance(value, str))]
     return stripped_text(values)
 
@@ -369,7 +389,7 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
 def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     name = raw.name
     header = detect_header(raw)
-    first, _extra = extract_data(raw, header)
+    first, extra = extract_data(raw, header)
     if first.empty:
         raise InputFileError(
             f"{name}: no data rows below the header", hint="export the survey again with its responses"
@@ -387,7 +407,7 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )
-    return ExportStream(raw, header, mapping, options)
+    return ExportStream(raw, header, mapping, options, first=(first, extra))  # the data rows extracted once
 
 
 def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:

@@ -30,7 +30,7 @@ from npscli.io.cells import stripped_text
 from npscli.io.dates import parse_datetimes
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.mapping_rules import FIRST_NAMES, LAST_NAMES, RULES, STATUS_NAMES, Rule
-from npscli.io.values import SCALE_MIN_VALUES, parse_scores
+from npscli.io.values import SCALE_MIN_VALUES, ScoreParse, parse_scores
 
 CANONICAL_FIELDS = (
     "response_id", "submitted_at", "score", "comment", "location", "department",
@@ -273,10 +273,13 @@ def _best_score(
 ) -> tuple[tuple[str, ...], str, str] | None:
     judged: list[tuple[int, int, str, _Column]] = []  # (content class, header priority, source, column)
     refused: list[tuple[str, str]] = []  # (column, why it is not a score)
+    scores: dict[str, pd.Series] = {}  # each candidate's scores, parsed once
     for priority, source, column in candidates:
         # Named like a number ("Score", "NPS"), not like a question ("Recommend"), it is taken as one.
         named = column.name in exact_names and not {text for text, _ in column.compacts} & _QUESTION_NAMES
-        content, why = _score_content(sample[column.name], named=named)
+        parsed = parse_scores(sample[column.name])
+        scores[column.name] = parsed.score
+        content, why = _score_content(sample[column.name], parsed, named=named)
         if content is None:
             refused.append((column.name, why))
         else:
@@ -288,8 +291,8 @@ def _best_score(
     if len(twins) > 1:  # two columns with the same header: which one is the score is a guess
         raise AmbiguousColumn([column.name for column in twins], [column.position for column in twins])
     equals = [c[3] for c in judged if c[:2] == best[:2] and c[0] == _GOOD and c[3] is not best[3]]
-    chosen = parse_scores(sample[best[3].name]).score
-    equals = [column for column in equals if not parse_scores(sample[column.name]).score.equals(chosen)]  # copies
+    chosen = scores[best[3].name]
+    equals = [column for column in equals if not scores[column.name].equals(chosen)]  # copies
     if equals:  # two recommend questions ("... recommend R", "... recommend Python"): choosing is a guess
         tied = sorted([best[3], *equals], key=lambda column: column.position)
         raise AmbiguousColumn(
@@ -313,9 +316,9 @@ def _short(name: str) -> str:
     return name if len(name) <= 40 else name[:37] + "..."
 
 
-def _score_content(values: pd.Series, *, named: bool) -> tuple[int | None, str]:
-    """The content class of a score candidate (None: never a score) and, for None, why."""
-    parsed = parse_scores(values)
+def _score_content(values: pd.Series, parsed: ScoreParse, *, named: bool) -> tuple[int | None, str]:
+    """The content class of a score candidate (None: never a score) and, for None, why (``parsed``: its
+    values through :func:`parse_scores`)."""
     filled = ~parsed.blank
     answers = int(filled.sum())
     if answers == 0:

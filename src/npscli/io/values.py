@@ -8,6 +8,7 @@ Reasons are fixed phrases that never quote a cell.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,12 +24,17 @@ SCORE_OUTSIDE = "score is outside 0-10"
 SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_NOT_NUMBER = "score is not a number"
 
+
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.
 # Not "7 / 10" or "3/5": a quiz mark, not an answer on the 0-10 scale.
 # "10 - Extremely likely", "0: Not at all", "10 (Extremely Likely)", "7. Muy probable", "3."
-_SCORE_LABEL = re.compile(
-    r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*[-\u2013\u2014:=(]\s*[^\d/].*|\s+[^\d/].*|\.(?:\s+[^\d/\s].*)?)?$", re.DOTALL
-)
+@functools.cache
+def _score_label() -> re.Pattern[str]:  # compiled when a score column has labels, not at import
+    return re.compile(
+        r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*[-\u2013\u2014:=(]\s*[^\d/].*|\s+[^\d/].*|\.(?:\s+[^\d/\s].*)?)?$", re.DOTALL
+    )
+
+
 SCALE_MIN_VALUES = 10
 
 
@@ -69,7 +75,7 @@ def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
     numeric = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     labelled = ~blank & numeric.isna()
     if labelled.any():
-        found = text[labelled].str.extract(_SCORE_LABEL, expand=False)
+        found = text[labelled].str.extract(_score_label(), expand=False)
         numeric[labelled] = pd.to_numeric(found.str.replace(",", ".", regex=False), errors="coerce")
     finite = np.isfinite(numeric)
     problem = pd.Series(None, index=values.index, dtype=object)

@@ -258,7 +258,7 @@ def frame_from_files(
     import pandas as pd
 
     from npscli.io.exports import read_export
-    from npscli.services.importing import (
+    from npscli.services.reading import (
         describe_issues,
         describe_mapping,
         describe_read,

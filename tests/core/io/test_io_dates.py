@@ -262,3 +262,61 @@ def test_ends_in_zone_examples(value, zoned):
     from npscli.io.dates import ends_in_zone
 
     assert ends_in_zone(np.array([value, "x"], dtype=object)).tolist() == [zoned, False]
+
+
+# A text file's column skips the search for typed workbook cells (io.cells.all_text): it must read every text
+# cell as the typed path does. The same cells with one typed cell appended take the typed path.
+_TYPED_OR_NOT = st.one_of(
+    st.text(alphabet="09/-: aT", max_size=6),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.integers(min_value=-5, max_value=2_000_000_000),
+    st.booleans(),
+    st.datetimes(),
+)
+_DATE_TEXTS = st.sampled_from(
+    [
+        "2024-11-16T09:51:34-06:00",
+        "2025-03-04 10:00",
+        "03/04/2025",
+        "25/04/2025 4:05 PM",
+        "2025/06/22 11:07:29 AM GMT-3",
+        "",
+        "  ",
+        "not a date",
+        "1700000000",
+        "45000",
+        "20250304",
+        "31/02/2025",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TYPED_OR_NOT, max_size=30))
+def test_all_text_is_true_exactly_for_a_column_of_strings(cells):
+    from npscli.io.cells import all_text
+
+    assert all_text(pd.Series(cells, dtype=object)) == (bool(cells) and all(isinstance(c, str) for c in cells))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_DATE_TEXTS, min_size=1, max_size=30), st.booleans())
+def test_a_text_column_reads_as_the_same_cells_beside_a_typed_one(texts, dayfirst_default):
+    from datetime import datetime
+
+    from npscli.io.dates import parse_datetimes
+
+    def parse(values):
+        try:
+            parsed = parse_datetimes(
+                pd.Series(values, dtype=object), timezone="America/Chicago", dayfirst=None,
+                default_dayfirst=dayfirst_default, where="f.csv: column 'Created at'",
+            )
+        except ColumnError as error:
+            return str(error)
+        n = len(texts)
+        return (parsed.utc[:n].tolist(), parsed.blank[:n].tolist(), parsed.dayfirst,
+                None if parsed.out_of_range is None else parsed.out_of_range[:n].tolist())
+
+    assert parse(texts) == parse([*texts, datetime(2025, 1, 2, 3, 4)])
