@@ -296,3 +296,58 @@ def test_a_driver_message_loses_every_piece_of_the_password_and_a_sqlite_path_is
     assert "Secret9" not in text and "127.0.0.1" in text
     for path in ("sqlite:////tmp/a:x y@c.db", "sqlite:////tmp/plain.db"):
         assert to_url(path) == path and redact_url(path) == path
+
+
+def test_compact_gives_free_space_back_and_keeps_every_row(cli, tmp_path, db):
+    """A store holding free space (here a large table made and dropped, as an upgrade that moves columns
+    leaves it): `db compact` gives it back on SQLite, keeps every row, and on PostgreSQL runs VACUUM ANALYZE."""
+    from sqlalchemy import text
+
+    from npscli.store.engine import open_store
+    from npscli.store.maintenance import store_bytes
+
+    counts = filled(cli, tmp_path)
+    store = open_store(db)
+    with store.write() as conn:
+        conn.execute(text("CREATE TABLE scratch (payload TEXT)"))
+        conn.execute(text("INSERT INTO scratch VALUES (:p)"), [{"p": "x" * 4000} for _ in range(500)])
+    with store.write() as conn:
+        conn.execute(text("DROP TABLE scratch"))
+    grown = store_bytes(store)
+    store.dispose()
+    result = cli("db", "compact")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("compacted: ") and " -> " in result.stderr
+    store = open_store(db)
+    after = store_bytes(store)
+    store.dispose()
+    if db.endswith(".db"):  # SQLite: the file is rewritten, its WAL folded in
+        assert after < grown - 1_500_000  # the 2 MB of the dropped table are gone from the file
+        assert not os.path.exists(db + "-wal") or os.path.getsize(db + "-wal") == 0
+    check = cli("db", "check", "--format", "json")
+    assert check.exit_code == 0, check.output
+    findings = {f["check"]: f for f in json.loads(check.stdout)}
+    assert dict(part.rsplit(" ", 1) for part in findings["rows"]["detail"].split(", ")) == counts
+
+
+def test_the_first_command_after_an_upgrade_says_it_upgrades_the_store_once(tmp_path):
+    """A store made by an older npscli: the command that upgrades its schema says so on stderr (a large store
+    takes a while), naming the versions; the next command says nothing of it."""
+    import shutil
+
+    from npscli.store import migrations
+
+    legacy = Path(__file__).resolve().parents[1] / "data" / "legacy" / "store_made_by_main_f65c7d3.db"
+    copy = tmp_path / "legacy.db"
+    shutil.copyfile(legacy, copy)
+    store_cli = Cli(str(copy))
+    first = store_cli("score", "--format", "json")
+    assert first.exit_code == 0, first.output
+    [line] = [line for line in first.stderr.splitlines() if "upgrading" in line]
+    assert f"to {migrations.LATEST} (once;" in line and "from version " in line and "db compact" in line
+    second = store_cli("score", "--format", "json")
+    assert second.exit_code == 0 and "upgrading" not in second.stderr
+    quiet = Cli(str(tmp_path / "fresh.db"))(
+        "import", write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T10:00:00-06:00", 9, "")])
+    )
+    assert quiet.exit_code == 0 and "upgrading" not in quiet.stderr  # a new store is made, not upgraded

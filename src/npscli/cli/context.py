@@ -39,9 +39,20 @@ def open_db(s: Settings, *, create: bool = False) -> Store:
             f"no store at {path}: nothing has been imported into it",
             hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
         )
-    store = open_store(s.database_url())
+    store = open_store(s.database_url(), on_upgrade=_say_upgrading)
     _say_which_store(store)
     return store
+
+
+def _say_upgrading(version: int, latest: int) -> None:
+    """Before an existing store's schema is upgraded (once, after installing a newer npscli): a large store takes
+    a while, which must not look like a hang."""
+    from npscli.cli.output import message
+
+    message(
+        f"upgrading the store's schema from version {version} to {latest} (once; about half a minute per "
+        "million responses; `npscli db compact` gives the freed space back afterwards)"
+    )
 
 
 _announced: set[str] = set()

@@ -1,4 +1,4 @@
-"""`npscli db ...`: move a store between SQLite and PostgreSQL, back it up, check it."""
+"""`npscli db ...`: move a store between SQLite and PostgreSQL, back it up, check it, compact it."""
 
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +11,7 @@ from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core.errors import ConflictError, StoreError
 
-app = make_app(help="The store itself: copy it to another backend, back it up, check it.")
+app = make_app(help="The store itself: copy it to another backend, back it up, check it, compact it.")
 
 
 @app.command("copy")
@@ -64,3 +64,18 @@ def check_command(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table) -> None
     problems = [f for f in findings if f["status"] == "problem"]
     if problems:
         raise StoreError(f"{len(problems)} problem(s) found: " + "; ".join(p["check"] for p in problems))
+
+
+@app.command("compact")
+def compact_command(db: DbOpt = None) -> None:
+    """Give unused space back (SQLite: rewrite the file; PostgreSQL: VACUUM ANALYZE), e.g. after an upgrade."""
+    from npscli.store.maintenance import compact
+
+    s = context.settings(database=db)
+    store = context.open_db(s)
+    before, after = compact(store)
+    message(f"compacted: {_size(before)} -> {_size(after)}")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:,.1f} MB" if count >= 100_000 else f"{count:,} bytes"

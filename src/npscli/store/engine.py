@@ -311,8 +311,9 @@ def _connection_hint(url: str, text: str = "") -> str:
     )
 
 
-def open_store(target: str, *, migrate: bool = True) -> Store:
-    """Open (creating if needed) the store at ``target`` and bring its schema up to date."""
+def open_store(target: str, *, migrate: bool = True, on_upgrade=None) -> Store:
+    """Open (creating if needed) the store at ``target`` and bring its schema up to date (``on_upgrade(version,
+    latest)``: told before an existing store's schema is upgraded)."""
     url = to_url(target)
     engine = create_engine_for(url)
     store = Store(url=url, engine=engine)
@@ -324,7 +325,7 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
         from npscli.store.migrations import upgrade
 
         try:
-            upgrade(store)
+            upgrade(store, on_start=on_upgrade)
         except StoreError:
             engine.dispose()
             raise

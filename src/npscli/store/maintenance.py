@@ -121,6 +121,47 @@ def backup(store: Store, path: Path) -> dict[str, int]:
     return counts
 
 
+def store_bytes(store: Store) -> int:
+    """The store's size on disk: a SQLite file with its WAL, or the PostgreSQL database."""
+    if store.dialect == "sqlite":
+        path = store.path
+        return sum(p.stat().st_size for p in (path, Path(str(path) + "-wal")) if p.exists())
+    with store.read() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+
+
+def compact(store: Store) -> tuple[int, int]:
+    """Give the space of deleted or moved rows back: SQLite rewrites the file (VACUUM, then the WAL folded in and
+    truncated); PostgreSQL marks it free for reuse and refreshes the planner's statistics (VACUUM ANALYZE; the
+    database does not shrink on disk, as it would with VACUUM FULL, which locks every table). Returns the size
+    before and after, in bytes. After an upgrade that moved a large store's columns (versions 10 and 11) a SQLite
+    file keeps its old size until this runs; it needs free disk space for a second copy while it runs."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    before = store_bytes(store)
+    try:
+        if store.dialect == "sqlite":
+            raw = store.engine.raw_connection()  # autocommit (the engine's connections emit their own BEGIN)
+            try:
+                raw.driver_connection.execute("VACUUM")
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        else:
+            with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in data_tables():
+                    conn.exec_driver_sql(f"VACUUM (ANALYZE) {table.name}")
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(
+            f"cannot compact the store {redact_url(store.url)}: {reason}",
+            hint="try again when no import is running (compacting needs the store to itself for a moment)",
+        ) from None
+    return before, store_bytes(store)
+
+
 def check(store: Store) -> list[dict[str, Any]]:
     """Integrity and migration findings: a list of {check, status (ok|problem|note), detail}."""
     findings: list[dict[str, Any]] = []

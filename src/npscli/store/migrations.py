@@ -250,8 +250,12 @@ def _serialise(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
 
 
-def upgrade(store: Store, target: int | None = None) -> list[int]:
-    """Apply the pending migrations up to ``target`` (default: all). Returns the versions applied."""
+def upgrade(
+    store: Store, target: int | None = None, *, on_start: Callable[[int, int], None] | None = None
+) -> list[int]:
+    """Apply the pending migrations up to ``target`` (default: all). Returns the versions applied.
+    ``on_start(version, target)`` is told once, before the first migration is applied (a large store takes a
+    while: the caller can say so)."""
     target = LATEST if target is None else target
     applied: list[int] = []
     # The common case, a store already up to date, needs no write lock: a `score` run while a cron
@@ -270,9 +274,13 @@ def upgrade(store: Store, target: int | None = None) -> list[int]:
             f"understands ({LATEST})",
             hint="upgrade npscli (pip install -U npscli) before using this store",
         )
+    told = False
     for number, description, apply in MIGRATIONS:
         if number <= version or number > target:
             continue
+        if on_start is not None and not told and version > 0:  # (a new, empty store: nothing to say)
+            on_start(version, target)
+            told = True
         with store.write() as conn:
             _serialise(conn)
             # Another process may have applied it while we waited for the write lock.
