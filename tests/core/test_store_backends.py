@@ -215,6 +215,18 @@ def test_check_finds_a_broken_batch(tmp_path):
     store.dispose()
 
 
+def test_check_finds_a_group_id_without_its_label(url):
+    """The group ids have no foreign key (a check per row on PostgreSQL): `db check` verifies them instead."""
+    store = open_store(url)
+    sample(store)
+    assert [f for f in check(store) if f["check"] == "group ids point at labels"][0]["status"] == "ok"
+    with store.write() as conn:
+        conn.execute(schema.responses.update().where(schema.responses.c.id == 3).values(location_id=9999))
+    problems = {f["check"]: f["detail"] for f in check(store) if f["status"] == "problem"}
+    assert problems == {"group ids point at labels": "1 without a label"}
+    store.dispose()
+
+
 def test_sqlite_foreign_keys_are_off_only_inside_a_bulk_import(tmp_path):
     """An import's transaction skips SQLite's per-row foreign key lookups (it references only rows it has
     just written); every other transaction on the same pooled connection checks them again."""

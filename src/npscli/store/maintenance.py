@@ -205,6 +205,22 @@ def check(store: Store) -> list[dict[str, Any]]:
                 "detail": f"{orphan} orphan(s)",
             }
         )
+        labels = schema.group_labels
+        unlabelled = sum(
+            conn.execute(
+                select(func.count())
+                .select_from(R.outerjoin(labels, labels.c.id == R.c[f"{field}_id"]))
+                .where(R.c[f"{field}_id"].is_not(None), labels.c.id.is_(None))
+            ).scalar_one()
+            for field in ("location", "department", "provider")
+        )
+        findings.append(
+            {
+                "check": "group ids point at labels",
+                "status": "ok" if not unlabelled else "problem",
+                "detail": f"{unlabelled} without a label",
+            }
+        )
         dup = conn.execute(
             select(func.count()).select_from(
                 select(T.c.response_pk).group_by(T.c.response_pk).having(func.count() > 1).subquery()

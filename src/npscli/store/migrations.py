@@ -161,13 +161,12 @@ def _group_ids(conn: Connection) -> None:
                 )
         for name in schema.RETIRED_IN_11:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-        reference = "INTEGER REFERENCES group_labels (id)"
         for field in ("location", "department", "provider"):
             conn.exec_driver_sql(
                 f"INSERT INTO group_labels (field, value) SELECT DISTINCT '{field}', {field} FROM responses "
                 f"WHERE {field} IS NOT NULL ORDER BY {field}"
             )
-            conn.exec_driver_sql(f"ALTER TABLE responses ADD COLUMN {field}_id {reference}")
+            conn.exec_driver_sql(f"ALTER TABLE responses ADD COLUMN {field}_id INTEGER")  # (no key: see schema)
             conn.exec_driver_sql(
                 f"UPDATE responses SET {field}_id = (SELECT l.id FROM group_labels AS l "
                 f"WHERE l.field = '{field}' AND l.value = responses.{field}) WHERE {field} IS NOT NULL"
