@@ -241,6 +241,27 @@ def current_version(conn: Connection) -> int:
     return max(versions, default=0)
 
 
+# what SQLite and PostgreSQL say of a table that is not there
+_NO_VERSION_TABLE = ("no such table: npscli_schema", 'relation "npscli_schema" does not exist')
+
+
+def _stored_version(store: Store) -> int | None:
+    """The store's version by one query of ``npscli_schema`` in a read transaction, without reflecting the
+    table first (the check every command makes), or None when the table is not there (a new store). Any other
+    error is raised as the read transaction raises it."""
+    from sqlalchemy import func
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with store.read() as conn:
+            return conn.execute(select(func.max(schema.schema_versions.c.version))).scalar() or 0
+    except (StoreError, DBAPIError) as exc:
+        text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        if any(missing in text for missing in _NO_VERSION_TABLE):
+            return None
+        raise
+
+
 MIGRATION_LOCK = 7220_1105
 
 
@@ -260,9 +281,8 @@ def upgrade(
     applied: list[int] = []
     # The common case, a store already up to date, needs no write lock: a `score` run while a cron
     # import holds the lock answers at once instead of queueing behind it.
-    with store.read() as conn:
-        version = current_version(conn)
-    if target <= version <= LATEST:
+    version = _stored_version(store)
+    if version is not None and target <= version <= LATEST:
         return applied
     with store.write() as conn:
         _serialise(conn)

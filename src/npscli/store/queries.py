@@ -45,12 +45,14 @@ def nps_counts(
         # A window that excludes no stored response is left out (two index lookups tell), so a window
         # covering the whole history ("--since 2y") is grouped from a covering index, not per row.
         # (two scalar subqueries: SQLite answers a lone min() or max() from the index, not both at once)
-        first, last = conn.execute(
-            select(
-                select(func.min(R.c.submitted_at)).scalar_subquery(),
-                select(func.max(R.c.submitted_at)).scalar_subquery(),
-            )
-        ).one()
+        first = last = None
+        if start is not None or end is not None:
+            first, last = conn.execute(
+                select(
+                    select(func.min(R.c.submitted_at)).scalar_subquery(),
+                    select(func.max(R.c.submitted_at)).scalar_subquery(),
+                )
+            ).one()
         # Both bounds or neither: a two-sided range is what SQLite's planner reads as selective.
         conds = []
         start_needed = start is not None and (first is None or naive_utc(start) > first)
