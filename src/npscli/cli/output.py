@@ -203,6 +203,19 @@ def _lines_width(text: str) -> int:
     return max(map(_cell_width, text.splitlines()), default=0)
 
 
+def _plain_ascii(texts: Sequence[str]) -> bool:
+    """Whether every text is printable ASCII (one line, one terminal column a character)."""
+    joined = "".join(texts)
+    return joined.isascii() and joined.isprintable()
+
+
+def _column_width(texts: Sequence[str]) -> int:
+    """The widest line of any of ``texts`` (0 for none)."""
+    if _plain_ascii(texts):
+        return max(map(len, texts), default=0)
+    return max(map(_lines_width, texts), default=0)
+
+
 def _fold(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` columns: its own line breaks kept, words wrapped, a word longer
     than the line folded; never cut."""
@@ -226,8 +239,9 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     as their widest value. Multi-line values keep their line breaks.
     """
     headers = [_header(c) for c in cols]
+    by_column = [[row[i] for row in cells] for i in range(len(cols))]
     natural = [
-        max([_cell_width(headers[i])] + [_lines_width(row[i]) for row in cells]) for i in range(len(cols))
+        max(_cell_width(headers[i]), _column_width(by_column[i])) for i in range(len(cols))
     ]
     widths = list(natural)  # an empty marker column (OVERDUE, low n) may be 0 wide, as rich draws it
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
@@ -236,7 +250,8 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     if wrapped and excess > 0:
         for i in sorted(wrapped, key=lambda i: -widths[i]):
             # never narrower than 20 (or min_width), nor than a word up to 60 wide (a path, an address)
-            longest_word = max((_cell_width(word) for row in cells for word in row[i].split()), default=0)
+            words = " ".join(by_column[i]).split()
+            longest_word = max(map(len if _plain_ascii(by_column[i]) else _cell_width, words), default=0)
             floor = max(cols[i].min_width or 0, 20, min(longest_word, 60), _cell_width(headers[i]))
             give = min(excess, max(0, widths[i] - floor))
             widths[i] -= give
@@ -253,6 +268,11 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
         return pad + text if right[i] else text + pad
 
     def render(row: Sequence[str]) -> list[str]:
+        joined = "".join(row)
+        if joined.isascii() and joined.isprintable() and all(len(row[i]) <= widths[i] for i in wrapped):
+            # a row of printable ASCII that fits: one line, each cell as it is (what the general case gives)
+            padded = [text.rjust(widths[i]) if right[i] else text.ljust(widths[i]) for i, text in enumerate(row)]
+            return ["| " + " | ".join(padded) + " |"]
         columns = [
             _fold(text, widths[i]) if wrap[i] else ([text] if text.isprintable() else text.splitlines() or [""])
             for i, text in enumerate(row)
