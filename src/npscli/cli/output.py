@@ -142,9 +142,7 @@ def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     """A rich table on a terminal; elsewhere (cron mail, pipes, files) the plain-text table of
     :func:`plain_table`, which is the same grid without escapes and fast for thousands of rows."""
-    cells = [
-        [terminal_safe(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows
-    ]
+    cells = _cells(rows, cols)
     if console is None and not stdout_is_terminal():
         sys.stdout.write(plain_table(cells, cols, title=title, width=int(os.environ.get("COLUMNS") or 160)))
         return
@@ -179,6 +177,17 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
     if needed > console.width:
         console.width = needed
     console.print(table)
+
+
+def _cells(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[list[str]]:
+    """Each row's cells as the table shows them (formatted, terminal-safe), built a column at a time: a column
+    whose texts are all printable (most) is kept as it is, without a call per cell."""
+    columns = []
+    for c in cols:
+        values = [row.get(c.key) for row in rows]
+        texts = [c.fmt(v) for v in values] if c.fmt else [v if type(v) is str else _plain(v) for v in values]
+        columns.append(texts if "".join(texts).isprintable() else [terminal_safe(t) for t in texts])
+    return [list(cells) for cells in zip(*columns, strict=True)] if columns else [[] for _ in rows]
 
 
 def _header(c: Col) -> str:
