@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from npscli.cli.output import Col, _cell_width, plain_table
 
 COLS = [
@@ -60,6 +63,24 @@ def test_wide_characters_keep_the_grid_aligned():
     lines = _lines(plain_table(cells, COLS, title=None, width=160))
     assert len({_cell_width(line) for line in lines}) == 1
     assert _cell_width("予約") == 4 and _cell_width("é") == 1
+
+
+_CELL = st.text(alphabet=st.sampled_from("ab Z9.-é予\n"), max_size=30)
+_ROW = st.tuples(_CELL, st.sampled_from(["4", "10", ""]), _CELL, st.sampled_from(["", "OVERDUE"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=6), st.integers(min_value=40, max_value=120))
+def test_every_row_one_line_or_many_keeps_the_grid_and_every_value(rows, width):
+    """Rows of plain ASCII that fit are drawn in one line, the others folded or split at their line breaks:
+    either way the grid stays aligned and no character is lost."""
+    cells = [list(row) for row in rows]
+    lines = _lines(plain_table(cells, COLS, title=None, width=width))
+    assert len({_cell_width(line) for line in lines}) == 1
+    body = [line for line in lines[3:] if line.startswith("|")]
+    for i, column in enumerate(COLS):
+        shown = "".join("".join(line.split("|")[i + 1].split()) for line in body)
+        assert shown == "".join("".join(row[i].split()) for row in cells), column.key
 
 
 def test_no_rows_gives_the_header_only():

@@ -142,9 +142,7 @@ def table_min_width(cols: Sequence[Col], cells: Sequence[Sequence[str]]) -> int:
 def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None = None, console=None) -> None:
     """A rich table on a terminal; elsewhere (cron mail, pipes, files) the plain-text table of
     :func:`plain_table`, which is the same grid without escapes and fast for thousands of rows."""
-    cells = [
-        [terminal_safe(c.fmt(row.get(c.key)) if c.fmt else _plain(row.get(c.key))) for c in cols] for row in rows
-    ]
+    cells = _cells(rows, cols)
     if console is None and not stdout_is_terminal():
         sys.stdout.write(plain_table(cells, cols, title=title, width=int(os.environ.get("COLUMNS") or 160)))
         return
@@ -181,6 +179,17 @@ def to_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | N
     console.print(table)
 
 
+def _cells(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> list[list[str]]:
+    """Each row's cells as the table shows them (formatted, terminal-safe), built a column at a time: a column
+    whose texts are all printable (most) is kept as it is, without a call per cell."""
+    columns = []
+    for c in cols:
+        values = [row.get(c.key) for row in rows]
+        texts = [c.fmt(v) for v in values] if c.fmt else [v if type(v) is str else _plain(v) for v in values]
+        columns.append(texts if "".join(texts).isprintable() else [terminal_safe(t) for t in texts])
+    return [list(cells) for cells in zip(*columns, strict=True)] if columns else [[] for _ in rows]
+
+
 def _header(c: Col) -> str:
     return c.key if c.header is None else c.header
 
@@ -201,6 +210,19 @@ def _lines_width(text: str) -> int:
             return len(text)
         return max(map(len, text.splitlines()), default=0)
     return max(map(_cell_width, text.splitlines()), default=0)
+
+
+def _plain_ascii(texts: Sequence[str]) -> bool:
+    """Whether every text is printable ASCII (one line, one terminal column a character)."""
+    joined = "".join(texts)
+    return joined.isascii() and joined.isprintable()
+
+
+def _column_width(texts: Sequence[str]) -> int:
+    """The widest line of any of ``texts`` (0 for none)."""
+    if _plain_ascii(texts):
+        return max(map(len, texts), default=0)
+    return max(map(_lines_width, texts), default=0)
 
 
 def _fold(text: str, width: int) -> list[str]:
@@ -226,8 +248,9 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     as their widest value. Multi-line values keep their line breaks.
     """
     headers = [_header(c) for c in cols]
+    by_column = [[row[i] for row in cells] for i in range(len(cols))]
     natural = [
-        max([_cell_width(headers[i])] + [_lines_width(row[i]) for row in cells]) for i in range(len(cols))
+        max(_cell_width(headers[i]), _column_width(by_column[i])) for i in range(len(cols))
     ]
     widths = list(natural)  # an empty marker column (OVERDUE, low n) may be 0 wide, as rich draws it
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
@@ -236,7 +259,8 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     if wrapped and excess > 0:
         for i in sorted(wrapped, key=lambda i: -widths[i]):
             # never narrower than 20 (or min_width), nor than a word up to 60 wide (a path, an address)
-            longest_word = max((_cell_width(word) for row in cells for word in row[i].split()), default=0)
+            words = " ".join(by_column[i]).split()
+            longest_word = max(map(len if _plain_ascii(by_column[i]) else _cell_width, words), default=0)
             floor = max(cols[i].min_width or 0, 20, min(longest_word, 60), _cell_width(headers[i]))
             give = min(excess, max(0, widths[i] - floor))
             widths[i] -= give
@@ -253,6 +277,11 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
         return pad + text if right[i] else text + pad
 
     def render(row: Sequence[str]) -> list[str]:
+        joined = "".join(row)
+        if joined.isascii() and joined.isprintable() and all(len(row[i]) <= widths[i] for i in wrapped):
+            # a row of printable ASCII that fits: one line, each cell as it is (what the general case gives)
+            padded = [text.rjust(widths[i]) if right[i] else text.ljust(widths[i]) for i, text in enumerate(row)]
+            return ["| " + " | ".join(padded) + " |"]
         columns = [
             _fold(text, widths[i]) if wrap[i] else ([text] if text.isprintable() else text.splitlines() or [""])
             for i, text in enumerate(row)

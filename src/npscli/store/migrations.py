@@ -8,6 +8,7 @@ A store written by a newer npscli (a higher version than this code knows) is ref
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -178,59 +179,72 @@ def _group_ids(conn: Connection) -> None:
     conn.exec_driver_sql(schema.responses_named_sql(conn.dialect.name))
 
 
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "responses and import batches", _create(schema.import_batches, schema.group_labels, schema.responses)),
-    (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
-    (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
-    (
-        4,
-        "indexes for a million responses: covering indexes for score, redundant ones dropped",
-        _replace_indexes(schema.responses, schema.RETIRED_RESPONSE_INDEXES),
-    ),
-    (5, "emerging-issue alerts (once per issue and recipient)", _create(schema.emerging_alerts)),
-    (
-        6,
-        "import batches: the date stamped on a file without a date column (--date)",
-        _add_columns(schema.import_batches, "stamped_at"),
-    ),
-    (
-        7,
-        "alert deliveries: when a send was attempted (a delivery a killed run may have made)",
-        _add_columns(schema.alert_deliveries, "attempted_at"),
-    ),
-    (
-        8,
-        "emerging-issue alerts: when a send was attempted (an issue alert a killed run may have made)",
-        _add_columns(schema.emerging_alerts, "attempted_at"),
-    ),
-    (
-        9,
-        "responses: no batch index (a new batch is a range of ids), partial patient id and e-mail indexes; "
-        "the history indexed by ticket id alone",
-        _in_turn(
-            _replace_indexes(schema.responses, schema.RETIRED_IN_9),
-            _replace_indexes(schema.ticket_events, schema.RETIRED_EVENT_INDEXES_IN_9),
+Migration = tuple[int, str, Callable[[Connection], None]]
+LATEST = 12  # the last of MIGRATIONS (a test checks): what the up-to-date check compares with, building nothing
+
+
+@functools.cache
+def _migrations() -> list[Migration]:
+    """Every migration, in order (built on first use: they name every table, which the up-to-date check of a
+    command that reads two of them need not build)."""
+    return [
+        (1, "responses and import batches", _create(schema.import_batches, schema.group_labels, schema.responses)),
+        (2, "tickets and their activity log", _create(schema.tickets, schema.ticket_events)),
+        (3, "alert deliveries (exactly once)", _create(schema.alert_deliveries)),
+        (
+            4,
+            "indexes for a million responses: covering indexes for score, redundant ones dropped",
+            _replace_indexes(schema.responses, schema.RETIRED_RESPONSE_INDEXES),
         ),
-    ),
-    (
-        10,
-        "SQLite: every time an integer of microseconds since 1970 (was 26 characters of text)",
-        _sqlite_times_as_integers,
-    ),
-    (
-        11,
-        "responses: location, department and provider names stored once (group_labels), the responses and "
-        "their indexes hold ids",
-        _group_ids,
-    ),
-    (
-        12,
-        "tickets: the themes of the comment when the ticket was opened; import batches: the theme matching's "
-        "fingerprint",
-        _in_turn(_add_columns(schema.tickets, "themes"), _add_columns(schema.import_batches, "themes_key")),
-    ),
-]
-LATEST = MIGRATIONS[-1][0]
+        (5, "emerging-issue alerts (once per issue and recipient)", _create(schema.emerging_alerts)),
+        (
+            6,
+            "import batches: the date stamped on a file without a date column (--date)",
+            _add_columns(schema.import_batches, "stamped_at"),
+        ),
+        (
+            7,
+            "alert deliveries: when a send was attempted (a delivery a killed run may have made)",
+            _add_columns(schema.alert_deliveries, "attempted_at"),
+        ),
+        (
+            8,
+            "emerging-issue alerts: when a send was attempted (an issue alert a killed run may have made)",
+            _add_columns(schema.emerging_alerts, "attempted_at"),
+        ),
+        (
+            9,
+            "responses: no batch index (a new batch is a range of ids), partial patient id and e-mail indexes; "
+            "the history indexed by ticket id alone",
+            _in_turn(
+                _replace_indexes(schema.responses, schema.RETIRED_IN_9),
+                _replace_indexes(schema.ticket_events, schema.RETIRED_EVENT_INDEXES_IN_9),
+            ),
+        ),
+        (
+            10,
+            "SQLite: every time an integer of microseconds since 1970 (was 26 characters of text)",
+            _sqlite_times_as_integers,
+        ),
+        (
+            11,
+            "responses: location, department and provider names stored once (group_labels), the responses and "
+            "their indexes hold ids",
+            _group_ids,
+        ),
+        (
+            12,
+            "tickets: the themes of the comment when the ticket was opened; import batches: the theme matching's "
+            "fingerprint",
+            _in_turn(_add_columns(schema.tickets, "themes"), _add_columns(schema.import_batches, "themes_key")),
+        ),
+    ]
+
+
+def __getattr__(name: str):
+    if name == "MIGRATIONS":
+        return _migrations()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def current_version(conn: Connection) -> int:
@@ -238,6 +252,27 @@ def current_version(conn: Connection) -> int:
         return 0
     versions = conn.execute(select(schema.schema_versions.c.version)).scalars().all()
     return max(versions, default=0)
+
+
+# what SQLite and PostgreSQL say of a table that is not there
+_NO_VERSION_TABLE = ("no such table: npscli_schema", 'relation "npscli_schema" does not exist')
+
+
+def _stored_version(store: Store) -> int | None:
+    """The store's version by one query of ``npscli_schema`` in a read transaction, without reflecting the
+    table first (the check every command makes), or None when the table is not there (a new store). Any other
+    error is raised as the read transaction raises it."""
+    from sqlalchemy import func
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with store.read() as conn:
+            return conn.execute(select(func.max(schema.schema_versions.c.version))).scalar() or 0
+    except (StoreError, DBAPIError) as exc:
+        text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        if any(missing in text for missing in _NO_VERSION_TABLE):
+            return None
+        raise
 
 
 MIGRATION_LOCK = 7220_1105
@@ -259,9 +294,8 @@ def upgrade(
     applied: list[int] = []
     # The common case, a store already up to date, needs no write lock: a `score` run while a cron
     # import holds the lock answers at once instead of queueing behind it.
-    with store.read() as conn:
-        version = current_version(conn)
-    if target <= version <= LATEST:
+    version = _stored_version(store)
+    if version is not None and target <= version <= LATEST:
         return applied
     with store.write() as conn:
         _serialise(conn)
@@ -274,7 +308,7 @@ def upgrade(
             hint="upgrade npscli (pip install -U npscli) before using this store",
         )
     told = False
-    for number, description, apply in MIGRATIONS:
+    for number, description, apply in _migrations():
         if number <= version or number > target:
             continue
         if on_start is not None and not told and version > 0:  # (a new, empty store: nothing to say)
@@ -298,4 +332,4 @@ def upgrade(
 def status(store: Store) -> dict:
     with store.read() as conn:
         version = current_version(conn)
-    return {"version": version, "latest": LATEST, "pending": [n for n, _, _ in MIGRATIONS if n > version]}
+    return {"version": version, "latest": LATEST, "pending": [n for n, _, _ in _migrations() if n > version]}

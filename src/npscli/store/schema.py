@@ -85,46 +85,52 @@ class Timestamp(TypeDecorator):
         return _Microseconds() if isinstance(dialect, SQLiteDialect) else dialect.type_descriptor(DateTime())
 
 
-metadata = MetaData()
+# Every command builds the tables it names, not all of them: ``schema_versions``, ``group_labels`` and
+# ``responses`` at import (the up-to-date check and every query of responses), the others on first use
+# (``schema.tickets``, ``from npscli.store.schema import tickets``), and all of them with ``schema.metadata``
+# (what DDL over every table needs: migrations, `db copy`). `score` then builds three tables of eight.
+_metadata = MetaData()
 
 schema_versions = Table(
     "npscli_schema",
-    metadata,
+    _metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("description", String(200), nullable=False),
     Column("applied_at", Timestamp, nullable=False),
 )
 
-import_batches = Table(
-    "import_batches",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("source", String(100), nullable=False),
-    Column("file_name", String(500), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("layout", String(40), nullable=False),
-    Column("imported_at", Timestamp, nullable=False),
-    Column("imported_by", String(100), nullable=False),
-    Column("rows_read", Integer, nullable=False),
-    Column("imported", Integer, nullable=False),
-    Column("duplicates", Integer, nullable=False),
-    Column("skipped", Integer, nullable=False),
-    Column("excluded", Integer, nullable=False),
-    Column("rejected", Integer, nullable=False),
-    Column("tickets_opened", Integer, nullable=False, default=0),
-    # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
-    Column("stamped_at", Timestamp, nullable=True),
-    # the fingerprint of the theme matching the batch's tickets' ``themes`` were found with
-    # (``io.theme_key.configured_taxonomy_key``); NULL: no themes stored
-    Column("themes_key", String(64), nullable=True),
-)
+def _import_batches() -> Table:
+    return Table(
+        "import_batches",
+        _metadata,
+        Column("id", Integer, primary_key=True),
+        Column("source", String(100), nullable=False),
+        Column("file_name", String(500), nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("layout", String(40), nullable=False),
+        Column("imported_at", Timestamp, nullable=False),
+        Column("imported_by", String(100), nullable=False),
+        Column("rows_read", Integer, nullable=False),
+        Column("imported", Integer, nullable=False),
+        Column("duplicates", Integer, nullable=False),
+        Column("skipped", Integer, nullable=False),
+        Column("excluded", Integer, nullable=False),
+        Column("rejected", Integer, nullable=False),
+        Column("tickets_opened", Integer, nullable=False, default=0),
+        # --date: the time every response of a file without a date column was stamped with (naive UTC); else NULL
+        Column("stamped_at", Timestamp, nullable=True),
+        # the fingerprint of the theme matching the batch's tickets' ``themes`` were found with
+        # (``io.theme_key.configured_taxonomy_key``); NULL: no themes stored
+        Column("themes_key", String(64), nullable=True),
+    )
+
 
 # The location, department and provider names, each stored once: a response holds their ids. The names
 # were repeated in the table and in three indexes (104 bytes a response on the benchmark's data); ids keep the
 # covering indexes small and their GROUP BY an integer comparison. ``field`` is location | department | provider.
 group_labels = Table(
     "group_labels",
-    metadata,
+    _metadata,
     Column("id", Integer, primary_key=True),
     Column("field", String(20), nullable=False),
     Column("value", String(200), nullable=False),
@@ -133,7 +139,7 @@ group_labels = Table(
 
 responses = Table(
     "responses",
-    metadata,
+    _metadata,
     Column("id", Integer, primary_key=True),
     Column("source", String(100), nullable=False),
     Column("response_key", String(200), nullable=False),
@@ -233,85 +239,115 @@ RETIRED_IN_11 = ("ix_responses_groups_score", "ix_responses_location_week_score"
 # ... and the history's (ticket_id, at): no query reads the events of a ticket by time, all of them by id.
 RETIRED_EVENT_INDEXES_IN_9 = ("ix_ticket_events_ticket",)
 
-tickets = Table(
-    "tickets",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False, unique=True),
-    Column("status", String(20), nullable=False),
-    Column("assignee", String(100)),
-    Column("priority", String(10), nullable=False),
-    Column("opened_at", Timestamp, nullable=False),
-    Column("due_at", Timestamp, nullable=False),
-    Column("first_contact_at", Timestamp),
-    Column("closed_at", Timestamp),
-    Column("root_causes", String(300)),
-    Column("suggested_cause", String(40)),
-    # the themes of the response's comment when the ticket was opened, codes joined by ","; "" none; NULL not
-    # stored (no comment, no taxonomy, or a ticket of an older version). Valid while its batch's themes_key is
-    # the current one; `detractors` reads them instead of matching every comment again.
-    Column("themes", Text),
-    Column("escalated_to", String(100)),
-    Column("resolution", Text),
-    Column("updated_at", Timestamp, nullable=False),
-    Index("ix_tickets_status", "status"),
-    Index("ix_tickets_assignee", "assignee"),
-    Index("ix_tickets_due", "due_at"),
-)
+def _tickets() -> Table:
+    return Table(
+        "tickets",
+        _metadata,
+        Column("id", Integer, primary_key=True),
+        Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False, unique=True),
+        Column("status", String(20), nullable=False),
+        Column("assignee", String(100)),
+        Column("priority", String(10), nullable=False),
+        Column("opened_at", Timestamp, nullable=False),
+        Column("due_at", Timestamp, nullable=False),
+        Column("first_contact_at", Timestamp),
+        Column("closed_at", Timestamp),
+        Column("root_causes", String(300)),
+        Column("suggested_cause", String(40)),
+        # the themes of the response's comment when the ticket was opened, codes joined by ","; "" none; NULL not
+        # stored (no comment, no taxonomy, or a ticket of an older version). Valid while its batch's themes_key is
+        # the current one; `detractors` reads them instead of matching every comment again.
+        Column("themes", Text),
+        Column("escalated_to", String(100)),
+        Column("resolution", Text),
+        Column("updated_at", Timestamp, nullable=False),
+        Index("ix_tickets_status", "status"),
+        Index("ix_tickets_assignee", "assignee"),
+        Index("ix_tickets_due", "due_at"),
+    )
 
-ticket_events = Table(
-    "ticket_events",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
-    Column("at", Timestamp, nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("kind", String(30), nullable=False),
-    Column("channel", String(20)),
-    Column("from_status", String(20)),
-    Column("to_status", String(20)),
-    Column("text", Text),
-    # a ticket's history: every query reads it by ticket id, in id order (which this index gives as it is)
-    Index("ix_ticket_events_ticket_id", "ticket_id"),
-)
+def _ticket_events() -> Table:
+    return Table(
+        "ticket_events",
+        _metadata,
+        Column("id", Integer, primary_key=True),
+        Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+        Column("at", Timestamp, nullable=False),
+        Column("actor", String(100), nullable=False),
+        Column("kind", String(30), nullable=False),
+        Column("channel", String(20)),
+        Column("from_status", String(20)),
+        Column("to_status", String(20)),
+        Column("text", Text),
+        # a ticket's history: every query reads it by ticket id, in id order (which this index gives as it is)
+        Index("ix_ticket_events_ticket_id", "ticket_id"),
+    )
 
-alert_deliveries = Table(
-    "alert_deliveries",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False),
-    Column("recipient", String(300), nullable=False),
-    Column("channel", String(20), nullable=False),
-    Column("status", String(20), nullable=False),  # pending | sent
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", String(500)),
-    Column("created_at", Timestamp, nullable=False),
-    Column("sent_at", Timestamp),
-    # Set just before the SMTP transaction, cleared when it fails: a pending row with it set was maybe delivered
-    # (the run died between the server's answer and the store's record).
-    Column("attempted_at", Timestamp),
-    UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
-    Index("ix_alert_status", "status"),
-)
+def _alert_deliveries() -> Table:
+    return Table(
+        "alert_deliveries",
+        _metadata,
+        Column("id", Integer, primary_key=True),
+        Column("response_pk", Integer, ForeignKey("responses.id"), nullable=False),
+        Column("recipient", String(300), nullable=False),
+        Column("channel", String(20), nullable=False),
+        Column("status", String(20), nullable=False),  # pending | sent
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(500)),
+        Column("created_at", Timestamp, nullable=False),
+        Column("sent_at", Timestamp),
+        # Set just before the SMTP transaction, cleared when it fails: a pending row with it set was maybe delivered
+        # (the run died between the server's answer and the store's record).
+        Column("attempted_at", Timestamp),
+        UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
+        Index("ix_alert_status", "status"),
+    )
 
 # One row per (emerging issue, recipient): `npscli alert` tells each recipient of an issue once.
 # An issue is (theme, group_by, group_value, first_flagged); ``summary`` is its sentence when it was claimed.
-emerging_alerts = Table(
-    "emerging_alerts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("theme", String(100), nullable=False),
-    Column("group_by", String(20), nullable=False),  # location | department
-    Column("group_value", String(300), nullable=False),
-    Column("first_flagged", Date, nullable=False),  # the clinic's day
-    Column("recipient", String(300), nullable=False),
-    Column("status", String(20), nullable=False),  # pending | sent
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", String(500)),
-    Column("summary", String(500), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("sent_at", Timestamp),
-    Column("attempted_at", Timestamp),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
-    UniqueConstraint("theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"),
-    Index("ix_emerging_alert_status", "status"),
-)
+def _emerging_alerts() -> Table:
+    return Table(
+        "emerging_alerts",
+        _metadata,
+        Column("id", Integer, primary_key=True),
+        Column("theme", String(100), nullable=False),
+        Column("group_by", String(20), nullable=False),  # location | department
+        Column("group_value", String(300), nullable=False),
+        Column("first_flagged", Date, nullable=False),  # the clinic's day
+        Column("recipient", String(300), nullable=False),
+        Column("status", String(20), nullable=False),  # pending | sent
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(500)),
+        Column("summary", String(500), nullable=False),
+        Column("created_at", Timestamp, nullable=False),
+        Column("sent_at", Timestamp),
+        Column("attempted_at", Timestamp),  # as alert_deliveries.attempted_at: set before sending, cleared on failure
+        UniqueConstraint(
+            "theme", "group_by", "group_value", "first_flagged", "recipient", name="uq_emerging_alert_once"
+        ),
+        Index("ix_emerging_alert_status", "status"),
+    )
+
+
+_BUILDERS = {
+    "import_batches": _import_batches,
+    "tickets": _tickets,
+    "ticket_events": _ticket_events,
+    "alert_deliveries": _alert_deliveries,
+    "emerging_alerts": _emerging_alerts,
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A table built on first use (kept as a module attribute from then on), or ``metadata`` with every table."""
+    if name == "metadata":
+        for table in _BUILDERS:
+            if table not in globals():
+                __getattr__(table)
+        globals()["metadata"] = _metadata
+        return _metadata
+    builder = _BUILDERS.get(name)
+    if builder is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = table = builder()
+    return table
