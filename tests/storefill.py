@@ -80,6 +80,8 @@ def fill(
     actor: str = "tester",
     tz: str = "America/Chicago",
     suggest_cause=None,
+    match_themes=None,
+    themes_key: str | None = None,
 ) -> ImportResult:
     return import_parsed(
         store,
@@ -88,4 +90,6 @@ def fill(
         actor=actor,
         tickets=tickets or TicketSettings(),
         suggest_cause=suggest_cause,
+        match_themes=match_themes,
+        themes_key=themes_key,
     )

@@ -241,7 +241,14 @@ def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_h
         with monkeypatch.context() as patch:
             if force_rows:
                 patch.setattr(s.engine.dialect, "name", "portable")  # neither backend's own path
-            fill(s, data, tickets=settings, suggest_cause=lambda text: "wait_time" if "wait" in text else None)
+            fill(
+                s,
+                data,
+                tickets=settings,
+                suggest_cause=lambda text: "wait_time" if "wait" in text else None,
+                match_themes=lambda text: ["wait_time", "staff"][: 1 + len(text) % 2] if "wait" in text else [],
+                themes_key="k",
+            )
         with s.read() as conn:
             ticket_cols = [c for c in schema.tickets.c if c.name not in ("opened_at", "updated_at")]  # the clock
             event_cols = [c for c in schema.ticket_events.c if c.name != "at"]
@@ -254,4 +261,6 @@ def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_h
         s.dispose()
     assert results[0] == results[1]
     tickets = results[0][0]
+    themes = {t.themes for t in tickets}
+    assert "" in themes and {"wait_time", "wait_time,staff"} & themes  # the comments' themes, kept on both paths
     assert len(tickets) == 4 and {t.suggested_cause for t in tickets} == {"wait_time", None}

@@ -114,21 +114,20 @@ def _of_batch(batch_id: int, after_id: int | None) -> tuple:
     return (R.c.batch_id == batch_id,) if after_id is None else (R.c.id > after_id, R.c.batch_id == batch_id)
 
 
-def _cause_for(
-    suggest_cause, comments: Iterable[str | None], match_themes=None
-) -> dict[str, tuple[str | None, str | None]]:
-    """Per distinct comment: (its suggested root cause, its themes joined by ","), theme matching once per
-    distinct text; either None when its function is."""
+def _cause_rows(suggest_cause, comments: Iterable[str | None], match_themes=None) -> list[tuple[str, ...]]:
+    """(comment, its suggested root cause, its themes joined by ",") per distinct comment that has either, theme
+    matching once per distinct text; a part is None when its function is."""
     if suggest_cause is None and match_themes is None:
-        return {}
-    return {
-        comment: (
-            suggest_cause(comment) if suggest_cause is not None else None,
-            ",".join(match_themes(comment)) if match_themes is not None else None,
-        )
-        for comment in dict.fromkeys(comments)
-        if comment is not None
-    }
+        return []
+    rows = []
+    for comment in dict.fromkeys(comments):
+        if comment is None:
+            continue
+        cause = suggest_cause(comment) if suggest_cause is not None else None
+        themes = ",".join(match_themes(comment)) if match_themes is not None else None
+        if cause or themes is not None:
+            rows.append((comment, cause, themes))
+    return rows
 
 
 def _open_tickets_rows(
@@ -149,7 +148,10 @@ def _open_tickets_rows(
         .where(*_of_batch(batch_id, after_id), R.c.score <= settings.threshold, R.c.submitted_at >= since)
         .order_by(R.c.submitted_at, R.c.id)
     ).all()
-    causes = _cause_for(suggest_cause, (row[4] for row in rows), match_themes)
+    causes = {
+        comment: (cause, themes)
+        for comment, cause, themes in _cause_rows(suggest_cause, (row[4] for row in rows), match_themes)
+    }
     slas: dict[str | None, timedelta] = {}
     high_max = settings.high_priority_max
     ticket_rows = []
@@ -187,11 +189,7 @@ def _open_tickets_sqlite(
         f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
         (lowest, batch_id, settings.threshold, after),
     ).scalars()
-    causes = [
-        (comment, cause, themes)
-        for comment, (cause, themes) in _cause_for(suggest_cause, comments, match_themes).items()
-        if cause or themes is not None
-    ]
+    causes = _cause_rows(suggest_cause, comments, match_themes)
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes (comment TEXT PRIMARY KEY, cause TEXT, themes TEXT)"
     )
@@ -264,11 +262,7 @@ def _open_tickets_postgres(
             R.c.comment.is_not(None),
         )
     ).scalars()
-    causes = [
-        (comment, cause, themes)
-        for comment, (cause, themes) in _cause_for(suggest_cause, comments, match_themes).items()
-        if cause or themes is not None
-    ]
+    causes = _cause_rows(suggest_cause, comments, match_themes)
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes (digest TEXT PRIMARY KEY, cause TEXT, themes TEXT) "
         "ON COMMIT DROP"
