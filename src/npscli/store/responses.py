@@ -8,6 +8,7 @@ every response exactly once.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Iterator
@@ -114,24 +115,27 @@ INSERT_CHUNK_ROWS = 50_000  # rows turned into tuples and inserted at a time: me
 BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, rebuilds the indexes after
 
 
-def _rows_for_insert(conn, records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
+def _rows_for_insert(
+    conn, records: pd.DataFrame, source: str, batch_id: int, dialect: str, label_ids: dict | None = None
+) -> list[tuple]:
     """The records as tuples in RESPONSE_COLUMNS order, with the period keys; column-wise, no frame copies."""
     count = len(records)
     if count == 0:
         return []
     cols: dict[str, Any] = {
         name: values.tolist() if hasattr(values, "tolist") else values  # Python str, int, datetime, date
-        for name, values in _record_columns(conn, records, dialect).items()
+        for name, values in _record_columns(conn, records, dialect, label_ids).items()
     }
     cols["source"] = repeat(source, count)
     cols["batch_id"] = repeat(batch_id, count)
     return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
 
 
-def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]:
+def _record_columns(conn, records: pd.DataFrame, dialect: str, label_ids: dict | None = None) -> dict[str, Any]:
     """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id): the values
     the database stores, with the period keys and the ids of the group names (names new to the store are
-    added to ``group_labels`` on ``conn``), as numpy arrays (object, text or int64) or lists."""
+    added to ``group_labels`` on ``conn``), as numpy arrays (object, text or int64) or lists. ``label_ids``:
+    the ids found so far in this transaction, per field (kept up to date here; see :func:`_label_ids`)."""
     import numpy as np
     import pandas as pd
 
@@ -157,61 +161,90 @@ def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]
     cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         if name in GROUP_FIELDS:
-            cols[f"{name}_id"] = _label_ids(conn, name, _nullable(records[name]))
+            known = None if label_ids is None else label_ids.setdefault(name, {})
+            cols[f"{name}_id"] = _label_ids(conn, name, _nullable(records[name]), known)
         else:
             cols[name] = _nullable(records[name])
     return cols
 
 
-def _label_ids(conn, field: str, values: list):
-    """The ids (Python int or None) of a group field's names (str or None), as an object array."""
+def _label_ids(conn, field: str, values: list, known: dict[str, int] | None = None):
+    """The ids (Python int or None) of a group field's names (str or None), as an object array.
+
+    ``known`` (name -> id, of this field): the names already looked up in this transaction, whose ids cannot
+    change before it ends; only the others are looked up (or added), and ``known`` gets them. (A million-row
+    file's twenty pieces name the same few hundred clinics: one look-up per field, not one per piece.)"""
     import numpy as np
     import pandas as pd
 
     from npscli.store.group_labels import ids_for
 
     codes, names = pd.factorize(np.asarray(values, dtype=object))  # None: code -1
-    ids = ids_for(conn, field, names.tolist())
+    names = names.tolist()
+    if known is None:
+        ids = ids_for(conn, field, names)
+    else:
+        new = [name for name in names if name not in known]
+        if new:
+            known.update(ids_for(conn, field, new))
+        ids = known
     lookup = np.empty(len(names) + 1, dtype=object)  # the last slot (code -1) stays None
-    lookup[: len(names)] = [ids[name] for name in names.tolist()]
+    lookup[: len(names)] = [ids[name] for name in names]
     return lookup[codes]
 
 
-# Rows per INSERT statement on SQLite: 49 rows of 20 values stay within the 999 variables a statement may
-# have on the oldest SQLite versions (32,766 since 3.32).
+# Rows per INSERT statement on SQLite: 49 rows stay within the 999 variables a statement may have on the
+# oldest SQLite versions (32,766 since 3.32), 20 values a row or, as bound, 18 and the two the rows share.
 SQLITE_ROWS_PER_STATEMENT = 999 // len(RESPONSE_COLUMNS)
+_SHARED_COLUMNS = ("source", "batch_id")  # the same for every row of an import: bound once per statement
+_OWN_COLUMNS = tuple(name for name in RESPONSE_COLUMNS if name not in _SHARED_COLUMNS)
 
 
-def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> None:
+@functools.lru_cache(maxsize=4)
+def _sqlite_insert_statement(rows: int) -> str:
+    """``INSERT OR IGNORE`` of ``rows`` rows in RESPONSE_COLUMNS order: ``?1`` the source and ``?2`` the batch
+    id in every row, then each row's own values (``_OWN_COLUMNS`` order) as ``?3`` onwards."""
+    width = len(_OWN_COLUMNS)
+    values = []
+    for row in range(rows):
+        own = iter(range(3 + row * width, 3 + (row + 1) * width))
+        marks = (
+            "?1" if name == "source" else "?2" if name == "batch_id" else f"?{next(own)}" for name in RESPONSE_COLUMNS
+        )
+        values.append("(" + ", ".join(marks) + ")")
+    return f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES " + ", ".join(values)
+
+
+def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int, label_ids: dict | None = None) -> None:
     """Insert records on SQLite, 49 rows per statement (``VALUES (...), (...), ...``), silently keeping the
     existing row for a (source, response_key) already stored.
 
     The same rows as one row per statement, in the same order (so the same ids): OR IGNORE applies to each
     row of a multi-row VALUES. Per row, executemany's step and reset cost about as much as binding all of
-    its values; 49 rows a statement pay them once. The values are laid out in one object array, column by
-    column (text and int64 arrays become Python str and int there), and cut into statements by reshaping
-    it: no tuple per row.
+    its values; 49 rows a statement pay them once. The source and the batch id, the same in every row, are
+    bound once a statement (numbered parameters). The rows' own values are laid out in one object array,
+    column by column (text and int64 arrays become Python str and int there), and cut into statements by
+    reshaping it: no tuple per row.
     """
     import numpy as np
 
     count = len(records)
     if count == 0:
         return
-    cols = _record_columns(conn, records, "sqlite")
-    width = len(RESPONSE_COLUMNS)
+    cols = _record_columns(conn, records, "sqlite", label_ids)
+    width = len(_OWN_COLUMNS)
     table = np.empty((count, width), dtype=object)
-    for position, name in enumerate(RESPONSE_COLUMNS):
-        table[:, position] = source if name == "source" else batch_id if name == "batch_id" else cols.pop(name)
+    for position, name in enumerate(_OWN_COLUMNS):
+        table[:, position] = cols.pop(name)
     del cols
-    one = "(" + ", ".join("?" * width) + ")"
-    insert = f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
     per = SQLITE_ROWS_PER_STATEMENT
     whole = count - count % per
     if whole:
         statements = table[:whole].reshape(-1, per * width).tolist()
-        conn.exec_driver_sql(insert + ", ".join([one] * per), [tuple(values) for values in statements])
+        conn.exec_driver_sql(_sqlite_insert_statement(per), [(source, batch_id, *values) for values in statements])
     if whole < count:
-        conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
+        rest = table[whole:].tolist()
+        conn.exec_driver_sql(_sqlite_insert_statement(1), [(source, batch_id, *values) for values in rest])
 
 
 _STR_OR_NONE = frozenset({str, type(None)})
@@ -229,9 +262,7 @@ def _nullable(series: pd.Series) -> list:
     if set(map(type, values)) <= _STR_OR_NONE and "" not in values:
         return values
     na = pd.NA
-    return [
-        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values
-    ]
+    return [None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values]
 
 
 def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None, int] | None:
@@ -262,9 +293,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None,
     return None
 
 
-def _record_pieces(
-    parsed: Export, conn=None, legacy: LegacyKeys | None = None
-) -> Iterator[tuple[int, pd.DataFrame]]:
+def _record_pieces(parsed: Export, conn=None, legacy: LegacyKeys | None = None) -> Iterator[tuple[int, pd.DataFrame]]:
     """``(records, new records to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as
     they are taken; an error there (a bad line further down the file) is raised here, inside the transaction.
 
@@ -280,9 +309,10 @@ def _record_pieces(
 
 
 def _insert_piece(
-    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str
+    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str, label_ids: dict | None = None
 ) -> tuple[int | None, int] | None:
     """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
+    ``label_ids``: the group names' ids found so far in the transaction (see :func:`_label_ids`).
 
     Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
     collection every 700 of them would scan them again and again as they are made, and once more before
@@ -291,9 +321,10 @@ def _insert_piece(
     gc.disable()
     try:
         if dialect == "sqlite":
-            _insert_sqlite(conn, piece, source, batch_id)
+            _insert_sqlite(conn, piece, source, batch_id, label_ids)
             return None
-        return insert_responses(conn, _rows_for_insert(conn, piece, source, batch_id, dialect), dialect)
+        rows = _rows_for_insert(conn, piece, source, batch_id, dialect, label_ids)
+        return insert_responses(conn, rows, dialect)
     finally:
         if collecting:
             gc.enable()
@@ -323,8 +354,7 @@ def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]
         return
     if dialect == "sqlite":
         indexes = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' "
-            "AND sql IS NOT NULL"
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND sql IS NOT NULL"
         ).all()
     else:
         indexes = conn.exec_driver_sql(
@@ -399,10 +429,11 @@ def import_parsed(
         legacy = LegacyKeys(conn, source)
         before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
         inserted: list[tuple[int | None, int]] = []  # PostgreSQL: (smallest id, rows) per piece
+        label_ids: dict[str, dict[str, int]] = {}  # field -> name -> id, as found in this transaction
         with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
-                added = _insert_piece(conn, piece, source, batch_id, store.dialect)
+                added = _insert_piece(conn, piece, source, batch_id, store.dialect, label_ids)
                 if added is not None:
                     inserted.append(added)
         imported, after_id = _batch_rows(conn, store.dialect, batch_id, before, inserted)
