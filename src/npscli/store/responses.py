@@ -219,7 +219,34 @@ def _sqlite_insert_statement(rows: int) -> str:
     return f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES " + ", ".join(values)
 
 
-def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int, label_ids: dict | None = None) -> None:
+class _DetractorComments:
+    """The distinct comments of the rows inserted that will open a ticket (score at or below the threshold,
+    received since ``after``, microseconds as stored; None: any time), gathered as the rows go in: the
+    ticket opening then need not read a million rows again to find them. Rows that the insert ignored (a
+    key already stored) may add a comment no ticket has: its cause is looked up for nothing, so this is used
+    only for a store with no responses before the import (only a key repeated in the file is ignored then)."""
+
+    def __init__(self, threshold: int, after: int | None) -> None:
+        self.threshold, self.after = threshold, after
+        self.seen: dict[str, None] = {}
+
+    def add(self, scores, submitted, comments: list) -> None:
+        import numpy as np
+
+        wanted = scores <= self.threshold
+        if self.after is not None:
+            wanted &= submitted >= self.after
+        self.seen.update(dict.fromkeys(c for c in np.asarray(comments, dtype=object)[wanted] if c is not None))
+
+
+def _insert_sqlite(
+    conn,
+    records: pd.DataFrame,
+    source: str,
+    batch_id: int,
+    label_ids: dict | None = None,
+    detractor_comments: _DetractorComments | None = None,
+) -> None:
     """Insert records on SQLite, 49 rows per statement (``VALUES (...), (...), ...``), silently keeping the
     existing row for a (source, response_key) already stored.
 
@@ -236,6 +263,8 @@ def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int, labe
     if count == 0:
         return
     cols = _record_columns(conn, records, "sqlite", label_ids)
+    if detractor_comments is not None:
+        detractor_comments.add(cols["score"], cols["submitted_at"], cols["comment"])
     width = len(_OWN_COLUMNS)
     table = np.empty((count, width), dtype=object)
     for position, name in enumerate(_OWN_COLUMNS):
@@ -313,7 +342,13 @@ def _record_pieces(parsed: Export, conn=None, legacy: LegacyKeys | None = None) 
 
 
 def _insert_piece(
-    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str, label_ids: dict | None = None
+    conn,
+    piece: pd.DataFrame,
+    source: str,
+    batch_id: int,
+    dialect: str,
+    label_ids: dict | None = None,
+    detractor_comments: _DetractorComments | None = None,
 ) -> tuple[int | None, int] | None:
     """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
     ``label_ids``: the group names' ids found so far in the transaction (see :func:`_label_ids`).
@@ -325,7 +360,7 @@ def _insert_piece(
     gc.disable()
     try:
         if dialect == "sqlite":
-            _insert_sqlite(conn, piece, source, batch_id, label_ids)
+            _insert_sqlite(conn, piece, source, batch_id, label_ids, detractor_comments)
             return None
         rows = _rows_for_insert(conn, piece, source, batch_id, dialect, label_ids)
         return insert_responses(conn, rows, dialect)
@@ -434,10 +469,14 @@ def import_parsed(
         before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
         inserted: list[tuple[int | None, int]] = []  # PostgreSQL: (smallest id, rows) per piece
         label_ids: dict[str, dict[str, int]] = {}  # field -> name -> id, as found in this transaction
+        detractor_comments = None
+        if store.dialect == "sqlite" and before == 0:
+            since = None if tickets_since is None else schema.microseconds(naive_utc(tickets_since))
+            detractor_comments = _DetractorComments(tickets.threshold, since)
         with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
-                added = _insert_piece(conn, piece, source, batch_id, store.dialect, label_ids)
+                added = _insert_piece(conn, piece, source, batch_id, store.dialect, label_ids, detractor_comments)
                 if added is not None:
                     inserted.append(added)
         imported, after_id = _batch_rows(conn, store.dialect, batch_id, before, inserted)
@@ -453,6 +492,7 @@ def import_parsed(
             match_themes=match_themes,
             received_since=tickets_since,
             after_id=after_id,
+            comments=None if detractor_comments is None else detractor_comments.seen,
         )
         conn.execute(
             schema.import_batches.update()
