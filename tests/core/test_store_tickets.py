@@ -264,3 +264,59 @@ def test_bulk_ticket_path_matches_the_row_path(request, tmp_path, backend, sla_h
     themes = {t.themes for t in tickets}
     assert "" in themes and {"wait_time", "wait_time,staff"} & themes  # the comments' themes, kept on both paths
     assert len(tickets) == 4 and {t.suggested_cause for t in tickets} == {"wait_time", None}
+
+
+def test_a_first_import_opens_the_tickets_a_later_import_opens_with_their_causes_and_themes(tmp_path):
+    """Into an empty SQLite store the importer gathers the detractors' comments as the rows go in (the batch is
+    not read back for them); into a store that already holds a response they are read from the batch. Both
+    must give the same tickets, causes and themes, with ``tickets_since`` leaving the older detractors out (a
+    comment only they have gets no suggestion looked up, one a newer detractor shares does)."""
+    from tests.storefill import FakeParsed, records
+
+    from npscli.store.responses import import_parsed
+
+    data = rows(n_det=6, n_pro=2)
+    data[0]["comment"] = "The wait was two hours, and nobody said why."  # before tickets_since: no ticket
+    data[1]["comment"] = data[3]["comment"] = "The wait was two hours."  # one old, one new detractor
+    data[2]["comment"] = None
+    looked_up: dict[str, list[str]] = {}
+    results = []
+    for name, earlier in (("first", None), ("later", rows(n_det=1, n_pro=0, prefix="old"))):
+        store = open_store(str(tmp_path / f"{name}.db"))
+        seen = looked_up.setdefault(name, [])
+
+        def suggest(text, seen=seen):
+            seen.append(text)
+            return "wait_time" if "wait" in text else None
+
+        def themes(text):
+            return ["wait"] if "wait" in text else []
+
+        if earlier is not None:
+            import_parsed(store, FakeParsed(records(earlier)), source="old", actor="t", tickets=TicketSettings())
+        import_parsed(
+            store,
+            FakeParsed(records(data)),
+            source="test",
+            actor="t",
+            tickets=TicketSettings(),
+            suggest_cause=suggest,
+            match_themes=themes,
+            themes_key="k",
+            tickets_since=T0 + timedelta(hours=1, minutes=30),
+        )
+        with store.read() as conn:
+            results.append(
+                conn.execute(
+                    select(schema.responses.c.response_id, schema.tickets.c.suggested_cause, schema.tickets.c.themes)
+                    .join(schema.responses, schema.responses.c.id == schema.tickets.c.response_pk)
+                    .where(schema.responses.c.source == "test")
+                    .order_by(schema.tickets.c.id)
+                ).all()
+            )
+        store.dispose()
+    assert results[0] == results[1]
+    # the detractors scored 0, 2 (both received too early), 4 and 6
+    assert results[0] == [("rd2", None, None), ("rd3", "wait_time", "wait")]
+    assert sorted(looked_up["first"]) == sorted(looked_up["later"])
+    assert "The wait was two hours, and nobody said why." not in looked_up["first"]

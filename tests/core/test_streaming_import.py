@@ -234,7 +234,7 @@ def test_sqlite_multi_row_insert_stores_what_the_portable_path_stores(tmp_path, 
     from npscli.store import responses
 
     start = datetime(2025, 7, 1, 9, 30, 15, 123456, tzinfo=UTC)
-    texts = ["Clinic A", "", None, float("nan"), "  padded  ", "Ünïcode — \"q\"\nline"]
+    texts = ["Clinic A", "", None, float("nan"), "  padded  ", 'Ünïcode — "q"\nline']
     data = [
         {
             "response_id": f"R{i}",
@@ -295,3 +295,35 @@ def test_the_text_values_stored_follow_the_per_value_rule(cells, as_str_dtype):
     expected = [rule(v) for v in series.tolist()]
     got = _nullable(series)
     assert got == expected and [type(v) for v in got] == [type(v) for v in expected]
+
+
+@pytest.fixture(scope="module")
+def labels_store(tmp_path_factory):
+    store = open_store(str(tmp_path_factory.mktemp("labels") / "labels.db"))
+    yield store
+    store.dispose()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELLS, max_size=12), st.lists(_CELLS, max_size=12), st.booleans())
+def test_the_group_ids_stored_name_what_the_per_value_rule_makes_of_each_value(
+    labels_store, first, second, as_str_dtype
+):
+    """``_label_ids`` (the column factorized as it is, the rule applied to its distinct values, the ids kept
+    between the pieces of one transaction) stores for each value the id of the name ``_nullable`` gives it:
+    None for None, NaN, NA and "", one id for ``5`` and ``"5"``, and the same id in the second piece."""
+    import pandas as pd
+
+    from npscli.store.responses import _label_ids, _nullable
+
+    def column(cells):
+        series = pd.Series([pd.NA if v == "NA_MARKER" else v for v in cells], dtype=object)
+        return series.astype("str") if as_str_dtype else series
+
+    known: dict[str, int] = {}
+    with labels_store.write() as conn:
+        pieces = [(column(cells), _label_ids(conn, "location", column(cells), known)) for cells in (first, second)]
+        names = group_labels.names(conn, ["location"])
+    for series, ids in pieces:
+        assert [None if i is None else names[i] for i in ids.tolist()] == _nullable(series)
+    assert all(names[i] == name for name, i in known.items())

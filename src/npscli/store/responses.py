@@ -8,6 +8,7 @@ every response exactly once.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Iterator
@@ -114,24 +115,27 @@ INSERT_CHUNK_ROWS = 50_000  # rows turned into tuples and inserted at a time: me
 BULK_LOAD_MIN_ROWS = 100_000  # a file this large, and larger than the store, rebuilds the indexes after
 
 
-def _rows_for_insert(conn, records: pd.DataFrame, source: str, batch_id: int, dialect: str) -> list[tuple]:
+def _rows_for_insert(
+    conn, records: pd.DataFrame, source: str, batch_id: int, dialect: str, label_ids: dict | None = None
+) -> list[tuple]:
     """The records as tuples in RESPONSE_COLUMNS order, with the period keys; column-wise, no frame copies."""
     count = len(records)
     if count == 0:
         return []
     cols: dict[str, Any] = {
         name: values.tolist() if hasattr(values, "tolist") else values  # Python str, int, datetime, date
-        for name, values in _record_columns(conn, records, dialect).items()
+        for name, values in _record_columns(conn, records, dialect, label_ids).items()
     }
     cols["source"] = repeat(source, count)
     cols["batch_id"] = repeat(batch_id, count)
     return list(zip(*(cols[c] for c in RESPONSE_COLUMNS), strict=False))
 
 
-def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]:
+def _record_columns(conn, records: pd.DataFrame, dialect: str, label_ids: dict | None = None) -> dict[str, Any]:
     """The columns of RESPONSE_COLUMNS that come from the records (all but source and batch_id): the values
     the database stores, with the period keys and the ids of the group names (names new to the store are
-    added to ``group_labels`` on ``conn``), as numpy arrays (object, text or int64) or lists."""
+    added to ``group_labels`` on ``conn``), as numpy arrays (object, text or int64) or lists. ``label_ids``:
+    the ids found so far in this transaction, per field (kept up to date here; see :func:`_label_ids`)."""
     import numpy as np
     import pandas as pd
 
@@ -157,61 +161,123 @@ def _record_columns(conn, records: pd.DataFrame, dialect: str) -> dict[str, Any]
     cols["score"] = records["score"].to_numpy(dtype="int64")
     for name in TEXT_FIELDS:
         if name in GROUP_FIELDS:
-            cols[f"{name}_id"] = _label_ids(conn, name, _nullable(records[name]))
+            known = None if label_ids is None else label_ids.setdefault(name, {})
+            cols[f"{name}_id"] = _label_ids(conn, name, records[name], known)
         else:
             cols[name] = _nullable(records[name])
     return cols
 
 
-def _label_ids(conn, field: str, values: list):
-    """The ids (Python int or None) of a group field's names (str or None), as an object array."""
+def _label_ids(conn, field: str, values: pd.Series, known: dict[str, int] | None = None):
+    """The ids (Python int or None) of a group field's names, as an object array: each value's name is what
+    :func:`_nullable` makes of it (None, NaN, NA and "" no name: None).
+
+    The column is factorized as it is and the rule applied to its distinct values only (a few hundred names
+    in 50,000 cells); two values of one name (``5`` and ``"5"``) get its one id. ``known`` (name -> id, of
+    this field): the names already looked up in this transaction, whose ids cannot change before it ends;
+    only the others are looked up (or added), and ``known`` gets them. (A million-row file's twenty pieces
+    name the same few hundred clinics: one look-up per field, not one per piece.)"""
     import numpy as np
     import pandas as pd
 
     from npscli.store.group_labels import ids_for
 
-    codes, names = pd.factorize(np.asarray(values, dtype=object))  # None: code -1
-    ids = ids_for(conn, field, names.tolist())
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))  # None, NaN, NA: code -1
+    names = _nullable(pd.Series(distinct, dtype=object))
+    present = [name for name in names if name is not None]
+    if known is None:
+        ids = ids_for(conn, field, present)
+    else:
+        new = [name for name in present if name not in known]
+        if new:
+            known.update(ids_for(conn, field, new))
+        ids = known
     lookup = np.empty(len(names) + 1, dtype=object)  # the last slot (code -1) stays None
-    lookup[: len(names)] = [ids[name] for name in names.tolist()]
+    lookup[: len(names)] = [None if name is None else ids[name] for name in names]
     return lookup[codes]
 
 
-# Rows per INSERT statement on SQLite: 49 rows of 20 values stay within the 999 variables a statement may
-# have on the oldest SQLite versions (32,766 since 3.32).
+# Rows per INSERT statement on SQLite: 49 rows stay within the 999 variables a statement may have on the
+# oldest SQLite versions (32,766 since 3.32), 20 values a row or, as bound, 18 and the two the rows share.
 SQLITE_ROWS_PER_STATEMENT = 999 // len(RESPONSE_COLUMNS)
+_SHARED_COLUMNS = ("source", "batch_id")  # the same for every row of an import: bound once per statement
+_OWN_COLUMNS = tuple(name for name in RESPONSE_COLUMNS if name not in _SHARED_COLUMNS)
 
 
-def _insert_sqlite(conn, records: pd.DataFrame, source: str, batch_id: int) -> None:
+@functools.lru_cache(maxsize=4)
+def _sqlite_insert_statement(rows: int) -> str:
+    """``INSERT OR IGNORE`` of ``rows`` rows in RESPONSE_COLUMNS order: ``?1`` the source and ``?2`` the batch
+    id in every row, then each row's own values (``_OWN_COLUMNS`` order) as ``?3`` onwards."""
+    width = len(_OWN_COLUMNS)
+    values = []
+    for row in range(rows):
+        own = iter(range(3 + row * width, 3 + (row + 1) * width))
+        marks = (
+            "?1" if name == "source" else "?2" if name == "batch_id" else f"?{next(own)}" for name in RESPONSE_COLUMNS
+        )
+        values.append("(" + ", ".join(marks) + ")")
+    return f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES " + ", ".join(values)
+
+
+class _DetractorComments:
+    """The distinct comments of the rows inserted that will open a ticket (score at or below the threshold,
+    received since ``after``, microseconds as stored; None: any time), gathered as the rows go in: the
+    ticket opening then need not read a million rows again to find them. Rows that the insert ignored (a
+    key already stored) may add a comment no ticket has: its cause is looked up for nothing, so this is used
+    only for a store with no responses before the import (only a key repeated in the file is ignored then)."""
+
+    def __init__(self, threshold: int, after: int | None) -> None:
+        self.threshold, self.after = threshold, after
+        self.seen: dict[str, None] = {}
+
+    def add(self, scores, submitted, comments: list) -> None:
+        import numpy as np
+
+        wanted = scores <= self.threshold
+        if self.after is not None:
+            wanted &= submitted >= self.after
+        self.seen.update(dict.fromkeys(c for c in np.asarray(comments, dtype=object)[wanted] if c is not None))
+
+
+def _insert_sqlite(
+    conn,
+    records: pd.DataFrame,
+    source: str,
+    batch_id: int,
+    label_ids: dict | None = None,
+    detractor_comments: _DetractorComments | None = None,
+) -> None:
     """Insert records on SQLite, 49 rows per statement (``VALUES (...), (...), ...``), silently keeping the
     existing row for a (source, response_key) already stored.
 
     The same rows as one row per statement, in the same order (so the same ids): OR IGNORE applies to each
     row of a multi-row VALUES. Per row, executemany's step and reset cost about as much as binding all of
-    its values; 49 rows a statement pay them once. The values are laid out in one object array, column by
-    column (text and int64 arrays become Python str and int there), and cut into statements by reshaping
-    it: no tuple per row.
+    its values; 49 rows a statement pay them once. The source and the batch id, the same in every row, are
+    bound once a statement (numbered parameters). The rows' own values are laid out in one object array,
+    column by column (text and int64 arrays become Python str and int there), and cut into statements by
+    reshaping it: no tuple per row.
     """
     import numpy as np
 
     count = len(records)
     if count == 0:
         return
-    cols = _record_columns(conn, records, "sqlite")
-    width = len(RESPONSE_COLUMNS)
+    cols = _record_columns(conn, records, "sqlite", label_ids)
+    if detractor_comments is not None:
+        detractor_comments.add(cols["score"], cols["submitted_at"], cols["comment"])
+    width = len(_OWN_COLUMNS)
     table = np.empty((count, width), dtype=object)
-    for position, name in enumerate(RESPONSE_COLUMNS):
-        table[:, position] = source if name == "source" else batch_id if name == "batch_id" else cols.pop(name)
+    for position, name in enumerate(_OWN_COLUMNS):
+        table[:, position] = cols.pop(name)
     del cols
-    one = "(" + ", ".join("?" * width) + ")"
-    insert = f"INSERT OR IGNORE INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES "
     per = SQLITE_ROWS_PER_STATEMENT
     whole = count - count % per
     if whole:
         statements = table[:whole].reshape(-1, per * width).tolist()
-        conn.exec_driver_sql(insert + ", ".join([one] * per), [tuple(values) for values in statements])
+        conn.exec_driver_sql(_sqlite_insert_statement(per), [(source, batch_id, *values) for values in statements])
     if whole < count:
-        conn.exec_driver_sql(insert + one, [tuple(values) for values in table[whole:].tolist()])
+        rest = table[whole:].tolist()
+        conn.exec_driver_sql(_sqlite_insert_statement(1), [(source, batch_id, *values) for values in rest])
 
 
 _STR_OR_NONE = frozenset({str, type(None)})
@@ -229,9 +295,7 @@ def _nullable(series: pd.Series) -> list:
     if set(map(type, values)) <= _STR_OR_NONE and "" not in values:
         return values
     na = pd.NA
-    return [
-        None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values
-    ]
+    return [None if (v is None or v is na or v != v or v == "") else (v if type(v) is str else str(v)) for v in values]
 
 
 def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None, int] | None:
@@ -262,9 +326,7 @@ def insert_responses(conn, rows: list[tuple], dialect: str) -> tuple[int | None,
     return None
 
 
-def _record_pieces(
-    parsed: Export, conn=None, legacy: LegacyKeys | None = None
-) -> Iterator[tuple[int, pd.DataFrame]]:
+def _record_pieces(parsed: Export, conn=None, legacy: LegacyKeys | None = None) -> Iterator[tuple[int, pd.DataFrame]]:
     """``(records, new records to insert)`` per INSERT_CHUNK_ROWS of the export, the file read and parsed as
     they are taken; an error there (a bad line further down the file) is raised here, inside the transaction.
 
@@ -280,9 +342,16 @@ def _record_pieces(
 
 
 def _insert_piece(
-    conn, piece: pd.DataFrame, source: str, batch_id: int, dialect: str
+    conn,
+    piece: pd.DataFrame,
+    source: str,
+    batch_id: int,
+    dialect: str,
+    label_ids: dict | None = None,
+    detractor_comments: _DetractorComments | None = None,
 ) -> tuple[int | None, int] | None:
     """Turn a piece of records into rows and insert them, the garbage collector paused meanwhile.
+    ``label_ids``: the group names' ids found so far in the transaction (see :func:`_label_ids`).
 
     Tens of thousands of new containers (row tuples, value lists), none of them in a reference cycle: a
     collection every 700 of them would scan them again and again as they are made, and once more before
@@ -291,9 +360,10 @@ def _insert_piece(
     gc.disable()
     try:
         if dialect == "sqlite":
-            _insert_sqlite(conn, piece, source, batch_id)
+            _insert_sqlite(conn, piece, source, batch_id, label_ids, detractor_comments)
             return None
-        return insert_responses(conn, _rows_for_insert(conn, piece, source, batch_id, dialect), dialect)
+        rows = _rows_for_insert(conn, piece, source, batch_id, dialect, label_ids)
+        return insert_responses(conn, rows, dialect)
     finally:
         if collecting:
             gc.enable()
@@ -323,8 +393,7 @@ def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]
         return
     if dialect == "sqlite":
         indexes = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' "
-            "AND sql IS NOT NULL"
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND sql IS NOT NULL"
         ).all()
     else:
         indexes = conn.exec_driver_sql(
@@ -399,10 +468,15 @@ def import_parsed(
         legacy = LegacyKeys(conn, source)
         before = conn.exec_driver_sql("SELECT max(id) FROM responses").scalar() or 0
         inserted: list[tuple[int | None, int]] = []  # PostgreSQL: (smallest id, rows) per piece
+        label_ids: dict[str, dict[str, int]] = {}  # field -> name -> id, as found in this transaction
+        detractor_comments = None
+        if store.dialect == "sqlite" and before == 0:
+            since = None if tickets_since is None else schema.microseconds(naive_utc(tickets_since))
+            detractor_comments = _DetractorComments(tickets.threshold, since)
         with _bulk_load(conn, store.dialect, parsed.estimated_rows, before):
             for count, piece in _record_pieces(parsed, conn, legacy if legacy.active else None):
                 records += count
-                added = _insert_piece(conn, piece, source, batch_id, store.dialect)
+                added = _insert_piece(conn, piece, source, batch_id, store.dialect, label_ids, detractor_comments)
                 if added is not None:
                     inserted.append(added)
         imported, after_id = _batch_rows(conn, store.dialect, batch_id, before, inserted)
@@ -418,6 +492,7 @@ def import_parsed(
             match_themes=match_themes,
             received_since=tickets_since,
             after_id=after_id,
+            comments=None if detractor_comments is None else detractor_comments.seen,
         )
         conn.execute(
             schema.import_batches.update()

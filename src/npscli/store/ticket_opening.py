@@ -22,9 +22,7 @@ T = schema.tickets
 E = schema.ticket_events
 R = schema.responses
 
-TICKET_COLUMNS = (
-    "response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "themes", "updated_at"
-)
+TICKET_COLUMNS = ("response_pk", "status", "priority", "opened_at", "due_at", "suggested_cause", "themes", "updated_at")
 _EARLIEST = datetime(1, 1, 1)  # "since the beginning": every stored time is later
 _MAX_ROWID = 2**63 - 1
 
@@ -52,6 +50,7 @@ def open_tickets_for_batch(
     received_since: datetime | None = None,
     after_id: int | None = None,
     match_themes: Callable[[str], list[str]] | None = None,
+    comments: Iterable[str] | None = None,
 ) -> int:
     """Open one ticket for every response of this batch at or below the threshold (received since
     ``received_since``, when given: a back-fill of old exports opens no follow-up for patients surveyed
@@ -65,7 +64,9 @@ def open_tickets_for_batch(
     Built for a first import of a million rows (a quarter of them detractors): the root cause is
     suggested once per distinct comment, the tickets go in with the backend's bulk path, and the
     "opened" events are one INSERT ... SELECT. ``match_themes``: the themes of a comment, stored on its ticket
-    (for `npscli detractors`, which then need not match them again).
+    (for `npscli detractors`, which then need not match them again). ``comments`` (SQLite): every distinct
+    comment of the batch's tickets-to-be, and maybe a few more (their causes are looked up but match no
+    ticket), as the importer saw them go in; None: read from the batch's rows.
     """
     now = naive_utc(now)
     since = naive_utc(received_since) if received_since is not None else _EARLIEST
@@ -83,7 +84,7 @@ def open_tickets_for_batch(
     if conn.dialect.name == "sqlite":
         before = conn.exec_driver_sql("SELECT max(id) FROM tickets").scalar() or 0
     if conn.dialect.name == "sqlite":
-        opened = _open_tickets_sqlite(conn, batch_id, settings, **args)
+        opened = _open_tickets_sqlite(conn, batch_id, settings, **args, comments=comments)
     elif conn.dialect.name == "postgresql":
         opened = _open_tickets_postgres(conn, batch_id, settings, **args)
     else:
@@ -177,6 +178,7 @@ def _open_tickets_sqlite(
     suggest_cause,
     after_id,
     match_themes=None,
+    comments: Iterable[str] | None = None,
 ) -> int:
     """SQLite: one INSERT ... SELECT. The due time is the stored integer (microseconds, see
     ``schema.Timestamp``) plus the SLA in microseconds, as ``rules.due_at`` computes it; the suggested causes
@@ -185,10 +187,11 @@ def _open_tickets_sqlite(
     lowest = -_MAX_ROWID - 1 if after_id is None else after_id  # (None: below every rowid)
     batch = "r.id > ? AND r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ?"
     after = microseconds(since)
-    comments = conn.exec_driver_sql(
-        f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
-        (lowest, batch_id, settings.threshold, after),
-    ).scalars()
+    if comments is None:
+        comments = conn.exec_driver_sql(
+            f"SELECT DISTINCT comment FROM responses AS r NOT INDEXED WHERE {batch} AND comment IS NOT NULL",
+            (lowest, batch_id, settings.threshold, after),
+        ).scalars()
     causes = _cause_rows(suggest_cause, comments, match_themes)
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS npscli_ticket_themes (comment TEXT PRIMARY KEY, cause TEXT, themes TEXT)"

@@ -45,6 +45,28 @@ def test_utf8_bom_is_removed():
     assert raw.cells.iloc[0, 0] == "V1"
 
 
+@pytest.mark.parametrize(
+    "start",
+    [b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf", b'\xef\xbb\xbf"'],
+    ids=["one BOM", "two BOMs", "a BOM then a quoted field"],
+)
+def test_a_utf8_bom_file_reads_the_cells_its_decoded_text_holds(tmp_path: Path, start: bytes):
+    """pandas reads a BOM file as UTF-8 bytes (not through a decoding wrapper): the cells are still those of the
+    text with one BOM taken off, read from a file without any (and a second BOM is taken off as before)."""
+    rest = ('Response ID",Score\n' if start.endswith(b'"') else "Response ID,Score\n") + "1001,9\n\ufeff1002,3\n"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(start + rest.encode())
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(start.removeprefix(b"\xef\xbb\xbf").removeprefix(b"\xef\xbb\xbf") + rest.encode())
+    raw = read_table(path, chunk_rows=1)
+    assert raw.encoding == "utf-8-sig"
+    cells = pd.concat([raw.cells, *raw.more()])
+    expected = read_table(plain).cells
+    assert cells.iloc[0, 0] == "Response ID"
+    assert cells.iloc[2, 0] == "\ufeff1002"  # a BOM further down is a character of the cell, as it was
+    pd.testing.assert_frame_equal(cells, expected)
+
+
 def test_tab_file_with_commas_in_its_headers():
     parsed = read_export(EXPORTS / "plain_tab.tsv")
     assert parsed.columns[1] == "How likely, on a scale of 0 to 10, are you to recommend us?"
