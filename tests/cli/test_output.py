@@ -111,3 +111,17 @@ def test_progress_text_counts_rows_with_their_rate_and_steps_of_their_total():
     assert progress_text(40_000, None, 0.2, "rows") == "40,000 rows read"  # too soon for a rate
     assert progress_text(0, 5.0, 3.0, "reports") == "0 of 5 reports"
     assert progress_text(3, 5.0, 2.0, "alerts") == "3 of 5 alerts, 2 alerts/s"
+
+
+def test_a_wrapped_comment_of_wide_characters_keeps_the_grid():
+    """textwrap counts characters; a CJK character takes two terminal columns. The comment column wraps by
+    columns, so every line of the grid is as wide as its rules (the case hypothesis found)."""
+    import unicodedata
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    for comment in ("99999999999999 予予予", "予予予予予予予予予予予予 予予予予予予予予予予 ab", "予" * 25):
+        out = plain_table([["", "4", comment, ""]], COLS, title=None, width=40)
+        assert len({columns(line) for line in out.splitlines()}) == 1, out
+        assert "".join(out.split()).count("予") == comment.count("予")  # nothing cut

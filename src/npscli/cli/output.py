@@ -234,9 +234,40 @@ def _fold(text: str, width: int) -> list[str]:
     for line in text.splitlines() or [""]:
         if _cell_width(line) <= width:
             lines.append(line)
-            continue
-        lines.extend(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False) or [""])
+        elif line.isascii():
+            lines.extend(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False) or [""])
+        else:  # textwrap counts characters: a wide character (CJK) takes two columns
+            lines.extend(_wrap_wide(line, width) or [""])
     return lines
+
+
+def _wrap_wide(line: str, width: int) -> list[str]:
+    """``line`` wrapped at spaces into lines of at most ``width`` terminal columns, a word wider than the line
+    folded between its characters (as textwrap does, by columns instead of characters)."""
+    out: list[str] = []
+    current, used = "", 0
+    for word in line.split():
+        size = _cell_width(word)
+        if current and used + 1 + size <= width:
+            current, used = current + " " + word, used + 1 + size
+            continue
+        if current:
+            out.append(current)
+        current, used = "", 0
+        while size > width:  # fold a word wider than the line
+            piece, taken = "", 0
+            for ch in word:
+                w = _cell_width(ch)
+                if taken + w > width and piece:
+                    break
+                piece, taken = piece + ch, taken + w
+            out.append(piece)
+            word = word[len(piece) :]
+            size = _cell_width(word)
+        current, used = word, size
+    if current:
+        out.append(current)
+    return out
 
 
 def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: str | None, width: int) -> str:
