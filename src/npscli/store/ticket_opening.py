@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,17 @@ def opens_ticket(scores, submitted, *, threshold: int, since: datetime | None):
     return follow
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What every backend's ticket opening is told, besides the batch and the settings."""
+
+    now: datetime
+    since: datetime
+    suggest_cause: Callable[[str | None], str | None] | None
+    after_id: int | None
+    match_themes: Callable[[str], list[str]] | None
+
+
 def open_tickets_for_batch(
     conn,
     batch_id: int,
@@ -70,13 +82,7 @@ def open_tickets_for_batch(
     """
     now = naive_utc(now)
     since = naive_utc(received_since) if received_since is not None else _EARLIEST
-    args = {
-        "now": now,
-        "since": since,
-        "suggest_cause": suggest_cause,
-        "after_id": after_id,
-        "match_themes": match_themes,
-    }
+    args = _Opening(now, since, suggest_cause, after_id, match_themes)
     # SQLite: writers take turns (BEGIN IMMEDIATE) and a new row's id is max(id) + 1, so the tickets opened
     # here are those above the largest id before them -- a range of the primary key, where the response ids
     # of the batch would be a subquery of a million rows (0.3 s of a first load)
@@ -84,11 +90,11 @@ def open_tickets_for_batch(
     if conn.dialect.name == "sqlite":
         before = conn.exec_driver_sql("SELECT max(id) FROM tickets").scalar() or 0
     if conn.dialect.name == "sqlite":
-        opened = _open_tickets_sqlite(conn, batch_id, settings, **args, comments=comments)
+        opened = _open_tickets_sqlite(conn, batch_id, settings, args, comments=comments)
     elif conn.dialect.name == "postgresql":
-        opened = _open_tickets_postgres(conn, batch_id, settings, **args)
+        opened = _open_tickets_postgres(conn, batch_id, settings, args)
     else:
-        opened = _open_tickets_rows(conn, batch_id, settings, **args)
+        opened = _open_tickets_rows(conn, batch_id, settings, args)
     if not opened:
         return 0
     if before is not None and before + opened < _MAX_ROWID:  # (past it, SQLite picks ids at random)
@@ -131,18 +137,9 @@ def _cause_rows(suggest_cause, comments: Iterable[str | None], match_themes=None
     return rows
 
 
-def _open_tickets_rows(
-    conn,
-    batch_id: int,
-    settings: TicketSettings,
-    *,
-    now: datetime,
-    since: datetime,
-    suggest_cause,
-    after_id,
-    match_themes=None,
-) -> int:
+def _open_tickets_rows(conn, batch_id: int, settings: TicketSettings, o: _Opening) -> int:
     """Any other backend: the detractors read into Python, the tickets written by the bulk path."""
+    now, since, suggest_cause, after_id, match_themes = o.now, o.since, o.suggest_cause, o.after_id, o.match_themes
     rows = conn.execute(
         select(R.c.id, R.c.score, labels.value_of("location"), R.c.submitted_at, R.c.comment)
         .select_from(labels.with_labels(R, ["location"]))
@@ -169,21 +166,13 @@ def _open_tickets_rows(
 
 
 def _open_tickets_sqlite(
-    conn,
-    batch_id: int,
-    settings: TicketSettings,
-    *,
-    now: datetime,
-    since: datetime,
-    suggest_cause,
-    after_id,
-    match_themes=None,
-    comments: Iterable[str] | None = None,
+    conn, batch_id: int, settings: TicketSettings, o: _Opening, comments: Iterable[str] | None = None
 ) -> int:
     """SQLite: one INSERT ... SELECT. The due time is the stored integer (microseconds, see
     ``schema.Timestamp``) plus the SLA in microseconds, as ``rules.due_at`` computes it; the suggested causes
     of the distinct comments go through a temporary table. The batch's rows are read by their range of ids
     (NOT INDEXED: the rowid range, never a scan of the time-window index from the beginning of time)."""
+    now, since, suggest_cause, after_id, match_themes = o.now, o.since, o.suggest_cause, o.after_id, o.match_themes
     lowest = -_MAX_ROWID - 1 if after_id is None else after_id  # (None: below every rowid)
     batch = "r.id > ? AND r.batch_id = ? AND r.score <= ? AND r.submitted_at >= ?"
     after = microseconds(since)
@@ -237,20 +226,11 @@ def _open_tickets_sqlite(
     return inserted
 
 
-def _open_tickets_postgres(
-    conn,
-    batch_id: int,
-    settings: TicketSettings,
-    *,
-    now: datetime,
-    since: datetime,
-    suggest_cause,
-    after_id,
-    match_themes=None,
-) -> int:
+def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, o: _Opening) -> int:
     """PostgreSQL: one INSERT ... SELECT, the due time moved by the SLA as an interval (exact to the
     microsecond). The suggested causes of the distinct comments are COPied into a temporary table keyed by
     the comment's md5 (a long comment is too big for a B-tree key)."""
+    now, since, suggest_cause, after_id, match_themes = o.now, o.since, o.suggest_cause, o.after_id, o.match_themes
     import hashlib
 
     from npscli.store.postgres import copy_rows
