@@ -86,6 +86,14 @@ def pg_url(postgres_server: servers.PostgresServer) -> Iterator[str]:
         postgres_server.drop_database(name)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store's address on each backend in turn: a SQLite file, then a fresh database of the suite's cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[servers.SMTPRecorder]:
     """A real SMTP server on 127.0.0.1; no AUTH unless ``smtp_server.require_auth(user, pw)``."""

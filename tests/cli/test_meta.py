@@ -30,24 +30,32 @@ def test_help_does_not_import_heavy_modules():
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
 
 
+def _probe(argv: list[str], after: str, *, env: dict | None = None) -> tuple[str, list]:
+    """Run ``npscli ARGV`` in a fresh interpreter, then evaluate the expression ``after`` there (``sys``, ``os``
+    and ``json`` imported). Returns the command's stdout and ``[exit code, value of after]``."""
+    code = (
+        "import json, os, sys\n"
+        f"sys.argv = ['npscli', *{argv!r}]\n"
+        "from npscli.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        f"print(json.dumps([code, {after}]), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
+
+
 def test_a_command_with_options_does_not_import_pydantic():
     """Typer 0.29 coerces every option through a pydantic TypeAdapter (about a tenth of `score FILE` on a
     small export); the Typer pinned in pyproject.toml does not."""
     from pathlib import Path
 
     export = Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv"
-    code = (
-        "import sys\n"
-        f"sys.argv = ['npscli', 'score', {str(export)!r}, '--by', 'location', '--format', 'json']\n"
-        "from npscli.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
-        "import json\n"
-        "print(json.dumps([code, 'pandas' in sys.modules, 'pydantic' in sys.modules]), file=sys.stderr)\n"
+    out, (code, modules) = _probe(
+        ["score", str(export), "--by", "location", "--format", "json"],
+        "['pandas' in sys.modules, 'pydantic' in sys.modules]",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout)  # the scores were printed
-    code, used_pandas, used_pydantic = json.loads(done.stderr.strip().splitlines()[-1])
-    assert (code, used_pandas, used_pydantic) == (0, True, False), done.stderr
+    assert json.loads(out)  # the scores were printed
+    assert (code, modules) == (0, [True, False])
 
 
 def test_a_command_on_a_sqlite_store_does_not_import_the_postgresql_dialects(tmp_path):
@@ -62,18 +70,12 @@ def test_a_command_on_a_sqlite_store_does_not_import_the_postgresql_dialects(tmp
     store = open_store(str(tmp_path / "n.db"))
     fill(store, [{"response_id": "a", "submitted_at": datetime(2026, 1, 5, tzinfo=UTC), "score": 9, "location": "X"}])
     store.dispose()
-    code = (
-        "import sys\n"
-        f"sys.argv = ['npscli', 'score', '--db', {str(tmp_path / 'n.db')!r}, '--by', 'location', '--format', 'json']\n"
-        "from npscli.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
-        "import json\n"
-        "print(json.dumps([code, 'sqlalchemy' in sys.modules, 'sqlalchemy.dialects.postgresql' in sys.modules]),"
-        " file=sys.stderr)\n"
+    out, probed = _probe(
+        ["score", "--db", str(tmp_path / "n.db"), "--by", "location", "--format", "json"],
+        "['sqlalchemy' in sys.modules, 'sqlalchemy.dialects.postgresql' in sys.modules]",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(done.stderr.strip().splitlines()[-1]) == [0, True, False], done.stderr
-    assert json.loads(done.stdout)[0]["location"] == "X"
+    assert probed == [0, [True, False]]
+    assert json.loads(out)[0]["location"] == "X"
 
 
 _ONE_OR_ALL = (
@@ -145,22 +147,14 @@ def test_a_command_starts_no_blas_threads_unless_asked(tmp_path):
 
         pytest.skip("threads are counted in /proc")
     export = Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv"
-    code = (
-        "import json, os, sys\n"
-        f"sys.argv = ['npscli', 'score', {str(export)!r}, '--format', 'json']\n"
-        "from npscli.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
-        "import numpy\n"
-        "print(json.dumps([code, len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS')]),"
-        " file=sys.stderr)\n"
-    )
+    argv = ["score", str(export), "--format", "json"]
+    threads = "[__import__('numpy') and len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS')]"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert json.loads(done.stdout)  # the scores were printed
-    assert json.loads(done.stderr.strip().splitlines()[-1]) == [0, 1, "1"], done.stderr
-    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**env, "OPENBLAS_NUM_THREADS": "2"})
-    assert json.loads(chosen.stderr.strip().splitlines()[-1])[2] == "2"
+    out, probed = _probe(argv, threads, env=env)
+    assert json.loads(out)  # the scores were printed
+    assert probed == [0, [1, "1"]]
+    _out, chosen = _probe(argv, threads, env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert chosen[1][1] == "2"
 
 
 def test_every_command_has_help_text(cli):

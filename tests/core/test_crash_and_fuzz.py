@@ -35,13 +35,6 @@ def big_export(path: Path, rows: int) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "crash.db")
-    return request.getfixturevalue("pg_url")
-
-
 def _writing(url: str) -> bool:
     """True once the import is inside its write transaction, sending rows to the store."""
     if "://" not in url:

@@ -40,13 +40,6 @@ def sample(store):
     apply_action(store, 1, "contacted", actor="maria", now=T0 + timedelta(hours=1), channel="call")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "s.db")
-    return request.getfixturevalue("pg_url")
-
-
 def test_the_latest_version_is_the_last_migration_and_a_new_store_gets_every_table(url):
     """LATEST is a constant (the up-to-date check builds no migration): it must be the last one, and the tables
     built only on first use are all created in a new store all the same."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, func, select
@@ -34,13 +33,6 @@ def unix_microseconds(value: datetime) -> int:
 
 def times_table():
     return Table("times", MetaData(), Column("id", Integer, primary_key=True), Column("at", schema.Timestamp))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "s.db")
-    return request.getfixturevalue("pg_url")
 
 
 def test_times_come_back_exactly_and_order_and_compare_as_times(url):

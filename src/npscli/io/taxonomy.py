@@ -14,11 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from npscli.config import relative_to_config
 from npscli.core.errors import ConfigError
 from npscli.core.theme_keywords import check_keys
 from npscli.core.themes import DEFAULT_ROOT_CAUSES, Taxonomy, ThemeModel
-from npscli.io.theme_key import MODEL_FILE
+from npscli.io.theme_key import MODEL_FILE, taxonomy_options
 
 
 def load_configured_taxonomy(settings) -> Taxonomy:
@@ -28,13 +27,9 @@ def load_configured_taxonomy(settings) -> Taxonomy:
     """
     from npscli.core import config_schema as schema
 
-    section = settings.section("themes")
-    schema.require_valid("themes", section, str(settings.config_path) if settings.config_path else None)
-    path = section.get("taxonomy")
-    if path:
-        path = relative_to_config(settings.config_path, path)
-    model = section.get("model", schema.default("themes", "model"))
-    return _cached(path, tuple(settings.tickets.root_causes), model)
+    where = str(settings.config_path) if settings.config_path else None
+    schema.require_valid("themes", settings.section("themes"), where)
+    return _cached(*taxonomy_options(settings))
 
 
 @lru_cache(maxsize=4)
