@@ -17,7 +17,7 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,8 +39,8 @@ from npscli.io.dates import (
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data
 from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
-from npscli.io.readers import RawTable, read_table, workbook_sheets
-from npscli.io.records import build_records, source_timezone, stamped_dates
+from npscli.io.readers import RawTable, WholeRowsNeeded, read_table, workbook_sheets
+from npscli.io.records import build_records, join_records, source_timezone, stamped_dates
 from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, parse_scores, status_exclusions
 
 __all__ = [
@@ -73,6 +73,9 @@ class ReadOptions:
     encoding: str | None = None  # --encoding: decode a text file as this, not by detection
     fields: tuple[str, ...] | None = None  # the text fields to build (None: all); the others are left empty
     checksum: bool = True  # False: no sha256 of the file (scoring a file stores nothing that needs it)
+    # Read only the columns ``fields`` needs beyond the first chunk (RawTable.narrowed), for a file with response
+    # ids; no rejected row's cells are kept. read_export reads the file whole instead when a row needs them.
+    narrow: bool = False
 
 
 @dataclass
@@ -175,7 +178,14 @@ class ExportStream:
         return self._row_keys.kept_identical
 
     @property
+    def narrow(self) -> bool:
+        """Whether the chunks after the first read only the columns the records need (ReadOptions.narrow)."""
+        return self._raw.kept is not None
+
+    @property
     def rejected_cells(self) -> pd.DataFrame:
+        if self.narrow:
+            raise RuntimeError("a narrow read keeps no rejected rows' cells")
         if not self._rejected:
             return pd.DataFrame(columns=self.columns, dtype=object)
         if len(self._rejected) == 1:
@@ -288,6 +298,8 @@ class ExportStream:
         every_row = bool(usable.all())  # (a clean chunk: its columns as they are, not copied through a mask)
 
         def whole_row_keys() -> np.ndarray:
+            if any(dtype.kind == "S" for dtype in data.dtypes):  # a narrow read's chunk: not the whole rows
+                raise WholeRowsNeeded("a row without a response id")  # (its key is the whole row)
             meanings = {score_column: scores.score}
             if date_column is not None:
                 meanings[date_column] = dates.utc
@@ -318,7 +330,7 @@ class ExportStream:
             )
         )
         rejected = (outcome == "rejected").to_numpy()
-        if rejected.any():
+        if rejected.any() and not self.narrow:
             cells = frame_as_text(data[rejected])
             if (extra[rejected] != "").any():
                 cells[EXTRA_FIELDS_COLUMN] = extra[rejected]
@@ -395,6 +407,8 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
             f"{name}: no data rows below the header", hint="export the survey again with its responses"
         )
     mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
+    if options.narrow and options.fields is not None and "response_id" in mapping.columns:
+        raw = raw.narrowed(_positions(header, mapping, options.fields))
     if "score" not in mapping.columns:
         raise ColumnError(
             f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
@@ -410,13 +424,30 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     return ExportStream(raw, header, mapping, options, first=(first, extra))  # the data rows extracted once
 
 
+def _positions(header: Header, mapping: ColumnMapping, fields: tuple[str, ...]) -> frozenset[int]:
+    """The raw positions of the columns that the records of ``fields`` are built from (with the response id,
+    the time, the score and the status)."""
+    wanted = {"response_id", "submitted_at", "score", *fields}
+    names = [name for field, columns in mapping.columns.items() if field in wanted for name in columns]
+    if mapping.status_column is not None:
+        names.append(mapping.status_column)
+    return frozenset(header.positions[header.columns.index(name)] for name in names)
+
+
 def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
     """Read one whole export at once. Raises InputFileError, ColumnError or UsageError; never quotes a cell.
-    (The importer streams instead: :func:`open_export`.)"""
-    stream = open_export(path, options)
+    (The importer streams instead: :func:`open_export`.) With ``options.narrow``, a file that turns out to
+    need the cells a narrow read leaves out (see :class:`WholeRowsNeeded`) is read again whole."""
+    try:
+        return _read_whole(open_export(path, options))
+    except WholeRowsNeeded:
+        return _read_whole(open_export(path, replace(options, narrow=False)))
+
+
+def _read_whole(stream: ExportStream) -> ParsedExport:
     frames = list(stream.chunks())
     filled = [frame for frame in frames if len(frame)] or frames[:1]
-    records = pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]
+    records = join_records(filled) if len(filled) > 1 else filled[0]
     return ParsedExport(
         path=stream.path,
         sha256=stream.sha256,
@@ -432,7 +463,7 @@ def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Parse
         records=records,
         issues=stream.issues,
         rows_read=stream.rows_read,
-        rejected_cells=stream.rejected_cells,
+        rejected_cells=pd.DataFrame(columns=stream.columns) if stream.narrow else stream.rejected_cells,
         guessed_dayfirst=stream.guessed_dayfirst,
     )
 

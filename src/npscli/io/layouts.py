@@ -14,11 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from npscli.core.errors import InputFileError
 from npscli.io.cells import frame_as_text, stripped_text
-from npscli.io.readers import RawTable
+from npscli.io.readers import RawTable, WholeRowsNeeded
 
 LAYOUTS = ("qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "typeform", "delighted", "plain")
 
@@ -131,9 +132,14 @@ def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Ser
     known = max(header.positions + header.overflow, default=-1) + 1
     overflow = header.overflow + list(range(known, cells.shape[1])) if header.overflow else header.overflow
     if overflow and len(cells):
-        spill = cells.iloc[:, overflow].to_numpy(dtype=object)
-        rows = (spill != "").any(axis=1).nonzero()[0]  # text cells: "" is empty; few rows ever spill
-        extra.iloc[rows] = [" | ".join(str(v).strip() for v in spill[r] if str(v).strip()) for r in rows]
+        spill = cells.iloc[:, overflow]
+        if any(dtype.kind == "S" for dtype in spill.dtypes):  # a narrow read: only first bytes there
+            if (spill.to_numpy(dtype="S1") != b"").any():
+                raise WholeRowsNeeded("a record with fields beyond the header")
+        else:
+            spill = spill.to_numpy(dtype=object)
+            rows = (spill != "").any(axis=1).nonzero()[0]  # text cells: "" is empty; few rows ever spill
+            extra.iloc[rows] = [" | ".join(str(v).strip() for v in spill[r] if str(v).strip()) for r in rows]
     if data.empty:
         return data, extra
     # Narrow the candidates column by column: most rows are ruled out by their first cell.
@@ -142,8 +148,23 @@ def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Ser
         if not blank.any():
             return data, extra
         values = data.iloc[blank, position]
-        blank[blank] = (stripped_text(values) == "").to_numpy()
+        if values.dtype.kind == "S":
+            blank[blank] = _first_bytes_blank(values)
+        else:
+            blank[blank] = (stripped_text(values) == "").to_numpy()
     return (data[~blank], extra[~blank]) if blank.any() else (data, extra)
+
+
+def _first_bytes_blank(values: pd.Series) -> np.ndarray:
+    """Which cells of a narrow read's column (each cell's first byte, see RawTable.narrowed) are empty. A first
+    byte that is printable ASCII is a cell with text; a space or any other byte may begin a blank cell (spaces,
+    a no-break space), which only the whole cell tells."""
+    first = values.to_numpy(dtype="S1")
+    empty = first == b""
+    code = np.frombuffer(first.tobytes(), dtype=np.uint8)  # (b"" is 0)
+    if not ((code > 0x20) & (code < 0x7F) | empty).all():
+        raise WholeRowsNeeded("a row that may be blank")
+    return empty
 
 
 # --- the layouts --------------------------------------------------------------------------------------------

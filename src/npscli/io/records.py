@@ -23,7 +23,6 @@ from npscli.io.mapping import ColumnMapping
 RECORD_COLUMNS = ("row", "response_id", "response_key", "submitted_at", "local_date", "score", *TEXT_FIELDS)
 
 
-
 def source_timezone(header: Header, column: str, clinic_timezone: str) -> str:
     """The zone of naive times in ``column``: Qualtrics' row-3 timeZone, UTC when the header says so."""
     position = header.columns.index(column)
@@ -92,6 +91,35 @@ def build_records(
         },
         columns=list(RECORD_COLUMNS),
         copy=False,  # the columns above are new already: a second copy would cost 100 MB a million rows
+    )
+
+
+def join_records(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The records of several chunks (or files) as one frame, indexed 0..n-1: each column joined alone.
+
+    ``pd.concat`` of the frames costs 0.7 s a million records (its block manager, for a dozen object
+    columns), the columns one by one 0.05 s. Frames whose columns or dtypes differ go through ``pd.concat``."""
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    first = frames[0]
+    same = all(
+        list(frame.columns) == list(first.columns) and (frame.dtypes == first.dtypes).all() for frame in frames[1:]
+    )
+    if not same:
+        return pd.concat(frames, ignore_index=True)
+    total = sum(len(frame) for frame in frames)
+    return pd.DataFrame(
+        {
+            name: pd.Series(
+                np.concatenate([frame[name].to_numpy() for frame in frames]),
+                index=pd.RangeIndex(total),
+                dtype=first[name].dtype,
+                copy=False,
+            )
+            for name in first.columns
+        },
+        columns=list(first.columns),
+        copy=False,
     )
 
 

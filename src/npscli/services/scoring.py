@@ -258,6 +258,7 @@ def frame_from_files(
     import pandas as pd
 
     from npscli.io.exports import read_export
+    from npscli.io.records import join_records
     from npscli.services.reading import (
         describe_issues,
         describe_mapping,
@@ -284,7 +285,7 @@ def frame_from_files(
             date_required=False,
         )
         # only the fields a score can group by (the comments, names and contacts are never built), no file digest
-        parsed = read_export(path, replace(options, fields=GROUP_FIELDS, checksum=False))
+        parsed = read_export(path, replace(options, fields=GROUP_FIELDS, checksum=False, narrow=True))
         if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
             for line in describe_issues(parsed):
                 note(line)
@@ -300,7 +301,7 @@ def frame_from_files(
         frame = frames[0]
         keys = pd.Series(frame["response_key"].to_numpy(dtype=object), dtype=object)
     else:
-        frame = pd.concat(frames, ignore_index=True)
+        frame = join_records(frames)
         prefixed = [f"{p}:" + f["response_key"].to_numpy(dtype=object) for p, f in zip(sources, frames, strict=True)]
         keys = pd.Series(np.concatenate(prefixed), dtype=object)
     duplicate = keys.duplicated(keep="first").to_numpy()  # (object keys: hashed as str, no string array)
