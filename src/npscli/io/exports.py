@@ -434,18 +434,21 @@ def _positions(header: Header, mapping: ColumnMapping, fields: tuple[str, ...]) 
     return frozenset(header.positions[header.columns.index(name)] for name in names)
 
 
-def read_export(path: str | Path, options: ReadOptions = ReadOptions()) -> ParsedExport:
+def read_export(
+    path: str | Path, options: ReadOptions = ReadOptions(), *, columns: tuple[str, ...] | None = None
+) -> ParsedExport:
     """Read one whole export at once. Raises InputFileError, ColumnError or UsageError; never quotes a cell.
     (The importer streams instead: :func:`open_export`.) With ``options.narrow``, a file that turns out to
-    need the cells a narrow read leaves out (see :class:`WholeRowsNeeded`) is read again whole."""
+    need the cells a narrow read leaves out (see :class:`WholeRowsNeeded`) is read again whole. ``columns``:
+    the record columns kept (default all of RECORD_COLUMNS; the others are never joined across chunks)."""
     try:
-        return _read_whole(open_export(path, options))
+        return _read_whole(open_export(path, options), columns)
     except WholeRowsNeeded:
-        return _read_whole(open_export(path, replace(options, narrow=False)))
+        return _read_whole(open_export(path, replace(options, narrow=False)), columns)
 
 
-def _read_whole(stream: ExportStream) -> ParsedExport:
-    frames = list(stream.chunks())
+def _read_whole(stream: ExportStream, columns: tuple[str, ...] | None) -> ParsedExport:
+    frames = [frame if columns is None else frame[list(columns)] for frame in stream.chunks()]
     filled = [frame for frame in frames if len(frame)] or frames[:1]
     records = join_records(filled) if len(filled) > 1 else filled[0]
     return ParsedExport(

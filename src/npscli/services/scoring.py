@@ -247,6 +247,11 @@ def _is_frame(source: Any) -> bool:
     return hasattr(source, "columns") and hasattr(source, "iloc")
 
 
+# The record columns a score of files reads: the key (duplicates), the time and day (windows, periods), the
+# score and what it can be grouped or filtered by.
+SCORED_COLUMNS = ("response_key", "submitted_at", "local_date", "score", *GROUP_FIELDS)
+
+
 def frame_from_files(
     files: list[str], s, *, overrides, source, sheet, dayfirst, scale_check, now, encoding=None, note=lambda line: None
 ):
@@ -285,7 +290,9 @@ def frame_from_files(
             date_required=False,
         )
         # only the fields a score can group by (the comments, names and contacts are never built), no file digest
-        parsed = read_export(path, replace(options, fields=GROUP_FIELDS, checksum=False, narrow=True))
+        parsed = read_export(
+            path, replace(options, fields=GROUP_FIELDS, checksum=False, narrow=True), columns=SCORED_COLUMNS
+        )
         if parsed.rows_read and parsed.records.empty:  # every row rejected, skipped or excluded: not a score of 0
             for line in describe_issues(parsed):
                 note(line)
