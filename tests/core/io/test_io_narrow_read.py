@@ -132,3 +132,40 @@ def test_joining_records_column_by_column_is_pd_concat():
     assert join_records(frames).equals(pd.concat(frames, ignore_index=True))
     mixed = [frames[0], frames[2].astype({"row": "float64"})]  # dtypes that differ: pandas' own rules
     assert join_records(mixed).equals(pd.concat(mixed, ignore_index=True))
+
+
+_ROOT = Path(__file__).resolve().parents[2] / "data"
+_CSVS = sorted(
+    path
+    for folder in ("real-exports", "exports", "legacy")
+    for path in (_ROOT / folder).glob("*")
+    if path.suffix.lower() in (".csv", ".tsv") and path.stat().st_size > 0
+)
+
+
+@pytest.mark.parametrize("path", _CSVS, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_export_we_hold_reads_the_same_narrow_in_chunks_of_seven_rows(path, monkeypatch):
+    """Real layouts (Qualtrics' three header rows, SurveyMonkey's two, BOMs, semicolons, Windows-1252...): the
+    narrow read of each file in chunks of seven rows gives what the whole read gives, or the same error."""
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+
+    def outcome(options):
+        try:
+            return read_export(path, options)
+        except Exception as error:  # noqa: BLE001 - the same error either way is the point
+            return f"{type(error).__name__}: {error}"
+
+    narrow, wide = outcome(NARROW), outcome(WIDE)
+    if isinstance(wide, str):
+        assert narrow == wide
+    else:
+        _same(narrow, wide)
+
+
+def test_the_layouts_with_response_ids_are_read_narrow(monkeypatch):
+    """(So that the test above compares two different reads: these files have ids and more than one chunk.)"""
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 7)
+    for name in ("qualtrics_nps.csv", "qualtrics_legacy_nps.csv", "surveymonkey.csv", "typeform.csv"):
+        stream = open_export(_ROOT / "exports" / name, NARROW)
+        assert stream.narrow, name
+        assert sum(len(chunk) for chunk in stream.chunks()) > 0
