@@ -142,29 +142,35 @@ def data_rows(cells: pd.DataFrame, header: Header) -> tuple[pd.DataFrame, pd.Ser
             extra.iloc[rows] = [" | ".join(str(v).strip() for v in spill[r] if str(v).strip()) for r in rows]
     if data.empty:
         return data, extra
-    # Narrow the candidates column by column: most rows are ruled out by their first cell.
+    # Narrow the candidates column by column: most rows are ruled out by their first cell. A narrow read's
+    # first-byte columns go first (a vectorised test, where stripping a text column costs 0.1 s a million).
     blank = (extra == "").to_numpy().copy()
-    for position in range(data.shape[1]):
+    unsure = np.zeros(len(data), dtype=bool)  # a first byte that may begin a blank cell: only the cell tells
+    kinds = [dtype.kind for dtype in data.dtypes]
+    for position in sorted(range(data.shape[1]), key=lambda position: kinds[position] != "S"):
         if not blank.any():
             return data, extra
-        values = data.iloc[blank, position]
-        if values.dtype.kind == "S":
-            blank[blank] = _first_bytes_blank(values)
+        rows = np.flatnonzero(blank)
+        values = data.iloc[rows, position]
+        if kinds[position] == "S":
+            empty, maybe = _first_bytes_blank(values)
+            blank[rows] = empty | maybe
+            unsure[rows[maybe]] = True
         else:
-            blank[blank] = (stripped_text(values) == "").to_numpy()
+            blank[rows] = (stripped_text(values) == "").to_numpy()
+    if (blank & unsure).any():
+        raise WholeRowsNeeded("a row that may be blank")
     return (data[~blank], extra[~blank]) if blank.any() else (data, extra)
 
 
-def _first_bytes_blank(values: pd.Series) -> np.ndarray:
-    """Which cells of a narrow read's column (each cell's first byte, see RawTable.narrowed) are empty. A first
-    byte that is printable ASCII is a cell with text; a space or any other byte may begin a blank cell (spaces,
-    a no-break space), which only the whole cell tells."""
+def _first_bytes_blank(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Of a narrow read's column (each cell's first byte, see RawTable.narrowed): which cells are empty, and
+    which may be blank all the same. A first byte that is printable ASCII is a cell with text; a space or any
+    other byte may begin a blank cell (spaces, a no-break space), which only the whole cell tells."""
     first = values.to_numpy(dtype="S1")
     empty = first == b""
     code = np.frombuffer(first.tobytes(), dtype=np.uint8)  # (b"" is 0)
-    if not ((code > 0x20) & (code < 0x7F) | empty).all():
-        raise WholeRowsNeeded("a row that may be blank")
-    return empty
+    return empty, ~((code > 0x20) & (code < 0x7F) | empty)
 
 
 # --- the layouts --------------------------------------------------------------------------------------------
