@@ -4,10 +4,10 @@ Reading a file of a million responses makes and frees the same arrays a chunk at
 rows: 0.8 MB a column). glibc's malloc serves each block above its mmap threshold (128 KiB at first) with a
 fresh mapping and gives it back to the kernel when freed, and frees the top of its heap back too once 128 KiB
 are unused: every chunk then touches new pages, which the kernel zeroes and maps one fault at a time. On the
-1M-row export, `score FILE` took about 195,000 page faults and 0.6-0.8 s of system time; keeping freed memory
-in the process (blocks up to 32 MiB from the heap, the heap not trimmed below 1 GiB) brings it to about 115,000
-faults and 0.3-0.4 s, the user time unchanged (bench/README.md). The process's peak memory is the same: what it
-keeps, it would use again for the next chunk.
+1M-row export, `score FILE` took about 195,000 page faults and 0.6-0.8 s of system time. Keeping freed memory
+in the process (blocks up to 32 MiB from the heap, which is given back only once 1 GiB of it is free) brings
+it to about 115,000 faults and 0.3-0.4 s, the user time unchanged (bench/README.md). The peak memory is about
+the same: what the process keeps, it uses again for the next chunk.
 
 Only glibc has ``mallopt``; elsewhere (macOS, musl) nothing changes.
 """

@@ -37,6 +37,7 @@ ODD_ROWS = {
     "a comment starting with a space": ",,, late again,,",
     "no response id": ",2025-03-02 09:00,3,no id here,Clinic A,x@example.org",
     "a field too many": "R900,2025-03-02 09:00,3,waited, and waited,Clinic A,y@example.org",
+    "twenty fields too many": "R905,2025-03-02 09:00,3,long" + ",y" * 20,  # (the reader widens and reads again)
     "a bad score": "R901,2025-03-02 09:00,eleven,bad,Clinic A,",
     "a bad date": "R902,not a date,5,bad date,Clinic B,",
     "a quoted newline": 'R903,2025-03-02 09:00,2,"two\nlines",Clinic B,',
