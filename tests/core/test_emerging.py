@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -229,7 +231,6 @@ def test_more_responses_alone_are_not_an_emerging_issue():
 # --------------------------------------------------------------------------------------------------
 
 import random  # noqa: E402
-from datetime import date  # noqa: E402
 
 from hypothesis import settings as hsettings  # noqa: E402
 
@@ -388,3 +389,57 @@ def test_scan_is_well_formed_and_silence_never_alarms(volume, extra, budget):
     for f in flags:
         assert f.rise_start <= f.day and f.statistic >= f.threshold > 0
         assert mentions[f.day] > 0  # S only rises on a day with a mention
+
+
+# --------------------------------------------------------------------------------------------------
+# the clinic's day of each response (services.themes._LocalDays)
+# --------------------------------------------------------------------------------------------------
+
+# Zones with DST (an hour, or half an hour at Lord Howe), offsets of :30 and :45, and one that moved the date line.
+_ZONES = ["America/Chicago", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns",
+          "Asia/Tehran", "Pacific/Chatham", "Pacific/Apia", "UTC"]  # fmt: skip
+
+
+def _date_in(zone, at: datetime, first: date) -> int:
+    return (at.replace(tzinfo=UTC).astimezone(zone).date() - first).days
+
+
+@given(
+    st.sampled_from(_ZONES),
+    st.lists(st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 12, 31)), min_size=1, max_size=40),
+)
+def test_the_day_of_a_time_is_its_date_in_the_clinics_zone(zone_name, times):
+    """The per-hour offset cache gives what converting each time gives, across DST changes and odd offsets."""
+    from npscli.services.themes import _LocalDays
+
+    zone, first = ZoneInfo(zone_name), date(2010, 1, 1)
+    day_of = _LocalDays(zone, first)
+    for at in sorted(times) + times:  # the same hours again and again, as a day's responses are
+        assert day_of(at) == _date_in(zone, at, first)
+
+
+class _MidHourJump(tzinfo):
+    """A zone that moves from +00:00 to +01:00 at 23:30 UTC on 1 January 2025: its midnight falls inside an hour
+    whose offset changes (real zones do this at :30 offsets; none so plainly)."""
+
+    JUMP = datetime(2025, 1, 1, 23, 30)
+
+    def utcoffset(self, dt):
+        return timedelta(hours=1) if dt.replace(tzinfo=None) >= self.JUMP + timedelta(hours=1) else timedelta(0)
+
+    def dst(self, dt):
+        return timedelta(0)
+
+    def fromutc(self, dt):
+        naive = dt.replace(tzinfo=None)
+        return (naive + (timedelta(hours=1) if naive >= self.JUMP else timedelta(0))).replace(tzinfo=self)
+
+
+def test_an_hour_in_which_the_offset_changes_takes_each_times_own_offset():
+    from npscli.services.themes import _LocalDays
+
+    zone, first = _MidHourJump(), date(2025, 1, 1)
+    day_of = _LocalDays(zone, first)
+    # 23:10 UTC is 23:10 on 1 January; 23:40 UTC is 00:40 on 2 January (the hour's first offset would say 23:40)
+    assert [day_of(datetime(2025, 1, 1, 23, minute)) for minute in (10, 40, 10, 59)] == [0, 1, 0, 1]
+    assert day_of(datetime(2025, 1, 2, 0, 5)) == 1 and day_of(datetime(2025, 1, 1, 22, 59)) == 0

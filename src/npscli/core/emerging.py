@@ -138,13 +138,18 @@ def detector_settings(section: Mapping[str, object], *, where: str | None = None
     return DetectorSettings(false_alarms_per_site_year=float(value))
 
 
+# (computed once: threshold() is called for every site, theme and day of a scan, 26,000 times a weekly report)
+_MUS = sorted(THRESHOLDS)
+_LOG_ARLS = [math.log(a) for a in ARL_TARGETS]
+
+
 def threshold(mu_per_active_day: float, run_length_active_days: float) -> float:
     """The CUSUM threshold h giving this in-control average run length (in days with responses) when the
     expected count per such day is ``mu_per_active_day``: :data:`THRESHOLDS`, interpolated linearly in
     log(mu) and log(ARL); mu beyond the grid is clamped, an ARL beyond it extrapolated log-linearly."""
     if not (mu_per_active_day > 0 and run_length_active_days > 0):
         raise ValueError("mu and the run length must be positive")
-    mus = sorted(THRESHOLDS)
+    mus = _MUS
     mu = min(max(mu_per_active_day, mus[0]), mus[-1])
     upper = next(i for i, m in enumerate(mus) if m >= mu)
     lower = max(upper - 1, 0)
@@ -157,7 +162,7 @@ def threshold(mu_per_active_day: float, run_length_active_days: float) -> float:
 
 
 def _h_for_arl(row: tuple[float, ...], arl: float) -> float:
-    logs = [math.log(a) for a in ARL_TARGETS]
+    logs = _LOG_ARLS
     x = math.log(max(arl, ARL_TARGETS[0]))
     i = min(max(next((j for j, v in enumerate(logs) if v >= x), len(logs) - 1), 1), len(logs) - 1)
     slope = (row[i] - row[i - 1]) / (logs[i] - logs[i - 1])

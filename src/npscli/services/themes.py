@@ -150,9 +150,10 @@ def emerging_issues(
     days = (today - first_day).days + 1
     volume: dict[str, list[int]] = {}
     mentions: dict[tuple[str, str], list[int]] = {}
+    day_of = _LocalDays(zone, first_day)
     for score, text, group, at in _responses_with_times(store, start, now, by, filters or {}):
         group = group or "(none)"
-        day = (at.replace(tzinfo=UTC).astimezone(zone).date() - first_day).days
+        day = day_of(at)
         if not 0 <= day < days:
             continue
         volume.setdefault(group, [0] * days)[day] += 1
@@ -168,6 +169,31 @@ def emerging_issues(
         start=detector.baseline_days,
         recent_days=recent_days,
     )
+
+
+class _LocalDays:
+    """The clinic's day (as days after ``first_day``) of naive UTC times: the zone's offset looked up once per
+    UTC hour in which it does not change (the same at the hour's first and last microsecond), else per time.
+    A quarter of the emerging-issue scan of a 236,000-response window was converting each time to the zone."""
+
+    def __init__(self, zone, first_day) -> None:
+        self._zone, self._first = zone, first_day
+        self._offsets: dict[int, timedelta | None] = {}
+
+    def __call__(self, at: datetime) -> int:
+        hour = at.toordinal() * 24 + at.hour
+        offset = self._offsets.get(hour, _UNSEEN)
+        if offset is _UNSEEN:
+            begin = at.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+            before = begin.astimezone(self._zone).utcoffset()
+            after = (begin + timedelta(hours=1, microseconds=-1)).astimezone(self._zone).utcoffset()
+            offset = self._offsets[hour] = before if before == after else None
+        if offset is None:  # the zone changes its offset within this hour: this time's own offset
+            return (at.replace(tzinfo=UTC).astimezone(self._zone).date() - self._first).days
+        return ((at + offset).date() - self._first).days
+
+
+_UNSEEN = object()
 
 
 def _responses_with_times(store, start, end, by, filters):
