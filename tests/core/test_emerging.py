@@ -443,3 +443,26 @@ def test_an_hour_in_which_the_offset_changes_takes_each_times_own_offset():
     # 23:10 UTC is 23:10 on 1 January; 23:40 UTC is 00:40 on 2 January (the hour's first offset would say 23:40)
     assert [day_of(datetime(2025, 1, 1, 23, minute)) for minute in (10, 40, 10, 59)] == [0, 1, 0, 1]
     assert day_of(datetime(2025, 1, 2, 0, 5)) == 1 and day_of(datetime(2025, 1, 1, 22, 59)) == 0
+
+
+@given(
+    st.sampled_from(_ZONES),
+    st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 1, 1)),
+    st.lists(st.integers(min_value=0, max_value=200 * 24 * 3600 * 10**6 - 1), min_size=1, max_size=30),
+)
+def test_the_offset_spans_give_each_times_offset(zone_name, start, steps):
+    """services.themes._offset_spans over 200 days: the span a time falls in has the zone's offset at it."""
+    import bisect
+
+    from npscli.services.themes import _offset_spans
+
+    zone, end = ZoneInfo(zone_name), start + timedelta(days=200)
+    spans = _offset_spans(zone, start, end)
+    assert spans[0][0] <= start and [at for at, _ in spans] == sorted(at for at, _ in spans)
+    for step in steps:
+        at = start + timedelta(microseconds=step)
+        _, offset = spans[bisect.bisect_right([s for s, _ in spans], at) - 1]
+        assert offset == at.replace(tzinfo=UTC).astimezone(zone).utcoffset()
+    for (_, before), (at, after) in zip(spans, spans[1:], strict=False):  # each change at its exact microsecond
+        assert (at - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(zone).utcoffset() == before
+        assert at.replace(tzinfo=UTC).astimezone(zone).utcoffset() == after != before

@@ -438,3 +438,21 @@ def test_overdue_ids_not_listed_are_not_promised_on_the_tickets_sheet(weekly):
     for text in (render.html(weekly), render.markdown(weekly)):
         assert "npscli tickets list --overdue" in text
         assert "all on the XLSX Tickets sheet" not in text
+
+
+def test_a_backlog_of_overdue_tickets_fits_excels_cells(weekly):
+    """Excel holds at most 32,767 characters a cell (longer, and it "repairs" the file): a long list of overdue
+    ids is cut to fit, saying how many more and where to see them; a short one is listed whole."""
+    many = dict(weekly, tickets={**weekly["tickets"], "overdue_now": [f"T-{n:06d}" for n in range(1, 250_001)]})
+    book = load_workbook(io.BytesIO(workbook_bytes(many)))
+    texts = [c.value for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert max(len(t) for t in texts) <= 32_767
+    listed = [t for t in texts if t.startswith("T-000001, T-000002")]
+    assert len(listed) == 2  # the Summary's row and the Tickets sheet's last line
+    for text in listed:
+        shown = text.split(" … ")[0].split(", ")
+        assert shown == [f"T-{n:06d}" for n in range(1, len(shown) + 1)] and len(shown) > 3000
+        assert text.endswith(f"and {250_000 - len(shown):,} more (npscli tickets list --overdue lists them all)")
+    few = load_workbook(io.BytesIO(workbook_bytes(weekly)))["Summary"]
+    whole = ", ".join(weekly["tickets"]["overdue_now"])
+    assert whole in [c.value for row in few.iter_rows() for c in row]

@@ -139,3 +139,34 @@ def test_a_fresh_store_keeps_every_time_as_an_integer(tmp_path):
     assert found["ticket_events.at"] == found["import_batches.imported_at"] == {"integer"}
     assert not any("text" in kinds for kinds in found.values()), found
     assert due and all(d == s + timedelta(hours=0.1) for s, d in due)  # 6 minutes, the fraction kept
+
+
+def test_responses_counted_by_clinic_day_across_dst_changes(url):
+    """store.queries.daily_volume (SQL on both backends, the zone's offsets as spans) counts each response on
+    its local date, as converting each time in Python does: times around two DST changes and local midnights,
+    in a zone with DST (Chicago) and in one whose offset and change are at :30 (St John's)."""
+    import random
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    from npscli.services.themes import _offset_spans
+    from npscli.store.queries import daily_volume
+
+    store = open_store(url)
+    rng = random.Random(7)
+    starts = [datetime(2026, 3, 7, 0, 0), datetime(2026, 10, 30, 0, 0)]  # UTC; the changes: 8 March, 1 November
+    times = [s + timedelta(minutes=rng.randrange(0, 4 * 24 * 60), seconds=rng.randrange(60)) for s in starts
+             for _ in range(150)]  # fmt: skip
+    fill(store, [{"response_id": f"r{i}", "submitted_at": t.replace(tzinfo=UTC), "score": 5,
+                  "location": "North" if i % 3 else None} for i, t in enumerate(times)])  # fmt: skip
+    window = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
+    for zone_name in ("America/Chicago", "America/St_Johns"):
+        zone = ZoneInfo(zone_name)
+        offsets = _offset_spans(zone, window[0].replace(tzinfo=None), window[1].replace(tzinfo=None))
+        assert len(offsets) == 3  # the offset at the start, and the two changes
+        counted = daily_volume(store, "location", start=window[0], end=window[1], offsets=offsets)
+        expected = Counter(
+            ("North" if i % 3 else None, t.replace(tzinfo=UTC).astimezone(zone).date()) for i, t in enumerate(times)
+        )
+        assert counted == dict(expected)
+    store.dispose()

@@ -95,6 +95,26 @@ def _sheet(
     return ws
 
 
+# The most characters an Excel cell holds: a longer text makes Excel "repair" the workbook and cut the cell.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _id_list(ids: list[str]) -> str:
+    """Ticket ids for one cell: all of them, or as many as fit in a cell and how many more (a backlog of
+    250,000 overdue tickets is 2.3 million characters)."""
+    text = ", ".join(ids)
+    if len(text) <= EXCEL_CELL_CHARS:
+        return text
+    room, size, shown = EXCEL_CELL_CHARS - 100, 0, 0  # (100: the tail)
+    for number in ids:
+        size += len(number) + (2 if shown else 0)
+        if size > room:
+            break
+        shown += 1
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + f" … and {more:,} more (npscli tickets list --overdue lists them all)"
+
+
 def _letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -151,7 +171,7 @@ def _summary(wb, report: dict[str, Any]) -> None:
         ("% contacted within SLA", t["contacted_within_sla"]),
         ("median hours to first contact", t["median_hours_to_contact"]),
         ("overdue tickets now", len(t["overdue_now"])),
-        ("overdue ticket ids", ", ".join(t["overdue_now"])),
+        ("overdue ticket ids", _id_list(t["overdue_now"])),
     ]
     header_row = ws.max_row + 1
     ws.append(["measure", "value"])
@@ -289,7 +309,7 @@ def _tickets(wb, report: dict[str, Any]) -> None:
     )
     ws.append([])
     ws.append([cell("overdue now (all open tickets past their deadline, not yet contacted)")])
-    ws.append([cell(", ".join(report["tickets"]["overdue_now"]) or "none")])
+    ws.append([cell(_id_list(report["tickets"]["overdue_now"]) or "none")])
 
 
 def build_workbook(report: dict[str, Any]):

@@ -150,16 +150,28 @@ def emerging_issues(
     days = (today - first_day).days + 1
     volume: dict[str, list[int]] = {}
     mentions: dict[tuple[str, str], list[int]] = {}
+    from npscli.store.queries import daily_volume, responses_in
+
+    # Every response counts towards its site's daily volume (counted in SQL, by the zone's offsets); only the
+    # comments scored at or below max_score are read, for their themes.
+    offsets = _offset_spans(zone, _naive_utc(start), _naive_utc(now))
+    counted = daily_volume(store, by, start=start, end=now, offsets=offsets, filters=filters or {})
+    for (group, local), count in counted.items():
+        day = (local - first_day).days
+        if 0 <= day < days:
+            volume.setdefault(group or "(none)", [0] * days)[day] += count
     day_of = _LocalDays(zone, first_day)
-    for score, text, group, at in _responses_with_times(store, start, now, by, filters or {}):
-        group = group or "(none)"
+    columns = ("comment", by, "submitted_at")
+    rows = responses_in(
+        store, columns, start=start, end=now, filters=filters or {}, max_score=max_score, with_comment=True
+    )
+    for text, group, at in rows:
         day = day_of(at)
-        if not 0 <= day < days:
+        if not 0 <= day < days or not text.strip():
             continue
-        volume.setdefault(group, [0] * days)[day] += 1
-        if score <= max_score and text and text.strip():
-            for theme in set(taxonomy.match(text)):
-                mentions.setdefault((theme, group), [0] * days)[day] += 1
+        group = group or "(none)"
+        for theme in set(taxonomy.match(text)):
+            mentions.setdefault((theme, group), [0] * days)[day] += 1
     return find_issues(
         mentions,
         volume,
@@ -196,11 +208,35 @@ class _LocalDays:
 _UNSEEN = object()
 
 
-def _responses_with_times(store, start, end, by, filters):
-    """(score, comment, group, submitted_at) of every response in [start, end)."""
-    from npscli.store.queries import responses_in
+def _naive_utc(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(tzinfo=None)
 
-    return responses_in(store, ("score", "comment", by, "submitted_at"), start=start, end=end, filters=filters)
+
+def _offset_spans(zone, start: datetime, end: datetime) -> list[tuple[datetime, timedelta]]:
+    """The zone's UTC offset from each naive UTC instant on, over ``[start, end)``: the offset at ``start``'s hour,
+    then each change at its exact microsecond (found by halving the hour in which the offset differs at its two
+    ends)."""
+
+    def offset(at: datetime) -> timedelta:
+        return at.replace(tzinfo=UTC).astimezone(zone).utcoffset()
+
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    spans = [(hour, offset(hour))]
+    step, tick = timedelta(hours=1), timedelta(microseconds=1)
+    while hour < end:
+        following = hour + step
+        now = offset(following)
+        if now != spans[-1][1]:
+            low, high = hour, following  # the old offset at low, the new one at high
+            while high - low > tick:
+                middle = low + (high - low) // 2
+                if offset(middle) == now:
+                    high = middle
+                else:
+                    low = middle
+            spans.append((high, now))
+        hour = following
+    return spans
 
 
 def emerging_rows(issues: list[EmergingIssue], taxonomy: Taxonomy, *, by: str = "location") -> list[dict[str, Any]]:
