@@ -392,30 +392,12 @@ def test_scan_is_well_formed_and_silence_never_alarms(volume, extra, budget):
 
 
 # --------------------------------------------------------------------------------------------------
-# the clinic's day of each response (services.themes._LocalDays)
+# the clinic's day of each response (services.themes._offset_spans, _LocalDays)
 # --------------------------------------------------------------------------------------------------
 
 # Zones with DST (an hour, or half an hour at Lord Howe), offsets of :30 and :45, and one that moved the date line.
 _ZONES = ["America/Chicago", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns",
           "Asia/Tehran", "Pacific/Chatham", "Pacific/Apia", "UTC"]  # fmt: skip
-
-
-def _date_in(zone, at: datetime, first: date) -> int:
-    return (at.replace(tzinfo=UTC).astimezone(zone).date() - first).days
-
-
-@given(
-    st.sampled_from(_ZONES),
-    st.lists(st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 12, 31)), min_size=1, max_size=40),
-)
-def test_the_day_of_a_time_is_its_date_in_the_clinics_zone(zone_name, times):
-    """The per-hour offset cache gives what converting each time gives, across DST changes and odd offsets."""
-    from npscli.services.themes import _LocalDays
-
-    zone, first = ZoneInfo(zone_name), date(2010, 1, 1)
-    day_of = _LocalDays(zone, first)
-    for at in sorted(times) + times:  # the same hours again and again, as a day's responses are
-        assert day_of(at) == _date_in(zone, at, first)
 
 
 class _MidHourJump(tzinfo):
@@ -436,10 +418,12 @@ class _MidHourJump(tzinfo):
 
 
 def test_an_hour_in_which_the_offset_changes_takes_each_times_own_offset():
-    from npscli.services.themes import _LocalDays
+    from npscli.services.themes import _LocalDays, _offset_spans
 
     zone, first = _MidHourJump(), date(2025, 1, 1)
-    day_of = _LocalDays(zone, first)
+    spans = _offset_spans(zone, datetime(2025, 1, 1), datetime(2025, 1, 3))
+    assert spans == [(datetime(2025, 1, 1), timedelta(0)), (_MidHourJump.JUMP, timedelta(hours=1))]
+    day_of = _LocalDays(spans, first)
     # 23:10 UTC is 23:10 on 1 January; 23:40 UTC is 00:40 on 2 January (the hour's first offset would say 23:40)
     assert [day_of(datetime(2025, 1, 1, 23, minute)) for minute in (10, 40, 10, 59)] == [0, 1, 0, 1]
     assert day_of(datetime(2025, 1, 2, 0, 5)) == 1 and day_of(datetime(2025, 1, 1, 22, 59)) == 0
@@ -450,19 +434,24 @@ def test_an_hour_in_which_the_offset_changes_takes_each_times_own_offset():
     st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2030, 1, 1)),
     st.lists(st.integers(min_value=0, max_value=200 * 24 * 3600 * 10**6 - 1), min_size=1, max_size=30),
 )
-def test_the_offset_spans_give_each_times_offset(zone_name, start, steps):
-    """services.themes._offset_spans over 200 days: the span a time falls in has the zone's offset at it."""
+def test_the_offset_spans_give_each_times_offset_and_local_date(zone_name, start, steps):
+    """services.themes._offset_spans over 200 days: the span a time falls in has the zone's offset at it, and
+    _LocalDays gives the time's date in the zone, across DST changes and offsets of :30 and :45."""
     import bisect
 
-    from npscli.services.themes import _offset_spans
+    from npscli.services.themes import _LocalDays, _offset_spans
 
     zone, end = ZoneInfo(zone_name), start + timedelta(days=200)
     spans = _offset_spans(zone, start, end)
     assert spans[0][0] <= start and [at for at, _ in spans] == sorted(at for at, _ in spans)
+    day_of = _LocalDays(spans, date(2010, 1, 1))
     for step in steps:
         at = start + timedelta(microseconds=step)
         _, offset = spans[bisect.bisect_right([s for s, _ in spans], at) - 1]
         assert offset == at.replace(tzinfo=UTC).astimezone(zone).utcoffset()
+        assert day_of(at) == (at.replace(tzinfo=UTC).astimezone(zone).date() - date(2010, 1, 1)).days
+    with pytest.raises(ValueError):
+        day_of(spans[0][0] - timedelta(microseconds=1))
     for (_, before), (at, after) in zip(spans, spans[1:], strict=False):  # each change at its exact microsecond
         assert (at - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(zone).utcoffset() == before
         assert at.replace(tzinfo=UTC).astimezone(zone).utcoffset() == after != before

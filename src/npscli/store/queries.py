@@ -165,7 +165,7 @@ def daily_volume(
     q = select(group.label("g"), day, func.count()).where(*conds).group_by(group, literal_column("local_day"))
     with store.read() as conn:
         rows = conn.execute(q).all()
-        names = _label_names(conn, by, {g for g, _, _ in rows if g is not None}) if by in GROUP_FIELDS else None
+        names = labels.names(conn, [by]) if by in GROUP_FIELDS else None
     epoch = date(1970, 1, 1)
     out: dict[tuple[str | None, date], int] = {}
     for g, d, n in rows:
@@ -173,14 +173,6 @@ def daily_volume(
         when = epoch + timedelta(days=int(d)) if isinstance(d, int) else d
         out[(name, when)] = out.get((name, when), 0) + int(n)
     return out
-
-
-def _label_names(conn, field: str, ids: set[int]) -> dict[int, str]:
-    from npscli.store.schema import group_labels as L
-
-    if not ids:
-        return {}
-    return dict(conn.execute(select(L.c.id, L.c.value).where(L.c.field == field, L.c.id.in_(sorted(ids)))).all())
 
 
 def locations_in(store: Store, start: datetime, end: datetime) -> list[str]:
