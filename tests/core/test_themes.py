@@ -689,6 +689,22 @@ a pure-numpy forward pass (no torch; it reproduces sentence-transformers to 4e-7
 itself: 6.6 s), and the weights are 91 MB. Not worth it: the gain is within the noise where the target is
 measured, and the import would be several times slower. (Experiment scripts on branch `emb`, not merged.)
 
+**Tried and left out: character n-grams** (2026-12-03, validation only): each word of 4+ letters as its
+character 4-grams (or 5-grams, or 3-grams), added to the features, for misspellings ("apointment",
+"recepcionist"): validation multi-label 0.623-0.641 against 0.646, with `l2` 0.005, 0.02 or 0.05.
+
+**What the labels allow: pxtextmining's own models.** The same project published its best models' test
+figures (`current_best_model/final_bert/bert_perf.xlsx` and `final_svc/final_svc_perf.xlsx`, same commit):
+a fine-tuned BERT and a TF-IDF linear SVC, on a test split of the v6 data, every comment (praise too), per
+framework label. Over the twelve labels that map to npscli's themes, leaving out "Staff manner & personal
+attributes" (1,431 of its 3,549 test labels, mostly praise such as "lovely staff", the easiest case there is):
+micro-F1 **0.69 for the fine-tuned BERT, 0.67 for the SVC** (computed from the true/false positive and
+negative counts in those files). On negative comments only, merged into npscli's themes and measured on
+respondents the model never saw, 0.64 is close to what their linear model reaches on easier ground; their
+transformer, the strongest model on these labels that we know of, is about 0.02 better than their linear
+model and still below 0.70. Reaching the target on comments like these would need labels that agree with
+each other more than the staff coding does, not only a different model.
+
 **The issue's target (micro-F1 >= 0.70, every theme >= 0.50) is not reached.**
 """
 
