@@ -10,6 +10,8 @@ people, places, times and judgements that patients' comments are made of. One li
 
 from __future__ import annotations
 
+import re
+
 ENGLISH_TO_SPANISH = {
     # function words
     "the": "el la los las lo",
@@ -412,12 +414,117 @@ ENGLISH_TO_SPANISH = {
 }
 
 
-def spanish_to_english(english_words: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+# Regular Spanish inflection, to carry each word of the map over to the forms a patient writes ("contesten",
+# "atiendan", "llamarme", "tiempos"): the endings of the three verb classes (present, preterite, imperfect,
+# subjunctive, future, conditional, gerund, participles), written from Spanish grammar, folded (no accents).
+_VERB_ENDINGS = {
+    "ar": "ar o as a amos an e es emos en aba abas abamos aban aste aron ara aras aramos aran ase asen ando ado "
+    "ada ados adas are aria arian aremos",
+    "er": "er o es e emos en a as amos an ia ias iamos ian i iste io imos ieron iera ieras ieramos ieran iese "
+    "iesen iendo ido ida idos idas era eria erian eremos eran",
+    "ir": "ir o es e imos en a as amos an ia ias iamos ian i iste io ieron iera ieras ieramos ieran iese iesen "
+    "iendo ido ida idos idas ira iria irian iremos iran",
+}
+_CLITICS = ("me", "te", "le", "lo", "la", "nos", "les", "los", "las", "se")
+_PRESENT = {"ar": ("o", "as", "a", "an", "e", "es", "en"), "er": ("o", "es", "e", "en", "a", "as", "an")}
+# An ending that says which class a form of the map belongs to (longest first); "er/ir" when it cannot tell.
+_CLASS_CLUES = (
+    ("abamos", "ar"), ("aron", "ar"), ("ando", "ar"), ("aban", "ar"), ("ados", "ar"), ("adas", "ar"),
+    ("aba", "ar"), ("ado", "ar"), ("ada", "ar"), ("ieron", "er/ir"), ("iendo", "er/ir"), ("idos", "er/ir"),
+    ("idas", "er/ir"), ("ido", "er/ir"), ("ida", "er/ir"), ("ar", "ar"), ("er", "er"), ("ir", "ir"),
+)
+# Words of the map with a verb's ending that are not verbs (their plural and gender forms are made instead).
+_NOT_VERBS = frozenset(
+    "ayer mujer lugar celular hogar bienestar taller comida vida salida medida bebida partida llegada entrada "
+    "jornada mirada cuidado pasado estado lado grado mercado abogado helado empleado empleada empleados "
+    "empleadas encargado encargada privado privada cansado cansada".split()
+)
+# Function words an inflected form must never take over (they have their own meaning in every comment).
+_NEVER = frozenset(
+    "a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin sobre tras y e ni "
+    "o u pero sino que como cuando donde quien cual mas menos muy tan tanto solo casi ya aun no si se me te "
+    "le lo la nos les los las mi tu su mis tus sus este esta esto ese esa eso uno una unos unas el ella ellos "
+    "ellas yo todo toda todos todas nada algo nadie otro otra cada casa caso cosa vez fue era ser sea son soy "
+    "es han ha he hay haya iba vino cara sal pare pasa pase lleva".split()
+    # "espero" is "I hope" ("espero que mejoren") far more often than "I wait"
+    + ["espero"]
+)
+
+
+def _verb_forms(stem: str, verb_class: str) -> set[str]:
+    """Every regular form of the verb ``stem`` + ``verb_class`` ("ar", "er", "ir" or "er/ir"), with the
+    pronouns a patient attaches ("llamarme", "explicandome") and the two spelling and stem changes of the
+    present ("explique", "pague"; "atiendan", "vuelvo", "pido")."""
+    classes = verb_class.split("/")
+    out: set[str] = set()
+    for cls in classes:
+        out |= {stem + ending for ending in _VERB_ENDINGS[cls].split()}
+        for base in (stem + cls, stem + ("ando" if cls == "ar" else "iendo")):
+            out |= {base + clitic for clitic in _CLITICS}
+    if "ar" in classes and stem.endswith("c"):
+        out |= {stem[:-1] + "qu" + e for e in ("e", "es", "emos", "en")}
+    if "ar" in classes and stem.endswith("g"):
+        out |= {stem + "u" + e for e in ("e", "es", "emos", "en")}
+    changed = re.search(r"([eo])([^aeiou]*)$", stem)
+    if changed:
+        head, vowel, tail = stem[: changed.start()], changed.group(1), changed.group(2)
+        present = _PRESENT["ar" if "ar" in classes else "er"]
+        out |= {head + ("ie" if vowel == "e" else "ue") + tail + e for e in present}
+        if vowel == "e" and "ir" in classes:
+            out |= {head + "i" + tail + e for e in (*present, "ieron", "io", "iendo", "iera", "ieran")}
+    return out
+
+
+def _nominal_forms(word: str) -> set[str]:
+    """The gender and number forms of a noun or adjective ("preocupado" -> "preocupados", "preocupada")."""
+    if word.endswith(("o", "a")):
+        return {word[:-1] + end for end in ("o", "a", "os", "as")}
+    if word.endswith("e"):
+        return {word + "s"}
+    if word.endswith("cion"):
+        return {word + "es"}
+    return set()
+
+
+def inflections(words: dict[str, str], *, min_length: int = 5) -> dict[str, str]:
+    """The regular inflected forms of the map's words that the map lacks -> the same English word. Most
+    generated forms are never written (they cost a dictionary entry, nothing else); forms shorter than
+    ``min_length`` and function words are left out, and the map's own words always win."""
+    out: dict[str, str] = {}
+    for word, english in words.items():
+        clue = next(
+            (
+                (word[: -len(end)], cls)
+                for end, cls in _CLASS_CLUES
+                if word.endswith(end) and len(word) - len(end) >= 3 and word not in _NOT_VERBS
+            ),
+            None,
+        )
+        forms = _verb_forms(*clue) if clue else _nominal_forms(word)
+        for form in sorted(forms):
+            if form not in words and form not in _NEVER and len(form) >= min_length:
+                out.setdefault(form, english)
+    return out
+
+
+def spanish_to_english(
+    english_words: set[str] | frozenset[str] = frozenset(),
+    *,
+    extra: dict[str, str] | None = None,
+    english_seen: set[str] | frozenset[str] | None = None,
+) -> dict[str, str]:
     """The folded Spanish word -> English word map; a Spanish word in ``english_words`` (words common in the
-    English training comments) is left out."""
+    English training comments) is left out. With ``english_seen`` (every word of the English training
+    comments), the map also holds the regular inflections (:func:`inflections`) of its words and of ``extra``
+    (more Spanish -> English pairs, such as ``train_themes.SYNONYMS``), except those ever seen in English."""
     out: dict[str, str] = {}
     for english, spanish in ENGLISH_TO_SPANISH.items():
         for word in spanish.split():
             if word not in english_words and word not in out:
                 out[word] = english
+    if english_seen is not None:
+        generated = inflections({**out, **(extra or {})})
+        for form, english in generated.items():
+            if form not in english_seen and form not in out and form not in (extra or {}):
+                out[form] = english
     return out
