@@ -60,11 +60,11 @@ class Cli:
         self.runner = CliRunner()
         self.db = db
 
-    def __call__(self, *args: str, env: dict | None = None, db: bool = True):
+    def __call__(self, *args: str, env: dict | None = None, db: bool = True, input: str | None = None):
         argv = [str(a) for a in args]
         environment = {"NPSCLI_DB": self.db} if db else {}
         environment.update(env or {})
-        return self.runner.invoke(app, argv, env=environment)
+        return self.runner.invoke(app, argv, env=environment, input=input)
 
 
 @pytest.fixture

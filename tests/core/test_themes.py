@@ -468,6 +468,40 @@ def test_explain_model_theme_adds_up_to_its_score(modelled):
     assert {e.theme for e in everything if e.matched} == set(modelled.match(text))
 
 
+def test_explain_says_the_rule_that_decided_on_real_comments(modelled):
+    """On 400 real comments (and variants), the rule each explanation names is the one that decided: a
+    margin compared with what was needed, the keywords' praise veto, the gate, or keywords plus attitude."""
+    import json
+
+    fixture = json.loads((ROOT / "tests" / "data" / "theme_outputs_expected.json").read_text(encoding="utf-8"))
+    texts = [row["text"] for row in fixture["comments"]] + ["La espera fue corta", "Ojalá contesten las llamadas"]
+    kinds = Counter()
+    for text in texts:
+        everything = modelled.explain(text, every_theme=True)
+        assert {e.theme for e in everything if e.matched} == set(modelled.match(text)), text
+        features = set(modelled.features(text))
+        for e in everything:
+            if e.method != "model":
+                continue
+            if e.reason.startswith("margin "):
+                _, margin, relation, needed, *_ = e.reason.split()
+                assert float(margin) == pytest.approx(e.score, abs=0.006)
+                assert (relation == ">=") == (e.score >= float(needed) - 1e-9) == e.matched, (text, e)
+                kinds["margin"] += 1
+            elif e.reason.startswith("its keywords together"):
+                assert e.matched and "lex:" + e.theme in features
+                kinds["keywords_with"] += 1
+            else:
+                assert not e.matched and e.reason in (
+                    "its keywords are only praised or negated: never a concern",
+                    "the comment does not read as a complaint (the negativity gate)",
+                ), (text, e)
+                kinds[e.reason.split()[0]] += 1
+        for feature, written in modelled.written_forms(text).items():
+            assert feature in features and written  # only words the features were made from
+    assert kinds["margin"] > 1000 and min(kinds["its"], kinds["the"], kinds["keywords_with"]) > 0  # every rule
+
+
 def test_explain_keyword_theme_lists_the_keywords(keywords):
     taxonomy = keywords
     (explanation,) = taxonomy.explain("We waited two hours.")

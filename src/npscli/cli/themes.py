@@ -114,7 +114,8 @@ def themes_command(
 
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;
-# `npscli themes evaluate FILE` measures the taxonomy on a labelled sample.
+# `npscli themes evaluate FILE` measures the taxonomy on a labelled sample; `npscli themes explain` says why a
+# comment gets its themes.
 app = make_app(no_args_is_help=False, subcommand_metavar="[COMMAND [ARGS]...]")
 app.callback(invoke_without_command=True)(guarded(themes_command))
 
@@ -156,6 +157,104 @@ def evaluate_command(
         context.settings(), file, text=text, expected=expected, taxonomy_file=taxonomy_file, sheet=sheet, worst=worst
     )
     _emit_evaluation(report, fmt)
+
+
+@app.command("explain")
+def explain_command(
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="[COMMENT]", help="The comment to explain (- reads it from standard input)."),
+    ] = None,
+    ticket: Annotated[
+        str | None, typer.Option("--ticket", metavar="TICKET", help="Explain this ticket's comment (T-000123).")
+    ] = None,
+    db: DbOpt = None,
+    taxonomy_file: Annotated[
+        Path | None,
+        typer.Option("--taxonomy", metavar="FILE", help="A taxonomy TOML to explain with (else the configured one)."),
+    ] = None,
+    every_theme: Annotated[
+        bool, typer.Option("--all", help="Every theme, also those not found (why not).")
+    ] = False,
+    cues: Annotated[
+        int, typer.Option("--cues", metavar="N", min=0, help="Cues shown per theme, largest first; 0 for all.")
+    ] = 8,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Why a comment gets its themes: the words and cues behind each one, with their weights."""
+    import sys
+
+    from npscli.core import tickets as rules
+    from npscli.services.theme_eval import explain_comment, ticket_comment
+
+    s = context.settings(database=db)
+    if (text is None) == (ticket is None):
+        raise UsageError(
+            "give a comment or --ticket, not both" if text is not None else "no comment to explain",
+            hint='npscli themes explain "The wait was two hours"  or  npscli themes explain --ticket T-000123',
+        )
+    names: tuple[str, ...] = ()
+    if ticket is not None:
+        text, names = ticket_comment(context.open_db(s), rules.parse_ticket_id(ticket))
+    elif text == "-":
+        text = sys.stdin.read()
+    report = explain_comment(
+        s, text or "", taxonomy_file=taxonomy_file, every_theme=every_theme, cues=cues, names=names
+    )
+    _emit_explanation(report, fmt)
+
+
+def _emit_explanation(report: dict, fmt: OutputFormat) -> None:
+    """One row per theme: found or not, the margin, and its cues in words (CSV: one row per cue)."""
+    if fmt is OutputFormat.json:
+        emit([], fmt, [], json_rows=report)
+        return
+    if fmt is OutputFormat.csv:
+        rows = [
+            {
+                "theme": e["theme"],
+                "found": e["found"],
+                "method": e["method"],
+                "score": e["score"],
+                "reason": e["reason"],
+                "feature": c["feature"],
+                "description": c["description"],
+                "weight": c["weight"],
+                "written": " ".join(c["written"]),
+            }
+            for e in report["explanations"]
+            for c in e["cues"]
+        ]
+        emit(rows, fmt, [])
+        return
+
+    def because(e: dict) -> str:
+        lines = []
+        for c in e["cues"]:
+            written = f" (written {', '.join(repr(w) for w in c['written'])})" if c["written"] else ""
+            weight = f"{c['weight']:+.2f} " if e["method"] == "model" else ""
+            lines.append(f"{weight}{c['description']}{written}")
+        if e["more_cues"]:
+            lines.append(f"... and {e['more_cues']} more (--cues 0 lists them all)")
+        return "\n".join(lines) or "-"
+
+    rows = [
+        {
+            "label": f"{e['label']} ({e['theme']})",
+            "found": "yes" if e["found"] else "no",
+            "why": e["reason"],
+            "because": because(e),
+        }
+        for e in report["explanations"]
+    ]
+    cols = [
+        Col("label", "theme"),
+        Col("found"),
+        Col("why", wrap=True),
+        Col("because", "cues (weight, what)", wrap=True, min_width=30),
+    ]
+    message(f"comment (redacted): {report['comment']}")
+    emit(rows, fmt, cols, title="themes of the comment", empty="no theme found (--all shows why not)")
 
 
 def _emit_themes(rows: list[dict], n_comments: int, by: str | None, fmt: OutputFormat) -> None:

@@ -130,6 +130,7 @@ class Explanation:
     method: str
     score: float | None
     cues: tuple[tuple[str, float], ...]
+    reason: str = ""  # the rule that decided, in words ("margin +1.20 >= 0, with its keywords")
 
 
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")

@@ -371,6 +371,11 @@ class Taxonomy:
         """
         verdict = self._verdict(text)
         folded = fold(text) if text else ""
+        praised: set[int] = set()
+        if folded.strip():
+            reachable = self._reachable(folded)
+            _, praised = self._analyse(folded, Analysis(folded, self.cues, reachable), reachable)
+        keyword_found = {hit.theme for hit in verdict.hits}
         out = []
         for index, theme in enumerate(self.themes):
             matched = index in verdict.matched
@@ -378,12 +383,57 @@ class Taxonomy:
                 continue
             if index in verdict.margins and self.model is not None:
                 cues = tuple(self.model.contributions(theme.code, verdict.features))
-                out.append(Explanation(theme.code, matched, "model", verdict.margins[index], cues))
+                margin = verdict.margins[index]
+                reason = self._model_reason(
+                    theme.code, matched, margin, verdict.features, index in keyword_found, index in praised
+                )
+                out.append(Explanation(theme.code, matched, "model", margin, cues, reason))
             else:
                 words = [folded[h.start : h.end] for h in verdict.hits if h.theme == index]
                 cues = tuple((word, 1.0) for word in dict.fromkeys(words))
-                out.append(Explanation(theme.code, matched, "keywords", None, cues))
+                reason = (
+                    "its keywords, as a concern"
+                    if matched
+                    else "its keywords, only praised or negated"
+                    if index in praised
+                    else "none of its keywords"
+                )
+                out.append(Explanation(theme.code, matched, "keywords", None, cues, reason))
         return out
+
+    def _model_reason(
+        self, code: str, matched: bool, margin: float, features: tuple[str, ...], keywords: bool, praised: bool
+    ) -> str:
+        """The rule of :meth:`_decide` that decided a model theme, in words."""
+        model = self.model
+        assert model is not None
+        needed = 0.0 if keywords else model.unsupported.get(code, 0.0)
+        support = "with its keywords" if keywords else "without its keywords"
+        if praised:
+            return "its keywords are only praised or negated: never a concern"
+        if model.margins(features).get(NEGATIVE_GATE, 0.0) < 0:
+            return "the comment does not read as a complaint (the negativity gate)"
+        if matched and margin < needed:
+            return "its keywords together with words about someone's attitude"
+        relation = ">=" if margin >= needed else "<"
+        return f"margin {margin:+.2f} {relation} {needed:+.2f} needed {support}"
+
+    def written_forms(self, text: str | None) -> dict[str, tuple[str, ...]]:
+        """Each word feature of ``text`` ("w:answer") -> the words as the comment wrote them (folded) when they
+        differ from the feature's word: a stem ("waited" -> "wait") or a Spanish word the model reads as an
+        English one ("contesten" -> "answer"). What :meth:`explain`'s cues were made from, for a person."""
+        if text is None or not text.strip():
+            return {}
+        folded = fold(text)
+        analysis = Analysis(folded, self.cues, self._reachable(folded))
+        synonyms = self.model.synonyms if self.model is not None else {}
+        out: dict[str, list[str]] = {}
+        for a, b in zip(analysis.starts, analysis.ends, strict=True):
+            word = folded[a:b]
+            feature = stem(synonyms.get(word, word))
+            if feature != word and word not in out.setdefault("w:" + feature, []):
+                out["w:" + feature].append(word)
+        return {feature: tuple(words) for feature, words in out.items() if words}
 
     def is_abusive(self, text: str | None) -> bool:
         """True when ``text`` contains profanity or an insult from the list: do not answer it publicly."""

@@ -23,3 +23,59 @@ def evaluate_labelled(
     lookup = expected_lookup((code, taxonomy.theme(code).label) for code in codes)
     sample = read_labelled(file, lookup, codes=codes, text=text, expected=expected, sheet=sheet)
     return evaluation_report(sample, taxonomy, worst=worst)
+
+
+def explain_comment(
+    s, text: str, *, taxonomy_file: Path | None, every_theme: bool, cues: int, names: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Why ``text`` gets the themes it gets: per theme (each one with ``every_theme``), found or not, the
+    model's margin and the cues behind it, largest effect first, each in words and as the comment wrote it.
+    The comment itself is shown redacted (``names``: the patient's names, when the comment is a ticket's)."""
+    from npscli.core.redact import redact
+    from npscli.core.themes import describe_cue
+    from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
+
+    if taxonomy_file is not None:
+        taxonomy = load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
+    else:
+        taxonomy = load_configured_taxonomy(s)
+    written = taxonomy.written_forms(text)
+    explanations = []
+    for e in taxonomy.explain(text, every_theme=every_theme):
+        shown = e.cues if cues <= 0 else e.cues[:cues]
+        explanations.append(
+            {
+                "theme": e.theme,
+                "label": taxonomy.theme(e.theme).label,
+                "found": e.matched,
+                "method": e.method,
+                "score": None if e.score is None else round(e.score, 3),
+                "reason": e.reason,
+                "cues": [
+                    {
+                        "feature": feature,
+                        "description": describe_cue(feature) if e.method == "model" else f'the keyword "{feature}"',
+                        "weight": round(weight, 3),
+                        "written": list(written.get(feature, ())),
+                    }
+                    for feature, weight in shown
+                ],
+                "more_cues": len(e.cues) - len(shown),
+            }
+        )
+    return {
+        "comment": redact(text, names=names),
+        "themes": taxonomy.match(text),
+        "root_cause": taxonomy.suggest_root_cause(text),
+        "abusive": taxonomy.is_abusive(text),
+        "model": taxonomy.model is not None,
+        "explanations": explanations,
+    }
+
+
+def ticket_comment(store, number: int) -> tuple[str, tuple[str, ...]]:
+    """A ticket's comment (blank when it has none) and the patient's names (to redact it)."""
+    from npscli.store.tickets import show_ticket
+
+    ticket, _ = show_ticket(store, number)
+    return ticket.get("comment") or "", (ticket["patient_name"],) if ticket.get("patient_name") else ()
