@@ -451,6 +451,17 @@ _NEVER = frozenset(
 )
 
 
+# Inflected forms that are English words ("finger" from "fingir", "hires" from "herir", "derive" from
+# "derivar"): the map applies to every comment, so these would turn an English word into another. The forms the
+# rules make that are in Debian's word list (wamerican, /usr/share/dict/words), found on 2026-12-03;
+# scripts/train_themes.py warns of new ones where that list is installed.
+ENGLISH_FORMS = frozenset(
+    "agendas aires autos cambia carina cobra cobras colas comas comer derive derives devolve devolves dices envies "
+    "estes finger graves hires ignores largos llama llamas mamas mares maria marian mario medias padres pagan papas "
+    "puerto rapes reserves salas solos vines volvo".split()
+)
+
+
 def _verb_forms(stem: str, verb_class: str) -> set[str]:
     """Every regular form of the verb ``stem`` + ``verb_class`` ("ar", "er", "ir" or "er/ir"), with the
     pronouns a patient attaches ("llamarme", "explicandome") and the two spelling and stem changes of the
@@ -502,7 +513,7 @@ def inflections(words: dict[str, str], *, min_length: int = 5) -> dict[str, str]
         )
         forms = _verb_forms(*clue) if clue else _nominal_forms(word)
         for form in sorted(forms):
-            if form not in words and form not in _NEVER and len(form) >= min_length:
+            if form not in words and form not in _NEVER and form not in ENGLISH_FORMS and len(form) >= min_length:
                 out.setdefault(form, english)
     return out
 

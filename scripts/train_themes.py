@@ -447,6 +447,18 @@ def synonyms_for(comments, *, inflected: bool = False) -> dict[str, str]:
     return {**listed, **SYNONYMS}
 
 
+def warn_english_forms(shipped: dict[str, str], listed: dict[str, str], words: Path = Path("/usr/share/dict/words")):
+    """Say which inflected forms of the shipped map are English words (``spanish_words.ENGLISH_FORMS`` lists
+    those known; add new ones there), where Debian's word list is installed."""
+    if not words.exists():
+        print(f"{words} not found: inflected forms not checked against English words", file=sys.stderr)
+        return
+    english = {w.strip().lower() for w in words.read_text(encoding="utf-8", errors="replace").split()}
+    new = sorted(form for form in shipped if form not in listed and form in english)
+    if new:
+        print(f"inflected forms that are English words (add to ENGLISH_FORMS): {' '.join(new)}", file=sys.stderr)
+
+
 class Featuriser:
     """Taxonomy.features of each text, and the sparse matrix over a vocabulary."""
 
@@ -675,6 +687,7 @@ def main(argv: list[str] | None = None) -> int:
         # (no inflected form occurs in them), only how the synthetic Spanish ones are featurised, and fitting
         # with them moved thresholds without a gain on validation (multi-label 0.644 against 0.646).
         model["synonyms"] = synonyms_for(comments, inflected=True)
+        warn_english_forms(model["synonyms"], synonyms)
     if args.dry_run:
         return 0
     OUT.write_text(
