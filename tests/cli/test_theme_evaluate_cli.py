@@ -158,6 +158,29 @@ def test_an_unknown_theme_names_file_row_and_column(tmp_path, taxonomy):
     assert "Traceback" not in result.output
 
 
+def test_skip_unknown_leaves_out_and_counts_categories_the_taxonomy_lacks(tmp_path, taxonomy):
+    rows = [
+        ("id", "comment", "themes"),
+        ("1", "There was no parking anywhere near the entrance.", "parking; Transport"),  # tp parking
+        ("2", "The driver was late.", "transport"),  # expects none of ours, finds none
+        ("3", "Two invoices for one visit.", "Billing & insurance; food"),  # tp billing ("&" as "and")
+        ("4", "No parking and cold food.", "food"),  # fp parking
+    ]
+    path = write_csv(tmp_path / "coded.csv", rows)
+    stopped = run("themes", "evaluate", path, "--taxonomy", taxonomy)
+    assert stopped.exit_code == 3 and "--skip-unknown" in stopped.stderr
+    report = evaluate_json(path, taxonomy, "--skip-unknown")
+    assert report["comments"] == 4
+    assert report["ignored"] == [{"name": "Transport", "rows": 2}, {"name": "food", "rows": 2}]  # as first written
+    parking = next(t for t in report["themes"] if t["theme"] == "parking")
+    billing = next(t for t in report["themes"] if t["theme"] == "billing")
+    assert (parking["tp"], parking["fp"], parking["fn"]) == (1, 1, 0)
+    assert (billing["tp"], billing["fp"], billing["fn"]) == (1, 0, 0)
+    table = run("themes", "evaluate", path, "--taxonomy", taxonomy, "--skip-unknown")
+    assert table.exit_code == 0
+    assert "left out of the expected themes (rows): 'Transport' (2), 'food' (2)" in table.stderr
+
+
 def test_a_comment_in_the_expected_column_is_never_printed(labelled, taxonomy):
     result = run("themes", "evaluate", labelled, "--taxonomy", taxonomy, "--expected", "comment", "--text", "themes")
     assert result.exit_code == 3, result.output

@@ -137,6 +137,34 @@ def test_parse_expected(cell, codes):
     assert parse_expected(cell, LOOKUP) == codes
 
 
+@pytest.mark.parametrize(
+    ("cell", "codes"),
+    [
+        ("insurance", ["billing"]),  # a run of a label's words that names one theme
+        ("Billing & insurance", ["billing"]),  # "&" and "/" as "and"
+        ("billing/insurance", ["billing"]),
+        ("wait", ["wait_time"]),
+        ("fees", ["cost"]),
+    ],
+)
+def test_a_run_of_a_labels_words_names_its_theme(cell, codes):
+    assert parse_expected(cell, LOOKUP) == codes
+
+
+def test_a_run_two_themes_share_names_neither():
+    lookup = expected_lookup([("billing", "Billing and insurance"), ("billing_errors", "Billing errors")])
+    assert parse_expected("errors", lookup) == ["billing_errors"] and parse_expected("insurance", lookup) == ["billing"]
+    with pytest.raises(UnknownTheme):
+        parse_expected("billing", {k: v for k, v in lookup.items() if k != "billing"})  # shared: no alias made
+    assert lookup["billing"] == "billing"  # the code itself still names it
+
+
+def test_unknown_names_collected_instead_of_raised():
+    unknown: list[str] = []
+    assert parse_expected("wait_time; rudeness ; food", LOOKUP, unknown=unknown) == ["wait_time"]
+    assert unknown == ["rudeness", "food"]
+
+
 def test_an_unknown_name_is_named():
     with pytest.raises(UnknownTheme) as caught:
         parse_expected("wait_time; rudeness", LOOKUP)

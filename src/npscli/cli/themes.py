@@ -148,13 +148,28 @@ def evaluate_command(
     worst: Annotated[
         int, typer.Option("--worst", metavar="N", min=0, help="Worst misses shown (redacted); 0 for none.")
     ] = 10,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown",
+            help="An expected name that is not a theme (a category the taxonomy lacks) is left out and "
+            "counted, instead of stopping.",
+        ),
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Precision, recall and F1 per theme of the taxonomy on a hand-labelled sample, and its worst misses."""
     from npscli.services.theme_eval import evaluate_labelled
 
     report = evaluate_labelled(
-        context.settings(), file, text=text, expected=expected, taxonomy_file=taxonomy_file, sheet=sheet, worst=worst
+        context.settings(),
+        file,
+        text=text,
+        expected=expected,
+        taxonomy_file=taxonomy_file,
+        sheet=sheet,
+        worst=worst,
+        skip_unknown=skip_unknown,
     )
     _emit_evaluation(report, fmt)
 
@@ -324,3 +339,7 @@ def _emit_evaluation(report: dict, fmt: OutputFormat) -> None:
         f"{report['rows_read']} row(s) read: {report['comments']} labelled comment(s), {report['blank']} blank; "
         f"text from {report['text_column']!r}, expected themes from {report['expected_column']!r}"
     )
+    if report["ignored"]:
+        names = ", ".join(f"{i['name']!r} ({i['rows']})" for i in report["ignored"][:10])
+        more = f" and {len(report['ignored']) - 10} more" if len(report["ignored"]) > 10 else ""
+        message(f"not themes of the taxonomy, left out of the expected themes (rows): {names}{more}")

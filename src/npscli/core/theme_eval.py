@@ -158,16 +158,32 @@ def evaluate(expected: Sequence[Iterable[str]], predicted: Sequence[Iterable[str
 
 def expected_lookup(themes: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Folded code or label -> code, for ``(code, label)`` pairs: "Wait time", "WAIT_TIME", "wait time" and
-    "wait-time" all name ``wait_time``."""
+    "wait-time" all name ``wait_time``; "and", "&" and "/" are alike ("Front desk/staff attitude").
+
+    A run of a label's (or code's) words that names one theme only is a name of it too: "staff attitude" and
+    "front desk" name ``staff``, "pain" names ``clinical``; a run two themes share ("billing" in "Billing and
+    insurance" and a clinic's "Billing errors") names neither."""
+    themes = list(themes)
     lookup: dict[str, str] = {}
     for code, label in themes:
         for name in (code, label):
             lookup.setdefault(_key(name), code)
+    runs: dict[str, set[str]] = {}
+    for code, label in themes:
+        for name in (code, label):
+            words = _key(name).split()
+            for start in range(len(words)):
+                for end in range(start + 1, len(words) + 1):
+                    runs.setdefault(" ".join(words[start:end]), set()).add(code)
+    for run, codes in runs.items():
+        if len(codes) == 1:
+            lookup.setdefault(run, next(iter(codes)))
     return lookup
 
 
 def _key(name: str) -> str:
-    return " ".join(re.split(r"[\s_\-]+", fold(name).strip()))
+    words = re.split(r"[\s_\-/&+]+", fold(name).strip())
+    return " ".join(word for word in words if word and word != "and")
 
 
 class UnknownTheme(ValueError):
@@ -178,12 +194,13 @@ class UnknownTheme(ValueError):
         self.name = name
 
 
-def parse_expected(cell: str | None, lookup: Mapping[str, str]) -> list[str]:
+def parse_expected(cell: str | None, lookup: Mapping[str, str], *, unknown: list[str] | None = None) -> list[str]:
     """The theme codes one expected-themes cell names, in the order written, without repeats.
 
     Names are separated by ``;``, ``,`` or ``|``; each is a code or a label (see :func:`expected_lookup`).
     An empty cell, ``-`` or ``none`` means no theme. A whole cell that is one label containing a separator
-    ("Cost, fees") is read as that label. Raises :class:`UnknownTheme` with the first unknown name.
+    ("Cost, fees") is read as that label. Raises :class:`UnknownTheme` with the first unknown name, or, given
+    an ``unknown`` list, appends every unknown name to it and leaves them out.
     """
     if cell is None:
         return []
@@ -196,6 +213,9 @@ def parse_expected(cell: str | None, lookup: Mapping[str, str]) -> list[str]:
             continue
         key = _key(part)
         if key not in lookup:
-            raise UnknownTheme(part.strip())
+            if unknown is None:
+                raise UnknownTheme(part.strip())
+            unknown.append(part.strip())
+            continue
         codes.append(lookup[key])
     return list(dict.fromkeys(codes))

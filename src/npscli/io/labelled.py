@@ -46,6 +46,7 @@ class LabelledSample:
     rows_read: int  # data rows below the header, blank ones included
     blank: int  # rows with neither text nor expected themes: skipped
     comments: tuple[LabelledComment, ...]
+    ignored: tuple[tuple[str, int], ...] = ()  # with skip_unknown: (name that is not a theme, rows), most first
 
 
 def _name(header: str) -> str:
@@ -82,9 +83,14 @@ def read_labelled(
     text: str | None = None,
     expected: str | None = None,
     sheet: str | None = None,
+    skip_unknown: bool = False,
 ) -> LabelledSample:
     """The labelled comments of ``path``; ``lookup`` maps folded codes and labels to codes (see
-    :func:`npscli.core.theme_eval.expected_lookup`), ``codes`` are the valid codes for the error hint."""
+    :func:`npscli.core.theme_eval.expected_lookup`), ``codes`` are the valid codes for the error hint. A name
+    in the expected column that is not a theme stops the read, or with ``skip_unknown`` is left out of the
+    comment's expected themes and counted in ``ignored`` (a sample coded with categories the taxonomy lacks)."""
+    from collections import Counter
+
     from npscli.io.cells import stripped_text
     from npscli.io.readers import read_table
 
@@ -136,18 +142,23 @@ def read_labelled(
 
     comments: list[LabelledComment] = []
     blank = 0
+    ignored: Counter[str] = Counter()
+    spelled: dict[str, str] = {}  # folded name -> as first written
     for index, comment, wanted in zip(data.index, data[text_at], data[expected_at], strict=True):
         if not comment and not wanted:
             blank += 1
             continue
         try:
-            themes = parse_expected(wanted, lookup)
+            unknown: list[str] | None = [] if skip_unknown else None
+            themes = parse_expected(wanted, lookup, unknown=unknown)
+            for name in dict.fromkeys(fold(name) for name in unknown or ()):  # once a row, whatever its case
+                ignored[spelled.setdefault(name, next(n for n in unknown or () if fold(n) == name))] += 1
         except UnknownTheme as unknown:
             raise ColumnError(
                 f"{file}: row {int(index) + 1}, column {header[expected_at]!r}: {_quoted(unknown.name)} is not a "
                 "theme of the taxonomy",
                 hint=f"use theme codes or labels ({', '.join(codes)}), separated by ; , or |, empty for none; "
-                "a clinic's own themes: --taxonomy FILE",
+                "a clinic's own themes: --taxonomy FILE; categories the taxonomy lacks: --skip-unknown",
             ) from None
         comments.append(LabelledComment(row=int(index) + 1, text=comment, expected=tuple(themes)))
     if not comments:
@@ -159,6 +170,7 @@ def read_labelled(
         rows_read=len(data),
         blank=blank,
         comments=tuple(comments),
+        ignored=tuple(ignored.most_common()),
     )
 
 

@@ -73,4 +73,5 @@ def evaluation_report(sample: LabelledSample, taxonomy: Taxonomy, *, worst: int)
         },
         "misses": len(result.misses),
         "worst": misses,
+        "ignored": [{"name": redact(name), "rows": rows} for name, rows in sample.ignored],
     }

@@ -7,7 +7,15 @@ from typing import Any
 
 
 def evaluate_labelled(
-    s, file: Path, *, text: str | None, expected: str | None, taxonomy_file: Path | None, sheet: str | None, worst: int
+    s,
+    file: Path,
+    *,
+    text: str | None,
+    expected: str | None,
+    taxonomy_file: Path | None,
+    sheet: str | None,
+    worst: int,
+    skip_unknown: bool = False,
 ) -> dict[str, Any]:
     """The evaluation report (per theme, micro and macro averages, the worst misses) of ``file``."""
     from npscli.core.theme_eval import expected_lookup
@@ -21,7 +29,9 @@ def evaluate_labelled(
         taxonomy = load_configured_taxonomy(s)
     codes = list(taxonomy.codes)
     lookup = expected_lookup((code, taxonomy.theme(code).label) for code in codes)
-    sample = read_labelled(file, lookup, codes=codes, text=text, expected=expected, sheet=sheet)
+    sample = read_labelled(
+        file, lookup, codes=codes, text=text, expected=expected, sheet=sheet, skip_unknown=skip_unknown
+    )
     return evaluation_report(sample, taxonomy, worst=worst)
 
 
