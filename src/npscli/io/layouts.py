@@ -346,14 +346,18 @@ def _is_surveymonkey_labels(names: list[str], below: list[str]) -> bool:
     """True when ``below`` is SurveyMonkey's second header row under the question row ``names``.
 
     Row 2 says "Response" / "Open-Ended Response" / an option under each question and is blank under the
-    respondent metadata (Respondent ID, Start Date...), which row 1 names.
+    respondent metadata (Respondent ID, Start Date...), which row 1 names. With the metadata columns removed
+    (a publisher's copy), every question has a label: then the options of a multi-select, under the blank
+    header cells after its question, and "Response" twice or more tell it.
     """
     labels = [cell for cell in below if cell]
-    if not any(label.casefold() in _SURVEYMONKEY_LABELS for label in labels):
+    vendor_labels = sum(1 for label in labels if label.casefold() in _SURVEYMONKEY_LABELS)
+    if not vendor_labels or sum(1 for name in names if name) < 2:
         return False
-    if sum(1 for name in names if name) < 2 or not any(
-        name and not label for name, label in zip(names, below, strict=False)
-    ):
+    pairs = list(zip(names, below, strict=False))
+    over_metadata = any(name and not label for name, label in pairs)
+    under_options = vendor_labels >= 2 and any(label and not name for name, label in pairs[1:])
+    if not (over_metadata or under_options):
         return False
     named = {compact(name) for name in names if name}
     if named & {"respondentid", "collectorid"}:

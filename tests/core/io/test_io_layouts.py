@@ -290,6 +290,42 @@ def test_surveymonkey_with_many_options_is_still_found(tmp_path: Path):
     assert parsed.records["row"].tolist() == [3]
 
 
+def test_surveymonkey_without_its_metadata_columns_is_still_found(tmp_path: Path):
+    """A publisher's copy with Respondent ID, dates and the rest removed (cncf/surveys 2021 H1): every question
+    has a label under it, so no blank label stands under a metadata name; the options of a multi-select under
+    its blank header cells, and "Response" twice, still say SurveyMonkey. The label row is no response."""
+    path = write_rows(
+        tmp_path / "no_metadata.csv",
+        [
+            ["", "", "Which projects?", "", "", "How likely is it that you would recommend us?", "Why?"],
+            ["", "", "Alpha", "Beta", "Gamma", "Response", "Response"],
+            ["", "", "Alpha", "", "Gamma", "9", "fine"],
+            ["", "", "", "Beta", "", "3", "slow"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "surveymonkey"
+    assert parsed.columns[:3] == ["Which projects? - Alpha", "Which projects? - Beta", "Which projects? - Gamma"]
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert parsed.records["row"].tolist() == [3, 4]
+    assert parsed.rows_read == 2 and parsed.issues == []
+
+
+def test_a_plain_first_row_answering_response_is_not_a_label_row(tmp_path: Path):
+    """A plain table whose first answers happen to read "Response" (a channel, say) keeps that row as data."""
+    path = write_rows(
+        tmp_path / "plain.csv",
+        [
+            ["Channel", "Reply", "How likely is it that you would recommend us?"],
+            ["Response", "Response", "8"],
+            ["Email", "Reminder", "10"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "plain"
+    assert parsed.records["score"].tolist() == [8, 10]
+
+
 def test_the_recommend_question_beats_a_quiz_score_column(tmp_path: Path):
     path = write_rows(
         tmp_path / "quiz.csv",
