@@ -74,7 +74,7 @@ RULES: dict[str, Rule] = {
     ),
     "response_id": Rule(
         exact=_sets(
-            "# responseid respondentid responseidentifier token responsetoken submissionid antwortid "
+            "# responseid respondentid responseidentifier token responsetoken submissionid antwortid responseuuid "
             "idderantwort iddelarespuesta",
             "id responsenumber",
         ),
