@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, NpsError, UsageError
@@ -196,17 +197,25 @@ def _survey_kind(columns: list[_Column], sample: pd.DataFrame, score: str) -> tu
     feedback export does: ``labels`` calls every NPS answer Promoter/Passive/Detractor, in agreement with its
     score, and is blank on the other rows; ``other`` is filled on just those rows (a CSAT label). None for an
     export of one survey (every scored row labelled, or nothing to tell the blank-labelled rows apart)."""
-    parsed = parse_scores(sample[score])
-    scored = parsed.score.notna().to_numpy()
+    parsed = None
     labels = None
     for column in columns:
         if column.name == score:
             continue
-        text = stripped_text(sample[column.name]).str.casefold()
-        filled = (text != "").to_numpy()
-        if filled.sum() < 3 or not text[filled].isin(_GROUP_OF).all():
+        # (each distinct value looked at once: most columns are ruled out by their first few values)
+        codes, uniques = pd.factorize(sample[column.name].to_numpy(dtype=object))
+        if len(uniques) > 12:
             continue
-        both = filled & scored
+        values = np.array([str(value).strip().casefold() for value in uniques] + [""], dtype=object)
+        if not all(value in _GROUP_OF for value in values[:-1] if value):
+            continue
+        text = pd.Series(values[codes], index=sample.index)
+        filled = (text != "").to_numpy()
+        if filled.sum() < 3:
+            continue
+        if parsed is None:
+            parsed = parse_scores(sample[score])
+        both = filled & parsed.score.notna().to_numpy()
         group = pd.cut(parsed.score[both], [-1, 6, 8, 10], labels=False).astype(int)
         if both.any() and (group.to_numpy() == text[both].map(_GROUP_OF).to_numpy()).mean() >= 0.95:
             labels = (column.name, filled)
@@ -214,7 +223,7 @@ def _survey_kind(columns: list[_Column], sample: pd.DataFrame, score: str) -> tu
     if labels is None:
         return None
     name, labelled = labels
-    others = scored & ~labelled  # rated, not labelled as an NPS answer
+    others = parsed.score.notna().to_numpy() & ~labelled  # rated, not labelled as an NPS answer
     if not others.any():
         return None
     for column in columns:
