@@ -380,3 +380,17 @@ def test_labels_that_disagree_with_the_scores_do_not_mark_surveys(tmp_path):
     parsed = read_export(write(tmp_path, "\n".join([header, *(",".join(line) for line in body)]) + "\n"))
     assert len(parsed.records) == len(SCORES) + 5
     assert [issue for issue in parsed.issues if issue.outcome == "excluded"] == []
+
+
+def test_a_microsoft_forms_response_is_dated_when_it_was_completed(tmp_path):
+    """Microsoft Forms: ID, Start time, Completion time, Email, Name, Last modified time, then the questions. Each
+    names a time in one short word ("time"), so the first, Start time, was taken; the submission is Completion."""
+    header = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
+              "How likely are you to recommend us to a friend or colleague?"]  # fmt: skip
+    lines = [
+        [index + 1, f"3/{index + 1}/25 9:58:01", f"3/{index + 1}/25 10:02:{index:02d}", "anonymous", "", "", score]
+        for index, score in enumerate(SCORES)
+    ]
+    parsed = read_export(write(tmp_path, rows(header, lines)))
+    assert parsed.mapping["submitted_at"] == "Completion time"
+    assert parsed.records["submitted_at"].iloc[1] == pd.Timestamp("2025-03-02 10:02:01")
