@@ -433,3 +433,25 @@ def test_an_import_on_a_terminal_shows_rows_read_and_a_rate_and_nothing_into_a_p
     piped = Cli(str(tmp_path / "other.db"))("import", path)
     assert piped.exit_code == 0, piped.output
     assert "rows read" not in piped.stderr and "importing big.csv" not in piped.stderr
+
+
+def test_a_feedback_export_mixing_surveys_imports_only_its_nps_answers(cli, tmp_path):
+    """A HubSpot-style feedback export: one Rating column for NPS answers (labelled in `NPS`) and CSAT ratings
+    coded 0-2 (labelled in `CSAT`). The CSAT rows are excluded and said so; the stored score is the NPS answers'."""
+    path = tmp_path / "feedback.csv"
+    nps = [(9, "Promoter"), (10, "Promoter"), (7, "Passive"), (3, "Detractor"), (10, "Promoter"), (8, "Passive")]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Record ID", "Contact Id", "Rating", "Date", "Survey Name", "NPS", "CSAT"])
+        for index, (score, label) in enumerate(nps):
+            writer.writerow([f"66{index}", f"5{index}", score, f"2025-06-2{index} 13:12", "NPS - Bootcamp", label, ""])
+        for index, (code, label) in enumerate([(2, "Positive"), (0, "Negative"), (1, "Neutral")]):
+            writer.writerow([f"77{index}", f"6{index}", code, f"2025-07-0{index + 1} 09:30", "Support", "", label])
+    result = cli("import", path, "--format", "json")
+    [row] = summary(result)
+    assert (row["rows_read"], row["imported"], row["excluded"]) == (9, 6, 3)
+    assert "excluded: 3 (another survey's rating (CSAT is filled, NPS is blank)" in result.stderr
+    scored = cli("score", "--format", "json")
+    assert scored.exit_code == 0, scored.output
+    [total] = json.loads(scored.stdout)
+    assert (total["n"], total["promoters"], total["passives"], total["detractors"]) == (6, 3, 2, 1)

@@ -38,7 +38,7 @@ from npscli.io.dates import (
 )
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data
-from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns
+from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns, other_survey_rows
 from npscli.io.readers import RawTable, WholeRowsNeeded, read_table, workbook_sheets
 from npscli.io.records import build_records, join_records, source_timezone, stamped_dates
 from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, parse_scores, status_exclusions
@@ -248,6 +248,8 @@ class ExportStream:
             excluded = status_exclusions(
                 data[mapping.status_column], numeric_codes=self._header.layout.startswith("qualtrics")
             )
+        if mapping.survey_kind is not None:
+            excluded = excluded.fillna(other_survey_rows(data, mapping))
         is_excluded = excluded.notna()
         scores = parse_scores(data[score_column])
         self._scale.add(scores.score[~is_excluded])
@@ -282,7 +284,7 @@ class ExportStream:
                 date_problem[rows] = why
         steps = (
             (extra != "", "rejected", EXTRA_FIELDS, None),
-            (is_excluded, "excluded", excluded, mapping.status_column),
+            (is_excluded, "excluded", excluded, mapping.status_column or _kind_column(mapping)),
             (scores.blank, "skipped", BLANK_SCORE, score_column),
             (scores.problem.notna(), "rejected", scores.problem, score_column),
             (date_problem.notna(), "rejected", date_problem, date_column),
@@ -424,6 +426,10 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     return ExportStream(raw, header, mapping, options, first=(first, extra))  # the data rows extracted once
 
 
+def _kind_column(mapping: ColumnMapping) -> str | None:
+    return mapping.survey_kind[1] if mapping.survey_kind is not None else None
+
+
 def _positions(header: Header, mapping: ColumnMapping, fields: tuple[str, ...]) -> frozenset[int]:
     """The raw positions of the columns that the records of ``fields`` are built from (with the response id,
     the time, the score and the status)."""
@@ -431,6 +437,8 @@ def _positions(header: Header, mapping: ColumnMapping, fields: tuple[str, ...]) 
     names = [name for field, columns in mapping.columns.items() if field in wanted for name in columns]
     if mapping.status_column is not None:
         names.append(mapping.status_column)
+    if mapping.survey_kind is not None:
+        names.extend(mapping.survey_kind)
     return frozenset(header.positions[header.columns.index(name)] for name in names)
 
 

@@ -21,7 +21,9 @@ from npscli.core.errors import InputFileError
 from npscli.io.cells import frame_as_text, stripped_text
 from npscli.io.readers import RawTable, WholeRowsNeeded
 
-LAYOUTS = ("qualtrics", "qualtrics-legacy", "surveymonkey", "google-forms", "typeform", "delighted", "plain")
+LAYOUTS = (
+    "qualtrics", "qualtrics-legacy", "surveymonkey", "survicate", "google-forms", "typeform", "delighted", "plain",
+)  # fmt: skip
 
 _SCAN_ROWS = 40
 # The characters of a cell the header detection looks at: a Qualtrics question with its HTML fits; a 10 MB
@@ -34,6 +36,9 @@ _V_NAME = re.compile(r"^V\d+$")
 _NUMBER_LIKE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$")
 _DATE_OR_EMAIL_LIKE = re.compile(r"^(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*|\S+@\S+\.\S+)$")
 _SURVEYMONKEY_LABELS = {"response", "open-ended response", "open ended response"}
+# Survicate's second header row: "Score" (then "Label", the NPS group) under a rating question, "Answer" (then
+# "Insight", its tag) under a text question, "Action" under a call to action.
+_SURVICATE_LABELS = {"score", "answer", "action"}
 _QUALTRICS_FIELDS = {
     "startdate", "enddate", "status", "ipaddress", "progress", "durationinseconds", "finished",
     "recordeddate", "responseid", "distributionchannel", "userlanguage", "recipientemail",
@@ -95,6 +100,8 @@ def detect_header(raw: RawTable) -> Header:
     for index in range(len(rows) - 1):
         if _is_surveymonkey_labels(rows[index], rows[index + 1]):
             return _surveymonkey(raw, rows, index)
+        if _is_surveymonkey_labels(rows[index], rows[index + 1], vendor=_SURVICATE_LABELS):
+            return _surveymonkey(raw, rows, index, layout="survicate", vendor=_SURVICATE_LABELS)
 
     index = _find_header_row(rows)
     if index is None:
@@ -202,20 +209,28 @@ def _qualtrics_legacy(raw: RawTable, rows: list[list[str]], index: int) -> Heade
     return _build(raw, "qualtrics-legacy", (index, index + 1), names, questions=second_row, alternates_row=field_row)
 
 
-def _surveymonkey(raw: RawTable, rows: list[list[str]], index: int) -> Header:
+def _surveymonkey(
+    raw: RawTable,
+    rows: list[list[str]],
+    index: int,
+    *,
+    layout: str = "surveymonkey",
+    vendor: set[str] = _SURVEYMONKEY_LABELS,
+) -> Header:
     # Row 1 holds the question once above all of its options; row 2 holds "Response", "Open-Ended Response"
-    # or an option label. A column is "Question - Option" when row 2 names an option.
+    # or an option label (Survicate: "Score" / "Answer", then "Label" / "Insight" under a blank question cell).
+    # A column is "Question - Option" when row 2 names an option.
     questions_row, labels = rows[index], rows[index + 1]
     names: list[str] = []
     current = ""
     for question, label in zip(questions_row, labels, strict=True):
         if question:
             current = question
-        if label.casefold() in _SURVEYMONKEY_LABELS or not label:
+        if label.casefold() in vendor or not label:
             names.append(question or (f"{current} - {label}" if label and current else ""))
         else:
             names.append(f"{current} - {label}" if current else label)
-    return _build(raw, "surveymonkey", (index, index + 1), names, questions=labels, alternates_row=questions_row)
+    return _build(raw, layout, (index, index + 1), names, questions=labels, alternates_row=questions_row)
 
 
 def _classify_single(names: list[str]) -> str:
@@ -324,36 +339,46 @@ def _find_header_row(rows: list[list[str]]) -> int | None:
     filled_counts = sorted((sum(1 for cell in row if cell) for row in rows), reverse=True)
     # "widest" as a few rows reach it: one record with many unquoted commas must not raise the bar for the header
     widest = filled_counts[min(max(2, len(rows) // 10), len(rows)) - 1] if rows else 0
+    # nor two in a small file: no wider than the widest row that could name columns (a spilled record holds
+    # dates and numbers)
+    names_like = [index for index, row in enumerate(rows) if _could_name_columns([cell for cell in row if cell])]
+    widest = min(widest, max((sum(1 for cell in rows[index] if cell) for index in names_like), default=0))
     needed = max(2, math.ceil(0.6 * widest))
-    for index, row in enumerate(rows):
-        filled = [cell for cell in row if cell]
-        if len(filled) < needed:
-            continue
-        # A header names columns: no dates or email addresses, few bare numbers. (A headerless file must not
-        # have its first response taken for column names, which errors would then print.)
-        if any(_DATE_OR_EMAIL_LIKE.match(cell) for cell in filled):
-            continue
-        if sum(1 for cell in filled if _NUMBER_LIKE.match(cell)) / len(filled) <= 0.34:
+    for index in names_like:
+        if sum(1 for cell in rows[index] if cell) >= needed:
             return index
     return None
+
+
+def _could_name_columns(filled: list[str]) -> bool:
+    """A header names columns: no dates or email addresses, few bare numbers. (A headerless file must not have
+    its first response taken for column names, which errors would then print.)"""
+    if not filled or any(_DATE_OR_EMAIL_LIKE.match(cell) for cell in filled):
+        return False
+    return sum(1 for cell in filled if _NUMBER_LIKE.match(cell)) / len(filled) <= 0.34
 
 
 def _value_like(cell: str) -> bool:
     return bool(_NUMBER_LIKE.match(cell) or _DATE_OR_EMAIL_LIKE.match(cell))
 
 
-def _is_surveymonkey_labels(names: list[str], below: list[str]) -> bool:
-    """True when ``below`` is SurveyMonkey's second header row under the question row ``names``.
+def _is_surveymonkey_labels(names: list[str], below: list[str], *, vendor: set[str] = _SURVEYMONKEY_LABELS) -> bool:
+    """True when ``below`` is SurveyMonkey's second header row under the question row ``names`` (with
+    ``vendor``, another vendor's: Survicate's).
 
     Row 2 says "Response" / "Open-Ended Response" / an option under each question and is blank under the
-    respondent metadata (Respondent ID, Start Date...), which row 1 names.
+    respondent metadata (Respondent ID, Start Date...), which row 1 names. With the metadata columns removed
+    (a publisher's copy), every question has a label: then the options of a multi-select, under the blank
+    header cells after its question, and "Response" twice or more tell it.
     """
     labels = [cell for cell in below if cell]
-    if not any(label.casefold() in _SURVEYMONKEY_LABELS for label in labels):
+    vendor_labels = sum(1 for label in labels if label.casefold() in vendor)
+    if not vendor_labels or sum(1 for name in names if name) < 2:
         return False
-    if sum(1 for name in names if name) < 2 or not any(
-        name and not label for name, label in zip(names, below, strict=False)
-    ):
+    pairs = list(zip(names, below, strict=False))
+    over_metadata = any(name and not label for name, label in pairs)
+    under_options = vendor_labels >= 2 and any(label and not name for name, label in pairs[1:])
+    if not (over_metadata or under_options):
         return False
     named = {compact(name) for name in names if name}
     if named & {"respondentid", "collectorid"}:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from npscli.core.errors import ColumnError, NpsError, UsageError
@@ -47,8 +48,6 @@ _LIST_LIMIT = 60
 _NPS_GROUPS = {"detractor", "detractors", "passive", "passives", "promoter", "promoters", "neutral"}
 
 
-
-
 @dataclass(frozen=True)
 class ColumnMapping:
     """Canonical field -> the source column(s) holding it, and how that was decided."""
@@ -57,6 +56,10 @@ class ColumnMapping:
     sources: dict[str, str]  # "--map" | "header" | "question text"
     status_column: str | None = None
     reasons: dict[str, str] = field(default_factory=dict)  # field -> why, when the values decided (or ruled out)
+    # A feedback export mixing surveys (HubSpot's): the column labelling each NPS answer Promoter/Passive/Detractor,
+    # and the column labelling the other surveys' ratings (CSAT: Positive/Neutral/Negative). A row whose first is
+    # blank and whose second is filled is another survey's rating, excluded (see :func:`other_survey_rows`).
+    survey_kind: tuple[str, str] | None = None
 
     def public(self) -> dict[str, str]:
         return {field: " + ".join(names) for field, names in self.columns.items()}
@@ -166,13 +169,85 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
         ),
         None,
     )
+    survey_kind = None
+    if "score" in mapped and len(mapped["score"]) == 1:
+        survey_kind = _survey_kind(columns, sample, mapped["score"][0])
+        if survey_kind is not None:
+            labels, other = survey_kind
+            why = (
+                f"rows with {_short(labels)!r} blank and {_short(other)!r} filled are another survey's ratings,"
+                " excluded"
+            )
+            reasons["score"] = f"{reasons['score']}; {why}" if reasons.get("score") else why
     ordered = {field: mapped[field] for field in CANONICAL_FIELDS if field in mapped}
     return ColumnMapping(
         columns=ordered,
         sources={name: sources[name] for name in ordered},
         status_column=status,
         reasons={name: reasons[name] for name in CANONICAL_FIELDS if name in reasons},  # unmapped: why not
+        survey_kind=survey_kind,
     )
+
+
+_GROUP_OF = {"detractor": 0, "detractors": 0, "passive": 1, "passives": 1, "promoter": 2, "promoters": 2}
+
+
+def _survey_kind(columns: list[_Column], sample: pd.DataFrame, score: str) -> tuple[str, str] | None:
+    """``(labels, other)`` when the score column mixes NPS answers with other surveys' ratings, as a HubSpot
+    feedback export does: ``labels`` calls every NPS answer Promoter/Passive/Detractor, in agreement with its
+    score, and is blank on the other rows; ``other`` is filled on just those rows (a CSAT label). None for an
+    export of one survey (every scored row labelled, or nothing to tell the blank-labelled rows apart)."""
+    parsed = None
+    labels = None
+    for column in columns:
+        if column.name == score:
+            continue
+        # (each distinct value looked at once: most columns are ruled out by their first few values)
+        codes, uniques = pd.factorize(sample[column.name].to_numpy(dtype=object))
+        if len(uniques) > 12:
+            continue
+        values = np.array([str(value).strip().casefold() for value in uniques] + [""], dtype=object)
+        if not all(value in _GROUP_OF for value in values[:-1] if value):
+            continue
+        text = pd.Series(values[codes], index=sample.index)
+        filled = (text != "").to_numpy()
+        if filled.sum() < 3:
+            continue
+        if parsed is None:
+            parsed = parse_scores(sample[score])
+        both = filled & parsed.score.notna().to_numpy()
+        group = pd.cut(parsed.score[both], [-1, 6, 8, 10], labels=False).astype(int)
+        if both.any() and (group.to_numpy() == text[both].map(_GROUP_OF).to_numpy()).mean() >= 0.95:
+            labels = (column.name, filled)
+            break
+    if labels is None:
+        return None
+    name, labelled = labels
+    others = parsed.score.notna().to_numpy() & ~labelled  # rated, not labelled as an NPS answer
+    if not others.any():
+        return None
+    for column in columns:
+        if column.name in (score, name):
+            continue
+        filled = (stripped_text(sample[column.name]) != "").to_numpy()
+        # filled on (nearly) every blank-labelled rated row, and on (nearly) no labelled one
+        if filled[others].mean() >= 0.95 and filled[labelled].mean() <= 0.05:
+            return name, column.name
+    return None
+
+
+def other_survey_rows(data: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
+    """Per row: why it is another survey's rating (see :attr:`ColumnMapping.survey_kind`), else None. A row
+    without a score is left to the blank-score rule."""
+    reasons = pd.Series(None, index=data.index, dtype=object)
+    if mapping.survey_kind is None:
+        return reasons
+    labels, other = mapping.survey_kind
+    blank_label = stripped_text(data[labels]) == ""
+    other_filled = stripped_text(data[other]) != ""
+    rated = stripped_text(data[mapping.columns["score"][0]]) != ""
+    reasons[blank_label & other_filled & rated] = f"another survey's rating ({other} is filled, {labels} is blank)"
+    return reasons
 
 
 def _describe(header: Header, position: int) -> _Column:

@@ -60,12 +60,12 @@ RULES: dict[str, Rule] = {
         exact=_sets(
             "recordeddate erfassungsdatum",
             "enddate submitdate submitdateutc datesubmitted submittedat submitted submissiondate "
-            "responsetimestamp timestamp completedat completeddate completed completiondate createdat "
+            "responsetimestamp timestamp completedat completeddate completed completiondate completiontime createdat "
             "responsedate enddatum zeitstempel marcatemporal fechayhora fechadeenvio "
             # Google Forms' timestamp column in French, Portuguese, Italian and Dutch
             "horodateur horodatage carimbodedatahora informazionicronologiche tijdstempel",
             "created date datetime surveydate responsecreated datum fecha",
-            "startdate startdateutc anfangsdatum startedat",
+            "startdate startdateutc anfangsdatum startedat starttime",
         ),
         phrases=((r"\bsubmi(t|tted|ssion)\b", r"\btimestamp\b", r"\brecorded\b", r"\bcompleted\b"),),
         short_words=frozenset({"date", "timestamp", "datum", "fecha", "time"}),
@@ -74,7 +74,7 @@ RULES: dict[str, Rule] = {
     ),
     "response_id": Rule(
         exact=_sets(
-            "# responseid respondentid responseidentifier token responsetoken submissionid antwortid "
+            "# responseid respondentid responseidentifier token responsetoken submissionid antwortid responseuuid "
             "idderantwort iddelarespuesta",
             "id responsenumber",
         ),

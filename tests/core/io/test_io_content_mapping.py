@@ -329,3 +329,68 @@ def test_a_multiple_choice_question_is_not_taken_for_the_comment(tmp_path):
         tmp_path, rows(["Timestamp", "LikelyToRecommend", "Any comments on the statements below"], dates), "free.csv"
     )
     assert read_export(free).mapping["comment"] == "Any comments on the statements below"
+
+
+def _feedback_export(csat_label: bool = True) -> str:
+    """Shaped like a HubSpot feedback-submissions export (glass-castle/NPS `hubspot.csv`): one Rating column for
+    every survey; NPS answers labelled in `NPS`, CSAT answers (coded 0/1/2) in `CSAT`."""
+    group = {score: "Detractor" if score <= 6 else "Passive" if score <= 8 else "Promoter" for score in range(11)}
+    csat = {0: "Negative", 1: "Neutral", 2: "Positive"}
+    lines = [
+        [f"R{index}", f"2025-06-{index + 1:02d} 13:12", score, "NPS - Bootcamp", group[score], ""]
+        for index, score in enumerate(SCORES)
+    ]
+    lines += [
+        [f"C{index}", f"2025-07-{index + 1:02d} 09:30", code, "Customer Support", "", csat[code] if csat_label else ""]
+        for index, code in enumerate([2, 2, 1, 0, 2])
+    ]
+    return rows(["Record ID", "Date", "Rating", "Survey Name", "NPS", "CSAT"], lines)
+
+
+def test_other_surveys_ratings_in_a_feedback_export_are_excluded_not_scored(tmp_path):
+    """Scoring the CSAT codes 0-2 as NPS answers made five detractors out of nothing (the real file: NPS 10.0
+    where its NPS answers give 25.7)."""
+    parsed = read_export(write(tmp_path, _feedback_export()))
+    assert parsed.mapping["score"] == "Rating"
+    assert parsed.records["score"].tolist() == SCORES
+    excluded = [issue for issue in parsed.issues if issue.outcome == "excluded"]
+    assert [issue.row for issue in excluded] == list(range(len(SCORES) + 2, len(SCORES) + 7))
+    assert {issue.reason for issue in excluded} == {"another survey's rating (CSAT is filled, NPS is blank)"}
+    assert parsed.rows_read == len(parsed.records) + len(excluded)
+    assert "rows with 'NPS' blank and 'CSAT' filled are another survey's ratings, excluded" in parsed.mapping_reason[
+        "score"
+    ]
+
+
+def test_a_blank_nps_label_alone_excludes_nothing(tmp_path):
+    """Without a second label column filled on just those rows, a blank label says nothing: every rating counts."""
+    parsed = read_export(write(tmp_path, _feedback_export(csat_label=False)))
+    assert parsed.records["score"].tolist() == [*SCORES, 2, 2, 1, 0, 2]
+    assert parsed.issues == []
+
+
+def test_labels_that_disagree_with_the_scores_do_not_mark_surveys(tmp_path):
+    """A label column that is not the scores' NPS group (here shifted by one row) is no survey marker."""
+    text = _feedback_export()
+    lines = text.splitlines()
+    header, body = lines[0], [line.split(",") for line in lines[1:]]
+    labels = [line[4] for line in body[: len(SCORES)]]
+    for line, label in zip(body[: len(SCORES)], labels[1:] + labels[:1], strict=True):
+        line[4] = label
+    parsed = read_export(write(tmp_path, "\n".join([header, *(",".join(line) for line in body)]) + "\n"))
+    assert len(parsed.records) == len(SCORES) + 5
+    assert [issue for issue in parsed.issues if issue.outcome == "excluded"] == []
+
+
+def test_a_microsoft_forms_response_is_dated_when_it_was_completed(tmp_path):
+    """Microsoft Forms: ID, Start time, Completion time, Email, Name, Last modified time, then the questions. Each
+    names a time in one short word ("time"), so the first, Start time, was taken; the submission is Completion."""
+    header = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
+              "How likely are you to recommend us to a friend or colleague?"]  # fmt: skip
+    lines = [
+        [index + 1, f"3/{index + 1}/25 9:58:01", f"3/{index + 1}/25 10:02:{index:02d}", "anonymous", "", "", score]
+        for index, score in enumerate(SCORES)
+    ]
+    parsed = read_export(write(tmp_path, rows(header, lines)))
+    assert parsed.mapping["submitted_at"] == "Completion time"
+    assert parsed.records["submitted_at"].iloc[1] == pd.Timestamp("2025-03-02 10:02:01")

@@ -290,6 +290,81 @@ def test_surveymonkey_with_many_options_is_still_found(tmp_path: Path):
     assert parsed.records["row"].tolist() == [3]
 
 
+def test_surveymonkey_without_its_metadata_columns_is_still_found(tmp_path: Path):
+    """A publisher's copy with Respondent ID, dates and the rest removed (cncf/surveys 2021 H1): every question
+    has a label under it, so no blank label stands under a metadata name; the options of a multi-select under
+    its blank header cells, and "Response" twice, still say SurveyMonkey. The label row is no response."""
+    path = write_rows(
+        tmp_path / "no_metadata.csv",
+        [
+            ["", "", "Which projects?", "", "", "How likely is it that you would recommend us?", "Why?"],
+            ["", "", "Alpha", "Beta", "Gamma", "Response", "Response"],
+            ["", "", "Alpha", "", "Gamma", "9", "fine"],
+            ["", "", "", "Beta", "", "3", "slow"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "surveymonkey"
+    assert parsed.columns[:3] == ["Which projects? - Alpha", "Which projects? - Beta", "Which projects? - Gamma"]
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert parsed.records["row"].tolist() == [3, 4]
+    assert parsed.rows_read == 2 and parsed.issues == []
+
+
+def test_survicate_second_header_row_of_score_label_answer_insight(tmp_path: Path):
+    """Shaped like a Survicate export (ndeshmukh-coder/qase-nps-analysis, not vendored: it holds respondents'
+    e-mails and names): row 2 says "Score" and "Label" (the NPS group) under the rating question, "Answer" and
+    "Insight" under a text one, and is blank under the metadata. It is header, not a response rejected."""
+    question = "Q#1: How likely are you to recommend Acme on a scale from 0 to 10?"
+    path = write_rows(
+        tmp_path / "survicate.csv",
+        [
+            ["Date & Time (UTC)", "Response uuid", "Device", question, "", "Q#2: What could we improve?", "", "city"],
+            ["", "", "", "Score", "Label", "Answer", "Insight", ""],
+            ["2023-03-27 17:31:53", "c5051979-0139", "", "7", "Passive", "", "", "Columbus"],
+            ["2023-03-27 17:32:10", "a9703d72-63be", "", "10", "Promoter", "Faster search", "Search", "Yerevan"],
+            ["2023-03-28 02:16:02", "b6ba495c-105c", "", "5", "Detractor", "Too slow", "Performance", "Taipei"],
+        ],
+    )
+    parsed = read_export(path)
+    assert parsed.layout == "survicate"
+    assert parsed.columns[3:7] == [question, f"{question} - Label", "Q#2: What could we improve?",
+                                   "Q#2: What could we improve? - Insight"]  # fmt: skip
+    assert parsed.mapping["score"] == question
+    assert parsed.mapping["response_id"] == "Response uuid"
+    assert parsed.records["score"].tolist() == [7, 10, 5]
+    assert parsed.records["row"].tolist() == [3, 4, 5]
+    assert parsed.rows_read == 3 and parsed.issues == []
+
+
+def test_two_spilled_records_in_a_small_file_do_not_hide_its_header(tmp_path: Path):
+    """Two records with twenty stray delimiters among six scanned rows made every row too narrow to be the
+    header ("no header row found"; found by the narrow-read property test). They are rejected, the rest read."""
+    path = tmp_path / "spilled.csv"
+    spilled = "R905,2025-03-02 09:00,3,long" + ",y" * 20
+    good = [f"R{i},2025-03-0{i} 10:00,{i + 5},fine,Clinic A" for i in range(1, 4)]
+    path.write_text("\n".join(["Response ID,Date,Score,Comment,Location", spilled, spilled, *good]) + "\n")
+    parsed = read_export(path)
+    assert parsed.columns == ["Response ID", "Date", "Score", "Comment", "Location"]
+    assert parsed.records["score"].tolist() == [6, 7, 8]
+    assert [issue.outcome for issue in parsed.issues] == ["rejected", "rejected"]
+
+
+def test_a_plain_first_row_answering_response_is_not_a_label_row(tmp_path: Path):
+    """A plain table whose first answers happen to read "Response" (a channel, say) keeps that row as data."""
+    path = write_rows(
+        tmp_path / "plain.csv",
+        [
+            ["Channel", "Reply", "How likely is it that you would recommend us?"],
+            ["Response", "Response", "8"],
+            ["Email", "Reminder", "10"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "plain"
+    assert parsed.records["score"].tolist() == [8, 10]
+
+
 def test_the_recommend_question_beats_a_quiz_score_column(tmp_path: Path):
     path = write_rows(
         tmp_path / "quiz.csv",

@@ -81,3 +81,16 @@ def test_single_row_never_trips_the_scale_check():
     # Q1 holds 2: on a 1-5 scale too, but one value proves nothing (the check needs at least ten).
     parsed = read_export(LEGACY, ReadOptions(overrides={"score": "Q1"}, scale_check=True))
     assert len(parsed.records) == 1
+
+
+def test_surveymonkey_copy_without_metadata_columns_reads_its_label_row_as_header():
+    """cncf/surveys' 2021 H1 maintainers file (Apache-2.0): the publisher emptied the id and date columns, so
+    no blank label stands under a metadata name. Its label row ("Kubernetes", ..., "Response") is header, not a
+    response rejected for its score."""
+    path = REAL / "surveymonkey_cncf_maintainers_2021h1_nometadata_en.csv"
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "surveymonkey"
+    assert parsed.issues == []
+    assert parsed.rows_read == len(parsed.records) == 93
+    assert parsed.records["row"].iloc[0] == 3  # two header rows
+    assert "Which CNCF project(s) are you maintaining? - Kubernetes" in parsed.columns

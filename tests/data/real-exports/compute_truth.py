@@ -322,6 +322,53 @@ FILES: list[dict] = [
         " endings, quoted comments with newlines. Two comments signed by respondents (a name and a school) were"
         " redacted to 'redacted'; a staff member praised by name remains.",
     },
+    {
+        "file": "surveymonkey_cncf_maintainers_2021h1_nometadata_en.csv",
+        "score_column": CNCF_RECOMMEND,
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "has_ids": False,
+        "has_dates": False,
+        "notes": "SurveyMonkey CSV export whose metadata columns the publisher emptied: the first twelve header"
+        " cells are blank on both header rows and in every data row (no respondent id, collector id or dates)."
+        " So every question carries a label in row 2 ('Response', 'Open-Ended Response', or a multi-select's"
+        " options: Kubernetes, Prometheus, ... under the blank header cells after 'Which CNCF project(s) are you"
+        " maintaining?'); no blank label stands under a named metadata column, which is how the other CNCF files"
+        " show their second header row. The recommend question is on the 1-10 agree scale with the anchors glued"
+        " to the header, followed by three more 1-10 'valuable' questions. CRLF, no final newline.",
+    },
+    {
+        "file": "carpentries_longterm_2020_na_en.csv",
+        "score_column": "recommendation_score",
+        "read": {"encoding": "utf-8"},
+        "has_ids": False,
+        "has_dates": False,
+        "dedupe_reason": "Every identical row is a respondent who stopped at the first question (all cells 'NA'"
+        " but first_survey_take), so both readings give the same figures.",
+        "notes": "The Carpentries' long-term learner survey of March 2020, the publisher's 'other questions, no"
+        " open answers' extract (snake_case columns). 'has_recommended' (Yes/No/I don't remember: have you"
+        " recommended a workshop) stands right before the score 'recommendation_score' (3-10 as observed). R's"
+        " 'NA' string fills every unanswered cell: 42 scores are 'NA', left out as text. No id and no date;"
+        " 'workshop_attended_amount' holds 1-2. LF endings.",
+    },
+    {
+        "file": "rstudio_2020_tworecommend_es.tsv",
+        "refuse": True,
+        "recommend_column": "Qrecommend",
+        "ambiguous_positions": [15, 36],
+        "ambiguous_headers": ["Qrecommend", "Qpython_recommend"],
+        "read": {"encoding": "utf-8", "sep": "\t", "na_values": ["NA"]},  # R's NA: no answer, as a blank
+        "has_ids": False,
+        "has_dates": True,
+        "reason": "The RStudio 2020 R community survey, Spanish form, as the publisher saved it: Google Forms"
+        " responses with the questions renamed to short variable names (Qtime, Qr_experience, ... Qrecommend,"
+        " Qpython_recommend; the question wording is not in the file). Two 0-10 recommend questions, R"
+        " ('Qrecommend', file column 16) and Python ('Qpython_recommend', file column 37, 'NA' for the 279 who"
+        " skipped it), as in the 2019 files: refuse naming both and the --map that chooses, or take the first (R)"
+        " and say so; the figures for each are under 'alternatives', the first is R. 'Qtime' holds ISO-8601"
+        " UTC timestamps ('2020-12-11T09:07:17Z'), under a name no date rule knows. R's 'NA' in unanswered"
+        " cells; quoted answers with newlines; LF endings.",
+    },
 ]
 
 
