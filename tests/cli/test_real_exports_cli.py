@@ -295,3 +295,18 @@ def test_scoring_a_file_none_of_whose_rows_is_a_score_fails(runner, tmp_path):
         result.stderr
     )
     assert "--map score=COLUMN" in result.stderr
+
+
+def test_a_time_under_a_variable_name_dates_the_import(runner):
+    """RStudio's 2020 Spanish survey names its columns Qtime, Qrecommend, ...: Qtime holds ISO-8601 UTC times,
+    found by their written form, so the import needs no --date; the R question's truth is n 552."""
+    truth = next(case for case in CASES if case["file"] == "rstudio_2020_tworecommend_es.tsv")
+    r_question = next(a for a in truth["alternatives"] if a["column_number"] == 16)
+    result = runner("import", DATA / truth["file"], "--map", "score=Qrecommend", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["imported"] == r_question["n"] and row.get("stamped_at") is None
+    assert "submitted_at <- 'Qtime'" in result.stderr
+    months = runner("score", "--period", "month", "--since", "2020-12-01", "--as-of", "2021-06-01", "--format", "json")
+    assert months.exit_code == 0, months.output
+    assert sum(r["n"] for r in json.loads(months.stdout)) == r_question["n"]

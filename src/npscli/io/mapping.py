@@ -161,6 +161,15 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
                 f"{name!r} is not a response id ({repeated} of its values repeat with other answers): "
                 "rows are told apart by their whole content"
             )
+    if "submitted_at" not in mapped:
+        # A time column under a survey's variable name ("Qtime", "submit_dt_time"): its name holds a time word
+        # and its values are written dates; taken when it is the only such column.
+        dated = _dated_by_values([column for column in columns if column.name not in taken], sample)
+        if dated is not None:
+            mapped["submitted_at"] = (dated,)
+            sources["submitted_at"] = "header"
+            reasons["submitted_at"] = f"{_short(dated)!r}: its name holds a time word and its values are dates"
+            taken.add(dated)
     status = next(
         (
             column.name
@@ -424,6 +433,35 @@ def _binary_codes(distinct: list[int]) -> bool:
     if len(distinct) == 1:
         return distinct[0] <= 2
     return not (distinct[1] - distinct[0] == 1 and distinct[0] >= 8)
+
+
+_TIME_WORDS = re.compile(r"time|date|fecha|datum|zeit|horodat|timestamp")
+_WRITTEN_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}.*)?$")
+
+
+def _dated_by_values(columns: list[_Column], sample: pd.DataFrame) -> str | None:
+    """The one column whose compact name holds a time word (and nothing the date rule rules out: a duration,
+    a birth date, a time zone) and whose answers are all written dates that parse ("2020-12-11T09:07:17Z",
+    "11/12/2020 09:07"; a plain number is never taken for one), or None."""
+    found = []
+    for column in columns:
+        names = [text for text, _ in column.compacts]
+        texts = [text for text, _ in column.texts]
+        if not any(_TIME_WORDS.search(name) for name in names):
+            continue
+        if any(re.search(pattern, text) for pattern in RULES["submitted_at"].exclude for text in texts):
+            continue
+        text = stripped_text(sample[column.name])
+        filled = text[text != ""]
+        if len(filled) < 3 or not filled.str.match(_WRITTEN_DATE).all():
+            continue
+        try:
+            parsed = parse_datetimes(filled, timezone="UTC", dayfirst=None, default_dayfirst=False, where="")
+        except NpsError:
+            continue
+        if parsed.utc.notna().all():
+            found.append(column.name)
+    return found[0] if len(found) == 1 else None
 
 
 def _could_be_date(values: pd.Series) -> bool:

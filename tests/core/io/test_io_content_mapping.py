@@ -394,3 +394,36 @@ def test_a_microsoft_forms_response_is_dated_when_it_was_completed(tmp_path):
     parsed = read_export(write(tmp_path, rows(header, lines)))
     assert parsed.mapping["submitted_at"] == "Completion time"
     assert parsed.records["submitted_at"].iloc[1] == pd.Timestamp("2025-03-02 10:02:01")
+
+
+def test_a_time_under_a_surveys_variable_name_is_found_by_its_written_dates(tmp_path):
+    # R's survey files name questions "Qtime", "Qyear_born", ...: "Qtime" holds ISO times, the year a number
+    times = [f"2020-12-{i + 1:02d}T09:07:17Z" for i in range(len(SCORES))]
+    values = [[t, 1980 + i, s] for i, (t, s) in enumerate(zip(times, SCORES, strict=True))]
+    path = write(tmp_path, rows(["Qtime", "Qyear_born", "Qrecommend"], values))
+    parsed = read_export(path)
+    assert parsed.mapping["submitted_at"] == "Qtime"
+    assert "its values are dates" in parsed.mapping_reason["submitted_at"]
+    assert parsed.records["local_date"].iloc[0] == "2020-12-01"
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        (["Qtime", "Qdate_end", "Qrecommend"], None),  # two time-named columns of dates: which one is a guess
+        (["Qtime_zone", "Qother", "Qrecommend"], None),  # a time zone, ruled out by name as the date rule does
+        (["Qwhen", "Qother", "Qrecommend"], None),  # no time word in the name
+    ],
+)
+def test_a_time_by_its_values_only_when_one_column_is_named_and_written_so(tmp_path, header, column):
+    values = [[f"2020-12-{i + 1:02d} 09:07", f"2021-01-{i + 1:02d} 10:00", s] for i, s in enumerate(SCORES)]
+    path = write(tmp_path, rows(header, values))
+    with pytest.raises(ColumnError, match="no date/time column"):
+        read_export(path)
+
+
+def test_numbers_under_a_time_name_are_not_taken_for_dates(tmp_path):
+    # seconds taken, or Excel-like serials: never a written date
+    path = write(tmp_path, rows(["Qtime_taken", "Qrecommend"], [[40000 + i, s] for i, s in enumerate(SCORES)]))
+    with pytest.raises(ColumnError, match="no date/time column"):
+        read_export(path)
