@@ -336,3 +336,19 @@ def test_window_titles_read_as_days_and_a_partial_week_is_marked(sqlite_db, tmp_
     assert [row["period"] for row in data] == ["2025-W44", "2025-W45", "2025-W46"]  # the contract keeps its keys
     aligned = cli("score", "--period", "week", "--since", "2025-11-03", "--until", "2025-11-16", "-f", "markdown")
     assert "partial" not in aligned.stdout
+
+
+def test_a_location_with_a_curly_apostrophe_is_found_by_the_name_typed_with_a_straight_one(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location="O\u2019Hare Clinic"),
+        response("2", "2025-11-10T11:00:00-06:00", 10, location="O\u2019Hare Clinic"),
+        response("3", "2025-11-10T12:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "ohare.csv", rows)).exit_code == 0
+    found = run_json(cli, "--location", "o'hare clinic")
+    assert found[0]["n"] == 2, found
+    detractors = cli("detractors", "--location", "O'Hare Clinic", "--since", "30d", "--as-of", "2025-11-17",
+                     "--format", "json")  # fmt: skip
+    assert detractors.exit_code == 0, detractors.output
+    assert [row["location"] for row in json.loads(detractors.stdout)] == ["O\u2019Hare Clinic"]
+    assert "no location" not in detractors.stderr

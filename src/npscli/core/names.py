@@ -4,8 +4,8 @@
 
 ``fold_name`` is how a name typed by a person (``--location downtown``, a recipient in [[routing.rules]], a
 [senders] entry) is matched to a stored or configured one: case-insensitive, surrounding and repeated spaces
-ignored. ``first_name`` is the name a letter opens with ("Dear Ana,"), for the outreach variables and the
-templates' ``first_name`` filter alike.
+ignored, every apostrophe taken for ``'``. ``first_name`` is the name a letter opens with ("Dear Ana,"), for
+the outreach variables and the templates' ``first_name`` filter alike.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def fold(text: str) -> str:
 
 
 def fold_name(value: str | None) -> str:
-    """``"  Down  Town "`` and ``"down town"`` are the same name."""
-    return " ".join((value or "").split()).casefold()
+    """``"  Down  Town "`` and ``"down town"`` are the same name, and so are ``"O\u2019Hare"`` (a spreadsheet's
+    curly apostrophe) and ``"O'Hare"`` (the one a person types). Accents are kept: "Peña" is not "Pena"."""
+    return " ".join((value or "").split()).translate(_APOSTROPHES).casefold()
 
 
 def first_name(full: str | None) -> str:
