@@ -194,6 +194,7 @@ def test_one_report_per_location(sqlite_cli, tmp_path):
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path), "--location", "Eastgat", "-f", "md")
     assert r.exit_code == 0, r.output
     assert "no responses from location 'Eastgat'" in r.stderr and "known: Downtown, Eastgate" in r.stderr
+    assert "did you mean 'Eastgate'?" in r.stderr
 
 
 def test_a_week_without_data_says_so_and_exits_0(sqlite_cli, tmp_path):

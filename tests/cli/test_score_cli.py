@@ -261,7 +261,21 @@ def test_group_filters_ignore_case_and_warn_about_a_value_that_matches_nothing(c
     assert tickets.exit_code == 0 and len(json.loads(tickets.stdout)) == 12
     typo = cli("score", "--location", "Downtwn", "--format", "json", "--as-of", "2025-11-17")
     assert typo.exit_code == 0 and json.loads(typo.stdout)[0]["n"] == 0  # nothing matched: nothing scored
-    assert "no location 'Downtwn' in the store (known: Downtown, Eastgate)" in typo.stderr
+    assert "no location 'Downtwn' in the store; did you mean 'Downtown'? (known: Downtown, Eastgate)" in typo.stderr
+
+
+def test_a_location_typed_without_its_accents_is_suggested_not_silently_taken(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location="Saint-Jérôme"),
+        response("2", "2025-11-10T11:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "accents.csv", rows)).exit_code == 0
+    typed = cli("score", "--location", "saint-jerome", "--format", "json", "--as-of", "2025-11-17")
+    assert typed.exit_code == 0, typed.output
+    assert json.loads(typed.stdout)[0]["n"] == 0  # a suggestion, not a match: "Peña" is not "Pena"
+    assert "no location 'saint-jerome' in the store; did you mean 'Saint-Jérôme'?" in typed.stderr
+    unlike = cli("score", "--location", "Westview", "--format", "json", "--as-of", "2025-11-17")
+    assert "did you mean" not in unlike.stderr and "no location 'Westview'" in unlike.stderr
 
 
 def test_the_title_shows_when_a_relative_window_starts_not_only_its_day(cli, tmp_path):

@@ -94,13 +94,16 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
     if store is None or not any(filters.values()):
         return filters
     from npscli.cli.output import warn
+    from npscli.core.names import near_names
     from npscli.store.queries import match_group_values
 
     resolved, unmatched = match_group_values(store, filters)
     for name, (missing, known) in unmatched.items():
         shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
         names = ", ".join(repr(value) for value in missing)
-        warn(f"no {name} {names} in the store (known: {shown or 'none'})")
+        close = [near for value in missing for near in near_names(value, known)]
+        meant = f"; did you mean {' or '.join(repr(v) for v in dict.fromkeys(close))}?" if close else ""
+        warn(f"no {name} {names} in the store{meant} (known: {shown or 'none'})")
     return resolved
 
 

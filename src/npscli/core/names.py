@@ -88,3 +88,17 @@ def first_name(full: str | None) -> str:
     while len(words) > 1 and fold(words[0]).strip(".") in HONORIFICS:
         words = words[1:]
     return words[0] if words else ""
+
+
+def near_names(value: str, known: list[str]) -> list[str]:
+    """The stored names ``value`` is probably a typing of: the same without accents ("saint-jerome" for
+    "Saint-Jérôme"), else a near spelling ("Downtwn" for "Downtown"). Only suggested: "Peña" is not "Pena"."""
+    from difflib import get_close_matches
+
+    by_fold: dict[str, list[str]] = {}
+    for name in known:
+        by_fold.setdefault(" ".join(fold(name).split()), []).append(name)
+    wanted = " ".join(fold(value).split())
+    if wanted in by_fold:
+        return by_fold[wanted]
+    return [n for near in get_close_matches(wanted, list(by_fold), n=2, cutoff=0.8) for n in by_fold[near]]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError, UsageError
-from npscli.core.names import fold_name
+from npscli.core.names import fold_name, near_names
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,11 +63,16 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     asked = [v.strip() for v in req.locations if v.strip()]
     targets: list[str | None] = list(dict.fromkeys(spelled.get(fold_name(v), v) for v in asked))
     warnings = [
-        f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})"
+        f"no responses from location {name!r} in {span}{_meant(name, known)} (known: {', '.join(known) or 'none'})"
         for name in targets
         if name not in known
     ]
     return targets, [], warnings
+
+
+def _meant(name: str, known: list[str]) -> str:
+    close = near_names(name, known)
+    return f"; did you mean {' or '.join(repr(v) for v in close)}?" if close else ""
 
 
 def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | None = None):
