@@ -390,15 +390,12 @@ def _login_name() -> str:
 
 def _validate_timezone(s: Settings) -> None:
     """The zone from the environment or a flag (the file's was checked with the rest of the file)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from npscli.core.config_types import timezone_problem
 
-    try:
-        ZoneInfo(s.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {s.timezone!r} (from {s.origins.get('timezone', 'config')})",
-            hint="use an IANA name such as America/Chicago or Europe/Madrid",
-        ) from None
+    found = timezone_problem(s.timezone)
+    if found:
+        problem, hint = found
+        raise ConfigError(f"{problem} (from {s.origins.get('timezone', 'config')})", hint=hint)
 
 
 # ---------------------------------------------------------------------------------------------- effective

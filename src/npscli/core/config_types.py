@@ -53,14 +53,78 @@ def address_problem(text: Any) -> CheckResult:
     return None
 
 
-def _timezone(value: Any) -> CheckResult:
+TIMEZONE_HINT = "use an IANA name such as America/Chicago or Europe/Madrid"
+
+# What a clinic types for its zone, folded (lower case, spaces and "_" as " ", no "time"): the IANA zone meant.
+_ZONE_WORDS = {
+    **dict.fromkeys(("eastern", "et", "est", "edt", "us eastern", "eastern standard"), "America/New_York"),
+    **dict.fromkeys(("central", "ct", "cst", "cdt", "us central", "central standard"), "America/Chicago"),
+    **dict.fromkeys(("mountain", "mt", "mst", "mdt", "us mountain", "mountain standard"), "America/Denver"),
+    **dict.fromkeys(("pacific", "pt", "pst", "pdt", "us pacific", "pacific standard"), "America/Los_Angeles"),
+    **dict.fromkeys(("alaska", "akst", "akdt", "alaskan standard"), "America/Anchorage"),
+    **dict.fromkeys(("hawaii", "hawaiian standard"), "Pacific/Honolulu"),
+    **dict.fromkeys(("atlantic", "atlantic standard"), "America/Halifax"),
+    **dict.fromkeys(("arizona", "us arizona"), "America/Phoenix"),
+    **dict.fromkeys(("uk", "british", "gmt standard"), "Europe/London"),
+}
+# Names the zone database knows that fix the offset all year, where a clinic means its region's clock, which
+# changes for daylight saving: "EST" is UTC-05:00 in July too, so every summer time would be an hour off.
+_NO_DAYLIGHT_SAVING = {
+    "EST": (
+        "is UTC-05:00 all year, without daylight saving: summer times would be an hour off",
+        'use "America/New_York" (Eastern time, with daylight saving)',
+    ),
+    "MST": (
+        "is UTC-07:00 all year, without daylight saving (Arizona's clock, not Denver's)",
+        'use "America/Phoenix" for Arizona, "America/Denver" for the rest of Mountain time',
+    ),
+}
+
+
+def timezone_problem(value: Any) -> CheckResult:
+    """Why ``value`` is not the clinic's time zone, with the zone probably meant; None for an IANA name.
+
+    "Eastern", "US Eastern Time" or "america/new_york" name a zone the database does not know by that name;
+    "EST" and "MST" it knows, as fixed offsets without daylight saving, which is not what a clinic means.
+    """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if value in _NO_DAYLIGHT_SAVING:
+        problem, hint = _NO_DAYLIGHT_SAVING[value]
+        return f"time zone {value!r} {problem}", hint
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r}", "use an IANA name such as America/Chicago or Europe/Madrid"
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        meant = _zone_meant(value.strip()) if isinstance(value, str) else None
+        hint = f'use "{meant}" (an IANA name, Region/City)' if meant else TIMEZONE_HINT
+        return f"unknown time zone {value!r}", hint
     return None
+
+
+def _zone_meant(text: str) -> str | None:
+    words = " ".join(re.sub(r"[\s_]+", " ", text).lower().replace("time", " ").split())
+    if words in _ZONE_WORDS:
+        return _ZONE_WORDS[words]
+    from zoneinfo import available_timezones  # the error path only: it lists the database
+
+    typed = re.sub(r"\s+", "_", text).lower()
+    zones = sorted(available_timezones())
+    spelled = {name.lower(): name for name in zones}
+    if typed in spelled:
+        return spelled[typed]
+    cities: dict[str, list[str]] = {}
+    for name in zones:
+        if name.count("/") == 1 and name.split("/")[0] in _REGIONS:
+            cities.setdefault(name.rsplit("/", 1)[-1].lower(), []).append(name)
+    found = cities.get(typed, [])
+    return found[0] if len(found) == 1 else None
+
+
+_REGIONS = {"Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+
+
+def _timezone(value: Any) -> CheckResult:
+    return timezone_problem(value)
 
 
 def _start(value: Any) -> CheckResult:
