@@ -194,6 +194,20 @@ def test_every_zone_that_keeps_the_clinic_clock_is_accepted(tmp_path, zone):
     assert load_settings().timezone == zone
 
 
+def test_a_top_level_setting_added_at_the_end_of_the_file_says_it_landed_in_the_table_above(tmp_path):
+    # `npscli init` ends with [sources.qualtrics]: a clinic_name appended below it is in that table for TOML
+    path = write(tmp_path / "npscli.toml", 'min_n = 30\n[sources.qualtrics]\nmatch = "q_*.csv"\nclinic_name = "R"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value) == f"{path}:4: [sources.qualtrics] clinic_name: unknown setting"
+    assert err.value.hint.startswith("clinic_name is a top-level setting")
+    assert "move it above the first [table] line" in err.value.hint
+    write(tmp_path / "npscli.toml", "[tickets]\nsla_hour = 3\n")  # a typo is still a typo
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.hint.startswith("known: threshold, sla_hours")
+
+
 def test_a_password_in_the_file_is_refused_at_load_pointing_to_the_environment_variable(tmp_path):
     write(tmp_path / "npscli.toml", '[smtp]\nhost = "smtp.example.org"\npassword = "s3cret"\n')
     with pytest.raises(ConfigError) as err:

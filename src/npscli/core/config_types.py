@@ -346,7 +346,9 @@ def problem_error(problem: Problem, where: str | None, line: int | None = None):
     return ConfigError(prefix + problem.text(), hint=problem.hint or None)
 
 
-def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _check_entries(
+    table: Table, value: Any, path: tuple[str | int, ...], problems: list[Problem], root: Table | None = None
+) -> None:
     parent, name = path[:-1], str(path[-1])
     if table.entries == "array":
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -355,7 +357,7 @@ def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], proble
             )
             return
         for i, body in enumerate(value):
-            _check_table(table, body, (*path, i), problems)
+            _check_table(table, body, (*path, i), problems, root)
         return
     if not isinstance(value, dict):
         what = "a table of named tables" if table.entries == "named" else "a table"
@@ -375,16 +377,20 @@ def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], proble
                     )
                 )
                 continue
-            _check_table(table, body, (*path, entry), problems)
+            _check_table(table, body, (*path, entry), problems, root)
         return
-    _check_table(table, value, path, problems)
+    _check_table(table, value, path, problems, root)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
     return ".".join(quote(p) for p in path if isinstance(p, str))
 
 
-def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _check_table(
+    table: Table, data: dict[str, Any], path: tuple[str | int, ...], problems: list[Problem], root: Table | None = None
+) -> None:
+    """``root``: the file's top-level table, to tell a top-level key written below a [table] header."""
+    root = root or table
     label = table.entry_label
     before = len(problems)
     for name, value in data.items():
@@ -393,7 +399,7 @@ def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...]
         if key is not None:
             _check_value(key, value, path, name, problems, label)
         elif sub is not None:
-            _check_entries(sub, value, (*path, name), problems)
+            _check_entries(sub, value, (*path, name), problems, root)
         elif table.entries == "map" and table.values is not None:
             _check_value(table.values, value, path, quote(name), problems, label)
         else:
@@ -401,6 +407,12 @@ def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...]
             hint = f"known: {', '.join(known)}" if known else ""
             if not path and name not in known:
                 hint = f"known settings: {', '.join(known)}"
+            elif path and root is not table and root.key(name) is not None:
+                # `clinic_name = ...` added at the end of the file lands in the last [table] above it
+                hint = (
+                    f"{name} is a top-level setting, and every line below a [table] header belongs to that table: "
+                    "move it above the first [table] line"
+                )
             problems.append(Problem(path, quote(name), "unknown setting", hint, label))
     if len(problems) == before:  # the keys are sound: the checks across them can run
         for check in table.checks:
