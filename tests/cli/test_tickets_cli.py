@@ -89,6 +89,31 @@ def test_bulk_assign_by_location(loaded):
     assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
 
 
+def test_assigning_a_ticket_to_its_assignee_again_changes_and_logs_nothing(loaded):
+    assert loaded("tickets", "assign", "T-000001", "--to", "Maria Lopez", "--by", "lead").exit_code == 0
+    again = loaded("tickets", "assign", "1", "--to", "maria lopez", "--by", "lead")
+    assert again.exit_code == 0, again.output
+    assert "T-000001 is already assigned to Maria Lopez: nothing changed" in again.stderr
+    history = js(loaded("tickets", "show", "1", "--format", "json"))["history"]
+    assert [h["kind"] for h in history] == ["opened", "assigned"]
+    other = loaded("tickets", "assign", "1", "--to", "Priya Shah", "--by", "lead")
+    assert other.exit_code == 0 and "assigned to Priya Shah" in other.stderr
+    assert [h["text"] for h in js(loaded("tickets", "show", "1", "--format", "json"))["history"]][1:] == [
+        "Maria Lopez",
+        "Priya Shah",
+    ]
+
+
+def test_a_ticket_id_with_bulk_filters_is_refused_not_assigned_regardless_of_them(loaded):
+    # T-000002 is at Eastgate: "--location Downtown" must not be silently ignored
+    result = loaded("tickets", "assign", "T-000002", "--location", "Downtown", "--to", "Maria")
+    assert result.exit_code == 2, result.output
+    assert "give a ticket id or --location, not both" in result.stderr
+    assert js(loaded("tickets", "show", "2", "--format", "json"))["assignee"] is None
+    result = loaded("tickets", "assign", "T-000002", "--unassigned", "--since", "7d", "--to", "Maria")
+    assert result.exit_code == 2 and "--since, --unassigned, not both" in result.stderr
+
+
 def test_escalate_reopen_no_response_and_sweep(loaded):
     result = loaded("tickets", "escalate", "T-000002", "--to", "Dr. Reyes", "--reason", "at-risk patient")
     assert result.exit_code == 0, result.output
@@ -169,6 +194,8 @@ def test_stats(loaded):
     assert by["Downtown"]["opened"] == 2 and by["Downtown"]["median_hours_to_contact"] == 6.0
     assert by["Downtown"]["contacted_within_sla"] == 50.0
     assert by["Eastgate"]["overdue_open"] == 1
+    typed = js(loaded("tickets", "stats", "--by", "Location", "--as-of", "2025-11-10", "--format", "json"))
+    assert typed == rows  # as `score --by Location` takes it
 
 
 def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):

@@ -192,8 +192,17 @@ def assign_command(
 
     if not to.strip():
         raise UsageError("say who to assign to", hint="npscli tickets assign T-000123 --to 'Maria Lopez'")
+    if ticket and (location or department or since or unassigned):
+        given = [flag for flag, value in (("--location", location), ("--department", department),
+                                          ("--since", since), ("--unassigned", unassigned)) if value]  # fmt: skip
+        raise UsageError(
+            f"give a ticket id or {', '.join(given)}, not both: {' and '.join(given)} only choose tickets in bulk",
+            hint=f"npscli tickets assign {ticket} --to NAME, or drop {ticket} to assign every ticket they choose",
+        )
     ctx = _ctx(db, by, as_of)
     if ticket:
+        if _already_assigned(ctx[1], ticket, to.strip(), fmt, ctx[0], ctx[2]):
+            return
         _act(ticket, "assign", f"assigned to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
              assignee=to.strip())  # fmt: skip
         return
@@ -219,6 +228,19 @@ def assign_command(
         message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
     else:
         emit(rows, fmt, [])
+
+
+def _already_assigned(store, ticket: str, to: str, fmt: OutputFormat, s, now) -> bool:
+    """An open ticket that is already that person's: said, and nothing logged (a second "assigned" line in the
+    history, and a second `tickets assign` in a script, would read as a handover that never happened)."""
+    from npscli.core.names import fold_name
+    from npscli.store.tickets import show_ticket
+
+    current, _events = show_ticket(store, rules.parse_ticket_id(ticket))
+    if current["status"] not in rules.OPEN_STATUSES or fold_name(current["assignee"]) != fold_name(to):
+        return False
+    _done(current, f"is already assigned to {current['assignee']}: nothing changed", fmt, s, now)
+    return True
 
 
 @app.command("note")
@@ -392,6 +414,7 @@ def stats_command(
     from npscli.core.periods import parse_window
     from npscli.store.ticket_stats import ticket_stats
 
+    by = by.strip().lower() if by else None  # as `score --by Location` takes it
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
     rows = ticket_stats(store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold)
