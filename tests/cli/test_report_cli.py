@@ -292,6 +292,30 @@ def test_a_refused_recipient_exits_7_after_the_files_are_written(sqlite_cli, tmp
     assert "not mailed to everyone" in r.stderr and "gone@example.org" in r.stderr
     assert (tmp_path / "nps-weekly-2025-W47.md").is_file()
     assert [m.rcpt_tos for m in smtp_server.messages] == [["leads@example.org"]]
+    # "re-run the same command" would mail leads@ a second copy: the hint is the command for the one it missed
+    resend = f"npscli report weekly --week 2025-W47 --email-to gone@example.org --out {tmp_path}"
+    assert resend in " ".join(r.stderr.split()), r.stderr
+    smtp_server.refuse.clear()
+    again = sqlite_cli(*resend.split()[1:], "--format", "md", "--as-of", "2025-11-27T09:00")
+    assert again.exit_code == 0, again.output
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["leads@example.org"], ["gone@example.org"]]
+
+
+def test_a_report_per_location_that_missed_some_names_each_location_and_recipient_to_mail_again(
+    sqlite_cli, tmp_path, smtp_server
+):
+    smtp_config(tmp_path, smtp_server)
+    smtp_server.refuse.add("gone@example.org")
+    r = sqlite_cli(
+        "report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path), "--format", "md", "--location", "all",
+        "--email-to", "gone@example.org", "--email-to", "leads@example.org",
+    )  # fmt: skip
+    assert r.exit_code == 7, r.output
+    hint = " ".join(r.stderr.split())
+    assert (
+        "npscli report weekly --week 2025-W47 --location Downtown --location Eastgate --location 'Westview Clinic' "
+        f"--email-to gone@example.org --out {tmp_path}"
+    ) in hint, r.stderr
 
 
 def test_email_needs_a_sender_and_says_so_before_writing(sqlite_cli, tmp_path):

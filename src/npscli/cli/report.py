@@ -185,10 +185,28 @@ def run_report(
     progress.done()
     if failures:
         raise DeliveryError(
-            "the report was written but not mailed to everyone: " + "; ".join(failures),
-            hint="check [smtp] in npscli.toml and the addresses, then re-run the same command "
-            "(the files are rewritten)",
+            "the report was written but not mailed to everyone: " + "; ".join(f.text() for f in failures),
+            hint="check [smtp] in npscli.toml and the addresses, then mail it to those it missed only (the "
+            f"others have it; the files are rewritten): {_resend_command(kind, period.key, out, failures)}",
         )
+
+
+def _resend_command(kind: str, key: str, out: Path | None, failures) -> str:
+    """The command that mails the reports again to the recipients they missed, and to nobody who has them: the
+    period named (a re-run next week would make another), each location, the --out given."""
+    import shlex
+
+    def one(locations: list[str | None], recipients: tuple[str, ...]) -> str:
+        words = ["npscli", "report", "weekly" if kind == "week" else "monthly", f"--{kind}", key]
+        words += [w for place in locations if place for w in ("--location", place)]
+        words += [w for address in recipients for w in ("--email-to", address)]
+        words += ["--out", str(out)] if out else []
+        return shlex.join(words)
+
+    by_recipients: dict[tuple[str, ...], list[str | None]] = {}
+    for failure in failures:
+        by_recipients.setdefault(failure.recipients, []).append(failure.location)
+    return "; ".join(one(places, recipients) for recipients, places in by_recipients.items())
 
 
 def _print_path(path: Path) -> None:
