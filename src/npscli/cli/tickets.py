@@ -19,7 +19,7 @@ from npscli.cli.options import (
     SinceOpt,
     UntilOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet, stderr_is_terminal
 from npscli.core import tickets as rules
 from npscli.core.errors import NpsError, UsageError
 
@@ -377,7 +377,10 @@ def sweep_command(
     quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Close as no_response the tickets contacted N days ago with no reply logged."""
+    """Close as no_response the tickets contacted N days ago with no reply logged.
+
+    For a nightly cron job: off a terminal a run that closes nothing prints nothing, so cron mails nothing.
+    """
     from npscli.store.tickets import sweep
 
     if quiet:
@@ -389,6 +392,8 @@ def sweep_command(
     closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
     if fmt is OutputFormat.table and not closed:
+        if not stderr_is_terminal():  # the nightly cron run: nothing happened, so nothing to mail
+            return
         if n_days == 0:
             message("nothing to close: no contacted ticket is waiting for a reply")
         else:
