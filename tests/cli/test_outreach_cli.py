@@ -410,6 +410,16 @@ def test_templates_list_show_copy(cli, isolated):
     r = cli("templates", "copy", "wait_time", "mine", db=False)
     assert r.exit_code == 0, r.output
     assert files(isolated / "mine" / "outreach") == ["wait_time.subject.j2", "wait_time.txt.j2"]
+    assert "edit them, then use --templates mine" in r.stderr
+    r = cli("templates", "show", "billng", db=False)
+    assert r.exit_code == 5 and "no template named 'billng'; did you mean 'billing'?" in r.stderr
+    r = cli("templates", "copy", "reports/weekly.htm.j2", "mine", db=False)
+    assert r.exit_code == 5 and "did you mean 'reports/weekly.html.j2'" in r.stderr
+    # report and alert take no --templates: the copy says how they find the folder
+    r = cli("templates", "copy", "reports/weekly.html.j2", "mine", db=False)
+    assert r.exit_code == 0, r.output
+    assert 'set templates_dir = "mine" in npscli.toml (or NPSCLI_TEMPLATES=mine)' in " ".join(r.stderr.split())
+    assert "--templates" not in r.stderr
     (isolated / "mine" / "outreach" / "wait_time.txt.j2").write_text("mine\n", encoding="utf-8")
     r = cli("templates", "copy", "wait_time", "mine", db=False)
     assert r.exit_code == 6 and "exists" in r.stderr and "--force" in r.stderr
