@@ -366,3 +366,21 @@ def test_a_location_with_a_curly_apostrophe_is_found_by_the_name_typed_with_a_st
     assert detractors.exit_code == 0, detractors.output
     assert [row["location"] for row in json.loads(detractors.stdout)] == ["O\u2019Hare Clinic"]
     assert "no location" not in detractors.stderr
+
+
+def test_responses_without_a_location_are_a_group_named_none_as_in_the_report(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location=""),
+        response("2", "2025-11-10T11:00:00-06:00", 10, location=""),
+        response("3", "2025-11-10T12:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "blank.csv", rows)).exit_code == 0
+    by = {row["location"]: row["n"] for row in run_json(cli, "--by", "location")}
+    assert by == {"Downtown": 1, None: 2}  # JSON keeps null
+    for fmt in ("table", "markdown"):
+        shown = cli("score", "--by", "location", "--as-of", "2025-11-17", "--format", fmt, env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, shown.output
+        line = next(line for line in shown.stdout.splitlines() if "(none)" in line)
+        assert [cell.strip() for cell in line.strip("|").split("|")][:2] == ["(none)", "2"], line
+    csv_out = cli("score", "--by", "location", "--as-of", "2025-11-17", "--format", "csv")
+    assert ",2," in csv_out.stdout and "(none)" not in csv_out.stdout  # a blank cell for a spreadsheet

@@ -45,7 +45,8 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
     marked as such: the window ``(start, end)`` cuts it)."""
     from npscli.core.periods import period_is_partial
 
-    cols = [Col(name) for name in by]
+    # responses without a location (department, provider) are a group too: named as the report names it
+    cols = [Col(name, fmt=lambda v: "(none)" if v is None else str(v)) for name in by]
     if period:
         cols.append(Col("period_shown", "period"))
     cols += [
