@@ -188,10 +188,20 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
         where = f"{path}:{found[1]}" if found else f"{path}"
+        line = text.splitlines()[int(found[1]) - 1] if found and int(found[1]) <= len(text.splitlines()) else ""
         raise ConfigError(
             f"{where}: not valid TOML ({exc})",
-            hint="fix the line named, or compare with `npscli init --print`",
+            hint=_unquoted_text_hint(line) or "fix the line named, or compare with `npscli init --print`",
         ) from None
+
+
+def _unquoted_text_hint(line: str) -> str | None:
+    """``timezone = America/Chicago``: text written without its quotes, the commonest slip in a TOML file."""
+    found = re.fullmatch(r"\s*([A-Za-z0-9_\-]+)\s*=\s*([^\s\"'\[{#][^#]*?)\s*(#.*)?", line)
+    if not found or re.fullmatch(r"[+-]?[\d_.]+|true|false|\d{4}-\d{2}-\d{2}.*", found[2]):
+        return None
+    key, value = found[1], found[2].replace('"', '\\"')
+    return f'text goes in double quotes: {key} = "{value}"'
 
 
 # ---------------------------------------------------------------------------------------------- lines

@@ -208,6 +208,20 @@ def test_a_top_level_setting_added_at_the_end_of_the_file_says_it_landed_in_the_
     assert err.value.hint.startswith("known: threshold, sla_hours")
 
 
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("timezone = America/Chicago", 'text goes in double quotes: timezone = "America/Chicago"'),
+        ("clinic_name = Riverside Health   # ours", 'text goes in double quotes: clinic_name = "Riverside Health"'),
+    ],
+)
+def test_text_written_without_quotes_is_told_how_to_write_it(tmp_path, line, hint):
+    path = write(tmp_path / "npscli.toml", f"min_n = 30\n{line}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{path}:2: not valid TOML") and err.value.hint == hint
+
+
 def test_a_password_in_the_file_is_refused_at_load_pointing_to_the_environment_variable(tmp_path):
     write(tmp_path / "npscli.toml", '[smtp]\nhost = "smtp.example.org"\npassword = "s3cret"\n')
     with pytest.raises(ConfigError) as err:
