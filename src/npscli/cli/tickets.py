@@ -321,15 +321,33 @@ def escalate_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee)."""
+    """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee).
+
+    An escalated ticket can be escalated onward to someone else (the history keeps who had it).
+    """
     if not to.strip() or not reason.strip():
         raise UsageError("escalation needs --to NAME and --reason TEXT")
     settings = _ctx(db, by, as_of)
+    if _already_escalated(settings[1], ticket, to.strip()):
+        return
     _act(
         ticket, "escalate", f"escalated to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt,
         assignee=to.strip(), text=reason.strip(), settings=settings,
     )  # fmt: skip
     message(_who_hears_of_it(to.strip(), settings[0]))
+
+
+def _already_escalated(store, ticket: str, to: str) -> bool:
+    """A ticket escalated to that very person already: said, nothing logged (they were told once already)."""
+    from npscli.core.names import fold_name
+    from npscli.store.tickets import show_ticket
+
+    current, _events = show_ticket(store, rules.parse_ticket_id(ticket))
+    if current["status"] != rules.ESCALATED or fold_name(current["escalated_to"]) != fold_name(to):
+        return False
+    label = rules.format_ticket_id(current["id"])
+    message(f"{label} is already escalated to {current['escalated_to']}: nothing changed")
+    return True
 
 
 def _who_hears_of_it(name: str, s) -> str:
