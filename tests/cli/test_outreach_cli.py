@@ -58,6 +58,33 @@ def parse(path: Path):
 # ---------------------------------------------------------------------------------------------- drafting
 
 
+def test_two_drafts_to_one_patient_in_a_run_say_so_on_each_row_and_after_the_table(cli, clinic, isolated):
+    """Two visits, two complaints: two apologies in one morning read as a form letter; say it, so one is sent."""
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Dana Reyes", email="dana@example.org", patient_id="RH-77"),
+            response("2", patient_name="Dana Reyes", email="DANA@example.org ", patient_id=None, comment="Bill"),
+            response("3", patient_name="Ana Pérez", email="ana.perez@example.org"),
+        ],
+        suggest_cause=lambda c: "billing" if c and "Bill" in c else "wait_time",
+    )
+    r = draft(cli, "--by", "maria", "--format", "txt")
+    assert r.exit_code == 0, r.output
+    notes = {line.split("|")[1].strip(): line.split("|")[-2].strip() for line in r.stdout.splitlines()
+             if line.startswith("| T-")}  # fmt: skip
+    assert notes == {
+        "T-000001": "the same patient as T-000002: send them one message",
+        "T-000002": "the same patient as T-000001: send them one message",
+        "T-000003": "",
+    }
+    assert (
+        "the same patient has several drafts (T-000001 and T-000002): send them one message, and log the contact "
+        "on each ticket"
+    ) in " ".join(r.stderr.split())
+    assert len(files(isolated / "outreach")) == 3  # both written: the coordinator chooses which one to send
+
+
 def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     fill(
         clinic,

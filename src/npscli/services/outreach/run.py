@@ -86,6 +86,11 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
     cfg = OutreachConfig.from_settings(s)
     chosen, skips, counts = select(store, sel)
     drafts, unreachable = plan(chosen, sel, cfg, names, tz=s.timezone, now=now)
+    shared = same_patient(drafts)
+    for draft in drafts:
+        if draft.ticket_id in shared:
+            said = f"the same patient as {', '.join(shared[draft.ticket_id])}: send them one message"
+            draft.note = "; ".join(n for n in (draft.note, said) if n)
     if any(d.kind == KIND_PUBLIC for d in drafts):
         from npscli.io.taxonomy import load_configured_taxonomy
 
@@ -132,6 +137,24 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
     return run
 
 
+def same_patient(drafts: list[Draft]) -> dict[str, list[str]]:
+    """The private drafts of this run that go to a patient another one goes to too (the same patient id or
+    e-mail: two visits, two complaints), by ticket id, with the other tickets: one message answers both."""
+    from npscli.services.outreach.drafts import _patient_keys
+
+    private = [d for d in drafts if d.kind != KIND_PUBLIC]
+    by_key: dict[tuple[str, str], list[Draft]] = {}
+    for draft in private:
+        for key in _patient_keys(draft.ticket):
+            by_key.setdefault(key, []).append(draft)
+    out: dict[str, list[str]] = {}
+    for draft in private:
+        others = {o.ticket_id for key in _patient_keys(draft.ticket) for o in by_key[key] if o is not draft}
+        if others:
+            out[draft.ticket_id] = sorted(others)
+    return out
+
+
 def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[str]:
     """What the person running it should read after the table: what was written, and what to do next."""
     lines = []
@@ -158,6 +181,14 @@ def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[
             lines.append(
                 "a public reply does not reach the patient in private: once it is posted, note it: "
                 f'npscli tickets note {public[0].ticket_id} "public reply posted"'
+            )
+        shared = same_patient(drafts)
+        if shared:
+            groups = sorted({tuple(sorted([ticket, *others])) for ticket, others in shared.items()})
+            listed = "; ".join(" and ".join(group) for group in groups)
+            lines.append(
+                f"the same patient has several drafts ({listed}): send them one message, and log the contact on "
+                "each ticket"
             )
     elif not run.unconfigured:  # (tickets held up by a missing sender are said once, by the error that follows)
         lines.append("nothing new to draft")
