@@ -160,6 +160,22 @@ def test_cron_run_writes_the_last_complete_week_with_deterministic_names(sqlite_
     assert again.exit_code == 0 and {n: (out / n).read_bytes() for n in first} == first  # same run, same bytes
 
 
+def test_a_run_in_the_last_hours_of_a_week_warns_that_it_is_the_report_of_the_week_before(sqlite_cli, tmp_path):
+    """Cron on a UTC server: Monday 05:30 UTC is still Sunday 23:30 in Chicago, so W47 has not ended there."""
+    early = sqlite_cli("report", "weekly", "--as-of", "2025-11-24T05:30+00:00", "--out", str(tmp_path), "-f", "md")
+    assert early.exit_code == 0, early.output
+    assert early.stdout.strip().endswith("nps-weekly-2025-W46.md")
+    said = " ".join(early.stderr.split())
+    assert "it is Sun 23:30 in America/Chicago, 30 min before 2025-W47 ends, so this is the report of 2025-W46" in said
+    assert "CRON_TZ=America/Chicago" in said and "--week 2025-W47 once it has ended" in said
+    for quiet in (
+        ("--as-of", "2025-11-24T13:00+00:00"),  # Monday 07:00 in Chicago: W47 it is, nothing to say
+        ("--as-of", "2025-11-24T05:30+00:00", "--week", "2025-W46"),  # the week named: no guessing
+    ):
+        r = sqlite_cli("report", "weekly", *quiet, "--out", str(tmp_path), "-f", "md")
+        assert r.exit_code == 0 and "warning" not in r.stderr, r.stderr
+
+
 def test_quiet_after_the_command_as_before_it_leaves_only_the_file_paths(sqlite_cli, tmp_path):
     for args in (("report", "weekly", "-q"), ("-q", "report", "weekly")):
         r = sqlite_cli(*args, "--as-of", AS_OF, "--out", str(tmp_path / "q"))

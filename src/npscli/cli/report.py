@@ -155,7 +155,7 @@ def run_report(
 ) -> None:
     """The body of `report weekly` and `report monthly`: options to a request, the service, its output."""
     from npscli.reports.render import parse_formats
-    from npscli.services.reports import ReportRequest, make_mailer, recipients_of, run_reports
+    from npscli.services.reports import ReportRequest, make_mailer, period_about_to_end, recipients_of, run_reports
     from npscli.services.weekly import resolve_period
 
     s = context.settings(database=db)
@@ -175,6 +175,15 @@ def run_report(
     if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
+    ending = None if key else period_about_to_end(kind, now, s.timezone)
+    if ending:
+        current, hours = ending
+        left = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        warn(
+            f"it is {now:%a %H:%M} in {s.timezone}, {left} before {current} ends, so this is the report "
+            f"of {period.key}; a cron line reads the server's clock: put CRON_TZ={s.timezone} above it (or run "
+            f"it later), or name the {kind}: --{kind} {current} once it has ended"
+        )
     mailer = make_mailer(s, cfg, outbox, now=now) if req.recipients else None
     store = context.open_db(s)
     progress = steps_progress("reports")  # one report per location: on a terminal, how far it is

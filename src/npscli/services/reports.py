@@ -85,6 +85,18 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     return targets, [], warnings
 
 
+def period_about_to_end(kind: str, now: datetime, tz: str, *, within_hours: float = 12) -> tuple[str, float] | None:
+    """The period ``now`` is in and the hours left of it, when it ends within ``within_hours``: a report run
+    then (cron on a UTC server, Monday 07:00 UTC being Sunday 23:00 in California) is of the period before,
+    which is not what a Monday-morning job means."""
+    from npscli.core.periods import period_key
+    from npscli.services.weekly import make_period
+
+    current = make_period(kind, period_key(now.date(), kind), tz)
+    left = (current.end - now).total_seconds() / 3600
+    return (current.key, left) if 0 < left <= within_hours else None
+
+
 def _meant(name: str, known: list[str]) -> str:
     close = near_names(name, known)
     return f"; did you mean {' or '.join(repr(v) for v in close)}?" if close else ""
