@@ -143,6 +143,10 @@ def test_empty_store_gives_null_nps_not_zero(cli):
         (["--compare", "previous"], 2, "--period"),
         (["--compare", "lastyear"], 2, "previous"),
         (["--since", "2025-11-10", "--until", "2025-11-01"], 2, "before"),
+        (["--min-n", "0"], 2, "--min-n"),  # as npscli.toml's min_n: 1 or more
+        (["--min-n", "-1"], 2, "--min-n"),
+        (["--as-of", "9999-12-31T23:59"], 2, "--as-of '9999-12-31T23:59' is out of range"),  # was an internal error
+        (["--as-of", "1900-01-01"], 2, "now must be between 1970 and 2199"),
     ],
 )
 def test_bad_options(cli, args, code, needle):

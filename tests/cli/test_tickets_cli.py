@@ -165,6 +165,8 @@ def test_a_sweep_that_closes_nothing_says_so_on_a_terminal_only(cli, tmp_path):
     "args,code,needle",
     [
         (["tickets", "show", "T-000999"], 5, "no ticket T-000999"),
+        (["tickets", "sweep", "--days", "99999999"], 2, "give a number of days from 0 to 36500"),  # was a crash
+        (["tickets", "note", "T-000001", "x", "--as-of", "9999-12-31T23:59"], 2, "out of range"),
         (["tickets", "assign", "T-000999", "--to", "x"], 5, "no ticket"),
         (["tickets", "show", "banana"], 2, "not a ticket id"),
         (["tickets", "no-response", "T-000001"], 6, "cannot be closed as no-response"),

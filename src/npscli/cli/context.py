@@ -75,9 +75,21 @@ def _say_which_store(store: Store) -> None:
 
 def now(as_of: str | None, s: Settings) -> datetime:
     """The run's "now": --as-of, else NPSCLI_NOW, else the clock; aware, in the clinic's zone."""
+    from npscli.core.errors import UsageError
     from npscli.core.periods import resolve_now
 
-    return resolve_now(as_of or os.environ.get("NPSCLI_NOW") or None, s.timezone)
+    given = as_of or os.environ.get("NPSCLI_NOW") or None
+    try:
+        moment = resolve_now(given, s.timezone)
+    except OverflowError:  # 9999-12-31T23:59 in a zone behind UTC is past the last datetime
+        moment = None
+    if moment is None or not 1970 <= moment.year <= 2199:  # the range of the store's times (as the import's)
+        what = "--as-of" if as_of else "NPSCLI_NOW"
+        raise UsageError(
+            f"{what} {given!r} is out of range: now must be between 1970 and 2199",
+            hint="use an ISO date (2025-11-24) or date-time (2025-11-24T09:00) of the run to reproduce",
+        )
+    return moment
 
 
 def group_filters(location=None, department=None, provider=None, *, store=None) -> dict[str, tuple[str, ...]]:

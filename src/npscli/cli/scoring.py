@@ -92,7 +92,8 @@ def score_command(
         typer.Option("--ci", metavar="METHOD", help="Interval method: adjusted-wald (default), wald or tango."),
     ] = None,
     min_n: Annotated[
-        int | None, typer.Option("--min-n", metavar="N", help="Flag groups with fewer responses (default 30).")
+        int | None,
+        typer.Option("--min-n", metavar="N", min=1, help="Flag groups with fewer responses (default 30)."),
     ] = None,
     compare: Annotated[
         str | None,

@@ -405,8 +405,8 @@ def sweep_command(
         set_quiet(True)
     s, store, now = _ctx(db, by, as_of)
     n_days = s.tickets.sweep_days if days is None else days
-    if n_days < 0:
-        raise UsageError("--days must be 0 or more")
+    if not 0 <= n_days <= 36_500:
+        raise UsageError(f"--days {n_days}: give a number of days from 0 to 36500", hint="for example: --days 7")
     closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
     if fmt is OutputFormat.table and not closed:
