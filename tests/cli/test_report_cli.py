@@ -176,6 +176,15 @@ def test_a_run_in_the_last_hours_of_a_week_warns_that_it_is_the_report_of_the_we
         assert r.exit_code == 0 and "warning" not in r.stderr, r.stderr
 
 
+def test_a_week_that_has_not_begun_is_said_to_be_so_not_to_have_had_no_responses(sqlite_cli, tmp_path):
+    r = sqlite_cli("report", "weekly", "--week", "2026-W47", "--as-of", AS_OF, "--out", str(tmp_path), "-f", "md")
+    assert r.exit_code == 0, r.output
+    assert "2026-W47 has not begun yet (it is 2025-11-24 in America/Chicago)" in r.stderr
+    text = (tmp_path / "nps-weekly-2026-W47.md").read_text(encoding="utf-8")
+    assert "This week has not begun yet (2025-11-24 is before it): nothing to report." in text
+    assert "not over yet" not in text
+
+
 def test_quiet_after_the_command_as_before_it_leaves_only_the_file_paths(sqlite_cli, tmp_path):
     for args in (("report", "weekly", "-q"), ("-q", "report", "weekly")):
         r = sqlite_cli(*args, "--as-of", AS_OF, "--out", str(tmp_path / "q"))

@@ -175,6 +175,8 @@ def run_report(
     if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
+    if period.start > now:
+        warn(f"{period.key} has not begun yet (it is {now:%Y-%m-%d} in {s.timezone}): its report says so and no more")
     ending = None if key else period_about_to_end(kind, now, s.timezone)
     if ending:
         current, hours = ending
