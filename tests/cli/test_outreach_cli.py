@@ -85,6 +85,21 @@ def test_two_drafts_to_one_patient_in_a_run_say_so_on_each_row_and_after_the_tab
     assert len(files(isolated / "outreach")) == 3  # both written: the coordinator chooses which one to send
 
 
+def test_department_selects_the_drafts_as_it_selects_the_tickets_elsewhere(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Ana Pérez", department="Pediatrics"),
+            response("2", patient_name="Luis Ortega", department="Primary Care"),
+        ],
+    )
+    r = draft(cli, "--department", "pediatrics", "--by", "maria")  # case as everywhere else
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == ["T-000001-ana-perez.eml"]
+    named = draft(cli, "--ticket", "T-000002", "--department", "Pediatrics", "--dry-run")
+    assert named.exit_code == 0 and "outside --location / --department / --since" in named.stdout
+
+
 def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     fill(
         clinic,

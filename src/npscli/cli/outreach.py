@@ -14,7 +14,17 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.app import make_app
-from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, QuietOpt, SinceOpt, format_choices
+from npscli.cli.options import (
+    ActorOpt,
+    AsOfOpt,
+    DbOpt,
+    DepartmentOpt,
+    FormatOpt,
+    LocationOpt,
+    QuietOpt,
+    SinceOpt,
+    format_choices,
+)
 from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core.errors import ConflictError, NotFoundError, UsageError
 
@@ -50,6 +60,7 @@ def draft_outreach_command(
         list[str] | None, typer.Option("--ticket", metavar="ID", help="Only this ticket, e.g. T-000123 (repeatable).")
     ] = None,
     location: LocationOpt = None,
+    department: DepartmentOpt = None,
     template: Annotated[
         str | None,
         typer.Option(
@@ -130,7 +141,7 @@ def draft_outreach_command(
             fmt=fmt.value,
             template=forced,
             ticket_ids=ticket_ids,
-            locations=context.group_filters(location, store=store)["location"],
+            **_groups(context.group_filters(location, department, store=store)),
             since=parse_since(since, now) if since else None,
             sender=sender.strip() if sender and sender.strip() else None,
             again=again,
@@ -146,6 +157,10 @@ def draft_outreach_command(
         message(line)
     if (error := unconfigured_error(run)) is not None:  # the others were drafted; cron and people must notice
         raise error
+
+
+def _groups(filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    return {"locations": filters["location"], "departments": filters["department"]}
 
 
 # ---------------------------------------------------------------------------------------------- templates

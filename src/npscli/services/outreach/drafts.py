@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 class Selection:
     ticket_ids: tuple[int, ...] = ()
     locations: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
     since: datetime | None = None
     template: str | None = None  # a template name (already normalised)
     sender: str | None = None
@@ -84,7 +85,9 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
     explicit = bool(sel.ticket_ids)
     if explicit:
         rows = list_tickets(
-            store, TicketFilter(ids=sel.ticket_ids, location=sel.locations, since=sel.since), newest_first=False
+            store,
+            TicketFilter(ids=sel.ticket_ids, location=sel.locations, department=sel.departments, since=sel.since),
+            newest_first=False,
         )
         found = {r["id"] for r in rows}
         missing = [n for n in sel.ticket_ids if n not in found]
@@ -102,7 +105,9 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
         filtered_out = []
         rows = list_tickets(
             store,
-            TicketFilter(statuses=rules.OPEN_STATUSES, location=sel.locations, since=sel.since),
+            TicketFilter(
+                statuses=rules.OPEN_STATUSES, location=sel.locations, department=sel.departments, since=sel.since
+            ),
             newest_first=False,
         )
         rows = [r for r in rows if bucket(r["score"]) == "detractor"]
@@ -112,7 +117,7 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
         unreachable |= _patient_keys(t)
     history = events_for(store, [r["id"] for r in rows])
     chosen: list[dict[str, Any]] = []
-    skips = [Skip(rules.format_ticket_id(n), "outside --location / --since") for n in filtered_out]
+    skips = [Skip(rules.format_ticket_id(n), "outside --location / --department / --since") for n in filtered_out]
     counts = {"already_drafted": 0, "no_response": 0}
     for r in rows:
         label = rules.format_ticket_id(r["id"])

@@ -44,6 +44,7 @@ class DraftRequest:
     template: str | None = None  # --template, checked by forced_template (None: by root cause)
     ticket_ids: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
     since: datetime | None = None
     sender: str | None = None
     again: bool = False
@@ -78,6 +79,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
     sel = Selection(
         ticket_ids=req.ticket_ids,
         locations=req.locations,
+        departments=req.departments,
         since=req.since,
         template=req.template,
         sender=req.sender,
