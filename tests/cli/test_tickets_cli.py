@@ -82,6 +82,12 @@ def test_workflow_and_history(loaded):
     assert text.exit_code == 0 and "Call me please" in text.stdout and "refunded" in text.stdout
 
 
+def test_tickets_list_by_provider_as_detractors_lists_them(loaded):
+    listed = js(loaded("tickets", "list", "--provider", "dr. amara okafor", "--format", "json"))
+    assert [r["ticket_id"] for r in listed] == ["T-000003", "T-000002", "T-000001"]
+    assert js(loaded("tickets", "list", "--provider", "Dr. Nobody", "--format", "json")) == []
+
+
 def test_bulk_assign_by_location(loaded):
     result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]

@@ -15,6 +15,7 @@ from npscli.cli.options import (
     DepartmentOpt,
     FormatOpt,
     LocationOpt,
+    ProviderOpt,
     QuietOpt,
     SinceOpt,
     UntilOpt,
@@ -87,6 +88,7 @@ def list_command(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
+    provider: ProviderOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
@@ -100,12 +102,13 @@ def list_command(
 
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
-    groups = context.group_filters(location, department, store=store)
+    groups = context.group_filters(location, department, provider, store=store)
     f = TicketFilter(
         statuses=parse_statuses(status, default=rules.OPEN_STATUSES),
         assignee=assignee,
         location=groups["location"],
         department=groups["department"],
+        provider=groups["provider"],
         overdue_at=now if overdue else None,
         since=start,
         until=end,
