@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from tests.factories import response, write_plain
@@ -256,6 +257,20 @@ def test_escape_sequences_in_a_comment_or_note_never_reach_the_terminal(cli, tmp
     assert "called" in shown and "visit" in shown and "fake line" in shown
     # the data itself is kept as the patient wrote it for machine formats
     assert "\\u001b[2J" in cli("detractors", "--as-of", "2025-11-04", "--format", "json").stdout
+
+
+def test_markdown_output_shows_a_comments_html_and_image_links_as_typed_never_as_markup(cli, tmp_path):
+    """Pasted into a wiki or a ticket system, a comment's <img> or ![](url) would be fetched (a tracking pixel)."""
+    comment = 'see <img src="http://tracker.example/p.png"> and ![x](http://tracker.example/q.png) [phone]\nok'
+    rows = [response("1", "2025-11-03T09:00:00-06:00", 2, comment)]
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    for args in (("detractors",), ("tickets", "list")):
+        shown = cli(*args, "--as-of", "2025-11-04", "--format", "markdown")
+        assert shown.exit_code == 0, shown.output
+        assert not re.search(r"(?<!\\)<img", shown.stdout) and "](http" not in shown.stdout
+    text = cli("detractors", "--as-of", "2025-11-04", "--format", "markdown").stdout
+    assert '\\<img src="http://tracker.example/p.png"\\>' in text and "![x]\\(http://tracker.example/q.png)" in text
+    assert "[phone]<br>ok" in text  # readable, and the line break still a <br>
 
 
 def test_an_empty_or_huge_note_is_refused_and_changes_nothing(loaded):
