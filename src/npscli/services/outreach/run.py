@@ -101,7 +101,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
             refuse_abusive_public_reply(draft, taxonomy)
     for draft in drafts:  # everything rendered (and checked) before anything is written
         render(draft, user_dir=req.user_dir)
-    run = DraftRun(drafts=drafts, counts=counts)
+    run = DraftRun(drafts=[], counts=counts)
     for draft in drafts:
         if req.dry_run:
             path = req.out / f"{file_stem(draft)}.{file_ext(draft, req.fmt)}"
@@ -113,7 +113,12 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
                     f"cannot write drafts into {req.out} ({exc.strerror})",
                     hint=f"{len(run.rows)} draft(s) were written and logged before this one",
                 ) from None
-            record(store, draft, path.resolve(), actor=s.user, now=now)
+            taken = record(store, draft, path.resolve(), actor=s.user, now=now, again=req.again)
+            if taken is not None:  # a colleague's run drafted it a moment ago: theirs goes out, not a second one
+                path.unlink(missing_ok=True)
+                skips.append(Skip(draft.ticket_id, f"drafted meanwhile by {taken['actor']}: not drafted twice"))
+                continue
+        run.drafts.append(draft)
         run.rows.append(
             {
                 "ticket_id": draft.ticket_id,
