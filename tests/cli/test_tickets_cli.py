@@ -89,6 +89,26 @@ def test_tickets_list_by_provider_as_detractors_lists_them(loaded):
     assert js(loaded("tickets", "list", "--provider", "Dr. Nobody", "--format", "json")) == []
 
 
+def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep_can_close_it(loaded):
+    """Before, it stopped the SLA clock but left the ticket "assigned": never overdue, never swept, and
+    `no-response` refused it ("log the contact attempt first") though the call was logged."""
+    assert loaded("tickets", "assign", "1", "--to", "Maria").exit_code == 0
+    noted = loaded("tickets", "note", "1", "called, left a message", "--channel", "call", "--as-of", "2025-11-03T15:00")
+    assert noted.exit_code == 0, noted.output
+    assert "T-000001 contacted by call (status contacted, assignee Maria)" in noted.stderr
+    shown = js(loaded("tickets", "show", "1", "--format", "json"))
+    assert shown["status"] == "contacted" and shown["first_contact_at"] == "2025-11-03T15:00:00-06:00"
+    assert [(h["kind"], h["to_status"], h["text"]) for h in shown["history"]][-1] == (
+        "call", "contacted", "called, left a message"
+    )
+    swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-11", "--format", "json"))
+    assert swept == [{"ticket_id": "T-000001", "status": "no_response"}]
+    # on a contacted ticket a further call stays a note; an empty one is still refused
+    assert loaded("tickets", "note", "2", "x", "--channel", "email").stderr.startswith("T-000002 contacted")
+    assert loaded("tickets", "note", "2", "again", "--channel", "call").stderr.startswith("T-000002 note added")
+    assert loaded("tickets", "note", "3", " ", "--channel", "call").exit_code == 2
+
+
 def test_bulk_assign_by_location(loaded):
     result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]

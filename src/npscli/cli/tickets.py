@@ -257,8 +257,22 @@ def note_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Add a note to the history (with --channel when it records a contact, --reply when the patient answered)."""
-    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, channel=channel, text=text, reply=reply)
+    """Add a note to the history (with --channel when it records a contact, --reply when the patient answered).
+
+    A note with --channel on a ticket nobody has reached yet (new, assigned, reopened) is that contact, as
+    `tickets contacted` records it: status contacted, the SLA clock stopped, the no-response clock started.
+    """
+    from npscli.store.tickets import show_ticket
+
+    ctx = _ctx(db, by, as_of)
+    if channel and not reply:
+        current, _events = show_ticket(ctx[1], rules.parse_ticket_id(ticket))
+        if current["status"] in (rules.NEW, rules.ASSIGNED, rules.REOPENED):
+            _act(ticket, "contacted", f"contacted by {channel}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
+                 channel=channel, text=rules.check_note("note", text))  # fmt: skip
+            return
+    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel, text=text,
+         reply=reply)  # fmt: skip
 
 
 @app.command("contacted")
