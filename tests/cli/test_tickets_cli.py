@@ -109,6 +109,19 @@ def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep
     assert loaded("tickets", "note", "3", " ", "--channel", "call").exit_code == 2
 
 
+def test_bulk_assign_unassigned_takes_the_tickets_nobody_owns_and_only_those(loaded):
+    """As its help says: a reopened ticket keeps its owner; a ticket contacted by someone who did not take it
+    over has none."""
+    assert loaded("tickets", "assign", "1", "--to", "Maria").exit_code == 0
+    assert loaded("tickets", "resolve", "1", "--code", "billing").exit_code == 0
+    assert loaded("tickets", "reopen", "1").exit_code == 0  # reopened, still Maria's
+    assert loaded("tickets", "contacted", "3", "--channel", "call").exit_code == 0  # contacted, nobody's
+    result = loaded("tickets", "assign", "--location", "Downtown", "--unassigned", "--to", "Priya", "--format", "json")
+    assert [r["ticket_id"] for r in js(result)] == ["T-000003"]
+    owners = {r["ticket_id"]: r["assignee"] for r in js(loaded("tickets", "list", "--format", "json"))}
+    assert owners == {"T-000001": "Maria", "T-000002": None, "T-000003": "Priya"}
+
+
 def test_bulk_assign_by_location(loaded):
     result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]

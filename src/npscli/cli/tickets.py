@@ -214,18 +214,13 @@ def assign_command(
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
     start = parse_window(since, None, now)[0] if since else None
     groups = context.group_filters(location, department, store=store)
-    changed = assign_many(
-        store,
-        TicketFilter(
-            statuses=(rules.NEW, rules.REOPENED) if unassigned else (),
-            location=groups["location"],
-            department=groups["department"],
-            since=start,
-        ),
-        to.strip(),
-        actor=s.user,
-        now=now,
-    )
+    chosen = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    if unassigned:  # nobody owns them: a reopened ticket keeps its owner, a contacted one may have none
+        from npscli.store.tickets import list_tickets
+
+        open_ones = list_tickets(store, TicketFilter(**{**chosen.__dict__, "statuses": rules.OPEN_STATUSES}))
+        chosen = TicketFilter(ids=tuple(r["id"] for r in open_ones if not r["assignee"]) or (0,))  # 0: no ticket
+    changed = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
     rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
     if fmt is OutputFormat.table:
         message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
