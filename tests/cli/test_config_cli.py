@@ -56,6 +56,18 @@ def test_init_uses_this_machines_zone_and_invents_no_clinic(cli, isolated, monke
     assert rows["clinic_phone"]["value"] == "(none)"
 
 
+def test_init_does_not_pin_a_machine_zone_that_config_check_would_refuse(cli, isolated, monkeypatch):
+    monkeypatch.delenv("NPSCLI_TIMEZONE")
+    monkeypatch.setenv("TZ", "America/new_york")  # not a zone name: the starter must still load
+    result = cli("init", db=False)
+    assert result.exit_code == 0, result.output
+    text = (isolated / "npscli.toml").read_text(encoding="utf-8")
+    assert "unknown time zone 'America/new_york'" in text and 'use "America/New_York"' in text
+    assert not any(line.startswith("timezone") for line in text.splitlines())
+    monkeypatch.setenv("TZ", "UTC")
+    assert cli("config", "check", db=False).exit_code == 0
+
+
 def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_uncomment(cli, isolated, tmp_path):
     """The IT person writes npscli.toml from `init`: the sections cron needs are there, commented, and valid."""
     from tests.factories import response, write_plain

@@ -233,10 +233,15 @@ match = "qualtrics_*.csv"
 def starter_text() -> str:
     """The starter file, with this machine's time zone (never someone else's) as the clinic's."""
     from npscli.config import system_timezone
+    from npscli.core.config_types import timezone_problem
 
     zone = system_timezone()
+    found = timezone_problem(zone)
     if zone in ("UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "GMT", "Etc/GMT"):
         line = '# This machine runs on UTC: set the clinic\'s zone, for example\n# timezone = "America/Chicago"'
+    elif found:  # "EST" (no daylight saving) or a name the zone database does not know: not pinned
+        problem, hint = found
+        line = f"# This machine's zone cannot be the clinic's: {problem} ({hint})\n# timezone = \"America/Chicago\""
     else:
         line = f'timezone = "{zone}"  # this machine\'s zone; change it if the clinic is elsewhere'
     return STARTER.replace("{timezone_line}", line)
