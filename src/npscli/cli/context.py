@@ -40,7 +40,7 @@ def open_db(s: Settings, *, create: bool = False) -> Store:
             hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
         )
     store = open_store(s.database_url(), on_upgrade=_say_upgrading)
-    _say_which_store(store)
+    _say_which_store(store, s)
     return store
 
 
@@ -58,9 +58,12 @@ def _say_upgrading(version: int, latest: int) -> None:
 _announced: set[str] = set()
 
 
-def _say_which_store(store: Store) -> None:
+def _say_which_store(store: Store, s: Settings | None = None) -> None:
     """On a terminal, one line on stderr naming the store and its size, so that a default (user-wide) store or a
-    stale NPSCLI_DB cannot be read silently. Never into a pipe or a file: scripted output stays as it was."""
+    stale NPSCLI_DB cannot be read silently. Never into a pipe or a file: scripted output stays as it was.
+
+    A shared (PostgreSQL) store read with no clinic time zone set anywhere (this machine's is used) is said
+    too: a colleague whose laptop is in another zone counts other weeks and days from the same responses."""
     from npscli.cli.output import is_quiet, message, stderr_is_terminal
 
     if store.url in _announced or is_quiet() or not stderr_is_terminal():
@@ -71,6 +74,11 @@ def _say_which_store(store: Store) -> None:
 
     n = count_responses(store)
     message(f"store: {describe_store(store)}, {n:,} response{'' if n == 1 else 's'}")
+    if s is not None and store.dialect == "postgresql" and s.origins.get("timezone", "").startswith("default"):
+        message(
+            f"  the clinic's time zone is not set: this machine's ({s.timezone}) is used; colleagues sharing the "
+            'store count the same weeks only with the same zone: timezone = "..." in npscli.toml'
+        )
 
 
 def now(as_of: str | None, s: Settings) -> datetime:
