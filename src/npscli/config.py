@@ -188,10 +188,20 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
         where = f"{path}:{found[1]}" if found else f"{path}"
+        line = text.splitlines()[int(found[1]) - 1] if found and int(found[1]) <= len(text.splitlines()) else ""
         raise ConfigError(
             f"{where}: not valid TOML ({exc})",
-            hint="fix the line named, or compare with `npscli init --print`",
+            hint=_unquoted_text_hint(line) or "fix the line named, or compare with `npscli init --print`",
         ) from None
+
+
+def _unquoted_text_hint(line: str) -> str | None:
+    """``timezone = America/Chicago``: text written without its quotes, the commonest slip in a TOML file."""
+    found = re.fullmatch(r"\s*([A-Za-z0-9_\-]+)\s*=\s*([^\s\"'\[{#][^#]*?)\s*(#.*)?", line)
+    if not found or re.fullmatch(r"[+-]?[\d_.]+|true|false|\d{4}-\d{2}-\d{2}.*", found[2]):
+        return None
+    key, value = found[1], found[2].replace('"', '\\"')
+    return f'text goes in double quotes: {key} = "{value}"'
 
 
 # ---------------------------------------------------------------------------------------------- lines
@@ -390,15 +400,12 @@ def _login_name() -> str:
 
 def _validate_timezone(s: Settings) -> None:
     """The zone from the environment or a flag (the file's was checked with the rest of the file)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from npscli.core.config_types import timezone_problem
 
-    try:
-        ZoneInfo(s.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {s.timezone!r} (from {s.origins.get('timezone', 'config')})",
-            hint="use an IANA name such as America/Chicago or Europe/Madrid",
-        ) from None
+    found = timezone_problem(s.timezone)
+    if found:
+        problem, hint = found
+        raise ConfigError(f"{problem} (from {s.origins.get('timezone', 'config')})", hint=hint)
 
 
 # ---------------------------------------------------------------------------------------------- effective

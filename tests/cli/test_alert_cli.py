@@ -763,6 +763,35 @@ def test_the_person_a_ticket_is_escalated_to_is_told_once(clinic, smtp_server):
     assert any(h["kind"] == "alerted" and h["text"].startswith(f"alerted {MARIA} of the escalation") for h in history)
 
 
+def test_an_escalated_ticket_escalated_onward_is_the_new_persons_and_they_are_told(clinic, smtp_server, isolated):
+    (isolated / "npscli.toml").write_text(
+        (isolated / "npscli.toml").read_text(encoding="utf-8")
+        + '\n[senders."Dr. Sam Reyes"]\ntitle = "Medical Director"\nemail = "sam.reyes@riverside.example.org"\n',
+        encoding="utf-8",
+    )
+    assert alert(clinic).exit_code == 0
+    ticket = tickets_by_response(clinic.db)["east"]
+    first = clinic("tickets", "escalate", ticket, "--to", "Maria Lopez", "--reason", "at risk", "--by", "px")
+    assert first.exit_code == 0, first.output
+    assert alert(clinic).exit_code == 0
+    sent_before = len(smtp_server.messages)
+    onward = clinic("tickets", "escalate", ticket, "--to", "Dr. Sam Reyes", "--reason", "needs the director",
+                    "--by", "maria")  # fmt: skip
+    assert onward.exit_code == 0, onward.output
+    assert "will be e-mailed by the next npscli alert run" in onward.stderr
+    shown = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)
+    assert (shown["status"], shown["assignee"]) == ("escalated", "Dr. Sam Reyes")
+    assert shown["escalated_to"] == "Dr. Sam Reyes"
+    assert shown["history"][-1]["text"] == "to Dr. Sam Reyes (from Maria Lopez); needs the director"
+    run = alert(clinic, "--format", "json")
+    assert [(r["kind"], r["recipient"]) for r in as_json(run)] == [("escalated", "sam.reyes@riverside.example.org")]
+    assert [m.rcpt_tos for m in smtp_server.messages[sent_before:]] == [["sam.reyes@riverside.example.org"]]
+    again = clinic("tickets", "escalate", ticket, "--to", "dr. sam reyes", "--reason", "still", "--by", "maria")
+    assert again.exit_code == 0 and "is already escalated to Dr. Sam Reyes: nothing changed" in again.stderr
+    history = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)["history"]
+    assert [h["kind"] for h in history].count("escalated") == 2
+
+
 def test_an_escalation_contacted_before_the_run_is_not_mailed(clinic, smtp_server):
     assert alert(clinic).exit_code == 0
     sent_before = len(smtp_server.messages)

@@ -3,6 +3,8 @@
 import json
 import re
 
+from tests.factories import response, write_plain
+
 
 def test_init_writes_a_starter_that_loads(cli, isolated):
     result = cli("init", db=False)
@@ -52,6 +54,18 @@ def test_init_uses_this_machines_zone_and_invents_no_clinic(cli, isolated, monke
     assert rows["timezone"]["value"] == "Europe/Berlin" and rows["timezone"]["from"].endswith("npscli.toml")
     assert rows["clinic_name"]["from"] == "default" and "Riverside" not in rows["clinic_name"]["value"]
     assert rows["clinic_phone"]["value"] == "(none)"
+
+
+def test_init_does_not_pin_a_machine_zone_that_config_check_would_refuse(cli, isolated, monkeypatch):
+    monkeypatch.delenv("NPSCLI_TIMEZONE")
+    monkeypatch.setenv("TZ", "America/new_york")  # not a zone name: the starter must still load
+    result = cli("init", db=False)
+    assert result.exit_code == 0, result.output
+    text = (isolated / "npscli.toml").read_text(encoding="utf-8")
+    assert "unknown time zone 'America/new_york'" in text and 'use "America/New_York"' in text
+    assert not any(line.startswith("timezone") for line in text.splitlines())
+    monkeypatch.setenv("TZ", "UTC")
+    assert cli("config", "check", db=False).exit_code == 0
 
 
 def test_the_starter_shows_alerts_routing_smtp_senders_and_reports_ready_to_uncomment(cli, isolated, tmp_path):
@@ -163,6 +177,45 @@ def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, mon
     monkeypatch.setenv("NPSCLI_SMTP_PASSWORD", "s3cret")
     result = cli("config", "check", "--format", "json", db=False)
     assert result.exit_code == 0, result.output
+
+
+def test_config_check_names_the_routing_sla_and_sender_names_no_stored_response_has(cli, isolated):
+    """A rule for "Eastgat" or an SLA for "downtown" (matched exactly) never applies, and nothing said so."""
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location="Eastgate", department="Pediatrics"),
+        response("2", "2025-11-10T11:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(isolated / "export.csv", rows)).exit_code == 0
+    (isolated / "npscli.toml").write_text(
+        "[tickets.sla_hours_by_location]\ndowntown = 24\nEastgate = 12\n\n"
+        '[[routing.rules]]\nlocation = "eastgate"\ndepartment = "Pediatrcs"\nto = ["a@example.org"]\n'
+        '[[routing.rules]]\nlocation = ["Downtown", "Lakeside"]\nto = ["b@example.org"]\n'
+        '[locations.Eastgat]\nphone = "(555) 010-0100"\n',
+        encoding="utf-8",
+    )
+    result = cli("config", "check", "--format", "json")
+    assert result.exit_code == 8, result.output
+    found = [(p["line"], p["setting"], p["hint"]) for p in json.loads(result.stdout)]
+    assert found == [
+        (
+            2,
+            "[tickets.sla_hours_by_location] downtown",
+            "write it as stored: 'Downtown' (these names are matched exactly)",
+        ),
+        (7, "[[routing.rules]] (rule 1) department", "write it as stored: 'Pediatrics'"),
+        (12, "[locations.Eastgat]", "write it as stored: 'Eastgate'"),
+    ]
+    assert "2 problems" not in result.stderr and "3 problems" in result.stderr
+    # a site with no response yet is only a warning: the rule applies once it has some
+    assert ":10: [[routing.rules]] (rule 2) location: no location 'Lakeside' in the store yet" in result.stderr
+    (isolated / "npscli.toml").write_text(
+        '[tickets.sla_hours_by_location]\nDowntown = 24\n'
+        '[[routing.rules]]\nlocation = "Lakeside"\nto = ["b@example.org"]\n',
+        encoding="utf-8",
+    )
+    sound = cli("config", "check", "--format", "json")
+    assert sound.exit_code == 0, sound.output
+    assert json.loads(sound.stdout) == [] and "no location 'Lakeside' in the store yet" in sound.stderr
 
 
 def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_rest(cli, isolated):

@@ -304,7 +304,7 @@ def test_quiet_before_or_after_the_command_prints_nothing_for_cron_but_a_format_
     assert asked.exit_code == 0 and json.loads(asked.stdout)[0]["duplicates"] == 1
 
 
-@pytest.mark.parametrize("limit", ["0", "-5"])
+@pytest.mark.parametrize("limit", ["0", "-5", "99999999999999999999"])  # the last: past a 64-bit LIMIT
 def test_imports_limit_must_be_positive(cli, limit):
     """PostgreSQL refuses LIMIT -5 (an internal error) and SQLite reads it as no limit: both are a usage error."""
     result = cli("imports", "--limit", limit)

@@ -287,3 +287,10 @@ def test_csv_to_a_terminal_neutralises_escape_sequences_and_a_pipe_keeps_them(tm
         check=True,
     )
     assert comment.encode() in piped.stdout
+
+
+def test_the_since_help_names_every_window_the_parser_takes(cli):
+    from npscli.core.periods import _NAMED
+
+    shown = " ".join(cli("detractors", "--help", db=False).stdout.split())
+    assert all(name in shown for name in _NAMED), shown

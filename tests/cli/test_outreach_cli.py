@@ -58,6 +58,48 @@ def parse(path: Path):
 # ---------------------------------------------------------------------------------------------- drafting
 
 
+def test_two_drafts_to_one_patient_in_a_run_say_so_on_each_row_and_after_the_table(cli, clinic, isolated):
+    """Two visits, two complaints: two apologies in one morning read as a form letter; say it, so one is sent."""
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Dana Reyes", email="dana@example.org", patient_id="RH-77"),
+            response("2", patient_name="Dana Reyes", email="DANA@example.org ", patient_id=None, comment="Bill"),
+            response("3", patient_name="Ana Pérez", email="ana.perez@example.org"),
+        ],
+        suggest_cause=lambda c: "billing" if c and "Bill" in c else "wait_time",
+    )
+    r = draft(cli, "--by", "maria", "--format", "txt")
+    assert r.exit_code == 0, r.output
+    notes = {line.split("|")[1].strip(): line.split("|")[-2].strip() for line in r.stdout.splitlines()
+             if line.startswith("| T-")}  # fmt: skip
+    assert notes == {
+        "T-000001": "the same patient as T-000002: send them one message",
+        "T-000002": "the same patient as T-000001: send them one message",
+        "T-000003": "",
+    }
+    assert (
+        "the same patient has several drafts (T-000001 and T-000002): send them one message, and log the contact "
+        "on each ticket"
+    ) in " ".join(r.stderr.split())
+    assert len(files(isolated / "outreach")) == 3  # both written: the coordinator chooses which one to send
+
+
+def test_department_selects_the_drafts_as_it_selects_the_tickets_elsewhere(cli, clinic, isolated):
+    fill(
+        clinic,
+        [
+            response("1", patient_name="Ana Pérez", department="Pediatrics"),
+            response("2", patient_name="Luis Ortega", department="Primary Care"),
+        ],
+    )
+    r = draft(cli, "--department", "pediatrics", "--by", "maria")  # case as everywhere else
+    assert r.exit_code == 0, r.output
+    assert files(isolated / "outreach") == ["T-000001-ana-perez.eml"]
+    named = draft(cli, "--ticket", "T-000002", "--department", "Pediatrics", "--dry-run")
+    assert named.exit_code == 0 and "outside --location / --department / --since" in named.stdout
+
+
 def test_default_run_drafts_each_open_detractor_once(cli, clinic, isolated):
     fill(
         clinic,
@@ -410,6 +452,16 @@ def test_templates_list_show_copy(cli, isolated):
     r = cli("templates", "copy", "wait_time", "mine", db=False)
     assert r.exit_code == 0, r.output
     assert files(isolated / "mine" / "outreach") == ["wait_time.subject.j2", "wait_time.txt.j2"]
+    assert "edit them, then use --templates mine" in r.stderr
+    r = cli("templates", "show", "billng", db=False)
+    assert r.exit_code == 5 and "no template named 'billng'; did you mean 'billing'?" in r.stderr
+    r = cli("templates", "copy", "reports/weekly.htm.j2", "mine", db=False)
+    assert r.exit_code == 5 and "did you mean 'reports/weekly.html.j2'" in r.stderr
+    # report and alert take no --templates: the copy says how they find the folder
+    r = cli("templates", "copy", "reports/weekly.html.j2", "mine", db=False)
+    assert r.exit_code == 0, r.output
+    assert 'set templates_dir = "mine" in npscli.toml (or NPSCLI_TEMPLATES=mine)' in " ".join(r.stderr.split())
+    assert "--templates" not in r.stderr
     (isolated / "mine" / "outreach" / "wait_time.txt.j2").write_text("mine\n", encoding="utf-8")
     r = cli("templates", "copy", "wait_time", "mine", db=False)
     assert r.exit_code == 6 and "exists" in r.stderr and "--force" in r.stderr

@@ -160,6 +160,31 @@ def test_cron_run_writes_the_last_complete_week_with_deterministic_names(sqlite_
     assert again.exit_code == 0 and {n: (out / n).read_bytes() for n in first} == first  # same run, same bytes
 
 
+def test_a_run_in_the_last_hours_of_a_week_warns_that_it_is_the_report_of_the_week_before(sqlite_cli, tmp_path):
+    """Cron on a UTC server: Monday 05:30 UTC is still Sunday 23:30 in Chicago, so W47 has not ended there."""
+    early = sqlite_cli("report", "weekly", "--as-of", "2025-11-24T05:30+00:00", "--out", str(tmp_path), "-f", "md")
+    assert early.exit_code == 0, early.output
+    assert early.stdout.strip().endswith("nps-weekly-2025-W46.md")
+    said = " ".join(early.stderr.split())
+    assert "it is Sun 23:30 in America/Chicago, 30 min before 2025-W47 ends, so this is the report of 2025-W46" in said
+    assert "CRON_TZ=America/Chicago" in said and "--week 2025-W47 once it has ended" in said
+    for quiet in (
+        ("--as-of", "2025-11-24T13:00+00:00"),  # Monday 07:00 in Chicago: W47 it is, nothing to say
+        ("--as-of", "2025-11-24T05:30+00:00", "--week", "2025-W46"),  # the week named: no guessing
+    ):
+        r = sqlite_cli("report", "weekly", *quiet, "--out", str(tmp_path), "-f", "md")
+        assert r.exit_code == 0 and "warning" not in r.stderr, r.stderr
+
+
+def test_a_week_that_has_not_begun_is_said_to_be_so_not_to_have_had_no_responses(sqlite_cli, tmp_path):
+    r = sqlite_cli("report", "weekly", "--week", "2026-W47", "--as-of", AS_OF, "--out", str(tmp_path), "-f", "md")
+    assert r.exit_code == 0, r.output
+    assert "2026-W47 has not begun yet (it is 2025-11-24 in America/Chicago)" in r.stderr
+    text = (tmp_path / "nps-weekly-2026-W47.md").read_text(encoding="utf-8")
+    assert "This week has not begun yet (2025-11-24 is before it): nothing to report." in text
+    assert "not over yet" not in text
+
+
 def test_quiet_after_the_command_as_before_it_leaves_only_the_file_paths(sqlite_cli, tmp_path):
     for args in (("report", "weekly", "-q"), ("-q", "report", "weekly")):
         r = sqlite_cli(*args, "--as-of", AS_OF, "--out", str(tmp_path / "q"))
@@ -194,6 +219,7 @@ def test_one_report_per_location(sqlite_cli, tmp_path):
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path), "--location", "Eastgat", "-f", "md")
     assert r.exit_code == 0, r.output
     assert "no responses from location 'Eastgat'" in r.stderr and "known: Downtown, Eastgate" in r.stderr
+    assert "did you mean 'Eastgate'?" in r.stderr
 
 
 def test_a_week_without_data_says_so_and_exits_0(sqlite_cli, tmp_path):
@@ -291,6 +317,30 @@ def test_a_refused_recipient_exits_7_after_the_files_are_written(sqlite_cli, tmp
     assert "not mailed to everyone" in r.stderr and "gone@example.org" in r.stderr
     assert (tmp_path / "nps-weekly-2025-W47.md").is_file()
     assert [m.rcpt_tos for m in smtp_server.messages] == [["leads@example.org"]]
+    # "re-run the same command" would mail leads@ a second copy: the hint is the command for the one it missed
+    resend = f"npscli report weekly --week 2025-W47 --email-to gone@example.org --out {tmp_path}"
+    assert resend in " ".join(r.stderr.split()), r.stderr
+    smtp_server.refuse.clear()
+    again = sqlite_cli(*resend.split()[1:], "--format", "md", "--as-of", "2025-11-27T09:00")
+    assert again.exit_code == 0, again.output
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["leads@example.org"], ["gone@example.org"]]
+
+
+def test_a_report_per_location_that_missed_some_names_each_location_and_recipient_to_mail_again(
+    sqlite_cli, tmp_path, smtp_server
+):
+    smtp_config(tmp_path, smtp_server)
+    smtp_server.refuse.add("gone@example.org")
+    r = sqlite_cli(
+        "report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path), "--format", "md", "--location", "all",
+        "--email-to", "gone@example.org", "--email-to", "leads@example.org",
+    )  # fmt: skip
+    assert r.exit_code == 7, r.output
+    hint = " ".join(r.stderr.split())
+    assert (
+        "npscli report weekly --week 2025-W47 --location Downtown --location Eastgate --location 'Westview Clinic' "
+        f"--email-to gone@example.org --out {tmp_path}"
+    ) in hint, r.stderr
 
 
 def test_email_needs_a_sender_and_says_so_before_writing(sqlite_cli, tmp_path):

@@ -143,6 +143,10 @@ def test_empty_store_gives_null_nps_not_zero(cli):
         (["--compare", "previous"], 2, "--period"),
         (["--compare", "lastyear"], 2, "previous"),
         (["--since", "2025-11-10", "--until", "2025-11-01"], 2, "before"),
+        (["--min-n", "0"], 2, "--min-n"),  # as npscli.toml's min_n: 1 or more
+        (["--min-n", "-1"], 2, "--min-n"),
+        (["--as-of", "9999-12-31T23:59"], 2, "--as-of '9999-12-31T23:59' is out of range"),  # was an internal error
+        (["--as-of", "1900-01-01"], 2, "now must be between 1970 and 2199"),
     ],
 )
 def test_bad_options(cli, args, code, needle):
@@ -261,7 +265,21 @@ def test_group_filters_ignore_case_and_warn_about_a_value_that_matches_nothing(c
     assert tickets.exit_code == 0 and len(json.loads(tickets.stdout)) == 12
     typo = cli("score", "--location", "Downtwn", "--format", "json", "--as-of", "2025-11-17")
     assert typo.exit_code == 0 and json.loads(typo.stdout)[0]["n"] == 0  # nothing matched: nothing scored
-    assert "no location 'Downtwn' in the store (known: Downtown, Eastgate)" in typo.stderr
+    assert "no location 'Downtwn' in the store; did you mean 'Downtown'? (known: Downtown, Eastgate)" in typo.stderr
+
+
+def test_a_location_typed_without_its_accents_is_suggested_not_silently_taken(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location="Saint-Jérôme"),
+        response("2", "2025-11-10T11:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "accents.csv", rows)).exit_code == 0
+    typed = cli("score", "--location", "saint-jerome", "--format", "json", "--as-of", "2025-11-17")
+    assert typed.exit_code == 0, typed.output
+    assert json.loads(typed.stdout)[0]["n"] == 0  # a suggestion, not a match: "Peña" is not "Pena"
+    assert "no location 'saint-jerome' in the store; did you mean 'Saint-Jérôme'?" in typed.stderr
+    unlike = cli("score", "--location", "Westview", "--format", "json", "--as-of", "2025-11-17")
+    assert "did you mean" not in unlike.stderr and "no location 'Westview'" in unlike.stderr
 
 
 def test_the_title_shows_when_a_relative_window_starts_not_only_its_day(cli, tmp_path):
@@ -336,3 +354,37 @@ def test_window_titles_read_as_days_and_a_partial_week_is_marked(sqlite_db, tmp_
     assert [row["period"] for row in data] == ["2025-W44", "2025-W45", "2025-W46"]  # the contract keeps its keys
     aligned = cli("score", "--period", "week", "--since", "2025-11-03", "--until", "2025-11-16", "-f", "markdown")
     assert "partial" not in aligned.stdout
+
+
+def test_a_location_with_a_curly_apostrophe_is_found_by_the_name_typed_with_a_straight_one(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location="O\u2019Hare Clinic"),
+        response("2", "2025-11-10T11:00:00-06:00", 10, location="O\u2019Hare Clinic"),
+        response("3", "2025-11-10T12:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "ohare.csv", rows)).exit_code == 0
+    found = run_json(cli, "--location", "o'hare clinic")
+    assert found[0]["n"] == 2, found
+    detractors = cli("detractors", "--location", "O'Hare Clinic", "--since", "30d", "--as-of", "2025-11-17",
+                     "--format", "json")  # fmt: skip
+    assert detractors.exit_code == 0, detractors.output
+    assert [row["location"] for row in json.loads(detractors.stdout)] == ["O\u2019Hare Clinic"]
+    assert "no location" not in detractors.stderr
+
+
+def test_responses_without_a_location_are_a_group_named_none_as_in_the_report(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-10T10:00:00-06:00", 3, location=""),
+        response("2", "2025-11-10T11:00:00-06:00", 10, location=""),
+        response("3", "2025-11-10T12:00:00-06:00", 9, location="Downtown"),
+    ]
+    assert cli("import", write_plain(tmp_path / "blank.csv", rows)).exit_code == 0
+    by = {row["location"]: row["n"] for row in run_json(cli, "--by", "location")}
+    assert by == {"Downtown": 1, None: 2}  # JSON keeps null
+    for fmt in ("table", "markdown"):
+        shown = cli("score", "--by", "location", "--as-of", "2025-11-17", "--format", fmt, env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, shown.output
+        line = next(line for line in shown.stdout.splitlines() if "(none)" in line)
+        assert [cell.strip() for cell in line.strip("|").split("|")][:2] == ["(none)", "2"], line
+    csv_out = cli("score", "--by", "location", "--as-of", "2025-11-17", "--format", "csv")
+    assert ",2," in csv_out.stdout and "(none)" not in csv_out.stdout  # a blank cell for a spreadsheet

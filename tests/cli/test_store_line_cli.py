@@ -59,3 +59,18 @@ def test_no_store_line_into_pipes_files_or_under_quiet(tmp_path):
     assert piped.exit_code == 0 and "store:" not in piped.output  # CliRunner's stderr is not a terminal
     quiet = _on_a_terminal(["--quiet", "score"], _terminal_env(tmp_path, db)).decode()
     assert "store:" not in quiet
+
+
+def test_a_shared_store_read_without_a_clinic_zone_says_this_machines_is_used(tmp_path, pg_url, sqlite_db):
+    """Two coordinators on one PostgreSQL store, one laptop in another zone: other weeks from the same data."""
+    assert Cli(pg_url)("import", _export(tmp_path, 2)).exit_code == 0
+    env = _terminal_env(tmp_path, pg_url)
+    del env["NPSCLI_TIMEZONE"]
+    env["TZ"] = "America/Denver"
+    shown = _on_a_terminal(["score"], env).decode()
+    assert "the clinic's time zone is not set: this machine's (America/Denver) is used" in " ".join(shown.split())
+    told = _on_a_terminal(["score"], {**env, "NPSCLI_TIMEZONE": "America/Chicago"}).decode()
+    assert "store: " in told and "time zone is not set" not in told
+    assert Cli(sqlite_db)("import", _export(tmp_path, 2)).exit_code == 0  # one person's own file: nothing to say
+    own = _on_a_terminal(["score"], {**env, "NPSCLI_DB": sqlite_db}).decode()
+    assert "store: " in own and "time zone is not set" not in own

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from tests.factories import response, write_plain
@@ -82,11 +83,75 @@ def test_workflow_and_history(loaded):
     assert text.exit_code == 0 and "Call me please" in text.stdout and "refunded" in text.stdout
 
 
+def test_tickets_list_by_provider_as_detractors_lists_them(loaded):
+    listed = js(loaded("tickets", "list", "--provider", "dr. amara okafor", "--format", "json"))
+    assert [r["ticket_id"] for r in listed] == ["T-000003", "T-000002", "T-000001"]
+    assert js(loaded("tickets", "list", "--provider", "Dr. Nobody", "--format", "json")) == []
+
+
+def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep_can_close_it(loaded):
+    """Before, it stopped the SLA clock but left the ticket "assigned": never overdue, never swept, and
+    `no-response` refused it ("log the contact attempt first") though the call was logged."""
+    assert loaded("tickets", "assign", "1", "--to", "Maria").exit_code == 0
+    noted = loaded("tickets", "note", "1", "called, left a message", "--channel", "call", "--as-of", "2025-11-03T15:00")
+    assert noted.exit_code == 0, noted.output
+    assert "T-000001 contacted by call (status contacted, assignee Maria)" in noted.stderr
+    shown = js(loaded("tickets", "show", "1", "--format", "json"))
+    assert shown["status"] == "contacted" and shown["first_contact_at"] == "2025-11-03T15:00:00-06:00"
+    assert [(h["kind"], h["to_status"], h["text"]) for h in shown["history"]][-1] == (
+        "call", "contacted", "called, left a message"
+    )
+    swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-11", "--format", "json"))
+    assert swept == [{"ticket_id": "T-000001", "status": "no_response"}]
+    # on a contacted ticket a further call stays a note; an empty one is still refused
+    assert loaded("tickets", "note", "2", "x", "--channel", "email").stderr.startswith("T-000002 contacted")
+    assert loaded("tickets", "note", "2", "again", "--channel", "call").stderr.startswith("T-000002 note added")
+    assert loaded("tickets", "note", "3", " ", "--channel", "call").exit_code == 2
+
+
+def test_bulk_assign_unassigned_takes_the_tickets_nobody_owns_and_only_those(loaded):
+    """As its help says: a reopened ticket keeps its owner; a ticket contacted by someone who did not take it
+    over has none."""
+    assert loaded("tickets", "assign", "1", "--to", "Maria").exit_code == 0
+    assert loaded("tickets", "resolve", "1", "--code", "billing").exit_code == 0
+    assert loaded("tickets", "reopen", "1").exit_code == 0  # reopened, still Maria's
+    assert loaded("tickets", "contacted", "3", "--channel", "call").exit_code == 0  # contacted, nobody's
+    result = loaded("tickets", "assign", "--location", "Downtown", "--unassigned", "--to", "Priya", "--format", "json")
+    assert [r["ticket_id"] for r in js(result)] == ["T-000003"]
+    owners = {r["ticket_id"]: r["assignee"] for r in js(loaded("tickets", "list", "--format", "json"))}
+    assert owners == {"T-000001": "Maria", "T-000002": None, "T-000003": "Priya"}
+
+
 def test_bulk_assign_by_location(loaded):
     result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]
     mine = js(loaded("tickets", "list", "--assignee", "maria", "--format", "json"))
     assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
+
+
+def test_assigning_a_ticket_to_its_assignee_again_changes_and_logs_nothing(loaded):
+    assert loaded("tickets", "assign", "T-000001", "--to", "Maria Lopez", "--by", "lead").exit_code == 0
+    again = loaded("tickets", "assign", "1", "--to", "maria lopez", "--by", "lead")
+    assert again.exit_code == 0, again.output
+    assert "T-000001 is already assigned to Maria Lopez: nothing changed" in again.stderr
+    history = js(loaded("tickets", "show", "1", "--format", "json"))["history"]
+    assert [h["kind"] for h in history] == ["opened", "assigned"]
+    other = loaded("tickets", "assign", "1", "--to", "Priya Shah", "--by", "lead")
+    assert other.exit_code == 0 and "assigned to Priya Shah" in other.stderr
+    assert [h["text"] for h in js(loaded("tickets", "show", "1", "--format", "json"))["history"]][1:] == [
+        "Maria Lopez",
+        "Priya Shah",
+    ]
+
+
+def test_a_ticket_id_with_bulk_filters_is_refused_not_assigned_regardless_of_them(loaded):
+    # T-000002 is at Eastgate: "--location Downtown" must not be silently ignored
+    result = loaded("tickets", "assign", "T-000002", "--location", "Downtown", "--to", "Maria")
+    assert result.exit_code == 2, result.output
+    assert "give a ticket id or --location, not both" in result.stderr
+    assert js(loaded("tickets", "show", "2", "--format", "json"))["assignee"] is None
+    result = loaded("tickets", "assign", "T-000002", "--unassigned", "--since", "7d", "--to", "Maria")
+    assert result.exit_code == 2 and "--since, --unassigned, not both" in result.stderr
 
 
 def test_escalate_reopen_no_response_and_sweep(loaded):
@@ -112,9 +177,7 @@ def test_the_person_a_ticket_is_escalated_to_takes_it_over(loaded):
     assert loaded("tickets", "contacted", "3", "--channel", "email", "--as-of", "2025-11-06").exit_code == 0
     nothing_yet = loaded("tickets", "sweep", "--as-of", "2025-11-07")
     assert nothing_yet.exit_code == 0, nothing_yet.output
-    assert nothing_yet.stderr == (
-        "nothing to close: no ticket was contacted 7 or more days ago without a reply logged\n"
-    )  # not "closed 0 ticket(s) as no response: -"
+    assert nothing_yet.stdout == nothing_yet.stderr == ""  # the nightly cron run: nothing to mail
     dry = loaded("tickets", "sweep", "--as-of", "2025-11-07", "--days", "0", "--dry-run")
     assert dry.exit_code == 0 and dry.stderr == "would close 1 ticket(s) as no response: T-000003\n"
     swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-14", "--format", "json"))
@@ -124,10 +187,26 @@ def test_the_person_a_ticket_is_escalated_to_takes_it_over(loaded):
     assert loaded("tickets", "no-response", "3").exit_code == 0
 
 
+def test_a_sweep_that_closes_nothing_says_so_on_a_terminal_only(cli, tmp_path):
+    import os
+
+    from tests.cli.test_meta import _on_a_terminal
+
+    rows = [response("1", "2025-11-03T09:00:00-06:00", 2, "Billing charged me twice.")]
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR" and not k.startswith("NPSCLI_")}
+    env.update(NPSCLI_DB=cli.db, NPSCLI_TIMEZONE="America/Chicago", COLUMNS="160", TERM="xterm-256color")
+    shown = _on_a_terminal(["tickets", "sweep", "--as-of", "2025-11-07"], env).decode()
+    assert "nothing to close: no ticket was contacted 7 or more days ago without a reply logged" in shown
+    assert "closed 0" not in shown
+
+
 @pytest.mark.parametrize(
     "args,code,needle",
     [
         (["tickets", "show", "T-000999"], 5, "no ticket T-000999"),
+        (["tickets", "sweep", "--days", "99999999"], 2, "give a number of days from 0 to 36500"),  # was a crash
+        (["tickets", "note", "T-000001", "x", "--as-of", "9999-12-31T23:59"], 2, "out of range"),
         (["tickets", "assign", "T-000999", "--to", "x"], 5, "no ticket"),
         (["tickets", "show", "banana"], 2, "not a ticket id"),
         (["tickets", "no-response", "T-000001"], 6, "cannot be closed as no-response"),
@@ -169,6 +248,8 @@ def test_stats(loaded):
     assert by["Downtown"]["opened"] == 2 and by["Downtown"]["median_hours_to_contact"] == 6.0
     assert by["Downtown"]["contacted_within_sla"] == 50.0
     assert by["Eastgate"]["overdue_open"] == 1
+    typed = js(loaded("tickets", "stats", "--by", "Location", "--as-of", "2025-11-10", "--format", "json"))
+    assert typed == rows  # as `score --by Location` takes it
 
 
 def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):
@@ -209,6 +290,20 @@ def test_escape_sequences_in_a_comment_or_note_never_reach_the_terminal(cli, tmp
     assert "called" in shown and "visit" in shown and "fake line" in shown
     # the data itself is kept as the patient wrote it for machine formats
     assert "\\u001b[2J" in cli("detractors", "--as-of", "2025-11-04", "--format", "json").stdout
+
+
+def test_markdown_output_shows_a_comments_html_and_image_links_as_typed_never_as_markup(cli, tmp_path):
+    """Pasted into a wiki or a ticket system, a comment's <img> or ![](url) would be fetched (a tracking pixel)."""
+    comment = 'see <img src="http://tracker.example/p.png"> and ![x](http://tracker.example/q.png) [phone]\nok'
+    rows = [response("1", "2025-11-03T09:00:00-06:00", 2, comment)]
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    for args in (("detractors",), ("tickets", "list")):
+        shown = cli(*args, "--as-of", "2025-11-04", "--format", "markdown")
+        assert shown.exit_code == 0, shown.output
+        assert not re.search(r"(?<!\\)<img", shown.stdout) and "](http" not in shown.stdout
+    text = cli("detractors", "--as-of", "2025-11-04", "--format", "markdown").stdout
+    assert '\\<img src="http://tracker.example/p.png"\\>' in text and "![x]\\(http://tracker.example/q.png)" in text
+    assert "[phone]<br>ok" in text  # readable, and the line break still a <br>
 
 
 def test_an_empty_or_huge_note_is_refused_and_changes_nothing(loaded):

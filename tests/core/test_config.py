@@ -153,6 +153,75 @@ def test_broken_config_names_file_line_table_and_key(tmp_path, text, needle):
     assert "hunter2" not in str(err.value) + (err.value.hint or "")
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Eastern", "America/New_York"),
+        ("US Eastern Time", "America/New_York"),
+        ("est", "America/New_York"),
+        ("Central", "America/Chicago"),
+        ("Pacific Time", "America/Los_Angeles"),
+        ("america/new_york", "America/New_York"),
+        ("New York", "America/New_York"),
+        ("madrid", "Europe/Madrid"),
+    ],
+)
+def test_a_time_zone_as_a_clinic_types_it_is_refused_with_the_iana_name_it_means(tmp_path, typed, meant):
+    path = write(tmp_path / "npscli.toml", f'clinic_name = "Riverside"\ntimezone = "{typed}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value) == f"{path}:2: timezone: unknown time zone {typed!r}"
+    assert err.value.hint == f'use "{meant}" (an IANA name, Region/City)'
+
+
+@pytest.mark.parametrize(("fixed", "meant"), [("EST", "America/New_York"), ("MST", "America/Phoenix")])
+def test_a_zone_without_daylight_saving_where_the_clinic_has_it_is_refused(tmp_path, monkeypatch, fixed, meant):
+    # "EST" is in the zone database, as UTC-05:00 all year: every summer response would be an hour off
+    write(tmp_path / "npscli.toml", f'timezone = "{fixed}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "all year, without daylight saving" in str(err.value) and meant in err.value.hint
+    (tmp_path / "npscli.toml").unlink()
+    monkeypatch.setenv("NPSCLI_TIMEZONE", fixed)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "(from NPSCLI_TIMEZONE)" in str(err.value) and meant in err.value.hint
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "US/Eastern", "EST5EDT", "Pacific/Honolulu", "HST", "UTC"])
+def test_every_zone_that_keeps_the_clinic_clock_is_accepted(tmp_path, zone):
+    write(tmp_path / "npscli.toml", f'timezone = "{zone}"\n')
+    assert load_settings().timezone == zone
+
+
+def test_a_top_level_setting_added_at_the_end_of_the_file_says_it_landed_in_the_table_above(tmp_path):
+    # `npscli init` ends with [sources.qualtrics]: a clinic_name appended below it is in that table for TOML
+    path = write(tmp_path / "npscli.toml", 'min_n = 30\n[sources.qualtrics]\nmatch = "q_*.csv"\nclinic_name = "R"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value) == f"{path}:4: [sources.qualtrics] clinic_name: unknown setting"
+    assert err.value.hint.startswith("clinic_name is a top-level setting")
+    assert "move it above the first [table] line" in err.value.hint
+    write(tmp_path / "npscli.toml", "[tickets]\nsla_hour = 3\n")  # a typo is still a typo
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.hint.startswith("known: threshold, sla_hours")
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("timezone = America/Chicago", 'text goes in double quotes: timezone = "America/Chicago"'),
+        ("clinic_name = Riverside Health   # ours", 'text goes in double quotes: clinic_name = "Riverside Health"'),
+    ],
+)
+def test_text_written_without_quotes_is_told_how_to_write_it(tmp_path, line, hint):
+    path = write(tmp_path / "npscli.toml", f"min_n = 30\n{line}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{path}:2: not valid TOML") and err.value.hint == hint
+
+
 def test_a_password_in_the_file_is_refused_at_load_pointing_to_the_environment_variable(tmp_path):
     write(tmp_path / "npscli.toml", '[smtp]\nhost = "smtp.example.org"\npassword = "s3cret"\n')
     with pytest.raises(ConfigError) as err:

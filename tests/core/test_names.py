@@ -40,6 +40,12 @@ def test_fold_name_ignores_case_and_spacing_but_not_accents():
     assert fold_name("Peña") != fold_name("Pena")  # a different place name, not a spelling
 
 
+def test_fold_name_takes_every_apostrophe_for_the_straight_one():
+    # a spreadsheet's smart quote (O’Hare) and the one a person types (O'Hare) look alike: one name
+    assert fold_name("O’Hare Clinic") == fold_name("o'hare  clinic") == "o'hare clinic"
+    assert fold_name("O‘Hare") == fold_name("OʼHare") == fold_name("O`Hare") == "o'hare"
+
+
 def test_fold_ignores_case_and_accents():
     assert fold("Esperé") == "espere"
     assert fold("Straße") == "strasse"

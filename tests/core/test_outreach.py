@@ -28,7 +28,7 @@ from npscli.core.errors import ConfigError, NotFoundError, TemplateError
 from npscli.io import eml
 from npscli.services import outreach as engine
 from npscli.store.engine import open_store
-from npscli.store.tickets import apply_action, log_event
+from npscli.store.tickets import apply_action, events_for, log_event
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "golden" / "outreach"
@@ -678,3 +678,30 @@ def test_selection_rules_on_a_real_store(store):
     }
     with pytest.raises(NotFoundError, match="T-000099"):
         engine.select(store, engine.Selection(ticket_ids=(99,)))
+
+
+def test_two_coordinators_drafting_at_the_same_moment_draft_each_patient_once(url, tmp_path):
+    """Run A selects; run B (a colleague, the same tickets) drafts and logs them; then A writes and logs its
+    own: each ticket keeps one draft, A's file is not left for someone to send, and --again still drafts."""
+    store = open_store(url)
+    try:
+        fill(store, [response("1"), response("2")])
+        cfg, names = config(), engine.available_templates(None)
+        mine, _, _ = engine.select(store, engine.Selection())
+        theirs, _, _ = engine.select(store, engine.Selection())
+        for draft in engine.plan(theirs[:1], engine.Selection(), cfg, names, tz=TZ, now=NOW)[0]:
+            path = engine.write(engine.render(draft, user_dir=None), tmp_path / "priya", "eml", NOW)
+            assert engine.record(store, draft, path, actor="priya", now=NOW) is None
+        outcome = {}
+        for draft in engine.plan(mine, engine.Selection(), cfg, names, tz=TZ, now=NOW)[0]:
+            taken = engine.record(store, draft, tmp_path / "x.eml", actor="jordan", now=NOW)
+            outcome[draft.ticket["id"]] = taken["actor"] if taken else "jordan"
+        assert outcome == {1: "priya", 2: "jordan"}  # ticket 1 was Priya's already; ticket 2 is Jordan's
+        drafted = {n: [e["actor"] for e in events if e["kind"] == engine.EVENT_KIND]
+                   for n, events in events_for(store, [1, 2]).items()}  # fmt: skip
+        assert drafted == {1: ["priya"], 2: ["jordan"]}
+        again, _, _ = engine.select(store, engine.Selection(again=True))
+        draft = engine.plan(again[:1], engine.Selection(again=True), cfg, names, tz=TZ, now=NOW)[0][0]
+        assert engine.record(store, draft, tmp_path / "y.eml", actor="jordan", now=NOW, again=True) is None
+    finally:
+        store.dispose()

@@ -59,6 +59,15 @@ def test_names_match_ignoring_case_and_spacing(cfg):
     assert to(cfg, 5, "eastgate", "pediatrics") == [JORDAN]
 
 
+def test_a_curly_apostrophe_in_an_export_matches_the_straight_one_typed_in_the_rules():
+    # Excel and Word turn O'Hare into O’Hare; the two look the same in a table and are the same place
+    rules = {"rules": [{"location": "O'Hare Clinic", "to": [MARIA]}]}
+    settings = parse_alert_settings(ALERTS, rules, where="npscli.toml")
+    assert to(settings, 5, "O’Hare Clinic") == [MARIA]
+    assert to(settings, 5, "O‘Hare clinic") == [MARIA]
+    assert to(settings, 5, "OHare Clinic") == [PX]
+
+
 def test_first_matching_rule_wins_without_continue():
     cfg = parse_alert_settings(
         {"default_recipients": [PX]},

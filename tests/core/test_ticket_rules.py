@@ -29,6 +29,7 @@ ALLOWED = {
     ("escalate", "assigned"): "escalated",
     ("escalate", "contacted"): "escalated",
     ("escalate", "reopened"): "escalated",
+    ("escalate", "escalated"): "escalated",  # onward: the director hands it to a specialist
     ("reopen", "resolved"): "reopened",
     ("reopen", "no_response"): "reopened",
 }

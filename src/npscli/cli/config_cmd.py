@@ -10,7 +10,7 @@ from npscli.cli import context
 from npscli.cli.app import make_app
 from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
-from npscli.core.errors import ConfigError, ConflictError
+from npscli.core.errors import ConfigError, ConflictError, NpsError
 
 app = make_app(help="Show the effective settings and where each came from; check the config file.")
 
@@ -70,8 +70,9 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
     """Every problem of the config file at once, each with its line (exit 8 if any).
 
     Each row names the line, the [table] and key, the problem and a hint. A file whose contents are sound is
-    also checked for what only the environment tells (NPSCLI_SMTP_PASSWORD for an smtp.user) and for the
-    theme taxonomy file it names.
+    also checked for what only the environment tells (NPSCLI_SMTP_PASSWORD for an smtp.user), for the
+    theme taxonomy file it names, and, with a store, for location, department and provider names (routing
+    rules, SLAs, [locations.NAME]) that are a typing of a stored one and so never apply.
     """
     from npscli.config import file_problems, find_config_file
 
@@ -94,6 +95,8 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
 
         rows = feature_problems(path, context.settings)
     if not rows:
+        rows = _names_not_stored(path)
+    if not rows:
         _clean(fmt, f"{path}: no problems")
         return
     emit(rows, fmt, CHECK_COLUMNS, title=str(path))
@@ -101,6 +104,26 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
         f"{path}: {len(rows)} problem{'s' if len(rows) != 1 else ''}",
         hint="fix each line named and run `npscli config check` again",
     )
+
+
+def _names_not_stored(path: Path) -> list[dict[str, Any]]:
+    """The names of locations, departments and providers the file gives that the store has none of (when there
+    is a store to ask): the rows of the typed ones, a warning for the others."""
+    from npscli.cli.output import warn
+    from npscli.services.config_check import names_not_stored
+
+    s = context.settings()
+    if context.missing_store(s) is not None:
+        return []
+    try:
+        store = context.open_db(s)
+    except NpsError as error:  # an unreachable store: the file is still checked, the names are not
+        warn(f"names not checked against the store: {error.message}")
+        return []
+    rows, warnings = names_not_stored(path, s, store)
+    for text in warnings:
+        warn(text)
+    return rows
 
 
 def _clean(fmt: OutputFormat, said: str) -> None:
@@ -210,10 +233,15 @@ match = "qualtrics_*.csv"
 def starter_text() -> str:
     """The starter file, with this machine's time zone (never someone else's) as the clinic's."""
     from npscli.config import system_timezone
+    from npscli.core.config_types import timezone_problem
 
     zone = system_timezone()
+    found = timezone_problem(zone)
     if zone in ("UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "GMT", "Etc/GMT"):
         line = '# This machine runs on UTC: set the clinic\'s zone, for example\n# timezone = "America/Chicago"'
+    elif found:  # "EST" (no daylight saving) or a name the zone database does not know: not pinned
+        problem, hint = found
+        line = f"# This machine's zone cannot be the clinic's: {problem} ({hint})\n# timezone = \"America/Chicago\""
     else:
         line = f'timezone = "{zone}"  # this machine\'s zone; change it if the clinic is elsewhere'
     return STARTER.replace("{timezone_line}", line)

@@ -40,7 +40,7 @@ def open_db(s: Settings, *, create: bool = False) -> Store:
             hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
         )
     store = open_store(s.database_url(), on_upgrade=_say_upgrading)
-    _say_which_store(store)
+    _say_which_store(store, s)
     return store
 
 
@@ -58,9 +58,12 @@ def _say_upgrading(version: int, latest: int) -> None:
 _announced: set[str] = set()
 
 
-def _say_which_store(store: Store) -> None:
+def _say_which_store(store: Store, s: Settings | None = None) -> None:
     """On a terminal, one line on stderr naming the store and its size, so that a default (user-wide) store or a
-    stale NPSCLI_DB cannot be read silently. Never into a pipe or a file: scripted output stays as it was."""
+    stale NPSCLI_DB cannot be read silently. Never into a pipe or a file: scripted output stays as it was.
+
+    A shared (PostgreSQL) store read with no clinic time zone set anywhere (this machine's is used) is said
+    too: a colleague whose laptop is in another zone counts other weeks and days from the same responses."""
     from npscli.cli.output import is_quiet, message, stderr_is_terminal
 
     if store.url in _announced or is_quiet() or not stderr_is_terminal():
@@ -71,13 +74,30 @@ def _say_which_store(store: Store) -> None:
 
     n = count_responses(store)
     message(f"store: {describe_store(store)}, {n:,} response{'' if n == 1 else 's'}")
+    if s is not None and store.dialect == "postgresql" and s.origins.get("timezone", "").startswith("default"):
+        message(
+            f"  the clinic's time zone is not set: this machine's ({s.timezone}) is used; colleagues sharing the "
+            'store count the same weeks only with the same zone: timezone = "..." in npscli.toml'
+        )
 
 
 def now(as_of: str | None, s: Settings) -> datetime:
     """The run's "now": --as-of, else NPSCLI_NOW, else the clock; aware, in the clinic's zone."""
+    from npscli.core.errors import UsageError
     from npscli.core.periods import resolve_now
 
-    return resolve_now(as_of or os.environ.get("NPSCLI_NOW") or None, s.timezone)
+    given = as_of or os.environ.get("NPSCLI_NOW") or None
+    try:
+        moment = resolve_now(given, s.timezone)
+    except OverflowError:  # 9999-12-31T23:59 in a zone behind UTC is past the last datetime
+        moment = None
+    if moment is None or not 1970 <= moment.year <= 2199:  # the range of the store's times (as the import's)
+        what = "--as-of" if as_of else "NPSCLI_NOW"
+        raise UsageError(
+            f"{what} {given!r} is out of range: now must be between 1970 and 2199",
+            hint="use an ISO date (2025-11-24) or date-time (2025-11-24T09:00) of the run to reproduce",
+        )
+    return moment
 
 
 def group_filters(location=None, department=None, provider=None, *, store=None) -> dict[str, tuple[str, ...]]:
@@ -94,13 +114,16 @@ def group_filters(location=None, department=None, provider=None, *, store=None) 
     if store is None or not any(filters.values()):
         return filters
     from npscli.cli.output import warn
+    from npscli.core.names import near_names
     from npscli.store.queries import match_group_values
 
     resolved, unmatched = match_group_values(store, filters)
     for name, (missing, known) in unmatched.items():
         shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
         names = ", ".join(repr(value) for value in missing)
-        warn(f"no {name} {names} in the store (known: {shown or 'none'})")
+        close = [near for value in missing for near in near_names(value, known)]
+        meant = f"; did you mean {' or '.join(repr(v) for v in dict.fromkeys(close))}?" if close else ""
+        warn(f"no {name} {names} in the store{meant} (known: {shown or 'none'})")
     return resolved
 
 

@@ -126,8 +126,10 @@ def imports_command(
     """List the import batches: file, sha256, counts, when and by whom."""
     from npscli.store.queries import list_batches
 
-    if limit < 1:
-        raise UsageError(f"--limit {limit}: give a number of batches, 1 or more", hint="for example: --limit 10")
+    if not 1 <= limit <= 1_000_000_000:  # (a SQL LIMIT is a 64-bit number: more is a typo, not a request)
+        raise UsageError(
+            f"--limit {limit}: give a number of batches, 1 to 1,000,000,000", hint="for example: --limit 10"
+        )
     s = context.settings(database=db)
     rows = list_batches(context.open_db(s), limit=limit)
     cols = [

@@ -49,7 +49,7 @@ SinceOpt = Annotated[
     typer.Option(
         "--since",
         metavar="WHEN",
-        help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, last-week, last-month, or a date.",
+        help="Start: 7d, 24h, 2w, 3m, 1y, today, yesterday, this-week, last-week, this-month, last-month, or a date.",
     ),
 ]
 UntilOpt = Annotated[

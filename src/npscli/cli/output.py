@@ -97,7 +97,11 @@ def to_csv(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
 
 
 def _md_cell(value: str) -> str:
-    return terminal_safe(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    """A cell of a Markdown table, inert where it is pasted (a wiki, a ticket system): a patient's ``<img src=...>``
+    or ``![x](http://tracker/...)`` is shown as typed, never fetched or rendered; "[phone]" stays readable."""
+    text = terminal_safe(value).replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("<", "\\<").replace(">", "\\>").replace("](", "]\\(")
+    return text.replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def to_markdown(rows: Sequence[dict[str, Any]], cols: Sequence[Col]) -> str:

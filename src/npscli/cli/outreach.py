@@ -14,7 +14,17 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.app import make_app
-from npscli.cli.options import ActorOpt, AsOfOpt, DbOpt, FormatOpt, LocationOpt, QuietOpt, SinceOpt, format_choices
+from npscli.cli.options import (
+    ActorOpt,
+    AsOfOpt,
+    DbOpt,
+    DepartmentOpt,
+    FormatOpt,
+    LocationOpt,
+    QuietOpt,
+    SinceOpt,
+    format_choices,
+)
 from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
 from npscli.core.errors import ConflictError, NotFoundError, UsageError
 
@@ -50,6 +60,7 @@ def draft_outreach_command(
         list[str] | None, typer.Option("--ticket", metavar="ID", help="Only this ticket, e.g. T-000123 (repeatable).")
     ] = None,
     location: LocationOpt = None,
+    department: DepartmentOpt = None,
     template: Annotated[
         str | None,
         typer.Option(
@@ -130,7 +141,7 @@ def draft_outreach_command(
             fmt=fmt.value,
             template=forced,
             ticket_ids=ticket_ids,
-            locations=context.group_filters(location, store=store)["location"],
+            **_groups(context.group_filters(location, department, store=store)),
             since=parse_since(since, now) if since else None,
             sender=sender.strip() if sender and sender.strip() else None,
             again=again,
@@ -146,6 +157,10 @@ def draft_outreach_command(
         message(line)
     if (error := unconfigured_error(run)) is not None:  # the others were drafted; cron and people must notice
         raise error
+
+
+def _groups(filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    return {"locations": filters["location"], "departments": filters["department"]}
 
 
 # ---------------------------------------------------------------------------------------------- templates
@@ -216,6 +231,18 @@ def _files_in(root: Path, name: str) -> list[str]:
     return []
 
 
+def _meant_template(name: str) -> str:
+    """"; did you mean 'billing'?" for a name typed nearly as a packaged template or outreach name is."""
+    from npscli.core.names import near_names
+    from npscli.templating import list_templates
+
+    paths = [row["name"] for row in list_templates(None)]
+    short = {p.removeprefix("outreach/").split(".", 1)[0] for p in paths if p.startswith("outreach/")}
+    known = sorted({*paths, *(s for s in short if not s.rpartition("/")[2].startswith("_"))})
+    close = near_names(name.strip(), known)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
 @templates_app.command("show")
 def templates_show_command(
     name: Annotated[
@@ -239,7 +266,7 @@ def templates_show_command(
         for rel in _files_in(user_root, name):
             sources[rel] = user_root / rel
     if not sources:
-        raise NotFoundError(f"no template named {name!r}", hint="see `npscli templates list`")
+        raise NotFoundError(f"no template named {name!r}{_meant_template(name)}", hint="see `npscli templates list`")
     many = len(sources) > 1
     for rel, path in sorted(sources.items()):
         if many:
@@ -270,7 +297,9 @@ def templates_copy_command(
 
     files = _packaged_files(name)
     if not files:
-        raise NotFoundError(f"no packaged template named {name!r}", hint="see `npscli templates list`")
+        raise NotFoundError(
+            f"no packaged template named {name!r}{_meant_template(name)}", hint="see `npscli templates list`"
+        )
     root = directory.expanduser()
     existing = [rel for rel in files if (root / rel).exists()]
     if existing and not force:
@@ -289,4 +318,10 @@ def templates_copy_command(
 
             raise InputFileError(f"cannot write {target} ({exc.strerror})") from None
         message(f"copied {rel} -> {target}")
-    message(f"edit them, then use --templates {root} (or templates_dir in npscli.toml)")
+    if all(rel.startswith("outreach/") for rel in files):
+        message(f"edit them, then use --templates {root} (or templates_dir in npscli.toml)")
+    else:  # `npscli report` and `npscli alert` take no --templates: only the setting reaches them
+        message(
+            f'edit them, then set templates_dir = "{root}" in npscli.toml (or NPSCLI_TEMPLATES={root}): '
+            "report and alert read your folder from there"
+        )

@@ -155,7 +155,7 @@ def run_report(
 ) -> None:
     """The body of `report weekly` and `report monthly`: options to a request, the service, its output."""
     from npscli.reports.render import parse_formats
-    from npscli.services.reports import ReportRequest, make_mailer, recipients_of, run_reports
+    from npscli.services.reports import ReportRequest, make_mailer, period_about_to_end, recipients_of, run_reports
     from npscli.services.weekly import resolve_period
 
     s = context.settings(database=db)
@@ -175,6 +175,17 @@ def run_report(
     if outbox is not None and not req.recipients:
         raise UsageError("--outbox needs --email-to (or reports.email_to): it holds the e-mail instead of sending it")
     period = resolve_period(kind, key, now, s.timezone)  # checks --week / --month before touching the store
+    if period.start > now:
+        warn(f"{period.key} has not begun yet (it is {now:%Y-%m-%d} in {s.timezone}): its report says so and no more")
+    ending = None if key else period_about_to_end(kind, now, s.timezone)
+    if ending:
+        current, hours = ending
+        left = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        warn(
+            f"it is {now:%a %H:%M} in {s.timezone}, {left} before {current} ends, so this is the report "
+            f"of {period.key}; a cron line reads the server's clock: put CRON_TZ={s.timezone} above it (or run "
+            f"it later), or name the {kind}: --{kind} {current} once it has ended"
+        )
     mailer = make_mailer(s, cfg, outbox, now=now) if req.recipients else None
     store = context.open_db(s)
     progress = steps_progress("reports")  # one report per location: on a terminal, how far it is
@@ -185,10 +196,28 @@ def run_report(
     progress.done()
     if failures:
         raise DeliveryError(
-            "the report was written but not mailed to everyone: " + "; ".join(failures),
-            hint="check [smtp] in npscli.toml and the addresses, then re-run the same command "
-            "(the files are rewritten)",
+            "the report was written but not mailed to everyone: " + "; ".join(f.text() for f in failures),
+            hint="check [smtp] in npscli.toml and the addresses, then mail it to those it missed only (the "
+            f"others have it; the files are rewritten): {_resend_command(kind, period.key, out, failures)}",
         )
+
+
+def _resend_command(kind: str, key: str, out: Path | None, failures) -> str:
+    """The command that mails the reports again to the recipients they missed, and to nobody who has them: the
+    period named (a re-run next week would make another), each location, the --out given."""
+    import shlex
+
+    def one(locations: list[str | None], recipients: tuple[str, ...]) -> str:
+        words = ["npscli", "report", "weekly" if kind == "week" else "monthly", f"--{kind}", key]
+        words += [w for place in locations if place for w in ("--location", place)]
+        words += [w for address in recipients for w in ("--email-to", address)]
+        words += ["--out", str(out)] if out else []
+        return shlex.join(words)
+
+    by_recipients: dict[tuple[str, ...], list[str | None]] = {}
+    for failure in failures:
+        by_recipients.setdefault(failure.recipients, []).append(failure.location)
+    return "; ".join(one(places, recipients) for recipients, places in by_recipients.items())
 
 
 def _print_path(path: Path) -> None:

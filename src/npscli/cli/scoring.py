@@ -45,7 +45,8 @@ def score_columns(rows: list[dict], by: tuple[str, ...], period: bool, compare: 
     marked as such: the window ``(start, end)`` cuts it)."""
     from npscli.core.periods import period_is_partial
 
-    cols = [Col(name) for name in by]
+    # responses without a location (department, provider) are a group too: named as the report names it
+    cols = [Col(name, fmt=lambda v: "(none)" if v is None else str(v)) for name in by]
     if period:
         cols.append(Col("period_shown", "period"))
     cols += [
@@ -91,7 +92,8 @@ def score_command(
         typer.Option("--ci", metavar="METHOD", help="Interval method: adjusted-wald (default), wald or tango."),
     ] = None,
     min_n: Annotated[
-        int | None, typer.Option("--min-n", metavar="N", help="Flag groups with fewer responses (default 30).")
+        int | None,
+        typer.Option("--min-n", metavar="N", min=1, help="Flag groups with fewer responses (default 30)."),
     ] = None,
     compare: Annotated[
         str | None,

@@ -15,11 +15,12 @@ from npscli.cli.options import (
     DepartmentOpt,
     FormatOpt,
     LocationOpt,
+    ProviderOpt,
     QuietOpt,
     SinceOpt,
     UntilOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet, stderr_is_terminal
 from npscli.core import tickets as rules
 from npscli.core.errors import NpsError, UsageError
 
@@ -87,6 +88,7 @@ def list_command(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open tickets past their deadline.")] = False,
     location: LocationOpt = None,
     department: DepartmentOpt = None,
+    provider: ProviderOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
@@ -100,12 +102,13 @@ def list_command(
 
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
-    groups = context.group_filters(location, department, store=store)
+    groups = context.group_filters(location, department, provider, store=store)
     f = TicketFilter(
         statuses=parse_statuses(status, default=rules.OPEN_STATUSES),
         assignee=assignee,
         location=groups["location"],
         department=groups["department"],
+        provider=groups["provider"],
         overdue_at=now if overdue else None,
         since=start,
         until=end,
@@ -192,8 +195,17 @@ def assign_command(
 
     if not to.strip():
         raise UsageError("say who to assign to", hint="npscli tickets assign T-000123 --to 'Maria Lopez'")
+    if ticket and (location or department or since or unassigned):
+        given = [flag for flag, value in (("--location", location), ("--department", department),
+                                          ("--since", since), ("--unassigned", unassigned)) if value]  # fmt: skip
+        raise UsageError(
+            f"give a ticket id or {', '.join(given)}, not both: {' and '.join(given)} only choose tickets in bulk",
+            hint=f"npscli tickets assign {ticket} --to NAME, or drop {ticket} to assign every ticket they choose",
+        )
     ctx = _ctx(db, by, as_of)
     if ticket:
+        if _already_assigned(ctx[1], ticket, to.strip(), fmt, ctx[0], ctx[2]):
+            return
         _act(ticket, "assign", f"assigned to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
              assignee=to.strip())  # fmt: skip
         return
@@ -202,23 +214,31 @@ def assign_command(
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
     start = parse_window(since, None, now)[0] if since else None
     groups = context.group_filters(location, department, store=store)
-    changed = assign_many(
-        store,
-        TicketFilter(
-            statuses=(rules.NEW, rules.REOPENED) if unassigned else (),
-            location=groups["location"],
-            department=groups["department"],
-            since=start,
-        ),
-        to.strip(),
-        actor=s.user,
-        now=now,
-    )
+    chosen = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    if unassigned:  # nobody owns them: a reopened ticket keeps its owner, a contacted one may have none
+        from npscli.store.tickets import list_tickets
+
+        open_ones = list_tickets(store, TicketFilter(**{**chosen.__dict__, "statuses": rules.OPEN_STATUSES}))
+        chosen = TicketFilter(ids=tuple(r["id"] for r in open_ones if not r["assignee"]) or (0,))  # 0: no ticket
+    changed = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
     rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
     if fmt is OutputFormat.table:
         message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
     else:
         emit(rows, fmt, [])
+
+
+def _already_assigned(store, ticket: str, to: str, fmt: OutputFormat, s, now) -> bool:
+    """An open ticket that is already that person's: said, and nothing logged (a second "assigned" line in the
+    history, and a second `tickets assign` in a script, would read as a handover that never happened)."""
+    from npscli.core.names import fold_name
+    from npscli.store.tickets import show_ticket
+
+    current, _events = show_ticket(store, rules.parse_ticket_id(ticket))
+    if current["status"] not in rules.OPEN_STATUSES or fold_name(current["assignee"]) != fold_name(to):
+        return False
+    _done(current, f"is already assigned to {current['assignee']}: nothing changed", fmt, s, now)
+    return True
 
 
 @app.command("note")
@@ -232,8 +252,22 @@ def note_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Add a note to the history (with --channel when it records a contact, --reply when the patient answered)."""
-    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, channel=channel, text=text, reply=reply)
+    """Add a note to the history (with --channel when it records a contact, --reply when the patient answered).
+
+    A note with --channel on a ticket nobody has reached yet (new, assigned, reopened) is that contact, as
+    `tickets contacted` records it: status contacted, the SLA clock stopped, the no-response clock started.
+    """
+    from npscli.store.tickets import show_ticket
+
+    ctx = _ctx(db, by, as_of)
+    if channel and not reply:
+        current, _events = show_ticket(ctx[1], rules.parse_ticket_id(ticket))
+        if current["status"] in (rules.NEW, rules.ASSIGNED, rules.REOPENED):
+            _act(ticket, "contacted", f"contacted by {channel}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
+                 channel=channel, text=rules.check_note("note", text))  # fmt: skip
+            return
+    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel, text=text,
+         reply=reply)  # fmt: skip
 
 
 @app.command("contacted")
@@ -299,15 +333,33 @@ def escalate_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee)."""
+    """Escalate an open ticket to a named person, with a reason: they take it over (its new assignee).
+
+    An escalated ticket can be escalated onward to someone else (the history keeps who had it).
+    """
     if not to.strip() or not reason.strip():
         raise UsageError("escalation needs --to NAME and --reason TEXT")
     settings = _ctx(db, by, as_of)
+    if _already_escalated(settings[1], ticket, to.strip()):
+        return
     _act(
         ticket, "escalate", f"escalated to {to.strip()}", db=db, by=by, as_of=as_of, fmt=fmt,
         assignee=to.strip(), text=reason.strip(), settings=settings,
     )  # fmt: skip
     message(_who_hears_of_it(to.strip(), settings[0]))
+
+
+def _already_escalated(store, ticket: str, to: str) -> bool:
+    """A ticket escalated to that very person already: said, nothing logged (they were told once already)."""
+    from npscli.core.names import fold_name
+    from npscli.store.tickets import show_ticket
+
+    current, _events = show_ticket(store, rules.parse_ticket_id(ticket))
+    if current["status"] != rules.ESCALATED or fold_name(current["escalated_to"]) != fold_name(to):
+        return False
+    label = rules.format_ticket_id(current["id"])
+    message(f"{label} is already escalated to {current['escalated_to']}: nothing changed")
+    return True
 
 
 def _who_hears_of_it(name: str, s) -> str:
@@ -355,18 +407,23 @@ def sweep_command(
     quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Close as no_response the tickets contacted N days ago with no reply logged."""
+    """Close as no_response the tickets contacted N days ago with no reply logged.
+
+    For a nightly cron job: off a terminal a run that closes nothing prints nothing, so cron mails nothing.
+    """
     from npscli.store.tickets import sweep
 
     if quiet:
         set_quiet(True)
     s, store, now = _ctx(db, by, as_of)
     n_days = s.tickets.sweep_days if days is None else days
-    if n_days < 0:
-        raise UsageError("--days must be 0 or more")
+    if not 0 <= n_days <= 36_500:
+        raise UsageError(f"--days {n_days}: give a number of days from 0 to 36500", hint="for example: --days 7")
     closed = sweep(store, days=n_days, actor=s.user, now=now, dry_run=dry_run)
     rows = [{"ticket_id": rules.format_ticket_id(n), "status": "no_response"} for n in closed]
     if fmt is OutputFormat.table and not closed:
+        if not stderr_is_terminal():  # the nightly cron run: nothing happened, so nothing to mail
+            return
         if n_days == 0:
             message("nothing to close: no contacted ticket is waiting for a reply")
         else:
@@ -392,6 +449,7 @@ def stats_command(
     from npscli.core.periods import parse_window
     from npscli.store.ticket_stats import ticket_stats
 
+    by = by.strip().lower() if by else None  # as `score --by Location` takes it
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
     rows = ticket_stats(store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold)

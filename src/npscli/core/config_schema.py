@@ -347,7 +347,7 @@ def validate(data: dict[str, Any]) -> list[Problem]:
 def validate_section(name: str, data: Any) -> list[Problem]:
     """The problems of one top-level table, e.g. a raw ``[smtp]`` dict handed to a feature."""
     problems: list[Problem] = []
-    _check_entries(section(name), data, (name,), problems)
+    _check_entries(section(name), data, (name,), problems, ROOT)
     return problems
 
 

@@ -53,14 +53,78 @@ def address_problem(text: Any) -> CheckResult:
     return None
 
 
-def _timezone(value: Any) -> CheckResult:
+TIMEZONE_HINT = "use an IANA name such as America/Chicago or Europe/Madrid"
+
+# What a clinic types for its zone, folded (lower case, spaces and "_" as " ", no "time"): the IANA zone meant.
+_ZONE_WORDS = {
+    **dict.fromkeys(("eastern", "et", "est", "edt", "us eastern", "eastern standard"), "America/New_York"),
+    **dict.fromkeys(("central", "ct", "cst", "cdt", "us central", "central standard"), "America/Chicago"),
+    **dict.fromkeys(("mountain", "mt", "mst", "mdt", "us mountain", "mountain standard"), "America/Denver"),
+    **dict.fromkeys(("pacific", "pt", "pst", "pdt", "us pacific", "pacific standard"), "America/Los_Angeles"),
+    **dict.fromkeys(("alaska", "akst", "akdt", "alaskan standard"), "America/Anchorage"),
+    **dict.fromkeys(("hawaii", "hawaiian standard"), "Pacific/Honolulu"),
+    **dict.fromkeys(("atlantic", "atlantic standard"), "America/Halifax"),
+    **dict.fromkeys(("arizona", "us arizona"), "America/Phoenix"),
+    **dict.fromkeys(("uk", "british", "gmt standard"), "Europe/London"),
+}
+# Names the zone database knows that fix the offset all year, where a clinic means its region's clock, which
+# changes for daylight saving: "EST" is UTC-05:00 in July too, so every summer time would be an hour off.
+_NO_DAYLIGHT_SAVING = {
+    "EST": (
+        "is UTC-05:00 all year, without daylight saving: summer times would be an hour off",
+        'use "America/New_York" (Eastern time, with daylight saving)',
+    ),
+    "MST": (
+        "is UTC-07:00 all year, without daylight saving (Arizona's clock, not Denver's)",
+        'use "America/Phoenix" for Arizona, "America/Denver" for the rest of Mountain time',
+    ),
+}
+
+
+def timezone_problem(value: Any) -> CheckResult:
+    """Why ``value`` is not the clinic's time zone, with the zone probably meant; None for an IANA name.
+
+    "Eastern", "US Eastern Time" or "america/new_york" name a zone the database does not know by that name;
+    "EST" and "MST" it knows, as fixed offsets without daylight saving, which is not what a clinic means.
+    """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if value in _NO_DAYLIGHT_SAVING:
+        problem, hint = _NO_DAYLIGHT_SAVING[value]
+        return f"time zone {value!r} {problem}", hint
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r}", "use an IANA name such as America/Chicago or Europe/Madrid"
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        meant = _zone_meant(value.strip()) if isinstance(value, str) else None
+        hint = f'use "{meant}" (an IANA name, Region/City)' if meant else TIMEZONE_HINT
+        return f"unknown time zone {value!r}", hint
     return None
+
+
+def _zone_meant(text: str) -> str | None:
+    words = " ".join(re.sub(r"[\s_]+", " ", text).lower().replace("time", " ").split())
+    if words in _ZONE_WORDS:
+        return _ZONE_WORDS[words]
+    from zoneinfo import available_timezones  # the error path only: it lists the database
+
+    typed = re.sub(r"\s+", "_", text).lower()
+    zones = sorted(available_timezones())
+    spelled = {name.lower(): name for name in zones}
+    if typed in spelled:
+        return spelled[typed]
+    cities: dict[str, list[str]] = {}
+    for name in zones:
+        if name.count("/") == 1 and name.split("/")[0] in _REGIONS:
+            cities.setdefault(name.rsplit("/", 1)[-1].lower(), []).append(name)
+    found = cities.get(typed, [])
+    return found[0] if len(found) == 1 else None
+
+
+_REGIONS = {"Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+
+
+def _timezone(value: Any) -> CheckResult:
+    return timezone_problem(value)
 
 
 def _start(value: Any) -> CheckResult:
@@ -282,7 +346,9 @@ def problem_error(problem: Problem, where: str | None, line: int | None = None):
     return ConfigError(prefix + problem.text(), hint=problem.hint or None)
 
 
-def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _check_entries(
+    table: Table, value: Any, path: tuple[str | int, ...], problems: list[Problem], root: Table | None = None
+) -> None:
     parent, name = path[:-1], str(path[-1])
     if table.entries == "array":
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -291,7 +357,7 @@ def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], proble
             )
             return
         for i, body in enumerate(value):
-            _check_table(table, body, (*path, i), problems)
+            _check_table(table, body, (*path, i), problems, root)
         return
     if not isinstance(value, dict):
         what = "a table of named tables" if table.entries == "named" else "a table"
@@ -311,16 +377,20 @@ def _check_entries(table: Table, value: Any, path: tuple[str | int, ...], proble
                     )
                 )
                 continue
-            _check_table(table, body, (*path, entry), problems)
+            _check_table(table, body, (*path, entry), problems, root)
         return
-    _check_table(table, value, path, problems)
+    _check_table(table, value, path, problems, root)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
     return ".".join(quote(p) for p in path if isinstance(p, str))
 
 
-def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _check_table(
+    table: Table, data: dict[str, Any], path: tuple[str | int, ...], problems: list[Problem], root: Table | None = None
+) -> None:
+    """``root``: the file's top-level table, to tell a top-level key written below a [table] header."""
+    root = root or table
     label = table.entry_label
     before = len(problems)
     for name, value in data.items():
@@ -329,7 +399,7 @@ def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...]
         if key is not None:
             _check_value(key, value, path, name, problems, label)
         elif sub is not None:
-            _check_entries(sub, value, (*path, name), problems)
+            _check_entries(sub, value, (*path, name), problems, root)
         elif table.entries == "map" and table.values is not None:
             _check_value(table.values, value, path, quote(name), problems, label)
         else:
@@ -337,6 +407,12 @@ def _check_table(table: Table, data: dict[str, Any], path: tuple[str | int, ...]
             hint = f"known: {', '.join(known)}" if known else ""
             if not path and name not in known:
                 hint = f"known settings: {', '.join(known)}"
+            elif path and root is not table and root.key(name) is not None:
+                # `clinic_name = ...` added at the end of the file lands in the last [table] above it
+                hint = (
+                    f"{name} is a top-level setting, and every line below a [table] header belongs to that table: "
+                    "move it above the first [table] line"
+                )
             problems.append(Problem(path, quote(name), "unknown setting", hint, label))
     if len(problems) == before:  # the keys are sound: the checks across them can run
         for check in table.checks:

@@ -4,8 +4,8 @@
 
 ``fold_name`` is how a name typed by a person (``--location downtown``, a recipient in [[routing.rules]], a
 [senders] entry) is matched to a stored or configured one: case-insensitive, surrounding and repeated spaces
-ignored. ``first_name`` is the name a letter opens with ("Dear Ana,"), for the outreach variables and the
-templates' ``first_name`` filter alike.
+ignored, every apostrophe taken for ``'``. ``first_name`` is the name a letter opens with ("Dear Ana,"), for
+the outreach variables and the templates' ``first_name`` filter alike.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def fold(text: str) -> str:
 
 
 def fold_name(value: str | None) -> str:
-    """``"  Down  Town "`` and ``"down town"`` are the same name."""
-    return " ".join((value or "").split()).casefold()
+    """``"  Down  Town "`` and ``"down town"`` are the same name, and so are ``"O\u2019Hare"`` (a spreadsheet's
+    curly apostrophe) and ``"O'Hare"`` (the one a person types). Accents are kept: "Peña" is not "Pena"."""
+    return " ".join((value or "").split()).translate(_APOSTROPHES).casefold()
 
 
 def first_name(full: str | None) -> str:
@@ -87,3 +88,17 @@ def first_name(full: str | None) -> str:
     while len(words) > 1 and fold(words[0]).strip(".") in HONORIFICS:
         words = words[1:]
     return words[0] if words else ""
+
+
+def near_names(value: str, known: list[str]) -> list[str]:
+    """The stored names ``value`` is probably a typing of: the same without accents ("saint-jerome" for
+    "Saint-Jérôme"), else a near spelling ("Downtwn" for "Downtown"). Only suggested: "Peña" is not "Pena"."""
+    from difflib import get_close_matches
+
+    by_fold: dict[str, list[str]] = {}
+    for name in known:
+        by_fold.setdefault(" ".join(fold(name).split()), []).append(name)
+    wanted = " ".join(fold(value).split())
+    if wanted in by_fold:
+        return by_fold[wanted]
+    return [n for near in get_close_matches(wanted, list(by_fold), n=2, cutoff=0.8) for n in by_fold[near]]

@@ -2,7 +2,7 @@
 
     new -> assigned -> contacted -> resolved
                        contacted -> no_response      (closed: the patient is not chased again)
-    any open status -> escalated                     (an at-risk patient, to a named person)
+    any open status -> escalated                     (an at-risk patient, to a named person; again, onward)
     any open status -> resolved
     resolved | no_response -> reopened               (open again)
 
@@ -41,7 +41,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "contacted": (OPEN_STATUSES, CONTACTED),
     "resolve": (OPEN_STATUSES, RESOLVED),
     "no_response": ((CONTACTED,), NO_RESPONSE),
-    "escalate": ((NEW, ASSIGNED, CONTACTED, REOPENED), ESCALATED),
+    # an escalated ticket can be escalated on (the medical director to a specialist), to someone else
+    "escalate": ((NEW, ASSIGNED, CONTACTED, REOPENED, ESCALATED), ESCALATED),
     "reopen": (CLOSED_STATUSES, REOPENED),
     "note": (STATUSES, None),
 }

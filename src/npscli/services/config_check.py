@@ -52,3 +52,67 @@ def feature_problems(path: Path, load_settings: Callable[[], Any]) -> list[dict[
         except ConfigError as exc:
             note(exc)
     return rows
+
+
+# the config's names of stored groups: (field, table path, how it is matched to a stored name)
+_EXACT, _FOLDED, _ACCENTS = "exact", "case", "accents"
+
+
+def names_not_stored(path: Path, s: Any, store: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The location, department and provider names the file gives that no stored response has.
+
+    A routing rule, an SLA or a [locations.NAME] whose name is a typing of a stored one ("Eastgat", a
+    `downtown` SLA, which is matched exactly) never applies, silently: a problem row, with the name meant. A
+    name like no stored one (a site with no response yet) is only a warning.
+    """
+    from npscli.config import line_of
+    from npscli.core.config_types import Problem
+    from npscli.core.names import fold, fold_name, near_names
+    from npscli.store import group_labels as labels
+
+    wanted: list[tuple[str, str, tuple[str | int, ...], str, str]] = []  # field, name, table, key, matching
+    for i, rule in enumerate(s.section("routing").get("rules") or []):
+        for field in ("location", "department", "provider"):
+            values = rule.get(field)
+            for value in [values] if isinstance(values, str) else values or []:
+                wanted.append((field, value, ("routing", "rules", i), field, _FOLDED))
+    for name in s.tickets.sla_hours_by_location:
+        wanted.append(("location", name, ("tickets", "sla_hours_by_location"), name, _EXACT))
+    for name in s.section("locations"):
+        wanted.append(("location", name, ("locations", name), "", _ACCENTS))
+    if not wanted:
+        return [], []
+    with store.read() as conn:
+        known = {field: sorted(labels.values_of(conn, field)) for field in {w[0] for w in wanted}}
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for field, name, table, key, matching in wanted:
+        stored = known[field]
+        if name in stored:
+            continue
+        same = [v for v in stored if fold_name(v) == fold_name(name)]
+        if matching == _ACCENTS:
+            same = [v for v in stored if " ".join(fold(v).split()) == " ".join(fold(name).split())]
+        if same and matching != _EXACT:
+            continue
+        problem = Problem(table, key, "", array_label="rule")
+        where = problem.where() or f"[{table[0]}]"
+        line = line_of(path, table, key) if key else line_of(path, table)
+        meant = same or near_names(name, stored)
+        if not meant:
+            placed = f"{path}:{line}" if line else str(path)
+            yet = f"no {field} {name!r} in the store yet: it applies once one has responses"
+            warnings.append(f"{placed}: {where}: {yet}")
+            continue
+        spelled = " or ".join(repr(v) for v in meant)
+        rows.append(
+            {
+                "file": str(path),
+                "line": line,
+                "setting": where,
+                "problem": f"no {field} {name!r} in the store, so it never applies",
+                "hint": f"write it as stored: {spelled}"
+                + (" (these names are matched exactly)" if matching == _EXACT else ""),
+            }
+        )
+    return sorted(rows, key=lambda row: row["line"] or 0), warnings

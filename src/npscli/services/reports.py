@@ -4,7 +4,7 @@ The command checks its options into a :class:`ReportRequest`; ``report_targets``
 to those with responses (ignoring case and spacing, "downtown" is "Downtown"); ``run_reports`` builds each
 report (``npscli.services.weekly``), writes its files (``npscli.reports.render``) and mails it, and says what
 happened through ``note`` (progress lines), ``written`` (each file path, the command's stdout) and returns the
-delivery failures.
+reports not delivered to everyone (:class:`Unsent`, with the recipients each missed).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from npscli.core.errors import ConfigError, UsageError
-from npscli.core.names import fold_name
+from npscli.core.names import fold_name, near_names
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,6 +32,21 @@ class ReportRequest:
     outbox: Path | None = None
     include_contact: bool = False
     settings: dict[str, Any] = field(default_factory=dict)  # [reports] of npscli.toml, checked
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A report that did not reach everyone: its period, location (None: the whole clinic), the recipients not
+    reached and why."""
+
+    key: str
+    location: str | None
+    recipients: tuple[str, ...]
+    errors: tuple[str, ...]
+
+    def text(self) -> str:
+        where = f" ({self.location})" if self.location else ""
+        return "; ".join(f"{self.key}{where}: {e}" for e in self.errors)
 
 
 def recipients_of(addresses: list[str]) -> tuple[str, ...]:
@@ -63,11 +78,28 @@ def report_targets(store, req: ReportRequest, period, tz: str) -> tuple[list[str
     asked = [v.strip() for v in req.locations if v.strip()]
     targets: list[str | None] = list(dict.fromkeys(spelled.get(fold_name(v), v) for v in asked))
     warnings = [
-        f"no responses from location {name!r} in {span} (known: {', '.join(known) or 'none'})"
+        f"no responses from location {name!r} in {span}{_meant(name, known)} (known: {', '.join(known) or 'none'})"
         for name in targets
         if name not in known
     ]
     return targets, [], warnings
+
+
+def period_about_to_end(kind: str, now: datetime, tz: str, *, within_hours: float = 12) -> tuple[str, float] | None:
+    """The period ``now`` is in and the hours left of it, when it ends within ``within_hours``: a report run
+    then (cron on a UTC server, Monday 07:00 UTC being Sunday 23:00 in California) is of the period before,
+    which is not what a Monday-morning job means."""
+    from npscli.core.periods import period_key
+    from npscli.services.weekly import make_period
+
+    current = make_period(kind, period_key(now.date(), kind), tz)
+    left = (current.end - now).total_seconds() / 3600
+    return (current.key, left) if 0 < left <= within_hours else None
+
+
+def _meant(name: str, known: list[str]) -> str:
+    close = near_names(name, known)
+    return f"; did you mean {' or '.join(repr(v) for v in close)}?" if close else ""
 
 
 def make_mailer(s, cfg: dict[str, Any], outbox: Path | None, *, now: datetime | None = None):
@@ -97,9 +129,10 @@ def run_reports(
     warn: Callable[[str], None] = lambda line: None,
     written: Callable[[Path], None] = lambda path: None,
     building: Callable[[int, int, str | None], None] = lambda done, total, target: None,
-) -> list[str]:
-    """Build, write and (with a mailer) mail every report; returns the delivery failures. ``building(done, total,
-    target)`` is told before each report (a progress display on a terminal)."""
+) -> list[Unsent]:
+    """Build, write and (with a mailer) mail every report; returns the reports not delivered to everyone, with
+    the recipients they missed. ``building(done, total, target)`` is told before each report (a progress display
+    on a terminal)."""
     from npscli.io.taxonomy import load_configured_taxonomy
     from npscli.reports.render import write_report
     from npscli.services.themes import emerging_detector
@@ -113,7 +146,7 @@ def run_reports(
         warn(line)
     taxonomy = load_configured_taxonomy(s)
     detector = emerging_detector(s)
-    failures: list[str] = []
+    failures: list[Unsent] = []
     for done, target in enumerate(targets):
         building(done, len(targets), target)
         opts = ReportOptions(
@@ -143,9 +176,12 @@ def run_reports(
         else:
             note(f"no responses in {req.kind} {period.key}{where}: wrote a short report saying so")
         if mailer is not None:
-            errors = send_report(mailer, cfg["sender"], report, list(req.recipients), user_dir=s.templates_dir)
-            failures += [f"{period.key}{where}: {e}" for e in errors]
-            if not errors:
+            missed = send_report(mailer, cfg["sender"], report, list(req.recipients), user_dir=s.templates_dir)
+            if missed:
+                failures.append(
+                    Unsent(period.key, target, tuple(r for r, _ in missed), tuple(e for _, e in missed))
+                )
+            else:
                 how = f"wrote the e-mail to {req.outbox}" if req.outbox else f"mailed to {', '.join(req.recipients)}"
                 note(f"{period.key}{where}: {how}")
     return failures
@@ -163,7 +199,7 @@ def send_report(
     mailer, sender: str, report: dict[str, Any], recipients: list[str], *, user_dir: str | None = None
 ) -> list[str]:
     """Mail one report: the HTML as the body (the Markdown as its plain-text part), the XLSX attached.
-    Returns the delivery errors (empty when every recipient was accepted)."""
+    Returns (recipient, error) for each recipient not reached (empty when every one was accepted)."""
     from npscli.io.mailer import compose
     from npscli.reports.render import file_name, render_bytes
 
@@ -176,4 +212,4 @@ def send_report(
         name=file_name(report, "eml").removesuffix(".eml"),
     )
     message_out.attach(render_bytes(report, "xlsx"), file_name(report, "xlsx"), XLSX_MIME)
-    return [r.error or f"{r.recipient}: not delivered" for r in mailer.send([message_out]) if not r.ok]
+    return [(r.recipient, r.error or f"{r.recipient}: not delivered") for r in mailer.send([message_out]) if not r.ok]

@@ -225,7 +225,9 @@ def build_report(store: Store, opts: ReportOptions, now: datetime) -> dict[str, 
     tickets = _ticket_summary(store, opts, period, now)
     themes, emerging, comments, notes = _comment_sections(store, opts, period, baseline_start)
     detractor_rows = _detractor_rows(store, opts, period, now)
-    if period.end > now:
+    if period.start > now:  # --week 2027-W01 typed for 2026-W01: nothing "was recorded", it has not begun
+        notes.insert(0, f"This {period.kind} has not begun yet ({now:%Y-%m-%d} is before it): nothing to report.")
+    elif period.end > now:
         notes.insert(0, f"This {period.kind} is not over yet: the figures are partial.")
     if has_data and overall["low_n"]:
         notes.append(

@@ -281,6 +281,35 @@ def log_event(
         _event(conn, number, naive_utc(now), actor, kind, text=text)
 
 
+def log_event_unless(
+    store: Store,
+    number: int,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    text: str | None,
+    after_event: int,
+    conflicts: Callable[[list[dict[str, Any]]], bool],
+) -> list[dict[str, Any]]:
+    """Append a ``kind`` event unless ``conflicts`` says the events of that kind logged on the ticket after
+    event ``after_event`` (what the caller saw) already do its work; atomically, the ticket row locked (two
+    coordinators drafting at the same moment: the second finds the first's draft). Returns those later events
+    when it appended nothing, else []."""
+    with store.write() as conn:
+        get_ticket(conn, number, for_update=True)
+        later = [
+            dict(r)
+            for r in conn.execute(
+                select(E).where(E.c.ticket_id == number, E.c.kind == kind, E.c.id > after_event).order_by(E.c.id)
+            ).mappings()
+        ]
+        if later and conflicts(later):
+            return later
+        _event(conn, number, naive_utc(now), actor, kind, text=text)
+    return []
+
+
 def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime) -> list[int]:
     """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed."""
     now = naive_utc(now)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 class Selection:
     ticket_ids: tuple[int, ...] = ()
     locations: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
     since: datetime | None = None
     template: str | None = None  # a template name (already normalised)
     sender: str | None = None
@@ -84,7 +85,9 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
     explicit = bool(sel.ticket_ids)
     if explicit:
         rows = list_tickets(
-            store, TicketFilter(ids=sel.ticket_ids, location=sel.locations, since=sel.since), newest_first=False
+            store,
+            TicketFilter(ids=sel.ticket_ids, location=sel.locations, department=sel.departments, since=sel.since),
+            newest_first=False,
         )
         found = {r["id"] for r in rows}
         missing = [n for n in sel.ticket_ids if n not in found]
@@ -102,7 +105,9 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
         filtered_out = []
         rows = list_tickets(
             store,
-            TicketFilter(statuses=rules.OPEN_STATUSES, location=sel.locations, since=sel.since),
+            TicketFilter(
+                statuses=rules.OPEN_STATUSES, location=sel.locations, department=sel.departments, since=sel.since
+            ),
             newest_first=False,
         )
         rows = [r for r in rows if bucket(r["score"]) == "detractor"]
@@ -112,7 +117,7 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
         unreachable |= _patient_keys(t)
     history = events_for(store, [r["id"] for r in rows])
     chosen: list[dict[str, Any]] = []
-    skips = [Skip(rules.format_ticket_id(n), "outside --location / --since") for n in filtered_out]
+    skips = [Skip(rules.format_ticket_id(n), "outside --location / --department / --since") for n in filtered_out]
     counts = {"already_drafted": 0, "no_response": 0}
     for r in rows:
         label = rules.format_ticket_id(r["id"])
@@ -129,7 +134,8 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
             if explicit:
                 skips.append(Skip(label, "already drafted (--again drafts anew)"))
             continue
-        chosen.append(r)
+        # the last event seen: a draft logged after it (a colleague's run at the same moment) is found on record
+        chosen.append({**r, SEEN_EVENT: max((e["id"] for e in history[r["id"]]), default=0)})
     return chosen, skips, counts
 
 
@@ -271,7 +277,23 @@ def event_text(draft: Draft, path: Path | str) -> str:
     )
 
 
-def record(store: Store, draft: Draft, path: Path | str, *, actor: str, now: datetime) -> None:
-    from npscli.store.tickets import log_event
+SEEN_EVENT = "seen_event_id"  # (on a selected ticket) the id of the last history event the selection read
 
-    log_event(store, draft.ticket["id"], EVENT_KIND, actor=actor, now=now, text=event_text(draft, path))
+
+def record(
+    store: Store, draft: Draft, path: Path | str, *, actor: str, now: datetime, again: bool = False
+) -> dict[str, Any] | None:
+    """Log the draft on its ticket. Without ``again``, not when a draft of the same kind was logged on it since
+    the selection (another coordinator's run): that draft's event is returned, and nothing is logged."""
+    from npscli.store.tickets import log_event, log_event_unless
+
+    text = event_text(draft, path)
+    if again or SEEN_EVENT not in draft.ticket:
+        log_event(store, draft.ticket["id"], EVENT_KIND, actor=actor, now=now, text=text)
+        return None
+    kind = "public" if draft.kind == KIND_PUBLIC else "personal"
+    later = log_event_unless(
+        store, draft.ticket["id"], EVENT_KIND, actor=actor, now=now, text=text,
+        after_event=draft.ticket[SEEN_EVENT], conflicts=lambda events: kind in _drafted_kinds(events),
+    )  # fmt: skip
+    return later[0] if later else None

@@ -44,6 +44,7 @@ class DraftRequest:
     template: str | None = None  # --template, checked by forced_template (None: by root cause)
     ticket_ids: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
     since: datetime | None = None
     sender: str | None = None
     again: bool = False
@@ -78,6 +79,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
     sel = Selection(
         ticket_ids=req.ticket_ids,
         locations=req.locations,
+        departments=req.departments,
         since=req.since,
         template=req.template,
         sender=req.sender,
@@ -86,6 +88,11 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
     cfg = OutreachConfig.from_settings(s)
     chosen, skips, counts = select(store, sel)
     drafts, unreachable = plan(chosen, sel, cfg, names, tz=s.timezone, now=now)
+    shared = same_patient(drafts)
+    for draft in drafts:
+        if draft.ticket_id in shared:
+            said = f"the same patient as {', '.join(shared[draft.ticket_id])}: send them one message"
+            draft.note = "; ".join(n for n in (draft.note, said) if n)
     if any(d.kind == KIND_PUBLIC for d in drafts):
         from npscli.io.taxonomy import load_configured_taxonomy
 
@@ -94,7 +101,7 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
             refuse_abusive_public_reply(draft, taxonomy)
     for draft in drafts:  # everything rendered (and checked) before anything is written
         render(draft, user_dir=req.user_dir)
-    run = DraftRun(drafts=drafts, counts=counts)
+    run = DraftRun(drafts=[], counts=counts)
     for draft in drafts:
         if req.dry_run:
             path = req.out / f"{file_stem(draft)}.{file_ext(draft, req.fmt)}"
@@ -106,7 +113,12 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
                     f"cannot write drafts into {req.out} ({exc.strerror})",
                     hint=f"{len(run.rows)} draft(s) were written and logged before this one",
                 ) from None
-            record(store, draft, path.resolve(), actor=s.user, now=now)
+            taken = record(store, draft, path.resolve(), actor=s.user, now=now, again=req.again)
+            if taken is not None:  # a colleague's run drafted it a moment ago: theirs goes out, not a second one
+                path.unlink(missing_ok=True)
+                skips.append(Skip(draft.ticket_id, f"drafted meanwhile by {taken['actor']}: not drafted twice"))
+                continue
+        run.drafts.append(draft)
         run.rows.append(
             {
                 "ticket_id": draft.ticket_id,
@@ -130,6 +142,24 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
         )
     run.unconfigured = [skip for skip in unreachable if skip.error is not None]
     return run
+
+
+def same_patient(drafts: list[Draft]) -> dict[str, list[str]]:
+    """The private drafts of this run that go to a patient another one goes to too (the same patient id or
+    e-mail: two visits, two complaints), by ticket id, with the other tickets: one message answers both."""
+    from npscli.services.outreach.drafts import _patient_keys
+
+    private = [d for d in drafts if d.kind != KIND_PUBLIC]
+    by_key: dict[tuple[str, str], list[Draft]] = {}
+    for draft in private:
+        for key in _patient_keys(draft.ticket):
+            by_key.setdefault(key, []).append(draft)
+    out: dict[str, list[str]] = {}
+    for draft in private:
+        others = {o.ticket_id for key in _patient_keys(draft.ticket) for o in by_key[key] if o is not draft}
+        if others:
+            out[draft.ticket_id] = sorted(others)
+    return out
 
 
 def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[str]:
@@ -158,6 +188,14 @@ def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[
             lines.append(
                 "a public reply does not reach the patient in private: once it is posted, note it: "
                 f'npscli tickets note {public[0].ticket_id} "public reply posted"'
+            )
+        shared = same_patient(drafts)
+        if shared:
+            groups = sorted({tuple(sorted([ticket, *others])) for ticket, others in shared.items()})
+            listed = "; ".join(" and ".join(group) for group in groups)
+            lines.append(
+                f"the same patient has several drafts ({listed}): send them one message, and log the contact on "
+                "each ticket"
             )
     elif not run.unconfigured:  # (tickets held up by a missing sender are said once, by the error that follows)
         lines.append("nothing new to draft")
