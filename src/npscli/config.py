@@ -86,8 +86,15 @@ class TicketSettings:
     high_priority_max: int = _default("tickets", "high_priority_max")  # scores at or below are high priority
 
     def sla_for(self, location: str | None) -> float:
-        if location and location in self.sla_hours_by_location:
-            return float(self.sla_hours_by_location[location])
+        """The SLA (hours) of a response at ``location``: its site's, matched case, spacing and apostrophes
+        aside (as routing rules match), else the default."""
+        if location and self.sla_hours_by_location:
+            from npscli.core.names import fold_name
+
+            wanted = fold_name(location)
+            for name, hours in self.sla_hours_by_location.items():
+                if fold_name(name) == wanted:
+                    return float(hours)
         return self.sla_hours
 
 

@@ -180,14 +180,15 @@ def test_config_check_sees_what_only_the_environment_can_tell(cli, isolated, mon
 
 
 def test_config_check_names_the_routing_sla_and_sender_names_no_stored_response_has(cli, isolated):
-    """A rule for "Eastgat" or an SLA for "downtown" (matched exactly) never applies, and nothing said so."""
+    """A rule for "Eastgat" or an SLA for "Eastgat" never applies, and nothing said so ("downtown" is
+    "Downtown": names match case aside)."""
     rows = [
         response("1", "2025-11-10T10:00:00-06:00", 3, location="Eastgate", department="Pediatrics"),
         response("2", "2025-11-10T11:00:00-06:00", 9, location="Downtown"),
     ]
     assert cli("import", write_plain(isolated / "export.csv", rows)).exit_code == 0
     (isolated / "npscli.toml").write_text(
-        "[tickets.sla_hours_by_location]\ndowntown = 24\nEastgate = 12\n\n"
+        "[tickets.sla_hours_by_location]\nEastgat = 24\ndowntown = 12\n\n"
         '[[routing.rules]]\nlocation = "eastgate"\ndepartment = "Pediatrcs"\nto = ["a@example.org"]\n'
         '[[routing.rules]]\nlocation = ["Downtown", "Lakeside"]\nto = ["b@example.org"]\n'
         '[locations.Eastgat]\nphone = "(555) 010-0100"\n',
@@ -199,8 +200,8 @@ def test_config_check_names_the_routing_sla_and_sender_names_no_stored_response_
     assert found == [
         (
             2,
-            "[tickets.sla_hours_by_location] downtown",
-            "write it as stored: 'Downtown' (these names are matched exactly)",
+            "[tickets.sla_hours_by_location] Eastgat",
+            "write it as stored: 'Eastgate'",
         ),
         (7, "[[routing.rules]] (rule 1) department", "write it as stored: 'Pediatrics'"),
         (12, "[locations.Eastgat]", "write it as stored: 'Eastgate'"),

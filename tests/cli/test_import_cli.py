@@ -455,3 +455,22 @@ def test_a_feedback_export_mixing_surveys_imports_only_its_nps_answers(cli, tmp_
     assert scored.exit_code == 0, scored.output
     [total] = json.loads(scored.stdout)
     assert (total["n"], total["promoters"], total["passives"], total["detractors"]) == (6, 3, 2, 1)
+
+
+def test_a_header_only_export_imports_nothing_and_succeeds(cli, tmp_path):
+    """A daily export of a quiet day holds its header and no responses: `import ... && alert` from cron must not
+    fail for it. `score FILE` still refuses it (nothing to score)."""
+    empty = write_plain(tmp_path / "quiet_day.csv", [])
+    busy = write_plain(tmp_path / "busy_day.csv", [response("q1", "2025-11-03T09:00:00-06:00", 4, "Long wait")])
+    result = cli("import", empty, busy, "--format", "json")
+    assert result.exit_code == 0, result.output
+    quiet, imported = json.loads(result.stdout)
+    assert (quiet["file"], quiet["rows_read"], quiet["imported"], quiet["batch_id"]) == ("quiet_day.csv", 0, 0, None)
+    assert imported["imported"] == 1
+    assert "quiet_day.csv: a header and no responses below it: nothing to import" in result.stderr
+    alone = cli("-q", "import", empty)
+    assert alone.exit_code == 0 and alone.output == ""
+    listed = json.loads(cli("detractors", "--since", "1y", "--as-of", "2025-11-10", "--format", "json").stdout)
+    assert [row["response_id"] for row in listed] == ["q1"]  # the quiet day stored nothing
+    scored = cli("score", empty, db=False)
+    assert scored.exit_code == 3 and "no data rows below the header" in scored.stderr

@@ -6,6 +6,9 @@ import stat
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from npscli.core.errors import ConfigError
 from npscli.io.mailer import PASSWORD_ENV, OutboxMailer, SmtpMailer, SmtpSettings, compose
@@ -48,6 +51,34 @@ def test_compose_builds_a_plain_message_with_html_alternative_and_attachments():
 
 
 # ---------------------------------------------------------------------------------------------- SMTP
+
+
+@settings_(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["[Riverside Health]", "Overdue:", "T-000038", "Eastgate,", "Primary", "Care:", "score", "2/10", "—",
+             "“Long", "wait”", "Núñez", "café", "x" * 40, "past", "due"]
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_subject_reads_back_exactly_as_written(words):
+    """The standard library can fold a long subject onto a continuation line of its own, which reads back with
+    a leading space, or split encoded words so that a space is lost: the alert subjects are folded by
+    eml.subject_header, as the outreach drafts' are."""
+    subject = " ".join(words)
+    raw = message(subject=subject).message.as_bytes()
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_a_long_alert_subject_goes_through_smtp_unchanged(smtp_server):
+    subject = "[Riverside Health] Detractor alert: T-000038 at Eastgate — score 2, “Long wait” and three more"
+    results = SmtpMailer(settings(smtp_server)).send([message(subject=subject)])
+    assert results[0].ok
+    assert smtp_server.messages[0].message["Subject"] == subject
 
 
 def test_sends_each_message_and_reports_each_recipient(smtp_server):

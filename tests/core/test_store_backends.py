@@ -666,3 +666,26 @@ def test_migration_12_adds_the_stored_themes_to_an_older_stores_tickets(url):
     assert result.tickets_opened == 1
     assert migrations.upgrade(store) == []
     store.dispose()
+
+
+def test_a_locations_sla_applies_whatever_the_case_it_is_written_in(url):
+    """`[tickets.sla_hours_by_location] downtown = 4` is the SLA of "Downtown", and of "DOWNTOWN" a second file
+    spelled (routing rules and filters match names so); any other site keeps the default."""
+    from npscli.store.tickets import TicketFilter, list_tickets
+
+    store = open_store(url)
+    settings = TicketSettings(sla_hours=48, sla_hours_by_location={"downtown": 4, "O'Hare Clinic": 6})
+    rows = [
+        {"response_id": "a", "submitted_at": T0, "score": 1, "location": "Downtown"},
+        {"response_id": "b", "submitted_at": T0, "score": 2, "location": "DOWNTOWN"},
+        {"response_id": "c", "submitted_at": T0, "score": 3, "location": "O\u2019Hare Clinic"},  # curly apostrophe
+        {"response_id": "d", "submitted_at": T0, "score": 4, "location": "Northside"},
+    ]
+    result = fill(store, rows, tickets=settings)
+    assert result.tickets_opened == 4
+    hours = {
+        t["location"]: (t["due_at"] - t["submitted_at"]) / timedelta(hours=1)
+        for t in list_tickets(store, TicketFilter(since=T0 - timedelta(days=1)))
+    }
+    assert hours == {"Downtown": 4, "DOWNTOWN": 4, "O\u2019Hare Clinic": 6, "Northside": 48}
+    store.dispose()

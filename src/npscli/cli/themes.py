@@ -42,7 +42,9 @@ def themes_command(
     detractors_only: Annotated[
         bool, typer.Option("--detractors-only", help="Count mentions by detractors (0-6) only.")
     ] = False,
-    examples: Annotated[int, typer.Option("--examples", metavar="N", help="Redacted example comments per theme.")] = 2,
+    examples: Annotated[
+        int, typer.Option("--examples", metavar="N", min=0, help="Redacted example comments per theme.")
+    ] = 2,
     emerging: Annotated[
         bool,
         typer.Option(

@@ -400,14 +400,17 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
         raise error from None
 
 
+class NoDataRows(InputFileError):
+    """A file with a header and no responses below it: nothing to score; for an import, nothing to store (a
+    daily export of a quiet day)."""
+
+
 def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     name = raw.name
     header = detect_header(raw)
     first, extra = extract_data(raw, header)
     if first.empty:
-        raise InputFileError(
-            f"{name}: no data rows below the header", hint="export the survey again with its responses"
-        )
+        raise NoDataRows(f"{name}: no data rows below the header", hint="export the survey again with its responses")
     mapping = map_columns(header, first.iloc[:CHUNK_ROWS], options.overrides, name)
     if options.narrow and options.fields is not None and "response_id" in mapping.columns:
         raw = raw.narrowed(_positions(header, mapping, options.fields))

@@ -167,7 +167,9 @@ def compose(
         msg["Cc"] = ", ".join(cc)
     if reply_to:
         msg["Reply-To"] = reply_to
-    msg["Subject"] = _one_line(subject)
+    from npscli.io.eml import subject_header
+
+    msg.set_raw("Subject", subject_header(subject))  # folded to read back exactly (the library's may not)
     msg["Date"] = format_datetime(date or datetime.now().astimezone())
     domain = bare_address(sender).rpartition("@")[2] or None
     # a domain given: no slow DNS lookup of our own name

@@ -55,15 +55,16 @@ def feature_problems(path: Path, load_settings: Callable[[], Any]) -> list[dict[
 
 
 # the config's names of stored groups: (field, table path, how it is matched to a stored name)
-_EXACT, _FOLDED, _ACCENTS = "exact", "case", "accents"
+_FOLDED, _ACCENTS = "case", "accents"
 
 
 def names_not_stored(path: Path, s: Any, store: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """The location, department and provider names the file gives that no stored response has.
 
-    A routing rule, an SLA or a [locations.NAME] whose name is a typing of a stored one ("Eastgat", a
-    `downtown` SLA, which is matched exactly) never applies, silently: a problem row, with the name meant. A
-    name like no stored one (a site with no response yet) is only a warning.
+    A routing rule, an SLA or a [locations.NAME] whose name is a typing of a stored one ("Eastgat") never
+    applies, silently: a problem row, with the name meant (rules and SLAs match case and apostrophes aside,
+    [locations.NAME] accents aside as well). A name like no stored one (a site with no response yet) is only a
+    warning.
     """
     from npscli.config import line_of
     from npscli.core.config_types import Problem
@@ -77,7 +78,7 @@ def names_not_stored(path: Path, s: Any, store: Any) -> tuple[list[dict[str, Any
             for value in [values] if isinstance(values, str) else values or []:
                 wanted.append((field, value, ("routing", "rules", i), field, _FOLDED))
     for name in s.tickets.sla_hours_by_location:
-        wanted.append(("location", name, ("tickets", "sla_hours_by_location"), name, _EXACT))
+        wanted.append(("location", name, ("tickets", "sla_hours_by_location"), name, _FOLDED))
     for name in s.section("locations"):
         wanted.append(("location", name, ("locations", name), "", _ACCENTS))
     if not wanted:
@@ -93,7 +94,7 @@ def names_not_stored(path: Path, s: Any, store: Any) -> tuple[list[dict[str, Any
         same = [v for v in stored if fold_name(v) == fold_name(name)]
         if matching == _ACCENTS:
             same = [v for v in stored if " ".join(fold(v).split()) == " ".join(fold(name).split())]
-        if same and matching != _EXACT:
+        if same:
             continue
         problem = Problem(table, key, "", array_label="rule")
         where = problem.where() or f"[{table[0]}]"
@@ -111,8 +112,7 @@ def names_not_stored(path: Path, s: Any, store: Any) -> tuple[list[dict[str, Any
                 "line": line,
                 "setting": where,
                 "problem": f"no {field} {name!r} in the store, so it never applies",
-                "hint": f"write it as stored: {spelled}"
-                + (" (these names are matched exactly)" if matching == _EXACT else ""),
+                "hint": f"write it as stored: {spelled}",
             }
         )
     return sorted(rows, key=lambda row: row["line"] or 0), warnings

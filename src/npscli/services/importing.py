@@ -85,8 +85,8 @@ def import_files(
     is needed; with ``store_missing`` a dry run never creates it. A lone file's error is raised; with several,
     each failing file goes to ``failed`` and the next is read. ``reading(file, export)`` is told of each export
     before its rows are read and returns the one to read them from (a progress display counts its chunks)."""
-    from npscli.io.exports import open_export, write_rejects
-    from npscli.store.responses import dry_run_result, import_parsed
+    from npscli.io.exports import NoDataRows, open_export, write_rejects
+    from npscli.store.responses import ImportResult, dry_run_result, import_parsed
 
     if req.rejects is not None:
         check_rejects_target(req.rejects, many=len(req.files) > 1)
@@ -111,7 +111,16 @@ def import_files(
                     encoding=req.encoding,
                     stamp=req.stamp,
                 )
-                export = open_export(file, options)  # the header and mapping now; the rows as they are stored
+                try:
+                    export = open_export(file, options)  # the header and mapping now; the rows as they are stored
+                except NoDataRows:
+                    # A header and no responses (a daily export of a quiet day): nothing to store, not a failure.
+                    if store is None and not (req.dry_run and store_missing):
+                        store = open_store()
+                    note(f"{file.name}: a header and no responses below it: nothing to import")
+                    nothing = ImportResult(file.name, 0, 0, 0, 0, 0, 0, source=req.source or saved_name or "")
+                    outcome.results.append(nothing)
+                    continue
                 if store is None and not (req.dry_run and store_missing):
                     store = open_store()  # (on a terminal it names the store: before the files)
                 note(describe_mapping(export))

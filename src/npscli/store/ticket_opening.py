@@ -288,9 +288,15 @@ def _open_tickets_postgres(conn, batch_id: int, settings: TicketSettings, o: _Op
 
 def _sla_by_location_id(conn, settings: TicketSettings) -> list[tuple[int, float]]:
     """The per-location SLAs (hours) by the ids of the locations stored (a location no response has is left out:
-    no response needs its SLA)."""
-    ids = labels.existing_ids(conn, "location", settings.sla_hours_by_location)
-    return [(ids[name], hours) for name, hours in settings.sla_hours_by_location.items() if name in ids]
+    no response needs its SLA). A name matches as routing rules and filters match: case, spacing and the kind of
+    apostrophe aside ("downtown" is the SLA of "Downtown", and of "DOWNTOWN" if a file spelled it so)."""
+    from npscli.core.names import fold_name
+
+    if not settings.sla_hours_by_location:
+        return []
+    hours_of = {fold_name(name): hours for name, hours in settings.sla_hours_by_location.items()}
+    stored = labels.names(conn, ("location",))
+    return sorted((id_, hours_of[fold_name(name)]) for id_, name in stored.items() if fold_name(name) in hours_of)
 
 
 def _insert_tickets(conn, rows: list[tuple]) -> None:
