@@ -467,7 +467,7 @@ def test_the_report_speaks_plainly_to_managers(sqlite_cli, tmp_path):
     again = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(tmp_path / "again"), "--format", "md,json")
     assert again.exit_code == 0, again.output
     median = json.loads((tmp_path / "again" / "nps-weekly-2025-W47.json").read_text())["tickets"]
-    line = f" (median {median['median_hours_to_contact']:.1f} h to first contact)\n"
+    line = f"; median {median['median_hours_to_contact']:.1f} h to first contact\n"
     assert line in (tmp_path / "again" / "nps-weekly-2025-W47.md").read_text(encoding="utf-8")
     # a clinic_name set is shown
     (tmp_path / "npscli.toml").write_text('clinic_name = "Riverside Health"\n', encoding="utf-8")

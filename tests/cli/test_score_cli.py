@@ -388,3 +388,18 @@ def test_responses_without_a_location_are_a_group_named_none_as_in_the_report(cl
         assert [cell.strip() for cell in line.strip("|").split("|")][:2] == ["(none)", "2"], line
     csv_out = cli("score", "--by", "location", "--as-of", "2025-11-17", "--format", "csv")
     assert ",2," in csv_out.stdout and "(none)" not in csv_out.stdout  # a blank cell for a spreadsheet
+
+
+def test_a_site_written_in_several_cases_is_one_group_in_a_file_and_in_the_store(cli, tmp_path):
+    rows = [
+        response("1", "2025-11-03T09:00:00-06:00", 3, location="DOWNTOWN"),
+        response("2", "2025-11-03T10:00:00-06:00", 9, location="Downtown"),
+        response("3", "2025-11-03T11:00:00-06:00", 10, location="downtown "),
+        response("4", "2025-11-03T12:00:00-06:00", 5, location="Eastgate"),
+    ]
+    path = write_plain(tmp_path / "cases.csv", rows)
+    from_file = run_json(cli, path, "--by", "location")
+    assert [(r["location"], r["n"]) for r in from_file] == [("Downtown", 3), ("Eastgate", 1)]
+    assert [r["n"] for r in run_json(cli, path, "--location", "DOWNTOWN")] == [3]
+    assert cli("import", path).exit_code == 0
+    assert run_json(cli, "--by", "location") == from_file  # the store says the same

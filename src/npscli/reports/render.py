@@ -368,7 +368,7 @@ def _ticket_view(t: dict[str, Any]) -> dict[str, Any]:
         + (f" ({t['sla_met']} of {t['sla_decided']})" if t.get("sla_decided") else ""),
         "median_hours": "–" if median is None else f"{median:.1f} h",
         # no ticket contacted yet: no median to speak of
-        "median_phrase": "" if median is None else f" (median {median:.1f} h to first contact)",
+        "median_phrase": "" if median is None else f"; median {median:.1f} h to first contact",
         "overdue_count": fmt_int(len(t["overdue_now"])),
         "overdue_ids": _overdue_text(t["overdue_now"]),
         "overdue_shown": t["overdue_now"][:OVERDUE_SHOWN],

@@ -117,10 +117,17 @@ def counts_from_frame(
         df = df[df["submitted_at"] >= pd.Timestamp(naive_utc(start))]
     if end is not None:
         df = df[df["submitted_at"] < pd.Timestamp(naive_utc(end))]
-    for name, values in req.filters.items():
-        if values:
-            df = df[df[name].isin(values)]
     keys = list(req.by)
+    if any(k in GROUP_FIELDS for k in keys):
+        df = df.assign(**{k: _one_spelling(df[k]) for k in keys if k in GROUP_FIELDS})
+    for name, values in req.filters.items():
+        if values and name in GROUP_FIELDS:  # "--location downtown" is "Downtown", as on the store
+            from npscli.core.names import fold_name
+
+            wanted = {fold_name(v) for v in values}
+            df = df[df[name].isin([v for v in df[name].dropna().unique() if fold_name(str(v)) in wanted])]
+        elif values:
+            df = df[df[name].isin(values)]
     if req.period:
         df = add_period_keys(df) if len(df) else df.assign(**{f"period_{req.period}": pd.Series(dtype=object)})
         keys.append(f"period_{req.period}")
@@ -148,6 +155,20 @@ def counts_from_frame(
 
 
 # ------------------------------------------------------------------ rows
+
+
+def _one_spelling(values: pd.Series) -> pd.Series:
+    """A site, department or provider written in several cases or spacings ("Downtown", "DOWNTOWN",
+    "downtown ") as one name, as the store keeps it (``group_labels.ids_for``): its mixed-case spelling if it
+    has one."""
+    from npscli.core.names import fold_name
+
+    distinct = [v for v in values.dropna().unique() if isinstance(v, str)]
+    spelled: dict[str, str] = {}
+    for name in sorted(distinct, key=lambda v: (v.isupper() or v.islower(), v)):
+        spelled.setdefault(fold_name(name), name)
+    renamed = {name: spelled[fold_name(name)] for name in distinct if spelled[fold_name(name)] != name}
+    return values.replace(renamed) if renamed else values
 
 
 def _sort_key(key: Key) -> tuple:

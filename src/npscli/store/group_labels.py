@@ -76,12 +76,29 @@ def values_of(conn, field: str) -> list[str]:
 
 
 def ids_for(conn, field: str, values: Iterable[str]) -> dict[str, int]:
-    """The id of each name in ``values`` for ``field``, adding the names not stored yet."""
+    """The id of each name in ``values`` for ``field``, adding the names not stored yet.
+
+    A name stored already in another case, spacing or apostrophe ("DOWNTOWN", "Downtown ") is that name: one
+    site, one group, as filters and routing rules see it. Of new names that are one, one is stored: the one
+    written in mixed case if there is one ("Downtown" before "DOWNTOWN" and "downtown")."""
+    from npscli.core.names import fold_name
+
     wanted = set(values)
     if not wanted:
         return {}
     found = existing_ids(conn, field, wanted)
     missing = sorted(wanted - found.keys())
+    if missing:
+        stored: dict[str, int] = {}
+        for id_, name in sorted(names(conn, (field,)).items()):
+            stored.setdefault(fold_name(name), id_)
+        spelled: dict[str, str] = {}
+        for name in sorted(missing, key=lambda v: (v.isupper() or v.islower(), v)):
+            spelled.setdefault(fold_name(name), name)
+        same = {name: stored[fold_name(name)] for name in missing if fold_name(name) in stored}
+        found.update(same)
+        aliases = {name: spelled[fold_name(name)] for name in missing if name not in same}
+        missing = sorted(set(aliases.values()))
     if missing:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(
@@ -94,7 +111,8 @@ def ids_for(conn, field: str, values: Iterable[str]) -> dict[str, int]:
             )
         else:
             conn.execute(L.insert(), [{"field": field, "value": v} for v in missing])
-        found.update(existing_ids(conn, field, set(missing)))
+        added = existing_ids(conn, field, set(missing))
+        found.update({name: added[kept] for name, kept in aliases.items()})
     return found
 
 
