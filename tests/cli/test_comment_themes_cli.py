@@ -93,7 +93,8 @@ def test_tickets_show_has_the_themes_in_json_and_text(clinic):
     assert shown["themes"] == ["billing", "parking"]
     text = clinic("tickets", "show", ticket, "--hide-contact")
     assert text.exit_code == 0, text.output
-    assert "themes: Billing and insurance (billing), Parking (parking)\n" in text.stdout
+    why = f"  (why: npscli themes explain --ticket {ticket})"
+    assert f"themes: Billing and insurance (billing), Parking (parking){why}\n" in text.stdout
     quiet = js(clinic("tickets", "show", ticket_for(clinic, "3"), "--format", "json"))
     assert quiet["themes"] == []
     no_comment = clinic("tickets", "show", ticket_for(clinic, "4"))

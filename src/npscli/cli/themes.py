@@ -112,7 +112,7 @@ def themes_command(
         detractors_only=detractors_only,
         examples=examples,
     )
-    _emit_themes(rows, n_comments, by, fmt)
+    _emit_themes(rows, n_comments, by, fmt, "detractors' comments" if detractors_only else "comments")
 
 
 # `npscli themes` is a group: without a subcommand its callback is the themes table (or --emerging) above;
@@ -274,7 +274,7 @@ def _emit_explanation(report: dict, fmt: OutputFormat) -> None:
     emit(rows, fmt, cols, title="themes of the comment", empty="no theme found (--all shows why not)")
 
 
-def _emit_themes(rows: list[dict], n_comments: int, by: str | None, fmt: OutputFormat) -> None:
+def _emit_themes(rows: list[dict], n_comments: int, by: str | None, fmt: OutputFormat, what: str) -> None:
     """The themes table: JSON/CSV as data; the table with examples one per line and the impact legend."""
     if fmt in (OutputFormat.json, OutputFormat.csv):
         if fmt is OutputFormat.csv:
@@ -285,7 +285,7 @@ def _emit_themes(rows: list[dict], n_comments: int, by: str | None, fmt: OutputF
         r["example_text"] = "\n".join(f"- {e}" for e in r["examples"])
         r["share"] = "-" if r["share_of_detractors"] is None else f"{r['share_of_detractors']:.0f}%"
     cols = ([Col(by)] if by else []) + THEME_COLS
-    emit(rows, fmt, cols, title=f"themes in {n_comments} comments", empty="no comments in this window")
+    emit(rows, fmt, cols, title=f"themes in {n_comments} {what}", empty=f"no {what} in this window")
     if rows:  # the legend of a table that was shown
         message("impact = NPS of responses mentioning the theme minus NPS of those that don't")
 

@@ -172,7 +172,11 @@ def _one_spelling(values: pd.Series) -> pd.Series:
 
 
 def _sort_key(key: Key) -> tuple:
-    return tuple((v is None, str(v)) for v in key)
+    """Groups in a person's alphabetical order, case and accents aside ("Pédiatrie" before "Primary Care", as
+    on either backend); no name last."""
+    from npscli.core.names import fold
+
+    return tuple((v is None, fold(str(v)), str(v)) for v in key)
 
 
 MAX_FILLED_ROWS = 100_000  # empty periods are shown up to this many rows (else only the periods with data)

@@ -316,11 +316,13 @@ def emerging_table(store, taxonomy, *, now, tz, by, detractors_only, filters, de
 
 
 def themes_table(store, taxonomy, *, start, end, filters, by, detractors_only, examples):
-    """The rows of `npscli themes` (one per theme, or per group and theme) and the number of comments read."""
+    """The rows of `npscli themes` (one per theme, or per group and theme) and the number of comments whose
+    mentions they count (with ``detractors_only``, the detractors' comments)."""
     comments, scores = load_comments(store, taxonomy, start=start, end=end, filters=filters)
     uncommented = scores_without_comment(scores, comments)
     rows = theme_rows(comments, uncommented, taxonomy, by=by, detractors_only=detractors_only, examples=examples)
-    return rows, len(comments)
+    counted = [c for c in comments if c.score <= 6] if detractors_only else comments  # as theme_rows counts
+    return rows, len(counted)
 
 
 def scores_without_comment(scores: list[int], comments) -> list[int]:

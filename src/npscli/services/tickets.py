@@ -55,7 +55,10 @@ def ticket_lines(row: dict[str, Any], t: dict[str, Any], *, tz: str, show_contac
     if row["root_causes"]:
         lines.append(f"root cause: {row['root_causes']}")
     if row["themes"]:
-        lines.append(f"themes: {', '.join(theme_names(taxonomy, row['themes']))}")
+        lines.append(
+            f"themes: {', '.join(theme_names(taxonomy, row['themes']))}"
+            f"  (why: npscli themes explain --ticket {row['ticket_id']})"
+        )
     if row["abusive"]:
         lines.append("abusive language: do not answer this comment in public")
     lines.append("comment:")
