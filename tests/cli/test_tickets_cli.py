@@ -250,6 +250,12 @@ def test_stats(loaded):
     assert by["Eastgate"]["overdue_open"] == 1
     typed = js(loaded("tickets", "stats", "--by", "Location", "--as-of", "2025-11-10", "--format", "json"))
     assert typed == rows  # as `score --by Location` takes it
+    # one site's tickets only, as the other ticket commands filter (a name typed in another case is found)
+    [downtown] = js(loaded("tickets", "stats", "--location", "downtown", "--as-of", "2025-11-10", "-f", "json"))
+    assert {k: v for k, v in downtown.items()} == {k: v for k, v in by["Downtown"].items() if k != "location"}
+    [provider] = js(loaded("tickets", "stats", "--by", "provider", "--as-of", "2025-11-10", "-f", "json"))
+    assert provider["provider"] == "Dr. Amara Okafor" and provider["opened"] == 3  # the factory's provider
+    assert js(loaded("tickets", "stats", "--department", "Radiology", "--as-of", "2025-11-10", "-f", "json")) == []
 
 
 def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):

@@ -442,7 +442,12 @@ def stats_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_of: AsOfOpt = None,
-    by: Annotated[str | None, typer.Option("--by", metavar="FIELD", help="location, department or assignee.")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="FIELD", help="location, department, provider or assignee.")
+    ] = None,
+    location: LocationOpt = None,
+    department: DepartmentOpt = None,
+    provider: ProviderOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Opened, closed, time to first contact, share within the SLA, overdue, root causes, recovered patients."""
@@ -452,7 +457,10 @@ def stats_command(
     by = by.strip().lower() if by else None  # as `score --by Location` takes it
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
-    rows = ticket_stats(store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold)
+    groups = context.group_filters(location, department, provider, store=store)
+    rows = ticket_stats(
+        store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold, filters=groups
+    )
     cols = ([Col(by)] if by else []) + [
         Col("opened", justify="right"),
         Col("closed", justify="right"),

@@ -27,20 +27,24 @@ def ticket_stats(
     until: datetime | None,
     now: datetime,
     threshold: int,
+    filters: dict[str, tuple[str, ...]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per group (or overall): opened, closed, median hours to first contact, share contacted within
     the SLA (of the tickets contacted or past their deadline), overdue open tickets, root causes, and
-    recovered patients (the patient's next response >= 7)."""
+    recovered patients (the patient's next response >= 7). ``filters``: the tickets of these locations,
+    departments or providers only (stored names)."""
     from npscli.store.tickets import TicketFilter, list_tickets  # the listing; tickets re-exports this module
 
     now_n = naive_utc(now)
-    f = TicketFilter(since=since, until=until)
-    rows = list_tickets(store, f, newest_first=False)
-    group_col = {"location": "location", "department": "department", "assignee": "assignee"}.get(by or "")
+    group_col = {"location": "location", "department": "department", "provider": "provider", "assignee": "assignee"}
+    group_col = group_col.get(by or "")
     if by and not group_col:
         raise UsageError(
-            f"cannot group ticket stats by {by!r}", hint="use --by location, department or assignee"
+            f"cannot group ticket stats by {by!r}", hint="use --by location, department, provider or assignee"
         )
+    chosen = {field: tuple(values) for field, values in (filters or {}).items() if values}
+    f = TicketFilter(since=since, until=until, **chosen)
+    rows = list_tickets(store, f, newest_first=False)
     recovered = _recovered_response_pks(store, rows, threshold)
     groups: dict[Any, list[dict[str, Any]]] = {}
     for r in rows:
