@@ -49,6 +49,7 @@ Pure standard library.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -151,7 +152,7 @@ def threshold(mu_per_active_day: float, run_length_active_days: float) -> float:
         raise ValueError("mu and the run length must be positive")
     mus = _MUS
     mu = min(max(mu_per_active_day, mus[0]), mus[-1])
-    upper = next(i for i, m in enumerate(mus) if m >= mu)
+    upper = bisect_left(mus, mu)  # the first grid mu >= mu
     lower = max(upper - 1, 0)
     if upper == lower:
         return _h_for_arl(THRESHOLDS[mus[upper]], run_length_active_days)
@@ -164,7 +165,7 @@ def threshold(mu_per_active_day: float, run_length_active_days: float) -> float:
 def _h_for_arl(row: tuple[float, ...], arl: float) -> float:
     logs = _LOG_ARLS
     x = math.log(max(arl, ARL_TARGETS[0]))
-    i = min(max(next((j for j, v in enumerate(logs) if v >= x), len(logs) - 1), 1), len(logs) - 1)
+    i = min(max(bisect_left(logs, x), 1), len(logs) - 1)  # the first log ARL >= x (the last if none), from 1
     slope = (row[i] - row[i - 1]) / (logs[i] - logs[i - 1])
     return row[i - 1] + slope * (x - logs[i - 1])
 
