@@ -181,6 +181,24 @@ def test_skip_unknown_leaves_out_and_counts_categories_the_taxonomy_lacks(tmp_pa
     assert "left out of the expected themes (rows): 'Transport' (2), 'food' (2)" in table.stderr
 
 
+def test_an_expected_column_under_another_name_is_found_by_its_theme_names(tmp_path, taxonomy):
+    rows = [
+        ("id", "patient_text", "coded"),
+        ("1", "There was no parking anywhere near the entrance.", "Parking"),
+        ("2", "Two invoices for one visit.", "insurance"),  # a run of the label "Billing and insurance"
+        ("3", "The nurse took good care of me.", "none"),
+        ("4", "The car park was full and the invoice was wrong.", "parking; billing"),
+    ]
+    report = evaluate_json(write_csv(tmp_path / "coded.csv", rows), taxonomy)
+    assert (report["text_column"], report["expected_column"]) == ("patient_text", "coded")
+    assert report["micro"]["tp"] == 4 and report["micro"]["fp"] == 0 and report["micro"]["fn"] == 0
+    renamed = [("id", "comment", "categories"), *rows[1:]]
+    assert evaluate_json(write_csv(tmp_path / "cat.csv", renamed), taxonomy)["expected_column"] == "categories"
+    words = [("id", "comment", "notes"), *[(i, text, "seen by Dr Lee") for i, text, _ in rows[1:]]]
+    missing = run("themes", "evaluate", write_csv(tmp_path / "words.csv", words), "--taxonomy", taxonomy)
+    assert missing.exit_code == 3 and "no expected-themes column found" in missing.stderr
+
+
 def test_a_comment_in_the_expected_column_is_never_printed(labelled, taxonomy):
     result = run("themes", "evaluate", labelled, "--taxonomy", taxonomy, "--expected", "comment", "--text", "themes")
     assert result.exit_code == 3, result.output
@@ -190,10 +208,9 @@ def test_a_comment_in_the_expected_column_is_never_printed(labelled, taxonomy):
 def test_columns_are_found_by_name_by_length_or_by_flag(tmp_path, taxonomy):
     rows = [("ref", "what the patient wrote", "coder"), *[(r[0], r[1], r[2]) for r in LABELLED[1:]]]
     path = write_csv(tmp_path / "own_headers.csv", rows)
-    missing = run("themes", "evaluate", path, "--taxonomy", taxonomy)
-    assert missing.exit_code == 3, missing.output
-    assert "no expected-themes column" in missing.stderr and "--expected" in missing.stderr
+    found = evaluate_json(path, taxonomy)  # "coder" holds theme names: the expected column by its content
     report = evaluate_json(path, taxonomy, "--expected", "Coder")  # any case
+    assert found == report
     assert report["text_column"] == "what the patient wrote"  # the longest text, not the short ref
     assert report["micro"]["tp"] == 4
     by_number = evaluate_json(path, taxonomy, "--expected", "3", "--text", "2")

@@ -25,10 +25,19 @@ from npscli.core.redact import safe_label
 from npscli.core.theme_eval import UnknownTheme, parse_expected
 from npscli.core.themes import fold
 
-EXPECTED_NAMES = frozenset({"themes", "theme", "expected", "expected themes", "labels", "label", "codes", "temas"})
+EXPECTED_NAMES = frozenset(
+    {
+        "themes", "theme", "expected", "expected themes", "expected theme", "labels", "label", "codes", "code",
+        "gold", "gold themes", "true themes", "categories", "category", "tags", "topics", "temas", "tema",
+        "etiquetas", "categorias", "categoria",
+    }
+)  # fmt: skip
 TEXT_NAMES = frozenset(
-    {"comment", "comments", "text", "feedback", "verbatim", "comentario", "comentarios", "comment text"}
-)
+    {
+        "comment", "comments", "text", "feedback", "verbatim", "comentario", "comentarios", "comment text",
+        "response", "answer", "review", "free text", "texto", "respuesta", "opinion",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ def read_labelled(
     else:
         named = [i for i, h in enumerate(header) if _name(h) in EXPECTED_NAMES]
         if not named:
+            named = _theme_columns(header, data, lookup)
+        if not named:
             raise ColumnError(
                 f"{file}: no expected-themes column found (columns: {_listed(header)})",
                 hint="head it 'themes' or name it with --expected COLUMN",
@@ -172,6 +183,29 @@ def read_labelled(
         comments=tuple(comments),
         ignored=tuple(ignored.most_common()),
     )
+
+
+def _theme_columns(header: list[str], data, lookup: Mapping[str, str]) -> list[int]:
+    """Under a header of another name, the columns whose filled cells (nine in ten or more, and three at
+    least) name themes of the taxonomy (or "none"), the surest first: the expected themes, which a column of
+    comments does not look like."""
+    found = []
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        cells = [cell for cell in data[i] if cell]
+        if len(cells) < 3:
+            continue
+        named = 0
+        for cell in cells:
+            try:
+                parse_expected(cell, lookup)  # theme names, or "none"
+            except UnknownTheme:
+                continue
+            named += 1
+        if named >= 0.9 * len(cells):
+            found.append((-named / len(cells), sum(map(len, cells)) / len(cells), i))
+    return [i for *_, i in sorted(found)]  # the surest first, then the shorter cells
 
 
 def _listed(header: list[str]) -> str:
