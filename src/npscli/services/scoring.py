@@ -118,8 +118,10 @@ def counts_from_frame(
     if end is not None:
         df = df[df["submitted_at"] < pd.Timestamp(naive_utc(end))]
     keys = list(req.by)
-    if any(k in GROUP_FIELDS for k in keys):
-        df = df.assign(**{k: _one_spelling(df[k]) for k in keys if k in GROUP_FIELDS})
+    respelled = {k: _one_spelling(df[k]) for k in keys if k in GROUP_FIELDS}
+    respelled = {k: v for k, v in respelled.items() if v is not df[k]}
+    if respelled:  # (a copy of the frame only when some name is written two ways)
+        df = df.assign(**respelled)
     for name, values in req.filters.items():
         if values and name in GROUP_FIELDS:  # "--location downtown" is "Downtown", as on the store
             from npscli.core.names import fold_name
@@ -163,7 +165,7 @@ def _one_spelling(values: pd.Series) -> pd.Series:
     has one."""
     from npscli.core.names import fold_name
 
-    distinct = [v for v in values.dropna().unique() if isinstance(v, str)]
+    distinct = [v for v in values.unique() if isinstance(v, str)]
     spelled: dict[str, str] = {}
     for name in sorted(distinct, key=lambda v: (v.isupper() or v.islower(), v)):
         spelled.setdefault(fold_name(name), name)
