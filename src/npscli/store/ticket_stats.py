@@ -51,7 +51,9 @@ def ticket_stats(
         key = (r[group_col] or "(none)") if group_col else None
         groups.setdefault(key, []).append(r)
     out = []
-    for key in sorted(groups, key=lambda k: (k is None, str(k))):
+    from npscli.core.names import fold
+
+    for key in sorted(groups, key=lambda k: (k is None, fold(str(k)), str(k))):  # as score sorts its groups
         items = groups[key]
         contact_hours = [
             (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600
