@@ -717,10 +717,12 @@ of 4 (`sha256("npscli-themes-v1|" + group) % 4`, `scripts/themes_data.py`), deci
 text held back anywhere is dropped from training. `scripts/train_themes.py` fits on buckets 2-3 plus the
 synthetic `dev` split, tunes each theme's thresholds and the settings on bucket 1 (validation), then refits
 on buckets 1-3; it never sees bucket 0. The settings were compared on validation only; the held-back
-figures were looked at six times (the keyword baseline, a first model, the model before the tuning
+figures were looked at seven times (the keyword baseline, a first model, the model before the tuning
 round below, the model of that round, whose misses on it were also read once, at the start of 2026-12-03;
 that day an unshipped model trained with Care Opinion comments, and the shipped one, retrained with the
-Spanish word map: all 0.54, multi-label 0.63 -> 0.64, phase 1 0.41 -> 0.39). Nothing was tuned on them.
+Spanish word map: all 0.54, multi-label 0.63 -> 0.64, phase 1 0.41 -> 0.39; that evening an unshipped model
+retrained with the Spanish inflections in its features: all 0.536, multi-label 0.632, not kept for the
+reasons under "Spanish: real comments translated"). Nothing was tuned on them.
 
 **Spanish.** No labelled real Spanish patient comments could be found or obtained here (COPOS, a corpus of
 Spanish patient opinions, exists but is not reachable from this workplace), so there is no figure on comments
