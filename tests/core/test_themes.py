@@ -995,12 +995,14 @@ read, and were measured four times: with the model before the Spanish word map (
 the shipped model, below), and with the same model trained without the synthetic Spanish comments
 (`synthetic_es_weight=0`: 0.53; equal on `dev` and validation, it kept the demo's output unchanged). The
 choice between the last two was made after both were seen, so read 0.57 as 0.53-0.57: 126 labels put about
-±0.05 of noise on either. A fifth time, on 2026-12-03 in the evening, for the map's regular inflections
-(above): 0.575 -> **0.617**, English unchanged (0.643). They were chosen on the `dev` translations, where they
-moved Spanish from 0.64 to 0.68 with the same weights (not from reading those translations: the endings are
-Spanish grammar); the `heldback` figure was measured once, after that choice. A model retrained with the
-inflections in its training features (they only change the 77 synthetic Spanish training comments) moved
-validation from 0.646 to 0.644 and a theme threshold by two points, so the weights were kept.
+±0.05 of noise on either. A fifth and a sixth time, on 2026-12-03 in the evening, for the map's regular
+inflections (above), chosen on the `dev` translations (not from reading them: the endings are Spanish grammar),
+where they moved Spanish from 0.64 to 0.68 with the same weights. First a model retrained with the inflections
+in its training features (they only change the 77 synthetic Spanish training comments): 0.598 held back,
+validation 0.646 -> 0.644, and the wait-time threshold moved from -4.0 to -2.1, which lost "Long wait, long
+wait" as a wait; then the shipped one, the weights kept and the inflections added to the map after training:
+0.575 -> **0.617**, English unchanged (0.643). The second was chosen after both figures were seen (for the
+threshold it moved and the examples it broke), so read 0.617 as 0.60-0.62.
 """
 
 
