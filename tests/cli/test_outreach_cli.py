@@ -213,6 +213,36 @@ def test_a_patient_closed_as_no_response_is_never_drafted_again(cli, clinic, iso
     assert history(cli, "T-000002") == [] and history(cli, "T-000003") == []
 
 
+def test_a_patient_already_contacted_is_not_drafted_an_apology_unless_asked(cli, clinic, isolated):
+    fill(clinic, [response("1"), response("2", submitted_at="2025-11-04T09:00:00-06:00")])
+    r = cli("tickets", "contacted", "T-000001", "--channel", "call", "--note", "apologised", "--by", "maria")
+    assert r.exit_code == 0, r.output
+
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    assert [name.split("-")[1] for name in files(isolated / "outreach")] == ["000002"]
+    assert "1 ticket(s) already contacted were left alone" in r.stderr
+    assert history(cli, "T-000001") == []
+
+    r = draft(cli, "--ticket", "T-000001")
+    assert r.exit_code == 0, r.output
+    assert "already contacted (call by maria;" in r.stdout
+    assert history(cli, "T-000001") == []
+
+    r = draft(cli, "--ticket", "T-000001", "--again")  # a second message after the call, on purpose
+    assert r.exit_code == 0, r.output
+    assert len(history(cli, "T-000001")) == 1
+
+    # reopened after the contact (the patient wrote again): a new draft is what is needed
+    fill(clinic, [response("3", submitted_at="2025-11-04T10:00:00-06:00")])
+    assert cli("tickets", "contacted", "T-000003", "--channel", "email").exit_code == 0
+    assert cli("tickets", "resolve", "T-000003", "--code", "other").exit_code == 0
+    assert cli("tickets", "reopen", "T-000003", "--note", "wrote again").exit_code == 0
+    r = draft(cli, "--ticket", "T-000003")
+    assert r.exit_code == 0, r.output
+    assert len(history(cli, "T-000003")) == 1
+
+
 def test_hostile_patient_name_gives_a_safe_file_name(cli, clinic, isolated):
     hostile = "../../etc/Ána\\Pérez\x1b[31m\r\nBcc: x@evil.example " + "Ñ" * 200
     fill(clinic, [response("1", patient_name=hostile)])

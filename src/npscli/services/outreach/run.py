@@ -203,6 +203,11 @@ def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[
         lines.append(
             f"{run.counts['already_drafted']} ticket(s) drafted before were left alone (--again drafts them anew)"
         )
+    if run.counts["already_contacted"]:
+        lines.append(
+            f"{run.counts['already_contacted']} ticket(s) already contacted were left alone "
+            "(--again drafts for them too)"
+        )
     if run.counts["no_response"]:
         lines.append(f"{run.counts['no_response']} ticket(s) skipped: the patient was closed as no response")
     return lines
