@@ -243,6 +243,26 @@ def test_a_patient_already_contacted_is_not_drafted_an_apology_unless_asked(cli,
     assert len(history(cli, "T-000003")) == 1
 
 
+@pytest.mark.parametrize("placeholder", ["na", "N/A", "none", "-", "...", "No comment"])
+def test_a_placeholder_comment_is_not_quoted_back_as_what_the_patient_wrote(cli, clinic, isolated, placeholder):
+    fill(clinic, [response("1", comment=placeholder), response("2", submitted_at="2025-11-04T09:00:00-06:00")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    placeholder_draft = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "You wrote" not in placeholder_draft and "I read what you wrote" not in placeholder_draft
+    assert "I'm sorry it wasn't a better visit." in placeholder_draft
+    real_comment = parse(isolated / "outreach" / "T-000002-ana-perez.eml").get_content()
+    assert "You wrote:" in real_comment and "nobody told me why" in real_comment
+
+
+def test_a_spanish_placeholder_comment_is_not_quoted_back_either(cli, clinic, isolated):
+    fill(clinic, [response("1", comment="Nada.")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    body = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "Siento mucho que su visita no fuera como debía ser." in body and "Nada" not in body
+
+
 def test_hostile_patient_name_gives_a_safe_file_name(cli, clinic, isolated):
     hostile = "../../etc/Ána\\Pérez\x1b[31m\r\nBcc: x@evil.example " + "Ñ" * 200
     fill(clinic, [response("1", patient_name=hostile)])

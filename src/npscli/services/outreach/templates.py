@@ -28,6 +28,24 @@ from npscli.services.outreach.senders import OutreachConfig, Sender
 if TYPE_CHECKING:
     pass
 
+# What patients type into a required comment box when they have nothing to say: a draft must not quote it back
+# ("You wrote: > na") as if it were their feedback. Compared casefolded, without the punctuation around it.
+_PLACEHOLDER_COMMENTS = {
+    "na", "n/a", "n.a", "#n/a", "nan", "null", "nil", "none", "nothing", "no", "nope", "no comment", "no comments",
+    "nothing to add", "x", "ninguno", "ninguna", "nada", "sin comentarios", "sin comentario", "no aplica",
+}  # fmt: skip
+_EDGE_PUNCTUATION = " \t\r\n.,;:!?-_*/\\'\"()[]"
+
+
+def real_comment(comment: str | None) -> str:
+    """The patient's comment as a draft may quote it: stripped, and "" for a placeholder ("na", "-", "...")."""
+    text = (comment or "").strip()
+    core = text.casefold().strip(_EDGE_PUNCTUATION)
+    if not core or core in _PLACEHOLDER_COMMENTS or text.casefold().strip() in _PLACEHOLDER_COMMENTS:
+        return ""
+    return text
+
+
 _SPANISH_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _SPANISH_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
 
@@ -126,7 +144,6 @@ def template_for(ticket: dict[str, Any], names: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------------------------- context
 
 
-
 def local_date(moment: datetime, tz: str) -> date:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(tz)).date()
@@ -167,7 +184,7 @@ def build_context(
         "location_phone": cfg.location_phone(ticket.get("location")),
         "department": one_line(ticket.get("department")),
         "provider": one_line(ticket.get("provider")),
-        "comment": (ticket.get("comment") or "").strip(),
+        "comment": real_comment(ticket.get("comment")),
         "root_cause": root_cause(ticket),
         "sender_name": sender.name,
         "sender_title": sender.title,
