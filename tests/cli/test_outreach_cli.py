@@ -565,6 +565,28 @@ def test_an_abusive_comment_is_flagged_and_never_answered_in_public(cli, clinic,
     assert files(isolated / "outreach") == ["T-000001-ana-perez.eml", "T-000002-public-reply.txt"]
 
 
+def test_a_private_draft_does_not_quote_abusive_words_back_to_the_patient(cli, clinic, isolated):
+    fill(clinic, [response("1", comment="The front desk lady is a complete idiot."), response("2")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    abusive = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "idiot" not in abusive and "You wrote" not in abusive and abusive.startswith("Dear Ana,")
+    row = next(line for line in r.stdout.splitlines() if "T-000001" in line)
+    assert "abusive language: not quoted back" in row and "npscli tickets show T-000001" in row
+    other = parse(isolated / "outreach" / "T-000002-ana-perez.eml").get_content()
+    assert "You wrote:" in other and "nobody told me why" in other
+    assert "abusive" not in next(line for line in r.stdout.splitlines() if "T-000002" in line)
+
+
+def test_a_broken_taxonomy_does_not_hold_private_drafts_back(cli, clinic, isolated):
+    config = isolated / "npscli.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[themes]\ntaxonomy = "missing.toml"\n', encoding="utf-8")
+    fill(clinic, [response("1", comment="The front desk lady is a complete idiot.")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    assert "idiot" not in parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+
+
 def test_an_unusable_e_mail_address_is_named_as_such_not_as_missing(cli, clinic, isolated):
     # `tickets show` prints the address the export had: "no e-mail address" beside it reads as a bug
     fill(
