@@ -11,6 +11,7 @@ from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
 from npscli.core.language import ENGLISH, SPANISH, guess_language
 from npscli.core.names import first_name
+from npscli.services.comments import real_comment
 from npscli.services.outreach.constants import (
     CALL_TEMPLATE,
     CAUSE_TEMPLATES,
@@ -27,23 +28,6 @@ from npscli.services.outreach.senders import OutreachConfig, Sender
 
 if TYPE_CHECKING:
     pass
-
-# What patients type into a required comment box when they have nothing to say: a draft must not quote it back
-# ("You wrote: > na") as if it were their feedback. Compared casefolded, without the punctuation around it.
-_PLACEHOLDER_COMMENTS = {
-    "na", "n/a", "n.a", "#n/a", "nan", "null", "nil", "none", "nothing", "no", "nope", "no comment", "no comments",
-    "nothing to add", "x", "ninguno", "ninguna", "nada", "sin comentarios", "sin comentario", "no aplica",
-}  # fmt: skip
-_EDGE_PUNCTUATION = " \t\r\n.,;:!?-_*/\\'\"()[]"
-
-
-def real_comment(comment: str | None) -> str:
-    """The patient's comment as a draft may quote it: stripped, and "" for a placeholder ("na", "-", "...")."""
-    text = (comment or "").strip()
-    core = text.casefold().strip(_EDGE_PUNCTUATION)
-    if not core or core in _PLACEHOLDER_COMMENTS or text.casefold().strip() in _PLACEHOLDER_COMMENTS:
-        return ""
-    return text
 
 
 _SPANISH_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
