@@ -243,6 +243,19 @@ def test_the_message_says_what_happened_and_how_to_open_the_ticket(clinic, smtp_
     assert "ana.perez@example.org" not in body and "555-0142" not in body
 
 
+@pytest.mark.parametrize("digest", [False, True])
+def test_an_alert_for_a_patient_already_contacted_does_not_ask_to_follow_up(clinic, smtp_server, digest):
+    ticket = tickets_by_response(clinic.db)["down"]
+    r = clinic("tickets", "contacted", ticket, "--channel", "call", "--as-of", NOW)
+    assert r.exit_code == 0, r.output
+    assert alert(clinic, *(["--digest"] if digest else [])).exit_code == 0
+    to_maria = next(m for m in smtp_server.messages if m.rcpt_tos == [MARIA])
+    body = to_maria.message.get_body(("plain",)).get_content()
+    assert "Waited 2 hours." in body  # still told: it is their location's detractor
+    assert "already contacted" in body
+    assert "follow up while" not in body.lower() and "follow up by" not in body and "Contact by" not in body
+
+
 def test_contact_details_only_when_configured(cli, isolated, smtp_server):
     seed(cli.db)
     config(isolated, smtp_server, alerts="include_contact = true")

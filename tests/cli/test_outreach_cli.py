@@ -213,6 +213,56 @@ def test_a_patient_closed_as_no_response_is_never_drafted_again(cli, clinic, iso
     assert history(cli, "T-000002") == [] and history(cli, "T-000003") == []
 
 
+def test_a_patient_already_contacted_is_not_drafted_an_apology_unless_asked(cli, clinic, isolated):
+    fill(clinic, [response("1"), response("2", submitted_at="2025-11-04T09:00:00-06:00")])
+    r = cli("tickets", "contacted", "T-000001", "--channel", "call", "--note", "apologised", "--by", "maria")
+    assert r.exit_code == 0, r.output
+
+    r = draft(cli)
+    assert r.exit_code == 0, r.output
+    assert [name.split("-")[1] for name in files(isolated / "outreach")] == ["000002"]
+    assert "1 ticket(s) already contacted were left alone" in r.stderr
+    assert history(cli, "T-000001") == []
+
+    r = draft(cli, "--ticket", "T-000001")
+    assert r.exit_code == 0, r.output
+    assert "already contacted (call by maria;" in r.stdout
+    assert history(cli, "T-000001") == []
+
+    r = draft(cli, "--ticket", "T-000001", "--again")  # a second message after the call, on purpose
+    assert r.exit_code == 0, r.output
+    assert len(history(cli, "T-000001")) == 1
+
+    # reopened after the contact (the patient wrote again): a new draft is what is needed
+    fill(clinic, [response("3", submitted_at="2025-11-04T10:00:00-06:00")])
+    assert cli("tickets", "contacted", "T-000003", "--channel", "email").exit_code == 0
+    assert cli("tickets", "resolve", "T-000003", "--code", "other").exit_code == 0
+    assert cli("tickets", "reopen", "T-000003", "--note", "wrote again").exit_code == 0
+    r = draft(cli, "--ticket", "T-000003")
+    assert r.exit_code == 0, r.output
+    assert len(history(cli, "T-000003")) == 1
+
+
+@pytest.mark.parametrize("placeholder", ["na", "N/A", "none", "-", "...", "No comment"])
+def test_a_placeholder_comment_is_not_quoted_back_as_what_the_patient_wrote(cli, clinic, isolated, placeholder):
+    fill(clinic, [response("1", comment=placeholder), response("2", submitted_at="2025-11-04T09:00:00-06:00")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    placeholder_draft = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "You wrote" not in placeholder_draft and "I read what you wrote" not in placeholder_draft
+    assert "I'm sorry it wasn't a better visit." in placeholder_draft
+    real_comment = parse(isolated / "outreach" / "T-000002-ana-perez.eml").get_content()
+    assert "You wrote:" in real_comment and "nobody told me why" in real_comment
+
+
+def test_a_spanish_placeholder_comment_is_not_quoted_back_either(cli, clinic, isolated):
+    fill(clinic, [response("1", comment="Nada.")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    body = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "Siento mucho que su visita no fuera como debía ser." in body and "Nada" not in body
+
+
 def test_hostile_patient_name_gives_a_safe_file_name(cli, clinic, isolated):
     hostile = "../../etc/Ána\\Pérez\x1b[31m\r\nBcc: x@evil.example " + "Ñ" * 200
     fill(clinic, [response("1", patient_name=hostile)])
@@ -513,6 +563,28 @@ def test_an_abusive_comment_is_flagged_and_never_answered_in_public(cli, clinic,
     assert draft(cli, "--ticket", "T-000001").exit_code == 0
     assert draft(cli, "--template", "public_reply", "--ticket", "T-000002").exit_code == 0
     assert files(isolated / "outreach") == ["T-000001-ana-perez.eml", "T-000002-public-reply.txt"]
+
+
+def test_a_private_draft_does_not_quote_abusive_words_back_to_the_patient(cli, clinic, isolated):
+    fill(clinic, [response("1", comment="The front desk lady is a complete idiot."), response("2")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    abusive = parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
+    assert "idiot" not in abusive and "You wrote" not in abusive and abusive.startswith("Dear Ana,")
+    row = next(line for line in r.stdout.splitlines() if "T-000001" in line)
+    assert "abusive language: not quoted back" in row and "npscli tickets show T-000001" in row
+    other = parse(isolated / "outreach" / "T-000002-ana-perez.eml").get_content()
+    assert "You wrote:" in other and "nobody told me why" in other
+    assert "abusive" not in next(line for line in r.stdout.splitlines() if "T-000002" in line)
+
+
+def test_a_broken_taxonomy_does_not_hold_private_drafts_back(cli, clinic, isolated):
+    config = isolated / "npscli.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[themes]\ntaxonomy = "missing.toml"\n', encoding="utf-8")
+    fill(clinic, [response("1", comment="The front desk lady is a complete idiot.")])
+    r = draft(cli, "--template", "general")
+    assert r.exit_code == 0, r.output
+    assert "idiot" not in parse(isolated / "outreach" / "T-000001-ana-perez.eml").get_content()
 
 
 def test_an_unusable_e_mail_address_is_named_as_such_not_as_missing(cli, clinic, isolated):

@@ -142,6 +142,32 @@ def sqlite_cli(sqlite_db):
     return run
 
 
+def test_the_comments_quoted_are_real_comments_not_placeholders(sqlite_db, tmp_path):
+    store = open_store(sqlite_db)
+    monday = datetime(2025, 11, 17, 9, tzinfo=ZONE)
+    texts = ["The wait was two hours.", "N/A", "na", "-", "No comment", "Billing charged me twice."]
+    try:
+        fill(
+            store,
+            [
+                {"response_id": f"r{i}", "submitted_at": monday + timedelta(hours=i), "score": 2, "comment": text}
+                for i, text in enumerate(texts)
+            ],
+            tz=TZ,
+        )
+    finally:
+        store.dispose()
+    r = CliRunner().invoke(
+        app,
+        ["report", "weekly", "--as-of", AS_OF, "--format", "json", "--out", str(tmp_path)],
+        env={"NPSCLI_DB": sqlite_db},
+    )
+    assert r.exit_code == 0, r.output
+    report = json.loads(Path(r.stdout.strip()).read_text(encoding="utf-8"))
+    quoted = {c["text"] for c in report["comments"]["detractors"]}
+    assert quoted == {"Billing charged me twice.", "The wait was two hours."}
+
+
 def test_cron_run_writes_the_last_complete_week_with_deterministic_names(sqlite_cli, tmp_path):
     out = tmp_path / "reports"
     r = sqlite_cli("report", "weekly", "--as-of", AS_OF, "--out", str(out))

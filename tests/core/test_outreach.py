@@ -658,7 +658,11 @@ def test_selection_rules_on_a_real_store(store):
         ],
     )
     chosen, skips, counts = engine.select(store, engine.Selection())
-    assert ids(chosen) == [1, 2, 3, 4, 5, 6] and skips == [] and counts == {"already_drafted": 0, "no_response": 0}
+    assert ids(chosen) == [1, 2, 3, 4, 5, 6] and skips == [] and counts == {
+        "already_drafted": 0,
+        "no_response": 0,
+        "already_contacted": 0,
+    }
     assert ids(engine.select(store, engine.Selection(locations=("Eastgate",)))[0]) == [3]
 
     log_event(store, 2, engine.EVENT_KIND, actor="t", now=NOW, text="call script (template call_script, ...)")
@@ -666,6 +670,15 @@ def test_selection_rules_on_a_real_store(store):
     assert 2 not in ids(chosen) and counts["already_drafted"] == 1
     assert 2 in ids(engine.select(store, engine.Selection(again=True))[0])
     assert 2 in ids(engine.select(store, engine.Selection(template="public_reply"))[0])  # a public reply is apart
+
+    apply_action(store, 3, "contacted", actor="t", now=NOW, channel="call")  # a colleague called patient 4
+    chosen, skips, counts = engine.select(store, engine.Selection())
+    assert 3 not in ids(chosen) and counts["already_contacted"] == 1 and skips == []
+    assert 3 in ids(engine.select(store, engine.Selection(again=True))[0])
+    assert 3 in ids(engine.select(store, engine.Selection(template="public_reply"))[0])  # a public reply is apart
+    apply_action(store, 3, "resolve", actor="t", now=NOW, codes=["other"])
+    apply_action(store, 3, "reopen", actor="t", now=NOW)  # a new complaint: no contact since
+    assert 3 in ids(engine.select(store, engine.Selection())[0])
 
     for action in ("contacted", "no_response"):  # patient P1 (ticket 1) and patient 7 (ticket 6) stop answering
         for number in (1, 6):

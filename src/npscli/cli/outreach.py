@@ -95,7 +95,11 @@ def draft_outreach_command(
     again: Annotated[
         bool,
         typer.Option(
-            "--again", help="Draft also for tickets drafted before (never for patients closed as no response)."
+            "--again",
+            help=(
+                "Draft also for tickets drafted before or whose patient was already contacted (never for patients"
+                " closed as no response)."
+            ),
         ),
     ] = False,
     db: DbOpt = None,
@@ -106,7 +110,8 @@ def draft_outreach_command(
 ) -> None:
     """Draft personal outreach for detractors: an .eml per patient, a call script when there is no e-mail.
 
-    Without options: one draft for every open detractor ticket not drafted before, into ./outreach/.
+    Without options: one draft for every open detractor ticket not drafted before and whose patient nobody has
+    contacted yet (a call or e-mail logged since it was last reopened), into ./outreach/.
     The template follows the ticket's root cause (else its suggested cause; general otherwise); the sender is
     a real person from npscli.toml ([locations.NAME] manager/owner, [providers.NAME], [senders.NAME]) and is
     never a no-reply address. Patients without an e-mail address get a call script (.txt) instead. Every

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from npscli.core import nps as npsmath
 from npscli.core.errors import UsageError
 from npscli.core.periods import last_complete_week, naive_utc, period_bounds, period_key, previous_period, resolve_now
+from npscli.services.comments import real_comment
 
 if TYPE_CHECKING:
     from npscli.store.engine import Store
@@ -144,8 +145,6 @@ def _empty_row(**keys: Any) -> dict[str, Any]:
     return {**keys, **npsmath.summarize(npsmath.Counts()).as_dict()}
 
 
-
-
 def _local_iso(dt: datetime | None, tz: str) -> str | None:
     if dt is None:
         return None
@@ -194,7 +193,6 @@ def _responses(
         newest_first=True,
     )
     return [r._asdict() for r in rows]  # _asdict: the keys once, not per row
-
 
 
 # ------------------------------------------------------------------ assembling
@@ -449,7 +447,7 @@ def _comment_sections(
         for r in window:
             if len(comments[side]) >= opts.comments:
                 break
-            if not wanted(r["score"]) or not (r["comment"] or "").strip():
+            if not wanted(r["score"]) or not real_comment(r["comment"]):
                 continue
             if taxonomy is not None and taxonomy.is_abusive(r["comment"]):
                 continue  # abusive text is for the ticket owner, not a management report

@@ -76,9 +76,22 @@ def _drafted_kinds(events: Iterable[dict[str, Any]]) -> set[str]:
     return kinds
 
 
+def _contact_since_reopen(events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last contact (a call, e-mail, ... logged on the ticket) since it was last reopened, or None: a
+    patient a colleague already called should not be sent an apology as if nobody had."""
+    last = None
+    for e in sorted(events, key=lambda e: e["id"]):
+        if e["kind"] == "reopened":
+            last = None
+        elif e["kind"] in rules.CONTACT_CHANNELS or e["kind"] == "contact":
+            last = e
+    return last
+
+
 def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Skip], dict[str, int]]:
     """The tickets to draft for, the tickets named with ``--ticket`` that are skipped (and why), and counts
-    of the tickets skipped silently in a bulk run ("already drafted", "no_response patient")."""
+    of the tickets skipped silently in a bulk run ("already drafted", "no_response patient",
+    "already contacted": a call or e-mail logged since the ticket was last reopened)."""
     from npscli.store.tickets import TicketFilter, events_for, list_tickets
 
     wanted_kind = "public" if sel.template and kind_of(sel.template) == KIND_PUBLIC else "personal"
@@ -118,7 +131,7 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
     history = events_for(store, [r["id"] for r in rows])
     chosen: list[dict[str, Any]] = []
     skips = [Skip(rules.format_ticket_id(n), "outside --location / --department / --since") for n in filtered_out]
-    counts = {"already_drafted": 0, "no_response": 0}
+    counts = {"already_drafted": 0, "no_response": 0, "already_contacted": 0}
     for r in rows:
         label = rules.format_ticket_id(r["id"])
         if _patient_keys(r) & unreachable:
@@ -133,6 +146,13 @@ def select(store: Store, sel: Selection) -> tuple[list[dict[str, Any]], list[Ski
             counts["already_drafted"] += 1
             if explicit:
                 skips.append(Skip(label, "already drafted (--again drafts anew)"))
+            continue
+        contact = None if sel.again or wanted_kind != "personal" else _contact_since_reopen(history[r["id"]])
+        if contact is not None:
+            counts["already_contacted"] += 1
+            if explicit:
+                by = f"{contact['kind']} by {contact['actor']}"
+                skips.append(Skip(label, f"already contacted ({by}; see npscli tickets show); --again drafts anyway"))
             continue
         # the last event seen: a draft logged after it (a colleague's run at the same moment) is found on record
         chosen.append({**r, SEEN_EVENT: max((e["id"] for e in history[r["id"]]), default=0)})

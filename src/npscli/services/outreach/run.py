@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from npscli.core.errors import InputFileError, UsageError
-from npscli.services.outreach.constants import KIND_PUBLIC
+from npscli.core.errors import ConfigError, InputFileError, UsageError
+from npscli.services.outreach.constants import KIND_EMAIL, KIND_PUBLIC
 from npscli.services.outreach.drafts import (
     Draft,
     Selection,
@@ -93,12 +93,27 @@ def draft_outreach(store: Store, s: Settings, req: DraftRequest, *, now: datetim
         if draft.ticket_id in shared:
             said = f"the same patient as {', '.join(shared[draft.ticket_id])}: send them one message"
             draft.note = "; ".join(n for n in (draft.note, said) if n)
-    if any(d.kind == KIND_PUBLIC for d in drafts):
+    if any(d.kind == KIND_PUBLIC or (d.kind == KIND_EMAIL and d.context["comment"]) for d in drafts):
         from npscli.io.taxonomy import load_configured_taxonomy
 
-        taxonomy = load_configured_taxonomy(s)
+        try:
+            taxonomy = load_configured_taxonomy(s)
+        except ConfigError:
+            if any(d.kind == KIND_PUBLIC for d in drafts):
+                raise
+            # private drafts never needed the clinic's taxonomy: a broken one does not hold them back, and the
+            # packaged list of abusive words still keeps such words out of the apology
+            from npscli.io.taxonomy import load_taxonomy
+
+            taxonomy = load_taxonomy()
         for draft in drafts:
             refuse_abusive_public_reply(draft, taxonomy)
+            if draft.kind == KIND_EMAIL and draft.context["comment"] and taxonomy.is_abusive(draft.context["comment"]):
+                # an apology that quotes "a complete idiot" back reads badly to the patient (and about a
+                # colleague); the templates take their no-comment wording, and the coordinator reads it first
+                draft.context["comment"] = ""
+                said = f"abusive language: not quoted back; read it first (npscli tickets show {draft.ticket_id})"
+                draft.note = "; ".join(n for n in (draft.note, said) if n)
     for draft in drafts:  # everything rendered (and checked) before anything is written
         render(draft, user_dir=req.user_dir)
     run = DraftRun(drafts=[], counts=counts)
@@ -203,6 +218,11 @@ def summary_lines(run: DraftRun, out: Path, *, dry_run: bool, fmt: str) -> list[
         lines.append(
             f"{run.counts['already_drafted']} ticket(s) drafted before were left alone (--again drafts them anew)"
         )
+    if run.counts["already_contacted"]:
+        lines.append(
+            f"{run.counts['already_contacted']} ticket(s) already contacted were left alone "
+            "(--again drafts for them too)"
+        )
     if run.counts["no_response"]:
         lines.append(f"{run.counts['no_response']} ticket(s) skipped: the patient was closed as no response")
     return lines
@@ -214,7 +234,6 @@ def unconfigured_error(run: DraftRun):
         return None
     from collections import Counter
 
-    from npscli.core.errors import ConfigError
     from npscli.services.outreach.senders import MissingSenderError
 
     unconfigured = run.unconfigured

@@ -11,6 +11,7 @@ from npscli.core import tickets as rules
 from npscli.core.errors import NotFoundError, UsageError
 from npscli.core.language import ENGLISH, SPANISH, guess_language
 from npscli.core.names import first_name
+from npscli.services.comments import real_comment
 from npscli.services.outreach.constants import (
     CALL_TEMPLATE,
     CAUSE_TEMPLATES,
@@ -27,6 +28,7 @@ from npscli.services.outreach.senders import OutreachConfig, Sender
 
 if TYPE_CHECKING:
     pass
+
 
 _SPANISH_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _SPANISH_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
@@ -126,7 +128,6 @@ def template_for(ticket: dict[str, Any], names: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------------------------- context
 
 
-
 def local_date(moment: datetime, tz: str) -> date:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(tz)).date()
@@ -167,7 +168,7 @@ def build_context(
         "location_phone": cfg.location_phone(ticket.get("location")),
         "department": one_line(ticket.get("department")),
         "provider": one_line(ticket.get("provider")),
-        "comment": (ticket.get("comment") or "").strip(),
+        "comment": real_comment(ticket.get("comment")),
         "root_cause": root_cause(ticket),
         "sender_name": sender.name,
         "sender_title": sender.title,
