@@ -90,3 +90,18 @@ def test_a_comment_or_a_ticket(cli, args):
     assert result.exit_code == 2
     assert result.stderr.startswith("npscli: error: ") and "hint:" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_taxonomy_file_explains_by_its_keywords(cli, tmp_path):
+    path = tmp_path / "mine.toml"
+    toml = '[themes.queue]\nlabel = "Queues"\nroot_cause = "wait_time"\nkeywords = ["queue"]\n'
+    path.write_text(toml, encoding="utf-8")
+    report = js(cli("themes", "explain", "The queue went out the door", "--taxonomy", path, "--format", "json"))
+    assert report["themes"] == ["queue"] and report["model"] is False
+    [queue] = report["explanations"]
+    assert (queue["method"], queue["score"], queue["reason"]) == ("keywords", None, "its keywords, as a concern")
+    assert [(c["feature"], c["description"]) for c in queue["cues"]] == [("queue", 'the keyword "queue"')]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[themes.queue\n", encoding="utf-8")
+    failed = cli("themes", "explain", "anything", "--taxonomy", broken)
+    assert failed.exit_code != 0 and failed.stderr.startswith("npscli: error: ") and "Traceback" not in failed.output

@@ -94,6 +94,8 @@ class _Verdict:
     matched: frozenset[int]  # theme indexes found
     margins: Mapping[int, float]  # model themes only: score minus threshold
     features: tuple[str, ...]  # empty unless there is a model
+    praised: frozenset[int] = frozenset()  # themes whose keywords are only praised or negated
+    complaint: bool = True  # the model's negativity gate is open (always, without a model)
 
 
 _EMPTY_VERDICT = _Verdict((), frozenset(), {}, ())
@@ -186,7 +188,7 @@ class Taxonomy:
         keyword_found = {hit.theme for hit in counted}
         model_index: dict[int, str] = self._model_index  # type: ignore[attr-defined]
         if self.model is None or not model_index:
-            return _Verdict(tuple(counted), frozenset(keyword_found), {}, ())
+            return _Verdict(tuple(counted), frozenset(keyword_found), {}, (), frozenset(praised))
         features = tuple(self._features(folded, analysis, counted, praised))
         by_code = self.model.margins(features)
         margins = {index: by_code[code] for index, code in model_index.items()}
@@ -206,7 +208,7 @@ class Taxonomy:
                 or (i in keyword_found and not present.isdisjoint(keywords_with.get(model_index[i], ())))
             )
         }
-        return _Verdict(tuple(counted), frozenset(found), margins, features)
+        return _Verdict(tuple(counted), frozenset(found), margins, features, frozenset(praised), negative)
 
     def _analyse(
         self, folded: str, analysis: Analysis, reachable: Mapping[int | str, list[int] | None]
@@ -270,19 +272,9 @@ class Taxonomy:
     ) -> Iterator[str]:
         """The model's features of one comment (see :class:`ThemeModel`)."""
         model = self.model
-        synonyms = model.synonyms if model is not None else {}
         persons = model.person_words if model is not None else frozenset()
         attitudes = model.attitude_words if model is not None else frozenset()
-        stems: dict[str, str] = self._stems  # type: ignore[attr-defined]
-        if len(stems) >= _MEMO_SIZE:
-            stems.clear()
-        words = []
-        for a, b in zip(analysis.starts, analysis.ends, strict=True):
-            word = folded[a:b]
-            stemmed = stems.get(word)
-            if stemmed is None:
-                stemmed = stems[word] = stem(synonyms.get(word, word))
-            words.append(stemmed)
+        words = self._model_words(folded, analysis)
         clauses = analysis.clauses
         person_clauses = set()
         attitude_clauses = set()
@@ -314,6 +306,21 @@ class Taxonomy:
             yield "about:person-attitude"
         if person_clauses & kinds["praise"]:
             yield "about:person-praise"
+
+    def _model_words(self, folded: str, analysis: Analysis) -> list[str]:
+        """Each word of the comment as the model reads it: its synonym (a Spanish word's English one), stemmed."""
+        synonyms = self.model.synonyms if self.model is not None else {}
+        stems: dict[str, str] = self._stems  # type: ignore[attr-defined]
+        if len(stems) >= _MEMO_SIZE:
+            stems.clear()
+        words = []
+        for a, b in zip(analysis.starts, analysis.ends, strict=True):
+            word = folded[a:b]
+            stemmed = stems.get(word)
+            if stemmed is None:
+                stemmed = stems[word] = stem(synonyms.get(word, word))
+            words.append(stemmed)
+        return words
 
     def features(self, text: str | None) -> list[str]:
         """The model's features of ``text`` (what ``scripts/train_themes.py`` trains on)."""
@@ -371,10 +378,7 @@ class Taxonomy:
         """
         verdict = self._verdict(text)
         folded = fold(text) if text else ""
-        praised: set[int] = set()
-        if folded.strip():
-            reachable = self._reachable(folded)
-            _, praised = self._analyse(folded, Analysis(folded, self.cues, reachable), reachable)
+        praised = verdict.praised
         keyword_found = {hit.theme for hit in verdict.hits}
         out = []
         for index, theme in enumerate(self.themes):
@@ -385,7 +389,7 @@ class Taxonomy:
                 cues = tuple(self.model.contributions(theme.code, verdict.features))
                 margin = verdict.margins[index]
                 reason = self._model_reason(
-                    theme.code, matched, margin, verdict.features, index in keyword_found, index in praised
+                    theme.code, matched, margin, index in keyword_found, index in praised, verdict.complaint
                 )
                 out.append(Explanation(theme.code, matched, "model", margin, cues, reason))
             else:
@@ -402,16 +406,17 @@ class Taxonomy:
         return out
 
     def _model_reason(
-        self, code: str, matched: bool, margin: float, features: tuple[str, ...], keywords: bool, praised: bool
+        self, code: str, matched: bool, margin: float, keywords: bool, praised: bool, complaint: bool
     ) -> str:
-        """The rule of :meth:`_decide` that decided a model theme, in words."""
+        """The rule of :meth:`_decide` that decided a model theme, in words (from its verdict: nothing is
+        computed again)."""
         model = self.model
         assert model is not None
         needed = 0.0 if keywords else model.unsupported.get(code, 0.0)
         support = "with its keywords" if keywords else "without its keywords"
         if praised:
             return "its keywords are only praised or negated: never a concern"
-        if model.margins(features).get(NEGATIVE_GATE, 0.0) < 0:
+        if not complaint:
             return "the comment does not read as a complaint (the negativity gate)"
         if matched and margin < needed:
             return "its keywords together with words about someone's attitude"
@@ -426,11 +431,10 @@ class Taxonomy:
             return {}
         folded = fold(text)
         analysis = Analysis(folded, self.cues, self._reachable(folded))
-        synonyms = self.model.synonyms if self.model is not None else {}
         out: dict[str, list[str]] = {}
-        for a, b in zip(analysis.starts, analysis.ends, strict=True):
+        read = self._model_words(folded, analysis)
+        for a, b, feature in zip(analysis.starts, analysis.ends, read, strict=True):
             word = folded[a:b]
-            feature = stem(synonyms.get(word, word))
             if feature != word and word not in out.setdefault("w:" + feature, []):
                 out["w:" + feature].append(word)
         return {feature: tuple(words) for feature, words in out.items() if words}

@@ -150,6 +150,13 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
             reasons[wanted] = found[2]
         taken.update(names)
 
+    own = _score_question_comment(mapped, sources, columns, taken, sample)
+    if own is not None:  # the recommend question's own comment box ("... and why? - Comments:") says why
+        taken.difference_update(mapped.get("comment", ()))
+        mapped["comment"], sources["comment"] = (own,), "header"
+        reasons["comment"] = "the comment box of the recommend question"
+        taken.add(own)
+
     # A column called only "ID" may be a customer's or a user's; a ResponseId never is (two overlapping exports
     # glued into one file repeat it, and the response may have changed between them: it is still one response).
     if "response_id" in mapped and sources["response_id"] != "--map" and compact(mapped["response_id"][0]) == "id":
@@ -529,6 +536,26 @@ def _repeated_with_other_answers(data: pd.DataFrame, column: str) -> int:
     rows = data[repeated.to_numpy()].apply(stripped_text)
     distinct = rows.drop_duplicates()
     return int(distinct[column].duplicated(keep=False).pipe(lambda dup: distinct[column][dup].nunique()))
+
+
+def _score_question_comment(mapped, sources, columns: list[_Column], taken: set[str], sample) -> str | None:
+    """The column that is the score question's own comment box, as SurveyMonkey exports it ("Would you
+    recommend us, and why? - Comments:" beside "Would you recommend us, and why?"), when it holds some free
+    text, answered at least half as often as the comment chosen by name, and the comment was not named with
+    --map; else None (the comment chosen by name stands)."""
+    if sources.get("comment") == "--map" or len(mapped.get("score", ())) != 1:
+        return None
+    prefix = mapped["score"][0] + " - "
+    chosen = mapped.get("comment", ())
+    # ... answered at least half as often as the comment chosen by name (an empty "why" box loses nothing)
+    wanted = max(1, (stripped_text(sample[chosen[0]]) != "").sum() / 2) if chosen else 1
+    for column in columns:
+        if not column.name.startswith(prefix) or (column.name in taken and column.name not in chosen):
+            continue
+        values = sample[column.name]
+        if (stripped_text(values) != "").sum() >= wanted and _could_be_comment(values) and _free_text(values):
+            return column.name
+    return None
 
 
 def _could_be_comment(values: pd.Series) -> bool:

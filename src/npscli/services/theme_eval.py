@@ -6,6 +6,15 @@ from pathlib import Path
 from typing import Any
 
 
+def _taxonomy(s, taxonomy_file: Path | None):
+    """The taxonomy file named with --taxonomy (with the configured root causes), else the configured one."""
+    from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
+
+    if taxonomy_file is not None:
+        return load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
+    return load_configured_taxonomy(s)
+
+
 def evaluate_labelled(
     s,
     file: Path,
@@ -20,13 +29,9 @@ def evaluate_labelled(
     """The evaluation report (per theme, micro and macro averages, the worst misses) of ``file``."""
     from npscli.core.theme_eval import expected_lookup
     from npscli.io.labelled import read_labelled
-    from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
     from npscli.reports.theme_eval import evaluation_report
 
-    if taxonomy_file is not None:
-        taxonomy = load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
-    else:
-        taxonomy = load_configured_taxonomy(s)
+    taxonomy = _taxonomy(s, taxonomy_file)
     codes = list(taxonomy.codes)
     lookup = expected_lookup((code, taxonomy.theme(code).label) for code in codes)
     sample = read_labelled(
@@ -43,12 +48,8 @@ def explain_comment(
     The comment itself is shown redacted (``names``: the patient's names, when the comment is a ticket's)."""
     from npscli.core.redact import redact
     from npscli.core.themes import describe_cue
-    from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
 
-    if taxonomy_file is not None:
-        taxonomy = load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
-    else:
-        taxonomy = load_configured_taxonomy(s)
+    taxonomy = _taxonomy(s, taxonomy_file)
     written = taxonomy.written_forms(text)
     explanations = []
     for e in taxonomy.explain(text, every_theme=every_theme):

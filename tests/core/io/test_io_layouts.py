@@ -463,3 +463,35 @@ def test_two_columns_with_the_same_score_header_are_not_guessed_between(tmp_path
     one = tmp_path / "one.csv"  # a single Score column and another numeric one: no question
     one.write_text("Date,Score,Comment,Rating\n2025-11-01,9,ok,3\n", encoding="utf-8")
     assert read_export(one).records["score"].tolist() == [9]
+
+
+def _surveymonkey_with_a_why_box(tmp_path: Path, why: list[str]) -> Path:
+    """Two questions with a 'Comments:' box each, as SurveyMonkey exports them: the parking question's comes
+    first, so a choice by name alone takes it."""
+    question = "How likely is it that you would recommend us?"
+    rows = [
+        ["Respondent ID", "Start Date", "Were you happy with the parking?", "", question, ""],
+        ["", "", "Response", "Comments:", "Response", "Comments:"],
+    ]
+    for number, (score, box) in enumerate(zip(["9", "3", "6", "10"], why, strict=True), start=1):
+        rows.append([str(1000 + number), "01/05/2026", "Yes", f"parking remark number {number}", score, box])
+    return write_rows(tmp_path / "why_box.csv", rows)
+
+
+def test_the_recommend_questions_comment_box_is_the_comment_when_it_is_answered(tmp_path: Path):
+    """The score question's own 'Comments:' box says why that score was given: it is the comment rather than
+    the parking question's box, which the name alone would choose."""
+    why = ["kind nurses", "waited two hours", "rude on the phone", "quick and clear"]
+    parsed = read_export(_surveymonkey_with_a_why_box(tmp_path, why), ReadOptions(date_required=False))
+    assert parsed.mapping["comment"] == "How likely is it that you would recommend us? - Comments:"
+    assert parsed.mapping_reason["comment"] == "the comment box of the recommend question"
+    assert parsed.records["comment"].tolist() == why
+
+
+def test_a_mostly_empty_why_box_leaves_the_named_comment_in_place(tmp_path: Path):
+    """Answered by one patient in four while the other box is answered by all: choosing it would lose three
+    comments, so the comment chosen by name stands."""
+    path = _surveymonkey_with_a_why_box(tmp_path, ["", "waited two hours", "", ""])
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.mapping["comment"] == "Were you happy with the parking? - Comments:"
+    assert parsed.records["comment"].str.startswith("parking remark").all()

@@ -94,3 +94,16 @@ def test_surveymonkey_copy_without_metadata_columns_reads_its_label_row_as_heade
     assert parsed.rows_read == len(parsed.records) == 93
     assert parsed.records["row"].iloc[0] == 3  # two header rows
     assert "Which CNCF project(s) are you maintaining? - Kubernetes" in parsed.columns
+
+
+def test_the_recommend_questions_own_comment_box_is_the_comment():
+    """SurveyMonkey puts a 'Comments:' box under a question: the recommend question's own ('... and why? -
+    Comments:') says why the score was given, so it is the comment, not another question's box or a later
+    'Any other feedback'; --map comment=... still decides."""
+    path = REAL / "surveymonkey_cncf_maintainers_2023h1_noid_en.csv"
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.mapping["comment"] == "Would you recommend CNCF to other open source projects, and why? - Comments:"
+    assert parsed.mapping_reason["comment"] == "the comment box of the recommend question"
+    other = next(name for name in pd.read_csv(path, nrows=0).columns if name.startswith("Any other feedback"))
+    chosen = read_export(path, ReadOptions(date_required=False, overrides={"comment": other}))
+    assert chosen.mapping["comment"].startswith(other) and "comment" not in chosen.mapping_reason
