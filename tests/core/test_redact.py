@@ -64,6 +64,8 @@ def test_phone_numbers(phone):
         ("fecha de nacimiento: 3 de marzo de 1975", "fecha de nacimiento: [dob]"),
         ("nací el 3 de marzo de 1975", "nací el [dob]"),
         ("Nacida en 1950", "Nacida en [dob]"),
+        ("DOB Oct. 3, 1975", "DOB [dob]"),  # an abbreviated month keeps its dot
+        ("born Sept 3 1975", "born [dob]"),
     ],
 )
 def test_dates_of_birth(text, expected):
@@ -100,6 +102,9 @@ def test_record_numbers(text, expected):
         "Rated 9/10, 100% recommend",
         "Cost went from 80 to 120 dollars, 50% more",
         "Waited from 2019-2025 for a fix lol",
+        # A full month name's dot ends the sentence (a real NHS comment: "my baby was born in October. 2 home
+        # visits ..."): no birth date there, and the count of visits stays.
+        "No support since my baby was born in October. 2 home visits and nothing since.",
     ],
 )
 def test_ordinary_numbers_are_kept(text):

@@ -34,10 +34,12 @@ __all__ = ["redact", "safe_label"]
 
 _EMAIL = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
 
+# A full month name, or an abbreviation with or without its dot ("Oct. 2"): a full name's dot ends a
+# sentence ("born in October. 2 home visits since" holds no birth date).
 _MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
-    r"|sep?tiembre|octubre|noviembre|diciembre)\.?"
+    r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|enero"
+    r"|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre)(?!\w)"
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?!\w)\.?)"
 )
 _DATE = (
     r"(?:\d{4}-\d{1,2}-\d{1,2}"  # 1975-03-03
