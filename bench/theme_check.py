@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = record(sample)
         fixture = {
             "about": "expected theme outputs of the packaged matcher (pinned before the theme-speed change, "
-            "re-pinned when the model was retrained with the Spanish word map; bench/theme_check.py --fixture, "
+            "re-pinned when the model was retrained with the Spanish word map, and again with US patients' Spanish "
+            "words (ek-diaz/ANS_Proyect); bench/theme_check.py --fixture, "
             "run with that checkout's .venv); comments: bench/comment_corpus.py",
             "extension": EXTENSION,
             "comments": [

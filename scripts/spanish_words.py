@@ -437,7 +437,7 @@ _CLASS_CLUES = (
 _NOT_VERBS = frozenset(
     "ayer mujer lugar celular hogar bienestar taller comida vida salida medida bebida partida llegada entrada "
     "jornada mirada cuidado pasado estado lado grado mercado abogado helado empleado empleada empleados "
-    "empleadas encargado encargada privado privada cansado cansada".split()
+    "empleadas encargado encargada privado privada cansado cansada caracter pesada pesadas pesado pesados".split()
 )
 # Function words an inflected form must never take over (they have their own meaning in every comment).
 _NEVER = frozenset(
@@ -446,8 +446,9 @@ _NEVER = frozenset(
     "le lo la nos les los las mi tu su mis tus sus este esta esto ese esa eso uno una unos unas el ella ellos "
     "ellas yo todo toda todos todas nada algo nadie otro otra cada casa caso cosa vez fue era ser sea son soy "
     "es han ha he hay haya iba vino cara sal pare pasa pase lleva".split()
-    # "espero" is "I hope" ("espero que mejoren") far more often than "I wait"
-    + ["espero"]
+    # "espero" is "I hope" ("espero que mejoren") far more often than "I wait"; "tardes" is afternoons
+    # ("por las tardes", "buenas tardes") far more often than "tardar"
+    + ["espero", "tardes"]
 )
 
 

@@ -4,7 +4,8 @@
 ``bench/comment_corpus.py``) with the themes and suggested root cause the code computed *before* the theme
 tagging was made faster (re-pinned once since, when the model was retrained with the Spanish word map of
 ``scripts/spanish_words.py``), for the packaged taxonomy with its model, keywords only, and the packaged
-taxonomy extended with a clinic theme. Regenerate it only from a checkout whose outputs you mean to pin
+taxonomy extended with a clinic theme (re-pinned again when the model was retrained with the Spanish words of
+real US patients). Regenerate it only from a checkout whose outputs you mean to pin
 (``bench/theme_check.py --fixture``); ``bench/theme_check.py --base`` compares two checkouts on 20,000 comments.
 """
 
