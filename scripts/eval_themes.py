@@ -3,7 +3,7 @@
     .venv/bin/python scripts/eval_themes.py            # Markdown tables on stdout
     .venv/bin/python scripts/eval_themes.py --misses 20 # and the first misses per theme on stderr
     .venv/bin/python scripts/eval_themes.py --external  # the external set (Care Opinion), from the mirror
-    .venv/bin/python scripts/eval_themes.py --us-spanish  # US clinic patients' own Spanish, from its mirror
+    .venv/bin/python scripts/eval_themes.py --us-clinic  # a US clinic's patients, Spanish and English (mirror)
 
 Held-back real comments: ``tests/data/real_comments_heldback.csv`` (written by ``scripts/train_themes.py``;
 what was held back and how: ``scripts/themes_data.py`` and docs/themes-accuracy.md). The matcher never saw them.
@@ -24,13 +24,14 @@ SYNTHETIC = ROOT / "tests" / "data" / "comments_labelled.csv"
 # Real comments translated into Spanish (their labels kept): "heldback" from the held-back part, "dev" from the
 # training part (read while writing scripts/spanish_words.py).
 TRANSLATED = ROOT / "tests" / "data" / "real_comments_es_translated.csv"
-# Comments written in Spanish by the patients of a US community clinic (a SurveyMonkey export published in
-# github.com/ek-diaz/ANS_Proyect, no licence stated: read from a mirror, never copied here), labelled by hand
-# with npscli's themes: respondent id, part (dev: read while adding Spanish words; heldback: not read), whether
-# the comment raises a concern at all, and its themes.
-US_SPANISH_LABELS = ROOT / "tests" / "data" / "us_clinic_spanish_labels.csv"
-US_SPANISH_MIRROR = Path("/work/.mirror/ek-diaz+ANS_Proyect/repo")
-US_SPANISH_SOURCE = "9ddd0ed83788a10c78b39037e1c97c92c72b22f9:Datos y código/Short Patient Survey.csv"
+# Comments of the patients of a US community clinic, from its Spanish and its English survey (a SurveyMonkey
+# export published in github.com/ek-diaz/ANS_Proyect, no licence stated: read from a mirror, never copied
+# here), labelled by hand with npscli's themes: respondent id, survey language, part (Spanish dev: read while
+# adding Spanish words; heldback, and all of English: not read for any change), whether the comment raises a
+# concern at all, and its themes.
+US_CLINIC_LABELS = ROOT / "tests" / "data" / "us_clinic_labels.csv"
+US_CLINIC_MIRROR = Path("/work/.mirror/ek-diaz+ANS_Proyect/repo")
+US_CLINIC_SOURCE = "9ddd0ed83788a10c78b39037e1c97c92c72b22f9:Datos y código/Short Patient Survey.csv"
 REAL_THEMES = ("wait_time", "scheduling", "staff", "communication", "facility", "parking", "clinical", "phone")
 
 
@@ -132,41 +133,48 @@ def external_tables(taxonomy, keywords_only) -> str:
     return "\n".join(lines)
 
 
-def us_spanish_rows(mirror: Path = US_SPANISH_MIRROR) -> list[dict[str, str]]:
+def us_clinic_rows(mirror: Path = US_CLINIC_MIRROR) -> list[dict[str, str]]:
     """The labelled comments that raise a concern, with their text from the mirror (``fetch`` brings
     github:ek-diaz/ANS_Proyect; the file was deleted later, so it is read at the commit that has it)."""
     import io
     import subprocess
 
-    raw = subprocess.run(["git", "-C", str(mirror), "show", US_SPANISH_SOURCE], check=True, capture_output=True).stdout
+    raw = subprocess.run(["git", "-C", str(mirror), "show", US_CLINIC_SOURCE], check=True, capture_output=True).stdout
     reader = csv.reader(io.StringIO(raw.decode("utf-8-sig")))
     header = next(reader)
     next(reader)  # SurveyMonkey's second header row
     ids, text = header.index("Respondent ID"), header.index("Do you have any other comments or concerns?")
     comments = {row[ids]: row[text] for row in reader if len(row) > text}
     return [
-        {"comment": comments[r["respondent_id"]], "themes": r["themes"].replace(" ", ""), "part": r["part"]}
-        for r in read_rows(US_SPANISH_LABELS)
+        {
+            "comment": comments[r["respondent_id"]],
+            "themes": r["themes"].replace(" ", ""),
+            "part": r["part"],
+            "language": r["survey_language"],
+        }
+        for r in read_rows(US_CLINIC_LABELS)
         if r["concern"] == "1"
     ]
 
 
-def us_spanish_tables(taxonomy, keywords_only) -> str:
-    rows = us_spanish_rows()
+def us_clinic_tables(taxonomy, keywords_only) -> str:
+    rows = us_clinic_rows()
     lines = [
-        "| US clinic, patients' Spanish | comments | keywords only: P / R / F1 | default (model): P / R / F1 |",
+        "| US clinic, survey and part | comments | keywords only: P / R / F1 | default (model): P / R / F1 |",
         "| --- | ---: | --- | --- |",
     ]
-    parts = {"held-back half": "heldback", "dev half": "dev"}
-    for title, part in parts.items():
-        kept = [r for r in rows if r["part"] == part]
-        cells = []
-        for matcher in (keywords_only, taxonomy):
-            m = evaluate(matcher, kept)["micro"]
-            cells.append(f"{fmt(m['precision'])} / {fmt(m['recall'])} / **{fmt(m['f1'])}**")
-        lines.append(f"| {title} | {len(kept)} | {cells[0]} | {cells[1]} |")
-    held = [r for r in rows if r["part"] == "heldback"]
-    lines += ["", f"Default matcher, held-back half ({len(held)} comments):", "", table(evaluate(taxonomy, held))]
+    for language, name in (("es", "Spanish"), ("en", "English")):
+        for part, title in (("heldback", "held-back half"), ("dev", "dev half")):
+            kept = [r for r in rows if r["part"] == part and r["language"] == language]
+            cells = []
+            for matcher in (keywords_only, taxonomy):
+                m = evaluate(matcher, kept)["micro"]
+                cells.append(f"{fmt(m['precision'])} / {fmt(m['recall'])} / **{fmt(m['f1'])}**")
+            lines.append(f"| {name}, {title} | {len(kept)} | {cells[0]} | {cells[1]} |")
+    for language, name in (("es", "Spanish"), ("en", "English")):
+        held = [r for r in rows if r["part"] == "heldback" and r["language"] == language]
+        lines += ["", f"Default matcher, {name} survey, held-back half ({len(held)} comments):", ""]
+        lines.append(table(evaluate(taxonomy, held)))
     return "\n".join(lines)
 
 
@@ -177,15 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         "--external", action="store_true", help="measure the external set instead (needs the pxtextmining mirror)"
     )
     parser.add_argument(
-        "--us-spanish", action="store_true", help="measure US clinic patients' Spanish instead (needs its mirror)"
+        "--us-clinic", action="store_true", help="measure a US clinic's patients' comments instead (needs its mirror)"
     )
     args = parser.parse_args(argv)
 
     from npscli.io.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    if args.us_spanish:
-        print(us_spanish_tables(taxonomy, load_taxonomy(model=False)))
+    if args.us_clinic:
+        print(us_clinic_tables(taxonomy, load_taxonomy(model=False)))
         return 0
     if args.external:
         print(external_tables(taxonomy, load_taxonomy(model=False)))

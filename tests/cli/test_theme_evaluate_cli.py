@@ -283,12 +283,14 @@ def test_the_configured_taxonomy_is_the_default(tmp_path, labelled, taxonomy):
     assert [t["theme"] for t in json.loads(result.stdout)["themes"]] == ["parking", "billing"]
 
 
-def test_the_synthetic_labelled_set_counted_by_a_plain_loop():
-    """tests/data/comments_labelled.csv: the command's counts equal a direct count of what the taxonomy finds."""
+@pytest.mark.parametrize("keywords_only", [False, True])
+def test_the_synthetic_labelled_set_counted_by_a_plain_loop(keywords_only):
+    """tests/data/comments_labelled.csv: the command's counts equal a direct count of what the taxonomy finds,
+    with its model or (--keywords-only) with its keywords alone."""
     from npscli.io.taxonomy import load_taxonomy
 
     path = Path(__file__).resolve().parents[1] / "data" / "comments_labelled.csv"
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(model=not keywords_only)
     counts = {code: [0, 0, 0] for code in taxonomy.codes}
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -299,11 +301,36 @@ def test_the_synthetic_labelled_set_counted_by_a_plain_loop():
             counts[code][0] += code in want and code in got
             counts[code][1] += code in got and code not in want
             counts[code][2] += code in want and code not in got
-    result = run("themes", "evaluate", path, "--format", "json", "--worst", "0")
+    flags = ["--keywords-only"] if keywords_only else []
+    result = run("themes", "evaluate", path, "--format", "json", "--worst", "0", *flags)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["comments"] == len(rows) and report["expected_column"] == "themes"
+    assert report["matcher"] == ("keywords" if keywords_only else "model")
     assert {t["theme"]: [t["tp"], t["fp"], t["fn"]] for t in report["themes"]} == counts
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
     assert report["micro"]["precision"] == pytest.approx(tp / (tp + fp), abs=1e-4)
     assert report["micro"]["recall"] == pytest.approx(tp / (tp + fn), abs=1e-4)
+
+
+def test_keywords_only_measures_another_matcher_and_says_so(tmp_path):
+    """Comments the model reads as staff and the keywords do not ("not friendly", no staff word) and the other
+    way round: the two runs differ on them, and the table's title says which one ran."""
+    from npscli.io.taxonomy import load_taxonomy
+
+    model, keywords = load_taxonomy(), load_taxonomy(model=False)
+    texts = [
+        "The man who received us was not friendly and patient",
+        "The front desk women dont have patience to help me",
+        "Parking lot was full",
+    ]
+    assert any(model.match(t) != keywords.match(t) for t in texts)  # else the sample shows nothing
+    path = tmp_path / "few.csv"
+    path.write_text("comment,themes\n" + "".join(f'"{t}",{";".join(model.match(t))}\n' for t in texts), "utf-8")
+    with_model = json.loads(run("themes", "evaluate", path, "--format", "json").stdout)
+    alone = run("themes", "evaluate", path, "--keywords-only")
+    assert alone.exit_code == 0, alone.output
+    assert with_model["micro"]["f1"] == 1.0  # labelled with the model's own answers
+    assert "theme accuracy (keywords only) on 3 labelled comments" in alone.stdout
+    alone_json = json.loads(run("themes", "evaluate", path, "--format", "json", "--keywords-only").stdout)
+    assert alone_json["micro"]["f1"] < 1.0

@@ -158,6 +158,14 @@ def evaluate_command(
             "counted, instead of stopping.",
         ),
     ] = False,
+    keywords_only: Annotated[
+        bool,
+        typer.Option(
+            "--keywords-only",
+            help="Measure the taxonomy's keywords alone, without the packaged model (as [themes] model = false): "
+            "run both ways to see which does better on your comments.",
+        ),
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Precision, recall and F1 per theme of the taxonomy on a hand-labelled sample, and its worst misses."""
@@ -172,6 +180,7 @@ def evaluate_command(
         sheet=sheet,
         worst=worst,
         skip_unknown=skip_unknown,
+        keywords_only=keywords_only,
     )
     _emit_evaluation(report, fmt)
 
@@ -315,7 +324,9 @@ def _emit_evaluation(report: dict, fmt: OutputFormat) -> None:
         Col("recall", fmt=score, justify="right"),
         Col("f1", "F1", fmt=score, justify="right"),
     ]
-    emit(rows, fmt, cols, title=f"theme accuracy on {report['comments']} labelled comments of {report['file']}")
+    matcher = " (keywords only)" if report["matcher"] == "keywords" else ""
+    title = f"theme accuracy{matcher} on {report['comments']} labelled comments of {report['file']}"
+    emit(rows, fmt, cols, title=title)
     if report["worst"]:
 
         def labels(found: list[str]) -> str:

@@ -63,6 +63,8 @@ def evaluation_report(sample: LabelledSample, taxonomy: Taxonomy, *, worst: int)
         "rows_read": sample.rows_read,
         "blank": sample.blank,
         "comments": result.comments,
+        # what decided the themes: the packaged model (for the packaged themes) or the keywords alone
+        "matcher": "model" if taxonomy.model is not None else "keywords",
         "themes": themes,
         "micro": {k: v for k, v in _score_row("", "", result.micro).items() if k not in ("theme", "label")},
         "macro": {

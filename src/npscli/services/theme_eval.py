@@ -6,12 +6,18 @@ from pathlib import Path
 from typing import Any
 
 
-def _taxonomy(s, taxonomy_file: Path | None):
-    """The taxonomy file named with --taxonomy (with the configured root causes), else the configured one."""
+def _taxonomy(s, taxonomy_file: Path | None, *, keywords_only: bool = False):
+    """The taxonomy file named with --taxonomy (with the configured root causes), else the configured one;
+    with ``keywords_only``, its keywords decide every theme (as ``[themes] model = false``)."""
     from npscli.io.taxonomy import load_configured_taxonomy, load_taxonomy
+    from npscli.io.theme_key import taxonomy_options
 
     if taxonomy_file is not None:
-        return load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes))
+        return load_taxonomy(taxonomy_file, root_causes=tuple(s.tickets.root_causes), model=not keywords_only)
+    if keywords_only:
+        load_configured_taxonomy(s)  # (the same checks of [themes] first)
+        path, root_causes, _ = taxonomy_options(s)
+        return load_taxonomy(path, root_causes=root_causes, model=False)
     return load_configured_taxonomy(s)
 
 
@@ -25,13 +31,15 @@ def evaluate_labelled(
     sheet: str | None,
     worst: int,
     skip_unknown: bool = False,
+    keywords_only: bool = False,
 ) -> dict[str, Any]:
-    """The evaluation report (per theme, micro and macro averages, the worst misses) of ``file``."""
+    """The evaluation report (per theme, micro and macro averages, the worst misses) of ``file``; with
+    ``keywords_only``, of the taxonomy's keywords alone (to compare with the model on a clinic's own sample)."""
     from npscli.core.theme_eval import expected_lookup
     from npscli.io.labelled import read_labelled
     from npscli.reports.theme_eval import evaluation_report
 
-    taxonomy = _taxonomy(s, taxonomy_file)
+    taxonomy = _taxonomy(s, taxonomy_file, keywords_only=keywords_only)
     codes = list(taxonomy.codes)
     lookup = expected_lookup((code, taxonomy.theme(code).label) for code in codes)
     sample = read_labelled(

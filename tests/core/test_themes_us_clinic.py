@@ -1,6 +1,6 @@
-"""US patients' Spanish: the words real comments of a US clinic's Spanish-speaking patients use (misspellings,
-usage) and the hand labels of those comments (tests/data/us_clinic_spanish_labels.csv; the comments
-themselves are read from a mirror by scripts/eval_themes.py --us-spanish, see docs/themes-accuracy.md).
+"""A US clinic's patients: the words real comments of its Spanish-speaking patients use (misspellings, usage)
+and the hand labels of its comments (tests/data/us_clinic_labels.csv; the comments themselves are read from a
+mirror by scripts/eval_themes.py --us-clinic, see docs/themes-accuracy.md).
 The sentences below are written here, in the same words, not copied from the comments; each was missed or
 mistaken before those words were added."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from npscli.io.taxonomy import load_taxonomy
 
-LABELS = Path(__file__).resolve().parents[1] / "data" / "us_clinic_spanish_labels.csv"
+LABELS = Path(__file__).resolve().parents[1] / "data" / "us_clinic_labels.csv"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,10 @@ def test_the_hand_labels_name_themes_and_halves():
     codes = set(load_taxonomy().codes)
     with LABELS.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 160 and len({r["respondent_id"] for r in rows}) == 160
-    assert [r["part"] for r in rows] == ["dev"] * 80 + ["heldback"] * 80  # by the hash order
+    assert len({r["respondent_id"] for r in rows}) == len(rows) == 320
+    for language in ("es", "en"):
+        parts = [r["part"] for r in rows if r["survey_language"] == language]
+        assert parts == ["dev"] * 80 + ["heldback"] * 80  # by the hash order
     for row in rows:
         themes = [t for t in row["themes"].split(";") if t]
         assert set(themes) <= codes, row
