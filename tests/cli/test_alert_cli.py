@@ -264,6 +264,45 @@ def test_contact_details_only_when_configured(cli, isolated, smtp_server):
     assert "Patient contact:" in body and "ana.perez@example.org" in body and "555-0142" in body
 
 
+PLACEHOLDERS = ["n/a", "-", "No comment", "none"]
+
+
+def placeholder_rows() -> list[dict]:
+    """Four Westview detractors whose comment box holds only a placeholder, then one who wrote something."""
+    rows = [
+        {"response_id": f"ph-{i}", "submitted_at": T - timedelta(hours=5 - i), "score": 3, "location": "Westview",
+         "comment": text, "patient_name": "Ana Pérez"}
+        for i, text in enumerate(PLACEHOLDERS)
+    ]  # fmt: skip
+    rows.append(
+        {"response_id": "ph-real", "submitted_at": T - timedelta(minutes=30), "score": 4, "location": "Westview",
+         "comment": "Ana Pérez again: the wait was 90 minutes.", "patient_name": "Ana Pérez"}
+    )  # fmt: skip
+    return rows
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_placeholder_comment_is_not_quoted_as_what_the_patient_wrote(cli, isolated, smtp_server, digest):
+    """A required comment box answered "n/a", "-", "No comment" or "none": the alert says there was no comment,
+    as a blank one does, instead of quoting the placeholder as the patient's feedback (single and digest)."""
+    seed(cli.db, placeholder_rows())
+    config(isolated, smtp_server, rules="")
+    result = alert(cli, *(["--digest"] if digest else []))
+    assert result.exit_code == 0, result.output
+    texts = [m.message.get_body(("plain",)).get_content() for m in smtp_server.messages if m.rcpt_tos == [PX]]
+    assert len(texts) == (1 if digest else 5)
+    quoted = [line.strip() for text in texts for line in text.splitlines() if line.strip().startswith(">")]
+    assert len(quoted) == 1 and quoted[0].endswith("again: the wait was 90 minutes."), quoted  # the real one only
+    assert "Pérez" not in quoted[0]  # and masked, as ever
+    said = sum(text.count("The patient left no comment.") for text in texts)
+    assert said == len(PLACEHOLDERS)
+    if digest:  # the note under the digest is there although its first detractors had no comment to mask
+        assert "Identifiers in comments are masked." in texts[0]
+    else:
+        headed = [text for text in texts if "Comment (identifiers masked):" in text]
+        assert len(headed) == 1 and "the wait was 90 minutes" in headed[0]
+
+
 def test_each_alert_is_logged_on_its_ticket(clinic):
     assert alert(clinic).exit_code == 0
     ticket = tickets_by_response(clinic.db)["down"]

@@ -13,9 +13,10 @@ Templates (user folder first, then the packaged ``templates/alerts/``):
     alerts/webhook.txt.j2                                  the chat message (no comment, no contact)
 
 Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
-comment, comment_redacted, ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact
-(None unless ``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the
-text `tickets escalate` recorded: to whom, from whom, why). Every template also gets
+comment (None when there is none, or only a placeholder such as "n/a", "-" or "no comment"), comment_redacted,
+ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact (None unless
+``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the text `tickets
+escalate` recorded: to whom, from whom, why). Every template also gets
 clinic_name and recipient; the digest gets detractors and overdue (lists of items) and emerging; the
 webhook, items.
 
@@ -40,6 +41,7 @@ from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
+from npscli.services.comments import real_comment
 from npscli.store import alerts as book
 from npscli.store.engine import Store
 from npscli.templating import render
@@ -217,7 +219,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
 
 def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
-    if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not (row.get("comment") or "").strip():
+    if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not real_comment(row.get("comment")):
         return []
     from npscli.services.themes import describe_issue
 
@@ -267,7 +269,7 @@ def _reason(row: dict[str, Any], cfg: AlertSettings) -> str:
 def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[str, Any]:
     """The template variables of one alert (``private=False``: without comment and contact)."""
     cfg = ctx.settings
-    comment = (row.get("comment") or "").strip() or None
+    comment = real_comment(row.get("comment")) or None  # "n/a", "-", "no comment": the patient wrote none
     redacted = False
     if comment and cfg.redact_comments:
         redact = _redactor()
