@@ -16,11 +16,10 @@ from npscli.cli.options import (
     FormatOpt,
     LocationOpt,
     ProviderOpt,
-    QuietOpt,
     SinceOpt,
     UntilOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet, stderr_is_terminal
+from npscli.cli.output import Col, OutputFormat, emit, message, stderr_is_terminal
 from npscli.core import tickets as rules
 from npscli.core.errors import NpsError, UsageError
 
@@ -404,7 +403,6 @@ def sweep_command(
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
-    quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Close as no_response the tickets contacted N days ago with no reply logged.
@@ -413,8 +411,6 @@ def sweep_command(
     """
     from npscli.store.tickets import sweep
 
-    if quiet:
-        set_quiet(True)
     s, store, now = _ctx(db, by, as_of)
     n_days = s.tickets.sweep_days if days is None else days
     if not 0 <= n_days <= 36_500:
