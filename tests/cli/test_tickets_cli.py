@@ -59,6 +59,22 @@ def test_detractors_show_contact_and_filters(loaded):
         assert heading[column].strip() == "flag", (args, heading)  # the OVERDUE column has a heading
 
 
+def test_comments_only_leaves_out_placeholder_comments(cli, tmp_path):
+    """--comments-only is "only detractors who left a comment": a required box answered "na", "N/A", "-" or
+    "No comment" left none (the rule the drafts and the report use); without the flag they are listed as typed."""
+    placeholders = ["na", "N/A", "-", "No comment"]
+    rows = [
+        response(str(i), f"2025-11-0{i + 1}T09:00:00-06:00", 3, text, location="Downtown")
+        for i, text in enumerate(placeholders)
+    ]
+    rows.append(response("9", "2025-11-06T09:00:00-06:00", 4, "No one called me back.", location="Downtown"))
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    everyone = js(cli("detractors", "--as-of", "2025-11-07", "--format", "json"))
+    assert sorted(r["comment"] or "" for r in everyone) == sorted(["No one called me back.", *placeholders])
+    commented = js(cli("detractors", "--comments-only", "--as-of", "2025-11-07", "--format", "json"))
+    assert [r["response_id"] for r in commented] == ["9"]  # "No one ..." is a comment, "No comment" is not
+
+
 def test_detractors_since_forms(loaded):
     assert len(js(loaded("detractors", "--since", "24h", "--as-of", "2025-11-05T12:00", "--format", "json"))) == 1
     assert len(js(loaded("detractors", "--since", "2025-11-04", "--as-of", "2025-11-06", "--format", "json"))) == 2
