@@ -125,6 +125,22 @@ def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep
     assert loaded("tickets", "note", "3", " ", "--channel", "call").exit_code == 2
 
 
+def test_a_plain_note_on_a_ticket_nobody_reached_says_it_is_not_a_contact(loaded):
+    """"Called, left a message" written without --channel is a note: the ticket stays unreached and overdue,
+    which the person typing it did not mean; the command says how to record the contact. Once the ticket is
+    contacted, a note is only a note."""
+    noted = loaded("tickets", "note", "1", "Called, left a message", "--as-of", "2025-11-03T15:00")
+    assert noted.exit_code == 0, noted.output
+    first, hint = noted.stderr.splitlines()
+    assert first == "T-000001 note added (status new, assignee -)"
+    assert "not recorded as a contact" in hint and "--channel call" in hint
+    assert js(loaded("tickets", "show", "1", "--format", "json"))["first_contact_at"] is None  # as said
+    assert "not recorded" not in loaded("tickets", "note", "1", "x", "-q").stderr  # cron: nothing
+    assert loaded("tickets", "contacted", "1", "--channel", "call").exit_code == 0
+    later = loaded("tickets", "note", "1", "Patient asked for a refund")
+    assert later.exit_code == 0 and later.stderr.splitlines() == ["T-000001 note added (status contacted, assignee -)"]
+
+
 def test_bulk_assign_unassigned_takes_the_tickets_nobody_owns_and_only_those(loaded):
     """As its help says: a reopened ticket keeps its owner; a ticket contacted by someone who did not take it
     over has none."""

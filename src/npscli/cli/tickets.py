@@ -36,13 +36,15 @@ def _ctx(db: str | None, by: str | None, as_of: str | None):
     return s, context.open_db(s), context.now(as_of, s)
 
 
-def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputFormat, settings=None, **fields) -> None:
-    """Apply one action to one ticket and say what happened (the body every single-ticket command shares)."""
+def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputFormat, settings=None, **fields) -> dict:
+    """Apply one action to one ticket and say what happened (the body every single-ticket command shares); the
+    ticket as it is now."""
     from npscli.store.tickets import apply_action
 
     s, store, now = _ctx(db, by, as_of) if settings is None else settings
     t = apply_action(store, rules.parse_ticket_id(ticket), action, actor=s.user, now=now, **fields)
     _done(t, what, fmt, s, now)
+    return t
 
 
 def _done(ticket: dict, what: str, fmt: OutputFormat, s, now) -> None:
@@ -265,8 +267,14 @@ def note_command(
             _act(ticket, "contacted", f"contacted by {channel}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
                  channel=channel, text=rules.check_note("note", text))  # fmt: skip
             return
-    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel, text=text,
-         reply=reply)  # fmt: skip
+    t = _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel,
+             text=text, reply=reply)  # fmt: skip
+    if not channel and not reply and t["status"] in (rules.NEW, rules.ASSIGNED, rules.REOPENED):
+        # "Called, left a message" typed as a plain note leaves the ticket unreached and its SLA clock running
+        message(
+            "  not recorded as a contact: if you reached out to the patient, add --channel call (or email, "
+            "voicemail, sms, ...) so colleagues see it and the SLA clock stops"
+        )
 
 
 @app.command("contacted")
