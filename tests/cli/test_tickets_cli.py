@@ -290,6 +290,23 @@ def test_stats(loaded):
     assert js(loaded("tickets", "stats", "--department", "Radiology", "--as-of", "2025-11-10", "-f", "json")) == []
 
 
+def test_stats_says_which_tickets_its_figures_are_of(loaded):
+    """The title names the window the tickets' responses were received in (as score's title does), so a table
+    pasted into a weekly e-mail is not read as this week's when it is everything since the first import."""
+
+    def title(*args: str) -> str:
+        shown = loaded("tickets", "stats", *args, "--as-of", "2025-11-10T08:00", "--format", "markdown")
+        assert shown.exit_code == 0, shown.output
+        return shown.stdout.splitlines()[0]
+
+    assert title("--since", "2025-11-03", "--until", "2025-11-09") == (
+        "**ticket stats: responses received 3-9 Nov 2025**"
+    )
+    assert title("--until", "2025-11-04") == "**ticket stats: responses received up to 4 Nov 2025**"
+    assert title("--since", "7d") == "**ticket stats: responses received 3 Nov 2025 08:00 to 10 Nov 2025 08:00**"
+    assert title() == "**ticket stats: every ticket**"
+
+
 def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):
     rows = [
         response("old", "2025-06-03T09:00:00-05:00", 2, "Rude front desk", location="Downtown"),

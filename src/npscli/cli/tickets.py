@@ -486,4 +486,21 @@ def stats_command(
         Col("root_causes", "root causes", wrap=True),
         Col("recovered", justify="right"),
     ]
-    emit(rows, fmt, cols, title="ticket stats", empty="no tickets in this window")
+    emit(rows, fmt, cols, title=_stats_title(start, end, until is not None), empty="no tickets in this window")
+
+
+def _stats_title(start, end, bounded: bool) -> str:
+    """Which tickets the figures are of: those of the responses received in the window (the counts of open and
+    overdue tickets are as of now)."""
+    from datetime import timedelta
+
+    from npscli.core.periods import window_label
+
+    if start is not None:
+        return f"ticket stats: responses received {window_label(start, end)}"
+    if bounded:  # --until alone: up to its day (a date includes that day), or before its moment
+        if (end.hour, end.minute, end.second) == (0, 0, 0):
+            last = end - timedelta(days=1)
+            return f"ticket stats: responses received up to {last.day} {last:%b %Y}"
+        return f"ticket stats: responses received before {end.day} {end:%b %Y %H:%M}"
+    return "ticket stats: every ticket"
