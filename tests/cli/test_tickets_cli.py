@@ -161,6 +161,27 @@ def test_bulk_assign_by_location(loaded):
     assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
 
 
+def test_bulk_assign_leaves_an_escalated_ticket_with_the_person_it_was_escalated_to(loaded):
+    """Monday's `tickets assign --location Downtown --to Maria` again, after Wednesday's escalation of T-000001 to
+    the medical director: it took the at-risk patient's ticket back from him (status still "escalated", assignee
+    Maria). Bulk assignment leaves it with him and says so; by its id it is handed over as asked."""
+    escalated = loaded("tickets", "escalate", "1", "--to", "Dr. Sam Reyes", "--reason", "at risk", "--by", "maria")
+    assert escalated.exit_code == 0, escalated.output
+    result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
+    assert [r["ticket_id"] for r in js(result)] == ["T-000003"]
+    assert "1 escalated ticket(s) left with the person each was escalated to: T-000001 (Dr. Sam Reyes)" in (
+        result.stderr
+    )
+    shown = js(loaded("tickets", "show", "1", "--format", "json"))
+    assert (shown["status"], shown["assignee"]) == ("escalated", "Dr. Sam Reyes")
+    assert [h["kind"] for h in shown["history"]].count("assigned") == 0
+    unassigned = loaded("tickets", "assign", "--location", "Downtown", "--unassigned", "--to", "Priya")
+    assert unassigned.exit_code == 0 and "escalated" not in unassigned.stderr  # he owns it: not "unassigned"
+    by_id = loaded("tickets", "assign", "1", "--to", "Maria")
+    assert by_id.exit_code == 0, by_id.output
+    assert js(loaded("tickets", "show", "1", "--format", "json"))["assignee"] == "Maria"
+
+
 def test_assigning_a_ticket_to_its_assignee_again_changes_and_logs_nothing(loaded):
     assert loaded("tickets", "assign", "T-000001", "--to", "Maria Lopez", "--by", "lead").exit_code == 0
     again = loaded("tickets", "assign", "1", "--to", "maria lopez", "--by", "lead")

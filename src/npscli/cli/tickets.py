@@ -190,7 +190,12 @@ def assign_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone."""
+    """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone.
+
+    In bulk, an escalated ticket stays with the person it was escalated to (the command lists them); hand one
+    over by its id.
+    """
+    from npscli.core.names import fold_name
     from npscli.core.periods import parse_window
     from npscli.store.tickets import TicketFilter, assign_many
 
@@ -213,13 +218,17 @@ def assign_command(
     s, store, now = ctx
     if not location and not department:
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
+    from npscli.store.tickets import list_tickets
+
     start = parse_window(since, None, now)[0] if since else None
     groups = context.group_filters(location, department, store=store)
-    chosen = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    # an escalated ticket is the person's it was escalated to (the medical director's): a weekly bulk hand-over
+    # of a site's tickets must not take it back from them; by its id it can be
+    site = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    bulk = tuple(status for status in rules.OPEN_STATUSES if status != rules.ESCALATED)
+    chosen = TicketFilter(**{**site.__dict__, "statuses": bulk})
     if unassigned:  # nobody owns them: a reopened ticket keeps its owner, a contacted one may have none
-        from npscli.store.tickets import list_tickets
-
-        open_ones = list_tickets(store, TicketFilter(**{**chosen.__dict__, "statuses": rules.OPEN_STATUSES}))
+        open_ones = list_tickets(store, chosen)
         chosen = TicketFilter(ids=tuple(r["id"] for r in open_ones if not r["assignee"]) or (0,))  # 0: no ticket
     changed = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
     rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
@@ -227,6 +236,17 @@ def assign_command(
         message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
     else:
         emit(rows, fmt, [])
+    if unassigned:  # an escalated ticket always has its owner: --unassigned never meant it
+        return
+    escalated = list_tickets(store, TicketFilter(**{**site.__dict__, "statuses": (rules.ESCALATED,)}))
+    kept = [r for r in escalated if fold_name(r["assignee"]) != fold_name(to.strip())]
+    if kept:
+        shown = ", ".join(f"{rules.format_ticket_id(r['id'])} ({r['assignee']})" for r in kept[:5])
+        more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
+        message(
+            f"  {len(kept)} escalated ticket(s) left with the person each was escalated to: {shown}{more}; "
+            f"to hand one over: npscli tickets assign {rules.format_ticket_id(kept[0]['id'])} --to NAME"
+        )
 
 
 def _already_assigned(store, ticket: str, to: str, fmt: OutputFormat, s, now) -> bool:
