@@ -256,6 +256,29 @@ def test_an_alert_for_a_patient_already_contacted_does_not_ask_to_follow_up(clin
     assert "follow up while" not in body.lower() and "follow up by" not in body and "Contact by" not in body
 
 
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_detractor_alerted_after_its_deadline_says_it_is_overdue(clinic, smtp_server, digest):
+    """A Monday import of Friday's exports alerts detractors whose 48-hour deadline passed on Sunday: "Contact by"
+    (or "follow up by") Sunday read as time still left. The alert says the deadline passed, and how long ago;
+    one still within it reads as before."""
+    assert alert(clinic, *(["--digest"] if digest else [])).exit_code == 0
+    tickets = tickets_by_response(clinic.db)
+    to_px = [m.message for m in smtp_server.messages if m.rcpt_tos == [PX]]
+    if digest:
+        [body] = [m.get_body(("plain",)).get_content() for m in to_px]
+        late, fresh = (body.split(f"show {tickets[rid]}")[0].rsplit("Received", 1)[1] for rid in ("late", "east"))
+        assert "1 of them already past their follow-up deadline" in body
+        assert late.startswith(" 2025-11-07 21:00 CST, overdue: the deadline was 2025-11-09 21:00 CST (12h ago)")
+        assert "follow up by 2025-11-12 06:00 CST" in fresh and "overdue" not in fresh
+        return
+    by_ticket = {m["Subject"].rsplit(" ", 1)[-1]: m.get_body(("plain",)).get_content() for m in to_px}
+    late, fresh = by_ticket[tickets["late"]], by_ticket[tickets["east"]]
+    assert "  Contact by:  2025-11-09 21:00 CST (overdue: passed 12h ago)" in late.splitlines()
+    assert "deadline has already passed" in late and "while the visit is fresh" not in late
+    assert "  Contact by:  2025-11-12 06:00 CST" in fresh.splitlines() and "overdue" not in fresh
+    assert "while the visit is fresh" in fresh
+
+
 def test_contact_details_only_when_configured(cli, isolated, smtp_server):
     seed(cli.db)
     config(isolated, smtp_server, alerts="include_contact = true")

@@ -14,9 +14,10 @@ Templates (user folder first, then the packaged ``templates/alerts/``):
 
 Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
 comment (None when there is none, or only a placeholder such as "n/a", "-" or "no comment"), comment_redacted,
-ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact (None unless
-``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the text `tickets
-escalate` recorded: to whom, from whom, why). Every template also gets
+ticket_id, ticket_command, ticket_status, assignee, due, overdue_for (how long ago the deadline passed, for a
+ticket overdue now: the overdue alerts, and a detractor imported after its deadline; else None), contact (None
+unless ``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the text
+`tickets escalate` recorded: to whom, from whom, why). Every template also gets
 clinic_name and recipient; the digest gets detractors and overdue (lists of items) and emerging; the
 webhook, items.
 
@@ -277,9 +278,14 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
             comment = redact(comment, names=[row["patient_name"]] if row.get("patient_name") else [])
             redacted = True
     ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
+    # how long ago the deadline passed, for any alert whose ticket is overdue now (a Monday import of Friday's
+    # exports: their deadline passed on Sunday, and "contact by" Sunday would read as time still left)
     overdue_for = None
-    if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
-        overdue_for = _hours((naive_utc(ctx.now) - row["due_at"]).total_seconds())
+    now, due_at = naive_utc(ctx.now), row.get("due_at")
+    if due_at is not None and row.get("ticket") is not None:
+        late = rules.is_overdue(row.get("ticket_status"), due_at, row.get("first_contact_at"), now)
+        if late or row["channel"] == book.CHANNEL_OVERDUE:
+            overdue_for = _hours((now - due_at).total_seconds())
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}
