@@ -159,6 +159,13 @@ def test_bulk_assign_by_location(loaded):
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]
     mine = js(loaded("tickets", "list", "--assignee", "maria", "--format", "json"))
     assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
+    # next Monday's same hand-over, the name typed in another case: nothing changes, nothing is logged, and the
+    # "0 assigned" says why instead of reading as a failure
+    again = loaded("tickets", "assign", "--location", "Downtown", "--to", "MARIA")
+    assert again.exit_code == 0, again.output
+    assert again.stderr.splitlines() == ["0 open ticket(s) assigned to MARIA (2 already were)"]
+    history = js(loaded("tickets", "show", "T-000001", "--format", "json"))["history"]
+    assert [(h["kind"], h["text"]) for h in history if h["kind"] == "assigned"] == [("assigned", "Maria")]
 
 
 def test_bulk_assign_leaves_an_escalated_ticket_with_the_person_it_was_escalated_to(loaded):

@@ -230,10 +230,11 @@ def assign_command(
     if unassigned:  # nobody owns them: a reopened ticket keeps its owner, a contacted one may have none
         open_ones = list_tickets(store, chosen)
         chosen = TicketFilter(ids=tuple(r["id"] for r in open_ones if not r["assignee"]) or (0,))  # 0: no ticket
-    changed = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
+    changed, already = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
     rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
-    if fmt is OutputFormat.table:
-        message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
+    if fmt is OutputFormat.table:  # a second Monday hand-over of the same site: "0 assigned" alone reads as a failure
+        were = f" ({len(already)} already were)" if already else ""
+        message(f"{len(changed)} open ticket(s) assigned to {to.strip()}{were}")
     else:
         emit(rows, fmt, [])
     if unassigned:  # an escalated ticket always has its owner: --unassigned never meant it
