@@ -861,6 +861,8 @@ def test_an_escalated_ticket_escalated_onward_is_the_new_persons_and_they_are_to
     run = alert(clinic, "--format", "json")
     assert [(r["kind"], r["recipient"]) for r in as_json(run)] == [("escalated", "sam.reyes@riverside.example.org")]
     assert [m.rcpt_tos for m in smtp_server.messages[sent_before:]] == [["sam.reyes@riverside.example.org"]]
+    # addressed to him by name, as the routed alerts are ("Maria Lopez <...>"), not to a bare address
+    assert smtp_server.messages[-1].message["To"] == '"Dr. Sam Reyes" <sam.reyes@riverside.example.org>'
     again = clinic("tickets", "escalate", ticket, "--to", "dr. sam reyes", "--reason", "still", "--by", "maria")
     assert again.exit_code == 0 and "is already escalated to Dr. Sam Reyes: nothing changed" in again.stderr
     history = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)["history"]

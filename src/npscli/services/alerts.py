@@ -326,14 +326,21 @@ def outgoing_email(
     context: dict[str, Any],
     name: str,
     deliveries: list[dict[str, Any]] | None = None,
+    person: str | None = None,
 ) -> Outgoing:
-    """The e-mail of one job; with the ``deliveries`` it settles, a stable Message-ID (:func:`message_id`)."""
+    """The e-mail of one job; with the ``deliveries`` it settles, a stable Message-ID (:func:`message_id`).
+    ``person``: the recipient's name when the routing does not give one (whom a ticket was escalated to)."""
+    from email.utils import formataddr
+
     cfg = ctx.settings
     assert cfg.sender is not None  # checked by the command before anything is composed
     context = {"clinic_name": ctx.clinic_name, "recipient": recipient, **context}
+    to = cfg.display_for(recipient)
+    if to == recipient and person and person.strip() and "@" not in person:
+        to = formataddr((person.strip(), recipient))
     return compose(
         sender=cfg.sender.display,
-        to=[cfg.display_for(recipient)],
+        to=[to],
         subject=_render(f"alerts/{template}.subject.j2", context, ctx),
         text=_render(f"alerts/{template}.txt.j2", context, ctx),
         headers={"X-Npscli-Alert": template},
@@ -376,7 +383,8 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     for r in (r for r in rows if r["channel"] == book.CHANNEL_ESCALATED):  # its own message, digest or not
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
         out = outgoing_email(
-            ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}", deliveries=[r]
+            ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}", deliveries=[r],
+            person=r.get("escalated_to"),
         )
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     if ctx.digest:
