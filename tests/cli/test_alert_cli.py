@@ -256,12 +256,74 @@ def test_an_alert_for_a_patient_already_contacted_does_not_ask_to_follow_up(clin
     assert "follow up while" not in body.lower() and "follow up by" not in body and "Contact by" not in body
 
 
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_detractor_alerted_after_its_deadline_says_it_is_overdue(clinic, smtp_server, digest):
+    """A Monday import of Friday's exports alerts detractors whose 48-hour deadline passed on Sunday: "Contact by"
+    (or "follow up by") Sunday read as time still left. The alert says the deadline passed, and how long ago;
+    one still within it reads as before."""
+    assert alert(clinic, *(["--digest"] if digest else [])).exit_code == 0
+    tickets = tickets_by_response(clinic.db)
+    to_px = [m.message for m in smtp_server.messages if m.rcpt_tos == [PX]]
+    if digest:
+        [body] = [m.get_body(("plain",)).get_content() for m in to_px]
+        late, fresh = (body.split(f"show {tickets[rid]}")[0].rsplit("Received", 1)[1] for rid in ("late", "east"))
+        assert "1 of them already past their follow-up deadline" in body
+        assert late.startswith(" 2025-11-07 21:00 CST, overdue: the deadline was 2025-11-09 21:00 CST (12h ago)")
+        assert "follow up by 2025-11-12 06:00 CST" in fresh and "overdue" not in fresh
+        return
+    by_ticket = {m["Subject"].rsplit(" ", 1)[-1]: m.get_body(("plain",)).get_content() for m in to_px}
+    late, fresh = by_ticket[tickets["late"]], by_ticket[tickets["east"]]
+    assert "  Contact by:  2025-11-09 21:00 CST (overdue: passed 12h ago)" in late.splitlines()
+    assert "deadline has already passed" in late and "while the visit is fresh" not in late
+    assert "  Contact by:  2025-11-12 06:00 CST" in fresh.splitlines() and "overdue" not in fresh
+    assert "while the visit is fresh" in fresh
+
+
 def test_contact_details_only_when_configured(cli, isolated, smtp_server):
     seed(cli.db)
     config(isolated, smtp_server, alerts="include_contact = true")
     assert alert(cli).exit_code == 0
     body = next(m for m in smtp_server.messages if m.rcpt_tos == [MARIA]).message.get_body(("plain",)).get_content()
     assert "Patient contact:" in body and "ana.perez@example.org" in body and "555-0142" in body
+
+
+PLACEHOLDERS = ["n/a", "-", "No comment", "none"]
+
+
+def placeholder_rows() -> list[dict]:
+    """Four Westview detractors whose comment box holds only a placeholder, then one who wrote something."""
+    rows = [
+        {"response_id": f"ph-{i}", "submitted_at": T - timedelta(hours=5 - i), "score": 3, "location": "Westview",
+         "comment": text, "patient_name": "Ana Pérez"}
+        for i, text in enumerate(PLACEHOLDERS)
+    ]  # fmt: skip
+    rows.append(
+        {"response_id": "ph-real", "submitted_at": T - timedelta(minutes=30), "score": 4, "location": "Westview",
+         "comment": "Ana Pérez again: the wait was 90 minutes.", "patient_name": "Ana Pérez"}
+    )  # fmt: skip
+    return rows
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_placeholder_comment_is_not_quoted_as_what_the_patient_wrote(cli, isolated, smtp_server, digest):
+    """A required comment box answered "n/a", "-", "No comment" or "none": the alert says there was no comment,
+    as a blank one does, instead of quoting the placeholder as the patient's feedback (single and digest)."""
+    seed(cli.db, placeholder_rows())
+    config(isolated, smtp_server, rules="")
+    result = alert(cli, *(["--digest"] if digest else []))
+    assert result.exit_code == 0, result.output
+    texts = [m.message.get_body(("plain",)).get_content() for m in smtp_server.messages if m.rcpt_tos == [PX]]
+    assert len(texts) == (1 if digest else 5)
+    quoted = [line.strip() for text in texts for line in text.splitlines() if line.strip().startswith(">")]
+    assert len(quoted) == 1 and quoted[0].endswith("again: the wait was 90 minutes."), quoted  # the real one only
+    assert "Pérez" not in quoted[0]  # and masked, as ever
+    said = sum(text.count("The patient left no comment.") for text in texts)
+    assert said == len(PLACEHOLDERS)
+    if digest:  # the note under the digest is there although its first detractors had no comment to mask
+        assert "Identifiers in comments are masked." in texts[0]
+    else:
+        headed = [text for text in texts if "Comment (identifiers masked):" in text]
+        assert len(headed) == 1 and "the wait was 90 minutes" in headed[0]
 
 
 def test_each_alert_is_logged_on_its_ticket(clinic):
@@ -799,6 +861,8 @@ def test_an_escalated_ticket_escalated_onward_is_the_new_persons_and_they_are_to
     run = alert(clinic, "--format", "json")
     assert [(r["kind"], r["recipient"]) for r in as_json(run)] == [("escalated", "sam.reyes@riverside.example.org")]
     assert [m.rcpt_tos for m in smtp_server.messages[sent_before:]] == [["sam.reyes@riverside.example.org"]]
+    # addressed to him by name, as the routed alerts are ("Maria Lopez <...>"), not to a bare address
+    assert smtp_server.messages[-1].message["To"] == '"Dr. Sam Reyes" <sam.reyes@riverside.example.org>'
     again = clinic("tickets", "escalate", ticket, "--to", "dr. sam reyes", "--reason", "still", "--by", "maria")
     assert again.exit_code == 0 and "is already escalated to Dr. Sam Reyes: nothing changed" in again.stderr
     history = json.loads(clinic("tickets", "show", ticket, "--format", "json").stdout)["history"]

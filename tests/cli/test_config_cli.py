@@ -219,6 +219,65 @@ def test_config_check_names_the_routing_sla_and_sender_names_no_stored_response_
     assert json.loads(sound.stdout) == [] and "no location 'Lakeside' in the store yet" in sound.stderr
 
 
+NO_REPLY_SENDERS = """\
+[alerts]
+from = "noreply@riverside.example.org"
+default_recipients = ["px@riverside.example.org"]
+
+[reports]
+from = "Riverside Health (Do Not Reply) <reports@riverside.example.org>"
+
+[locations.Downtown]
+manager = { name = "Maria Lopez", email = "maria.lopez@riverside.example.org" }
+owner = { name = "Riverside Health", email = "do-not-reply@riverside.example.org" }
+
+[senders."Front Desk"]
+email = "donotreply@riverside.example.org"
+
+[senders."Dr. Sam Reyes"]
+email = "sam.reyes@riverside.example.org"
+
+[providers."Dr. Amara Okafor"]
+name = "No-Reply Desk"
+email = "amara.okafor@riverside.example.org"
+"""
+
+
+def test_config_check_refuses_no_reply_outreach_senders_and_warns_of_no_reply_alert_and_report_senders(cli, isolated):
+    """Outreach never comes from a no-reply address (draft-outreach refuses one): config check names each such
+    sender, by address or by display name, as a problem (exit 8); alerts.from and reports.from, which go to staff,
+    are warnings. Other commands still load the file."""
+    (isolated / "npscli.toml").write_text(NO_REPLY_SENDERS, encoding="utf-8")
+    result = cli("config", "check", "--format", "json", db=False)
+    assert result.exit_code == 8, result.output
+    found = [(p["line"], p["setting"]) for p in json.loads(result.stdout)]
+    assert found == [
+        (10, "[locations.Downtown] owner.email"),
+        (13, '[senders."Front Desk"] email'),
+        (19, '[providers."Dr. Amara Okafor"] name'),
+    ]
+    problems = [p["problem"] for p in json.loads(result.stdout)]
+    assert "do-not-reply@riverside.example.org" in problems[0] and "patients must be able to answer" in problems[0]
+    assert "'No-Reply Desk'" in problems[2]
+    assert "3 problems" in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("npscli: warning:")]
+    assert len(warnings) == 2, result.stderr
+    assert ":2: [alerts] from: noreply@riverside.example.org is a no-reply address" in warnings[0]
+    assert ":6: [reports] from: Riverside Health (Do Not Reply) <reports@" in warnings[1]
+    assert cli("config", "show", db=False).exit_code == 0  # only the check and the drafts refuse them
+
+    # the senders fixed, the warnings stay and the file is sound
+    fixed = NO_REPLY_SENDERS.replace("do-not-reply@", "sam.reyes@").replace("donotreply@", "front.desk@")
+    (isolated / "npscli.toml").write_text(fixed.replace("No-Reply Desk", "Dr. Amara Okafor"), encoding="utf-8")
+    sound = cli("config", "check", db=False)
+    assert sound.exit_code == 0, sound.output
+    assert "no problems" in sound.stderr and sound.stderr.count("is a no-reply address") == 2
+    answerable = fixed.replace("noreply@", "px@").replace("Riverside Health (Do Not Reply)", "Riverside Health")
+    (isolated / "npscli.toml").write_text(answerable.replace("No-Reply Desk", "Dr. Amara Okafor"), encoding="utf-8")
+    quiet = cli("config", "check", db=False)
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr, quiet.output
+
+
 def test_a_command_names_the_first_problem_and_points_to_config_check_for_the_rest(cli, isolated):
     (isolated / "npscli.toml").write_text("min_n = 0\nci = 'bayes'\ncolour = 'blue'\n", encoding="utf-8")
     result = cli("score", db=False)

@@ -257,12 +257,47 @@ def test_the_command_reference_is_current():
     assert written.count("\n## npscli ") == len(paths) and "\n## npscli\n" in written
 
 
-def test_every_command_cron_runs_takes_quiet_after_it_too(cli):
-    """`npscli alert -q` as `npscli import -q`: what a crontab line naturally says."""
-    for path in (("import",), ("alert",), ("report", "weekly"), ("report", "monthly"), ("draft-outreach",),
-                 ("tickets", "sweep")):  # fmt: skip
+def _commands():
+    """Every command (not group) of the tree, as its words: ("score",), ("tickets", "resolve"), ..."""
+    from npscli.cli.main import app
+
+    def walk(typer_app, prefix):
+        for info in typer_app.registered_commands:
+            yield (*prefix, info.name or info.callback.__name__)
+        for group in typer_app.registered_groups:
+            yield from walk(group.typer_instance, (*prefix, group.name))
+
+    return list(walk(app, ()))
+
+
+def test_every_command_takes_the_global_flags_after_it_too(cli):
+    """`npscli import x.csv -q`, `npscli report weekly --debug`: what a crontab line or a person re-running a
+    failed command naturally types, on every command (once each in its --help), as before the command."""
+    commands = _commands()
+    assert ("import",) in commands and ("tickets", "sweep") in commands and ("report", "weekly") in commands
+    for path in commands:
         result = cli(*path, "--help", db=False)
-        assert result.exit_code == 0 and "-q, --quiet" in result.stdout, path
+        assert result.exit_code == 0, (path, result.output)
+        assert result.stdout.count("-q, --quiet") == 1 and result.stdout.count("--debug ") == 1, path
+
+
+def test_quiet_and_debug_after_the_command_act_as_before_it(cli, isolated, sqlite_db):
+    """-q after the command drops what --quiet drops; --debug after it prints the traceback of an error, which
+    without it is one line."""
+    from tests.factories import response, write_plain
+
+    path = write_plain(isolated / "e.csv", [response("1", "2025-11-03T09:00:00-06:00", 3)])
+    loud = cli("import", path)
+    assert loud.exit_code == 0 and "e.csv" in loud.stdout, loud.output
+    again = cli("import", path, "-q")
+    assert again.exit_code == 0 and again.stdout == "", again.output  # the summary table is gone, as with -q first
+    for args in (("tickets", "show", "T-000999"), ("tickets", "show", "T-000999", "--debug")):
+        result = cli(*args)
+        assert result.exit_code == 5, result.output
+        assert ("Traceback" in result.stderr) == ("--debug" in args), result.stderr
+        assert "no ticket T-000999" in result.stderr
+    plain = cli("tickets", "show", "T-000999")  # the switch does not outlive the command that was given it
+    assert "Traceback" not in plain.stderr
 
 
 def test_csv_to_a_terminal_neutralises_escape_sequences_and_a_pipe_keeps_them(tmp_path, sqlite_db):

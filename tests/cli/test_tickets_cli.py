@@ -59,6 +59,22 @@ def test_detractors_show_contact_and_filters(loaded):
         assert heading[column].strip() == "flag", (args, heading)  # the OVERDUE column has a heading
 
 
+def test_comments_only_leaves_out_placeholder_comments(cli, tmp_path):
+    """--comments-only is "only detractors who left a comment": a required box answered "na", "N/A", "-" or
+    "No comment" left none (the rule the drafts and the report use); without the flag they are listed as typed."""
+    placeholders = ["na", "N/A", "-", "No comment"]
+    rows = [
+        response(str(i), f"2025-11-0{i + 1}T09:00:00-06:00", 3, text, location="Downtown")
+        for i, text in enumerate(placeholders)
+    ]
+    rows.append(response("9", "2025-11-06T09:00:00-06:00", 4, "No one called me back.", location="Downtown"))
+    assert cli("import", write_plain(tmp_path / "e.csv", rows)).exit_code == 0
+    everyone = js(cli("detractors", "--as-of", "2025-11-07", "--format", "json"))
+    assert sorted(r["comment"] or "" for r in everyone) == sorted(["No one called me back.", *placeholders])
+    commented = js(cli("detractors", "--comments-only", "--as-of", "2025-11-07", "--format", "json"))
+    assert [r["response_id"] for r in commented] == ["9"]  # "No one ..." is a comment, "No comment" is not
+
+
 def test_detractors_since_forms(loaded):
     assert len(js(loaded("detractors", "--since", "24h", "--as-of", "2025-11-05T12:00", "--format", "json"))) == 1
     assert len(js(loaded("detractors", "--since", "2025-11-04", "--as-of", "2025-11-06", "--format", "json"))) == 2
@@ -109,6 +125,22 @@ def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep
     assert loaded("tickets", "note", "3", " ", "--channel", "call").exit_code == 2
 
 
+def test_a_plain_note_on_a_ticket_nobody_reached_says_it_is_not_a_contact(loaded):
+    """"Called, left a message" written without --channel is a note: the ticket stays unreached and overdue,
+    which the person typing it did not mean; the command says how to record the contact. Once the ticket is
+    contacted, a note is only a note."""
+    noted = loaded("tickets", "note", "1", "Called, left a message", "--as-of", "2025-11-03T15:00")
+    assert noted.exit_code == 0, noted.output
+    first, hint = noted.stderr.splitlines()
+    assert first == "T-000001 note added (status new, assignee -)"
+    assert "not recorded as a contact" in hint and "--channel call" in hint
+    assert js(loaded("tickets", "show", "1", "--format", "json"))["first_contact_at"] is None  # as said
+    assert "not recorded" not in loaded("tickets", "note", "1", "x", "-q").stderr  # cron: nothing
+    assert loaded("tickets", "contacted", "1", "--channel", "call").exit_code == 0
+    later = loaded("tickets", "note", "1", "Patient asked for a refund")
+    assert later.exit_code == 0 and later.stderr.splitlines() == ["T-000001 note added (status contacted, assignee -)"]
+
+
 def test_bulk_assign_unassigned_takes_the_tickets_nobody_owns_and_only_those(loaded):
     """As its help says: a reopened ticket keeps its owner; a ticket contacted by someone who did not take it
     over has none."""
@@ -127,6 +159,34 @@ def test_bulk_assign_by_location(loaded):
     assert [r["ticket_id"] for r in js(result)] == ["T-000001", "T-000003"]
     mine = js(loaded("tickets", "list", "--assignee", "maria", "--format", "json"))
     assert {r["ticket_id"] for r in mine} == {"T-000001", "T-000003"}
+    # next Monday's same hand-over, the name typed in another case: nothing changes, nothing is logged, and the
+    # "0 assigned" says why instead of reading as a failure
+    again = loaded("tickets", "assign", "--location", "Downtown", "--to", "MARIA")
+    assert again.exit_code == 0, again.output
+    assert again.stderr.splitlines() == ["0 open ticket(s) assigned to MARIA (2 already were)"]
+    history = js(loaded("tickets", "show", "T-000001", "--format", "json"))["history"]
+    assert [(h["kind"], h["text"]) for h in history if h["kind"] == "assigned"] == [("assigned", "Maria")]
+
+
+def test_bulk_assign_leaves_an_escalated_ticket_with_the_person_it_was_escalated_to(loaded):
+    """Monday's `tickets assign --location Downtown --to Maria` again, after Wednesday's escalation of T-000001 to
+    the medical director: it took the at-risk patient's ticket back from him (status still "escalated", assignee
+    Maria). Bulk assignment leaves it with him and says so; by its id it is handed over as asked."""
+    escalated = loaded("tickets", "escalate", "1", "--to", "Dr. Sam Reyes", "--reason", "at risk", "--by", "maria")
+    assert escalated.exit_code == 0, escalated.output
+    result = loaded("tickets", "assign", "--location", "Downtown", "--to", "Maria", "--format", "json")
+    assert [r["ticket_id"] for r in js(result)] == ["T-000003"]
+    assert "1 escalated ticket(s) left with the person each was escalated to: T-000001 (Dr. Sam Reyes)" in (
+        result.stderr
+    )
+    shown = js(loaded("tickets", "show", "1", "--format", "json"))
+    assert (shown["status"], shown["assignee"]) == ("escalated", "Dr. Sam Reyes")
+    assert [h["kind"] for h in shown["history"]].count("assigned") == 0
+    unassigned = loaded("tickets", "assign", "--location", "Downtown", "--unassigned", "--to", "Priya")
+    assert unassigned.exit_code == 0 and "escalated" not in unassigned.stderr  # he owns it: not "unassigned"
+    by_id = loaded("tickets", "assign", "1", "--to", "Maria")
+    assert by_id.exit_code == 0, by_id.output
+    assert js(loaded("tickets", "show", "1", "--format", "json"))["assignee"] == "Maria"
 
 
 def test_assigning_a_ticket_to_its_assignee_again_changes_and_logs_nothing(loaded):
@@ -256,6 +316,23 @@ def test_stats(loaded):
     [provider] = js(loaded("tickets", "stats", "--by", "provider", "--as-of", "2025-11-10", "-f", "json"))
     assert provider["provider"] == "Dr. Amara Okafor" and provider["opened"] == 3  # the factory's provider
     assert js(loaded("tickets", "stats", "--department", "Radiology", "--as-of", "2025-11-10", "-f", "json")) == []
+
+
+def test_stats_says_which_tickets_its_figures_are_of(loaded):
+    """The title names the window the tickets' responses were received in (as score's title does), so a table
+    pasted into a weekly e-mail is not read as this week's when it is everything since the first import."""
+
+    def title(*args: str) -> str:
+        shown = loaded("tickets", "stats", *args, "--as-of", "2025-11-10T08:00", "--format", "markdown")
+        assert shown.exit_code == 0, shown.output
+        return shown.stdout.splitlines()[0]
+
+    assert title("--since", "2025-11-03", "--until", "2025-11-09") == (
+        "**ticket stats: responses received 3-9 Nov 2025**"
+    )
+    assert title("--until", "2025-11-04") == "**ticket stats: responses received up to 4 Nov 2025**"
+    assert title("--since", "7d") == "**ticket stats: responses received 3 Nov 2025 08:00 to 10 Nov 2025 08:00**"
+    assert title() == "**ticket stats: every ticket**"
 
 
 def test_a_first_import_of_old_exports_opens_tickets_only_for_recent_detractors(cli, tmp_path):

@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 
 from npscli.cli import context
-from npscli.cli.options import AsOfOpt, DbOpt, FormatOpt, QuietOpt, SinceOpt
+from npscli.cli.options import AsOfOpt, DbOpt, FormatOpt, SinceOpt
 from npscli.cli.output import (
     Col,
     OutputFormat,
     emit,
     message,
-    set_quiet,
     stderr_is_terminal,
     stdout_is_terminal,
     steps_progress,
@@ -62,7 +61,6 @@ def alert_command(
             "--outbox", metavar="DIR", help="Write .eml files into DIR instead of sending (they count as delivered)."
         ),
     ] = None,
-    quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Alert the right people of new detractors and emerging issues, escalate overdue tickets, once (for cron).
@@ -77,8 +75,6 @@ def alert_command(
     """
     from npscli.services.alert_run import delivery_error, failure_lines, prepare, run_alerts
 
-    if quiet:
-        set_quiet(True)
     s = context.settings(database=db)
     now = context.now(as_of, s)
     plan = prepare(s, now=now, since=since, since_last=since_last, digest=digest, dry_run=dry_run, outbox=outbox)

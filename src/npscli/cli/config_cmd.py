@@ -71,8 +71,10 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
 
     Each row names the line, the [table] and key, the problem and a hint. A file whose contents are sound is
     also checked for what only the environment tells (NPSCLI_SMTP_PASSWORD for an smtp.user), for the
-    theme taxonomy file it names, and, with a store, for location, department and provider names (routing
-    rules, SLAs, [locations.NAME]) that are a typing of a stored one and so never apply.
+    theme taxonomy file it names, for outreach senders with a no-reply address (noreply@, do-not-reply@, ...:
+    drafts refuse them), and, with a store, for location, department and provider names (routing rules, SLAs,
+    [locations.NAME]) that are a typing of a stored one and so never apply. A no-reply alerts.from or
+    reports.from is a warning.
     """
     from npscli.config import file_problems, find_config_file
 
@@ -94,6 +96,7 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
         from npscli.services.config_check import feature_problems
 
         rows = feature_problems(path, context.settings)
+        _no_reply_warnings(path)
     if not rows:
         rows = _names_not_stored(path)
     if not rows:
@@ -104,6 +107,19 @@ def check(fmt: FormatOpt = OutputFormat.table) -> None:
         f"{path}: {len(rows)} problem{'s' if len(rows) != 1 else ''}",
         hint="fix each line named and run `npscli config check` again",
     )
+
+
+def _no_reply_warnings(path: Path) -> None:
+    """alerts.from and reports.from with a no-reply address: a warning each (staff get that mail all the same)."""
+    from npscli.cli.output import warn
+    from npscli.services.config_check import no_reply_warnings
+
+    try:
+        s = context.settings()
+    except NpsError:  # a file the features could not load: its problem is a row already
+        return
+    for text in no_reply_warnings(path, s):
+        warn(text)
 
 
 def _names_not_stored(path: Path) -> list[dict[str, Any]]:

@@ -61,7 +61,9 @@ def detractors_command(
     department: DepartmentOpt = None,
     provider: ProviderOpt = None,
     status: StatusOpt = None,
-    comments_only: Annotated[bool, typer.Option("--comments-only", help="Only detractors who left a comment.")] = False,
+    comments_only: Annotated[
+        bool, typer.Option("--comments-only", help="Only detractors who left a comment (not just n/a, - or the like).")
+    ] = False,
     show_contact: Annotated[
         bool, typer.Option("--show-contact", help="Include the patient's name, email and phone.")
     ] = False,

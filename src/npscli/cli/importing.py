@@ -15,13 +15,12 @@ from npscli.cli.options import (
     FilesArg,
     FormatOpt,
     MapOpt,
-    QuietOpt,
     ScaleCheckOpt,
     SheetOpt,
     SourceOpt,
     TimezoneOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, import_progress, is_quiet, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, import_progress, is_quiet, message
 from npscli.core.errors import UsageError
 
 IMPORT_COLS = [
@@ -71,13 +70,10 @@ def import_command(
             "first import of old exports. Default: every new detractor.",
         ),
     ] = None,
-    quiet: QuietOpt = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Import survey exports into the store: every row imported, duplicate, skipped, excluded or rejected."""
-    if quiet:
-        set_quiet(True)
     from npscli.core.periods import parse_since
     from npscli.services.importing import ImportRequest, import_files, parse_map, parse_stamp
 
@@ -98,7 +94,7 @@ def import_command(
         tickets_since=parse_since(tickets_since, now, flag="--tickets-since") if tickets_since else None,
         rejects=rejects,
     )
-    progress = import_progress(quiet=quiet)
+    progress = import_progress()
     outcome = import_files(
         s,
         request,

@@ -21,6 +21,7 @@ import typer
 from npscli import __version__
 from npscli.cli.app import NpsTyper, make_app
 from npscli.cli.errors import set_debug
+from npscli.cli.options import DebugOpt, QuietOpt
 from npscli.cli.output import set_quiet
 
 # name -> (module in npscli.cli, attribute, whether it is a group), in the order `npscli --help` lists them
@@ -50,8 +51,8 @@ def _version(value: bool) -> None:
 
 
 def root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also NPSCLI_DEBUG=1).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output.")] = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version.")
     ] = False,

@@ -83,7 +83,10 @@ TimezoneOpt = Annotated[
     typer.Option("--timezone", metavar="ZONE", help="The clinic's IANA time zone for naive times (else config)."),
 ]
 FilesArg = Annotated[list[Path], typer.Argument(metavar="FILE...", help="Survey export files (CSV, TSV or XLSX).")]
+# The global flags: before the command (`npscli -q import`) or after it (`npscli import x.csv -q`); cli/app.py
+# adds them to every command
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data on output (for cron).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks (also NPSCLI_DEBUG=1).")]
 
 # Reading export files (`import`, and `score FILE...`)
 MapOpt = Annotated[

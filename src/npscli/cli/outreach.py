@@ -21,11 +21,10 @@ from npscli.cli.options import (
     DepartmentOpt,
     FormatOpt,
     LocationOpt,
-    QuietOpt,
     SinceOpt,
     format_choices,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet
+from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core.errors import ConflictError, NotFoundError, UsageError
 
 
@@ -106,7 +105,6 @@ def draft_outreach_command(
     as_of: AsOfOpt = None,
     by: ActorOpt = None,
     templates: TemplatesOpt = None,
-    quiet: QuietOpt = False,
 ) -> None:
     """Draft personal outreach for detractors: an .eml per patient, a call script when there is no e-mail.
 
@@ -131,8 +129,6 @@ def draft_outreach_command(
     )
     from npscli.templating import environment
 
-    if quiet:
-        set_quiet(True)
     s = context.settings(database=db, user=by, templates_dir=str(templates) if templates else None)
     user_dir = str(Path(s.templates_dir).expanduser().resolve()) if s.templates_dir else None
     environment(user_dir)  # a template folder that does not exist is a clear error before anything else

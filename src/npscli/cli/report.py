@@ -16,8 +16,8 @@ import typer
 
 from npscli.cli import context
 from npscli.cli.app import make_app
-from npscli.cli.options import AsOfOpt, DbOpt, QuietOpt
-from npscli.cli.output import message, set_quiet, steps_progress, warn
+from npscli.cli.options import AsOfOpt, DbOpt
+from npscli.cli.output import message, steps_progress, warn
 from npscli.core.errors import DeliveryError, UsageError
 
 report_app = make_app(
@@ -81,14 +81,11 @@ def weekly_command(
     outbox: OutboxOpt = None,
     include_contact: IncludeContactOpt = False,
     db: DbOpt = None,
-    quiet: QuietOpt = False,
 ) -> None:
     """Write the weekly NPS trend report (HTML, XLSX, Markdown) and optionally mail it.
 
     Without --week, the report covers the last complete Monday-Sunday week before now (--as-of).
     """
-    if quiet:
-        set_quiet(True)
     run_report("week", week, as_of, out, formats, location, email_to, outbox, include_contact, db)
 
 
@@ -106,14 +103,11 @@ def monthly_command(
     outbox: OutboxOpt = None,
     include_contact: IncludeContactOpt = False,
     db: DbOpt = None,
-    quiet: QuietOpt = False,
 ) -> None:
     """Write the monthly NPS trend report (HTML, XLSX, Markdown) and optionally mail it.
 
     Without --month, the report covers the last complete calendar month before now (--as-of).
     """
-    if quiet:
-        set_quiet(True)
     run_report("month", month, as_of, out, formats, location, email_to, outbox, include_contact, db)
 
 

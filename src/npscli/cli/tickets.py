@@ -16,11 +16,10 @@ from npscli.cli.options import (
     FormatOpt,
     LocationOpt,
     ProviderOpt,
-    QuietOpt,
     SinceOpt,
     UntilOpt,
 )
-from npscli.cli.output import Col, OutputFormat, emit, message, set_quiet, stderr_is_terminal
+from npscli.cli.output import Col, OutputFormat, emit, message, stderr_is_terminal
 from npscli.core import tickets as rules
 from npscli.core.errors import NpsError, UsageError
 
@@ -37,13 +36,15 @@ def _ctx(db: str | None, by: str | None, as_of: str | None):
     return s, context.open_db(s), context.now(as_of, s)
 
 
-def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputFormat, settings=None, **fields) -> None:
-    """Apply one action to one ticket and say what happened (the body every single-ticket command shares)."""
+def _act(ticket: str, action: str, what: str, *, db, by, as_of, fmt: OutputFormat, settings=None, **fields) -> dict:
+    """Apply one action to one ticket and say what happened (the body every single-ticket command shares); the
+    ticket as it is now."""
     from npscli.store.tickets import apply_action
 
     s, store, now = _ctx(db, by, as_of) if settings is None else settings
     t = apply_action(store, rules.parse_ticket_id(ticket), action, actor=s.user, now=now, **fields)
     _done(t, what, fmt, s, now)
+    return t
 
 
 def _done(ticket: dict, what: str, fmt: OutputFormat, s, now) -> None:
@@ -189,7 +190,12 @@ def assign_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone."""
+    """Assign a ticket, or every open ticket of a location/department (--since, --unassigned), to someone.
+
+    In bulk, an escalated ticket stays with the person it was escalated to (the command lists them); hand one
+    over by its id.
+    """
+    from npscli.core.names import fold_name
     from npscli.core.periods import parse_window
     from npscli.store.tickets import TicketFilter, assign_many
 
@@ -212,20 +218,36 @@ def assign_command(
     s, store, now = ctx
     if not location and not department:
         raise UsageError("give a ticket id, or --location/--department to assign in bulk")
+    from npscli.store.tickets import list_tickets
+
     start = parse_window(since, None, now)[0] if since else None
     groups = context.group_filters(location, department, store=store)
-    chosen = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    # an escalated ticket is the person's it was escalated to (the medical director's): a weekly bulk hand-over
+    # of a site's tickets must not take it back from them; by its id it can be
+    site = TicketFilter(location=groups["location"], department=groups["department"], since=start)
+    bulk = tuple(status for status in rules.OPEN_STATUSES if status != rules.ESCALATED)
+    chosen = TicketFilter(**{**site.__dict__, "statuses": bulk})
     if unassigned:  # nobody owns them: a reopened ticket keeps its owner, a contacted one may have none
-        from npscli.store.tickets import list_tickets
-
-        open_ones = list_tickets(store, TicketFilter(**{**chosen.__dict__, "statuses": rules.OPEN_STATUSES}))
+        open_ones = list_tickets(store, chosen)
         chosen = TicketFilter(ids=tuple(r["id"] for r in open_ones if not r["assignee"]) or (0,))  # 0: no ticket
-    changed = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
+    changed, already = assign_many(store, chosen, to.strip(), actor=s.user, now=now)
     rows = [{"ticket_id": rules.format_ticket_id(n), "assignee": to.strip()} for n in changed]
-    if fmt is OutputFormat.table:
-        message(f"{len(changed)} open ticket(s) assigned to {to.strip()}")
+    if fmt is OutputFormat.table:  # a second Monday hand-over of the same site: "0 assigned" alone reads as a failure
+        were = f" ({len(already)} already were)" if already else ""
+        message(f"{len(changed)} open ticket(s) assigned to {to.strip()}{were}")
     else:
         emit(rows, fmt, [])
+    if unassigned:  # an escalated ticket always has its owner: --unassigned never meant it
+        return
+    escalated = list_tickets(store, TicketFilter(**{**site.__dict__, "statuses": (rules.ESCALATED,)}))
+    kept = [r for r in escalated if fold_name(r["assignee"]) != fold_name(to.strip())]
+    if kept:
+        shown = ", ".join(f"{rules.format_ticket_id(r['id'])} ({r['assignee']})" for r in kept[:5])
+        more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
+        message(
+            f"  {len(kept)} escalated ticket(s) left with the person each was escalated to: {shown}{more}; "
+            f"to hand one over: npscli tickets assign {rules.format_ticket_id(kept[0]['id'])} --to NAME"
+        )
 
 
 def _already_assigned(store, ticket: str, to: str, fmt: OutputFormat, s, now) -> bool:
@@ -266,8 +288,14 @@ def note_command(
             _act(ticket, "contacted", f"contacted by {channel}", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx,
                  channel=channel, text=rules.check_note("note", text))  # fmt: skip
             return
-    _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel, text=text,
-         reply=reply)  # fmt: skip
+    t = _act(ticket, "note", "note added", db=db, by=by, as_of=as_of, fmt=fmt, settings=ctx, channel=channel,
+             text=text, reply=reply)  # fmt: skip
+    if not channel and not reply and t["status"] in (rules.NEW, rules.ASSIGNED, rules.REOPENED):
+        # "Called, left a message" typed as a plain note leaves the ticket unreached and its SLA clock running
+        message(
+            "  not recorded as a contact: if you reached out to the patient, add --channel call (or email, "
+            "voicemail, sms, ...) so colleagues see it and the SLA clock stops"
+        )
 
 
 @app.command("contacted")
@@ -404,7 +432,6 @@ def sweep_command(
     db: DbOpt = None,
     by: ActorOpt = None,
     as_of: AsOfOpt = None,
-    quiet: QuietOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Close as no_response the tickets contacted N days ago with no reply logged.
@@ -413,8 +440,6 @@ def sweep_command(
     """
     from npscli.store.tickets import sweep
 
-    if quiet:
-        set_quiet(True)
     s, store, now = _ctx(db, by, as_of)
     n_days = s.tickets.sweep_days if days is None else days
     if not 0 <= n_days <= 36_500:
@@ -482,4 +507,21 @@ def stats_command(
         Col("root_causes", "root causes", wrap=True),
         Col("recovered", justify="right"),
     ]
-    emit(rows, fmt, cols, title="ticket stats", empty="no tickets in this window")
+    emit(rows, fmt, cols, title=_stats_title(start, end, until is not None), empty="no tickets in this window")
+
+
+def _stats_title(start, end, bounded: bool) -> str:
+    """Which tickets the figures are of: those of the responses received in the window (the counts of open and
+    overdue tickets are as of now)."""
+    from datetime import timedelta
+
+    from npscli.core.periods import window_label
+
+    if start is not None:
+        return f"ticket stats: responses received {window_label(start, end)}"
+    if bounded:  # --until alone: up to its day (a date includes that day), or before its moment
+        if (end.hour, end.minute, end.second) == (0, 0, 0):
+            last = end - timedelta(days=1)
+            return f"ticket stats: responses received up to {last.day} {last:%b %Y}"
+        return f"ticket stats: responses received before {end.day} {end:%b %Y %H:%M}"
+    return "ticket stats: every ticket"

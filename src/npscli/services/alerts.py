@@ -13,9 +13,11 @@ Templates (user folder first, then the packaged ``templates/alerts/``):
     alerts/webhook.txt.j2                                  the chat message (no comment, no contact)
 
 Each alert item offers: kind, score, priority, location, department, provider, received, received_iso,
-comment, comment_redacted, ticket_id, ticket_command, ticket_status, assignee, due, overdue_for, contact
-(None unless ``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the
-text `tickets escalate` recorded: to whom, from whom, why). Every template also gets
+comment (None when there is none, or only a placeholder such as "n/a", "-" or "no comment"), comment_redacted,
+ticket_id, ticket_command, ticket_status, assignee, due, overdue_for (how long ago the deadline passed, for a
+ticket overdue now: the overdue alerts, and a detractor imported after its deadline; else None), contact (None
+unless ``alerts.include_contact``: name, email, phone), reason, emerging, escalated_to, escalation (the text
+`tickets escalate` recorded: to whom, from whom, why). Every template also gets
 clinic_name and recipient; the digest gets detractors and overdue (lists of items) and emerging; the
 webhook, items.
 
@@ -40,6 +42,7 @@ from npscli.core.names import fold_name
 from npscli.core.periods import naive_utc
 from npscli.core.routing import AlertSettings, route
 from npscli.io.mailer import Outgoing, compose
+from npscli.services.comments import real_comment
 from npscli.store import alerts as book
 from npscli.store.engine import Store
 from npscli.templating import render
@@ -217,7 +220,7 @@ def find_emerging(store: Store, ctx: RunContext) -> None:
 
 def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     """The emerging issues this detractor's comment is part of: same location, a theme of the comment."""
-    if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not (row.get("comment") or "").strip():
+    if not ctx.emerging or row["channel"] != book.CHANNEL_EMAIL or not real_comment(row.get("comment")):
         return []
     from npscli.services.themes import describe_issue
 
@@ -267,7 +270,7 @@ def _reason(row: dict[str, Any], cfg: AlertSettings) -> str:
 def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[str, Any]:
     """The template variables of one alert (``private=False``: without comment and contact)."""
     cfg = ctx.settings
-    comment = (row.get("comment") or "").strip() or None
+    comment = real_comment(row.get("comment")) or None  # "n/a", "-", "no comment": the patient wrote none
     redacted = False
     if comment and cfg.redact_comments:
         redact = _redactor()
@@ -275,9 +278,14 @@ def item(row: dict[str, Any], ctx: RunContext, *, private: bool = True) -> dict[
             comment = redact(comment, names=[row["patient_name"]] if row.get("patient_name") else [])
             redacted = True
     ticket_id = rules.format_ticket_id(row["ticket"]) if row.get("ticket") else None
+    # how long ago the deadline passed, for any alert whose ticket is overdue now (a Monday import of Friday's
+    # exports: their deadline passed on Sunday, and "contact by" Sunday would read as time still left)
     overdue_for = None
-    if row["channel"] == book.CHANNEL_OVERDUE and row.get("due_at") is not None:
-        overdue_for = _hours((naive_utc(ctx.now) - row["due_at"]).total_seconds())
+    now, due_at = naive_utc(ctx.now), row.get("due_at")
+    if due_at is not None and row.get("ticket") is not None:
+        late = rules.is_overdue(row.get("ticket_status"), due_at, row.get("first_contact_at"), now)
+        if late or row["channel"] == book.CHANNEL_OVERDUE:
+            overdue_for = _hours((now - due_at).total_seconds())
     contact = None
     if private and cfg.include_contact:
         contact = {"name": row.get("patient_name"), "email": row.get("email"), "phone": row.get("phone")}
@@ -318,14 +326,21 @@ def outgoing_email(
     context: dict[str, Any],
     name: str,
     deliveries: list[dict[str, Any]] | None = None,
+    person: str | None = None,
 ) -> Outgoing:
-    """The e-mail of one job; with the ``deliveries`` it settles, a stable Message-ID (:func:`message_id`)."""
+    """The e-mail of one job; with the ``deliveries`` it settles, a stable Message-ID (:func:`message_id`).
+    ``person``: the recipient's name when the routing does not give one (whom a ticket was escalated to)."""
+    from email.utils import formataddr
+
     cfg = ctx.settings
     assert cfg.sender is not None  # checked by the command before anything is composed
     context = {"clinic_name": ctx.clinic_name, "recipient": recipient, **context}
+    to = cfg.display_for(recipient)
+    if to == recipient and person and person.strip() and "@" not in person:
+        to = formataddr((person.strip(), recipient))
     return compose(
         sender=cfg.sender.display,
-        to=[cfg.display_for(recipient)],
+        to=[to],
         subject=_render(f"alerts/{template}.subject.j2", context, ctx),
         text=_render(f"alerts/{template}.txt.j2", context, ctx),
         headers={"X-Npscli-Alert": template},
@@ -368,7 +383,8 @@ def compose_jobs(rows: Iterable[dict[str, Any]], ctx: RunContext) -> list[Job]:
     for r in (r for r in rows if r["channel"] == book.CHANNEL_ESCALATED):  # its own message, digest or not
         label = rules.format_ticket_id(r["ticket"]) if r.get("ticket") else f"response-{r['response_pk']}"
         out = outgoing_email(
-            ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}", deliveries=[r]
+            ctx, r["recipient"], "escalated", item(r, ctx), f"{label}-escalated-{r['recipient']}", deliveries=[r],
+            person=r.get("escalated_to"),
         )
         jobs.append(Job("email", r["recipient"], [r], outgoing=out))
     if ctx.digest:

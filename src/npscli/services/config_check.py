@@ -4,7 +4,7 @@ config names), as rows of the same shape as the schema's problems."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ _TABLE_KEY = re.compile(r"\[(?P<table>[A-Za-z0-9_.\-]+)\] (?P<key>[A-Za-z0-9_\-]
 
 def feature_problems(path: Path, load_settings: Callable[[], Any]) -> list[dict[str, Any]]:
     """Problems only the features can see: the environment (NPSCLI_SMTP_PASSWORD for an smtp.user, a zone
-    from NPSCLI_TIMEZONE) and the files the config names (the theme taxonomy)."""
+    from NPSCLI_TIMEZONE), the files the config names (the theme taxonomy), and outreach senders with a no-reply
+    address (which `draft-outreach` refuses)."""
     from npscli.config import line_of
     from npscli.core.routing import parse_alert_settings
     from npscli.io.mailer import SmtpSettings
@@ -51,7 +52,94 @@ def feature_problems(path: Path, load_settings: Callable[[], Any]) -> list[dict[
             run()
         except ConfigError as exc:
             note(exc)
+    rows += _no_reply_outreach_senders(path, s)
+    return sorted(rows, key=lambda row: row["line"] or 0)
+
+
+# ---------------------------------------------------------------------------------------------- no-reply senders
+
+
+def _outreach_senders(s: Any) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+    """Every outreach sender written as a table in the file: (table, role, name, email); role is "" for a
+    [senders] or [providers] entry. A [senders] name (``manager = "Dr. Sam Reyes"``) is checked where it is
+    defined."""
+    for table in ("senders", "providers"):
+        for name, body in (s.section(table) or {}).items():
+            if isinstance(body, dict) and isinstance(body.get("email"), str):
+                yield (table, name), "", str(body.get("name") or name), body["email"]
+    for location, body in (s.section("locations") or {}).items():
+        for role in ("manager", "owner"):
+            person = body.get(role) if isinstance(body, dict) else None
+            if isinstance(person, dict) and isinstance(person.get("email"), str):
+                yield ("locations", location), role, str(person.get("name") or ""), person["email"]
+
+
+def _no_reply_outreach_senders(path: Path, s: Any) -> list[dict[str, Any]]:
+    """An outreach sender with a no-reply address (or name): `draft-outreach` refuses to write from it, since
+    patients must be able to answer; the check says so before the first draft does."""
+    from npscli.config import line_of
+    from npscli.core.config_types import Problem
+    from npscli.services.outreach.senders import is_no_reply
+
+    rows: list[dict[str, Any]] = []
+    for table, role, name, email in _outreach_senders(s):
+        email = email.strip()
+        if is_no_reply(email):
+            field, problem = "email", f"is a no-reply address ({email})"
+        elif is_no_reply("", name):
+            field, problem = "name", f"is a no-reply name ({name!r})"
+        else:
+            continue
+        key = f"{role}.{field}" if role else field
+        rows.append(
+            {
+                "file": str(path),
+                "line": line_of(path, table, role or field) or line_of(path, table),
+                "setting": Problem(table, key, "").where(),
+                "problem": f"{problem}: outreach drafts refuse it, since patients must be able to answer",
+                "hint": "use the name and address of the person who reads the replies",
+            }
+        )
     return rows
+
+
+# what a no-reply sender of each feature's mail costs (the reader who answers reaches nobody)
+_WHO_ANSWERS = {
+    "alerts": "a colleague who answers an alert (to ask, or to say they have it) reaches nobody",
+    "reports": "a lead who answers the report reaches nobody",
+}
+
+
+def no_reply_warnings(path: Path, s: Any) -> list[str]:
+    """``alerts.from`` and ``reports.from`` with a no-reply address: warnings (the mail still goes, to staff),
+    placed as ``PATH:LINE: [alerts] from: ...``."""
+    from email.utils import parseaddr
+
+    from npscli.config import line_of
+    from npscli.services.outreach.senders import is_no_reply
+
+    warnings: list[str] = []
+    for table, cost in _WHO_ANSWERS.items():
+        value = (s.section(table) or {}).get("from")
+        if not isinstance(value, str):
+            continue
+        name, email = parseaddr(value.strip())
+        if not is_no_reply(email, name):
+            continue
+        line = line_of(path, (table,), "from")
+        placed = f"{path}:{line}" if line else str(path)
+        warnings.append(
+            f"{placed}: [{table}] from: {_shown(name, email)} is a no-reply address: {cost}; "
+            "use one someone reads (the patient-experience team's)"
+        )
+    return warnings
+
+
+def _shown(name: str, email: str) -> str:
+    """The address, with its display name when the name is what says no-reply ("Do Not Reply")."""
+    from npscli.services.outreach.senders import is_no_reply
+
+    return f"{name} <{email}>" if name and is_no_reply("", name) else email
 
 
 # the config's names of stored groups: (field, table path, how it is matched to a stored name)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from npscli.core.periods import naive_utc
+from npscli.services.comments import real_comment
 from npscli.services.views import ThemeSource, age, detractor_row, local_short, with_themes
 
 
@@ -36,6 +37,8 @@ def detractor_rows(
         statuses=statuses,
         comments_only=comments_only,
     )
+    if comments_only:  # the store kept what was typed: "na", "-" or "no comment" is no comment left
+        raw = [r for r in raw if real_comment(r["comment"])]
     at = naive_utc(now)  # "now" as the store keeps times, converted once rather than for every row
     rows = [
         with_themes(detractor_row(r, now=at, tz=tz, show_contact=show_contact), found)

@@ -310,17 +310,26 @@ def log_event_unless(
     return []
 
 
-def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime) -> list[int]:
-    """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed."""
+def assign_many(
+    store: Store, f: TicketFilter, assignee: str, *, actor: str, now: datetime
+) -> tuple[list[int], list[int]]:
+    """Assign every open ticket matching ``f`` (e.g. a location) to ``assignee``. Returns the ids changed, and
+    those that were already theirs (names compared as `tickets assign ID` compares them: case and accents aside),
+    which are left as they are, nothing logged."""
+    from npscli.core.names import fold_name
+
     now = naive_utc(now)
     f = TicketFilter(**{**f.__dict__, "statuses": f.statuses or rules.OPEN_STATUSES})
     changed: list[int] = []
+    already: list[int] = []
+    wanted = fold_name(assignee)
     with store.write() as conn:
         q = _apply_filter(
             select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f
         )
         for number, status, current_assignee in conn.execute(q.order_by(T.c.id)).all():
-            if current_assignee == assignee:
+            if current_assignee and fold_name(current_assignee) == wanted:
+                already.append(number)
                 continue
             new_status = rules.next_status("assign", status, rules.format_ticket_id(number))
             conn.execute(
@@ -332,7 +341,7 @@ def assign_many(store: Store, f: TicketFilter, assignee: str, *, actor: str, now
                 conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee
             )
             changed.append(number)
-    return changed
+    return changed, already
 
 
 def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool = False) -> list[int]:
