@@ -289,7 +289,7 @@ class Store:
 
 def _store_error(store: Store, exc: Exception) -> StoreError:
     text = scrub_secrets(str(getattr(exc, "orig", exc)).splitlines()[0], store.url)
-    if "locked" in text:
+    if "locked" in text or "lock timeout" in text:  # SQLite's busy timeout, PostgreSQL's lock_timeout
         return StoreError(
             f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
             hint="another npscli process is writing a very large import; try again when it has finished",
