@@ -57,8 +57,24 @@ def test_compose_builds_a_plain_message_with_html_alternative_and_attachments():
 @given(
     st.lists(
         st.sampled_from(
-            ["[Riverside Health]", "Overdue:", "T-000038", "Eastgate,", "Primary", "Care:", "score", "2/10", "—",
-             "“Long", "wait”", "Núñez", "café", "x" * 40, "past", "due"]
+            [
+                "[Riverside Health]",
+                "Overdue:",
+                "T-000038",
+                "Eastgate,",
+                "Primary",
+                "Care:",
+                "score",
+                "2/10",
+                "—",
+                "“Long",
+                "wait”",
+                "Núñez",
+                "café",
+                "x" * 40,
+                "past",
+                "due",
+            ]
         ),
         min_size=1,
         max_size=30,

@@ -693,7 +693,7 @@ def test_a_locations_sla_applies_whatever_the_case_it_is_written_in(url):
 
 
 def test_a_name_written_in_another_case_is_the_same_group(url):
-    """"DOWNTOWN", "Downtown" and "downtown " are one site: one label (its mixed-case spelling), in one import
+    """ "DOWNTOWN", "Downtown" and "downtown " are one site: one label (its mixed-case spelling), in one import
     and in a later one, so `score --by location` shows one row, as filters and routing rules already saw it.
     Accents still count ("Peña" is not "Pena")."""
     from npscli.store.queries import nps_counts

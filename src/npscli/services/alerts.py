@@ -96,10 +96,10 @@ def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, 
         add(name, address)
     for section in ("senders", "providers"):
         table = sections.get(section)
-        for name, entry in (table.items() if isinstance(table, dict) else ()):
+        for name, entry in table.items() if isinstance(table, dict) else ():
             add(name, entry.get("email") if isinstance(entry, dict) else None)
     locations = sections.get("locations")
-    for entry in (locations.values() if isinstance(locations, dict) else ()):
+    for entry in locations.values() if isinstance(locations, dict) else ():
         for role in ("manager", "owner", "sender"):
             person = entry.get(role) if isinstance(entry, dict) else None
             if isinstance(person, dict):
@@ -225,8 +225,6 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     return [
         describe_issue(e, ctx.taxonomy) for e in ctx.emerging if e.group == row.get("location") and e.theme in themes
     ]
-
-
 
 
 def _local(dt: datetime | None, tz: str) -> str | None:
@@ -429,6 +427,7 @@ def deliver(
 
     by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
     if by_message:
+
         def attempting(out: Outgoing) -> None:
             book.mark_attempted(store, by_message[id(out)].deliveries, now=ctx.now)
 

@@ -52,8 +52,6 @@ R = schema.responses
 T = schema.tickets
 
 
-
-
 @dataclass(frozen=True)
 class Due:
     """One alert that should exist: this response, to this recipient, on this channel."""

@@ -276,29 +276,42 @@ class Store:
         load spends most of a second looking up its own batch row for every response); the importer only
         ever references the batch, responses and tickets it has just written in the same transaction.
         """
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(npscli_write=True, npscli_bulk=bulk)
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _is_store_failure(exc):
+                raise
             raise _store_error(self, exc) from None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _is_store_failure(exc):
+                raise
             raise _store_error(self, exc) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _is_store_failure(exc: Exception) -> bool:
+    """What a transaction turns into a StoreError: the database failing (SQLAlchemy's OperationalError: a
+    locked, full, read-only or unreachable store) and a file that is not a database (a plain DatabaseError).
+    An IntegrityError or ProgrammingError is npscli's own bug and stays one."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    return isinstance(exc, OperationalError) or type(exc) is DatabaseError
 
 
 def _store_error(store: Store, exc: Exception, *, doing: str = "database error on") -> StoreError:
