@@ -5,6 +5,7 @@ store as it was."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -149,3 +150,37 @@ def test_two_writers_crossing_on_postgresql_one_is_told_to_run_again(pg_url):
         assignees = set(conn.execute(select(schema.tickets.c.assignee)).scalars())
     store.dispose()
     assert len(assignees) == 1  # both tickets are the survivor's: nothing of the other was kept
+
+
+def test_an_import_behind_another_writer_for_too_long_is_told_the_store_is_busy(url, monkeypatch):
+    """SQLite's busy timeout and PostgreSQL's wait for the import lock end the same way: one line saying the
+    store stayed busy, nothing written (the wait is 60 s; a second here)."""
+    from npscli.store import responses
+
+    for module in (store_engine, responses):
+        monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 1_000)
+    store = open_store(url)
+    fill(store, _rows("before", 3))
+    if store.dialect == "sqlite":  # another process's writer, as far as this store can tell
+        holder = sqlite3.connect(store.path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        holder = store.engine.connect()
+        holder.exec_driver_sql(f"SELECT pg_advisory_lock({responses.IMPORT_LOCK})")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreError) as raised:
+            fill(store, _rows("after", 3))
+    finally:
+        if store.dialect == "sqlite":
+            holder.execute("ROLLBACK")
+        else:
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({responses.IMPORT_LOCK})")
+            holder.commit()
+        holder.close()
+    assert time.monotonic() - started < 10
+    assert str(raised.value).endswith(" stayed busy for 1 s")
+    assert "try again when it has finished" in raised.value.hint
+    assert _responses(store) == 3
+    assert fill(store, _rows("after", 3)).imported == 3  # once the other is done, the import goes through
+    store.dispose()
