@@ -289,11 +289,16 @@ class Store:
             raise _store_error(self, exc) from None
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction. ``snapshot``: every statement in it sees the store as it was at its first one,
+        whatever commits meanwhile (a copy of several tables that must agree: responses and their tickets).
+        SQLite's read transactions are that already; PostgreSQL's default (READ COMMITTED) is not."""
         from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
+                if snapshot and self.dialect == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
         except DatabaseError as exc:

@@ -45,21 +45,22 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
             f"the target store {redact_url(target.url)} is not empty ({busy})",
             hint="copy into a new, empty database (or pass --force to replace its contents)",
         )
-    expected = table_counts(source)
-    with target.write() as tconn:
+    # One snapshot of the source for the counts and every table: an import committing meanwhile (a cron job
+    # during a backup) is either wholly in the copy or not at all, never its responses without their tickets.
+    with source.read(snapshot=True) as sconn, target.write() as tconn:
+        expected = {t.name: sconn.execute(select(func.count()).select_from(t)).scalar_one() for t in data_tables()}
         if force:
             for table in reversed(data_tables()):
                 tconn.execute(table.delete())
-        with source.read() as sconn:
-            for table in data_tables():
-                result = sconn.execution_options(stream_results=True).execute(
-                    select(table).order_by(*table.primary_key.columns)
-                )
-                while True:
-                    rows = result.mappings().fetchmany(CHUNK)
-                    if not rows:
-                        break
-                    tconn.execute(table.insert(), [dict(r) for r in rows])
+        for table in data_tables():
+            result = sconn.execution_options(stream_results=True).execute(
+                select(table).order_by(*table.primary_key.columns)
+            )
+            while True:
+                rows = result.mappings().fetchmany(CHUNK)
+                if not rows:
+                    break
+                tconn.execute(table.insert(), [dict(r) for r in rows])
         if target.dialect == "postgresql":
             for table in data_tables():
                 if "id" in table.c:
