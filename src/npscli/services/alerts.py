@@ -431,15 +431,23 @@ def deliver(
         def attempting(out: Outgoing) -> None:
             book.mark_attempted(store, by_message[id(out)].deliveries, now=ctx.now)
 
+        perhaps_delivered: set[int] = set()  # the jobs whose message was sent but whose answer was lost
         for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None], before=attempting):
             job = by_message[id(result.outgoing)]
             job.results.append((result.ok, result.error))
+            if result.uncertain:
+                perhaps_delivered.add(id(job))
             if len(job.results) < len(result.outgoing.recipients):
                 continue  # alert messages have one recipient; a message to several settles on its last
             if all(ok for ok, _ in job.results):
                 book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how=how)
             else:
-                book.mark_failed(store, job.deliveries, error=next(e for ok, e in job.results if not ok) or "?")
+                book.mark_failed(
+                    store,
+                    job.deliveries,
+                    error=next(e for ok, e in job.results if not ok) or "?",
+                    uncertain=id(job) in perhaps_delivered,
+                )
             done += 1
             settled(done, total)
     unreachable: str | None = None
