@@ -210,7 +210,7 @@ def test_config_check_names_the_routing_sla_and_sender_names_no_stored_response_
     # a site with no response yet is only a warning: the rule applies once it has some
     assert ":10: [[routing.rules]] (rule 2) location: no location 'Lakeside' in the store yet" in result.stderr
     (isolated / "npscli.toml").write_text(
-        '[tickets.sla_hours_by_location]\nDowntown = 24\n'
+        "[tickets.sla_hours_by_location]\nDowntown = 24\n"
         '[[routing.rules]]\nlocation = "Lakeside"\nto = ["b@example.org"]\n',
         encoding="utf-8",
     )

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import string
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,89 @@ def test_the_first_command_after_an_upgrade_says_it_upgrades_the_store_once(tmp_
         "import", write_plain(tmp_path / "e.csv", [response("1", "2025-11-03T10:00:00-06:00", 9, "")])
     )
     assert quiet.exit_code == 0 and "upgrading" not in quiet.stderr  # a new store is made, not upgraded
+
+
+def _schema_version(path: Path) -> int:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT max(version) FROM npscli_schema").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _responses(path: Path) -> int:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT count(*) FROM responses").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_a_backup_after_installing_a_newer_npscli_is_the_store_as_it_was_and_db_upgrade_then_upgrades_it(tmp_path):
+    """The IT person's upgrade: check what would change, back up (the store as the previous npscli left it, so
+    that the previous npscli can be put back with it), then upgrade on purpose."""
+    import shutil
+
+    from npscli.store import migrations
+
+    legacy = Path(__file__).resolve().parents[1] / "data" / "legacy" / "store_made_by_main_f65c7d3.db"
+    store = tmp_path / "legacy.db"
+    shutil.copyfile(legacy, store)
+    old = _schema_version(store)
+    assert old < migrations.LATEST
+    cli = Cli(str(store))
+    check = cli("db", "upgrade", "--check", "--format", "json")
+    assert check.exit_code == 0, check.output
+    assert [row["version"] for row in json.loads(check.stdout)] == list(range(old + 1, migrations.LATEST + 1))
+    assert f"schema version {old} of {migrations.LATEST}: " in check.stderr and "pending" in check.stderr
+    assert _schema_version(store) == old  # --check changes nothing
+    backup = tmp_path / "before-upgrade.db"
+    saved = cli("db", "backup", backup)
+    assert saved.exit_code == 0, saved.output
+    assert f"(schema version {old})" in saved.stderr and f"responses {_responses(store)}" in saved.stderr
+    assert _schema_version(store) == old and _schema_version(backup) == old  # neither upgraded
+    assert _responses(backup) == _responses(store) > 0
+    upgraded = cli("db", "upgrade", "--format", "json")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert [row["version"] for row in json.loads(upgraded.stdout)] == list(range(old + 1, migrations.LATEST + 1))
+    assert "upgrading the store's schema" in upgraded.stderr
+    assert _schema_version(store) == migrations.LATEST and _schema_version(backup) == old
+    again = cli("db", "upgrade", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout) == [] and "already up to date" in again.stderr
+    restored = Cli(str(backup))("score", "--format", "json")  # the backup is a store: this npscli upgrades it
+    assert restored.exit_code == 0, restored.output
+    assert json.loads(restored.stdout)[0]["n"] == _responses(store)
+
+
+def test_db_upgrade_and_backup_refuse_a_store_newer_than_this_npscli_and_leave_it(cli, tmp_path):
+    from sqlalchemy import func, select
+
+    from npscli.store import schema
+    from npscli.store.engine import open_store
+
+    filled(cli, tmp_path)
+    store = open_store(cli.db, migrate=False)
+    versions = schema.schema_versions
+    with store.write() as conn:
+        conn.execute(versions.insert().values(version=99, description="later", applied_at=datetime(2030, 1, 1)))
+    for args in (["db", "upgrade"], ["db", "upgrade", "--check"], ["db", "backup", tmp_path / "b.db"]):
+        r = cli(*args)
+        assert r.exit_code == 4, r.output
+        assert "has schema version 99, newer than this npscli understands" in r.stderr
+        assert "pip install -U npscli" in r.stderr and "internal error" not in r.stderr
+    with store.read() as conn:
+        assert conn.execute(select(func.max(versions.c.version))).scalar_one() == 99
+    store.dispose()
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_db_backup_of_a_file_that_is_not_a_store_is_refused(tmp_path):
+    export = write_plain(tmp_path / "export.csv", [response("1", "2025-11-03T10:00:00-06:00", 9, "")])
+    r = Cli(str(export))("db", "backup", tmp_path / "b.db")
+    assert r.exit_code == 4, r.output
+    assert f"{export} is not an npscli store" in r.stderr and "internal error" not in r.stderr
+    assert not (tmp_path / "b.db").exists()

@@ -297,7 +297,10 @@ def test_an_issue_alert_a_killed_run_may_have_sent_is_resent_the_same_and_report
     [row] = [r for r in json.loads(again.stdout) if r["kind"] == "emerging"]
     assert (row["recipient"], row["result"], row["uncertain"]) == (NORA, "sent", True)
     assert all(not r["uncertain"] for r in json.loads(again.stdout) if r["kind"] != "emerging")
-    assert f"1 alert(s) may have been delivered before an earlier run stopped (to: {NORA})" in again.stderr
+    assert (
+        f"1 alert(s) may have been delivered by an earlier run that stopped or lost the server's answer (to: {NORA})"
+        in again.stderr
+    )
     resent = [m for m in smtp_server.messages if m.message["X-Npscli-Alert"] == "emerging"][1:]
     assert [(m.rcpt_tos, m.message["Message-ID"]) for m in resent] == [(first.rcpt_tos, first.message["Message-ID"])]
 

@@ -102,8 +102,15 @@ def test_one_command_builds_alone_and_answers_as_the_whole_tree(tmp_path):
     from pathlib import Path
 
     export = str(Path(__file__).resolve().parents[2] / "sample_data" / "delighted_export.csv")
-    env = {"PATH": "/usr/bin:/bin", "NPSCLI_TIMEZONE": "America/Chicago", "NPSCLI_NOW": "2026-11-16",
-           "NO_COLOR": "1", "NPSCLI_DB": str(tmp_path / "none.db"), "HOME": str(tmp_path), "COLUMNS": "100"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NPSCLI_TIMEZONE": "America/Chicago",
+        "NPSCLI_NOW": "2026-11-16",
+        "NO_COLOR": "1",
+        "NPSCLI_DB": str(tmp_path / "none.db"),
+        "HOME": str(tmp_path),
+        "COLUMNS": "100",
+    }
     cases = [
         ["score", export, "--by", "location", "--format", "json"],
         ["-q", "--debug", "score", export],
@@ -119,15 +126,23 @@ def test_one_command_builds_alone_and_answers_as_the_whole_tree(tmp_path):
     for args in cases:
         runs = {}
         for how in ("one", "whole"):
-            done = subprocess.run([sys.executable, "-c", _ONE_OR_ALL, json.dumps(args), how], capture_output=True,
-                                  text=True, env=env)
+            done = subprocess.run(
+                [sys.executable, "-c", _ONE_OR_ALL, json.dumps(args), how], capture_output=True, text=True, env=env
+            )
             *printed, last = done.stderr.splitlines()
             code, loaded = json.loads(last)
             runs[how] = (code, done.stdout, printed, set(loaded))
         assert runs["one"][:3] == runs["whole"][:3], args
         seen[tuple(args)] = runs["one"]
-    alone = {"npscli.cli.app", "npscli.cli.errors", "npscli.cli.main", "npscli.cli.output", "npscli.cli.context",
-             "npscli.cli.options", "npscli.cli.scoring"}
+    alone = {
+        "npscli.cli.app",
+        "npscli.cli.errors",
+        "npscli.cli.main",
+        "npscli.cli.output",
+        "npscli.cli.context",
+        "npscli.cli.options",
+        "npscli.cli.scoring",
+    }
     first = seen[tuple(cases[0])]
     assert first[0] == 0 and json.loads(first[1]) and first[3] <= alone, first
     assert seen[tuple(cases[1])][3] <= alone

@@ -356,7 +356,7 @@ def test_a_location_without_a_sender_does_not_hold_up_the_others(cli, clinic, is
     config = isolated / "npscli.toml"
     config.write_text(
         config.read_text(encoding="utf-8")
-        + '\n[locations.Eastgate]\n'
+        + "\n[locations.Eastgate]\n"
         + 'manager = { name = "Jo Park", title = "Manager", email = "jo.park@riverside.example.org" }\n',
         encoding="utf-8",
     )

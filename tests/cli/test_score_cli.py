@@ -311,8 +311,12 @@ def test_a_week_without_responses_is_a_row_of_n_0_not_a_gap(cli, tmp_path):
     by_location = cli("score", "--period", "week", "--by", "location", "--format", "json", "--as-of", "2025-12-15")
     cells = {(r["location"], r["period"]): r["n"] for r in json.loads(by_location.stdout)}
     assert cells == {
-        ("Downtown", "2025-W45"): 1, ("Downtown", "2025-W46"): 0, ("Downtown", "2025-W47"): 1,
-        ("Eastgate", "2025-W45"): 0, ("Eastgate", "2025-W46"): 0, ("Eastgate", "2025-W47"): 1,
+        ("Downtown", "2025-W45"): 1,
+        ("Downtown", "2025-W46"): 0,
+        ("Downtown", "2025-W47"): 1,
+        ("Eastgate", "2025-W45"): 0,
+        ("Eastgate", "2025-W46"): 0,
+        ("Eastgate", "2025-W47"): 1,
     }
     window = cli("score", "--period", "week", "--since", "2025-10-27", "--until", "2025-11-30", "--format", "json")
     assert [r["period"] for r in json.loads(window.stdout)] == [f"2025-W{w}" for w in range(44, 49)]

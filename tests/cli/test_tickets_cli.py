@@ -115,7 +115,9 @@ def test_a_note_of_a_call_on_a_ticket_nobody_reached_is_the_contact_so_the_sweep
     shown = js(loaded("tickets", "show", "1", "--format", "json"))
     assert shown["status"] == "contacted" and shown["first_contact_at"] == "2025-11-03T15:00:00-06:00"
     assert [(h["kind"], h["to_status"], h["text"]) for h in shown["history"]][-1] == (
-        "call", "contacted", "called, left a message"
+        "call",
+        "contacted",
+        "called, left a message",
     )
     swept = js(loaded("tickets", "sweep", "--as-of", "2025-11-11", "--format", "json"))
     assert swept == [{"ticket_id": "T-000001", "status": "no_response"}]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +21,7 @@ WORKER = str(Path(__file__).resolve().parents[1] / "concurrency_worker.py")
 
 
 def run_all(*commands: list[str]) -> None:
-    procs = [
-        subprocess.Popen([sys.executable, WORKER, *c], stderr=subprocess.PIPE, text=True) for c in commands
-    ]
+    procs = [subprocess.Popen([sys.executable, WORKER, *c], stderr=subprocess.PIPE, text=True) for c in commands]
     errors = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
     for code, err in errors:
         assert "locked" not in err
@@ -39,14 +38,10 @@ def counts(url: str) -> dict[str, int]:
                 select(func.count()).select_from(schema.responses).where(schema.responses.c.score <= 6)
             ).scalar_one(),
             "notes": conn.execute(
-                select(func.count())
-                .select_from(schema.ticket_events)
-                .where(schema.ticket_events.c.kind == "note")
+                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "note")
             ).scalar_one(),
             "assigned": conn.execute(
-                select(func.count())
-                .select_from(schema.ticket_events)
-                .where(schema.ticket_events.c.kind == "assigned")
+                select(func.count()).select_from(schema.ticket_events).where(schema.ticket_events.c.kind == "assigned")
             ).scalar_one(),
         }
     store.dispose()
@@ -57,10 +52,7 @@ def seed(url: str, n: int = 10) -> None:
     store = open_store(url)
     fill(
         store,
-        [
-            {"response_id": f"seed{i}", "submitted_at": datetime(2025, 11, 1, tzinfo=UTC), "score": 2}
-            for i in range(n)
-        ],
+        [{"response_id": f"seed{i}", "submitted_at": datetime(2025, 11, 1, tzinfo=UTC), "score": 2} for i in range(n)],
     )
     store.dispose()
 
@@ -140,3 +132,70 @@ def test_new_store_file_is_private(tmp_path):
     path = tmp_path / "private.db"
     open_store(str(path)).dispose()
     assert (path.stat().st_mode & 0o777) == 0o600
+
+
+def _wait_for(condition, what: str, *procs: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        for proc in procs:
+            assert proc.poll() is None, f"{what}: a worker ended first: {proc.stderr.read()}"
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.02)
+
+
+def test_postgres_overlapping_imports_in_opposite_orders_take_turns(pg_url, tmp_path):
+    """Two imports of the same new responses, one export oldest first and the other newest first, the first
+    one half-way through its file when the second starts. They used to lock the same new keys in opposite
+    orders, and PostgreSQL killed one of them ("deadlock detected"); now the second waits for the first to
+    commit: both succeed, and every response is stored, ticketed and counted once."""
+    store = open_store(pg_url)
+    fill(
+        store,
+        [
+            {
+                "response_id": "seed",
+                "submitted_at": datetime(2025, 11, 1, tzinfo=UTC),
+                "score": 9,
+                "location": "Downtown",
+            }
+        ],
+    )  # the site's label exists: neither import adds it (which would queue them)
+    paused, go = tmp_path / "up-paused", tmp_path / "go"
+    start = [sys.executable, WORKER, "paused-import", pg_url]
+    up = subprocess.Popen([*start, "up", "200", str(paused), str(go)], stderr=subprocess.PIPE, text=True)
+    down = None
+    try:
+        _wait_for(paused.exists, "the first import's first half", up)
+        down = subprocess.Popen(
+            [*start, "down", "200", str(tmp_path / "down-paused")], stderr=subprocess.PIPE, text=True
+        )
+
+        def second_waits_for_a_lock() -> bool:
+            with store.read() as conn:
+                return bool(
+                    conn.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'"
+                    ).scalar_one()
+                )
+
+        _wait_for(second_waits_for_a_lock, "the second import waiting for the first", up, down)
+        go.touch()
+        results = [(proc.wait(timeout=120), proc.stderr.read()) for proc in (up, down)]
+    finally:
+        for proc in (up, down):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    for code, err in results:
+        assert "deadlock" not in err
+        assert code == 0, err
+    with store.read() as conn:
+        batches = conn.execute(
+            select(
+                schema.import_batches.c.rows_read, schema.import_batches.c.imported, schema.import_batches.c.duplicates
+            ).where(schema.import_batches.c.imported_by.like("cron-%"))
+        ).all()
+    store.dispose()
+    assert sorted(batches) == [(200, 0, 200), (200, 200, 0)]  # every row of each file accounted for once
+    c = counts(pg_url)
+    assert c["responses"] == 1 + 200 and c["tickets"] == c["detractors"] == sum(n % 11 <= 6 for n in range(200))

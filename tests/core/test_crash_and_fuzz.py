@@ -156,7 +156,6 @@ def test_templates_cannot_reach_python_internals(tmp_path, source):
         render("evil.txt.j2", {"x": render}, user_dir=str(tmp_path))
 
 
-
 @pytest.mark.parametrize(
     ("source", "problem"),
     [
@@ -174,10 +173,16 @@ def test_templates_cannot_reach_python_internals(tmp_path, source):
         ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "large"),
         ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "large"),
         ("{% set ns = namespace(s=[1]) %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "large"),
-        ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s|replace('a', 'aa') %}"
-         "{% endfor %}", "large"),
-        ("{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}"
-         "{{ f('a', 40) }}", "large"),
+        (
+            "{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s|replace('a', 'aa') %}"
+            "{% endfor %}",
+            "large",
+        ),
+        (
+            "{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}"
+            "{{ f('a', 40) }}",
+            "large",
+        ),
         ("{{ '%0100000000d' % 1 }}", "large"),
         ("{{ 'x'|center(100000000) }}", "large"),
         ("{{ 'x'.rjust(100000000) }}", "large"),

@@ -285,8 +285,16 @@ def test_a_bigger_budget_means_a_shorter_run_length():
         DetectorSettings(baseline_days=3)
 
 
-def series(seed: int, days: int, share: float, *, per_day: int = 20, rise_from: int | None = None,
-           factor: float = 4.0, growth: float = 0.0):
+def series(
+    seed: int,
+    days: int,
+    share: float,
+    *,
+    per_day: int = 20,
+    rise_from: int | None = None,
+    factor: float = 4.0,
+    growth: float = 0.0,
+):
     """Daily responses (none at weekends) and mentions of one theme at one site; from ``rise_from`` the
     theme's share is multiplied by ``factor``; ``growth`` grows the volume linearly (x(1 + growth) at the end)."""
     rng = random.Random(seed)

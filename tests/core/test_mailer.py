@@ -57,8 +57,24 @@ def test_compose_builds_a_plain_message_with_html_alternative_and_attachments():
 @given(
     st.lists(
         st.sampled_from(
-            ["[Riverside Health]", "Overdue:", "T-000038", "Eastgate,", "Primary", "Care:", "score", "2/10", "—",
-             "“Long", "wait”", "Núñez", "café", "x" * 40, "past", "due"]
+            [
+                "[Riverside Health]",
+                "Overdue:",
+                "T-000038",
+                "Eastgate,",
+                "Primary",
+                "Care:",
+                "score",
+                "2/10",
+                "—",
+                "“Long",
+                "wait”",
+                "Núñez",
+                "café",
+                "x" * 40,
+                "past",
+                "due",
+            ]
         ),
         min_size=1,
         max_size=30,
@@ -268,3 +284,24 @@ def test_webhook_unreachable_and_timeout(http_server):
     http_server.stop()
     down = post_json(f"{http_server.url}/hooks/x", {"text": "x"}, timeout=2)
     assert not down.ok and down.unreachable and "cannot connect" in down.error
+
+
+def test_a_message_whose_answer_times_out_is_uncertain_and_not_sent_twice(smtp_server):
+    """smtplib turns a timeout waiting for the end-of-DATA answer into "disconnected", which the mailer used to
+    treat as an idle drop: it reconnected and sent the same message again (the server had it twice)."""
+    held: dict[str, float] = {}
+
+    def slow_first(received) -> bool:
+        if received is not smtp_server.messages[0]:
+            return False
+        return time.monotonic() - held.setdefault("since", time.monotonic()) < 2.5
+
+    smtp_server.hold_replies = slow_first
+    results = SmtpMailer(settings(smtp_server, timeout=1)).send([message(subject=f"m{n}") for n in range(3)])
+    assert [(r.ok, r.uncertain) for r in results] == [(False, True), (True, False), (True, False)]
+    server = f"{smtp_server.host}:{smtp_server.port}"
+    assert (
+        results[0].error
+        == f"{server} did not answer within 1 s after the message was sent (it may have been delivered)"
+    )
+    assert [m.message["Subject"] for m in smtp_server.messages] == ["m0", "m1", "m2"]

@@ -658,11 +658,16 @@ def test_selection_rules_on_a_real_store(store):
         ],
     )
     chosen, skips, counts = engine.select(store, engine.Selection())
-    assert ids(chosen) == [1, 2, 3, 4, 5, 6] and skips == [] and counts == {
-        "already_drafted": 0,
-        "no_response": 0,
-        "already_contacted": 0,
-    }
+    assert (
+        ids(chosen) == [1, 2, 3, 4, 5, 6]
+        and skips == []
+        and counts
+        == {
+            "already_drafted": 0,
+            "no_response": 0,
+            "already_contacted": 0,
+        }
+    )
     assert ids(engine.select(store, engine.Selection(locations=("Eastgate",)))[0]) == [3]
 
     log_event(store, 2, engine.EVENT_KIND, actor="t", now=NOW, text="call script (template call_script, ...)")

@@ -99,8 +99,17 @@ def test_qualtrics_layout() -> None:
         assert not (SAMPLE / name).read_bytes().startswith(b"\xef\xbb\xbf")
         header, rows = read_qualtrics(name)
         fields, questions, import_ids = header
-        assert fields[:9] == ["StartDate", "EndDate", "Status", "IPAddress", "Progress",
-                              "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId"]
+        assert fields[:9] == [
+            "StartDate",
+            "EndDate",
+            "Status",
+            "IPAddress",
+            "Progress",
+            "Duration (in seconds)",
+            "Finished",
+            "RecordedDate",
+            "ResponseId",
+        ]
         for col in ("Q1", "Q1_NPS_GROUP", "Q2", "Clinic", "Department", "Provider", "PatientPhone"):
             assert col in fields
         assert questions[fields.index("Q1")].startswith("How likely is it that you would recommend")
@@ -147,8 +156,17 @@ def test_qualtrics_pulls_overlap_on_weeks_13_and_14() -> None:
 def test_surveymonkey_layout() -> None:
     rows = read_surveymonkey()
     h1, h2, data = rows[0], rows[1], rows[2:]
-    assert h1[:9] == ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
-                      "Email Address", "First Name", "Last Name", "Custom Data 1")
+    assert h1[:9] == (
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "Last Name",
+        "Custom Data 1",
+    )
     assert "How likely is it that you would recommend us to a friend or colleague?" in h1
     assert h2[:9] == (None,) * 9 and h2[9:] == ("Response",) * 4 + ("Open-Ended Response",)
     assert 650 <= len(data) <= 780
@@ -171,8 +189,19 @@ def test_delighted_layout_and_offsets() -> None:
     raw = (SAMPLE / "delighted_export.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = read_delighted()
-    assert list(rows[0]) == ["Response ID", "Score", "Comment", "Created at", "Location", "Department",
-                             "Provider", "Patient Name", "Email", "Phone", "Patient ID"]
+    assert list(rows[0]) == [
+        "Response ID",
+        "Score",
+        "Comment",
+        "Created at",
+        "Location",
+        "Department",
+        "Provider",
+        "Patient Name",
+        "Email",
+        "Phone",
+        "Patient ID",
+    ]
     assert len({r["Response ID"] for r in rows}) == len(rows)
     assert all(0 <= int(r["Score"]) <= 10 for r in rows)
     assert {r["Location"] for r in rows} == {"Downtown", "Eastgate", "Northside", "Westview"}
@@ -200,23 +229,40 @@ def _all_unique_responses() -> list[dict]:
             if r["Status"] != "IP Address" or r["Q1"] == "":
                 continue
             out["Q" + r["ResponseId"]] = dict(
-                location=r["Clinic"], day=date.fromisoformat(r["StartDate"][:10]), score=int(r["Q1"]),
-                comment=r["Q2"], pid=r["ExternalReference"], email=r["RecipientEmail"])
+                location=r["Clinic"],
+                day=date.fromisoformat(r["StartDate"][:10]),
+                score=int(r["Q1"]),
+                comment=r["Q2"],
+                pid=r["ExternalReference"],
+                email=r["RecipientEmail"],
+            )
     for r in read_delighted():
         out["D" + r["Response ID"]] = dict(
-            location=r["Location"], day=date.fromisoformat(r["Created at"][:10]), score=int(r["Score"]),
-            comment=r["Comment"], pid=r["Patient ID"], email=r["Email"])
+            location=r["Location"],
+            day=date.fromisoformat(r["Created at"][:10]),
+            score=int(r["Score"]),
+            comment=r["Comment"],
+            pid=r["Patient ID"],
+            email=r["Email"],
+        )
     for r in read_surveymonkey()[2:]:
         if r[10] is None:
             continue
-        out[f"S{r[0]}"] = dict(location=r[9], day=datetime.strptime(r[2], "%m/%d/%Y %I:%M:%S %p").date(),
-                               score=sm_score(r[10]), comment=r[13] or "", pid="", email=r[5] or "")
+        out[f"S{r[0]}"] = dict(
+            location=r[9],
+            day=datetime.strptime(r[2], "%m/%d/%Y %I:%M:%S %p").date(),
+            score=sm_score(r[10]),
+            comment=r[13] or "",
+            pid="",
+            email=r[5] or "",
+        )
     return list(out.values())
 
 
 def test_planted_eastgate_billing_spike() -> None:
     by_week = Counter(
-        week_of(r["day"]) for r in _all_unique_responses()
+        week_of(r["day"])
+        for r in _all_unique_responses()
         if r["location"] == "Eastgate" and r["score"] <= 6 and BILLING_RE.search(r["comment"])
     )
     assert 6 <= by_week[16] <= 8  # 2026-11-09..15
@@ -233,7 +279,8 @@ def test_recovered_patients_and_comment_features() -> None:
         if key:
             by_patient.setdefault(key, []).append(r)
     recovered = [
-        rs for rs in by_patient.values()
+        rs
+        for rs in by_patient.values()
         if any(a["score"] <= 6 and b["score"] >= 9 and b["day"] > a["day"] for a in rs for b in rs)
     ]
     assert len(recovered) >= 5
@@ -261,8 +308,13 @@ def bench_outputs(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         "xlsx": (tmp / "r.xlsx", ["--format", "xlsx", "--rows", "300"]),
     }
     procs = {
-        key: subprocess.Popen([sys.executable, str(BENCH), *args, "--out", str(path)], cwd=tmp,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        key: subprocess.Popen(
+            [sys.executable, str(BENCH), *args, "--out", str(path)],
+            cwd=tmp,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for key, (path, args) in jobs.items()
     }
     out = {}
@@ -279,8 +331,19 @@ def test_bench_generator_csv(bench_outputs) -> None:
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2000
-    assert list(rows[0]) == ["Response ID", "Score", "Comment", "Created at", "Location", "Department",
-                             "Provider", "Patient Name", "Email", "Phone", "Patient ID"]
+    assert list(rows[0]) == [
+        "Response ID",
+        "Score",
+        "Comment",
+        "Created at",
+        "Location",
+        "Department",
+        "Provider",
+        "Patient Name",
+        "Email",
+        "Phone",
+        "Patient ID",
+    ]
     bench = _load(BENCH, "_bench_generate")
     assert len(bench.LOCATIONS) == 50 and len(bench.DEPARTMENTS) == 12
     locations = {r["Location"] for r in rows}

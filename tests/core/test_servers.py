@@ -86,9 +86,7 @@ def test_pg_url_sqlalchemy_engine(pg_url):
     engine = sa.create_engine(pg_url)
     try:
         meta = sa.MetaData()
-        t = sa.Table(
-            "response", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("score", sa.Integer)
-        )
+        t = sa.Table("response", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("score", sa.Integer))
         meta.create_all(engine)
         with engine.begin() as conn:
             conn.execute(t.insert(), [{"score": 9}, {"score": 3}])

@@ -198,6 +198,35 @@ def test_copy_sqlite_to_postgres_and_back(tmp_path, pg_url):
         s.dispose()
 
 
+def test_a_copy_while_an_import_commits_is_the_store_before_it_whole(url, tmp_path):
+    """A cron import commits while `db copy` (or `db backup` of a PostgreSQL store, which copies) is between two
+    tables: the copy is the store as it was when the copy started, every table of it, never the import's tickets
+    without their responses (on PostgreSQL the copy read each table as of its own start, and the import's tickets
+    broke the copy's foreign key: an internal error, exit 1)."""
+    from sqlalchemy import event
+
+    store = open_store(url)
+    sample(store)
+    before = table_counts(store)
+    cron = open_store(url)  # the cron job's own connection to the store
+    imported = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def _cron_commits_now(conn, cursor, statement, parameters, context, executemany):
+        if not imported and "FROM tickets ORDER BY" in statement:  # the responses are copied, the tickets next
+            imported.append(fill(cron, [{"response_id": f"late{n}", "submitted_at": T0, "score": 1} for n in range(5)]))
+
+    copy = open_store(str(tmp_path / "copy.db"))
+    counts = copy_store(store, copy)
+    event.remove(store.engine, "before_cursor_execute", _cron_commits_now)
+    assert imported and imported[0].tickets_opened == 5  # the import did commit in the middle of the copy
+    assert counts == before == table_counts(copy)
+    assert all(f["status"] != "problem" for f in check(copy))
+    assert table_counts(store)["tickets"] == before["tickets"] + 5  # (and the store has the import)
+    for each in (copy, cron, store):
+        each.dispose()
+
+
 def test_backup_and_check(url, tmp_path):
     store = open_store(url)
     sample(store)
@@ -693,7 +722,7 @@ def test_a_locations_sla_applies_whatever_the_case_it_is_written_in(url):
 
 
 def test_a_name_written_in_another_case_is_the_same_group(url):
-    """"DOWNTOWN", "Downtown" and "downtown " are one site: one label (its mixed-case spelling), in one import
+    """ "DOWNTOWN", "Downtown" and "downtown " are one site: one label (its mixed-case spelling), in one import
     and in a later one, so `score --by location` shows one row, as filters and routing rules already saw it.
     Accents still count ("Peña" is not "Pena")."""
     from npscli.store.queries import nps_counts

@@ -25,10 +25,11 @@ def missing_store(s: Settings):
     return path if path is not None and not path.exists() else None
 
 
-def open_db(s: Settings, *, create: bool = False) -> Store:
+def open_db(s: Settings, *, create: bool = False, migrate: bool = True) -> Store:
     """The store of the settings. Only ``create`` (an import) may make a new SQLite file: any other command on
     a file that is not there is a mistyped --db or NPSCLI_DB, which must not pass for an empty store (and a
-    dry run counts against an empty store rather than create one)."""
+    dry run counts against an empty store rather than create one). ``migrate`` False: the store as it is, its
+    schema not brought up to date (`db upgrade --check`, a backup before an upgrade)."""
     from npscli.store.engine import open_store
 
     path = missing_store(s)
@@ -39,12 +40,13 @@ def open_db(s: Settings, *, create: bool = False) -> Store:
             f"no store at {path}: nothing has been imported into it",
             hint="check --db or NPSCLI_DB, or import an export first: npscli import FILE",
         )
-    store = open_store(s.database_url(), on_upgrade=_say_upgrading)
-    _say_which_store(store, s)
+    store = open_store(s.database_url(), migrate=migrate, on_upgrade=say_upgrading)
+    if migrate:
+        _say_which_store(store, s)
     return store
 
 
-def _say_upgrading(version: int, latest: int) -> None:
+def say_upgrading(version: int, latest: int) -> None:
     """Before an existing store's schema is upgraded (once, after installing a newer npscli): a large store takes
     a while, which must not look like a hang."""
     from npscli.cli.output import message

@@ -1,4 +1,4 @@
-"""`npscli db ...`: move a store between SQLite and PostgreSQL, back it up, check it, compact it."""
+"""`npscli db ...`: move a store between SQLite and PostgreSQL, back it up, upgrade its schema, check it, compact it."""
 
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +11,7 @@ from npscli.cli.options import DbOpt, FormatOpt
 from npscli.cli.output import Col, OutputFormat, emit, message
 from npscli.core.errors import ConflictError, StoreError
 
-app = make_app(help="The store itself: copy it to another backend, back it up, check it, compact it.")
+app = make_app(help="The store: copy it to another backend, back it up, upgrade, check or compact it.")
 
 
 @app.command("copy")
@@ -43,14 +43,58 @@ def backup_command(
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a consistent SQLite backup of the store (safe while others are using it)."""
+    """Write a consistent SQLite backup of the store (safe while others are using it).
+
+    A SQLite store is backed up as it is, its schema not upgraded first: after installing a newer npscli, back
+    up, then `npscli db upgrade`."""
+    from npscli.store.engine import sqlite_path, to_url
     from npscli.store.maintenance import backup
+    from npscli.store.migrations import pending
 
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="choose a new file name or pass --force")
     s = context.settings(database=db)
-    counts = backup(context.open_db(s), path)
-    message(f"backed up to {path}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    as_it_is = sqlite_path(to_url(s.database_url())) is not None
+    store = context.open_db(s, migrate=not as_it_is)
+    version, _ = pending(store)
+    if version == 0:
+        raise StoreError(
+            f"{store.path} is not an npscli store (it has no npscli schema)",
+            hint="check --db / NPSCLI_DB / `database` in npscli.toml",
+        )
+    counts = backup(store, path)
+    message(f"backed up to {path} (schema version {version}): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command("upgrade")
+def upgrade_command(
+    db: DbOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only list the migrations this npscli would apply; change nothing.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Bring the store's schema up to this npscli's version now (the first command after an upgrade would).
+
+    Lists the migrations applied (with --check: pending), one row each; a store newer than this npscli is
+    refused (exit 4)."""
+    from npscli.store.migrations import LATEST, pending, upgrade
+
+    s = context.settings(database=db)
+    store = context.open_db(s, migrate=False)
+    version, waiting = pending(store)
+    columns = [Col("version", justify="right"), Col("migration", wrap=True)]
+    rows = [{"version": number, "migration": description} for number, description in waiting]
+    if check:
+        emit(rows, fmt, columns)
+        message(
+            f"schema version {version} of {LATEST}: "
+            + (f"{len(rows)} migration(s) pending; `npscli db upgrade` applies them" if rows else "up to date")
+        )
+        return
+    applied = set(upgrade(store, on_start=context.say_upgrading))
+    emit([row for row in rows if row["version"] in applied], fmt, columns)
+    message(f"schema version {version} -> {LATEST}" if applied else f"schema version {version}: already up to date")
 
 
 @app.command("check")

@@ -284,9 +284,7 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
     """
     headers = [_header(c) for c in cols]
     by_column = [[row[i] for row in cells] for i in range(len(cols))]
-    natural = [
-        max(_cell_width(headers[i]), _column_width(by_column[i])) for i in range(len(cols))
-    ]
+    natural = [max(_cell_width(headers[i]), _column_width(by_column[i])) for i in range(len(cols))]
     widths = list(natural)  # an empty marker column (OVERDUE, low n) may be 0 wide, as rich draws it
     wrapped = [i for i, c in enumerate(cols) if c.wrap]
     overhead = 3 * len(cols) + 1
@@ -323,7 +321,8 @@ def plain_table(cells: Sequence[Sequence[str]], cols: Sequence[Col], *, title: s
         ]
         height = max(map(len, columns))
         return [
-            "| " + " | ".join([fit(lines[n], i) if n < len(lines) else blank[i] for i, lines in enumerate(columns)])
+            "| "
+            + " | ".join([fit(lines[n], i) if n < len(lines) else blank[i] for i, lines in enumerate(columns)])
             + " |"
             for n in range(height)
         ]

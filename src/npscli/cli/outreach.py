@@ -233,7 +233,7 @@ def _files_in(root: Path, name: str) -> list[str]:
 
 
 def _meant_template(name: str) -> str:
-    """"; did you mean 'billing'?" for a name typed nearly as a packaged template or outreach name is."""
+    """ "; did you mean 'billing'?" for a name typed nearly as a packaged template or outreach name is."""
     from npscli.core.names import near_names
     from npscli.templating import list_templates
 

@@ -199,9 +199,7 @@ def explain_command(
         Path | None,
         typer.Option("--taxonomy", metavar="FILE", help="A taxonomy TOML to explain with (else the configured one)."),
     ] = None,
-    every_theme: Annotated[
-        bool, typer.Option("--all", help="Every theme, also those not found (why not).")
-    ] = False,
+    every_theme: Annotated[bool, typer.Option("--all", help="Every theme, also those not found (why not).")] = False,
     cues: Annotated[
         int, typer.Option("--cues", metavar="N", min=0, help="Cues shown per theme, largest first; 0 for all.")
     ] = 8,

@@ -483,9 +483,7 @@ def stats_command(
     s, store, now = _ctx(db, None, as_of)
     start, end = parse_window(since, until, now) if (since or until) else (None, None)
     groups = context.group_filters(location, department, provider, store=store)
-    rows = ticket_stats(
-        store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold, filters=groups
-    )
+    rows = ticket_stats(store, by=by, since=start, until=end, now=now, threshold=s.tickets.threshold, filters=groups)
     cols = ([Col(by)] if by else []) + [
         Col("opened", justify="right"),
         Col("closed", justify="right"),

@@ -336,7 +336,6 @@ def default(table: str, key: str) -> Any:
     return declared.default
 
 
-
 def validate(data: dict[str, Any]) -> list[Problem]:
     """Every problem in a parsed npscli.toml, in file order as far as the parsed tables keep it."""
     problems: list[Problem] = []

@@ -232,7 +232,6 @@ def _email(value: Any) -> tuple[str, str] | None:
     return None
 
 
-
 # ---------------------------------------------------------------------------------------------- keys and tables
 
 KINDS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -296,8 +295,6 @@ class Table:
         return [k.name for k in self.keys if not k.secret] + [t.name for t in self.tables]
 
 
-
-
 @dataclass(frozen=True)
 class Problem:
     """One problem in the file: ``table`` is the path of the TOML table (an int for the n-th [[array]] entry,
@@ -331,12 +328,6 @@ class Problem:
 def quote(name: str) -> str:
     """A TOML key as it must be written: bare when it can be, else quoted."""
     return name if re.fullmatch(r"[A-Za-z0-9_\-]+", name) else '"' + name.replace('"', '\\"') + '"'
-
-
-
-
-
-
 
 
 def problem_error(problem: Problem, where: str | None, line: int | None = None):

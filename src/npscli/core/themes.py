@@ -99,6 +99,8 @@ class _Verdict:
 
 
 _EMPTY_VERDICT = _Verdict((), frozenset(), {}, ())
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     """The themes in order, the abusive-language pattern and the context cues. Build with :meth:`from_dict`."""
@@ -267,9 +269,7 @@ class Taxonomy:
                     starts.append(m.start())
         return reachable
 
-    def _features(
-        self, folded: str, analysis: Analysis, counted: list[Hit], praised: set[int]
-    ) -> Iterator[str]:
+    def _features(self, folded: str, analysis: Analysis, counted: list[Hit], praised: set[int]) -> Iterator[str]:
         """The model's features of one comment (see :class:`ThemeModel`)."""
         model = self.model
         persons = model.person_words if model is not None else frozenset()
@@ -469,8 +469,7 @@ class Taxonomy:
                 f"{origin}: no [themes.<code>] tables", hint="define at least one theme, e.g. [themes.parking]"
             )
         themes = tuple(
-            build_theme(code, table, f"{origin}: themes.{code}", allowed_causes)
-            for code, table in themes_table.items()
+            build_theme(code, table, f"{origin}: themes.{code}", allowed_causes) for code, table in themes_table.items()
         )
 
         abusive_table = check_keys(data.get("abusive", {}), ("words", "patterns"), f"{origin}: abusive")
@@ -500,9 +499,7 @@ class Taxonomy:
                 )
                 for kind in CUE_KINDS
             },
-            first_words={
-                kind: tuple(fold(word).split()[0] for word in context.get(kind, [])) for kind in CUE_KINDS
-            },
+            first_words={kind: tuple(fold(word).split()[0] for word in context.get(kind, [])) for kind in CUE_KINDS},
         )
         return cls(themes=themes, abusive=abusive, cues=cues)
 

@@ -52,13 +52,11 @@ _YEAR_FIRST_SHAPE = (
 )
 _NUMBER_SHAPE = re.compile(r"^9+(?:\.9+)?$")
 _DAY_MONTH_PREFIX = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-]|$)")
-_COMPONENTS = (
-    r"""^(?:(?P<Y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})
+_COMPONENTS = r"""^(?:(?P<Y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})
          |(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2}))
         (?:(?:T|\s+|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?
            (?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?)?)?
         \s*(?P<zone>Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT)?$"""
-)
 
 
 @functools.cache
@@ -68,6 +66,7 @@ def _pattern(name: str) -> re.Pattern[str]:
     flags = re.VERBOSE | re.IGNORECASE if name == "components" else 0
     source = {"day_month": _DAY_MONTH_SHAPE, "year_first": _YEAR_FIRST_SHAPE, "components": _COMPONENTS}[name]
     return re.compile(source, flags)
+
 
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 # A value ending in a zone (Z, +05, +0530, -05:00). Matched from the start with a greedy ".*": the regex engine

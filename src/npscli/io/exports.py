@@ -57,7 +57,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True)
 class ReadOptions:
     overrides: dict[str, str] = field(default_factory=dict)  # canonical field -> column (name or question text)
@@ -357,7 +356,7 @@ class _ScaleWatch:
             self.high = max(self.high, float(valid.max()))
 
     def short_scale(self) -> str | None:
-        """"1-5" or "1-7" when at least SCALE_MIN_VALUES valid scores all lie within 1..5 (a CSAT / Press Ganey
+        """ "1-5" or "1-7" when at least SCALE_MIN_VALUES valid scores all lie within 1..5 (a CSAT / Press Ganey
         item) or 1..7 (a 7-point rating): nobody chose 0 or anything above 7 of a 0-10 question."""
         if self.count < SCALE_MIN_VALUES or self.low < 1:
             return None
@@ -381,9 +380,7 @@ def open_export(path: str | Path, options: ReadOptions = ReadOptions()) -> Expor
     Raises InputFileError, ColumnError or UsageError (here or from ``chunks``); never quotes a cell.
     """
     check_timezone(options.timezone)
-    raw = read_table(
-        path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding, checksum=options.checksum
-    )
+    raw = read_table(path, options.sheet, chunk_rows=CHUNK_ROWS, encoding=options.encoding, checksum=options.checksum)
     try:
         return _open(raw, options)
     except (ColumnError, InputFileError) as error:
@@ -421,8 +418,7 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(
-            f"{name}: no date/time column found for when each response was submitted "
-            f"({describe_columns(header)})",
+            f"{name}: no date/time column found for when each response was submitted ({describe_columns(header)})",
             hint="give the survey's close date with --date WHEN (every response is stamped with it), "
             "or name the column with --map submitted_at=COLUMN",
         )

@@ -211,4 +211,3 @@ def _theme_columns(header: list[str], data, lookup: Mapping[str, str]) -> list[i
 def _listed(header: list[str]) -> str:
     """The header's names for an error message, each masked and cut (a first row may be data)."""
     return ", ".join(repr(safe_label(h)) for h in header if h)
-

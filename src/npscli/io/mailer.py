@@ -6,7 +6,8 @@
 * ``compose(...)`` builds an ``Outgoing`` (an ``EmailMessage`` with its envelope recipients) with a plain
   text body and an optional HTML alternative; ``Outgoing.attach(data, filename, mimetype)`` adds files.
 * ``SmtpMailer(settings).send(messages) -> list[Result]`` sends them over one connection (reconnecting
-  once if it drops) and returns one ``Result`` per envelope recipient: accepted, or not and why.
+  once if it drops before a message) and returns one ``Result`` per envelope recipient: accepted, or not and
+  why, or ``uncertain``: sent but never answered (a timeout or a drop after DATA), so never sent again here.
   ``iter_send`` yields the results as they happen, so a caller can record each success right away.
 * ``OutboxMailer(directory, now=...)`` has the same interface and writes ``.eml`` files instead (mode 0600), named
   by the run's "now" (``--as-of`` / ``NPSCLI_NOW``).
@@ -199,6 +200,9 @@ class Result:
     ok: bool
     error: str | None = None
     where: str = ""  # "smtp host:port" or the outbox file written
+    # not ok, yet perhaps delivered: the message was sent and the server's answer never came (a timeout while it
+    # scanned the message, a dropped connection); the caller must not count it as surely undelivered
+    uncertain: bool = False
 
 
 # ---------------------------------------------------------------------------------------------- SMTP
@@ -212,6 +216,25 @@ def _decode(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
+
+
+class _DataAware:
+    """An SMTP connection that knows whether the current message's DATA has begun (``data_started``): a
+    connection lost or timed out after that may have lost only the server's "250 accepted"."""
+
+    data_started = False
+
+    def data(self, msg):  # noqa: ANN001, ANN201 - smtplib's signature
+        self.data_started = True
+        return super().data(msg)
+
+
+class _SMTP(_DataAware, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_DataAware, smtplib.SMTP_SSL):  # noqa: N801 - smtplib's name
+    pass
 
 
 class SmtpMailer:
@@ -242,6 +265,8 @@ class SmtpMailer:
             text = f"{s.server} did not answer like a mail server (check smtp.host and smtp.port)"
         elif isinstance(exc, smtplib.SMTPResponseException):
             text = f"{s.server} answered {exc.smtp_code} {_decode(exc.smtp_error)}"
+        elif isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):  # smtplib's wording
+            text = f"{s.server} did not answer within {s.timeout:g} s"
         elif isinstance(exc, smtplib.SMTPServerDisconnected):
             text = f"{s.server} closed the connection"
         elif isinstance(exc, ssl.SSLError):
@@ -263,9 +288,9 @@ class SmtpMailer:
         conn: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout, context=context)
+                conn = _SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout, context=context)
             else:
-                conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo, timeout=s.timeout)
+                conn = _SMTP(s.host, s.port, local_hostname=s.helo, timeout=s.timeout)
             conn.ehlo()
             if s.security == "starttls":
                 if not conn.has_extn("starttls"):
@@ -310,22 +335,33 @@ class SmtpMailer:
                         return
                 if before is not None:
                     before(out)
+                conn.data_started = False
                 try:
                     refused = conn.send_message(out.message, from_addr=out.sender, to_addrs=out.recipients)
                 except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
                     refused = exc.recipients
-                except smtplib.SMTPServerDisconnected as exc:
-                    _close(conn)
-                    conn = None
-                    if not reconnected:  # the server dropped us (idle timeout, restart): once more
-                        reconnected = True
-                        continue
-                    yield from _all_failed(out, self._describe(exc), self.settings.server)
-                    i += 1
-                    continue
-                except (smtplib.SMTPException, OSError) as exc:  # sender or data refused, I/O error
-                    yield from _all_failed(out, self._describe(exc), self.settings.server)
-                    conn = self._reset(conn)
+                except OSError as exc:  # (smtplib's errors are OSErrors)
+                    if conn.data_started and not isinstance(exc, smtplib.SMTPResponseException):
+                        # The message was sent and its answer lost (a timeout while the server scanned it, a
+                        # dropped connection): perhaps delivered. Not sent again in this run; the next one resends
+                        # it with the same Message-ID, told as uncertain.
+                        _close(conn)
+                        conn = None
+                        error = f"{self._describe(exc)} after the message was sent (it may have been delivered)"
+                        for recipient in out.recipients:
+                            yield Result(
+                                out, recipient, False, error, where=f"smtp {self.settings.server}", uncertain=True
+                            )
+                    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+                        _close(conn)
+                        conn = None
+                        if not reconnected:  # the server dropped us before the message (idle timeout): once more
+                            reconnected = True
+                            continue
+                        yield from _all_failed(out, self._describe(exc), self.settings.server)
+                    else:  # sender or data refused, I/O error
+                        yield from _all_failed(out, self._describe(exc), self.settings.server)
+                        conn = self._reset(conn)
                     i += 1
                     continue
                 for recipient in out.recipients:

@@ -141,7 +141,8 @@ def run_alerts(
     uncertain = [r for r in report if r.get("uncertain")]
     if uncertain:
         outcome.warnings.append(
-            f"{len(uncertain)} alert(s) may have been delivered before an earlier run stopped (to: "
+            f"{len(uncertain)} alert(s) may have been delivered by an earlier run that stopped or lost the "
+            "server's answer (to: "
             f"{', '.join(dict.fromkeys(r['recipient'] for r in uncertain))}); sent again with the same Message-ID, "
             "which a mail system that has the first one drops"
         )

@@ -99,10 +99,10 @@ def people_addresses(sections: dict[str, Any], cfg: AlertSettings) -> dict[str, 
         add(name, address)
     for section in ("senders", "providers"):
         table = sections.get(section)
-        for name, entry in (table.items() if isinstance(table, dict) else ()):
+        for name, entry in table.items() if isinstance(table, dict) else ():
             add(name, entry.get("email") if isinstance(entry, dict) else None)
     locations = sections.get("locations")
-    for entry in (locations.values() if isinstance(locations, dict) else ()):
+    for entry in locations.values() if isinstance(locations, dict) else ():
         for role in ("manager", "owner", "sender"):
             person = entry.get(role) if isinstance(entry, dict) else None
             if isinstance(person, dict):
@@ -228,8 +228,6 @@ def _emerging_lines(row: dict[str, Any], ctx: RunContext) -> list[str]:
     return [
         describe_issue(e, ctx.taxonomy) for e in ctx.emerging if e.group == row.get("location") and e.theme in themes
     ]
-
-
 
 
 def _local(dt: datetime | None, tz: str) -> str | None:
@@ -445,18 +443,27 @@ def deliver(
 
     by_message = {id(j.outgoing): j for j in jobs if j.outgoing is not None}
     if by_message:
+
         def attempting(out: Outgoing) -> None:
             book.mark_attempted(store, by_message[id(out)].deliveries, now=ctx.now)
 
+        perhaps_delivered: set[int] = set()  # the jobs whose message was sent but whose answer was lost
         for result in mailer.iter_send([j.outgoing for j in jobs if j.outgoing is not None], before=attempting):
             job = by_message[id(result.outgoing)]
             job.results.append((result.ok, result.error))
+            if result.uncertain:
+                perhaps_delivered.add(id(job))
             if len(job.results) < len(result.outgoing.recipients):
                 continue  # alert messages have one recipient; a message to several settles on its last
             if all(ok for ok, _ in job.results):
                 book.mark_sent(store, job.deliveries, now=ctx.now, actor=ctx.actor, how=how)
             else:
-                book.mark_failed(store, job.deliveries, error=next(e for ok, e in job.results if not ok) or "?")
+                book.mark_failed(
+                    store,
+                    job.deliveries,
+                    error=next(e for ok, e in job.results if not ok) or "?",
+                    uncertain=id(job) in perhaps_delivered,
+                )
             done += 1
             settled(done, total)
     unreachable: str | None = None

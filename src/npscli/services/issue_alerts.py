@@ -103,7 +103,7 @@ def deliver_issues(store: Store, jobs: list[Job], *, mailer: Any, now: datetime)
         if result.ok:
             issue_book.mark_sent(store, job.deliveries, now=now)
         else:
-            issue_book.mark_failed(store, job.deliveries, error=result.error or "?")
+            issue_book.mark_failed(store, job.deliveries, error=result.error or "?", uncertain=result.uncertain)
 
 
 def issue_report_rows(jobs: Iterable[Job], *, dry_run: bool = False, outbox: bool = False) -> list[dict]:

@@ -178,9 +178,7 @@ def run_reports(
         if mailer is not None:
             missed = send_report(mailer, cfg["sender"], report, list(req.recipients), user_dir=s.templates_dir)
             if missed:
-                failures.append(
-                    Unsent(period.key, target, tuple(r for r, _ in missed), tuple(e for _, e in missed))
-                )
+                failures.append(Unsent(period.key, target, tuple(r for r, _ in missed), tuple(e for _, e in missed)))
             else:
                 how = f"wrote the e-mail to {req.outbox}" if req.outbox else f"mailed to {', '.join(req.recipients)}"
                 note(f"{period.key}{where}: {how}")

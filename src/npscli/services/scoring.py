@@ -61,8 +61,6 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     return parts
 
 
-
-
 def _query_start(req: ScoreRequest) -> datetime | None:
     """The start to query from: with compare, far enough back to hold the previous period/window."""
     if not req.compare or req.start is None:

@@ -34,8 +34,6 @@ class Comment:
     themes: list[str]
 
 
-
-
 def load_comments(
     store: Store,
     taxonomy: Taxonomy,

@@ -47,9 +47,7 @@ def overdue(row: dict[str, Any], now: datetime) -> bool:
         return False
     if row.get("due_at") is None or row.get("status") is None:
         return False
-    return rules.is_overdue(
-        row["status"], row["due_at"], row.get("first_contact_at"), naive_utc(now)
-    )
+    return rules.is_overdue(row["status"], row["due_at"], row.get("first_contact_at"), naive_utc(now))
 
 
 def detractor_row(row: dict[str, Any], *, now: datetime, tz: str, show_contact: bool) -> dict[str, Any]:
@@ -141,8 +139,11 @@ class ThemeSource:
         pending: list[int] = []
         for i, row in enumerate(rows):
             stored = row.get("stored_themes")
-            if self.key is not None and stored is not None and row.get("comment") and (
-                row.get("stored_themes_key") == self.key
+            if (
+                self.key is not None
+                and stored is not None
+                and row.get("comment")
+                and (row.get("stored_themes_key") == self.key)
             ):
                 out.append(stored.split(",") if stored else [])
             else:

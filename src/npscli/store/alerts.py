@@ -52,8 +52,6 @@ R = schema.responses
 T = schema.tickets
 
 
-
-
 @dataclass(frozen=True)
 class Due:
     """One alert that should exist: this response, to this recipient, on this channel."""
@@ -269,9 +267,15 @@ def set_attempted(store: Store, table: Any, ids: list[int], *, now: datetime) ->
     update_pending(store, table, ids, attempted_at=naive_utc(now))
 
 
-def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the deliveries stay pending for the next run (not uncertain: it failed)."""
-    count_failed_attempt(store, D, [d["delivery_id"] for d in deliveries], error=error, attempted_at=None)
+def mark_failed(store: Store, deliveries: Iterable[dict[str, Any]], *, error: str, uncertain: bool = False) -> None:
+    """Count a failed attempt; the deliveries stay pending for the next run, not uncertain (it failed) unless
+    ``uncertain``: the message was sent and the server's answer lost, so it may have been delivered (its
+    ``attempted_at`` is kept, and the next run says so as it resends it)."""
+    ids = [d["delivery_id"] for d in deliveries]
+    if uncertain:
+        count_failed_attempt(store, D, ids, error=error)
+    else:
+        count_failed_attempt(store, D, ids, error=error, attempted_at=None)
 
 
 def count_failed_attempt(store: Store, table: Any, ids: list[int], *, error: str, **values: Any) -> None:

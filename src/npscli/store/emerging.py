@@ -121,6 +121,11 @@ def mark_attempted(store: Store, rows: Iterable[dict[str, Any]], *, now: datetim
     set_attempted(store, A, [r["id"] for r in rows], now=now)
 
 
-def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str) -> None:
-    """Count a failed attempt; the issue alerts stay pending for the next run (not uncertain: it failed)."""
-    count_failed_attempt(store, A, [r["id"] for r in rows], error=error, attempted_at=None)
+def mark_failed(store: Store, rows: Iterable[dict[str, Any]], *, error: str, uncertain: bool = False) -> None:
+    """Count a failed attempt; the issue alerts stay pending for the next run, not uncertain (it failed) unless
+    ``uncertain`` (sent, the server's answer lost: ``attempted_at`` kept, as ``store.alerts.mark_failed``)."""
+    ids = [r["id"] for r in rows]
+    if uncertain:
+        count_failed_attempt(store, A, ids, error=error)
+    else:
+        count_failed_attempt(store, A, ids, error=error, attempted_at=None)

@@ -231,12 +231,26 @@ def create_engine_for(url: str) -> Engine:
 
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=_connect_args(url))
     except Exception as exc:  # bad URL, missing driver
         raise StoreError(
             f"cannot use database URL {redact_url(url)}: {scrub_secrets(str(exc).splitlines()[0], url)}",
             hint="give a SQLite file path, or a PostgreSQL URL such as postgresql://user@host/dbname",
         ) from None
+
+
+CONNECT_TIMEOUT_S = 10  # PostgreSQL: how long to wait for the server before giving up (libpq waits for ever)
+
+
+def _connect_args(url: str) -> dict[str, int]:
+    """A PostgreSQL server that never answers (a host that drops packets, a hung server, a proxy that accepts
+    and says nothing) must not hang a cron job for ever: libpq's ``connect_timeout``, unless the URL or
+    ``PGCONNECT_TIMEOUT`` sets it."""
+    if not url.startswith("postgresql") or "PGCONNECT_TIMEOUT" in os.environ:
+        return {}
+    if re.search(r"[?&]connect_timeout=", url):
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_S}
 
 
 @dataclass
@@ -262,39 +276,121 @@ class Store:
         load spends most of a second looking up its own batch row for every response); the importer only
         ever references the batch, responses and tickets it has just written in the same transaction.
         """
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(npscli_write=True, npscli_bulk=bulk)
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _is_store_failure(exc):
+                raise
             raise _store_error(self, exc) from None
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        from sqlalchemy.exc import OperationalError
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction. ``snapshot``: every statement in it sees the store as it was at its first one,
+        whatever commits meanwhile (a copy of several tables that must agree: responses and their tickets).
+        SQLite's read transactions are that already; PostgreSQL's default (READ COMMITTED) is not."""
+        from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
+                if snapshot and self.dialect == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not _is_store_failure(exc):
+                raise
             raise _store_error(self, exc) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _store_error(store: Store, exc: Exception) -> StoreError:
-    text = scrub_secrets(str(getattr(exc, "orig", exc)).splitlines()[0], store.url)
-    if "locked" in text:
+def _is_store_failure(exc: Exception) -> bool:
+    """What a transaction turns into a StoreError: the database failing (SQLAlchemy's OperationalError: a
+    locked, full, read-only or unreachable store) and a file that is not a database (a plain DatabaseError).
+    An IntegrityError or ProgrammingError is npscli's own bug and stays one."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    return isinstance(exc, OperationalError) or type(exc) is DatabaseError
+
+
+def _store_error(store: Store, exc: Exception, *, doing: str = "database error on") -> StoreError:
+    """The one-line error for a database failure: what happened, in words, and what to do about it.
+
+    ``doing`` begins the message when the failure is none of the known ones (``database error on URL: ...``)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = scrub_secrets(str(orig).splitlines()[0] if str(orig) else type(orig).__name__, store.url)
+    where = redact_url(store.url)
+    if "locked" in text or "lock timeout" in text:  # SQLite's busy timeout, PostgreSQL's lock_timeout
         return StoreError(
-            f"the store {redact_url(store.url)} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
+            f"the store {where} stayed busy for {BUSY_TIMEOUT_MS // 1000} s",
             hint="another npscli process is writing a very large import; try again when it has finished",
         )
-    return StoreError(f"database error on {redact_url(store.url)}: {text}", hint=_connection_hint(store.url, text))
+    if "deadlock detected" in text or "could not serialize" in text:
+        return StoreError(
+            f"the store {where} gave way to another npscli process changing the same rows at the same moment; "
+            "nothing of this command was kept",
+            hint="run it again (it will now find the other's changes)",
+        )
+    path = store.path
+    if path is not None:
+        found = _sqlite_failure(path, getattr(orig, "sqlite_errorname", ""), text)
+        if found is not None:
+            return found
+    elif "timeout expired" in text:
+        return StoreError(
+            f"the database server of {where} did not answer (connection timeout expired)",
+            hint="check the host and port, that the server is running and that no firewall drops this machine's "
+            "connections; PGCONNECT_TIMEOUT (or ?connect_timeout=SECONDS in the URL) waits longer than "
+            f"{CONNECT_TIMEOUT_S} s",
+        )
+    elif "No space left on device" in text:
+        return StoreError(
+            f"the database server of {where} has run out of disk space; nothing of this command was kept",
+            hint="ask the server's administrator to free space on its data disk, then run it again",
+        )
+    return StoreError(f"{doing} {where}: {text}", hint=_connection_hint(store.url, text))
+
+
+def _sqlite_failure(path: Path, name: str, text: str) -> StoreError | None:
+    """A SQLite file that cannot be used as it is (a full disk, a read-only file or folder), said as such;
+    ``name`` is SQLite's extended error name (``SQLITE_READONLY_DIRECTORY``), ``text`` its message."""
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return StoreError(
+            f"the disk holding the store {path} is full; nothing of this command was kept",
+            hint=f"free some space there (df -h {path.parent}), then run it again",
+        )
+    if name == "SQLITE_READONLY_DIRECTORY":
+        return StoreError(
+            f"this user may not write in the store's folder {path.parent}, where SQLite keeps its working files "
+            f"({path.name}-wal, {path.name}-shm) even to read",
+            hint="let this user write to that folder (the store file itself may stay read-only for reading), "
+            "or read a copy: npscli db backup COPY.db, run by a user who can",
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return StoreError(
+            f"the store {path} is read-only for this user; nothing of this command was kept",
+            hint="commands that change the store (import, tickets, alert) need write access to the file and its "
+            "folder (ls -l, chmod/chown); commands that only read it work as they are",
+        )
+    if name == "SQLITE_NOTADB" or "file is not a database" in text:
+        return StoreError(
+            f"{path} is not an npscli store (not a SQLite database)",
+            hint="check --db / NPSCLI_DB / `database` in npscli.toml: it names the store, not an export (an "
+            "export is the argument of npscli import)",
+        )
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in text:
+        return StoreError(
+            f"cannot open the store {path}",
+            hint="check that this user may read and write the file and its folder, and that the path is right "
+            "(--db / NPSCLI_DB / `database` in npscli.toml)",
+        )
+    return None
 
 
 def _connection_hint(url: str, text: str = "") -> str:
@@ -334,11 +430,6 @@ def open_store(target: str, *, migrate: bool = True, on_upgrade=None) -> Store:
             from sqlalchemy.exc import DBAPIError
 
             if isinstance(exc, DBAPIError):
-                text = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-                text = scrub_secrets(text, url)
-                raise StoreError(
-                    f"cannot open the store {redact_url(url)}: {text}",
-                    hint=_connection_hint(url, text),
-                ) from None
+                raise _store_error(store, exc, doing="cannot open the store") from None
             raise
     return store

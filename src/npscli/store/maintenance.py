@@ -45,21 +45,22 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
             f"the target store {redact_url(target.url)} is not empty ({busy})",
             hint="copy into a new, empty database (or pass --force to replace its contents)",
         )
-    expected = table_counts(source)
-    with target.write() as tconn:
+    # One snapshot of the source for the counts and every table: an import committing meanwhile (a cron job
+    # during a backup) is either wholly in the copy or not at all, never its responses without their tickets.
+    with source.read(snapshot=True) as sconn, target.write() as tconn:
+        expected = {t.name: sconn.execute(select(func.count()).select_from(t)).scalar_one() for t in data_tables()}
         if force:
             for table in reversed(data_tables()):
                 tconn.execute(table.delete())
-        with source.read() as sconn:
-            for table in data_tables():
-                result = sconn.execution_options(stream_results=True).execute(
-                    select(table).order_by(*table.primary_key.columns)
-                )
-                while True:
-                    rows = result.mappings().fetchmany(CHUNK)
-                    if not rows:
-                        break
-                    tconn.execute(table.insert(), [dict(r) for r in rows])
+        for table in data_tables():
+            result = sconn.execution_options(stream_results=True).execute(
+                select(table).order_by(*table.primary_key.columns)
+            )
+            while True:
+                rows = result.mappings().fetchmany(CHUNK)
+                if not rows:
+                    break
+                tconn.execute(table.insert(), [dict(r) for r in rows])
         if target.dialect == "postgresql":
             for table in data_tables():
                 if "id" in table.c:
@@ -76,7 +77,11 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
 
 
 def backup(store: Store, path: Path) -> dict[str, int]:
-    """Write a consistent SQLite copy of ``store`` to ``path`` (atomically: temp file, then rename)."""
+    """Write a consistent SQLite copy of ``store`` to ``path`` (atomically: temp file, then rename).
+
+    A SQLite store is copied page by page at the schema version it has, which need not be this npscli's: the
+    backup taken before an upgrade is the store as the previous npscli left it (``store`` may be opened without
+    migrating). A PostgreSQL store is copied table by table, so it must be at the latest version."""
     path = path.expanduser().resolve()
     tmp = path.with_name(path.name + ".partial")
     try:
@@ -99,11 +104,9 @@ def backup(store: Store, path: Path) -> dict[str, int]:
             with dst:
                 src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")
+            counts = _sqlite_counts(dst)
             dst.close()
             src.close()
-            copy = open_store(str(tmp))
-            counts = table_counts(copy)
-            copy.dispose()
         else:
             target = open_store(str(tmp))
             counts = copy_store(store, target)
@@ -119,6 +122,21 @@ def backup(store: Store, path: Path) -> dict[str, int]:
         for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             leftover.unlink(missing_ok=True)
     return counts
+
+
+def _sqlite_counts(conn) -> dict[str, int]:
+    """The rows of every npscli table of a SQLite database, whatever its schema version (tables a newer or an
+    older npscli made included), in the order of :func:`table_counts`."""
+    present = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name"
+        )
+        if name != schema.schema_versions.name
+    ]
+    known = [table.name for table in data_tables()]
+    ordered = [name for name in known if name in present] + [name for name in present if name not in known]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in ordered}
 
 
 def store_bytes(store: Store) -> int:
@@ -194,9 +212,7 @@ def check(store: Store) -> list[dict[str, Any]]:
             )
         R, T = schema.responses, schema.tickets
         orphan = conn.execute(
-            select(func.count())
-            .select_from(T.outerjoin(R, T.c.response_pk == R.c.id))
-            .where(R.c.id.is_(None))
+            select(func.count()).select_from(T.outerjoin(R, T.c.response_pk == R.c.id)).where(R.c.id.is_(None))
         ).scalar_one()
         findings.append(
             {
@@ -254,7 +270,5 @@ def check(store: Store) -> list[dict[str, Any]]:
             }
         )
     counts = table_counts(store)
-    findings.append(
-        {"check": "rows", "status": "note", "detail": ", ".join(f"{k} {v}" for k, v in counts.items())}
-    )
+    findings.append({"check": "rows", "status": "note", "detail": ", ".join(f"{k} {v}" for k, v in counts.items())})
     return findings

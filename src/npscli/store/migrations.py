@@ -301,12 +301,7 @@ def upgrade(
         _serialise(conn)
         schema.schema_versions.create(conn, checkfirst=True)
         version = current_version(conn)
-    if version > LATEST:
-        raise StoreError(
-            f"the store {redact_url(store.url)} has schema version {version}, newer than this npscli "
-            f"understands ({LATEST})",
-            hint="upgrade npscli (pip install -U npscli) before using this store",
-        )
+    refuse_newer(store, version)
     told = False
     for number, description, apply in _migrations():
         if number <= version or number > target:
@@ -329,7 +324,27 @@ def upgrade(
     return applied
 
 
+def refuse_newer(store: Store, version: int) -> None:
+    """A store whose schema is newer than this code knows is refused, unchanged (an older npscli must not
+    damage what a newer one wrote)."""
+    if version > LATEST:
+        raise StoreError(
+            f"the store {redact_url(store.url)} has schema version {version}, newer than this npscli "
+            f"understands ({LATEST})",
+            hint="upgrade npscli (pip install -U npscli) before using this store",
+        )
+
+
 def status(store: Store) -> dict:
     with store.read() as conn:
         version = current_version(conn)
     return {"version": version, "latest": LATEST, "pending": [n for n, _, _ in _migrations() if n > version]}
+
+
+def pending(store: Store) -> tuple[int, list[tuple[int, str]]]:
+    """The store's schema version and the migrations this npscli would apply to it, ``(number, description)``,
+    read without changing anything (a store newer than this code is refused; a database with no npscli schema
+    at all is version 0, every migration pending)."""
+    version = _stored_version(store) or 0
+    refuse_newer(store, version)
+    return version, [(number, description) for number, description, _ in _migrations() if number > version]

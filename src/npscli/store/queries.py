@@ -151,6 +151,7 @@ def daily_volume(
         shift = case(*spans, else_=us(last)) if spans else us(last)
         day = ((micros + shift) // 86_400_000_000).label("local_day")
     else:
+
         def interval(offset: timedelta):
             return literal(offset, Interval())  # (a bare timedelta would be bound as the column's timestamp type)
 
@@ -256,9 +257,7 @@ def list_detractors(
         T.c.first_contact_at,
         T.c.themes.label("stored_themes"),  # the comment's themes when the ticket was opened ...
         B.c.themes_key.label("stored_themes_key"),  # ... and what found them (see services.views.ThemeSource)
-    ).select_from(
-        labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)).join(B, B.c.id == R.c.batch_id)
-    )
+    ).select_from(labels.with_labels(R.outerjoin(T, T.c.response_pk == R.c.id)).join(B, B.c.id == R.c.batch_id))
     conds = [R.c.score <= max_score]
     if since is not None:
         conds.append(R.c.submitted_at >= naive_utc(since))
@@ -276,8 +275,6 @@ def list_detractors(
         result = conn.execute(q)
         keys = list(result.keys())  # the keys once, not per row (a quarter faster than Row._asdict)
         return [dict(zip(keys, row, strict=True)) for row in result]
-
-
 
 
 def match_group_values(

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from npscli.core.fields import GROUP_FIELDS, TEXT_FIELDS
 from npscli.core.periods import naive_utc
 from npscli.store import schema
-from npscli.store.engine import Store
+from npscli.store.engine import BUSY_TIMEOUT_MS, Store
 from npscli.store.legacy_keys import LegacyKeys
 
 if TYPE_CHECKING:
@@ -418,6 +418,24 @@ def _bulk_load(conn, dialect: str, incoming: int, stored: int) -> Iterator[None]
             conn.exec_driver_sql("PRAGMA threads = 0")
 
 
+IMPORT_LOCK = 7220_1107  # the advisory-lock key of an import on PostgreSQL (migrations ...1105, alerts ...1106)
+
+
+def _one_import_at_a_time(conn) -> None:
+    """On PostgreSQL, wait for any other import of the store to commit before this one writes anything.
+
+    SQLite's imports take turns already (BEGIN IMMEDIATE). On PostgreSQL two imports of overlapping exports
+    would otherwise lock the same new keys in different orders (one file newest first, the other oldest
+    first, or a key in the other's next piece) and the server would kill one of them as a deadlock. Taking
+    turns costs nothing in the routine case (one cron import). The wait is bounded as SQLite's busy timeout
+    is, and only this wait: the rest of the import keeps the server's own lock settings."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
+    conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+
+
 def import_parsed(
     store: Store,
     parsed: Export,
@@ -445,6 +463,7 @@ def import_parsed(
 
     now = utcnow() if now is None else naive_utc(now)
     with store.write(bulk=True) as conn:
+        _one_import_at_a_time(conn)
         batch_id = conn.execute(
             schema.import_batches.insert().values(
                 source=source,

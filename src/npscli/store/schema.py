@@ -99,6 +99,7 @@ schema_versions = Table(
     Column("applied_at", Timestamp, nullable=False),
 )
 
+
 def _import_batches() -> Table:
     return Table(
         "import_batches",
@@ -192,6 +193,8 @@ def use_postgresql() -> None:
         where = PARTIAL_INDEXES.get(index.name)
         if where is not None and index.dialect_options["postgresql"]["where"] is None:
             index.dialect_options["postgresql"]["where"] = text(where)
+
+
 # (No index on batch_id: the responses of a new batch are the ids above the largest before it, a range of
 # the primary key; see ``store.responses.import_parsed``.)
 
@@ -213,9 +216,7 @@ def responses_named_sql(dialect: str) -> str:
             return f"strftime('%Y-%m-%d %H:%M:%f', r.{column.name} / 1000000.0, 'unixepoch') AS {column.name}"
         return f"r.{column.name}"
 
-    joins = " ".join(
-        f"LEFT JOIN group_labels AS {field}_label ON {field}_label.id = r.{field}_id" for field in groups
-    )
+    joins = " ".join(f"LEFT JOIN group_labels AS {field}_label ON {field}_label.id = r.{field}_id" for field in groups)
     columns = ", ".join(shown(column) for column in responses.columns)
     return f"CREATE VIEW {RESPONSES_NAMED} AS SELECT {columns} FROM responses AS r {joins}"
 
@@ -238,6 +239,7 @@ RETIRED_IN_9 = ("ix_responses_batch", "ix_responses_patient_id", "ix_responses_e
 RETIRED_IN_11 = ("ix_responses_groups_score", "ix_responses_location_week_score", "ix_responses_window_score")
 # ... and the history's (ticket_id, at): no query reads the events of a ticket by time, all of them by id.
 RETIRED_EVENT_INDEXES_IN_9 = ("ix_ticket_events_ticket",)
+
 
 def _tickets() -> Table:
     return Table(
@@ -266,6 +268,7 @@ def _tickets() -> Table:
         Index("ix_tickets_due", "due_at"),
     )
 
+
 def _ticket_events() -> Table:
     return Table(
         "ticket_events",
@@ -282,6 +285,7 @@ def _ticket_events() -> Table:
         # a ticket's history: every query reads it by ticket id, in id order (which this index gives as it is)
         Index("ix_ticket_events_ticket_id", "ticket_id"),
     )
+
 
 def _alert_deliveries() -> Table:
     return Table(
@@ -302,6 +306,7 @@ def _alert_deliveries() -> Table:
         UniqueConstraint("response_pk", "recipient", "channel", name="uq_alert_once"),
         Index("ix_alert_status", "status"),
     )
+
 
 # One row per (emerging issue, recipient): `npscli alert` tells each recipient of an issue once.
 # An issue is (theme, group_by, group_value, first_flagged); ``summary`` is its sentence when it was claimed.

@@ -19,6 +19,7 @@ T = schema.tickets
 E = schema.ticket_events
 R = schema.responses
 
+
 def ticket_stats(
     store: Store,
     *,
@@ -56,9 +57,7 @@ def ticket_stats(
     for key in sorted(groups, key=lambda k: (k is None, fold(str(k)), str(k))):  # as score sorts its groups
         items = groups[key]
         contact_hours = [
-            (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600
-            for r in items
-            if r["first_contact_at"]
+            (r["first_contact_at"] - r["submitted_at"]).total_seconds() / 3600 for r in items if r["first_contact_at"]
         ]
         within = sum(1 for r in items if r["first_contact_at"] and r["first_contact_at"] <= r["due_at"])
         # Only tickets whose outcome is known count: contacted, or past their deadline. A ticket received an
@@ -75,16 +74,12 @@ def ticket_stats(
                 "resolved": sum(1 for r in items if r["status"] == rules.RESOLVED),
                 "no_response": sum(1 for r in items if r["status"] == rules.NO_RESPONSE),
                 "open": sum(1 for r in items if r["status"] in rules.OPEN_STATUSES),
-                "median_hours_to_contact": round(statistics.median(contact_hours), 1)
-                if contact_hours
-                else None,
+                "median_hours_to_contact": round(statistics.median(contact_hours), 1) if contact_hours else None,
                 "contacted_within_sla": round(100 * within / decided, 1) if decided else None,
                 "sla_met": within,  # the share's numerator and denominator: 100% of 1 is not 100% of 40
                 "sla_decided": decided,
                 "overdue_open": sum(
-                    1
-                    for r in items
-                    if rules.is_overdue(r["status"], r["due_at"], r["first_contact_at"], now_n)
+                    1 for r in items if rules.is_overdue(r["status"], r["due_at"], r["first_contact_at"], now_n)
                 ),
                 "root_causes": ", ".join(f"{c} {n}" for c, n in causes.most_common()),
                 "recovered": sum(1 for r in items if r["response_pk"] in recovered),

@@ -91,9 +91,7 @@ def _apply_filter(q, f: TicketFilter):
         conds.append(labels.matching("provider", f.provider))
     if f.overdue_at is not None:
         now = naive_utc(f.overdue_at)
-        conds.append(
-            and_(T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now)
-        )
+        conds.append(and_(T.c.status.in_(rules.OPEN_STATUSES), T.c.first_contact_at.is_(None), T.c.due_at < now))
     if f.since is not None:
         conds.append(R.c.submitted_at >= naive_utc(f.since))
     if f.until is not None:
@@ -135,10 +133,7 @@ def get_ticket(conn, number: int, *, for_update: bool = False) -> dict[str, Any]
 def show_ticket(store: Store, number: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     with store.read() as conn:
         ticket = get_ticket(conn, number)
-        events = [
-            dict(r)
-            for r in conn.execute(select(E).where(E.c.ticket_id == number).order_by(E.c.id)).mappings()
-        ]
+        events = [dict(r) for r in conn.execute(select(E).where(E.c.ticket_id == number).order_by(E.c.id)).mappings()]
     return ticket, events
 
 
@@ -272,9 +267,7 @@ def _join(*parts: str | None) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def log_event(
-    store: Store, number: int, kind: str, *, actor: str, now: datetime, text: str | None = None
-) -> None:
+def log_event(store: Store, number: int, kind: str, *, actor: str, now: datetime, text: str | None = None) -> None:
     """Append a non-transition event (e.g. "outreach_drafted", "alerted") to a ticket's history."""
     with store.write() as conn:
         get_ticket(conn, number)
@@ -324,22 +317,16 @@ def assign_many(
     already: list[int] = []
     wanted = fold_name(assignee)
     with store.write() as conn:
-        q = _apply_filter(
-            select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f
-        )
+        q = _apply_filter(select(T.c.id, T.c.status, T.c.assignee).select_from(T.join(R, T.c.response_pk == R.c.id)), f)
         for number, status, current_assignee in conn.execute(q.order_by(T.c.id)).all():
             if current_assignee and fold_name(current_assignee) == wanted:
                 already.append(number)
                 continue
             new_status = rules.next_status("assign", status, rules.format_ticket_id(number))
             conn.execute(
-                T.update()
-                .where(T.c.id == number)
-                .values(assignee=assignee, status=new_status, updated_at=now)
+                T.update().where(T.c.id == number).values(assignee=assignee, status=new_status, updated_at=now)
             )
-            _event(
-                conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee
-            )
+            _event(conn, number, now, actor, "assigned", from_status=status, to_status=new_status, text=assignee)
             changed.append(number)
     return changed, already
 
@@ -351,13 +338,9 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
     contact_kinds = (*rules.CHANNELS, "contact")
     closed: list[int] = []
     with store.write() as conn:
-        candidates = (
-            conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
-        )
+        candidates = conn.execute(select(T.c.id).where(T.c.status == rules.CONTACTED).order_by(T.c.id)).scalars().all()
         for number in candidates:
-            events = conn.execute(
-                select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.id)
-            ).all()
+            events = conn.execute(select(E.c.kind, E.c.at).where(E.c.ticket_id == number).order_by(E.c.id)).all()
             last_contact = max((at for kind, at in events if kind in contact_kinds), default=None)
             if last_contact is None or last_contact > cutoff:
                 continue
@@ -366,9 +349,7 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
             closed.append(number)
             if not dry_run:
                 conn.execute(
-                    T.update()
-                    .where(T.c.id == number)
-                    .values(status=rules.NO_RESPONSE, closed_at=now, updated_at=now)
+                    T.update().where(T.c.id == number).values(status=rules.NO_RESPONSE, closed_at=now, updated_at=now)
                 )
                 _event(
                     conn,
@@ -381,5 +362,3 @@ def sweep(store: Store, *, days: int, actor: str, now: datetime, dry_run: bool =
                     text=f"no reply {days} days after the last contact (sweep)",
                 )
     return closed
-
-

@@ -357,9 +357,10 @@ def test_other_surveys_ratings_in_a_feedback_export_are_excluded_not_scored(tmp_
     assert [issue.row for issue in excluded] == list(range(len(SCORES) + 2, len(SCORES) + 7))
     assert {issue.reason for issue in excluded} == {"another survey's rating (CSAT is filled, NPS is blank)"}
     assert parsed.rows_read == len(parsed.records) + len(excluded)
-    assert "rows with 'NPS' blank and 'CSAT' filled are another survey's ratings, excluded" in parsed.mapping_reason[
-        "score"
-    ]
+    assert (
+        "rows with 'NPS' blank and 'CSAT' filled are another survey's ratings, excluded"
+        in parsed.mapping_reason["score"]
+    )
 
 
 def test_a_blank_nps_label_alone_excludes_nothing(tmp_path):

@@ -310,13 +310,20 @@ def test_a_text_column_reads_as_the_same_cells_beside_a_typed_one(texts, dayfirs
     def parse(values):
         try:
             parsed = parse_datetimes(
-                pd.Series(values, dtype=object), timezone="America/Chicago", dayfirst=None,
-                default_dayfirst=dayfirst_default, where="f.csv: column 'Created at'",
+                pd.Series(values, dtype=object),
+                timezone="America/Chicago",
+                dayfirst=None,
+                default_dayfirst=dayfirst_default,
+                where="f.csv: column 'Created at'",
             )
         except ColumnError as error:
             return str(error)
         n = len(texts)
-        return (parsed.utc[:n].tolist(), parsed.blank[:n].tolist(), parsed.dayfirst,
-                None if parsed.out_of_range is None else parsed.out_of_range[:n].tolist())
+        return (
+            parsed.utc[:n].tolist(),
+            parsed.blank[:n].tolist(),
+            parsed.dayfirst,
+            None if parsed.out_of_range is None else parsed.out_of_range[:n].tolist(),
+        )
 
     assert parse(texts) == parse([*texts, datetime(2025, 1, 2, 3, 4)])

@@ -436,6 +436,7 @@ def test_a_huge_header_cell_is_cut_not_searched_for_seconds(tmp_path: Path):
     assert parsed.records["score"].tolist() == [9, 3]
     assert all(len(name) <= HEADER_CELL_CHARS for name in parsed.columns)
 
+
 _CELL_TEXT = st.text(
     alphabet=st.sampled_from(["a", "B", "7", " ", "\t", "\n", "\u3000", "\ufeff", "\u200b"]), max_size=6
 )
