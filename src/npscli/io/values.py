@@ -65,8 +65,9 @@ def parse_scores(values: pd.Series) -> ScoreParse:
     )
 
 
-# What R, pandas and spreadsheets write for "no answer": a blank score (skipped), not a bad one (rejected).
-_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none"}
+# What R, pandas and spreadsheets write for "no answer", and LimeSurvey's VV export for a question the
+# respondent's answers hid: a blank score (skipped), not a bad one (rejected).
+_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none", "{question_not_shown}"}
 
 
 def _parse_distinct_scores(values: pd.Series) -> ScoreParse:
