@@ -415,9 +415,14 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     if options.narrow and options.fields is not None and "response_id" in mapping.columns:
         raw = raw.narrowed(_positions(header, mapping, options.fields))
     if "score" not in mapping.columns:
+        refused = mapping.reasons.get("score")  # the columns named like the score, and why none is one
+        found = f": {refused}" if refused else f" ({describe_columns(header)})"
         raise ColumnError(
-            f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
-            hint="name it with --map score=COLUMN",
+            f"{name}: no 0-10 likelihood-to-recommend column found{found}",
+            hint="a recommend question answered in words or yes/no is not NPS; if another column holds the 0-10 "
+            "answers, name it with --map score=COLUMN"
+            if refused
+            else "name it with --map score=COLUMN",
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(

@@ -139,6 +139,10 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
                 f"{file_name}: {what}; which one is the {wanted} is a guess",
                 hint=f"say which with --map {wanted}={twins.names[-1]!r} (or --map {wanted}={twins.names[0]!r})",
             ) from None
+        if found is None and wanted == "score":
+            refused = _refused_scores([column for column in columns if column.name not in taken], sample, header)
+            if refused:
+                reasons["score"] = refused
         if found is None and wanted == "patient_name":
             found = _name_pair([column for column in columns if column.name not in taken])
         if found is None:
@@ -307,9 +311,9 @@ def _resolve_override(header: Header, field: str, target: str) -> tuple[str, ...
     return None
 
 
-def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
-    """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
-    the values decided between candidates ("" otherwise)."""
+def _candidates(field: str, columns: list[_Column]) -> tuple[list[tuple[int, str, _Column]], set[str]]:
+    """The columns named like ``field``, as ``(priority, source, column)``, and the names of those named exactly
+    like it."""
     rule = RULES[field]
     candidates: list[tuple[int, str, _Column]] = []
     exact_names: set[str] = set()
@@ -321,6 +325,27 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
             candidates.append((found[0], found[1], column))
             if found[2]:
                 exact_names.add(column.name)
+    return candidates, exact_names
+
+
+def _refused_scores(columns: list[_Column], sample: pd.DataFrame, header: Header) -> str:
+    """When no column is the score: the columns named like it and why each is not one ("'Would you recommend
+    us?' (column 44): text answers"), the best named first, for the error; "" when none is named like it."""
+    candidates, exact_names = _candidates("score", columns)
+    found = []
+    for *_, column in sorted(candidates, key=lambda c: (c[0], c[2].position))[:3]:
+        named = column.name in exact_names and not {text for text, _ in column.compacts} & _QUESTION_NAMES
+        content, why = _score_content(sample[column.name], parse_scores(sample[column.name]), named=named)
+        if content is None:
+            place = header.positions[column.position] + 1
+            found.append(f"{safe_label(column.name)!r} (column {place}) holds {why}")
+    return "; ".join(found)
+
+
+def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
+    """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
+    the values decided between candidates ("" otherwise)."""
+    candidates, exact_names = _candidates(field, columns)
     if not candidates:
         return None
     if field == "score":
