@@ -31,6 +31,7 @@ from npscli.io.cells import stripped_text
 from npscli.io.dates import parse_datetimes
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.mapping_rules import FIRST_NAMES, LAST_NAMES, RULES, STATUS_NAMES, Rule
+from npscli.io.readers import WholeRowsNeeded
 from npscli.io.values import SCALE_MIN_VALUES, ScoreParse, parse_scores
 
 CANONICAL_FIELDS = (
@@ -268,6 +269,55 @@ def other_survey_rows(data: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
     rated = stripped_text(data[mapping.columns["score"][0]]) != ""
     reasons[blank_label & other_filled & rated] = f"another survey's rating ({other} is filled, {labels} is blank)"
     return reasons
+
+
+# The label of a sheet's summary line ("Total", "Average:", "Median"), lower-case, in the languages of the exports.
+# Not "NPS" or "Promoters": an answer can read so (an NPS-group column), and their figures are out of 0-10.
+_SUMMARY_LABELS = frozenset(
+    {
+        "total", "totals", "grand total", "subtotal", "sub-total", "sum", "average", "avg", "mean", "median",
+        "total responses", "moyenne", "somme", "médiane", "mediane", "gesamt", "summe", "durchschnitt",
+        "mittelwert", "promedio", "media", "média", "suma", "mediana", "soma", "totale", "gemiddelde", "totaal",
+    }
+)  # fmt: skip
+_NUMBER_LIKE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*%?$")
+
+
+def summary_rows(data: pd.DataFrame, mapping: ColumnMapping, rows: pd.Series | None) -> pd.Series:
+    """Per row of ``data`` (only those ``rows`` marks, or all): the column holding its summary label when the row
+    is a sheet's summary line, else None. Such a line starts (in its first or second column, neither the
+    comment nor the score) with a label such as "Total", "Average:" or "Median", holds nothing but numbers besides
+    ("8.2", "45%"), and has no response id of its own."""
+    found = pd.Series(None, index=data.index, dtype=object)
+    if data.shape[1] < 2:
+        return found
+    where = data if rows is None else data[rows.to_numpy()]
+    ids = mapping.columns.get("response_id", ())
+    if ids:  # a response with an id is a response, unless the id cell holds the label
+        id_text = stripped_text(where[ids[0]]).str.casefold().str.rstrip(" :.=")
+        where = where[((id_text == "") | id_text.isin(_SUMMARY_LABELS)).to_numpy()]
+    if where.empty:
+        return found
+    if any(dtype.kind == "S" for dtype in where.dtypes):  # a narrow read: only the first bytes of some cells
+        raise WholeRowsNeeded("a row that may be a summary line")
+    skip = {*mapping.columns.get("comment", ()), *mapping.columns.get("score", ())}
+    labelled = pd.Series(None, index=where.index, dtype=object)
+    earlier_blank = pd.Series(True, index=where.index)
+    for name in list(where.columns[:2]):
+        text = stripped_text(where[name])
+        if name not in skip:
+            label = text.str.casefold().str.rstrip(" :.=").isin(_SUMMARY_LABELS)
+            labelled[earlier_blank & label & labelled.isna()] = name
+        earlier_blank &= text == ""
+    candidates = labelled.dropna()
+    if candidates.empty:
+        return found
+    for row, name in candidates.items():
+        cells = stripped_text(data.loc[row])
+        others = [cell for column, cell in cells.items() if cell and column != name]
+        if all(_NUMBER_LIKE.match(cell) for cell in others):
+            found[row] = name
+    return found
 
 
 def _describe(header: Header, position: int) -> _Column:

@@ -23,6 +23,7 @@ BLANK_SCORE = "blank score (partial response)"
 SCORE_OUTSIDE = "score is outside 0-10"
 SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_NOT_NUMBER = "score is not a number"
+SUMMARY_ROW = "a summary row (Total, Average...), not a response"
 
 
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.

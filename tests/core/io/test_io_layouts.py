@@ -575,3 +575,53 @@ def test_a_mostly_empty_why_box_leaves_the_named_comment_in_place(tmp_path: Path
     parsed = read_export(path, ReadOptions(date_required=False))
     assert parsed.mapping["comment"] == "Were you happy with the parking? - Comments:"
     assert parsed.records["comment"].str.startswith("parking remark").all()
+
+
+def test_a_hand_made_sheets_total_average_and_median_lines_are_excluded_not_scored(tmp_path: Path):
+    """An Excel sheet kept by hand, no date column: below the answers someone typed Total, Average and Median
+    lines. "Median ... 9" reads as a promoter and "Total ... 11" as a bad score: both are summary lines,
+    excluded (every row still accounted for); a response whose first column happens to read "Total" but that
+    holds a comment is a response."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Clinic feedback, first quarter"])
+    sheet.append([])
+    sheet.append(["Visit", "Room", "Score", "Comment"])
+    for visit, score, comment in [("Check-up", 9, "kind"), ("Total", 3, "the total bill was wrong"), ("X-ray", 10, "")]:
+        sheet.append([visit, "2", score, comment])
+    sheet.append([])
+    sheet.append(["Total", "", 3])
+    sheet.append(["Average:", "", 7.33])
+    sheet.append(["Median", "", 9])
+    sheet.append(["", "Mean", "", "73%"])
+    path = tmp_path / "by_hand.xlsx"
+    workbook.save(path)
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.records["score"].tolist() == [9, 3, 10]
+    assert parsed.records["row"].tolist() == [4, 5, 6]
+    summary = "a summary row (Total, Average...), not a response"
+    assert outcomes(parsed) == {
+        8: ("excluded", summary, "Visit"),
+        9: ("excluded", summary, "Visit"),
+        10: ("excluded", summary, "Visit"),
+        11: ("excluded", summary, "Room"),
+    }
+    assert parsed.rows_read == len(parsed.records) + len(parsed.issues)
+
+
+def test_a_total_line_below_dated_answers_is_excluded_not_rejected(tmp_path: Path):
+    """With a date column only the rows without a time are looked at (a semicolon export saved from Excel, its
+    Total line under the answers): excluded as a summary, not rejected for its missing date."""
+    path = tmp_path / "enquete.csv"
+    path.write_text(
+        "Date;Score;Commentaire\n2025-03-01;9;très bien\n2025-03-02;4;attente\n;;\nTotal;13;\nMoyenne;6,5;\n",
+        encoding="cp1252",
+    )
+    parsed = read_export(path)
+    assert parsed.records["score"].tolist() == [9, 4]
+    assert outcomes(parsed) == {
+        5: ("excluded", "a summary row (Total, Average...), not a response", "Date"),
+        6: ("excluded", "a summary row (Total, Average...), not a response", "Date"),
+    }
