@@ -281,17 +281,22 @@ _SUMMARY_LABELS = frozenset(
     }
 )  # fmt: skip
 _NUMBER_LIKE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*%?$")
+_SUMMARY_SCAN_ROWS = 20_000  # a dateless chunk this long is looked at only in its last _SUMMARY_TAIL_ROWS lines
+_SUMMARY_TAIL_ROWS = 200
 
 
 def summary_rows(data: pd.DataFrame, mapping: ColumnMapping, rows: pd.Series | None) -> pd.Series:
-    """Per row of ``data`` (only those ``rows`` marks, or all): the column holding its summary label when the row
-    is a sheet's summary line, else None. Such a line starts (in its first or second column, neither the
-    comment nor the score) with a label such as "Total", "Average:" or "Median", holds nothing but numbers besides
-    ("8.2", "45%"), and has no response id of its own."""
+    """Per row of ``data`` (those ``rows`` marks; with None, all, or a long chunk's last lines): the column
+    holding its summary label when the row is a sheet's summary line, else None. Such a line starts (in its
+    first or second column, neither the comment nor the score) with a label such as "Total", "Average:" or
+    "Median", holds nothing but numbers besides ("8.2", "45%"), and has no response id of its own."""
     found = pd.Series(None, index=data.index, dtype=object)
     if data.shape[1] < 2:
         return found
-    where = data if rows is None else data[rows.to_numpy()]
+    if rows is not None:
+        where = data[rows.to_numpy()]
+    else:  # a long dateless table is no sheet kept by hand: only its last lines (a Total under the answers)
+        where = data if len(data) <= _SUMMARY_SCAN_ROWS else data.iloc[-_SUMMARY_TAIL_ROWS:]
     ids = mapping.columns.get("response_id", ())
     if ids:  # a response with an id is a response, unless the id cell holds the label
         id_text = stripped_text(where[ids[0]]).str.casefold().str.rstrip(" :.=")
@@ -302,13 +307,12 @@ def summary_rows(data: pd.DataFrame, mapping: ColumnMapping, rows: pd.Series | N
         raise WholeRowsNeeded("a row that may be a summary line")
     skip = {*mapping.columns.get("comment", ()), *mapping.columns.get("score", ())}
     labelled = pd.Series(None, index=where.index, dtype=object)
-    earlier_blank = pd.Series(True, index=where.index)
+    earlier_blank = np.ones(len(where), dtype=bool)
     for name in list(where.columns[:2]):
-        text = stripped_text(where[name])
+        label, blank = _labels_and_blanks(where[name])
         if name not in skip:
-            label = text.str.casefold().str.rstrip(" :.=").isin(_SUMMARY_LABELS)
-            labelled[earlier_blank & label & labelled.isna()] = name
-        earlier_blank &= text == ""
+            labelled[earlier_blank & label & labelled.isna().to_numpy()] = name
+        earlier_blank &= blank
     candidates = labelled.dropna()
     if candidates.empty:
         return found
@@ -318,6 +322,17 @@ def summary_rows(data: pd.DataFrame, mapping: ColumnMapping, rows: pd.Series | N
         if all(_NUMBER_LIKE.match(cell) for cell in others):
             found[row] = name
     return found
+
+
+def _labels_and_blanks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: whether it is a summary label, and whether it is blank (each distinct value looked at once)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    label, blank = [], []
+    for value in uniques:
+        text = value.strip() if isinstance(value, str) else ""
+        label.append(0 < len(text) <= 30 and text.casefold().rstrip(" :.=") in _SUMMARY_LABELS)
+        blank.append(not text and (isinstance(value, str) or value is None))
+    return np.array([*label, False])[codes], np.array([*blank, True])[codes]
 
 
 def _describe(header: Header, position: int) -> _Column:
