@@ -310,3 +310,16 @@ def test_a_time_under_a_variable_name_dates_the_import(runner):
     months = runner("score", "--period", "month", "--since", "2020-12-01", "--as-of", "2021-06-01", "--format", "json")
     assert months.exit_code == 0, months.output
     assert sum(r["n"] for r in json.loads(months.stdout)) == r_question["n"]
+
+
+def test_a_worded_recommend_question_is_refused_by_name_in_a_surveymonkey_file_with_numbered_labels(runner):
+    """cncf/surveys' Cloud Native Survey 2019: its label row has "1" ... "5" under a numbered text-box question.
+    It is still SurveyMonkey's second header row (read as a plain header, the recommend question was not even
+    seen), and the refusal names the worded recommend question by its file column."""
+    result = runner("score", DATA / "surveymonkey_cncf_cloudnative_2019_recommend_worded_en.csv", db=False)
+    assert result.exit_code == 3, result.output
+    assert (
+        "no 0-10 likelihood-to-recommend column found: 'How likely would you be to recommend ...' (column 412)"
+        " holds text answers" in result.stderr
+    )
+    assert "Absolutely" not in result.stderr  # a cell's contents never appear

@@ -38,10 +38,17 @@ from npscli.io.dates import (
 )
 from npscli.io.keys import RowKeyState, row_keys
 from npscli.io.layouts import Header, data_rows, detect_header, extract_data
-from npscli.io.mapping import CANONICAL_FIELDS, ColumnMapping, describe_columns, map_columns, other_survey_rows
+from npscli.io.mapping import (
+    CANONICAL_FIELDS,
+    ColumnMapping,
+    describe_columns,
+    map_columns,
+    other_survey_rows,
+    summary_rows,
+)
 from npscli.io.readers import RawTable, WholeRowsNeeded, read_table, workbook_sheets
 from npscli.io.records import build_records, join_records, source_timezone, stamped_dates
-from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, parse_scores, status_exclusions
+from npscli.io.values import BLANK_SCORE, SCALE_MIN_VALUES, SUMMARY_ROW, parse_scores, status_exclusions
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -281,9 +288,14 @@ class ExportStream:
         for rows, why in problems:
             if rows.any():  # (most chunks have none)
                 date_problem[rows] = why
+        # A row without a time (all rows of a dateless file, else those whose time is missing or bad) may be a
+        # sheet's Total / Average / NPS line: excluded, never scored (a "Median ... 9" line is no promoter).
+        undated = date_problem.notna() if date_column is not None else None
+        summary = summary_rows(data, mapping, undated) if undated is None or undated.any() else None
         steps = (
             (extra != "", "rejected", EXTRA_FIELDS, None),
             (is_excluded, "excluded", excluded, mapping.status_column or _kind_column(mapping)),
+            *(() if summary is None else ((summary.notna(), "excluded", SUMMARY_ROW, summary),)),
             (scores.blank, "skipped", BLANK_SCORE, score_column),
             (scores.problem.notna(), "rejected", scores.problem, score_column),
             (date_problem.notna(), "rejected", date_problem, date_column),
@@ -412,9 +424,14 @@ def _open(raw: RawTable, options: ReadOptions) -> ExportStream:
     if options.narrow and options.fields is not None and "response_id" in mapping.columns:
         raw = raw.narrowed(_positions(header, mapping, options.fields))
     if "score" not in mapping.columns:
+        refused = mapping.reasons.get("score")  # the columns named like the score, and why none is one
+        found = f": {refused}" if refused else f" ({describe_columns(header)})"
         raise ColumnError(
-            f"{name}: no 0-10 likelihood-to-recommend column found ({describe_columns(header)})",
-            hint="name it with --map score=COLUMN",
+            f"{name}: no 0-10 likelihood-to-recommend column found{found}",
+            hint="a recommend question answered in words or yes/no is not NPS; if another column holds the 0-10 "
+            "answers, name it with --map score=COLUMN"
+            if refused
+            else "name it with --map score=COLUMN",
         )
     if "submitted_at" not in mapping.columns and options.date_required and options.stamp is None:
         raise ColumnError(

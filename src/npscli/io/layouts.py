@@ -22,7 +22,8 @@ from npscli.io.cells import frame_as_text, stripped_text
 from npscli.io.readers import RawTable, WholeRowsNeeded
 
 LAYOUTS = (
-    "qualtrics", "qualtrics-legacy", "surveymonkey", "survicate", "google-forms", "typeform", "delighted", "plain",
+    "qualtrics", "qualtrics-legacy", "surveymonkey", "survicate", "limesurvey", "google-forms", "typeform",
+    "delighted", "plain",
 )  # fmt: skip
 
 _SCAN_ROWS = 40
@@ -45,6 +46,11 @@ _QUALTRICS_FIELDS = {
     "recipientfirstname", "recipientlastname", "externalreference", "locationlatitude",
 }  # fmt: skip
 _DATE_FIELDS = {"startdate", "enddate", "recordeddate"}
+# LimeSurvey's own response fields, as its question-code headings name them ("id", "submitdate", ...) and as its
+# full headings do ("Response ID", "Date submitted", ...); its VV export puts the full headings in row 1 and
+# the codes in row 2.
+_LIMESURVEY_CODES = {"submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr", "refurl"}
+_LIMESURVEY_HEADINGS = {"datesubmitted", "lastpage", "startlanguage", "datestarted", "datelastaction", "referrerurl"}
 
 
 def compact(text: str) -> str:
@@ -97,6 +103,10 @@ def detect_header(raw: RawTable) -> Header:
         if _is_v_row(rows[index]):
             return _qualtrics_legacy(raw, rows, index)
 
+    for index in range(len(rows) - 1):
+        if _is_limesurvey_codes(rows[index + 1]) and not _is_limesurvey_codes(rows[index]):
+            # a VV export: full headings (the question text), then the field codes users --map
+            return _build(raw, "limesurvey", (index, index + 1), rows[index + 1], questions=rows[index])
     for index in range(len(rows) - 1):
         if _is_surveymonkey_labels(rows[index], rows[index + 1]):
             return _surveymonkey(raw, rows, index)
@@ -245,6 +255,8 @@ def _classify_single(names: list[str]) -> str:
         return "delighted"
     if {"respondentid", "collectorid"} <= named:
         return "surveymonkey"
+    if len(named & _LIMESURVEY_CODES) >= 3 or len(named & _LIMESURVEY_HEADINGS) >= 3:
+        return "limesurvey"
     if len(named & _QUALTRICS_FIELDS) >= 3:
         return "qualtrics"
     return "plain"
@@ -335,6 +347,13 @@ def _is_v_row(row: list[str]) -> bool:
     return bool(filled) and filled[0] == "V1" and sum(1 for cell in filled if _V_NAME.match(cell)) >= 3
 
 
+def _is_limesurvey_codes(row: list[str]) -> bool:
+    """A row of LimeSurvey field codes: "id" first, then three or more of its own fields (submitdate, lastpage,
+    startlanguage...)."""
+    filled = [cell.lstrip("\ufeff") for cell in row if cell]
+    return bool(filled) and filled[0] == "id" and len(set(filled) & _LIMESURVEY_CODES) >= 3
+
+
 def _find_header_row(rows: list[list[str]]) -> int | None:
     filled_counts = sorted((sum(1 for cell in row if cell) for row in rows), reverse=True)
     # "widest" as a few rows reach it: one record with many unquoted commas must not raise the bar for the header
@@ -383,7 +402,23 @@ def _is_surveymonkey_labels(names: list[str], below: list[str], *, vendor: set[s
     named = {compact(name) for name in names if name}
     if named & {"respondentid", "collectorid"}:
         return True
-    return not any(_value_like(label) for label in labels)
+    # A number or a date under a one-column question is an answer: ``below`` is a response. Under a question
+    # spread over several columns (its header cells blank after the first, each with a label) it is an
+    # option's label: a rating matrix's "1" ... "5", numbered text boxes (cncf/surveys' Cloud Native Survey
+    # 2018 and 2019).
+    spread = [False] * len(pairs)  # the column belongs to a question of two or more labelled columns
+    start = None
+    for index, (name, label) in enumerate(pairs):
+        if name or not label:
+            start = index if name and label else None
+        elif start is not None:
+            spread[start] = spread[index] = True
+
+    def answered(index: int) -> bool:
+        label = pairs[index][1]
+        return bool(label) and _value_like(label) and not spread[index]
+
+    return not any(answered(index) for index in range(len(pairs)))
 
 
 def _is_question_row(names: list[str], below: list[str]) -> bool:

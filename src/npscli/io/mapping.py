@@ -31,6 +31,7 @@ from npscli.io.cells import stripped_text
 from npscli.io.dates import parse_datetimes
 from npscli.io.layouts import Header, clean_label, compact, words
 from npscli.io.mapping_rules import FIRST_NAMES, LAST_NAMES, RULES, STATUS_NAMES, Rule
+from npscli.io.readers import WholeRowsNeeded
 from npscli.io.values import SCALE_MIN_VALUES, ScoreParse, parse_scores
 
 CANONICAL_FIELDS = (
@@ -139,6 +140,10 @@ def map_columns(header: Header, data: pd.DataFrame, overrides: dict[str, str], f
                 f"{file_name}: {what}; which one is the {wanted} is a guess",
                 hint=f"say which with --map {wanted}={twins.names[-1]!r} (or --map {wanted}={twins.names[0]!r})",
             ) from None
+        if found is None and wanted == "score":
+            refused = _refused_scores([column for column in columns if column.name not in taken], sample, header)
+            if refused:
+                reasons["score"] = refused
         if found is None and wanted == "patient_name":
             found = _name_pair([column for column in columns if column.name not in taken])
         if found is None:
@@ -266,6 +271,70 @@ def other_survey_rows(data: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
     return reasons
 
 
+# The label of a sheet's summary line ("Total", "Average:", "Median"), lower-case, in the languages of the exports.
+# Not "NPS" or "Promoters": an answer can read so (an NPS-group column), and their figures are out of 0-10.
+_SUMMARY_LABELS = frozenset(
+    {
+        "total", "totals", "grand total", "subtotal", "sub-total", "sum", "average", "avg", "mean", "median",
+        "total responses", "moyenne", "somme", "médiane", "mediane", "gesamt", "summe", "durchschnitt",
+        "mittelwert", "promedio", "media", "média", "suma", "mediana", "soma", "totale", "gemiddelde", "totaal",
+    }
+)  # fmt: skip
+_NUMBER_LIKE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*%?$")
+_SUMMARY_SCAN_ROWS = 20_000  # a dateless chunk this long is looked at only in its last _SUMMARY_TAIL_ROWS lines
+_SUMMARY_TAIL_ROWS = 200
+
+
+def summary_rows(data: pd.DataFrame, mapping: ColumnMapping, rows: pd.Series | None) -> pd.Series:
+    """Per row of ``data`` (those ``rows`` marks; with None, all, or a long chunk's last lines): the column
+    holding its summary label when the row is a sheet's summary line, else None. Such a line starts (in its
+    first or second column, neither the comment nor the score) with a label such as "Total", "Average:" or
+    "Median", holds nothing but numbers besides ("8.2", "45%"), and has no response id of its own."""
+    found = pd.Series(None, index=data.index, dtype=object)
+    if data.shape[1] < 2:
+        return found
+    if rows is not None:
+        where = data[rows.to_numpy()]
+    else:  # a long dateless table is no sheet kept by hand: only its last lines (a Total under the answers)
+        where = data if len(data) <= _SUMMARY_SCAN_ROWS else data.iloc[-_SUMMARY_TAIL_ROWS:]
+    ids = mapping.columns.get("response_id", ())
+    if ids:  # a response with an id is a response, unless the id cell holds the label
+        id_text = stripped_text(where[ids[0]]).str.casefold().str.rstrip(" :.=")
+        where = where[((id_text == "") | id_text.isin(_SUMMARY_LABELS)).to_numpy()]
+    if where.empty:
+        return found
+    if any(dtype.kind == "S" for dtype in where.dtypes):  # a narrow read: only the first bytes of some cells
+        raise WholeRowsNeeded("a row that may be a summary line")
+    skip = {*mapping.columns.get("comment", ()), *mapping.columns.get("score", ())}
+    labelled = pd.Series(None, index=where.index, dtype=object)
+    earlier_blank = np.ones(len(where), dtype=bool)
+    for name in list(where.columns[:2]):
+        label, blank = _labels_and_blanks(where[name])
+        if name not in skip:
+            labelled[earlier_blank & label & labelled.isna().to_numpy()] = name
+        earlier_blank &= blank
+    candidates = labelled.dropna()
+    if candidates.empty:
+        return found
+    for row, name in candidates.items():
+        cells = stripped_text(data.loc[row])
+        others = [cell for column, cell in cells.items() if cell and column != name]
+        if all(_NUMBER_LIKE.match(cell) for cell in others):
+            found[row] = name
+    return found
+
+
+def _labels_and_blanks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: whether it is a summary label, and whether it is blank (each distinct value looked at once)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    label, blank = [], []
+    for value in uniques:
+        text = value.strip() if isinstance(value, str) else ""
+        label.append(0 < len(text) <= 30 and text.casefold().rstrip(" :.=") in _SUMMARY_LABELS)
+        blank.append(not text and (isinstance(value, str) or value is None))
+    return np.array([*label, False])[codes], np.array([*blank, True])[codes]
+
+
 def _describe(header: Header, position: int) -> _Column:
     texts: list[tuple[str, str]] = []
     for text in (header.columns[position], *header.alternates[position]):
@@ -307,9 +376,9 @@ def _resolve_override(header: Header, field: str, target: str) -> tuple[str, ...
     return None
 
 
-def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
-    """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
-    the values decided between candidates ("" otherwise)."""
+def _candidates(field: str, columns: list[_Column]) -> tuple[list[tuple[int, str, _Column]], set[str]]:
+    """The columns named like ``field``, as ``(priority, source, column)``, and the names of those named exactly
+    like it."""
     rule = RULES[field]
     candidates: list[tuple[int, str, _Column]] = []
     exact_names: set[str] = set()
@@ -321,6 +390,27 @@ def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tup
             candidates.append((found[0], found[1], column))
             if found[2]:
                 exact_names.add(column.name)
+    return candidates, exact_names
+
+
+def _refused_scores(columns: list[_Column], sample: pd.DataFrame, header: Header) -> str:
+    """When no column is the score: the columns named like it and why each is not one ("'Would you recommend
+    us?' (column 44): text answers"), the best named first, for the error; "" when none is named like it."""
+    candidates, exact_names = _candidates("score", columns)
+    found = []
+    for *_, column in sorted(candidates, key=lambda c: (c[0], c[2].position))[:3]:
+        named = column.name in exact_names and not {text for text, _ in column.compacts} & _QUESTION_NAMES
+        content, why = _score_content(sample[column.name], parse_scores(sample[column.name]), named=named)
+        if content is None:
+            place = header.positions[column.position] + 1
+            found.append(f"{safe_label(column.name)!r} (column {place}) holds {why}")
+    return "; ".join(found)
+
+
+def _best(field: str, columns: list[_Column], sample: pd.DataFrame) -> tuple[tuple[str, ...], str, str] | None:
+    """``(columns, source, reason)`` of the column that best holds ``field``, or None; ``reason`` says why when
+    the values decided between candidates ("" otherwise)."""
+    candidates, exact_names = _candidates(field, columns)
     if not candidates:
         return None
     if field == "score":

@@ -23,6 +23,7 @@ BLANK_SCORE = "blank score (partial response)"
 SCORE_OUTSIDE = "score is outside 0-10"
 SCORE_NOT_WHOLE = "score is not a whole number"
 SCORE_NOT_NUMBER = "score is not a number"
+SUMMARY_ROW = "a summary row (Total, Average...), not a response"
 
 
 # "10 - Extremely likely", "0 (Not at all likely)", "7 out of 10", "9,0": a leading number, then a label.
@@ -65,8 +66,9 @@ def parse_scores(values: pd.Series) -> ScoreParse:
     )
 
 
-# What R, pandas and spreadsheets write for "no answer": a blank score (skipped), not a bad one (rejected).
-_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none"}
+# What R, pandas and spreadsheets write for "no answer", and LimeSurvey's VV export for a question the
+# respondent's answers hid: a blank score (skipped), not a bad one (rejected).
+_NO_ANSWER = {"na", "n/a", "#n/a", "nan", "null", "none", "{question_not_shown}"}
 
 
 def _parse_distinct_scores(values: pd.Series) -> ScoreParse:

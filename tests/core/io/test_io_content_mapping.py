@@ -68,6 +68,32 @@ def test_a_yes_no_question_coded_0_1_is_never_the_score(tmp_path):
     assert parsed.records["score"].tolist() == SCORES
 
 
+def test_a_recommend_question_answered_in_words_is_refused_naming_it_and_why(tmp_path):
+    """Shaped like spack/spack-user-survey 2021 ("... would it make you more likely to use/recommend Spack?":
+    Probably / Probably not / Yes, definitely! / No) and cncf/surveys' Cloud Native Survey 2019 ("How likely
+    would you be to recommend CNCF technologies?": Absolutely / Very Likely ...): the one line says which column
+    was named like the score and why it is not one, not only that none was found."""
+    words = ["Probably", "Probably not", "Yes, definitely!", "No"] * 3
+    codes = [1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 2]
+    path = write(
+        tmp_path,
+        rows(
+            ["Timestamp", "Where do you work?", "Would it make you more likely to recommend us?", "Recommended?"],
+            dated([["Lab", w, c] for w, c in zip(words, codes, strict=True)]),
+        ),
+    )
+    with pytest.raises(ColumnError) as raised:
+        read_export(path)
+    message = str(raised.value)
+    assert message == (
+        "export.csv: no 0-10 likelihood-to-recommend column found: 'Would it make you more likely to reco...'"
+        " (column 3) holds text answers; 'Recommended?' (column 4) holds only the answers 1/2 (a yes/no question)"
+    )
+    assert "--map score=COLUMN" in raised.value.hint and "in words or yes/no is not NPS" in raised.value.hint
+    for answer in set(words):
+        assert answer not in message  # a cell's contents never appear
+
+
 def test_a_1_5_column_loses_to_a_0_10_one_and_a_1_10_nps_column_is_fine(tmp_path):
     five = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 5, 4]
     ten = [score or 1 for score in SCORES]  # 1-10: no 0 given

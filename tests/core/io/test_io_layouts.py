@@ -311,6 +311,86 @@ def test_surveymonkey_without_its_metadata_columns_is_still_found(tmp_path: Path
     assert parsed.rows_read == 2 and parsed.issues == []
 
 
+def test_surveymonkey_option_labels_that_are_numbers_are_still_its_second_header_row(tmp_path: Path):
+    """Shaped like cncf/surveys' Cloud Native Survey 2019 (metadata removed by the publisher): a question of five
+    numbered text boxes labelled "1" ... "5" (and a rating matrix's "1" ... "5") under its blank header cells.
+    Numbers there are option labels, not answers: the file is SurveyMonkey, not a plain table headed by its
+    label row (which named no score column)."""
+    question = "How likely is it that you would recommend us to a friend or colleague?"
+    path = write_rows(
+        tmp_path / "numbered.csv",
+        [
+            ["Where are you?", "What five words describe us?", "", "", "", "", question, "Why?"],
+            ["Response", "1", "2", "3", "4", "5", "Response", "Open-Ended Response"],
+            ["Europe", "fast", "kind", "", "", "", "9", "fine"],
+            ["Asia", "slow", "", "", "", "", "4", "queue"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "surveymonkey"
+    assert parsed.columns[1:3] == ["What five words describe us? - 1", "What five words describe us? - 2"]
+    assert parsed.mapping["score"] == question and parsed.mapping["comment"] == "Why?"
+    assert parsed.records["score"].tolist() == [9, 4]
+    assert parsed.records["row"].tolist() == [3, 4]
+    assert parsed.rows_read == 2 and parsed.issues == []
+
+
+def test_a_plain_first_row_with_numbers_and_response_answers_stays_data(tmp_path: Path):
+    """A number under a one-column question is an answer, also beside an unnamed row-number column (R's
+    write.csv): the row below the header is a response, however many cells read "Response"."""
+    path = write_rows(
+        tmp_path / "plain.csv",
+        [
+            ["", "Channel", "Reply", "How likely is it that you would recommend us?"],
+            ["1", "Response", "Response", "8"],
+            ["2", "Email", "Reminder", "10"],
+        ],
+    )
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.layout == "plain"
+    assert parsed.records["score"].tolist() == [8, 10]
+
+
+def test_limesurvey_vv_export_has_two_header_rows_and_hidden_questions_are_blank(tmp_path: Path):
+    """LimeSurvey's VV export (tab-separated, shaped like r0bis/ls-hwu-fb-demo's vvexport_467000.csv): row 1
+    the full headings, row 2 the field codes (id, submitdate, lastpage, ...). The codes row is header, not a
+    response rejected for its score; "{question_not_shown}" (the answer to a question the respondent's answers
+    hid) is a blank score, skipped, not a bad one; "9.0000000000" is 9."""
+    question = "How likely is it that you would recommend our clinic to a friend or colleague?"
+    lines = [
+        ["Response ID", "Date submitted", "Last page", "Start language", "Seed", "Date started", question, "Why?"],
+        ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "NPS", "NPSwhy"],
+        ["84", "2022-11-21 13:36:07", "1", "en", "631", "2022-11-21 13:30:00", "9.0000000000", "kind staff"],
+        ["91", "2022-11-21 14:36:45", "1", "en", "632", "2022-11-21 14:30:00", "{question_not_shown}", ""],
+        ["98", "2022-11-22 09:12:00", "1", "en", "633", "2022-11-22 09:01:00", "3.0000000000", "long wait"],
+    ]
+    path = tmp_path / "vvexport_467000.csv"
+    path.write_text("".join("\t".join(line) + "\n" for line in lines), encoding="utf-8")
+    parsed = read_export(path)
+    assert parsed.layout == "limesurvey"
+    assert parsed.columns == ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "NPS", "NPSwhy"]
+    assert parsed.mapping["score"] == "NPS" and parsed.mapping["comment"] == "NPSwhy"
+    assert parsed.mapping["response_id"] == "id" and parsed.mapping["submitted_at"] == "submitdate"
+    assert parsed.records["score"].tolist() == [9, 3]
+    assert parsed.records["response_id"].tolist() == ["84", "98"]
+    assert outcomes(parsed) == {4: ("skipped", "blank score (partial response)", "NPS")}
+    assert parsed.rows_read == 3
+
+
+def test_limesurvey_csv_with_question_code_headings_is_named_so(tmp_path: Path):
+    path = write_rows(
+        tmp_path / "results-survey467000.csv",
+        [
+            ["id", "submitdate", "lastpage", "startlanguage", "seed", "NPS"],
+            ["1", "2022-11-21 13:36:07", "2", "de", "1234", "10"],
+        ],
+    )
+    parsed = read_export(path)
+    assert parsed.layout == "limesurvey"
+    assert parsed.mapping["submitted_at"] == "submitdate"
+    assert parsed.records["score"].tolist() == [10]
+
+
 def test_survicate_second_header_row_of_score_label_answer_insight(tmp_path: Path):
     """Shaped like a Survicate export (ndeshmukh-coder/qase-nps-analysis, not vendored: it holds respondents'
     e-mails and names): row 2 says "Score" and "Label" (the NPS group) under the rating question, "Answer" and
@@ -495,3 +575,53 @@ def test_a_mostly_empty_why_box_leaves_the_named_comment_in_place(tmp_path: Path
     parsed = read_export(path, ReadOptions(date_required=False))
     assert parsed.mapping["comment"] == "Were you happy with the parking? - Comments:"
     assert parsed.records["comment"].str.startswith("parking remark").all()
+
+
+def test_a_hand_made_sheets_total_average_and_median_lines_are_excluded_not_scored(tmp_path: Path):
+    """An Excel sheet kept by hand, no date column: below the answers someone typed Total, Average and Median
+    lines. "Median ... 9" reads as a promoter and "Total ... 11" as a bad score: both are summary lines,
+    excluded (every row still accounted for); a response whose first column happens to read "Total" but that
+    holds a comment is a response."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Clinic feedback, first quarter"])
+    sheet.append([])
+    sheet.append(["Visit", "Room", "Score", "Comment"])
+    for visit, score, comment in [("Check-up", 9, "kind"), ("Total", 3, "the total bill was wrong"), ("X-ray", 10, "")]:
+        sheet.append([visit, "2", score, comment])
+    sheet.append([])
+    sheet.append(["Total", "", 3])
+    sheet.append(["Average:", "", 7.33])
+    sheet.append(["Median", "", 9])
+    sheet.append(["", "Mean", "", "73%"])
+    path = tmp_path / "by_hand.xlsx"
+    workbook.save(path)
+    parsed = read_export(path, ReadOptions(date_required=False))
+    assert parsed.records["score"].tolist() == [9, 3, 10]
+    assert parsed.records["row"].tolist() == [4, 5, 6]
+    summary = "a summary row (Total, Average...), not a response"
+    assert outcomes(parsed) == {
+        8: ("excluded", summary, "Visit"),
+        9: ("excluded", summary, "Visit"),
+        10: ("excluded", summary, "Visit"),
+        11: ("excluded", summary, "Room"),
+    }
+    assert parsed.rows_read == len(parsed.records) + len(parsed.issues)
+
+
+def test_a_total_line_below_dated_answers_is_excluded_not_rejected(tmp_path: Path):
+    """With a date column only the rows without a time are looked at (a semicolon export saved from Excel, its
+    Total line under the answers): excluded as a summary, not rejected for its missing date."""
+    path = tmp_path / "enquete.csv"
+    path.write_text(
+        "Date;Score;Commentaire\n2025-03-01;9;très bien\n2025-03-02;4;attente\n;;\nTotal;13;\nMoyenne;6,5;\n",
+        encoding="cp1252",
+    )
+    parsed = read_export(path)
+    assert parsed.records["score"].tolist() == [9, 4]
+    assert outcomes(parsed) == {
+        5: ("excluded", "a summary row (Total, Average...), not a response", "Date"),
+        6: ("excluded", "a summary row (Total, Average...), not a response", "Date"),
+    }

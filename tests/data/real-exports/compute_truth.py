@@ -369,6 +369,33 @@ FILES: list[dict] = [
         " UTC timestamps ('2020-12-11T09:07:17Z'), under a name no date rule knows. R's 'NA' in unanswered"
         " cells; quoted answers with newlines; LF endings.",
     },
+    {
+        "file": "surveymonkey_cncf_cloudnative_2019_recommend_worded_en.csv",
+        "refuse": True,
+        "recommend_column": "How likely would you be to recommend CNCF technologies?",
+        "read": {"encoding": "utf-8"},
+        "header_rows_skipped": 1,
+        "reason": "cncf/surveys' Cloud Native Survey 2019, a SurveyMonkey CSV export with the metadata columns removed"
+        " by the publisher (two header rows, no ids, no dates, 1,337 responses). The recommend question (file column"
+        " 412) is a worded 7-point scale (Absolutely, Very Likely, Somewhat Likely, Neither Likely nor Unlikely,"
+        " Somewhat Unlikely, Very Unlikely with a no-break space, Never), not 0-10; the five matrix columns after it"
+        " hold 1-5. Row 2 labels a numbered text-box question's options '1' ... '5' (file columns 421-425), which a"
+        " reader must not take for a response row: npscli read the file as a plain table headed by its label row"
+        " until branch rx3.",
+    },
+    {
+        "file": "googleforms_spack_2021_recommend_categorical_en.csv",
+        "refuse": True,
+        "recommend_column": (
+            "If there were a software foundation (ala Linux Foundation or CNCF) around Spack would it make you more"
+            " likely to use/recommend Spack?"
+        ),
+        "read": {"encoding": "utf-8-sig"},
+        "reason": "The Spack user survey 2021, Google Forms responses as CSV (UTF-8 BOM, 'Timestamp' M/D/YYYY"
+        " H:MM:SS, 179 responses). The only question speaking of recommending ('... would it make you more likely to"
+        " use/recommend Spack?') is categorical (Probably, Probably not, Yes, definitely!, No); four 'How would you"
+        " rate the overall quality of ...' columns hold 1-5 and fifteen ranking columns small integers.",
+    },
 ]
 
 
